@@ -1,0 +1,149 @@
+"""caseapp: confidential case management for children harmed online."""
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+
+from flask import Flask, g, has_request_context, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import settings
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                              "migrations")
+
+
+def create_app(test_config: dict | None = None, env: str | None = None) -> Flask:
+    instance = (test_config or {}).get("INSTANCE_PATH") or settings.instance_path()
+    app = Flask(__name__, instance_path=instance, instance_relative_config=True)
+    configure_settings(app, env, test_config)
+    configure_logging(app)
+    configure_database(app)
+    configure_keys(app)
+    configure_accounts(app)
+    configure_web(app)
+    configure_i18n(app)
+    configure_blueprints(app)
+    configure_errors(app)
+    configure_cli(app)
+    return app
+
+
+def configure_settings(app: Flask, env: str | None, test_config: dict | None) -> None:
+    app.config.from_mapping(settings.load(env, app.instance_path, test_config))
+    if app.config["TRUSTED_PROXY_COUNT"]:
+        n = app.config["TRUSTED_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+
+def configure_logging(app: Flask) -> None:
+    # Request bodies and query strings are never logged: they may hold child data.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+
+def configure_database(app: Flask) -> None:
+    from .database import configure_sqlite
+
+    # Importing the model modules registers their tables on the metadata.
+    from . import models  # noqa: F401
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine)
+
+
+def configure_keys(app: Flask) -> None:
+    from . import crypto
+
+    crypto.init_app(app)
+
+
+def configure_accounts(app: Flask) -> None:
+    from .accounts import passwords
+    from .accounts.models import User
+    from .accounts.sessions import DatabaseSessionInterface
+
+    passwords.init_app(app)
+    app.session_interface = DatabaseSessionInterface()
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None
+    login_manager.session_protection = None  # the server-side session is the protection
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        user = db.session.get(User, user_id)
+        return user if user is not None and user.is_enabled else None
+
+
+def configure_web(app: Flask) -> None:
+    from .core import security
+
+    limiter.init_app(app)
+    csrf.init_app(app)
+    security.init_app(app)
+
+    @app.before_request
+    def start_request():
+        g.request_id = uuid.uuid4().hex
+        ended = getattr(session, "ended_user_id", None)
+        if ended and request.endpoint != "static":
+            from flask import flash
+            from flask_babel import gettext as _
+
+            from .accounts import service
+
+            service.session_ended(ended, session.ended_reason)
+            session.ended_user_id = None
+            flash(_("Your session has ended. Please log in again."), "info")
+
+    @app.after_request
+    def commit_request(response):
+        # The one commit of a request: a change and its audit entry land together.
+        db.session.commit()
+        response.headers["X-Request-Id"] = g.get("request_id", "")
+        return response
+
+
+def configure_i18n(app: Flask) -> None:
+    def select_locale():
+        if not has_request_context():
+            return app.config["BABEL_DEFAULT_LOCALE"]
+        if current_user and current_user.is_authenticated and current_user.locale:
+            return current_user.locale
+        chosen = session.get("locale")
+        if chosen in app.config["LANGUAGES"]:
+            return chosen
+        return app.config["BABEL_DEFAULT_LOCALE"]
+
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories="translations")
+    app.jinja_env.globals["get_locale"] = get_locale
+
+
+def configure_blueprints(app: Flask) -> None:
+    from .accounts.views import bp as accounts_bp
+    from .admin.views import bp as admin_bp
+    from .core.views import bp as core_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(admin_bp)
+
+
+def configure_errors(app: Flask) -> None:
+    from .core import errors
+
+    errors.init_app(app)
+
+
+def configure_cli(app: Flask) -> None:
+    from .cli import register
+
+    register(app)

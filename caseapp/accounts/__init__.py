@@ -1,0 +1,1 @@
+"""Accounts: users, passwords, second factor, login throttling and sessions."""

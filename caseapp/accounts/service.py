@@ -1,0 +1,331 @@
+"""Every change to accounts goes through here.
+
+Functions take the acting user (or "system" from the CLI) explicitly, check
+permission, write the audit entry and flush; the caller commits once.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from caseapp import clock, permissions
+from caseapp.audit_trail import record
+from caseapp.extensions import db
+from caseapp.settings import ROLES
+from caseapp.units.models import Unit
+
+from . import passwords, throttle, totp
+from .models import LoginThrottle, RecoveryCode, User
+from .sessions import revoke_user_sessions
+
+SYSTEM = "system"
+
+
+class AccountError(Exception):
+    """A domain error whose message goes back onto the form."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+class LoginRefused(Exception):
+    def __init__(self, reason: str, until: datetime | None = None):
+        super().__init__(reason)
+        self.reason = reason  # "invalid" | "throttled" | "locked"
+        self.until = until
+
+
+@dataclass(frozen=True)
+class LoginAttempt:
+    username: str
+    password: str
+    client_addr: str
+
+
+@dataclass(frozen=True)
+class NewUser:
+    username: str
+    role: str
+    unit_code: str
+    password: str
+    display_name: str = ""
+
+
+def normalise_username(username: str) -> str:
+    return unicodedata.normalize("NFC", username.strip()).casefold()
+
+
+def find_user(username: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username == normalise_username(username)))
+
+
+# --- Login -----------------------------------------------------------------
+
+def authenticate(attempt: LoginAttempt) -> User:
+    """First factor. Same answer and same work whether or not the account exists."""
+    cfg = current_app.config
+    acct_key = throttle.account_key(attempt.username)
+    addr_key = throttle.address_key(attempt.client_addr)
+    user = find_user(attempt.username)
+    actor_id = user.id if user else None
+
+    if throttle.is_hard_locked(acct_key):
+        record("auth.login", outcome="denied", actor="anonymous", object_type="user",
+               object_id=actor_id, details={"reason": "hard_locked"})
+        raise LoginRefused("locked")
+    until = max(filter(None, [throttle.blocked_until(acct_key), throttle.blocked_until(addr_key)]),
+                default=None)
+    if until is not None:
+        record("auth.login", outcome="denied", actor="anonymous", object_type="user",
+               object_id=actor_id, details={"reason": "throttled"})
+        raise LoginRefused("throttled", until)
+
+    password = passwords.normalise(attempt.password)
+    hasher = passwords.hasher()
+    valid = hasher.verify(user.password_hash if user else None, password)
+    if not (valid and user is not None and user.is_enabled):
+        row = throttle.record_failure(acct_key, after=cfg["LOGIN_THROTTLE_AFTER"],
+                                      hard_lock_after=cfg["LOGIN_HARD_LOCK_AFTER"])
+        throttle.record_failure(addr_key, after=cfg["LOGIN_ADDRESS_THROTTLE_AFTER"])
+        record("auth.login", outcome="failed", actor="anonymous", object_type="user",
+               object_id=actor_id, details={"reason": "bad_credentials", "failures": row.failures})
+        if row.hard_locked:
+            record("auth.lockout", outcome="denied", actor="anonymous", object_type="user",
+                   object_id=actor_id, details={"failures": row.failures})
+        raise LoginRefused("invalid")
+
+    if hasher.needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+        record("auth.rehash", actor=user, object_type="user", object_id=user.id)
+    return user
+
+
+def verify_second_factor(user: User, code: str, username_typed: str) -> bool:
+    """TOTP code or a recovery code; failures count towards the account throttle."""
+    cfg = current_app.config
+    acct_key = throttle.account_key(username_typed)
+    if throttle.is_hard_locked(acct_key) or throttle.blocked_until(acct_key):
+        record("auth.totp", outcome="denied", actor=user, object_type="user", object_id=user.id,
+               details={"reason": "throttled"})
+        return False
+    step = totp.matching_step(user.totp_secret or "", code, user.totp_last_step,
+                              cfg["TOTP_VALID_WINDOW"])
+    if step is not None:
+        user.totp_last_step = step
+        record("auth.totp", actor=user, object_type="user", object_id=user.id)
+        return True
+    if _use_recovery_code(user, code):
+        record("auth.recovery_code", actor=user, object_type="user", object_id=user.id,
+               details={"remaining": remaining_recovery_codes(user)})
+        return True
+    throttle.record_failure(acct_key, after=cfg["LOGIN_THROTTLE_AFTER"],
+                            hard_lock_after=cfg["LOGIN_HARD_LOCK_AFTER"])
+    record("auth.totp", outcome="failed", actor=user, object_type="user", object_id=user.id)
+    return False
+
+
+def _use_recovery_code(user: User, code: str) -> bool:
+    digest = totp.recovery_digest(code)
+    row = db.session.scalar(select(RecoveryCode).where(
+        RecoveryCode.user_id == user.id, RecoveryCode.code_digest == digest,
+        RecoveryCode.used_at.is_(None)))
+    if row is None:
+        return False
+    row.used_at = clock.now()
+    return True
+
+
+def remaining_recovery_codes(user: User) -> int:
+    return db.session.scalar(select(func.count()).select_from(RecoveryCode).where(
+        RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))) or 0
+
+
+def login_succeeded(user: User, username_typed: str) -> None:
+    throttle.clear(throttle.account_key(username_typed))
+    user.last_login_at = clock.now()
+    record("auth.login", actor=user, object_type="user", object_id=user.id)
+
+
+def logout(user: User, reason: str = "logout") -> None:
+    record(f"auth.{reason}", actor=user, object_type="user", object_id=user.id)
+
+
+def session_ended(user_id: str, reason: str) -> None:
+    user = db.session.get(User, user_id)
+    record("auth.session_expired", actor=user or "anonymous", object_type="user",
+           object_id=user_id, details={"reason": reason})
+
+
+# --- Second factor enrolment --------------------------------------------------
+
+def start_totp_enrolment(user: User) -> str:
+    if user.totp_enrolled:
+        raise AccountError(_l("A second factor is already set up."))
+    if not user.totp_secret:
+        user.totp_secret = totp.new_secret()
+    return user.totp_secret
+
+
+def confirm_totp_enrolment(user: User, code: str) -> list[str]:
+    """Turns TOTP on after a correct code; returns fresh recovery codes (shown once)."""
+    step = totp.matching_step(user.totp_secret or "", code, user.totp_last_step,
+                              current_app.config["TOTP_VALID_WINDOW"])
+    if step is None:
+        record("auth.totp_enrol", outcome="failed", actor=user, object_type="user",
+               object_id=user.id)
+        raise AccountError(_l("That code is not right. Check the time on your phone and try again."),
+                           field="code")
+    user.totp_last_step = step
+    user.totp_enabled_at = clock.now()
+    codes = _replace_recovery_codes(user)
+    record("auth.totp_enrol", actor=user, object_type="user", object_id=user.id)
+    return codes
+
+
+def regenerate_recovery_codes(user: User) -> list[str]:
+    codes = _replace_recovery_codes(user)
+    record("auth.recovery_codes_regenerated", actor=user, object_type="user", object_id=user.id)
+    return codes
+
+
+def _replace_recovery_codes(user: User) -> list[str]:
+    db.session.query(RecoveryCode).filter_by(user_id=user.id).delete()
+    codes = totp.new_recovery_codes(current_app.config["RECOVERY_CODE_COUNT"])
+    db.session.add_all(RecoveryCode(user_id=user.id, code_digest=totp.recovery_digest(c))
+                       for c in codes)
+    db.session.flush()
+    return codes
+
+
+# --- Passwords ----------------------------------------------------------------
+
+def _checked_hash(password: str, username: str) -> str:
+    password = passwords.normalise(password)
+    passwords.check_policy(password, current_app.config["PASSWORD_MIN_LENGTH"], (username,))
+    return passwords.hasher().hash(password)
+
+
+def change_password(user: User, current: str, new: str, keep_session_digest: str | None) -> None:
+    if not passwords.hasher().verify(user.password_hash, passwords.normalise(current)):
+        record("auth.password_change", outcome="failed", actor=user, object_type="user",
+               object_id=user.id)
+        raise AccountError(_l("The current password is not right."), field="current_password")
+    try:
+        user.password_hash = _checked_hash(new, user.username)
+    except passwords.PasswordPolicyError as exc:
+        raise AccountError(exc.message, field="new_password") from None
+    user.password_changed_at = clock.now()
+    revoked = revoke_user_sessions(user.id, keep_digest=keep_session_digest)
+    record("auth.password_change", actor=user, object_type="user", object_id=user.id,
+           details={"sessions_revoked": revoked})
+
+
+def set_locale(user: User, locale: str) -> None:
+    if locale in current_app.config["LANGUAGES"]:
+        user.locale = locale
+
+
+# --- Administration -----------------------------------------------------------
+
+def create_user(actor, data: NewUser) -> User:
+    permissions.require(actor == SYSTEM or permissions.can_manage_users(actor))
+    username = normalise_username(data.username)
+    if not (3 <= len(username) <= 64) or not all(ch.isalnum() or ch in "._-" for ch in username):
+        raise AccountError(_l("A username has 3 to 64 letters, digits, dots, dashes or underscores."),
+                           field="username")
+    if data.role not in ROLES:
+        raise AccountError(_l("Unknown role."), field="role")
+    unit = db.session.scalar(select(Unit).where(Unit.code == data.unit_code))
+    if unit is None:
+        raise AccountError(_l("Unknown unit."), field="unit")
+    if find_user(username) is not None:
+        raise AccountError(_l("This username is taken."), field="username")
+    try:
+        password_hash = _checked_hash(data.password, username)
+    except passwords.PasswordPolicyError as exc:
+        raise AccountError(exc.message, field="password") from None
+    user = User(username=username, role=data.role, unit_id=unit.id, password_hash=password_hash,
+                display_name=data.display_name.strip()[:200], is_enabled=True)
+    db.session.add(user)
+    db.session.flush()
+    record("user.create", actor=actor, object_type="user", object_id=user.id,
+           unit_path=unit.path, details={"role": data.role, "unit": unit.code})
+    return user
+
+
+def update_user(actor, user: User, *, role: str, unit_code: str, display_name: str) -> None:
+    permissions.require(actor == SYSTEM or permissions.can_manage_users(actor))
+    if role not in ROLES:
+        raise AccountError(_l("Unknown role."), field="role")
+    unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
+    if unit is None:
+        raise AccountError(_l("Unknown unit."), field="unit")
+    changes = {}
+    if role != user.role:
+        changes["role"] = f"{user.role}->{role}"
+        user.role = role
+    if unit.id != user.unit_id:
+        changes["unit"] = unit.code
+        user.unit_id = unit.id
+    user.display_name = display_name.strip()[:200]
+    if changes:
+        # A new role or unit changes what the user may see: make them log in again.
+        revoke_user_sessions(user.id)
+    record("user.update", actor=actor, object_type="user", object_id=user.id,
+           unit_path=unit.path, details=changes)
+
+
+def set_enabled(actor, user: User, enabled: bool) -> None:
+    permissions.require(actor == SYSTEM or permissions.can_manage_users(actor))
+    if not enabled and actor != SYSTEM and actor.id == user.id:
+        raise AccountError(_l("You cannot disable your own account."))
+    user.is_enabled = enabled
+    revoked = 0 if enabled else revoke_user_sessions(user.id)
+    record("user.enable" if enabled else "user.disable", actor=actor, object_type="user",
+           object_id=user.id, details={"sessions_revoked": revoked})
+
+
+def lift_lock(actor, user: User) -> None:
+    permissions.require(actor == SYSTEM or permissions.can_manage_users(actor))
+    throttle.clear(throttle.account_key(user.username))
+    record("user.unlock", actor=actor, object_type="user", object_id=user.id)
+
+
+def login_lock_state(user: User) -> LoginThrottle | None:
+    return db.session.get(LoginThrottle, throttle.account_key(user.username))
+
+
+def revoke_sessions(actor, user: User) -> int:
+    permissions.require(actor == SYSTEM or permissions.can_manage_users(actor))
+    count = revoke_user_sessions(user.id)
+    record("user.sessions_revoked", actor=actor, object_type="user", object_id=user.id,
+           details={"count": count})
+    return count
+
+
+def reset_second_factor(actor, user: User) -> None:
+    permissions.require(actor == SYSTEM or permissions.can_manage_users(actor))
+    user.totp_secret = None
+    user.totp_enabled_at = None
+    user.totp_last_step = None
+    db.session.query(RecoveryCode).filter_by(user_id=user.id).delete()
+    revoke_user_sessions(user.id)
+    record("user.totp_reset", actor=actor, object_type="user", object_id=user.id)
+
+
+def set_password(actor, user: User, password: str) -> None:
+    permissions.require(actor == SYSTEM or permissions.can_manage_users(actor))
+    try:
+        user.password_hash = _checked_hash(password, user.username)
+    except passwords.PasswordPolicyError as exc:
+        raise AccountError(exc.message, field="password") from None
+    user.password_changed_at = clock.now()
+    revoke_user_sessions(user.id)
+    record("user.password_reset", actor=actor, object_type="user", object_id=user.id)

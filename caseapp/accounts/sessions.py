@@ -1,0 +1,149 @@
+"""Server-side sessions in the database, shared by every app process.
+
+The cookie holds a random token; the table holds only its SHA-256, the
+owner and the timestamps that enforce the idle and absolute timeouts.
+Revoking is deleting rows, so it takes effect on the next request of every
+process at once.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask.json.tag import TaggedJSONSerializer
+from flask.sessions import SessionInterface, SessionMixin
+from sqlalchemy import delete, or_
+from werkzeug.datastructures import CallbackDict
+
+from caseapp import clock
+from caseapp.extensions import db
+
+from .models import UserSession
+
+_serializer = TaggedJSONSerializer()
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class DatabaseSession(CallbackDict, SessionMixin):
+    def __init__(self, initial=None, token: str | None = None):
+        def on_update(_self):
+            _self.modified = True
+
+        super().__init__(initial, on_update)
+        self.token = token
+        self.new = token is None
+        self.modified = False
+        self.rotate_requested = False
+        # Set when the browser presented a session that had timed out or been
+        # revoked: the app records the expiry and tells the user.
+        self.ended_user_id: str | None = None
+        self.ended_reason: str | None = None
+
+    def rotate(self) -> None:
+        """Issue a new session id (at login and password change: no fixation)."""
+        self.rotate_requested = True
+        self.modified = True
+
+    @property
+    def digest(self) -> str | None:
+        return token_digest(self.token) if self.token else None
+
+
+class DatabaseSessionInterface(SessionInterface):
+    session_class = DatabaseSession
+
+    def _idle(self, app) -> timedelta:
+        return timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
+
+    def _absolute(self, app) -> timedelta:
+        return timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"])
+
+    def open_session(self, app, request):
+        token = request.cookies.get(self.get_cookie_name(app))
+        if not token or len(token) > 128:
+            return DatabaseSession()
+        row = db.session.get(UserSession, token_digest(token))
+        now = clock.now()
+        if row is None:
+            return DatabaseSession()
+        ended = None
+        if row.expires_at <= now:
+            ended = "absolute"
+        elif row.last_seen_at + self._idle(app) <= now:
+            ended = "idle"
+        if ended:
+            fresh = DatabaseSession()
+            fresh.ended_user_id = row.user_id
+            fresh.ended_reason = ended
+            db.session.delete(row)
+            return fresh
+        try:
+            data = _serializer.loads(row.data)
+        except ValueError:
+            data = {}
+        session = DatabaseSession(data, token=token)
+        return session
+
+    def save_session(self, app, session: DatabaseSession, response):
+        name = self.get_cookie_name(app)
+        domain = self.get_cookie_domain(app)
+        path = self.get_cookie_path(app)
+        now = clock.now()
+        old_digest = session.digest
+
+        if not session:
+            if old_digest:
+                db.session.execute(delete(UserSession).where(UserSession.id == old_digest))
+                db.session.commit()
+                response.delete_cookie(name, domain=domain, path=path)
+            elif session.ended_user_id:
+                db.session.commit()
+                response.delete_cookie(name, domain=domain, path=path)
+            return
+
+        user_id = session.get("_user_id")
+        if session.new or session.rotate_requested:
+            if old_digest:
+                db.session.execute(delete(UserSession).where(UserSession.id == old_digest))
+            self._prune(app, now)
+            token = secrets.token_urlsafe(32)
+            db.session.add(UserSession(
+                id=token_digest(token), user_id=user_id, created_at=now, last_seen_at=now,
+                expires_at=now + self._absolute(app), data=_serializer.dumps(dict(session)),
+            ))
+            db.session.commit()
+            response.set_cookie(
+                name, token, httponly=self.get_cookie_httponly(app), secure=self.get_cookie_secure(app),
+                samesite=self.get_cookie_samesite(app), domain=domain, path=path,
+            )
+            response.vary.add("Cookie")
+            return
+
+        row = db.session.get(UserSession, old_digest)
+        if row is None:
+            # Revoked while this request ran: do not resurrect it.
+            response.delete_cookie(name, domain=domain, path=path)
+            return
+        row.last_seen_at = now
+        if session.modified:
+            row.data = _serializer.dumps(dict(session))
+            row.user_id = user_id
+        db.session.commit()
+        response.vary.add("Cookie")
+
+    def _prune(self, app, now) -> None:
+        """Opportunistic clean-up of timed-out rows when a session is created."""
+        db.session.execute(delete(UserSession).where(or_(
+            UserSession.expires_at <= now, UserSession.last_seen_at <= now - self._idle(app)
+        )))
+
+
+def revoke_user_sessions(user_id: str, keep_digest: str | None = None) -> int:
+    stmt = delete(UserSession).where(UserSession.user_id == user_id)
+    if keep_digest:
+        stmt = stmt.where(UserSession.id != keep_digest)
+    return db.session.execute(stmt).rowcount or 0

@@ -1,0 +1,193 @@
+"""Login (password, then second factor), logout and the user's own account."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import (Blueprint, current_app, flash, redirect, render_template, request, session,
+                   url_for)
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from caseapp import clock, permissions
+from caseapp.core.safety import safe_next
+from caseapp.extensions import db, limiter
+
+from . import service, totp
+from .forms import CodeForm, ConfirmForm, EnrolForm, LoginForm, PasswordChangeForm
+from .models import User
+
+bp = Blueprint("accounts", __name__)
+
+PENDING = "pending_login"
+
+
+def _login_rate():
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _pending_user() -> tuple[User, dict] | None:
+    """The user between the password step and the second-factor step."""
+    pending = session.get(PENDING)
+    if not pending:
+        return None
+    started = datetime.fromisoformat(pending["at"])
+    limit = timedelta(minutes=current_app.config["LOGIN_SECOND_STEP_MINUTES"])
+    if clock.now() - started > limit:
+        session.pop(PENDING, None)
+        return None
+    user = db.session.get(User, pending["user_id"])
+    if user is None or not user.is_enabled:
+        session.pop(PENDING, None)
+        return None
+    return user, pending
+
+
+def _finish_login(user: User, username_typed: str, next_url: str | None):
+    service.login_succeeded(user, username_typed)
+    locale = session.get("locale")
+    session.clear()
+    session.rotate()
+    if locale:
+        session["locale"] = locale
+    login_user(user, remember=False)
+    return redirect(safe_next(next_url) or url_for("core.home"))
+
+
+def _refusal_message(exc: service.LoginRefused) -> str:
+    if exc.reason == "throttled" and exc.until is not None:
+        return _("Too many failed attempts. Try again after %(time)s.",
+                 time=format_datetime(exc.until, "HH:mm:ss"))
+    if exc.reason == "locked":
+        return _("Too many failed attempts: logging in with this username is locked. "
+                 "Ask your administrator to unlock it.")
+    return _("Wrong username or password.")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_rate, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        attempt = service.LoginAttempt(form.username.data, form.password.data,
+                                       request.remote_addr or "")
+        try:
+            user = service.authenticate(attempt)
+        except service.LoginRefused as exc:
+            flash(_refusal_message(exc), "error")
+            status = 429 if exc.reason == "throttled" else 401
+        else:
+            next_url = request.args.get("next")
+            if not permissions.requires_totp(user, current_app.config):
+                return _finish_login(user, form.username.data, next_url)
+            session.pop(PENDING, None)
+            session.rotate()
+            session[PENDING] = {"user_id": user.id, "username": form.username.data,
+                                "at": clock.now().isoformat(), "next": safe_next(next_url)}
+            if user.totp_enrolled:
+                return redirect(url_for("accounts.second_factor"))
+            return redirect(url_for("accounts.enrol"))
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit(_login_rate, methods=["POST"])
+def second_factor():
+    found = _pending_user()
+    if found is None or not found[0].totp_enrolled:
+        return redirect(url_for("accounts.login"))
+    user, pending = found
+    form = CodeForm()
+    if form.validate_on_submit():
+        if service.verify_second_factor(user, form.code.data, pending["username"]):
+            return _finish_login(user, pending["username"], pending.get("next"))
+        flash(_("That code is not right."), "error")
+    return render_template("accounts/second_factor.html", form=form)
+
+
+@bp.route("/login/enrol", methods=["GET", "POST"])
+def enrol():
+    """First login of a role that needs TOTP: set it up before going further."""
+    found = _pending_user()
+    if found is None or found[0].totp_enrolled:
+        return redirect(url_for("accounts.login"))
+    user, pending = found
+    secret = service.start_totp_enrolment(user)
+    form = EnrolForm()
+    if form.validate_on_submit():
+        try:
+            codes = service.confirm_totp_enrolment(user, form.code.data)
+        except service.AccountError as exc:
+            form.code.errors.append(str(exc.message))
+        else:
+            _finish_login(user, pending["username"], None)
+            session["fresh_recovery_codes"] = codes
+            return redirect(url_for("accounts.recovery_codes"))
+    return render_template("accounts/enrol.html", form=form, secret=secret,
+                           qr_url=url_for("accounts.enrol_qr"))
+
+
+@bp.get("/login/enrol/qr.svg")
+def enrol_qr():
+    found = _pending_user()
+    if found is None or found[0].totp_enrolled or not found[0].totp_secret:
+        return redirect(url_for("accounts.login"))
+    user = found[0]
+    uri = totp.provisioning_uri(user.totp_secret, user.username, current_app.config["TOTP_ISSUER"])
+    return totp.qr_svg(uri), 200, {"Content-Type": "image/svg+xml"}
+
+
+@bp.get("/account/recovery-codes")
+@login_required
+def recovery_codes():
+    codes = session.pop("fresh_recovery_codes", None)
+    if not codes:
+        return redirect(url_for("accounts.account"))
+    return render_template("accounts/recovery_codes.html", codes=codes)
+
+
+@bp.post("/account/recovery-codes")
+@login_required
+def regenerate_recovery_codes():
+    form = ConfirmForm()
+    if form.validate_on_submit() and current_user.totp_enrolled:
+        session["fresh_recovery_codes"] = service.regenerate_recovery_codes(current_user)
+        return redirect(url_for("accounts.recovery_codes"))
+    return redirect(url_for("accounts.account"))
+
+
+@bp.post("/logout")
+def logout():
+    form = ConfirmForm()
+    if form.validate_on_submit() and current_user.is_authenticated:
+        service.logout(current_user)
+        logout_user()
+        locale = session.get("locale")
+        session.clear()
+        if locale:
+            session["locale"] = locale
+        flash(_("You have logged out."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            service.change_password(current_user, form.current_password.data,
+                                    form.new_password.data, keep_session_digest=None)
+        except service.AccountError as exc:
+            getattr(form, exc.field or "new_password").errors.append(str(exc.message))
+        else:
+            # Every other session is gone; this one continues under a new id.
+            session.rotate()
+            flash(_("Your password has been changed. Other sessions were logged out."), "info")
+            return redirect(url_for("accounts.account"))
+    remaining = service.remaining_recovery_codes(current_user)
+    return render_template("accounts/account.html", form=form, confirm=ConfirmForm(),
+                           remaining_codes=remaining)

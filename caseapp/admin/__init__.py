@@ -1,0 +1,1 @@
+"""Administration screens: users and units. Admins never see cases."""

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from caseapp.core.forms import choice_list
+from caseapp.settings import ROLES
+
+ROLE_LABELS = {
+    "counselor": _l("Counselor"),
+    "officer": _l("Case officer"),
+    "supervisor": _l("Supervisor"),
+    "admin": _l("Administrator"),
+}
+
+SCHOOL_LABELS = {
+    "": _l("Not a school"),
+    "primary": _l("Primary school (Liên đội)"),
+    "lower_secondary": _l("Lower secondary school (Liên đội)"),
+    "upper_secondary": _l("Upper secondary school (Đoàn trường)"),
+    "vocational": _l("Vocational/continuing education centre"),
+    "other": _l("Other school"),
+}
+
+
+class UserForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(min=3, max=64)])
+    display_name = StringField(_l("Full name"), validators=[Optional(), Length(max=200)])
+    role = SelectField(_l("Role"), choices=choice_list((r, ROLE_LABELS[r]) for r in ROLES))
+    unit = SelectField(_l("Unit"), choices=[])
+    password = PasswordField(_l("Initial password"), validators=[DataRequired()],
+                             render_kw={"autocomplete": "new-password"})
+
+
+class UserEditForm(FlaskForm):
+    display_name = StringField(_l("Full name"), validators=[Optional(), Length(max=200)])
+    role = SelectField(_l("Role"), choices=choice_list((r, ROLE_LABELS[r]) for r in ROLES))
+    unit = SelectField(_l("Unit"), choices=[])
+
+
+class PasswordResetForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired()],
+                             render_kw={"autocomplete": "new-password"})
+
+
+class UnitForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    parent = SelectField(_l("Parent unit"), choices=[])
+    school_type = SelectField(_l("School type"), choices=choice_list(SCHOOL_LABELS.items()))

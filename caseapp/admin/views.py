@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from caseapp import permissions
+from caseapp.accounts import service as accounts
+from caseapp.accounts.forms import ConfirmForm
+from caseapp.accounts.models import User
+from caseapp.core.forms import choice_list
+from caseapp.extensions import db
+from caseapp.units import service as units
+
+from .forms import ROLE_LABELS, SCHOOL_LABELS, PasswordResetForm, UnitForm, UserEditForm, UserForm
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+@login_required
+def require_admin():
+    if not permissions.is_admin(current_user):
+        abort(403)
+
+
+def _unit_choices(blank: bool = False):
+    choices = [(u.code, f"{'· ' * u.depth}{u.name} ({u.code})") for u in units.tree()]
+    return choice_list(([("", _("(top level)"))] if blank else []) + choices)
+
+
+def _field_error(form, exc) -> None:
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors.append(str(exc.message))
+    else:
+        flash(str(exc.message), "error")
+
+
+@bp.get("/users")
+def users():
+    rows = db.session.scalars(select(User).order_by(User.username)).all()
+    return render_template("admin/users.html", users=rows, roles=ROLE_LABELS)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def new_user():
+    form = UserForm()
+    form.unit.choices = _unit_choices()
+    if form.validate_on_submit():
+        data = accounts.NewUser(form.username.data, form.role.data, form.unit.data,
+                                form.password.data, form.display_name.data or "")
+        try:
+            user = accounts.create_user(current_user, data)
+        except accounts.AccountError as exc:
+            _field_error(form, exc)
+        else:
+            flash(_("The account was created."), "info")
+            return redirect(url_for("admin.user", user_id=user.id))
+    return render_template("admin/user_new.html", form=form)
+
+
+def _load_user(user_id: str) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/users/<user_id>", methods=["GET", "POST"])
+def user(user_id: str):
+    target = _load_user(user_id)
+    form = UserEditForm(obj=target)
+    form.unit.choices = _unit_choices()
+    if not form.is_submitted():
+        form.unit.data = target.unit.code
+    if form.validate_on_submit():
+        try:
+            accounts.update_user(current_user, target, role=form.role.data,
+                                 unit_code=form.unit.data, display_name=form.display_name.data or "")
+        except accounts.AccountError as exc:
+            _field_error(form, exc)
+        else:
+            flash(_("Saved."), "info")
+            return redirect(url_for("admin.user", user_id=target.id))
+    return render_template("admin/user.html", target=target, form=form, confirm=ConfirmForm(),
+                           reset_form=PasswordResetForm(), roles=ROLE_LABELS,
+                           lock=accounts.login_lock_state(target))
+
+
+ACTIONS = {
+    "disable": (lambda actor, u: accounts.set_enabled(actor, u, False),
+                _l("The account is disabled and its sessions have ended.")),
+    "enable": (lambda actor, u: accounts.set_enabled(actor, u, True),
+               _l("The account is enabled.")),
+    "unlock": (accounts.lift_lock, _l("The login lock has been lifted.")),
+    "revoke": (accounts.revoke_sessions, _l("All sessions of this user have ended.")),
+    "reset-totp": (accounts.reset_second_factor,
+                   _l("The second factor was reset; the user sets it up at the next login.")),
+}
+
+
+@bp.post("/users/<user_id>/<action>")
+def user_action(user_id: str, action: str):
+    target = _load_user(user_id)
+    if action == "password":
+        form = PasswordResetForm()
+        if form.validate_on_submit():
+            try:
+                accounts.set_password(current_user, target, form.password.data)
+            except accounts.AccountError as exc:
+                flash(str(exc.message), "error")
+            else:
+                flash(_("The password was set and the user's sessions have ended."), "info")
+        return redirect(url_for("admin.user", user_id=target.id))
+    if action not in ACTIONS or not ConfirmForm().validate_on_submit():
+        abort(400)
+    operation, message = ACTIONS[action]
+    try:
+        operation(current_user, target)
+    except accounts.AccountError as exc:
+        flash(str(exc.message), "error")
+    else:
+        flash(str(message), "info")
+    return redirect(url_for("admin.user", user_id=target.id))
+
+
+@bp.get("/units")
+def unit_list():
+    return render_template("admin/units.html", units=units.tree(), school_labels=SCHOOL_LABELS)
+
+
+@bp.route("/units/new", methods=["GET", "POST"])
+def new_unit():
+    form = UnitForm()
+    form.parent.choices = _unit_choices(blank=True)
+    if form.validate_on_submit():
+        try:
+            units.create_unit(current_user, form.code.data, form.name.data,
+                              form.parent.data or None, form.school_type.data or None)
+        except units.UnitError as exc:
+            _field_error(form, exc)
+        else:
+            flash(_("The unit was created."), "info")
+            return redirect(url_for("admin.unit_list"))
+    return render_template("admin/unit_new.html", form=form)

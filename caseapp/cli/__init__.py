@@ -1,0 +1,39 @@
+"""The `caseapp` command: a Flask command group plus caseapp's own commands.
+
+Commands that prepare an instance (``quickstart``, ``keys init``) run before
+the app can start, so they build the app themselves once keys exist.
+"""
+from __future__ import annotations
+
+import click
+from flask.cli import FlaskGroup
+
+from caseapp import create_app
+
+
+def _create_app():
+    return create_app()
+
+
+def register(app) -> None:
+    from . import audit_cmd, keys, serve, units, users
+
+    for group in (units.units, users.users, audit_cmd.audit, serve.serve):
+        if group.name not in app.cli.commands:
+            app.cli.add_command(group)
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True,
+             set_debug_flag=False, load_dotenv=False)
+def main():
+    """caseapp: confidential case management for children harmed online."""
+
+
+def _add_setup_commands() -> None:
+    from . import keys, quickstart
+
+    main.add_command(quickstart.quickstart)
+    main.add_command(keys.keys)
+
+
+_add_setup_commands()

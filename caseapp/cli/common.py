@@ -1,0 +1,32 @@
+"""Helpers shared by the commands."""
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from caseapp.extensions import db
+
+
+def fail(message: str, code: int = 1):
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def commit_or_fail(action):
+    """Run ``action`` and commit once; on a domain error roll back and exit 1."""
+    try:
+        result = action()
+        db.session.commit()
+        return result
+    except Exception as exc:  # domain errors carry a translated .message
+        db.session.rollback()
+        message = getattr(exc, "message", None)
+        if message is None:
+            raise
+        fail(str(message))
+
+
+def make_private_dir(path: str) -> None:
+    os.makedirs(path, mode=0o700, exist_ok=True)

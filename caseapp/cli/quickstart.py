@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import os
+import secrets
+
+import click
+
+from caseapp import settings
+
+from .common import make_private_dir
+from .keys import init_keys
+
+DEMO_UNIT = ("HUYEN", "Huyện đoàn (đơn vị mẫu)")
+
+
+def _write_secret_key(instance: str) -> None:
+    path = os.path.join(instance, "secret_key")
+    if os.path.exists(path) or os.environ.get("CASEAPP_SECRET_KEY"):
+        return
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_urlsafe(48))
+
+
+def _passphrase() -> str:
+    words = ["mây", "sông", "núi", "lúa", "trăng", "gió", "biển", "rừng", "hoa", "nắng",
+             "sao", "đồi", "suối", "mưa", "cầu", "bến", "thuyền", "chim", "lá", "đèn"]
+    return "-".join(secrets.choice(words) for _ in range(5)) + "-" + str(secrets.randbelow(1000))
+
+
+@click.command(help="Make the instance (keys, SQLite database, one unit, an admin) and serve it.")
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Prepare the instance and exit.")
+def quickstart(port, no_serve):
+    from flask_migrate import upgrade
+
+    from caseapp import MIGRATIONS_DIR, create_app
+    from caseapp.accounts import service as accounts
+    from caseapp.extensions import db
+    from caseapp.units import service as units
+
+    instance = settings.instance_path()
+    make_private_dir(instance)
+    click.echo(f"instance folder: {instance}")
+    _write_secret_key(instance)
+    init_keys(quiet=True)
+
+    env = os.environ.get("CASEAPP_ENV", "development")
+    app = create_app(env=env)
+    with app.app_context():
+        upgrade(directory=MIGRATIONS_DIR)
+        if units.by_code(DEMO_UNIT[0]) is None and not units.tree():
+            units.create_unit("system", *DEMO_UNIT)
+            password = _passphrase()
+            accounts.create_user(accounts.SYSTEM, accounts.NewUser(
+                "admin", "admin", DEMO_UNIT[0], password, "Quản trị viên"))
+            db.session.commit()
+            click.echo("admin account: admin")
+            click.echo(f"admin password (shown once, write it down): {password}")
+            if app.config["REQUIRE_TOTP"]:
+                click.echo("at the first login you will set up an authenticator app "
+                           "(CASEAPP_REQUIRE_TOTP=false turns this off for a local demo)")
+        else:
+            click.echo("the instance already has units and users; nothing created")
+    if no_serve:
+        return
+    click.echo(f"serving on http://127.0.0.1:{port}/ (Ctrl+C to stop)")
+    app.run(host="127.0.0.1", port=port, debug=False, use_reloader=False, threaded=True)

@@ -1,0 +1,1 @@
+"""Cross-cutting web concerns: security headers, error pages, home and help."""

@@ -1,0 +1,67 @@
+"""Error pages in the user's language that reveal nothing about the request."""
+from __future__ import annotations
+
+import logging
+
+from flask import g, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from caseapp.accounts.passwords import HasherBusy
+from caseapp.extensions import db
+
+log = logging.getLogger("caseapp")
+
+MESSAGES = {
+    400: (_l("Bad request"), _l("The request could not be understood. Go back and try again.")),
+    403: (_l("Not allowed"), _l("You are not allowed to open this page.")),
+    404: (_l("Not found"), _l("This page does not exist or you cannot see it.")),
+    405: (_l("Not allowed"), _l("This action is not available here.")),
+    413: (_l("Too large"), _l("The file or form you sent is too large.")),
+    429: (_l("Too many requests"), _l("Too many attempts. Wait a while and try again.")),
+    500: (_l("Something went wrong"),
+          _l("Nothing was saved. Try again; if it happens again, tell your administrator "
+             "the reference below.")),
+    503: (_l("Busy"), _l("The server is busy. Try again in a minute.")),
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def render_error(code: int, title=None, message=None):
+    default_title, default_message = MESSAGES.get(code, MESSAGES[500])
+    title, message = title or default_title, message or default_message
+    if _wants_json():
+        return jsonify(error={"code": code, "message": str(message)}), code
+    return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def init_app(app) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(_exc):
+        return render_error(400, _l("Form expired"),
+                            _l("The form expired or did not come from this site. "
+                               "Reload the page and try again."))
+
+    @app.errorhandler(HasherBusy)
+    def busy(_exc):
+        db.session.rollback()
+        response, code = render_error(503)
+        return response, code, {"Retry-After": "30"}
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if isinstance(exc, InternalServerError):
+            return server_error(exc)
+        return render_error(exc.code or 500)
+
+    @app.errorhandler(Exception)
+    def server_error(exc):
+        # Roll back first: the commit in after_request must find nothing to write.
+        db.session.rollback()
+        # Only the exception type and request id: messages can carry form values.
+        log.error("unhandled %s in request %s", type(exc).__name__, g.get("request_id", "-"))
+        return render_error(500)

@@ -1,0 +1,373 @@
+"""Declaring encrypted fields: ``child_name = Sealed(str)``, one line.
+
+A :class:`Sealed` descriptor, assigned in a model class body, adds (from
+``__set_name__``, which runs inside ``type.__new__`` before SQLAlchemy's
+declarative scan in ``__init_subclass__``) a nullable ``LargeBinary`` column
+named like the field, mapped under the private attribute ``_sealed_<name>``.
+Reading and writing the field goes through the current key scope:
+
+* ``obj.field`` decrypts with the owner's data key, or raises
+  AccessNotGranted (key not unlocked), KeyDestroyed (shredded), or
+  DecryptionError (tampered / moved / wrong key) -- never garbage;
+* ``obj.field = value`` encrypts at once; only ciphertext is ever in the
+  instance state, the session or the database;
+* ``Model.field`` (on the class) returns the descriptor itself, whose repr
+  names the column only. It cannot be compared in SQL (raises TypeError):
+  search with a blind index instead.
+
+Nothing is cached in clear: every read decrypts (a few microseconds), so a
+closed scope makes an object already in memory unreadable too. Reading a
+``Sealed(dict)`` returns a fresh dict each time: assign to change it.
+
+An empty field is NULL, not a ciphertext; a NULL can therefore be
+substituted for a value by someone who can write the database (the audit
+log and backups are the defence there).
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date, datetime
+from operator import attrgetter, methodcaller
+from typing import Any, ClassVar, Generic, TypeVar, overload
+
+from sqlalchemy import ForeignKey, LargeBinary, String, event
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import (
+    Mapped,
+    configure_mappers,
+    declared_attr,
+    foreign,
+    mapped_column,
+    relationship,
+)
+
+from caseapp.database import new_id
+
+from . import aead
+from .errors import AccessNotGranted, DecryptionError
+from .models import DataKey
+from .scope import _current
+
+T = TypeVar("T")
+
+
+# --- codecs: python value <-> plaintext bytes ----------------------------------------------
+
+class Codec(Generic[T]):
+    python_type: type
+
+    def encode(self, value: T) -> bytes:
+        raise NotImplementedError
+
+    def decode(self, raw: bytes) -> T:
+        raise NotImplementedError
+
+    def check(self, value: Any) -> bool:
+        return isinstance(value, self.python_type)
+
+
+class StrCodec(Codec[str]):
+    python_type = str
+
+    def encode(self, value: str) -> bytes:
+        try:
+            return value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("text cannot be encoded as UTF-8 (lone surrogate)") from None
+
+    def decode(self, raw: bytes) -> str:
+        return raw.decode("utf-8")
+
+
+class BytesCodec(Codec[bytes]):
+    python_type = bytes
+
+    def check(self, value: Any) -> bool:
+        return isinstance(value, bytes | bytearray | memoryview)
+
+    def encode(self, value: bytes) -> bytes:
+        return bytes(value)
+
+    def decode(self, raw: bytes) -> bytes:
+        return bytes(raw)
+
+
+class DateCodec(Codec[date]):
+    python_type = date
+
+    def check(self, value: Any) -> bool:
+        return isinstance(value, date) and not isinstance(value, datetime)
+
+    def encode(self, value: date) -> bytes:
+        return value.isoformat().encode("ascii")
+
+    def decode(self, raw: bytes) -> date:
+        return date.fromisoformat(raw.decode("ascii"))
+
+
+class DateTimeCodec(Codec[datetime]):
+    python_type = datetime
+
+    def encode(self, value: datetime) -> bytes:
+        return value.isoformat().encode("ascii")
+
+    def decode(self, raw: bytes) -> datetime:
+        return datetime.fromisoformat(raw.decode("ascii"))
+
+
+class IntCodec(Codec[int]):
+    python_type = int
+
+    def check(self, value: Any) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool)
+
+    def encode(self, value: int) -> bytes:
+        return str(int(value)).encode("ascii")
+
+    def decode(self, raw: bytes) -> int:
+        return int(raw.decode("ascii"))
+
+
+class JsonCodec(Codec[Any]):
+    """JSON (UTF-8, compact, key order kept) for ``dict`` or ``list`` fields."""
+
+    def __init__(self, python_type: type):
+        self.python_type = python_type
+
+    def encode(self, value: Any) -> bytes:
+        try:
+            return json.dumps(value, ensure_ascii=False, separators=(",", ":"),
+                              allow_nan=False).encode("utf-8")
+        except (TypeError, ValueError):
+            # json's message can quote the offending value: do not pass it on.
+            raise TypeError(f"value is not JSON-serialisable as a {self.python_type.__name__}"
+                            ) from None
+
+    def decode(self, raw: bytes) -> Any:
+        value = json.loads(raw.decode("utf-8"))
+        if not isinstance(value, self.python_type):
+            raise ValueError("decoded JSON has the wrong type")
+        return value
+
+
+_CODECS: dict[type, Codec[Any]] = {
+    str: StrCodec(), bytes: BytesCodec(), date: DateCodec(), datetime: DateTimeCodec(),
+    int: IntCodec(), dict: JsonCodec(dict), list: JsonCodec(list),
+}
+
+
+# --- the descriptor ------------------------------------------------------------------------
+
+class Sealed(Generic[T]):
+    """An encrypted model field holding ``python_type`` values (or None).
+
+    ``python_type`` is one of str, bytes, date, datetime, int, dict, list;
+    or pass ``codec=`` (a :class:`Codec`) for anything else.
+    """
+
+    def __init__(self, python_type: type[T], *, codec: Codec[T] | None = None,
+                 doc: str | None = None):
+        if codec is None:
+            try:
+                codec = _CODECS[python_type]
+            except KeyError:
+                raise TypeError(f"no codec for {python_type!r}; pass codec=") from None
+        self.python_type = python_type
+        self.codec = codec
+        self.__doc__ = doc
+        self.name: str = ""
+        self.private: str = ""
+        self.owner: type | None = None
+        self._table: str | None = None
+        self._prefix: bytes | None = None
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        if self.owner is not None:
+            raise TypeError("a Sealed() instance can be assigned to one attribute only")
+        self.name = name
+        self.private = f"_sealed_{name}"
+        self.owner = owner
+        if self.private in owner.__dict__:
+            raise TypeError(f"{owner.__name__}.{self.private} is reserved for Sealed({name})")
+        # Runs inside type.__new__, before DeclarativeBase.__init_subclass__
+        # scans the class: the declarative scan then maps this column.
+        setattr(owner, self.private, mapped_column(name, LargeBinary, nullable=True))
+
+    # --- metadata ---------------------------------------------------------------------------
+
+    @property
+    def column_name(self) -> str:
+        return self.name
+
+    @property
+    def table_name(self) -> str:
+        if self._table is None:
+            mapper = sa_inspect(self.owner)
+            self._table = mapper.columns[self.private].table.name
+        return self._table
+
+    @property
+    def column_attr(self) -> Any:
+        """The mapped ciphertext column, e.g. for ``Model.field.column_attr.is_(None)``."""
+        return getattr(self.owner, self.private)
+
+    def _aad_prefix(self) -> bytes:
+        if self._prefix is None:
+            self._prefix = aead.field_aad_prefix(self.table_name, self.name)
+        return self._prefix  # (table_name has set self._table too)
+
+    def __repr__(self) -> str:
+        owner = self.owner.__name__ if self.owner else "?"
+        return f"<Sealed({self.python_type.__name__}) {owner}.{self.name}>"
+
+    def __eq__(self, other: object) -> bool:  # type: ignore[override]
+        if isinstance(other, Sealed):
+            return self is other
+        raise TypeError(f"sealed field {self.name!r} cannot be compared or queried in SQL; "
+                        "use a blind index")
+
+    def __ne__(self, other: object) -> bool:  # type: ignore[override]
+        return not self.__eq__(other)
+
+    __hash__ = object.__hash__
+
+    # --- access -----------------------------------------------------------------------------
+
+    @overload
+    def __get__(self, obj: None, objtype: type | None = None) -> Sealed[T]: ...
+
+    @overload
+    def __get__(self, obj: object, objtype: type | None = None) -> T | None: ...
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        scope = _current.get()
+        if scope is None:
+            raise AccessNotGranted("no key scope is open")
+        cls = type(obj)
+        key_id = (_KEY_ID_GETTERS.get(cls) or _key_id_getter(cls))(obj)
+        key = scope._keys.get(key_id)
+        if key is None:
+            key = scope.key(key_id)  # raises AccessNotGranted / KeyDestroyed
+        blob = getattr(obj, self.private)
+        if blob is None:
+            return None
+        prefix = self._prefix or self._aad_prefix()
+        raw = key.open(blob, prefix, obj.id, table=self._table, column=self.name)
+        try:
+            return self.codec.decode(raw)
+        except (ValueError, TypeError):
+            raise DecryptionError("sealed value does not decode as "
+                                  f"{self.python_type.__name__}", table=self._table,
+                                  column=self.name, row_id=obj.id) from None
+
+    def __set__(self, obj: Any, value: T | None) -> None:
+        if value is not None and not self.codec.check(value):
+            raise TypeError(f"{type(obj).__name__}.{self.name} holds "
+                            f"{self.python_type.__name__}, not {type(value).__name__}")
+        scope = _current.get()
+        if scope is None:
+            raise AccessNotGranted("no key scope is open")
+        cls = type(obj)
+        key_id = (_KEY_ID_GETTERS.get(cls) or _key_id_getter(cls))(obj)
+        key = scope._keys.get(key_id)
+        if key is None:
+            key = scope.key(key_id)
+        if value is None:
+            setattr(obj, self.private, None)
+            return
+        row_id = obj.id
+        if row_id is None:
+            row_id = obj.id = new_id()
+        prefix = self._prefix or self._aad_prefix()
+        setattr(obj, self.private, key.seal(self.codec.encode(value), prefix, row_id))
+
+    def __delete__(self, obj: Any) -> None:
+        self.__set__(obj, None)
+
+
+_KEY_ID_GETTERS: dict[type, Callable[[Any], str | None]] = {}
+
+
+def _key_id_getter(cls: type) -> Callable[[Any], str | None]:
+    """How instances of ``cls`` name their data key; cached per class (hot path)."""
+    own = getattr(cls, "sealed_key_id", None)
+    if own is SealedRecord.sealed_key_id and getattr(cls, "__sealed_key_owner__", None) is None:
+        getter: Callable[[Any], str | None] = attrgetter("data_key_id")
+    elif own is not None:
+        getter = methodcaller("sealed_key_id")
+    else:
+        getter = attrgetter("data_key_id")
+    _KEY_ID_GETTERS[cls] = getter
+    return getter
+
+
+def sealed_fields(cls: type) -> dict[str, Sealed[Any]]:
+    """The Sealed fields of a model class (including inherited ones), by name."""
+    found: dict[str, Sealed[Any]] = {}
+    for klass in reversed(cls.__mro__):
+        for name, value in vars(klass).items():
+            if isinstance(value, Sealed):
+                found[name] = value
+    return found
+
+
+# --- mixins ------------------------------------------------------------------------------
+
+class SealedRecord:
+    """Mixin for a model with Sealed fields. Needs ``id``: a UUID string primary
+    key (assigned here at construction if not given; never change it).
+
+    The data key is the record's own (``data_key_id``, see :class:`SealedOwner`)
+    unless ``__sealed_key_owner__`` names an attribute path to the key owner,
+    e.g. ``"case"`` for a note that uses its case's key. Associated data still
+    binds the record's own table, column and id. Override :meth:`sealed_key_id`
+    for anything else.
+    """
+
+    __sealed_key_owner__: ClassVar[str | None] = None
+
+    def sealed_key_id(self) -> str | None:
+        path = type(self).__sealed_key_owner__
+        if path is None:
+            return self.data_key_id  # type: ignore[attr-defined, no-any-return]
+        target: Any = self
+        for part in path.split("."):
+            target = getattr(target, part)
+            if target is None:
+                return None
+        return target.sealed_key_id()  # type: ignore[no-any-return]
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {getattr(self, 'id', None)}>"
+
+
+@event.listens_for(SealedRecord, "init", propagate=True)
+def _assign_id_at_construction(target: Any, args: tuple, kwargs: dict) -> None:
+    # Row ids take part in associated data, so they exist before any field is set.
+    if kwargs.get("id") is None:
+        # This listener can run before the mapper's own first-init hook.
+        configure_mappers()
+        if target.id is None:
+            target.id = new_id()
+
+
+class SealedOwner(SealedRecord):
+    """Mixin for a record that owns a data key (a case; a user's TOTP secret).
+
+    Adds ``data_key_id`` (FK to ``data_keys.id``, indexed) and the many-to-one
+    ``data_key``: eager-load it with the owner (``joinedload(Case.data_key)``)
+    and :func:`~caseapp.crypto.unlock` needs no query of its own. The model
+    still declares its ``id`` (UUID string primary key).
+    """
+
+    @declared_attr
+    def data_key_id(cls) -> Mapped[str | None]:
+        return mapped_column(String(36), ForeignKey("data_keys.id"), index=True, nullable=True)
+
+    @declared_attr
+    def data_key(cls) -> Mapped[DataKey | None]:
+        return relationship(DataKey, primaryjoin=lambda: DataKey.id == foreign(cls.data_key_id),
+                            lazy="select")

@@ -1,0 +1,3 @@
+"""Language names shown in the switcher (each in its own language)."""
+
+LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}

@@ -1,0 +1,4 @@
+"""Imports every model module so the metadata (and Alembic) sees all tables."""
+from caseapp.accounts.models import LoginThrottle, RecoveryCode, User, UserSession  # noqa: F401
+from caseapp.crypto.models import DataKey  # noqa: F401
+from caseapp.units.models import Unit  # noqa: F401

@@ -1,0 +1,123 @@
+"""Layered configuration, validated once at start-up.
+
+Order (later wins): ``config/defaults.py`` → ``config/<env>.py`` →
+``<instance>/config.py`` → the instance's ``secret_key`` file →
+``CASEAPP_*`` environment variables → ``test_config``.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+from typing import Any
+
+import config.defaults as defaults
+
+ENVIRONMENTS = ("development", "testing", "production")
+INSECURE_SECRET_KEYS = {"", "dev", "changeme", "secret", "development", "test"}
+ROLES = ("counselor", "officer", "supervisor", "admin")
+
+
+class ConfigError(RuntimeError):
+    """Raised when settings are unsafe or malformed; the message names them."""
+
+
+def instance_path() -> str:
+    return os.path.abspath(os.environ.get("CASEAPP_INSTANCE") or "instance")
+
+
+def _coerce(raw: str, default: Any, name: str) -> Any:
+    if isinstance(default, bool):
+        lowered = raw.strip().lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"CASEAPP_{name} must be true or false, got {raw!r}")
+    if isinstance(default, int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"CASEAPP_{name} must be a whole number, got {raw!r}") from None
+    if isinstance(default, tuple):
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    return raw
+
+
+def load(env: str | None, instance: str, test_config: dict | None) -> dict[str, Any]:
+    env = env or os.environ.get("CASEAPP_ENV") or "production"
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"CASEAPP_ENV must be one of {', '.join(ENVIRONMENTS)}, got {env!r}")
+    values: dict[str, Any] = {k: getattr(defaults, k) for k in dir(defaults) if k.isupper()}
+    overlay = importlib.import_module(f"config.{env}")
+    values.update({k: getattr(overlay, k) for k in dir(overlay) if k.isupper()})
+
+    instance_config = Path(instance) / "config.py"
+    if instance_config.is_file():
+        scope: dict[str, Any] = {}
+        exec(compile(instance_config.read_text("utf-8"), str(instance_config), "exec"), scope)
+        values.update({k: v for k, v in scope.items() if k.isupper()})
+
+    secret_file = Path(instance) / "secret_key"
+    if secret_file.is_file() and not values.get("SECRET_KEY"):
+        values["SECRET_KEY"] = secret_file.read_text("utf-8").strip()
+
+    for name, raw in os.environ.items():
+        if not name.startswith("CASEAPP_"):
+            continue
+        key = name.removeprefix("CASEAPP_")
+        if key in ("ENV", "INSTANCE", "KEYS", "TEST_DATABASE_URL"):
+            continue
+        if key == "DATABASE_URL":
+            values["SQLALCHEMY_DATABASE_URI"] = raw
+        elif key in values:
+            values[key] = _coerce(raw, values[key], key)
+
+    if test_config:
+        values.update(test_config)
+    values["ENV"] = values.get("ENV", env)
+    if not values.get("SQLALCHEMY_DATABASE_URI"):
+        values["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(instance) / "caseapp.db")
+    validate(values)
+    return values
+
+
+def validate(values: dict[str, Any]) -> None:
+    problems: list[str] = []
+    if values["ARGON2_MEMORY_COST_KIB"] < 19456:
+        problems.append("ARGON2_MEMORY_COST_KIB is below OWASP's minimum of 19456 (19 MiB)")
+    if values["ARGON2_TIME_COST"] < 2:
+        problems.append("ARGON2_TIME_COST is below OWASP's minimum of 2 passes")
+    if values["ARGON2_PARALLELISM"] < 1 or values["ARGON2_MAX_CONCURRENT"] < 1:
+        problems.append("ARGON2_PARALLELISM and ARGON2_MAX_CONCURRENT must be at least 1")
+    if values["PASSWORD_MIN_LENGTH"] < 12:
+        problems.append("PASSWORD_MIN_LENGTH must be at least 12")
+    if values["SESSION_IDLE_MINUTES"] < 1 or values["SESSION_ABSOLUTE_HOURS"] < 1:
+        problems.append("SESSION_IDLE_MINUTES and SESSION_ABSOLUTE_HOURS must be positive")
+    if values["BABEL_DEFAULT_LOCALE"] not in values["LANGUAGES"]:
+        problems.append("BABEL_DEFAULT_LOCALE must be one of LANGUAGES")
+    bad_roles = set(values["TOTP_ROLES"]) - set(ROLES)
+    if bad_roles:
+        problems.append(f"TOTP_ROLES names unknown roles: {', '.join(sorted(bad_roles))}")
+
+    if values["ENV"] == "production":
+        secret = values.get("SECRET_KEY") or ""
+        if secret.lower() in INSECURE_SECRET_KEYS or len(secret) < 32:
+            problems.append(
+                "SECRET_KEY is missing, a known default or shorter than 32 characters "
+                "(set CASEAPP_SECRET_KEY or run `caseapp quickstart`)"
+            )
+        if not values["SESSION_COOKIE_SECURE"]:
+            problems.append("SESSION_COOKIE_SECURE must be true in production")
+        if not str(values["SESSION_COOKIE_NAME"]).startswith("__Host-"):
+            problems.append("SESSION_COOKIE_NAME must start with __Host- in production")
+        if values["SESSION_COOKIE_SAMESITE"] != "Strict":
+            problems.append("SESSION_COOKIE_SAMESITE must be Strict in production")
+        if not values["SESSION_COOKIE_HTTPONLY"]:
+            problems.append("SESSION_COOKIE_HTTPONLY must be true in production")
+        if values.get("DEBUG"):
+            problems.append("DEBUG must be off in production")
+        if not values["REQUIRE_TOTP"]:
+            problems.append("REQUIRE_TOTP must be on in production")
+    if problems:
+        raise ConfigError("Unsafe or invalid settings:\n  - " + "\n  - ".join(problems))

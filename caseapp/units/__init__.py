@@ -1,0 +1,1 @@
+"""Units of the youth-union network: a tree that scopes users and cases."""

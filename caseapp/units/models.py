@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from caseapp import clock
+from caseapp.database import UTCDateTime
+from caseapp.extensions import db
+
+SCHOOL_TYPES = ("primary", "lower_secondary", "upper_secondary", "vocational", "other")
+
+
+class Unit(db.Model):
+    """A province/district union, commune union, school union or centre.
+
+    ``path`` is the materialised chain of ids ("/1/7/12/") so that "this unit
+    and everything below it" is one indexed prefix match.
+    """
+
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    path: Mapped[str] = mapped_column(String(255), default="", index=True)
+    school_type: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    parent: Mapped[Unit | None] = relationship(remote_side=[id])
+
+    @property
+    def depth(self) -> int:
+        return max(self.path.count("/") - 2, 0)
+
+    def contains(self, other: Unit) -> bool:
+        return other.path.startswith(self.path)
+
+    def __repr__(self) -> str:
+        return f"<Unit {self.code}>"

@@ -1,0 +1,84 @@
+"""Default settings. Every setting caseapp reads is declared here.
+
+Times are in minutes/hours/seconds as the name says; deadlines in hours or
+working days (weekends and Vietnamese public holidays excluded).
+"""
+
+ENV = "production"
+DEBUG = False
+TESTING = False
+
+# Must come from the instance folder (written by `caseapp quickstart`) or
+# CASEAPP_SECRET_KEY. Production refuses to start without one.
+SECRET_KEY = None
+
+# Default: SQLite (WAL) in the instance folder, filled in by caseapp.settings.
+SQLALCHEMY_DATABASE_URI = None
+SQLALCHEMY_TRACK_MODIFICATIONS = False
+SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+
+# --- Passwords (argon2id). RFC 9106's second recommendation, argon2-cffi's
+# own default; OWASP's floor (19 MiB, 2 passes) is enforced by validation.
+ARGON2_TIME_COST = 3
+ARGON2_MEMORY_COST_KIB = 65536
+ARGON2_PARALLELISM = 4
+# Hashes computed at once per process: a login flood waits (or gets 503)
+# instead of exhausting memory (64 MiB per hash).
+ARGON2_MAX_CONCURRENT = 2
+ARGON2_QUEUE_TIMEOUT_SECONDS = 10
+PASSWORD_MIN_LENGTH = 12
+
+# --- Login throttling. Keyed by the typed username (existing or not, so the
+# behaviour reveals nothing) and by the client address.
+LOGIN_THROTTLE_AFTER = 5
+LOGIN_THROTTLE_BASE_SECONDS = 30
+LOGIN_THROTTLE_MAX_SECONDS = 900
+LOGIN_HARD_LOCK_AFTER = 100
+LOGIN_ADDRESS_THROTTLE_AFTER = 20
+# Coarse request-rate limit on the login form (Flask-Limiter).
+LOGIN_RATE_LIMIT = "30 per minute"
+# memory:// for one process; redis://... when several app servers share it.
+RATELIMIT_STORAGE_URI = "memory://"
+
+# --- Second factor
+REQUIRE_TOTP = True
+TOTP_ROLES = ("officer", "supervisor", "admin")
+TOTP_ISSUER = "caseapp"
+TOTP_VALID_WINDOW = 1
+RECOVERY_CODE_COUNT = 10
+# Time allowed between the password step and the code step.
+LOGIN_SECOND_STEP_MINUTES = 5
+
+# --- Sessions (server-side, in the database)
+SESSION_IDLE_MINUTES = 15
+SESSION_ABSOLUTE_HOURS = 8
+SESSION_COOKIE_NAME = "__Host-caseapp"
+SESSION_COOKIE_SECURE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Strict"
+REMEMBER_COOKIE_DURATION = 0
+
+# --- Web
+WTF_CSRF_TIME_LIMIT = None  # bound to the session, which expires on its own
+HSTS_SECONDS = 31536000
+PREFERRED_URL_SCHEME = "https"
+MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+TRUSTED_PROXY_COUNT = 0
+
+# --- Language
+BABEL_DEFAULT_LOCALE = "vi"
+BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+LANGUAGES = ("vi", "en")
+
+# --- Deadlines (Decree 56/2017 defaults), used by the case workflow.
+DEADLINE_EMERGENCY_HOURS = 12
+DEADLINE_ASSESSMENT_HOURS = 72
+DEADLINE_PLAN_DRAFT_WORKING_DAYS = 5
+DEADLINE_PLAN_APPROVAL_WORKING_DAYS = 7
+
+# --- Retention: closed cases are crypto-shredded after this many days.
+RETENTION_DAYS = 365 * 5
+
+# --- Audit checkpoints
+AUDIT_CHECKPOINT_EVERY_ENTRIES = 1000
+AUDIT_CHECKPOINT_EVERY_MINUTES = 60

@@ -1,0 +1,3 @@
+"""Production: the defaults are already strict; this file only names the mode."""
+
+ENV = "production"

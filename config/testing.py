@@ -1,0 +1,14 @@
+"""Test runs: OWASP's minimum argon2 cost keeps the suite fast while still
+exercising real argon2id hashes."""
+
+ENV = "testing"
+TESTING = True
+SESSION_COOKIE_NAME = "caseapp"
+SESSION_COOKIE_SECURE = False
+PREFERRED_URL_SCHEME = "http"
+HSTS_SECONDS = 0
+ARGON2_TIME_COST = 2
+ARGON2_MEMORY_COST_KIB = 19456
+ARGON2_PARALLELISM = 1
+# The limiter stays on (its storage is reset per test); one test lowers the limit.
+LOGIN_RATE_LIMIT = "10000 per minute"

@@ -1,0 +1,60 @@
+"""Alembic environment: the app's engine, caseapp's models and the audit table."""
+import logging
+from logging.config import fileConfig
+
+from alembic import context
+from flask import current_app
+from sqlalchemy.types import TypeDecorator
+
+import audit.models
+
+config = context.config
+if config.config_file_name is not None:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+logger = logging.getLogger("alembic.env")
+
+target_db = current_app.extensions["migrate"].db
+# caseapp's tables and the audit package's own table (audit/ imports nothing
+# from caseapp, so it keeps its own MetaData).
+target_metadata = [target_db.metadata, audit.models.metadata]
+
+
+def render_item(type_, obj, autogen_context):
+    """Render the app's TypeDecorators as their plain SQL type, so migrations
+    do not import application code."""
+    if type_ == "type" and isinstance(obj, TypeDecorator):
+        return "sa." + repr(obj.impl)
+    return False
+
+
+def run_migrations_offline():
+    context.configure(url=str(target_db.engine.url), target_metadata=target_metadata,
+                      literal_binds=True, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online():
+    def process_revision_directives(context, revision, directives):
+        if getattr(config.cmd_opts, "autogenerate", False):
+            script = directives[0]
+            if script.upgrade_ops.is_empty():
+                directives[:] = []
+                logger.info("No changes in schema detected.")
+
+    conf_args = dict(current_app.extensions["migrate"].configure_args)
+    conf_args.setdefault("process_revision_directives", process_revision_directives)
+    conf_args.setdefault("render_as_batch", True)
+    conf_args.setdefault("compare_type", True)
+    conf_args.setdefault("render_item", render_item)
+
+    with target_db.engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,54 @@
+"""A real server in a thread and Debian's Chromium driven by Playwright."""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+
+import pytest
+from flask_migrate import upgrade
+from werkzeug.serving import make_server
+
+from caseapp import MIGRATIONS_DIR, create_app
+from caseapp.extensions import db
+from tests.conftest import settings_for_tests
+
+CHROMIUM = os.environ.get("CASEAPP_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    app = create_app(settings_for_tests(str(tmp_path),
+                                   SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/browser.db"),
+                     env="testing")
+    with app.app_context():
+        upgrade(directory=MIGRATIONS_DIR)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    app.config["LIVE_URL"] = f"http://127.0.0.1:{server.server_port}"
+    try:
+        yield app
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def browser():
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium package")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS,
+                                              headless=True)
+        try:
+            yield instance
+        finally:
+            instance.close()

@@ -1,0 +1,212 @@
+"""Shared fixtures: one migrated database per run, a savepoint per test.
+
+Set CASEAPP_TEST_DATABASE_URL (postgresql+psycopg://...) to run the whole
+suite on PostgreSQL; SQLite in a temporary folder otherwise.
+"""
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pyotp
+import pytest
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy import text
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from caseapp import MIGRATIONS_DIR, clock, create_app
+from caseapp.accounts import service as accounts
+from caseapp.crypto.keyring import KeyRing
+from caseapp.extensions import db, limiter
+from caseapp.units import service as units
+
+TEST_DATABASE_URL = os.environ.get("CASEAPP_TEST_DATABASE_URL")
+PASSWORD = "correct horse battery staple"
+
+
+def settings_for_tests(instance: str, **extra) -> dict:
+    settings = {
+        "INSTANCE_PATH": instance,
+        "SECRET_KEY": "test-secret-key-" + "x" * 40,
+        "CASEAPP_KEYRING": KEYRING,
+        "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL or f"sqlite:///{instance}/test.db",
+    }
+    settings.update(extra)
+    return settings
+
+
+KEYRING = KeyRing.generate()
+
+
+def reset_postgres_schema(app) -> None:
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    instance = str(tmp_path_factory.mktemp("instance"))
+    app = create_app(settings_for_tests(instance), env="testing")
+    app.test_client_class = IsolatedClient
+    if TEST_DATABASE_URL:
+        reset_postgres_schema(app)
+    with app.app_context():
+        upgrade(directory=MIGRATIONS_DIR)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _isolated(request, app):
+    """Each test runs inside a transaction that is rolled back at the end
+    (SQLAlchemy's "join a session into an external transaction" recipe)."""
+    if "no_db_isolation" in request.keywords:
+        yield
+        return
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        # Flask-SQLAlchemy's Session picks its engine itself and ignores a
+        # bind, so the test session is a plain one on the test connection.
+        db.session = scoped_session(
+            sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+            scopefunc=_app_ctx_id)
+        limiter.reset()
+        try:
+            yield
+        finally:
+            db.session.remove()
+            db.session = original
+            outer.rollback()
+            connection.close()
+            clock.reset()
+
+
+class IsolatedClient(FlaskClient):
+    """Runs each request in a fresh context, as a server would.
+
+    The test itself holds an app context (for factories and assertions);
+    Flask would otherwise reuse it, and with it ``g``, for every request,
+    so the CSRF token and Flask-Login's user would leak between requests.
+    """
+
+    def open(self, *args, **kwargs):
+        def run():
+            _cv_app.set(None)
+            return FlaskClient.open(self, *args, **kwargs)
+        return contextvars.copy_context().run(run)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def travel():
+    """Move the app's clock forward without sleeping."""
+    def move(**kwargs):
+        clock.travel(timedelta(**kwargs))
+    return move
+
+
+@dataclass
+class MadeUser:
+    user: object
+    password: str
+    totp_secret: str | None
+
+    @property
+    def username(self) -> str:
+        return self.user.username
+
+    def code(self, offset_steps: int = 0) -> str:
+        totp = pyotp.TOTP(self.totp_secret)
+        return totp.generate_otp(totp.timecode(clock.now()) + offset_steps)
+
+
+@pytest.fixture
+def make_unit(app):
+    counter = iter(range(1, 10_000))
+
+    def make(code: str | None = None, parent=None, name: str | None = None):
+        code = code or f"U{next(counter)}"
+        unit = units.create_unit("system", code, name or f"Unit {code}",
+                                 parent.code if parent else None)
+        db.session.commit()
+        return unit
+    return make
+
+
+@pytest.fixture
+def make_user(app, make_unit):
+    counter = iter(range(1, 10_000))
+
+    def make(role: str = "counselor", unit=None, username: str | None = None,
+             password: str = PASSWORD, totp: bool = True):
+        unit = unit or make_unit()
+        username = username or f"{role}{next(counter)}"
+        user = accounts.create_user(accounts.SYSTEM,
+                                    accounts.NewUser(username, role, unit.code, password))
+        secret = None
+        if totp:
+            secret = accounts.start_totp_enrolment(user)
+            totp = pyotp.TOTP(secret)
+            accounts.confirm_totp_enrolment(user, totp.generate_otp(totp.timecode(clock.now())))
+            # The enrolment used this step; let the login use a fresh one.
+            user.totp_last_step = None
+        db.session.commit()
+        return MadeUser(user, password, secret)
+    return make
+
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
+                     r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    html = client.get(path).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1) or match.group(2)
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, made: MadeUser, *, password: str | None = None, code: str | None = None,
+              follow: bool = True):
+        token = csrf_token(self.client, "/login")
+        response = self.client.post("/login", data={
+            "csrf_token": token, "username": made.username,
+            "password": password if password is not None else made.password})
+        if response.status_code != 302 or "/login/code" not in response.headers["Location"]:
+            return response
+        token = csrf_token(self.client, "/login/code")
+        return self.client.post("/login/code", data={
+            "csrf_token": token, "code": code if code is not None else made.code()},
+            follow_redirects=follow)
+
+    def logout(self):
+        token = csrf_token(self.client, "/account")
+        return self.client.post("/logout", data={"csrf_token": token})
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)

@@ -1,0 +1,66 @@
+"""Admins manage units and users in the web UI."""
+from __future__ import annotations
+
+from caseapp.accounts import service
+from caseapp.units import service as units
+from tests.conftest import PASSWORD, Auth, csrf_token
+
+
+def test_admin_creates_a_unit_and_a_user(client, make_user):
+    admin = make_user("admin")
+    Auth(client).login(admin)
+    token = csrf_token(client, "/admin/units/new")
+    response = client.post("/admin/units/new", data={
+        "csrf_token": token, "code": "xa2", "name": "Đoàn xã Tân Hội",
+        "parent": admin.user.unit.code, "school_type": ""})
+    assert response.status_code == 302
+    unit = units.by_code("XA2")
+    assert unit.parent_id == admin.user.unit_id and unit.path.startswith(admin.user.unit.path)
+
+    token = csrf_token(client, "/admin/users/new")
+    response = client.post("/admin/users/new", data={
+        "csrf_token": token, "username": "Thu.Tran", "display_name": "Trần Thu",
+        "role": "counselor", "unit": "XA2", "password": PASSWORD})
+    assert response.status_code == 302
+    created = service.find_user("thu.tran")
+    assert created.unit_id == unit.id and created.role == "counselor"
+
+
+def test_admin_form_errors_are_shown_and_change_nothing(client, make_user):
+    admin = make_user("admin")
+    Auth(client).login(admin)
+    token = csrf_token(client, "/admin/users/new")
+    response = client.post("/admin/users/new", data={
+        "csrf_token": token, "username": "weak.one", "role": "officer",
+        "unit": admin.user.unit.code, "password": "short"})
+    assert response.status_code == 200
+    assert "ít nhất 12 ký tự" in response.get_data(as_text=True)
+    assert service.find_user("weak.one") is None
+
+
+def test_admin_cannot_disable_themselves(client, make_user):
+    admin = make_user("admin")
+    Auth(client).login(admin)
+    token = csrf_token(client, f"/admin/users/{admin.user.id}")
+    client.post(f"/admin/users/{admin.user.id}/disable", data={"csrf_token": token})
+    assert admin.user.is_enabled
+
+
+def test_supervisor_cannot_use_admin_actions(client, make_user):
+    supervisor = make_user("supervisor")
+    victim = make_user("counselor", totp=False)
+    Auth(client).login(supervisor)
+    token = csrf_token(client, "/account")
+    response = client.post(f"/admin/users/{victim.user.id}/disable", data={"csrf_token": token})
+    assert response.status_code == 403
+    assert victim.user.is_enabled
+
+
+def test_service_refuses_non_admin_actor(make_user):
+    import pytest
+
+    from caseapp.permissions import PermissionDenied
+
+    officer = make_user("officer")
+    with pytest.raises(PermissionDenied):
+        service.create_user(officer.user, service.NewUser("x.y.z", "admin", "U1", PASSWORD))

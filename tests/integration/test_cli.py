@@ -1,0 +1,96 @@
+"""The command line contract of DESIGN.md."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from caseapp.accounts import service
+from tests.conftest import PASSWORD
+
+
+def test_units_create_and_list(runner):
+    assert runner.invoke(args=["units", "create", "TINH", "Tỉnh đoàn"]).exit_code == 0
+    result = runner.invoke(args=["units", "create", "XA1", "Đoàn xã Hiệp An", "--parent", "TINH"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["units", "create", "THCS1", "Liên đội THCS", "--parent", "XA1",
+                                 "--school", "lower_secondary"])
+    assert result.exit_code == 0, result.output
+    listing = runner.invoke(args=["units", "list"]).output
+    assert listing.index("TINH") < listing.index("XA1") < listing.index("THCS1")
+    assert "    THCS1" in listing and "school=lower_secondary" in listing
+
+
+def test_units_create_rejects_unknown_parent_and_duplicates(runner):
+    result = runner.invoke(args=["units", "create", "A1", "A", "--parent", "NOPE"])
+    assert result.exit_code == 1 and "error:" in result.output
+    runner.invoke(args=["units", "create", "B1", "B"])
+    assert runner.invoke(args=["units", "create", "B1", "B again"]).exit_code == 1
+
+
+def test_users_create_list_disable(runner, make_unit):
+    unit = make_unit("HUYEN1")
+    result = runner.invoke(args=["users", "create", "lan.nguyen", "--role", "officer", "--unit",
+                                 unit.code, "--password-stdin"], input=PASSWORD + "\n")
+    assert result.exit_code == 0, result.output
+    listing = runner.invoke(args=["users", "list"]).output
+    assert "lan.nguyen\tofficer\tHUYEN1\tenabled" in listing
+    assert PASSWORD not in listing
+    assert runner.invoke(args=["users", "disable", "lan.nguyen"]).exit_code == 0
+    assert "lan.nguyen\tofficer\tHUYEN1\tdisabled" in runner.invoke(args=["users", "list"]).output
+
+
+def test_users_create_refuses_weak_password_and_bad_role(runner, make_unit):
+    unit = make_unit()
+    weak = runner.invoke(args=["users", "create", "weak.user", "--role", "officer", "--unit",
+                               unit.code, "--password-stdin"], input="short\n")
+    assert weak.exit_code == 1 and service.find_user("weak.user") is None
+    bad_role = runner.invoke(args=["users", "create", "x.user", "--role", "boss", "--unit",
+                                   unit.code, "--password-stdin"], input=PASSWORD + "\n")
+    assert bad_role.exit_code != 0
+
+
+def test_routes_command_lists_the_contract_routes(runner):
+    from caseapp.cli import main
+
+    output = runner.invoke(main, ["routes"]).output
+    for route in ("/login", "/logout", "/help"):
+        assert route in output
+
+
+@pytest.mark.no_db_isolation
+def test_quickstart_makes_an_instance_in_caseapp_instance(tmp_path):
+    """Runs the real console command in a subprocess, as a user would."""
+    instance = tmp_path / "inst"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CASEAPP_")}
+    env["CASEAPP_INSTANCE"] = str(instance)
+    caseapp = os.path.join(os.path.dirname(sys.executable), "caseapp")
+    result = subprocess.run([caseapp, "quickstart", "--no-serve"], env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert str(instance) in result.stdout
+    assert "admin password (shown once" in result.stdout
+    for name in ("caseapp.db", "keys.json", "secret_key"):
+        assert (instance / name).exists(), name
+    assert oct((instance / "keys.json").stat().st_mode & 0o777) == "0o600"
+    assert oct(instance.stat().st_mode & 0o777) == "0o700"
+    again = subprocess.run([caseapp, "quickstart", "--no-serve"], env=env, capture_output=True,
+                           text=True, timeout=120)
+    assert again.returncode == 0 and "admin password" not in again.stdout
+    listing = subprocess.run([caseapp, "users", "list"], env=env, capture_output=True,
+                             text=True, timeout=60)
+    assert listing.stdout.startswith("admin\tadmin\tHUYEN\tenabled")
+
+
+@pytest.mark.no_db_isolation
+def test_app_refuses_to_start_without_keys(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CASEAPP_")}
+    env["CASEAPP_INSTANCE"] = str(tmp_path)
+    env["CASEAPP_ENV"] = "development"
+    caseapp = os.path.join(os.path.dirname(sys.executable), "caseapp")
+    result = subprocess.run([caseapp, "users", "list"], env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode != 0
+    assert "caseapp keys init" in (result.stderr + result.stdout)

@@ -1,0 +1,234 @@
+"""Logging in: password, second factor, throttling and lockout as a user sees them."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from caseapp.accounts import passwords, service, throttle
+from caseapp.accounts.models import LoginThrottle
+from caseapp.extensions import db
+from tests.conftest import PASSWORD, csrf_token
+
+
+def post_login(client, username, password):
+    return client.post("/login", data={"csrf_token": csrf_token(client), "username": username,
+                                       "password": password})
+
+
+def test_counselor_logs_in_and_sees_home_in_vietnamese(client, auth, make_user):
+    counselor = make_user("counselor", totp=False)
+    response = auth.login(counselor)
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    page = client.get("/").get_data(as_text=True)
+    assert "Xin chào" in page
+    assert 'lang="vi"' in page
+
+
+def test_wrong_password_and_unknown_user_get_the_same_answer(client, make_user):
+    counselor = make_user("counselor", totp=False)
+    wrong = post_login(client, counselor.username, "not the password at all")
+    unknown = post_login(client, "nobody-here", "not the password at all")
+    assert wrong.status_code == unknown.status_code == 401
+    text_wrong = wrong.get_data(as_text=True)
+    text_unknown = unknown.get_data(as_text=True)
+    assert "Sai tên đăng nhập hoặc mật khẩu" in text_wrong
+    assert text_wrong.replace(counselor.username, "") .count("Sai tên") == \
+        text_unknown.count("Sai tên")
+
+
+def test_unknown_user_costs_one_argon2_verification_like_a_real_one(app, client, make_user,
+                                                                      monkeypatch):
+    counselor = make_user("counselor", totp=False)
+    hasher = app.extensions["caseapp_hasher"]
+    calls = []
+    real_verify = passwords.Hasher.verify
+
+    def spy(self, stored, password):
+        calls.append(stored is None)
+        return real_verify(self, stored, password)
+
+    monkeypatch.setattr(passwords.Hasher, "verify", spy)
+    post_login(client, counselor.username, "wrong wrong wrong")
+    post_login(client, "ghost-user", "wrong wrong wrong")
+    assert calls == [False, True]
+    assert hasher._dummy is not None and hasher._dummy.startswith("$argon2id$")
+
+
+def test_disabled_user_cannot_log_in_even_with_the_right_password(client, make_user):
+    counselor = make_user("counselor", totp=False)
+    service.set_enabled(service.SYSTEM, counselor.user, False)
+    db.session.commit()
+    assert post_login(client, counselor.username, PASSWORD).status_code == 401
+
+
+def test_officer_needs_the_second_factor(client, auth, make_user):
+    officer = make_user("officer")
+    first = post_login(client, officer.username, PASSWORD)
+    assert first.status_code == 302 and first.headers["Location"].endswith("/login/code")
+    # Not logged in yet: the home page still sends to the login.
+    assert client.get("/").status_code == 302
+    token = csrf_token(client, "/login/code")
+    bad = client.post("/login/code", data={"csrf_token": token, "code": "000000"})
+    assert "Mã không đúng" in bad.get_data(as_text=True)
+    token = csrf_token(client, "/login/code")
+    good = client.post("/login/code", data={"csrf_token": token, "code": officer.code()})
+    assert good.status_code == 302
+    assert client.get("/").status_code == 200
+
+
+def test_a_totp_code_is_accepted_once(client, auth, make_user):
+    officer = make_user("officer")
+    code = officer.code()
+    assert auth.login(officer, code=code, follow=False).status_code == 302
+    auth.logout()
+    response = auth.login(officer, code=code, follow=False)
+    assert response.status_code == 200
+    assert client.get("/").status_code == 302
+
+
+def test_recovery_code_logs_in_once(app, client, auth, make_user):
+    officer = make_user("officer")
+    codes = service.regenerate_recovery_codes(officer.user)
+    db.session.commit()
+    assert auth.login(officer, code=codes[0], follow=False).status_code == 302
+    auth.logout()
+    assert auth.login(officer, code=codes[0], follow=False).status_code == 200
+    assert auth.login(officer, code=codes[1].upper(), follow=False).status_code == 302
+
+
+def test_first_login_of_an_officer_enrols_totp(client, make_user):
+    import pyotp
+
+    officer = make_user("officer", totp=False)
+    response = post_login(client, officer.username, PASSWORD)
+    assert response.headers["Location"].endswith("/login/enrol")
+    page = client.get("/login/enrol").get_data(as_text=True)
+    assert "/login/enrol/qr.svg" in page
+    qr = client.get("/login/enrol/qr.svg")
+    assert qr.status_code == 200 and qr.mimetype == "image/svg+xml" and b"<svg" in qr.data
+    db.session.refresh(officer.user)
+    secret = officer.user.totp_secret
+    assert secret and secret in page
+    token = csrf_token(client, "/login/enrol")
+    done = client.post("/login/enrol", data={"csrf_token": token, "code": "123456"})
+    assert "Mã không đúng" in done.get_data(as_text=True)
+    token = csrf_token(client, "/login/enrol")
+    done = client.post("/login/enrol", data={"csrf_token": token,
+                                             "code": pyotp.TOTP(secret).now()})
+    assert done.headers["Location"].endswith("/account/recovery-codes")
+    codes_page = client.get("/account/recovery-codes").get_data(as_text=True)
+    assert codes_page.count("<code>") == 10
+    # Shown once only.
+    assert client.get("/account/recovery-codes").status_code == 302
+
+
+def test_enrolment_page_needs_the_password_step_first(client):
+    assert client.get("/login/enrol").headers["Location"].endswith("/login")
+    assert client.get("/login/enrol/qr.svg").headers["Location"].endswith("/login")
+    assert client.get("/login/code").headers["Location"].endswith("/login")
+
+
+def test_second_step_expires(client, make_user, travel):
+    officer = make_user("officer")
+    post_login(client, officer.username, PASSWORD)
+    travel(minutes=6)
+    assert client.get("/login/code").headers["Location"].endswith("/login")
+
+
+def _throttle_row(username: str) -> LoginThrottle | None:
+    return db.session.get(LoginThrottle, throttle.account_key(username))
+
+
+@pytest.mark.parametrize("exists", [True, False], ids=["real-account", "unknown-account"])
+def test_five_failures_block_with_a_doubling_delay(client, make_user, travel, exists):
+    username = make_user("counselor", totp=False).username if exists else "no-such-person"
+    for _ in range(5):
+        assert post_login(client, username, "wrong password here").status_code == 401
+    blocked = post_login(client, username, PASSWORD)
+    assert blocked.status_code == 429
+    assert "Thử lại sau" in blocked.get_data(as_text=True)
+    first_delay = _throttle_row(username).blocked_until - _throttle_row(username).last_failure_at
+    travel(seconds=first_delay.total_seconds() + 1)
+    assert post_login(client, username, "wrong password here").status_code == 401
+    row = _throttle_row(username)
+    assert row.blocked_until - row.last_failure_at == first_delay * 2
+    travel(minutes=16)
+    final = post_login(client, username, PASSWORD)
+    assert final.status_code == (302 if exists else 401)
+
+
+def test_delay_is_capped_at_fifteen_minutes(app, make_user, travel):
+    with app.test_request_context():
+        key = throttle.account_key("someone")
+        for _ in range(20):
+            row = throttle.record_failure(key, after=5, hard_lock_after=100)
+        assert (row.blocked_until - row.last_failure_at).total_seconds() == 900
+
+
+def test_hard_lock_at_100_failures_until_an_admin_lifts_it(client, auth, make_user, travel):
+    counselor = make_user("counselor", totp=False)
+    for _ in range(100):
+        post_login(client, counselor.username, "wrong password here")
+        travel(minutes=16)
+    row = _throttle_row(counselor.username)
+    assert row.hard_locked and row.failures == 100
+    locked = post_login(client, counselor.username, PASSWORD)
+    assert "quản trị viên" in locked.get_data(as_text=True)
+    travel(hours=48)
+    assert post_login(client, counselor.username, PASSWORD).status_code != 302
+
+    admin = make_user("admin")
+    admin_client = client.application.test_client()
+    from tests.conftest import Auth
+
+    Auth(admin_client).login(admin)
+    token = csrf_token(admin_client, f"/admin/users/{counselor.user.id}")
+    admin_client.post(f"/admin/users/{counselor.user.id}/unlock", data={"csrf_token": token})
+    assert _throttle_row(counselor.username) is None
+    assert post_login(client, counselor.username, PASSWORD).status_code == 302
+
+
+def test_failures_from_one_address_are_throttled_across_usernames(client):
+    for i in range(20):
+        post_login(client, f"guess{i}", "wrong password here")
+    response = post_login(client, "another-guess", "wrong password here")
+    assert response.status_code == 429
+
+
+def test_rehash_on_login_when_parameters_change(app, client, make_user):
+    counselor = make_user("counselor", totp=False)
+    old_hash = counselor.user.password_hash
+    assert "m=19456,t=2" in old_hash
+    original = app.extensions["caseapp_hasher"]
+    app.extensions["caseapp_hasher"] = passwords.Hasher(3, 19456, 1, 2, 5)
+    try:
+        assert post_login(client, counselor.username, PASSWORD).status_code == 302
+    finally:
+        app.extensions["caseapp_hasher"] = original
+    db.session.refresh(counselor.user)
+    assert counselor.user.password_hash != old_hash
+    assert "m=19456,t=3" in counselor.user.password_hash
+
+
+def test_login_attempts_are_audited_without_passwords(client, make_user):
+    from audit.models import audit_entries
+
+    counselor = make_user("counselor", totp=False)
+    post_login(client, counselor.username, "secret-guess-123456")
+    post_login(client, counselor.username, PASSWORD)
+    rows = db.session.execute(select(audit_entries).where(
+        audit_entries.c.action == "auth.login")).all()
+    outcomes = [(r.outcome, r.actor_id) for r in rows]
+    assert ("failed", None) in outcomes or any(o == "failed" for o, _ in outcomes)
+    assert ("ok", counselor.user.id) in outcomes
+    blob = " ".join(str(tuple(r)) for r in rows)
+    assert "secret-guess" not in blob and PASSWORD not in blob
+
+
+def test_rate_limiter_answers_429_page(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT", "2 per minute")
+    codes = [post_login(client, f"guess{i}", "wrong password here").status_code
+             for i in range(3)]
+    assert codes == [401, 401, 429]
+    page = post_login(client, "guess", "wrong password here").get_data(as_text=True)
+    assert "Quá nhiều yêu cầu" in page

@@ -1,0 +1,53 @@
+"""Every state-changing request needs the CSRF token, forms and JSON alike."""
+from __future__ import annotations
+
+from tests.conftest import PASSWORD, csrf_token
+
+
+def test_login_without_token_is_refused(client, make_user):
+    counselor = make_user("counselor", totp=False)
+    response = client.post("/login", data={"username": counselor.username, "password": PASSWORD})
+    assert response.status_code == 400
+    assert "Biểu mẫu đã hết hạn" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+
+
+def test_forged_token_is_refused(client, make_user):
+    counselor = make_user("counselor", totp=False)
+    csrf_token(client)
+    response = client.post("/login", data={"csrf_token": "forged.token.value",
+                                           "username": counselor.username, "password": PASSWORD})
+    assert response.status_code == 400
+
+
+def test_token_from_another_session_is_refused(app, make_user):
+    counselor = make_user("counselor", totp=False)
+    attacker, victim = app.test_client(), app.test_client()
+    stolen = csrf_token(attacker)
+    csrf_token(victim)
+    response = victim.post("/login", data={"csrf_token": stolen, "username": counselor.username,
+                                           "password": PASSWORD})
+    assert response.status_code == 400
+
+
+def test_logout_without_token_does_not_log_out(client, auth, make_user):
+    counselor = make_user("counselor", totp=False)
+    auth.login(counselor)
+    client.post("/logout")
+    assert client.get("/").status_code == 200
+
+
+def test_admin_action_without_token_changes_nothing(client, auth, make_user):
+    admin = make_user("admin")
+    victim = make_user("counselor", totp=False)
+    auth.login(admin)
+    response = client.post(f"/admin/users/{victim.user.id}/disable")
+    assert response.status_code == 400
+    assert victim.user.is_enabled
+
+
+def test_json_post_without_csrf_header_is_refused(client, auth, make_user):
+    counselor = make_user("counselor", totp=False)
+    auth.login(counselor)
+    response = client.post("/language", json={"locale": "en"})
+    assert response.status_code == 400

@@ -1,0 +1,78 @@
+"""Configuration is layered and production refuses unsafe settings by name."""
+from __future__ import annotations
+
+import pytest
+
+from caseapp import settings
+
+
+def load(env, **overrides):
+    return settings.load(env, "/nonexistent-instance", overrides)
+
+
+GOOD_SECRET = "s" * 48
+
+
+def test_production_refuses_a_missing_secret_key():
+    with pytest.raises(settings.ConfigError, match="SECRET_KEY"):
+        load("production")
+
+
+@pytest.mark.parametrize("secret", ["dev", "changeme", "short-secret"])
+def test_production_refuses_default_or_short_secret_keys(secret):
+    with pytest.raises(settings.ConfigError, match="SECRET_KEY"):
+        load("production", SECRET_KEY=secret)
+
+
+@pytest.mark.parametrize("setting,value,named", [
+    ("SESSION_COOKIE_SECURE", False, "SESSION_COOKIE_SECURE"),
+    ("SESSION_COOKIE_NAME", "session", "__Host-"),
+    ("SESSION_COOKIE_SAMESITE", "Lax", "SESSION_COOKIE_SAMESITE"),
+    ("SESSION_COOKIE_HTTPONLY", False, "SESSION_COOKIE_HTTPONLY"),
+    ("DEBUG", True, "DEBUG"),
+    ("REQUIRE_TOTP", False, "REQUIRE_TOTP"),
+])
+def test_production_refuses_insecure_settings(setting, value, named):
+    with pytest.raises(settings.ConfigError, match=named):
+        load("production", SECRET_KEY=GOOD_SECRET, **{setting: value})
+
+
+def test_production_accepts_safe_settings():
+    values = load("production", SECRET_KEY=GOOD_SECRET)
+    assert values["SESSION_COOKIE_SECURE"] and values["SESSION_COOKIE_NAME"].startswith("__Host-")
+
+
+@pytest.mark.parametrize("setting,value", [
+    ("ARGON2_MEMORY_COST_KIB", 16000), ("ARGON2_TIME_COST", 1), ("PASSWORD_MIN_LENGTH", 8),
+])
+def test_argon2_and_password_floors_hold_in_every_environment(setting, value):
+    with pytest.raises(settings.ConfigError, match=setting):
+        load("development", **{setting: value})
+
+
+def test_environment_variables_override_with_types(monkeypatch):
+    monkeypatch.setenv("CASEAPP_SESSION_IDLE_MINUTES", "5")
+    monkeypatch.setenv("CASEAPP_REQUIRE_TOTP", "false")
+    values = load("development")
+    assert values["SESSION_IDLE_MINUTES"] == 5
+    assert values["REQUIRE_TOTP"] is False
+
+
+def test_bad_environment_value_is_named(monkeypatch):
+    monkeypatch.setenv("CASEAPP_SESSION_IDLE_MINUTES", "fifteen")
+    with pytest.raises(settings.ConfigError, match="CASEAPP_SESSION_IDLE_MINUTES"):
+        load("development")
+
+
+def test_instance_config_and_secret_file_are_layered(tmp_path):
+    (tmp_path / "config.py").write_text("SESSION_IDLE_MINUTES = 7\n")
+    (tmp_path / "secret_key").write_text(GOOD_SECRET)
+    values = settings.load("production", str(tmp_path), None)
+    assert values["SESSION_IDLE_MINUTES"] == 7
+    assert values["SECRET_KEY"] == GOOD_SECRET
+    assert values["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/caseapp.db"
+
+
+def test_unknown_environment_is_refused():
+    with pytest.raises(settings.ConfigError, match="CASEAPP_ENV"):
+        load("staging")
