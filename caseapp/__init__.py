@@ -125,6 +125,9 @@ def configure_i18n(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories="translations")
     app.jinja_env.globals["get_locale"] = get_locale
+    from . import i18n
+
+    i18n.init_app(app)
 
 
 def configure_blueprints(app: Flask) -> None:

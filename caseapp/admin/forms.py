@@ -6,14 +6,9 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from caseapp.core.forms import choice_list
+from caseapp.i18n import ROLE_LABELS
 from caseapp.settings import ROLES
 
-ROLE_LABELS = {
-    "counselor": _l("Counselor"),
-    "officer": _l("Case officer"),
-    "supervisor": _l("Supervisor"),
-    "admin": _l("Administrator"),
-}
 
 SCHOOL_LABELS = {
     "": _l("Not a school"),

@@ -14,7 +14,9 @@ from caseapp.core.forms import choice_list
 from caseapp.extensions import db
 from caseapp.units import service as units
 
-from .forms import ROLE_LABELS, SCHOOL_LABELS, PasswordResetForm, UnitForm, UserEditForm, UserForm
+from caseapp.i18n import ROLE_LABELS
+
+from .forms import SCHOOL_LABELS, PasswordResetForm, UnitForm, UserEditForm, UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -91,7 +91,7 @@ class FieldKey:
     AESGCM object (created once per key per scope) and the header bytes.
     """
 
-    __slots__ = ("key_id", "key_id_raw", "header", "_aead")
+    __slots__ = ("_aead", "header", "key_id", "key_id_raw")
 
     def __init__(self, key_id: str, key: bytes):
         if len(key) != DEK_LEN:

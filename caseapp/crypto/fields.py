@@ -41,6 +41,7 @@ from sqlalchemy.orm import (
     mapped_column,
     relationship,
 )
+from sqlalchemy.sql.elements import ClauseElement
 
 from caseapp.database import new_id
 
@@ -147,9 +148,12 @@ class JsonCodec(Codec[Any]):
     def decode(self, raw: bytes) -> Any:
         value = json.loads(raw.decode("utf-8"))
         if not isinstance(value, self.python_type):
-            raise ValueError("decoded JSON has the wrong type")
+            raise TypeError("decoded JSON has the wrong type")
         return value
 
+
+_QUERY_LIKE = (str, bytes, bytearray, memoryview, int, float, date, dict, list, tuple, set,
+               ClauseElement)
 
 _CODECS: dict[type, Codec[Any]] = {
     str: StrCodec(), bytes: BytesCodec(), date: DateCodec(), datetime: DateTimeCodec(),
@@ -179,8 +183,9 @@ class Sealed(Generic[T]):
         self.name: str = ""
         self.private: str = ""
         self.owner: type | None = None
-        self._table: str | None = None
-        self._prefix: bytes | None = None
+        # per mapped class (a Sealed on a mixin serves several tables)
+        self._tables: dict[type, str] = {}
+        self._prefixes: dict[type, bytes] = {}
 
     def __set_name__(self, owner: type, name: str) -> None:
         if self.owner is not None:
@@ -202,33 +207,43 @@ class Sealed(Generic[T]):
 
     @property
     def table_name(self) -> str:
-        if self._table is None:
-            mapper = sa_inspect(self.owner)
-            self._table = mapper.columns[self.private].table.name
-        return self._table
+        """The table of the class that declared the field (see :meth:`table_for`)."""
+        return self.table_for(self.owner)
+
+    def table_for(self, cls: type) -> str:
+        """The table holding this field's column for mapped class ``cls``."""
+        found = self._tables.get(cls)
+        if found is None:
+            found = sa_inspect(cls).columns[self.private].table.name
+            self._tables[cls] = found
+        return found
 
     @property
     def column_attr(self) -> Any:
         """The mapped ciphertext column, e.g. for ``Model.field.column_attr.is_(None)``."""
         return getattr(self.owner, self.private)
 
-    def _aad_prefix(self) -> bytes:
-        if self._prefix is None:
-            self._prefix = aead.field_aad_prefix(self.table_name, self.name)
-        return self._prefix  # (table_name has set self._table too)
+    def _aad_prefix(self, cls: type) -> bytes:
+        prefix = self._prefixes[cls] = aead.field_aad_prefix(self.table_for(cls), self.name)
+        return prefix
 
     def __repr__(self) -> str:
         owner = self.owner.__name__ if self.owner else "?"
         return f"<Sealed({self.python_type.__name__}) {owner}.{self.name}>"
 
+    # ``Model.field == value`` would silently build ``WHERE false``: refuse it.
+    # Other comparisons (introspection tools, ``in`` on lists) fall back to identity.
     def __eq__(self, other: object) -> bool:  # type: ignore[override]
         if isinstance(other, Sealed):
             return self is other
-        raise TypeError(f"sealed field {self.name!r} cannot be compared or queried in SQL; "
-                        "use a blind index")
+        if other is None or isinstance(other, _QUERY_LIKE):
+            raise TypeError(f"sealed field {self.name!r} cannot be compared or queried in "
+                            "SQL; use a blind index")
+        return NotImplemented
 
     def __ne__(self, other: object) -> bool:  # type: ignore[override]
-        return not self.__eq__(other)
+        result = self.__eq__(other)
+        return result if result is NotImplemented else not result
 
     __hash__ = object.__hash__
 
@@ -254,13 +269,13 @@ class Sealed(Generic[T]):
         blob = getattr(obj, self.private)
         if blob is None:
             return None
-        prefix = self._prefix or self._aad_prefix()
-        raw = key.open(blob, prefix, obj.id, table=self._table, column=self.name)
+        prefix = self._prefixes.get(cls) or self._aad_prefix(cls)
+        raw = key.open(blob, prefix, obj.id, table=self._tables[cls], column=self.name)
         try:
             return self.codec.decode(raw)
         except (ValueError, TypeError):
             raise DecryptionError("sealed value does not decode as "
-                                  f"{self.python_type.__name__}", table=self._table,
+                                  f"{self.python_type.__name__}", table=self._tables[cls],
                                   column=self.name, row_id=obj.id) from None
 
     def __set__(self, obj: Any, value: T | None) -> None:
@@ -281,7 +296,7 @@ class Sealed(Generic[T]):
         row_id = obj.id
         if row_id is None:
             row_id = obj.id = new_id()
-        prefix = self._prefix or self._aad_prefix()
+        prefix = self._prefixes.get(cls) or self._aad_prefix(cls)
         setattr(obj, self.private, key.seal(self.codec.encode(value), prefix, row_id))
 
     def __delete__(self, obj: Any) -> None:
@@ -365,9 +380,11 @@ class SealedOwner(SealedRecord):
 
     @declared_attr
     def data_key_id(cls) -> Mapped[str | None]:
-        return mapped_column(String(36), ForeignKey("data_keys.id"), index=True, nullable=True)
+        # unique: one data key never serves two records (shredding one must not hit another)
+        return mapped_column(String(36), ForeignKey("data_keys.id"), index=True, unique=True,
+                             nullable=True)
 
     @declared_attr
     def data_key(cls) -> Mapped[DataKey | None]:
         return relationship(DataKey, primaryjoin=lambda: DataKey.id == foreign(cls.data_key_id),
-                            lazy="select")
+                            lazy="select", viewonly=True)

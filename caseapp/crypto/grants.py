@@ -42,7 +42,7 @@ class Grant:
     the permission check was made for), and only made by :func:`issue_grant`.
     """
 
-    __slots__ = ("reason", "actor_id", "owner_ids", "issued_at", "_capability")
+    __slots__ = ("_capability", "actor_id", "issued_at", "owner_ids", "reason")
 
     reason: str
     actor_id: str | None

@@ -74,8 +74,16 @@ def _check_key(name: str, value: bytes) -> bytes:
 class KeyRing:
     """Immutable set of keys; also the local :class:`KeyProvider`."""
 
-    __slots__ = ("_keks", "_current", "_retired", "_blind", "_audit_mac", "_audit_seed",
-                 "_aeads", "_signing")
+    __slots__ = (
+        "_aeads",
+        "_audit_mac",
+        "_audit_seed",
+        "_blind",
+        "_current",
+        "_keks",
+        "_retired",
+        "_signing",
+    )
 
     def __init__(self, keks: Mapping[int, bytes], current_version: int, *,
                  blind_index_key: bytes, audit_mac_key: bytes, audit_signing_seed: bytes,
@@ -110,9 +118,9 @@ class KeyRing:
                    audit_signing_seed=secrets.token_bytes(KEY_LEN))
 
     def _replace(self, **changes) -> KeyRing:
-        args = dict(keks=self._keks, current_version=self._current,
-                    blind_index_key=self._blind, audit_mac_key=self._audit_mac,
-                    audit_signing_seed=self._audit_seed, retired=self._retired)
+        args = {"keks": self._keks, "current_version": self._current,
+                "blind_index_key": self._blind, "audit_mac_key": self._audit_mac,
+                "audit_signing_seed": self._audit_seed, "retired": self._retired}
         args.update(changes)
         return KeyRing(**args)
 
@@ -212,7 +220,7 @@ class KeyRing:
 
     def to_json(self) -> str:
         """The key file's content. Handle like the keys themselves."""
-        b64 = lambda b: base64.b64encode(b).decode("ascii")  # noqa: E731
+        b64 = lambda b: base64.b64encode(b).decode("ascii")
         return json.dumps({
             "format": FILE_FORMAT,
             "current_version": self._current,
@@ -229,7 +237,7 @@ class KeyRing:
             data = json.loads(text)
             if not isinstance(data, dict) or data.get("format") != FILE_FORMAT:
                 raise KeyRingError(f"not a {FILE_FORMAT} key file")
-            unb64 = lambda s: base64.b64decode(s, validate=True)  # noqa: E731
+            unb64 = lambda s: base64.b64decode(s, validate=True)
             return cls({int(v): unb64(k) for v, k in data["kek_versions"].items()},
                        int(data["current_version"]),
                        blind_index_key=unb64(data["blind_index_key"]),

@@ -68,7 +68,7 @@ def _pending(conn: Connection, version: int) -> int:
         .where(t.c.wrapped.is_not(None), t.c.kek_version != version)).scalar_one()
 
 
-def rotate_data_keys(target: Engine | Callable[[], Session], keyring: KeyRing, *,
+def rotate_data_keys(target: Engine | Callable[[], Session], keyring: KeyRing,
                      batch_size: int = 500, progress: Progress | None = None) -> int:
     """Re-wrap every live data key not on ``keyring.current_version``.
 

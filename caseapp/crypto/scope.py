@@ -56,7 +56,7 @@ def owner_table(cls: type) -> str:
 class KeyScope:
     """Unwrapped data keys for one request or command. See the module docs."""
 
-    __slots__ = ("_provider", "_reload", "_keys", "_destroyed", "_closed", "grants")
+    __slots__ = ("_closed", "_destroyed", "_keys", "_provider", "_reload", "grants")
 
     def __init__(self, provider: KeyProvider, *,
                  reload: Callable[[], KeyProvider | None] | None = None):

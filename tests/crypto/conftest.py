@@ -71,6 +71,25 @@ class SampleNote(tdb.Model, SealedRecord):
     summary = Sealed(str)
 
 
+class ContactFields:
+    """An unmapped mixin declaring sealed fields, shared by two tables."""
+
+    contact_name = Sealed(str)
+    contact_phone = Sealed(str)
+
+
+class SampleReporter(tdb.Model, SealedOwner, ContactFields):
+    __tablename__ = "sample_reporters"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+
+
+class SampleGuardian(tdb.Model, SealedOwner, ContactFields):
+    __tablename__ = "sample_guardians"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+
+
 def grant_for(*owners, reason: str = "test.view"):
     """Stand-in for caseapp.permissions: a grant covering ``owners``."""
     return grants_module.issue_grant(reason, "tester", [o.id for o in owners])

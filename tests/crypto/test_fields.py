@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import pickle
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -13,6 +13,7 @@ from sqlalchemy import LargeBinary, select
 from caseapp.crypto import (
     AccessNotGranted,
     DataKey,
+    DecryptionError,
     Sealed,
     key_scope,
     new_data_key,
@@ -20,7 +21,14 @@ from caseapp.crypto import (
     unlock,
 )
 
-from .conftest import SampleCase, SampleNote, grant_for, raw_files, tdb
+from .conftest import (
+    SampleCase,
+    SampleGuardian,
+    SampleNote,
+    SampleReporter,
+    grant_for,
+    raw_files,
+)
 
 VIETNAMESE = st.text(
     alphabet=st.one_of(
@@ -144,9 +152,8 @@ def test_note_uses_case_key_but_binds_its_own_row(session, keyring):
         assert first.sealed_key_id() == case.data_key_id
         session.commit()
         first._sealed_text, second._sealed_text = second._sealed_text, first._sealed_text
-        with pytest.raises(Exception) as err:
-            first.text
-        assert type(err.value).__name__ == "DecryptionError"
+        with pytest.raises(DecryptionError):
+            _ = first.text
 
 
 def test_note_without_case_has_no_key(keyring):
@@ -177,7 +184,11 @@ def test_sealed_fields_cannot_be_used_in_sql():
         select(SampleCase).where(SampleCase.child_name == "Lan")
     with pytest.raises(TypeError):
         SampleCase.child_name != "Lan"  # noqa: B015
+    with pytest.raises(TypeError):
+        SampleCase.child_name == None  # noqa: B015
     assert SampleCase.child_name == SampleCase.child_name
+    assert SampleCase.child_name != SampleCase.narrative
+    assert SampleCase.child_name in [object(), SampleCase.child_name]  # identity fallback
     # the ciphertext column stays reachable for IS NULL filters
     assert "child_name IS NULL" in str(select(SampleCase.id).where(
         SampleCase.child_name.column_attr.is_(None)))
@@ -221,4 +232,48 @@ def test_timestamps_are_utc(session, keyring):
         session.commit()
         dk = session.get(DataKey, case.data_key_id)
         assert dk.created_at.tzinfo is not None
-        assert dk.created_at.utcoffset() == timezone.utc.utcoffset(None)
+        assert dk.created_at.utcoffset() == UTC.utcoffset(None)
+
+
+def test_new_data_keys_are_inserted_at_flush_and_dropped_on_rollback(session, keyring):
+    with key_scope(keyring):
+        case = make_case(session, keyring, child_name="rolled back")
+        key_id = case.data_key_id
+        session.rollback()
+        assert session.scalar(select(DataKey).where(DataKey.id == key_id)) is None
+        kept = make_case(session, keyring, child_name="kept")
+        session.flush()
+        assert session.scalar(select(DataKey.owner_id).where(
+            DataKey.id == kept.data_key_id)) == kept.id
+        session.commit()
+
+
+def test_unlock_in_the_creating_transaction(session, keyring):
+    with key_scope(keyring):
+        case = make_case(session, keyring, child_name="same transaction")
+    with key_scope(keyring):  # e.g. a nested command re-reading what it just made
+        unlock(case, grant=grant_for(case), session=session)
+        assert case.child_name == "same transaction"
+    session.rollback()
+
+
+def test_sealed_fields_on_a_mixin_bind_each_table(session, keyring):
+    assert "contact_name" in SampleReporter.__table__.c
+    assert "contact_name" in SampleGuardian.__table__.c
+    with key_scope(keyring):
+        reporter, guardian = SampleReporter(), SampleGuardian()
+        for owner in (reporter, guardian):
+            new_data_key(session, owner)
+            owner.contact_name = f"name of {type(owner).__name__}"
+        session.add_all([reporter, guardian])
+        session.commit()
+        assert reporter.contact_name == "name of SampleReporter"
+        assert SampleReporter.contact_name.table_for(SampleGuardian) == "sample_guardians"
+        # same column name, same row id, same key: only the table differs
+        guardian_blob = guardian._sealed_contact_name
+        clone = SampleGuardian(id=reporter.id)
+        clone.data_key_id = reporter.data_key_id
+        clone._sealed_contact_name = reporter._sealed_contact_name
+        with pytest.raises(DecryptionError, match="sample_guardians.contact_name"):
+            _ = clone.contact_name
+        assert guardian_blob != reporter._sealed_contact_name

@@ -128,9 +128,8 @@ def test_nested_scope_starts_empty(session, keyring):
     with key_scope(keyring):
         case = session.get(SampleCase, case_id)
         unlock(case, grant=grant_for(case))
-        with key_scope(keyring):
-            with pytest.raises(AccessNotGranted):
-                case.child_name  # noqa: B018
+        with key_scope(keyring), pytest.raises(AccessNotGranted):
+            case.child_name  # noqa: B018
         assert case.child_name == "Lê Thị Hồng"
 
 

@@ -198,3 +198,40 @@ def test_process_picks_up_a_version_added_elsewhere(tmp_path, monkeypatch):
         assert reload_keyring(app) == new
         tdb.session.remove()
         tdb.engine.dispose()
+
+
+def test_an_external_provider_plugs_in(session, keyring):
+    """The KeyProvider seam: a stand-in for a KMS that wraps and unwraps remotely."""
+    class FakeKms:
+        current_version = 9
+
+        def __init__(self):
+            self.calls: list[str] = []
+
+        def has_version(self, version):
+            return version == 9
+
+        def wrap(self, dek, *, data_key_id, version=None):
+            self.calls.append("wrap")
+            return 9, keyring.wrap(dek, data_key_id=data_key_id)[1]
+
+        def unwrap(self, wrapped, *, data_key_id, version):
+            self.calls.append("unwrap")
+            return keyring.unwrap(wrapped, data_key_id=data_key_id, version=1)
+
+    kms = FakeKms()
+    assert isinstance(kms, KeyProvider)
+    with key_scope(kms):
+        case = SampleCase()
+        new_data_key(session, case)
+        case.child_name = "via KMS"
+        session.add(case)
+        session.commit()
+        case_id = case.id
+    session.expunge_all()
+    with key_scope(kms):
+        case = session.get(SampleCase, case_id)
+        unlock(case, grant=grant_for(case))
+        assert case.child_name == "via KMS"
+        assert case.data_key.kek_version == 9
+    assert kms.calls == ["wrap", "unwrap"]

@@ -53,17 +53,15 @@ def test_writers_serialise_and_readers_can_opt_out(tmp_path):
     order = []
 
     def second_writer():
-        with engine.connect() as conn:
-            with conn.begin():  # waits in the busy handler (30 s) for the lock
-                order.append("second got the lock")
+        with engine.connect() as conn, conn.begin():  # waits in the busy handler for the lock
+            order.append("second got the lock")
 
     t = threading.Thread(target=second_writer)
     t.start()
     time.sleep(0.3)
     # a read-only connection does not queue behind the writer
-    with engine.connect().execution_options(**READ_ONLY_OPTIONS) as reader:
-        with reader.begin():
-            assert reader.execute(text("SELECT count(*) FROM t")).scalar() == 1
+    with engine.connect().execution_options(**READ_ONLY_OPTIONS) as reader, reader.begin():
+        assert reader.execute(text("SELECT count(*) FROM t")).scalar() == 1
     order.append("first released")
     holder.rollback()
     holder.close()
@@ -74,7 +72,8 @@ def test_writers_serialise_and_readers_can_opt_out(tmp_path):
 
 def test_bad_begin_mode(tmp_path):
     engine = sqlite_engine(tmp_path / "d.db")
+    conn = engine.connect().execution_options(sqlite_begin="NOW; DROP")
     with pytest.raises(ValueError):
-        with engine.connect().execution_options(sqlite_begin="NOW; DROP") as conn:
-            conn.execute(text("SELECT 1"))
+        conn.execute(text("SELECT 1"))
+    conn.close()
     engine.dispose()

@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 
 from caseapp.crypto import (
     DataKey,
@@ -131,8 +132,18 @@ def test_swapped_between_cases_even_with_both_unlocked(session, keyring):
 
 def test_case_pointed_at_another_cases_data_key(session, keyring):
     a_id, b_id = seed(session, keyring, 2)
+    a_key = session.get(SampleCase, a_id).data_key_id
     b_key = session.get(SampleCase, b_id).data_key_id
-    session.execute(update(SampleCase).where(SampleCase.id == a_id).values(data_key_id=b_key))
+    session.expunge_all()
+    # the database refuses two records sharing one data key ...
+    with pytest.raises(IntegrityError):
+        session.execute(update(SampleCase).where(SampleCase.id == a_id)
+                        .values(data_key_id=b_key))
+    session.rollback()
+    # ... and swapped pointers are caught at unlock
+    for case_id, key in ((a_id, None), (b_id, a_key), (a_id, b_key)):
+        session.execute(update(SampleCase).where(SampleCase.id == case_id)
+                        .values(data_key_id=key))
     session.commit()
     session.expunge_all()
     with key_scope(keyring):

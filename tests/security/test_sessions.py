@@ -161,6 +161,8 @@ def test_production_cookie_is_secure_and_host_prefixed(app, tmp_path):
     with prod.app_context():
         db.session.execute(db.delete(UserSession))
         db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
 
 
 def test_remember_me_is_off(client, auth, make_user):
