@@ -15,7 +15,9 @@ SECRET_KEY = None
 # Default: SQLite (WAL) in the instance folder, filled in by caseapp.settings.
 SQLALCHEMY_DATABASE_URI = None
 SQLALCHEMY_TRACK_MODIFICATIONS = False
-SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+# hide_parameters: a database error must never print the values (child data)
+# into a log or an exception message.
+SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
 
 # --- Passwords (argon2id). RFC 9106's second recommendation, argon2-cffi's
 # own default; OWASP's floor (19 MiB, 2 passes) is enforced by validation.

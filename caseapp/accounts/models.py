@@ -6,13 +6,14 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Te
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseapp import clock
+from caseapp.crypto import Sealed, SealedOwner
 from caseapp.database import UTCDateTime, new_id
 from caseapp.extensions import db
 from caseapp.settings import ROLES
 from caseapp.units.models import Unit
 
 
-class User(db.Model):
+class User(db.Model, SealedOwner):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint(
@@ -29,7 +30,9 @@ class User(db.Model):
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str | None] = mapped_column(String(8))
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Encrypted under the user's own data key: a database dump must not let
+    # anyone mint second-factor codes.
+    totp_secret = Sealed(str)
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The last accepted TOTP time step: a code is accepted once only.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)

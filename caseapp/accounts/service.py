@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from caseapp import clock, permissions
 from caseapp.audit_trail import record
+from caseapp.crypto import new_data_key, unlock
 from caseapp.extensions import db
 from caseapp.settings import ROLES
 from caseapp.units.models import Unit
@@ -115,6 +116,7 @@ def verify_second_factor(user: User, code: str, username_typed: str) -> bool:
         record("auth.totp", outcome="denied", actor=user, object_type="user", object_id=user.id,
                details={"reason": "throttled"})
         return False
+    unlock(user, grant=permissions.grant_own_second_factor(user))
     step = totp.matching_step(user.totp_secret or "", code, user.totp_last_step,
                               cfg["TOTP_VALID_WINDOW"])
     if step is not None:
@@ -168,6 +170,10 @@ def session_ended(user_id: str, reason: str) -> None:
 def start_totp_enrolment(user: User) -> str:
     if user.totp_enrolled:
         raise AccountError(_l("A second factor is already set up."))
+    if user.data_key_id is None:
+        new_data_key(db.session, user)
+    else:
+        unlock(user, grant=permissions.grant_own_second_factor(user))
     if not user.totp_secret:
         user.totp_secret = totp.new_secret()
     return user.totp_secret
@@ -175,6 +181,7 @@ def start_totp_enrolment(user: User) -> str:
 
 def confirm_totp_enrolment(user: User, code: str) -> list[str]:
     """Turns TOTP on after a correct code; returns fresh recovery codes (shown once)."""
+    unlock(user, grant=permissions.grant_own_second_factor(user))
     step = totp.matching_step(user.totp_secret or "", code, user.totp_last_step,
                               current_app.config["TOTP_VALID_WINDOW"])
     if step is None:
@@ -312,7 +319,9 @@ def revoke_sessions(actor, user: User) -> int:
 
 def reset_second_factor(actor, user: User) -> None:
     permissions.require(actor == SYSTEM or permissions.can_manage_users(actor))
-    user.totp_secret = None
+    if user.data_key_id is not None:
+        unlock(user, grant=permissions.grant_account_admin(actor, user))
+        user.totp_secret = None
     user.totp_enabled_at = None
     user.totp_last_step = None
     db.session.query(RecoveryCode).filter_by(user_id=user.id).delete()

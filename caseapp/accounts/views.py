@@ -133,10 +133,11 @@ def enrol():
 @bp.get("/login/enrol/qr.svg")
 def enrol_qr():
     found = _pending_user()
-    if found is None or found[0].totp_enrolled or not found[0].totp_secret:
+    if found is None or found[0].totp_enrolled:
         return redirect(url_for("accounts.login"))
     user = found[0]
-    uri = totp.provisioning_uri(user.totp_secret, user.username, current_app.config["TOTP_ISSUER"])
+    secret = service.start_totp_enrolment(user)
+    uri = totp.provisioning_uri(secret, user.username, current_app.config["TOTP_ISSUER"])
     return totp.qr_svg(uri), 200, {"Content-Type": "image/svg+xml"}
 
 

@@ -15,9 +15,13 @@ def fail(message: str, code: int = 1):
 
 
 def commit_or_fail(action):
-    """Run ``action`` and commit once; on a domain error roll back and exit 1."""
+    """Run ``action`` in a key scope and commit once; on a domain error roll
+    back and exit 1. The scope holds only the data keys ``action`` unlocks."""
+    from caseapp.crypto import key_scope
+
     try:
-        result = action()
+        with key_scope():
+            result = action()
         db.session.commit()
         return result
     except Exception as exc:  # domain errors carry a translated .message

@@ -5,6 +5,7 @@ import pyotp
 import pytest
 
 from caseapp.accounts import service
+from caseapp.crypto import key_scope
 from caseapp.extensions import db
 from caseapp.units import service as units
 from tests.conftest import PASSWORD
@@ -13,7 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.no_db_isolation]
 
 
 def make_officer(app):
-    with app.app_context():
+    with app.app_context(), key_scope():
         units.create_unit("system", "HUYEN", "Huyện đoàn Đức Trọng")
         user = service.create_user(service.SYSTEM, service.NewUser(
             "mai.le", "officer", "HUYEN", PASSWORD, "Lê Mai"))

@@ -107,6 +107,10 @@ def test_first_login_of_an_officer_enrols_totp(client, make_user):
     qr = client.get("/login/enrol/qr.svg")
     assert qr.status_code == 200 and qr.mimetype == "image/svg+xml" and b"<svg" in qr.data
     db.session.refresh(officer.user)
+    from caseapp import permissions
+    from caseapp.crypto import unlock
+
+    unlock(officer.user, grant=permissions.grant_own_second_factor(officer.user))
     secret = officer.user.totp_secret
     assert secret and secret in page
     token = csrf_token(client, "/login/enrol")
@@ -232,3 +236,21 @@ def test_rate_limiter_answers_429_page(app, client, monkeypatch):
     assert codes == [401, 401, 429]
     page = post_login(client, "guess", "wrong password here").get_data(as_text=True)
     assert "Quá nhiều yêu cầu" in page
+
+
+def test_totp_secret_is_encrypted_in_the_database(app, make_user):
+    from sqlalchemy import text
+
+    officer = make_user("officer")
+    raw = db.session.execute(text("SELECT totp_secret FROM users WHERE id = :id"),
+                             {"id": officer.user.id}).scalar_one()
+    assert raw and officer.totp_secret.encode() not in bytes(raw)
+
+
+def test_totp_secret_cannot_be_read_without_a_grant(app, make_user):
+    from caseapp.crypto import AccessNotGranted, key_scope
+
+    officer = make_user("officer")
+    with key_scope():  # a fresh scope: nothing unlocked
+        with pytest.raises(AccessNotGranted):
+            _ = officer.user.totp_secret

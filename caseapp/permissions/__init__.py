@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from caseapp.crypto.grants import Grant, issue_grant
+
 
 class PermissionDenied(Exception):
     """The actor may not do this. Views answer 403 (or 404 where existence must not leak)."""
@@ -35,3 +37,16 @@ def requires_totp(user, config) -> bool:
 def require(allowed: bool, message=None) -> None:
     if not allowed:
         raise PermissionDenied(message)
+
+
+# --- Grants: the proof that a check passed, needed to decrypt ------------------
+
+def grant_own_second_factor(user) -> Grant:
+    """A user's own TOTP secret, read at their own login or enrolment."""
+    return issue_grant("account.second_factor", user.id, user.id)
+
+
+def grant_account_admin(actor, user) -> Grant:
+    """An admin (or the CLI) resetting a user's second factor."""
+    require(actor == "system" or can_manage_users(actor))
+    return issue_grant("account.admin", None if actor == "system" else actor.id, user.id)

@@ -1,21 +1,25 @@
 """initial schema
 
-Revision ID: caee0d91f924
+Revision ID: 7c01b940caa1
 Revises: 
-Create Date: 2026-11-27 18:49:31.440528
+Create Date: 2026-11-27 19:17:49.535689
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-import audit.triggers
-
 
 # revision identifiers, used by Alembic.
-revision = 'caee0d91f924'
+revision = '7c01b940caa1'
 down_revision = None
 branch_labels = None
 depends_on = None
+
+# The audit log is append-only in the database itself. The statements are
+# copied from audit.triggers at the time of this migration so history never changes.
+AUDIT_TRIGGERS = {'sqlite': ["CREATE TRIGGER IF NOT EXISTS audit_entries_no_update\nBEFORE UPDATE ON audit_entries\nBEGIN\n    SELECT RAISE(ABORT, 'audit_entries is append-only');\nEND", "CREATE TRIGGER IF NOT EXISTS audit_entries_no_delete\nBEFORE DELETE ON audit_entries\nBEGIN\n    SELECT RAISE(ABORT, 'audit_entries is append-only');\nEND", "CREATE TRIGGER IF NOT EXISTS audit_entries_append_at_head\nBEFORE INSERT ON audit_entries\nWHEN NEW.seq IS NOT (SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_entries)\nBEGIN\n    SELECT RAISE(ABORT, 'audit_entries is append-only (seq must follow the head)');\nEND"],
+    'postgresql': ["CREATE OR REPLACE FUNCTION audit_entries_refuse_change() RETURNS trigger\nLANGUAGE plpgsql AS $fn$\nBEGIN\n    RAISE EXCEPTION USING\n        MESSAGE = 'audit_entries is append-only',\n        DETAIL = TG_OP || ' on audit_entries refused',\n        ERRCODE = 'insufficient_privilege';\nEND\n$fn$", "CREATE OR REPLACE FUNCTION audit_entries_check_head() RETURNS trigger\nLANGUAGE plpgsql AS $fn$\nBEGIN\n    IF NEW.seq IS DISTINCT FROM\n            (SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_entries) THEN\n        RAISE EXCEPTION USING\n            MESSAGE = 'audit_entries is append-only (seq must follow the head)',\n            ERRCODE = 'insufficient_privilege';\n    END IF;\n    RETURN NEW;\nEND\n$fn$", 'DROP TRIGGER IF EXISTS audit_entries_no_update_delete ON audit_entries', 'CREATE TRIGGER audit_entries_no_update_delete\nBEFORE UPDATE OR DELETE ON audit_entries\nFOR EACH ROW EXECUTE FUNCTION audit_entries_refuse_change()', 'DROP TRIGGER IF EXISTS audit_entries_no_truncate ON audit_entries', 'CREATE TRIGGER audit_entries_no_truncate\nBEFORE TRUNCATE ON audit_entries\nFOR EACH STATEMENT EXECUTE FUNCTION audit_entries_refuse_change()', 'DROP TRIGGER IF EXISTS audit_entries_append_at_head ON audit_entries', 'CREATE TRIGGER audit_entries_append_at_head\nBEFORE INSERT ON audit_entries\nFOR EACH ROW EXECUTE FUNCTION audit_entries_check_head()']}
+AUDIT_TRIGGERS_DROP = {'sqlite': ['DROP TRIGGER IF EXISTS audit_entries_append_at_head', 'DROP TRIGGER IF EXISTS audit_entries_no_delete', 'DROP TRIGGER IF EXISTS audit_entries_no_update'], 'postgresql': ['DROP TRIGGER IF EXISTS audit_entries_append_at_head ON audit_entries', 'DROP TRIGGER IF EXISTS audit_entries_no_truncate ON audit_entries', 'DROP TRIGGER IF EXISTS audit_entries_no_update_delete ON audit_entries', 'DROP FUNCTION IF EXISTS audit_entries_check_head()', 'DROP FUNCTION IF EXISTS audit_entries_refuse_change()']}
 
 
 def upgrade():
@@ -69,17 +73,20 @@ def upgrade():
     sa.Column('password_changed_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('is_enabled', sa.Boolean(), nullable=False),
     sa.Column('locale', sa.String(length=8), nullable=True),
-    sa.Column('totp_secret', sa.String(length=64), nullable=True),
     sa.Column('totp_enabled_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('totp_last_step', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('totp_secret', sa.LargeBinary(), nullable=True),
+    sa.Column('data_key_id', sa.String(length=36), nullable=True),
     sa.CheckConstraint("role IN ('counselor', 'officer', 'supervisor', 'admin')", name=op.f('ck_users_role_known')),
+    sa.ForeignKeyConstraint(['data_key_id'], ['data_keys.id'], name=op.f('fk_users_data_key_id_data_keys')),
     sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_users_unit_id_units')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('username', name=op.f('uq_users_username'))
     )
     with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_users_data_key_id'), ['data_key_id'], unique=True)
         batch_op.create_index(batch_op.f('ix_users_unit_id'), ['unit_id'], unique=False)
 
     op.create_table('recovery_codes',
@@ -134,15 +141,14 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_audit_entries_occurred_at'), ['occurred_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_entries_unit_path'), ['unit_path'], unique=False)
 
-    # The database itself refuses UPDATE, DELETE (and TRUNCATE) on the audit log.
-    for statement in audit.triggers.install_sql(op.get_bind().dialect.name):
+    for statement in AUDIT_TRIGGERS[op.get_bind().dialect.name]:
         op.execute(statement)
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
-    for statement in audit.triggers.drop_sql(op.get_bind().dialect.name):
+    for statement in AUDIT_TRIGGERS_DROP[op.get_bind().dialect.name]:
         op.execute(statement)
     with op.batch_alter_table('audit_entries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_entries_unit_path'))
@@ -163,6 +169,7 @@ def downgrade():
     op.drop_table('recovery_codes')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_users_unit_id'))
+        batch_op.drop_index(batch_op.f('ix_users_data_key_id'))
 
     op.drop_table('users')
     with op.batch_alter_table('units', schema=None) as batch_op:
