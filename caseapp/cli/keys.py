@@ -92,3 +92,29 @@ def rotate(batch_size, resume):
                details={"version": ring.current_version, "rewrapped": count})
         db.session.commit()
         click.echo(f"done: {count} data keys re-wrapped to version {ring.current_version}")
+
+
+@keys.command("retire")
+@click.argument("version", type=int)
+def retire(version):
+    """Drop a key-encryption key version once no data key uses it."""
+    from caseapp import create_app
+    from caseapp.audit_trail import record
+    from caseapp.crypto import RetireRefused, current_keyring
+    from caseapp.crypto.keyring import write_keyfile
+    from caseapp.crypto.rotation import retire_version
+    from caseapp.extensions import db
+
+    if os.environ.get("CASEAPP_KEYS"):
+        fail("keys come from CASEAPP_KEYS: remove the version there and restart")
+    app = create_app()
+    with app.app_context():
+        try:
+            ring = retire_version(current_keyring(), db.session, version)
+        except RetireRefused as exc:
+            fail(str(exc))
+        write_keyfile(keyfile_path(), ring)
+        record("keys.retire", actor="system", details={"version": version})
+        db.session.commit()
+        click.echo(f"version {version} retired; backups whose data keys it wrapped are now "
+                   "unreadable")

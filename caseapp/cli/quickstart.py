@@ -43,12 +43,18 @@ def quickstart(port, no_serve):
     make_private_dir(instance)
     click.echo(f"instance folder: {instance}")
     _write_secret_key(instance)
-    init_keys(quiet=True)
+    keys_created = init_keys(quiet=True)
 
     env = os.environ.get("CASEAPP_ENV", "development")
     app = create_app(env=env)
     with app.app_context():
         upgrade(directory=MIGRATIONS_DIR)
+        if keys_created:
+            from caseapp.audit_trail import record
+
+            record("keys.init", actor="system",
+                   details={"versions": len(app.extensions["caseapp_keys"].versions)})
+            db.session.commit()
         if units.by_code(DEMO_UNIT[0]) is None and not units.tree():
             units.create_unit("system", *DEMO_UNIT)
             password = _passphrase()

@@ -76,6 +76,20 @@ def test_status_and_rotate_rewrap_without_losing_a_record(instance_env):
     keyfile = os.path.join(instance_env["CASEAPP_INSTANCE"], "keys.json")
     assert oct(os.stat(keyfile).st_mode & 0o777) == "0o600"
     assert run([sys.executable, "-c", READ], instance_env).stdout.strip() == "readable"
+    retire = run([CASEAPP, "keys", "retire", "1"], instance_env)
+    assert retire.returncode == 0, retire.stderr
+    assert "version 1\t0 data keys\tretired" in run([CASEAPP, "keys", "status"], instance_env).stdout
+    assert run([sys.executable, "-c", READ], instance_env).stdout.strip() == "readable"
+
+
+def test_retiring_a_version_in_use_is_refused(instance_env):
+    result = run([CASEAPP, "keys", "retire", "1"], instance_env)
+    assert result.returncode == 1 and "current" in result.stderr
+    run([CASEAPP, "keys", "rotate"], instance_env)
+    run([sys.executable, "-c", ENROL.replace("officer{i}", "late{i}").replace(
+        "create_app()", "create_app()")], instance_env)
+    status = run([CASEAPP, "keys", "status"], instance_env).stdout
+    assert "version 2	6 data keys	current" in status
 
 
 def test_key_operations_are_audited_and_keys_never_printed(instance_env):
@@ -93,6 +107,7 @@ def test_key_operations_are_audited_and_keys_never_printed(instance_env):
     actions = [row[0] for row in db.execute("SELECT action FROM audit_entries ORDER BY seq")]
     db.close()
     assert "keys.rotate_start" in actions and "keys.rotate_done" in actions
+    assert actions.count("keys.init") == 1
 
 
 def test_world_readable_key_file_is_refused(instance_env):
