@@ -16,7 +16,7 @@ def _create_app():
 
 
 def register(app) -> None:
-    from . import audit_cmd, keys, serve, units, users
+    from . import audit_cmd, serve, units, users
 
     for group in (units.units, users.users, audit_cmd.audit, serve.serve):
         if group.name not in app.cli.commands:

@@ -43,14 +43,15 @@ def test_migration_files_have_dated_sortable_names():
 def test_audit_table_refuses_update_and_delete(app):
     import pytest
     from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
 
     from caseapp.audit_trail import record
 
     with app.test_request_context():
         record("test.entry", actor="system")
-        with pytest.raises(Exception):
+        with pytest.raises(DBAPIError, match="append-only"):
             with db.session.begin_nested():
                 db.session.execute(text("UPDATE audit_entries SET action = 'x'"))
-        with pytest.raises(Exception):
+        with pytest.raises(DBAPIError, match="append-only"):
             with db.session.begin_nested():
                 db.session.execute(text("DELETE FROM audit_entries"))

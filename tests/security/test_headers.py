@@ -63,8 +63,6 @@ def test_anonymous_is_sent_to_login(client):
 
 
 def test_500_page_rolls_back_and_reveals_nothing(app, client, make_user, monkeypatch):
-    from caseapp.core import views
-
     counselor = make_user("counselor", totp=False)
     Auth(client).login(counselor)
 
