@@ -76,6 +76,16 @@ def configure_accounts(app: Flask) -> None:
     login_manager.login_message = None
     login_manager.session_protection = None  # the server-side session is the protection
 
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        from flask import redirect, url_for
+
+        from .core.errors import render_error
+
+        if request.path.startswith("/api/"):
+            return render_error(401)
+        return redirect(url_for("accounts.login", next=request.path))
+
     @login_manager.user_loader
     def load_user(user_id: str):
         user = db.session.get(User, user_id)
@@ -133,11 +143,13 @@ def configure_i18n(app: Flask) -> None:
 def configure_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .admin.views import bp as admin_bp
+    from .api.views import bp as api_bp
     from .core.views import bp as core_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(api_bp)
 
 
 def configure_errors(app: Flask) -> None:

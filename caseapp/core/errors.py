@@ -15,6 +15,7 @@ log = logging.getLogger("caseapp")
 
 MESSAGES = {
     400: (_l("Bad request"), _l("The request could not be understood. Go back and try again.")),
+    401: (_l("Not logged in"), _l("Log in first.")),
     403: (_l("Not allowed"), _l("You are not allowed to open this page.")),
     404: (_l("Not found"), _l("This page does not exist or you cannot see it.")),
     405: (_l("Not allowed"), _l("This action is not available here.")),
