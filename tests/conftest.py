@@ -182,7 +182,8 @@ def make_user(app, make_unit):
                                     accounts.NewUser(username, role, unit.code, password))
         secret = None
         if totp:
-            secret = accounts.start_totp_enrolment(user)
+            accounts.begin_totp_enrolment(user)
+            secret = accounts.enrolment_secret(user)
             totp = pyotp.TOTP(secret)
             accounts.confirm_totp_enrolment(user, totp.generate_otp(totp.timecode(clock.now())))
             # The enrolment used this step; let the login use a fresh one.

@@ -38,3 +38,8 @@ class PasswordChangeForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A bare form for POST buttons: carries only the CSRF token."""
+
+
+class RecoveryCodesForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()],
+                                     render_kw={"autocomplete": "current-password"})

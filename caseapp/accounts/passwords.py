@@ -1,6 +1,13 @@
-"""argon2id hashing with a cap on concurrent hashes, and the password policy."""
+"""argon2id hashing with a cap on concurrent hashes, and the password policy.
+
+Passwords are peppered (HMAC with a key outside the database) before argon2:
+someone who can write the users table cannot set a hash that verifies, and
+a stolen table cannot be cracked without the key file.
+"""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 import threading
 import unicodedata
@@ -27,13 +34,17 @@ class PasswordPolicyError(ValueError):
 
 class Hasher:
     def __init__(self, time_cost: int, memory_kib: int, parallelism: int, concurrent: int,
-                 queue_timeout: float):
+                 queue_timeout: float, pepper: bytes = b""):
         self._hasher = PasswordHasher(
             time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism
         )
         self._slots = threading.BoundedSemaphore(concurrent)
         self._queue_timeout = queue_timeout
         self._dummy: str | None = None
+        self._pepper = pepper
+
+    def _peppered(self, password: str) -> str:
+        return hmac.new(self._pepper, password.encode(), hashlib.sha256).hexdigest()
 
     def _run(self, fn, *args):
         if not self._slots.acquire(timeout=self._queue_timeout):
@@ -44,7 +55,7 @@ class Hasher:
             self._slots.release()
 
     def hash(self, password: str) -> str:
-        return self._run(self._hasher.hash, password)
+        return self._run(self._hasher.hash, self._peppered(password))
 
     def verify(self, stored_hash: str | None, password: str) -> bool:
         """Constant work whether or not the account exists: an unknown user is
@@ -55,7 +66,7 @@ class Hasher:
             stored_hash = self._dummy
             password = password + "\x00never"
         try:
-            return bool(self._run(self._hasher.verify, stored_hash, password))
+            return bool(self._run(self._hasher.verify, stored_hash, self._peppered(password)))
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 
@@ -64,10 +75,13 @@ class Hasher:
 
 
 def init_app(app) -> None:
+    from .keys import _derive
+
     c = app.config
     app.extensions["caseapp_hasher"] = Hasher(
         c["ARGON2_TIME_COST"], c["ARGON2_MEMORY_COST_KIB"], c["ARGON2_PARALLELISM"],
         c["ARGON2_MAX_CONCURRENT"], c["ARGON2_QUEUE_TIMEOUT_SECONDS"],
+        pepper=_derive(app.extensions["caseapp_keys"].blind_index_key, "password-pepper"),
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -94,7 +94,8 @@ def authenticate(attempt: LoginAttempt) -> User:
     if not (valid and user is not None and user.is_enabled):
         row = throttle.record_failure(acct_key, after=cfg["LOGIN_THROTTLE_AFTER"],
                                       hard_lock_after=cfg["LOGIN_HARD_LOCK_AFTER"])
-        throttle.record_failure(addr_key, after=cfg["LOGIN_ADDRESS_THROTTLE_AFTER"])
+        throttle.record_failure(addr_key, after=cfg["LOGIN_ADDRESS_THROTTLE_AFTER"],
+                                forget_after=timedelta(hours=1))
         record("auth.login", outcome="failed", actor="anonymous", object_type="user",
                object_id=actor_id, details={"reason": "bad_credentials", "failures": row.failures})
         if row.hard_locked:
@@ -167,15 +168,26 @@ def session_ended(user_id: str, reason: str) -> None:
 
 # --- Second factor enrolment --------------------------------------------------
 
-def start_totp_enrolment(user: User) -> str:
+def begin_totp_enrolment(user: User) -> None:
+    """A fresh secret at each password login of a user without a second
+    factor, so a secret seen before (by someone holding a phished or
+    admin-set password) is useless by the time its owner enrols."""
     if user.totp_enrolled:
         raise AccountError(_l("A second factor is already set up."))
     if user.data_key_id is None:
         new_data_key(db.session, user)
     else:
         unlock(user, grant=permissions.grant_own_second_factor(user))
-    if not user.totp_secret:
-        user.totp_secret = totp.new_secret()
+    user.totp_secret = totp.new_secret()
+    user.totp_last_step = None
+    record("auth.totp_enrol_start", actor=user, object_type="user", object_id=user.id)
+
+
+def enrolment_secret(user: User) -> str | None:
+    """The secret being enrolled (shown as a QR code until confirmed)."""
+    if user.totp_enrolled or user.data_key_id is None:
+        return None
+    unlock(user, grant=permissions.grant_own_second_factor(user))
     return user.totp_secret
 
 
@@ -196,7 +208,12 @@ def confirm_totp_enrolment(user: User, code: str) -> list[str]:
     return codes
 
 
-def regenerate_recovery_codes(user: User) -> list[str]:
+def regenerate_recovery_codes(user: User, current_password: str) -> list[str]:
+    """Needs the password again: a stolen session must not mint second factors."""
+    if not passwords.hasher().verify(user.password_hash, passwords.normalise(current_password)):
+        record("auth.recovery_codes_regenerated", outcome="failed", actor=user,
+               object_type="user", object_id=user.id)
+        raise AccountError(_l("The current password is not right."), field="current_password")
     codes = _replace_recovery_codes(user)
     record("auth.recovery_codes_regenerated", actor=user, object_type="user", object_id=user.id)
     return codes
@@ -267,10 +284,21 @@ def create_user(actor, data: NewUser) -> User:
     return user
 
 
+def _is_last_admin(user: User) -> bool:
+    if user.role != "admin" or not user.is_enabled:
+        return False
+    others = db.session.scalar(select(func.count()).select_from(User).where(
+        User.role == "admin", User.is_enabled.is_(True), User.id != user.id))
+    return not others
+
+
 def update_user(actor, user: User, *, role: str, unit_code: str, display_name: str) -> None:
     permissions.require(actor == SYSTEM or permissions.can_manage_users(actor))
     if role not in ROLES:
         raise AccountError(_l("Unknown role."), field="role")
+    if role != "admin" and _is_last_admin(user):
+        raise AccountError(_l("This is the last administrator; make another one first."),
+                           field="role")
     unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
     if unit is None:
         raise AccountError(_l("Unknown unit."), field="unit")
@@ -293,6 +321,8 @@ def set_enabled(actor, user: User, enabled: bool) -> None:
     permissions.require(actor == SYSTEM or permissions.can_manage_users(actor))
     if not enabled and actor != SYSTEM and actor.id == user.id:
         raise AccountError(_l("You cannot disable your own account."))
+    if not enabled and _is_last_admin(user):
+        raise AccountError(_l("This is the last administrator; make another one first."))
     user.is_enabled = enabled
     revoked = 0 if enabled else revoke_user_sessions(user.id)
     record("user.enable" if enabled else "user.disable", actor=actor, object_type="user",
@@ -331,6 +361,9 @@ def reset_second_factor(actor, user: User) -> None:
 
 def set_password(actor, user: User, password: str) -> None:
     permissions.require(actor == SYSTEM or permissions.can_manage_users(actor))
+    if actor != SYSTEM and actor.id == user.id:
+        # Your own password is changed on your account page, with the old one.
+        raise AccountError(_l("Change your own password on your account page."))
     try:
         user.password_hash = _checked_hash(password, user.username)
     except passwords.PasswordPolicyError as exc:

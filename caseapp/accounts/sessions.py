@@ -1,31 +1,58 @@
 """Server-side sessions in the database, shared by every app process.
 
-The cookie holds a random token; the table holds only its SHA-256, the
-owner and the timestamps that enforce the idle and absolute timeouts.
+The cookie holds a random token; the table holds only a keyed HMAC of it
+(key outside the database, so a database writer cannot mint a session), the
+owner, the timestamps that enforce the idle and absolute timeouts, and the
+data with a MAC over (id, owner, data) so it cannot be edited in place.
 Revoking is deleting rows, so it takes effect on the next request of every
 process at once.
 """
 from __future__ import annotations
 
-import hashlib
+import hmac
 import secrets
 from datetime import timedelta
 
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SessionInterface, SessionMixin
-from sqlalchemy import delete, or_
+from sqlalchemy import delete
 from werkzeug.datastructures import CallbackDict
 
 from caseapp import clock
 from caseapp.extensions import db
 
+from . import keys
 from .models import UserSession
 
 _serializer = TaggedJSONSerializer()
 
 
 def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return keys.mac_hex("session-id", token)
+
+
+def _seal_data(row_id: str, user_id: str | None, data: dict) -> str:
+    text = _serializer.dumps(data)
+    return keys.mac_hex("session-data", row_id, user_id or "", text) + text
+
+
+def _open_data(row: UserSession) -> dict | None:
+    """The row's data, or None when the MAC does not match (edited in the database)."""
+    mac, text = row.data[:64], row.data[64:]
+    expected = keys.mac_hex("session-data", row.id, row.user_id or "", text)
+    if not hmac.compare_digest(mac, expected):
+        return None
+    try:
+        return _serializer.loads(text)
+    except ValueError:
+        return None
+
+
+def _owner(session) -> str | None:
+    """The user a session belongs to, including one half-way through logging
+    in, so that revoking a user's sessions also ends a pending login."""
+    pending = session.get("pending_login") or {}
+    return session.get("_user_id") or pending.get("user_id")
 
 
 class DatabaseSession(CallbackDict, SessionMixin):
@@ -81,12 +108,12 @@ class DatabaseSessionInterface(SessionInterface):
             fresh.ended_reason = ended
             db.session.delete(row)
             return fresh
-        try:
-            data = _serializer.loads(row.data)
-        except ValueError:
-            data = {}
-        session = DatabaseSession(data, token=token)
-        return session
+        data = _open_data(row)
+        if data is None:
+            # Forged or edited in the database: treat as no session at all.
+            db.session.delete(row)
+            return DatabaseSession()
+        return DatabaseSession(data, token=token)
 
     def save_session(self, app, session: DatabaseSession, response):
         name = self.get_cookie_name(app)
@@ -105,15 +132,19 @@ class DatabaseSessionInterface(SessionInterface):
                 response.delete_cookie(name, domain=domain, path=path)
             return
 
-        user_id = session.get("_user_id")
+        user_id = _owner(session)
         if session.new or session.rotate_requested:
             if old_digest:
                 db.session.execute(delete(UserSession).where(UserSession.id == old_digest))
             self._prune(app, now)
             token = secrets.token_urlsafe(32)
+            row_id = token_digest(token)
+            # An anonymous session (a login form's CSRF token) lives one idle
+            # period at most, so a flood of GETs leaves little behind.
+            lifetime = self._absolute(app) if user_id else self._idle(app)
             db.session.add(UserSession(
-                id=token_digest(token), user_id=user_id, created_at=now, last_seen_at=now,
-                expires_at=now + self._absolute(app), data=_serializer.dumps(dict(session)),
+                id=row_id, user_id=user_id, created_at=now, last_seen_at=now,
+                expires_at=now + lifetime, data=_seal_data(row_id, user_id, dict(session)),
             ))
             db.session.commit()
             response.set_cookie(
@@ -130,16 +161,15 @@ class DatabaseSessionInterface(SessionInterface):
             return
         row.last_seen_at = now
         if session.modified:
-            row.data = _serializer.dumps(dict(session))
             row.user_id = user_id
+            row.data = _seal_data(row.id, user_id, dict(session))
         db.session.commit()
         response.vary.add("Cookie")
 
     def _prune(self, app, now) -> None:
-        """Opportunistic clean-up of timed-out rows when a session is created."""
-        db.session.execute(delete(UserSession).where(or_(
-            UserSession.expires_at <= now, UserSession.last_seen_at <= now - self._idle(app)
-        )))
+        """Opportunistic clean-up of timed-out rows when a session is created
+        (by the indexed absolute expiry; idle rows are refused on sight)."""
+        db.session.execute(delete(UserSession).where(UserSession.expires_at <= now))
 
 
 def revoke_user_sessions(user_id: str, keep_digest: str | None = None) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import unicodedata
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -25,7 +26,9 @@ def _digest(kind: str, value: str) -> str:
 
 
 def account_key(username: str) -> str:
-    return _digest("acct", username.strip().casefold())
+    # The same normalisation as the user lookup: NFC/NFD spellings of one
+    # name share one counter.
+    return _digest("acct", unicodedata.normalize("NFC", username.strip()).casefold())
 
 
 def address_key(address: str) -> str:
@@ -52,10 +55,17 @@ def is_hard_locked(key: str) -> bool:
     return bool(row and row.hard_locked)
 
 
-def record_failure(key: str, *, after: int, hard_lock_after: int | None = None) -> LoginThrottle:
+def record_failure(key: str, *, after: int, hard_lock_after: int | None = None,
+                   forget_after: timedelta | None = None) -> LoginThrottle:
+    """Count a failure. ``forget_after``: failures older than this are
+    forgotten first (the address counter, so one school's typos over a month
+    never add up to a block)."""
     cfg = current_app.config
     row = _row(key)
     now = clock.now()
+    if forget_after is not None and row.last_failure_at is not None \
+            and now - row.last_failure_at > forget_after:
+        row.failures = 0
     row.failures = (row.failures or 0) + 1
     row.last_failure_at = now
     if row.failures >= after:

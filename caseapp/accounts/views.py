@@ -14,7 +14,8 @@ from caseapp.core.safety import safe_next
 from caseapp.extensions import db, limiter
 
 from . import service, totp
-from .forms import CodeForm, ConfirmForm, EnrolForm, LoginForm, PasswordChangeForm
+from .forms import (CodeForm, ConfirmForm, EnrolForm, LoginForm, PasswordChangeForm,
+                    RecoveryCodesForm)
 from .models import User
 
 bp = Blueprint("accounts", __name__)
@@ -37,7 +38,9 @@ def _pending_user() -> tuple[User, dict] | None:
         session.pop(PENDING, None)
         return None
     user = db.session.get(User, pending["user_id"])
-    if user is None or not user.is_enabled:
+    # A password reset (or any credential change) after the password step
+    # voids the half-done login.
+    if user is None or not user.is_enabled or user.password_changed_at > started:
         session.pop(PENDING, None)
         return None
     return user, pending
@@ -89,6 +92,7 @@ def login():
                                 "at": clock.now().isoformat(), "next": safe_next(next_url)}
             if user.totp_enrolled:
                 return redirect(url_for("accounts.second_factor"))
+            service.begin_totp_enrolment(user)
             return redirect(url_for("accounts.enrol"))
     return render_template("accounts/login.html", form=form), status
 
@@ -115,7 +119,9 @@ def enrol():
     if found is None or found[0].totp_enrolled:
         return redirect(url_for("accounts.login"))
     user, pending = found
-    secret = service.start_totp_enrolment(user)
+    secret = service.enrolment_secret(user)
+    if secret is None:
+        return redirect(url_for("accounts.login"))
     form = EnrolForm()
     if form.validate_on_submit():
         try:
@@ -124,8 +130,8 @@ def enrol():
             form.code.errors.append(str(exc.message))
         else:
             _finish_login(user, pending["username"], None)
-            session["fresh_recovery_codes"] = codes
-            return redirect(url_for("accounts.recovery_codes"))
+            # Shown in this response only: never parked in the session table.
+            return render_template("accounts/recovery_codes.html", codes=codes)
     return render_template("accounts/enrol.html", form=form, secret=secret,
                            qr_url=url_for("accounts.enrol_qr"))
 
@@ -136,27 +142,24 @@ def enrol_qr():
     if found is None or found[0].totp_enrolled:
         return redirect(url_for("accounts.login"))
     user = found[0]
-    secret = service.start_totp_enrolment(user)
+    secret = service.enrolment_secret(user)
+    if secret is None:
+        return redirect(url_for("accounts.login"))
     uri = totp.provisioning_uri(secret, user.username, current_app.config["TOTP_ISSUER"])
     return totp.qr_svg(uri), 200, {"Content-Type": "image/svg+xml"}
-
-
-@bp.get("/account/recovery-codes")
-@login_required
-def recovery_codes():
-    codes = session.pop("fresh_recovery_codes", None)
-    if not codes:
-        return redirect(url_for("accounts.account"))
-    return render_template("accounts/recovery_codes.html", codes=codes)
 
 
 @bp.post("/account/recovery-codes")
 @login_required
 def regenerate_recovery_codes():
-    form = ConfirmForm()
+    form = RecoveryCodesForm()
     if form.validate_on_submit() and current_user.totp_enrolled:
-        session["fresh_recovery_codes"] = service.regenerate_recovery_codes(current_user)
-        return redirect(url_for("accounts.recovery_codes"))
+        try:
+            codes = service.regenerate_recovery_codes(current_user, form.current_password.data)
+        except service.AccountError as exc:
+            flash(str(exc.message), "error")
+        else:
+            return render_template("accounts/recovery_codes.html", codes=codes)
     return redirect(url_for("accounts.account"))
 
 
@@ -168,6 +171,7 @@ def logout():
         logout_user()
         locale = session.get("locale")
         session.clear()
+        session.rotate()
         if locale:
             session["locale"] = locale
         flash(_("You have logged out."), "info")
@@ -190,5 +194,5 @@ def account():
             flash(_("Your password has been changed. Other sessions were logged out."), "info")
             return redirect(url_for("accounts.account"))
     remaining = service.remaining_recovery_codes(current_user)
-    return render_template("accounts/account.html", form=form, confirm=ConfirmForm(),
+    return render_template("accounts/account.html", form=form, codes_form=RecoveryCodesForm(),
                            remaining_codes=remaining)

@@ -18,7 +18,8 @@ def make_officer(app):
         units.create_unit("system", "HUYEN", "Huyện đoàn Đức Trọng")
         user = service.create_user(service.SYSTEM, service.NewUser(
             "mai.le", "officer", "HUYEN", PASSWORD, "Lê Mai"))
-        secret = service.start_totp_enrolment(user)
+        service.begin_totp_enrolment(user)
+        secret = service.enrolment_secret(user)
         service.confirm_totp_enrolment(user, pyotp.TOTP(secret).now())
         user.totp_last_step = None
         db.session.commit()

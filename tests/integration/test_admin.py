@@ -64,3 +64,30 @@ def test_service_refuses_non_admin_actor(make_user):
     officer = make_user("officer")
     with pytest.raises(PermissionDenied):
         service.create_user(officer.user, service.NewUser("x.y.z", "admin", "U1", PASSWORD))
+
+
+def test_the_last_admin_cannot_be_demoted_or_disabled(make_user):
+    import pytest
+
+    admin = make_user("admin")
+    with pytest.raises(service.AccountError):
+        service.update_user(service.SYSTEM, admin.user, role="officer",
+                            unit_code=admin.user.unit.code, display_name="")
+    with pytest.raises(service.AccountError):
+        service.set_enabled(service.SYSTEM, admin.user, False)
+    second = make_user("admin")
+    service.set_enabled(service.SYSTEM, admin.user, False)
+    assert not admin.user.is_enabled and second.user.is_enabled
+
+
+def test_admin_cannot_reset_own_password_from_the_admin_page(client, make_user):
+    admin = make_user("admin")
+    Auth(client).login(admin)
+    token = csrf_token(client, f"/admin/users/{admin.user.id}")
+    client.post(f"/admin/users/{admin.user.id}/password",
+                data={"csrf_token": token, "password": "a new password for me"})
+    from caseapp.accounts import passwords
+    from caseapp.extensions import db
+
+    db.session.refresh(admin.user)
+    assert passwords.hasher().verify(admin.user.password_hash, PASSWORD)

@@ -23,7 +23,7 @@ with app.app_context(), key_scope():
     for i in range(3):
         user = service.create_user("system", service.NewUser(
             f"officer{i}", "officer", "HUYEN", "a long enough passphrase"))
-        service.start_totp_enrolment(user)
+        service.begin_totp_enrolment(user)
     db.session.commit()
 """
 

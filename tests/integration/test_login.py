@@ -1,6 +1,8 @@
 """Logging in: password, second factor, throttling and lockout as a user sees them."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -88,7 +90,7 @@ def test_a_totp_code_is_accepted_once(client, auth, make_user):
 
 def test_recovery_code_logs_in_once(app, client, auth, make_user):
     officer = make_user("officer")
-    codes = service.regenerate_recovery_codes(officer.user)
+    codes = service.regenerate_recovery_codes(officer.user, officer.password)
     db.session.commit()
     assert auth.login(officer, code=codes[0], follow=False).status_code == 302
     auth.logout()
@@ -119,11 +121,15 @@ def test_first_login_of_an_officer_enrols_totp(client, make_user):
     token = csrf_token(client, "/login/enrol")
     done = client.post("/login/enrol", data={"csrf_token": token,
                                              "code": pyotp.TOTP(secret).now()})
-    assert done.headers["Location"].endswith("/account/recovery-codes")
-    codes_page = client.get("/account/recovery-codes").get_data(as_text=True)
-    assert codes_page.count("<code>") == 10
-    # Shown once only.
-    assert client.get("/account/recovery-codes").status_code == 302
+    codes_page = done.get_data(as_text=True)
+    assert done.status_code == 200 and codes_page.count("<code>") == 10
+    # Logged in now, and the codes were never stored where a later page could show them.
+    assert client.get("/").status_code == 200
+    from caseapp.accounts.models import UserSession
+
+    codes = re.findall(r"<code>([a-z0-9-]+)</code>", codes_page)
+    stored = " ".join(r.data for r in db.session.query(UserSession).all())
+    assert codes and not any(code in stored for code in codes)
 
 
 def test_enrolment_page_needs_the_password_step_first(client):
@@ -204,7 +210,8 @@ def test_rehash_on_login_when_parameters_change(app, client, make_user):
     old_hash = counselor.user.password_hash
     assert "m=19456,t=2" in old_hash
     original = app.extensions["caseapp_hasher"]
-    app.extensions["caseapp_hasher"] = passwords.Hasher(3, 19456, 1, 2, 5)
+    app.extensions["caseapp_hasher"] = passwords.Hasher(3, 19456, 1, 2, 5,
+                                                        pepper=original._pepper)
     try:
         assert post_login(client, counselor.username, PASSWORD).status_code == 302
     finally:
@@ -254,3 +261,80 @@ def test_totp_secret_cannot_be_read_without_a_grant(app, make_user):
     with key_scope():  # a fresh scope: nothing unlocked
         with pytest.raises(AccessNotGranted):
             _ = officer.user.totp_secret
+
+
+def test_a_password_hash_written_into_the_database_does_not_verify(app, client, make_user):
+    """An insider with write access sets a hash of a password they know:
+    without the pepper (in the key file) it does not log them in."""
+    from argon2 import PasswordHasher
+
+    counselor = make_user("counselor", totp=False)
+    counselor.user.password_hash = PasswordHasher(time_cost=2, memory_cost=19456,
+                                                  parallelism=1).hash("insider knows this one")
+    db.session.commit()
+    assert post_login(client, counselor.username, "insider knows this one").status_code == 401
+
+
+def test_password_reset_voids_a_half_done_login(app, client, make_user):
+    officer = make_user("officer", totp=False)
+    response = post_login(client, officer.username, PASSWORD)
+    assert response.headers["Location"].endswith("/login/enrol")
+    service.set_password(service.SYSTEM, officer.user, "a completely new passphrase")
+    db.session.commit()
+    assert client.get("/login/enrol").headers["Location"].endswith("/login")
+
+
+def test_each_password_login_gets_a_fresh_enrolment_secret(app, make_user):
+    """Someone who saw the QR code with a phished password learns nothing
+    that still works once the owner logs in."""
+    from caseapp.accounts.models import User
+
+    officer = make_user("officer", totp=False)
+    attacker, owner = app.test_client(), app.test_client()
+    post_login(attacker, officer.username, PASSWORD)
+    seen = re.search(r'class="secret">([A-Z2-7]+)<', attacker.get("/login/enrol").get_data(
+        as_text=True)).group(1)
+    post_login(owner, officer.username, PASSWORD)
+    page = owner.get("/login/enrol").get_data(as_text=True)
+    assert seen not in page
+    import pyotp
+
+    token = csrf_token(attacker, "/login/enrol")
+    late = attacker.post("/login/enrol", data={"csrf_token": token,
+                                               "code": pyotp.TOTP(seen).now()})
+    assert "Mã không đúng" in late.get_data(as_text=True)
+    assert db.session.get(User, officer.user.id).totp_enabled_at is None
+
+
+def test_regenerating_recovery_codes_needs_the_password(client, auth, make_user):
+    officer = make_user("officer")
+    auth.login(officer)
+    token = csrf_token(client, "/account")
+    refused = client.post("/account/recovery-codes", data={"csrf_token": token,
+                                                           "current_password": "wrong one!!"})
+    assert refused.status_code == 302
+    token = csrf_token(client, "/account")
+    fresh = client.post("/account/recovery-codes", data={"csrf_token": token,
+                                                         "current_password": PASSWORD})
+    assert fresh.status_code == 200 and fresh.get_data(as_text=True).count("<code>") == 10
+
+
+def test_unicode_spellings_of_a_username_share_one_throttle(client, make_user):
+    import unicodedata
+
+    from caseapp.accounts import service as accounts
+
+    unit_user = make_user("counselor", username="thuý", totp=False)
+    nfd = unicodedata.normalize("NFD", unit_user.username)
+    assert nfd != unit_user.username
+    for _ in range(5):
+        post_login(client, unit_user.username, "wrong password here")
+    assert post_login(client, nfd, PASSWORD).status_code == 429
+    assert accounts.find_user(nfd).id == unit_user.user.id
+
+
+def test_address_failures_are_forgotten_after_an_hour(client, travel):
+    for i in range(19):
+        post_login(client, f"typo{i}", "wrong password here")
+        travel(minutes=90)
+    assert post_login(client, "typo-last", "wrong password here").status_code == 401

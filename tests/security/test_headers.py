@@ -7,7 +7,7 @@ from tests.conftest import Auth
 
 REQUIRED = {
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
 

@@ -71,9 +71,12 @@ def test_database_holds_only_a_digest_of_the_token(client, auth, make_user):
     counselor = make_user("counselor", totp=False)
     auth.login(counselor)
     token = cookie_value(client)
+    from caseapp.accounts.sessions import token_digest
+
     ids = db.session.scalars(select(UserSession.id)).all()
     assert token not in ids
-    assert hashlib.sha256(token.encode()).hexdigest() in ids
+    assert hashlib.sha256(token.encode()).hexdigest() not in ids  # keyed, not a bare hash
+    assert token_digest(token) in ids
 
 
 def test_logout_revokes_the_session(client, auth, make_user):
@@ -169,3 +172,60 @@ def test_remember_me_is_off(client, auth, make_user):
     counselor = make_user("counselor", totp=False)
     auth.login(counselor)
     assert client.get_cookie("remember_token") is None
+
+
+def test_a_session_row_inserted_into_the_database_is_refused(app, client, make_user):
+    """An insider who can write the sessions table cannot mint a session: the
+    row id is a keyed HMAC of the cookie token."""
+    import hashlib
+
+    from caseapp import clock
+
+    officer = make_user("officer")
+    token = "insider-chosen-token-0123456789"
+    now = clock.now()
+    from datetime import timedelta
+
+    db.session.add(UserSession(id=hashlib.sha256(token.encode()).hexdigest(),
+                               user_id=officer.user.id, created_at=now, last_seen_at=now,
+                               expires_at=now + timedelta(hours=1),
+                               data='{"_user_id":"%s","_fresh":true}' % officer.user.id))
+    db.session.commit()
+    client.set_cookie("caseapp", token)
+    assert client.get("/").status_code == 302
+
+
+def test_editing_a_session_row_in_the_database_ends_it(app, make_user):
+    """A counselor's own session row rewritten to name an officer is refused."""
+    counselor = make_user("counselor", totp=False)
+    officer = make_user("officer")
+    browser = app.test_client()
+    Auth(browser).login(counselor)
+    row = db.session.scalars(select(UserSession).where(
+        UserSession.user_id == counselor.user.id)).one()
+    row.data = row.data.replace(counselor.user.id, officer.user.id)
+    row.user_id = officer.user.id
+    db.session.commit()
+    assert browser.get("/").status_code == 302
+
+
+def test_logout_issues_a_new_anonymous_session_id(client, auth, make_user):
+    counselor = make_user("counselor", totp=False)
+    auth.login(counselor)
+    before = cookie_value(client)
+    auth.logout()
+    assert cookie_value(client) != before
+
+
+def test_https_login_works_with_the_referrer_policy(app, make_user):
+    """Flask-WTF checks the Referer over HTTPS; the policy must let our own pages send it."""
+    counselor = make_user("counselor", totp=False)
+    browser = app.test_client()
+    base = "https://localhost"
+    page = browser.get("/login", base_url=base)
+    assert page.headers["Referrer-Policy"] == "same-origin"
+    token = csrf_token(browser, "/login")
+    response = browser.post("/login", base_url=base, headers={"Referer": base + "/login"},
+                            data={"csrf_token": token, "username": counselor.username,
+                                  "password": counselor.password})
+    assert response.status_code == 302
