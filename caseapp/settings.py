@@ -119,5 +119,9 @@ def validate(values: dict[str, Any]) -> None:
             problems.append("DEBUG must be off in production")
         if not values["REQUIRE_TOTP"]:
             problems.append("REQUIRE_TOTP must be on in production")
+        weakened = {"officer", "supervisor", "admin"} - set(values["TOTP_ROLES"])
+        if weakened:
+            problems.append("TOTP_ROLES must include officer, supervisor and admin in "
+                            f"production (missing: {', '.join(sorted(weakened))})")
     if problems:
         raise ConfigError("Unsafe or invalid settings:\n  - " + "\n  - ".join(problems))

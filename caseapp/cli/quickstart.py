@@ -22,6 +22,18 @@ def _write_secret_key(instance: str) -> None:
         handle.write(secrets.token_urlsafe(48))
 
 
+def _restrict_database_files(app) -> None:
+    """The SQLite file and its WAL hold encrypted data and the audit log: owner only."""
+    from caseapp.extensions import db
+
+    if db.engine.dialect.name != "sqlite":
+        return
+    path = db.engine.url.database
+    for name in (path, path + "-wal", path + "-shm"):
+        if name and os.path.exists(name):
+            os.chmod(name, 0o600)
+
+
 def _passphrase() -> str:
     words = ["mây", "sông", "núi", "lúa", "trăng", "gió", "biển", "rừng", "hoa", "nắng",
              "sao", "đồi", "suối", "mưa", "cầu", "bến", "thuyền", "chim", "lá", "đèn"]
@@ -49,6 +61,7 @@ def quickstart(port, no_serve):
     app = create_app(env=env)
     with app.app_context():
         upgrade(directory=MIGRATIONS_DIR)
+        _restrict_database_files(app)
         if keys_created:
             from caseapp.audit_trail import record
 

@@ -76,6 +76,7 @@ def test_quickstart_makes_an_instance_in_caseapp_instance(tmp_path):
         assert (instance / name).exists(), name
     assert oct((instance / "keys.json").stat().st_mode & 0o777) == "0o600"
     assert oct(instance.stat().st_mode & 0o777) == "0o700"
+    assert oct((instance / "caseapp.db").stat().st_mode & 0o777) == "0o600"
     again = subprocess.run([caseapp, "quickstart", "--no-serve"], env=env, capture_output=True,
                            text=True, timeout=120)
     assert again.returncode == 0 and "admin password" not in again.stdout

@@ -31,6 +31,7 @@ def test_production_refuses_default_or_short_secret_keys(secret):
     ("SESSION_COOKIE_HTTPONLY", False, "SESSION_COOKIE_HTTPONLY"),
     ("DEBUG", True, "DEBUG"),
     ("REQUIRE_TOTP", False, "REQUIRE_TOTP"),
+    ("TOTP_ROLES", ("admin",), "TOTP_ROLES"),
 ])
 def test_production_refuses_insecure_settings(setting, value, named):
     with pytest.raises(settings.ConfigError, match=named):
