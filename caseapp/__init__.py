@@ -144,11 +144,13 @@ def configure_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .admin.views import bp as admin_bp
     from .api.views import bp as api_bp
+    from .auditlog.views import bp as auditlog_bp
     from .core.views import bp as core_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(auditlog_bp)
     app.register_blueprint(api_bp)
 
 

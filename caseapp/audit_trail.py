@@ -1,40 +1,70 @@
 """The app's one door into the audit log (the ``audit`` package).
 
-Fills in who, from where and which request, then appends the entry on the
-request's own database connection, so the entry and the change it records
-commit or roll back together.
+Fills in who, from where, which request and which unit, then appends the
+entry on the request's own database connection, so the entry and the change
+it records commit or roll back together.
 """
 from __future__ import annotations
 
 import hashlib
 from typing import Any
 
-from flask import current_app, g, has_request_context, request, session
+from flask import current_app, g, has_app_context, has_request_context, request, session
 
 import audit
 
 from .extensions import db
 
+# Set on ``g`` by record(): the checkpoint hook reads the newest seq without a
+# query, and a request's denial is recorded once however many hooks see it.
+LAST_SEQ = "audit_last_seq"
+_DENIED = "audit_denied_recorded"
 
-def _actor(actor) -> tuple[str, str | None, str | None]:
+
+def _actor(actor) -> tuple[str, str | None, str | None, Any]:
+    """(actor_type, actor_id, actor_role, the User or None)."""
     if actor is None:
         if has_request_context():
             from flask_login import current_user
 
             if current_user and current_user.is_authenticated:
-                return "user", current_user.id, current_user.role
-            return "anonymous", None, None
-        return "system", None, None
+                user = current_user._get_current_object()
+                return "user", user.id, user.role, user
+            return "anonymous", None, None, None
+        return "system", None, None, None
     if isinstance(actor, str):
-        return actor, None, None
-    return "user", actor.id, actor.role
+        return actor, None, None, None
+    return "user", actor.id, actor.role, actor
+
+
+def _default_unit_path(user, object_type: str | None, object_id: str | None) -> str | None:
+    """The unit an entry belongs to when the caller did not say: the unit of
+    the account it is about (so a supervisor sees the logins, failures and
+    changes of their own staff), else the acting user's unit."""
+    if object_type == "user" and object_id:
+        from .accounts.models import User
+
+        subject = user if user is not None and user.id == object_id else \
+            db.session.get(User, object_id)
+        if subject is not None and subject.unit is not None:
+            return subject.unit.path
+    if user is not None and user.unit is not None:
+        return user.unit.path
+    return None
 
 
 def record(action: str, *, outcome: str = "ok", actor=None, object_type: str | None = None,
            object_id: str | None = None, unit_path: str | None = None,
            details: dict[str, Any] | None = None) -> int:
-    """Append one entry. ``details`` must hold no child data (validated by audit)."""
-    actor_type, actor_id, actor_role = _actor(actor)
+    """Append one entry. ``details`` must hold no child data (validated by audit).
+
+    Without ``unit_path`` the entry takes the unit of the user account it is
+    about, else the acting user's; entries of neither (system, unknown
+    usernames) have none and only admins see them.
+    """
+    actor_type, actor_id, actor_role, user = _actor(actor)
+    if unit_path is None:
+        unit_path = _default_unit_path(user, object_type, object_id)
     session_hash = client_addr = request_id = None
     if has_request_context():
         digest = getattr(session, "digest", None)
@@ -45,9 +75,57 @@ def record(action: str, *, outcome: str = "ok", actor=None, object_type: str | N
         client_addr = request.remote_addr
         request_id = g.get("request_id")
     keys = current_app.extensions["caseapp_keys"]
-    return audit.append(
+    seq = audit.append(
         db.session.connection(), keys.audit_mac_key, action=action, outcome=outcome,
         actor_type=actor_type, actor_id=actor_id, actor_role=actor_role,
         session_hash=session_hash, client_addr=client_addr, object_type=object_type,
         object_id=object_id, request_id=request_id, unit_path=unit_path, details=details,
     )
+    if has_app_context():
+        setattr(g, LAST_SEQ, seq)
+    return seq
+
+
+def record_denied(endpoint: str | None, reason: str, *, actor=None) -> int | None:
+    """Record a refused request as "access.denied", once per request.
+
+    The object is the endpoint *name* (``admin.users``), never the URL: path
+    and query values can carry references or search terms. Returns the seq, or
+    None when this request's denial was already recorded.
+    """
+    if has_app_context():
+        if g.get(_DENIED):
+            return None
+        setattr(g, _DENIED, True)
+    details: dict[str, Any] = {"reason": reason}
+    if has_request_context():
+        details["method"] = request.method
+    return record("access.denied", outcome="denied", actor=actor, object_type="endpoint",
+                  object_id=(endpoint or "unknown")[:64], details=details)
+
+
+def config_summary(app) -> dict[str, Any]:
+    """What the running configuration is, without a secret in it."""
+    cfg = app.config
+    keys = app.extensions.get("caseapp_keys")
+    return {
+        "env": cfg.get("ENV"),
+        "database": db.engine.dialect.name,
+        "argon2_time_cost": cfg["ARGON2_TIME_COST"],
+        "argon2_memory_kib": cfg["ARGON2_MEMORY_COST_KIB"],
+        "argon2_parallelism": cfg["ARGON2_PARALLELISM"],
+        "session_idle_minutes": cfg["SESSION_IDLE_MINUTES"],
+        "session_absolute_hours": cfg["SESSION_ABSOLUTE_HOURS"],
+        "require_totp": bool(cfg["REQUIRE_TOTP"]),
+        "totp_roles": list(cfg["TOTP_ROLES"]),
+        "key_versions": len(keys.versions) if keys is not None else 0,
+        "checkpoint_every_entries": cfg["AUDIT_CHECKPOINT_EVERY_ENTRIES"],
+        "checkpoint_every_minutes": cfg["AUDIT_CHECKPOINT_EVERY_MINUTES"],
+    }
+
+
+def record_start(app) -> int:
+    """Record "app.start" with the configuration's non-secret summary; the
+    caller commits. caseapp.auditlog calls it once per process, at the first
+    request, so that CLI commands (which build the app too) write none."""
+    return record("app.start", actor="system", details=config_summary(app))

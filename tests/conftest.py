@@ -70,6 +70,8 @@ def app(tmp_path_factory):
     instance = str(tmp_path_factory.mktemp("instance"))
     app = create_app(settings_for_tests(instance), env="testing")
     app.test_client_class = IsolatedClient
+    # The once-per-process start-up entry would land in whichever test runs first.
+    app.extensions["caseapp_audit_started"] = True
     if TEST_DATABASE_URL:
         reset_postgres_schema(app)
     with app.app_context():

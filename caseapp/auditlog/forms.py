@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField
+from wtforms.validators import Length, Optional, Regexp, ValidationError
+
+from caseapp.core.forms import choice_list
+
+OUTCOME_LABELS = {
+    "ok": _l("Succeeded"),
+    "denied": _l("Denied"),
+    "failed": _l("Failed"),
+}
+
+
+class AuditFilterForm(FlaskForm):
+    """The filters of the audit log page. Sent by GET (a search changes
+    nothing), so without a CSRF token: build it with ``formdata=request.args``."""
+
+    class Meta:
+        csrf = False
+
+    user = StringField(_l("User"), validators=[Optional(), Length(max=64)],
+                       render_kw={"autocapitalize": "none", "autocomplete": "off"})
+    reference = StringField(_l("Case or object reference"),
+                            validators=[Optional(), Length(max=64)],
+                            render_kw={"autocapitalize": "none", "autocomplete": "off"})
+    action = StringField(_l("Action"), validators=[
+        Optional(), Length(max=64),
+        Regexp(r"^[a-z0-9_.]+\*?$", message=_l("An action looks like auth.login or auth."))],
+        render_kw={"autocapitalize": "none", "autocomplete": "off"})
+    outcome = SelectField(_l("Outcome"), choices=choice_list(
+        [("", _l("Any"))] + list(OUTCOME_LABELS.items())), validators=[Optional()])
+    date_from = DateField(_l("From (date)"), validators=[Optional()])
+    date_to = DateField(_l("To (date)"), validators=[Optional()])
+
+    def validate_date_from(self, field):
+        _check_year(field)
+
+    def validate_date_to(self, field):
+        _check_year(field)
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError(_l("The end date is before the start date."))
+
+
+def _check_year(field) -> None:
+    # Dates are turned into UTC instants: year 1 or 9999 would overflow.
+    if field.data and not 1970 <= field.data.year <= 9000:
+        raise ValidationError(_l("This date is out of range."))

@@ -1,0 +1,42 @@
+"""Vietnamese for the audit log screens (caseapp/auditlog, templates/auditlog)."""
+VI = {
+    "Audit log": "Nhật ký hoạt động",
+    "Only administrators and supervisors can read the audit log.":
+        "Chỉ quản trị viên và giám sát viên được xem nhật ký hoạt động.",
+    "Succeeded": "Thành công",
+    "Denied": "Bị từ chối",
+    "Failed": "Thất bại",
+    "User": "Người dùng",
+    "Case or object reference": "Mã hồ sơ hoặc mã đối tượng",
+    "Action": "Thao tác",
+    "An action looks like auth.login or auth.": "Thao tác có dạng auth.login hoặc auth.",
+    "Outcome": "Kết quả",
+    "Any": "Tất cả",
+    "From (date)": "Từ ngày",
+    "To (date)": "Đến ngày",
+    "The end date is before the start date.": "Ngày kết thúc ở trước ngày bắt đầu.",
+    "This date is out of range.": "Ngày này nằm ngoài khoảng cho phép.",
+    "Export CSV": "Xuất tệp CSV",
+    "All entries, newest first.": "Tất cả các mục, mới nhất ở trên.",
+    "Entries of %(unit)s and the units below it, newest first.":
+        "Các mục của %(unit)s và các đơn vị trực thuộc, mới nhất ở trên.",
+    "Times are in Vietnam time (UTC+7). Opening this page is recorded too.":
+        "Thời gian theo giờ Việt Nam (UTC+7). Việc mở trang này cũng được ghi lại.",
+    "Filter": "Lọc",
+    "For example auth.login; end with a dot (auth.) for a whole group.":
+        "Ví dụ auth.login; kết thúc bằng dấu chấm (auth.) để chọn cả nhóm.",
+    "Show": "Hiển thị",
+    "Clear filters": "Xóa bộ lọc",
+    "Correct the filters above to see entries.": "Hãy sửa bộ lọc ở trên để xem các mục.",
+    "No entries match.": "Không có mục nào phù hợp.",
+    "No.": "STT",
+    "Time": "Thời gian",
+    "Who": "Người thực hiện",
+    "Object": "Đối tượng",
+    "Details": "Chi tiết",
+    "System": "Hệ thống",
+    "API token": "Mã truy cập API",
+    "Newest": "Mới nhất",
+    "Newer": "Mới hơn",
+    "Older": "Cũ hơn",
+}
