@@ -152,6 +152,9 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(auditlog_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(__import__("caseapp.cases.views", fromlist=["bp"]).bp)
+    app.register_blueprint(__import__("caseapp.cases.api", fromlist=["bp"]).bp)
+    app.register_blueprint(__import__("caseapp.supervision.views", fromlist=["bp"]).bp)
 
 
 def configure_errors(app: Flask) -> None:

@@ -2,3 +2,4 @@
 from caseapp.accounts.models import LoginThrottle, RecoveryCode, User, UserSession  # noqa: F401
 from caseapp.crypto.models import DataKey  # noqa: F401
 from caseapp.units.models import Unit  # noqa: F401
+from caseapp.cases.models import Case  # noqa: F401  (and every case table with it)

@@ -78,6 +78,16 @@ DEADLINE_ASSESSMENT_HOURS = 72
 DEADLINE_PLAN_DRAFT_WORKING_DAYS = 5
 DEADLINE_PLAN_APPROVAL_WORKING_DAYS = 7
 
+# Working days skip weekends and this country's public holidays (the
+# `holidays` package), plus dates a province declares itself (ISO strings).
+DEADLINE_HOLIDAY_COUNTRY = "VN"
+DEADLINE_EXTRA_HOLIDAYS: tuple = ()
+DEADLINE_EXTRA_WORKING_DAYS: tuple = ()
+
+# Blind-index length: each value should match several records (CipherSweet's
+# rule): about log2(expected records) - 1 bits; 16 suits a district.
+BLIND_INDEX_BITS = 16
+
 # --- Retention: closed cases are crypto-shredded after this many days.
 RETENTION_DAYS = 365 * 5
 

@@ -16,7 +16,9 @@ def _create_app():
 
 
 def register(app) -> None:
-    from . import audit_cmd, serve, units, users
+    from . import audit_cmd, cases, serve, units, users
+
+    cases.register(app)
 
     for group in (units.units, users.users, audit_cmd.audit, serve.serve):
         if group.name not in app.cli.commands:

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from caseapp.accounts.passwords import HasherBusy
 from caseapp.extensions import db
+from caseapp.permissions import PermissionDenied
 
 log = logging.getLogger("caseapp")
 
@@ -46,6 +47,12 @@ def init_app(app) -> None:
         return render_error(400, _l("Form expired"),
                             _l("The form expired or did not come from this site. "
                                "Reload the page and try again."))
+
+    @app.errorhandler(PermissionDenied)
+    def forbidden(exc: PermissionDenied):
+        # No rollback: the service recorded the denial, and it must be kept.
+        # Services refuse before they change anything.
+        return render_error(403, None, exc.message)
 
     @app.errorhandler(HasherBusy)
     def busy(_exc):

@@ -1,0 +1,177 @@
+"""Deadlines in hours or working days, all from configuration.
+
+Defaults follow Decree 56/2017: emergency action within 12 hours of the
+report for a child in immediate danger; the assessment within
+``DEADLINE_ASSESSMENT_HOURS`` of the report; the support plan drafted within
+5 and approved within 7 working days of the risk assessment.
+
+Working days skip weekends and Vietnamese public holidays (the ``holidays``
+package, which also knows the Saturdays the government turns into working
+days when it moves a holiday). ``DEADLINE_EXTRA_HOLIDAYS`` and
+``DEADLINE_EXTRA_WORKING_DAYS`` (ISO dates) cover a decision the package does
+not know yet. Counting starts the day after the start day ("kể từ ngày"), and
+a deadline of N working days falls at the end (local midnight) of the Nth
+working day, in ``BABEL_DEFAULT_TIMEZONE``.
+
+Each step's due time stays on the case until the step is done; the nearest
+pending one is stored as ``next_deadline_at`` so that lists sort by it and
+"overdue" is one indexed comparison (:meth:`Case.overdue_clause`).
+"""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+from flask import current_app
+
+from .models import Case
+
+VIETNAM = timezone(timedelta(hours=7), "ICT")  # no daylight saving since 1975
+_MAX_WORKING_DAYS = 366
+
+
+def _config(name: str, default):
+    return current_app.config.get(name, default)
+
+
+def _non_negative(name: str, default: int) -> int:
+    value = _config(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{name} must be a whole number of at least 0")
+    return value
+
+
+def emergency_hours() -> int:
+    return _non_negative("DEADLINE_EMERGENCY_HOURS", 12)
+
+
+def assessment_hours() -> int:
+    return _non_negative("DEADLINE_ASSESSMENT_HOURS", 72)
+
+
+def plan_draft_days() -> int:
+    return _non_negative("DEADLINE_PLAN_DRAFT_WORKING_DAYS", 5)
+
+
+def plan_approval_days() -> int:
+    return _non_negative("DEADLINE_PLAN_APPROVAL_WORKING_DAYS", 7)
+
+
+def local_timezone():
+    name = _config("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        if name == "Asia/Ho_Chi_Minh":
+            return VIETNAM
+        raise ValueError(f"BABEL_DEFAULT_TIMEZONE names an unknown time zone: {name}") from None
+
+
+@lru_cache(maxsize=32)
+def _calendar(country: str, year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays(country, years=range(year - 1, year + 2))
+
+
+def _dates(name: str) -> frozenset[date]:
+    values = _config(name, ()) or ()
+    return frozenset(v if isinstance(v, date) else date.fromisoformat(str(v)) for v in values)
+
+
+def is_working_day(day: date) -> bool:
+    if day in _dates("DEADLINE_EXTRA_WORKING_DAYS"):
+        return True
+    if day in _dates("DEADLINE_EXTRA_HOLIDAYS"):
+        return False
+    calendar = _calendar(_config("DEADLINE_HOLIDAY_COUNTRY", "VN"), day.year)
+    return calendar.is_working_day(day)
+
+
+def add_hours(start: datetime, hours: int) -> datetime:
+    return start + timedelta(hours=hours)
+
+
+def add_working_days(start: datetime, days: int) -> datetime:
+    """The end of the ``days``-th working day after ``start``'s local day, as UTC."""
+    if start.tzinfo is None:
+        raise ValueError("naive datetime")
+    zone = local_timezone()
+    day = start.astimezone(zone).date()
+    counted = 0
+    for _ in range(days + _MAX_WORKING_DAYS):
+        if counted >= days:
+            break
+        day += timedelta(days=1)
+        if is_working_day(day):
+            counted += 1
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+    return end.astimezone(UTC)
+
+
+# --- the case's deadlines --------------------------------------------------------------------
+
+STEPS = ("emergency", "assessment", "plan_draft", "plan_approval", "follow_up")
+
+
+def pending(case: Case) -> list[tuple[str, datetime]]:
+    """The steps still to do, with their due times, nearest first."""
+    if case.stage == "closure":
+        return []
+    found = []
+    if case.emergency_due_at and not case.emergency_done_at:
+        found.append(("emergency", case.emergency_due_at))
+    if case.assessment_due_at and not case.assessed_at:
+        found.append(("assessment", case.assessment_due_at))
+    if case.plan_draft_due_at and not case.plan_drafted_at:
+        found.append(("plan_draft", case.plan_draft_due_at))
+    if case.plan_approval_due_at and not case.plan_approved_at:
+        found.append(("plan_approval", case.plan_approval_due_at))
+    if case.next_follow_up_at:
+        found.append(("follow_up", case.next_follow_up_at))
+    return sorted(found, key=lambda item: item[1])
+
+
+def overdue(case: Case, now: datetime) -> list[tuple[str, datetime]]:
+    return [(step, due) for step, due in pending(case) if due <= now]
+
+
+def refresh(case: Case) -> None:
+    """Store the nearest pending deadline (None when nothing is pending or the case is closed)."""
+    steps = pending(case)
+    case.next_deadline_at = steps[0][1] if steps else None
+
+
+def start(case: Case) -> None:
+    """Deadlines of a new intake, counted from the time the report was received."""
+    if case.immediate_danger:
+        case.emergency_due_at = add_hours(case.received_at, emergency_hours())
+    case.assessment_due_at = add_hours(case.received_at, assessment_hours())
+    refresh(case)
+
+
+def flag_danger(case: Case, at: datetime) -> None:
+    """Immediate danger found after intake: emergency action is due from when it was found."""
+    if case.emergency_due_at is None:
+        case.emergency_due_at = add_hours(at, emergency_hours())
+        case.emergency_done_at = None
+
+
+def enter_stage(case: Case, stage: str, at: datetime) -> None:
+    """Recompute the deadlines a stage starts (called by the workflow only)."""
+    if stage == "assessment":
+        case.plan_draft_due_at = add_working_days(at, plan_draft_days())
+        case.plan_approval_due_at = add_working_days(at, plan_approval_days())
+        case.plan_drafted_at = None
+        case.plan_approved_at = None
+        case.next_follow_up_at = None
+    elif stage == "closure":
+        case.next_follow_up_at = None
+    refresh(case)
+
+
+def plan_revised(case: Case, at: datetime) -> None:
+    """A plan revised after approval needs approval again, within the approval window."""
+    window = max(plan_approval_days() - plan_draft_days(), 1)
+    case.plan_approval_due_at = add_working_days(at, window)
+    case.plan_approved_at = None

@@ -1,0 +1,30 @@
+"""Domain errors of the case workflow. Messages are lazy strings, shown to users."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import NotFound
+
+
+class CaseError(Exception):
+    """A change was refused; ``field`` names the input it is about (for forms and the API)."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+class CaseConflict(CaseError):
+    """Someone else saved the case first. Nothing of this change was written."""
+
+    def __init__(self, message=None):
+        super().__init__(message or _l("Someone else saved this case while you were working on "
+                                       "it. Reload the case, then make your change again; "
+                                       "nothing you typed was saved."), field=None)
+
+
+class CaseNotFound(NotFound):
+    """The case does not exist for this user (outside their scope, or no such reference).
+
+    Both answer the same way, so existence does not leak; the denial is audited.
+    """

@@ -1,0 +1,65 @@
+"""What every case change does first (scope, version) and how it writes (atomically)."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.exc import StaleDataError
+
+from caseapp.extensions import db
+from caseapp.permissions import cases as rules
+
+from .errors import CaseConflict, CaseError, CaseNotFound
+from .models import Case
+
+
+def ensure_visible(actor, case: Case, action: str) -> None:
+    """A case outside the actor's scope does not exist for them: 404, audited."""
+    if not rules.can_view_case(actor, case):
+        rules.record_denial(actor, case, action=action)
+        raise CaseNotFound()
+
+
+def ensure_version(case: Case, expected_version: int | None) -> None:
+    """The form or API call was made on this version of the case, or it conflicts."""
+    if expected_version is not None and int(expected_version) != case.version_id:
+        raise CaseConflict()
+
+
+@contextmanager
+def atomic() -> Iterator[None]:
+    """The change and its audit entry in one savepoint: both are written or neither.
+
+    Checks (and the audited denials) happen before, outside, so a refusal is
+    still recorded. A concurrent save of the same case surfaces here as
+    CaseConflict (the version column), with nothing of this change left behind.
+    """
+    try:
+        with db.session.begin_nested():
+            yield
+            db.session.flush()
+    except StaleDataError:
+        raise CaseConflict() from None
+
+
+SHORT_TEXT = 200
+LONG_TEXT = 20_000
+
+
+def clean_text(value, field: str, *, required: bool = False, max_length: int = SHORT_TEXT,
+               message=None) -> str:
+    """Stripped text within ``max_length``; CaseError naming ``field`` otherwise."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise CaseError(_l("This field must be text."), field=field)
+    value = value.strip()
+    if required and not value:
+        raise CaseError(message or _l("This field is required."), field=field)
+    if len(value) > max_length:
+        raise CaseError(_l("This text is too long (at most %(n)d characters).", n=max_length),
+                        field=field)
+    if "\x00" in value:
+        raise CaseError(_l("This text contains a character that is not allowed."), field=field)
+    return value

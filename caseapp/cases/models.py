@@ -1,0 +1,495 @@
+"""Case tables.
+
+What is in clear and why: everything scoping, deadlines and dashboards need
+(unit, stage, codes, flags, timestamps, assignments, age band) is plain so
+that no query decrypts. Everything that identifies or describes a child, a
+reporter or an incident is ``Sealed`` under the case's own data key; child
+records (notes, assessments, plans, actions, referrals, transitions) share
+that key through ``__sealed_key_owner__ = "case"``, so destroying one key
+shreds the whole case.
+
+The case's ``stage`` is changed only by :mod:`caseapp.cases.workflow`.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import ClassVar
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    and_,
+    or_,
+)
+from sqlalchemy.ext.hybrid import hybrid_property
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from caseapp import clock
+from caseapp.accounts.models import User
+from caseapp.crypto import Sealed, SealedOwner, SealedRecord
+from caseapp.database import UTCDateTime, new_id
+from caseapp.extensions import db
+from caseapp.units.models import Unit
+
+STAGES = ("intake", "assessment", "support", "referral", "closure")
+OPEN_STAGES = STAGES[:-1]
+LEVELS = ("high", "medium", "low")
+AGE_BANDS = ("0-5", "6-10", "11-14", "15-17", "unknown")
+LEGAL_GROUNDS = ("emergency", "legal_duty")
+SHARING_BASES = ("consent",) + LEGAL_GROUNDS
+REFERRAL_STATUSES = ("sent", "accepted", "declined", "completed")
+ASSESSMENT_KINDS = ("initial", "needs")  # Mẫu 02, Mẫu 03
+ACTION_KINDS = ("emergency", "counselling", "psychological", "medical", "legal", "education",
+                "online_safety", "family", "other")
+REOPEN_REASONS = ("new_information", "new_incident", "closed_in_error", "other")
+
+
+def _in(column: str, values: tuple[str, ...], *, nullable: bool = False) -> str:
+    listed = ", ".join(f"'{v}'" for v in values)
+    clause = f"{column} IN ({listed})"
+    return f"{column} IS NULL OR {clause}" if nullable else clause
+
+
+# --- Reference lists (admin-editable data, seeded by the migration) --------------------------
+
+class ReferenceEntry:
+    """One entry of an admin-editable list. ``code`` is stable: integrations use it."""
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    label_vi: Mapped[str] = mapped_column(String(200))
+    label_en: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def label(self, locale: str | None = None) -> str:
+        return self.label_en if (locale or "vi").startswith("en") else self.label_vi
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.code}>"
+
+
+class Channel(db.Model, ReferenceEntry):
+    __tablename__ = "ref_channels"
+
+
+class Requester(db.Model, ReferenceEntry):
+    """Who asked for help: the child, a relative, the community, an agency."""
+
+    __tablename__ = "ref_requesters"
+
+
+class HarmCategory(db.Model, ReferenceEntry):
+    __tablename__ = "ref_harm_categories"
+
+
+class Platform(db.Model, ReferenceEntry):
+    __tablename__ = "ref_platforms"
+
+
+class Gender(db.Model, ReferenceEntry):
+    __tablename__ = "ref_genders"
+
+
+class Agency(db.Model, ReferenceEntry):
+    __tablename__ = "ref_agencies"
+
+
+class ClosureReason(db.Model, ReferenceEntry):
+    __tablename__ = "ref_closure_reasons"
+
+
+case_harm_categories = Table(
+    "case_harm_categories", db.metadata,
+    Column("case_id", String(36), ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True),
+    Column("harm_category_code", String(32), ForeignKey("ref_harm_categories.code"),
+           primary_key=True, index=True),
+)
+
+case_platforms = Table(
+    "case_platforms", db.metadata,
+    Column("case_id", String(36), ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True),
+    Column("platform_code", String(32), ForeignKey("ref_platforms.code"), primary_key=True),
+)
+
+
+# --- The case ---------------------------------------------------------------------------------
+
+class Case(db.Model, SealedOwner):
+    __tablename__ = "cases"
+    __table_args__ = (
+        CheckConstraint(_in("stage", STAGES), name="stage_known"),
+        CheckConstraint(_in("risk_level", LEVELS, nullable=True), name="risk_level_known"),
+        CheckConstraint(_in("age_band", AGE_BANDS), name="age_band_known"),
+        CheckConstraint(_in("legal_ground", LEGAL_GROUNDS, nullable=True),
+                        name="legal_ground_known"),
+        CheckConstraint(_in("review_harm_level", LEVELS, nullable=True), name="review_harm_known"),
+        CheckConstraint(_in("review_access_level", LEVELS, nullable=True),
+                        name="review_access_known"),
+        CheckConstraint(_in("review_obstacles_level", LEVELS, nullable=True),
+                        name="review_obstacles_known"),
+        Index("ix_cases_unit_stage", "unit_id", "stage"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    # Random, never derived from child data: safe to show, print and log.
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(16), index=True)
+    recorded_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    lead_officer_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
+
+    # Intake (Mẫu 01), operational metadata
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    channel_code: Mapped[str] = mapped_column(ForeignKey("ref_channels.code"))
+    requested_by_code: Mapped[str] = mapped_column(ForeignKey("ref_requesters.code"))
+    help_requested: Mapped[bool] = mapped_column(Boolean, default=True)
+    immediate_danger: Mapped[bool] = mapped_column(Boolean, default=False)
+    risk_level: Mapped[str | None] = mapped_column(String(8))
+    age_band: Mapped[str] = mapped_column(String(8), default="unknown")
+    gender_code: Mapped[str] = mapped_column(ForeignKey("ref_genders.code"))
+
+    # Consent, or the legal ground used without it
+    consent_child: Mapped[bool | None] = mapped_column(Boolean)  # None: under 7
+    consent_guardian: Mapped[bool] = mapped_column(Boolean, default=False)
+    legal_ground: Mapped[str | None] = mapped_column(String(16))
+    consent_recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    consent_recorded_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+
+    # Blind indexes (keyed HMAC, truncated) for duplicate warnings without decryption
+    child_phone_index: Mapped[int | None] = mapped_column(Integer, index=True)
+    child_dob_family_index: Mapped[int | None] = mapped_column(Integer, index=True)
+    reporter_phone_index: Mapped[int | None] = mapped_column(Integer, index=True)
+
+    # Timestamps
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    stage_entered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    first_assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    support_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # Deadlines: each "due" stays until its step is done; next_deadline_at is the
+    # nearest pending one, stored so lists sort and "overdue" is one comparison.
+    emergency_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    emergency_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    assessment_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    assessed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    plan_draft_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    plan_drafted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    plan_approval_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    plan_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+    # Closure (Mẫu 06): requested by the lead officer, approved by a supervisor
+    closure_reason_code: Mapped[str | None] = mapped_column(ForeignKey("ref_closure_reasons.code"))
+    review_harm_level: Mapped[str | None] = mapped_column(String(8))
+    review_access_level: Mapped[str | None] = mapped_column(String(8))
+    review_obstacles_level: Mapped[str | None] = mapped_column(String(8))
+    closure_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closure_requested_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    closure_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closure_approved_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+
+    # Optimistic concurrency: the second of two saves gets CaseConflict.
+    version_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    __mapper_args__: ClassVar[dict] = {"version_id_col": version_id}
+
+    # --- sealed: the child, the reporter, the incident ---
+    child_full_name = Sealed(str)
+    child_date_of_birth = Sealed(date)
+    child_estimated_age = Sealed(int)
+    child_address = Sealed(str)
+    child_school = Sealed(str)
+    child_class = Sealed(str)
+    child_phone = Sealed(str)
+    guardian_name = Sealed(str)
+    guardian_contact = Sealed(str)
+    reporter_name = Sealed(str)
+    reporter_relation = Sealed(str)
+    reporter_phone = Sealed(str)
+    narrative = Sealed(str)
+    # Where abuse material is held and which police unit took it; never the material.
+    evidence_location = Sealed(str)
+    consent_note = Sealed(str)
+    outcome_summary = Sealed(str)
+    review_notes = Sealed(str)
+
+    unit: Mapped[Unit] = relationship()
+    recorded_by: Mapped[User] = relationship(foreign_keys=[recorded_by_id])
+    lead_officer: Mapped[User | None] = relationship(foreign_keys=[lead_officer_id])
+    harm_categories: Mapped[list[HarmCategory]] = relationship(
+        secondary=case_harm_categories, order_by=HarmCategory.position)
+    platforms: Mapped[list[Platform]] = relationship(
+        secondary=case_platforms, order_by=Platform.position)
+    assignees: Mapped[list[CaseAssignee]] = relationship(
+        back_populates="case", cascade="all, delete-orphan")
+    notes: Mapped[list[CaseNote]] = relationship(
+        back_populates="case", order_by="CaseNote.created_at", cascade="all, delete-orphan")
+    assessments: Mapped[list[Assessment]] = relationship(
+        back_populates="case", order_by="Assessment.recorded_at", cascade="all, delete-orphan")
+    plans: Mapped[list[SupportPlan]] = relationship(
+        back_populates="case", order_by="SupportPlan.version", cascade="all, delete-orphan")
+    support_actions: Mapped[list[SupportAction]] = relationship(
+        back_populates="case", order_by="SupportAction.performed_at",
+        cascade="all, delete-orphan")
+    referrals: Mapped[list[Referral]] = relationship(
+        back_populates="case", order_by="Referral.sent_at", cascade="all, delete-orphan")
+    transitions: Mapped[list[CaseTransition]] = relationship(
+        back_populates="case", order_by="CaseTransition.occurred_at",
+        cascade="all, delete-orphan")
+    offender_accounts: Mapped[list[OffenderAccount]] = relationship(
+        back_populates="case", cascade="all, delete-orphan")
+
+    @property
+    def harm_category_codes(self) -> list[str]:
+        return [h.code for h in self.harm_categories]
+
+    @property
+    def platform_codes(self) -> list[str]:
+        return [p.code for p in self.platforms]
+
+    @property
+    def assignee_ids(self) -> set[str]:
+        return {a.user_id for a in self.assignees}
+
+    @property
+    def is_closed(self) -> bool:
+        return self.stage == "closure"
+
+    @property
+    def is_purged(self) -> bool:
+        return self.purged_at is not None
+
+    @property
+    def closure_pending(self) -> bool:
+        return self.closure_requested_at is not None and self.stage != "closure"
+
+    @property
+    def latest_plan(self) -> SupportPlan | None:
+        return self.plans[-1] if self.plans else None
+
+    def is_overdue(self, now: datetime | None = None) -> bool:
+        return (self.stage != "closure" and self.next_deadline_at is not None
+                and self.next_deadline_at <= (now or clock.now()))
+
+    @hybrid_property
+    def is_handled(self) -> bool:
+        """DESIGN.md's "handled": assigned, assessed, and supported or closed with a
+        supervisor-approved reason."""
+        return (self.first_assigned_at is not None and self.assessed_at is not None and (
+            self.support_started_at is not None
+            or (self.stage == "closure" and self.closure_approved_at is not None
+                and self.closure_reason_code is not None)))
+
+    @is_handled.inplace.expression
+    @classmethod
+    def _is_handled_expression(cls):
+        return and_(cls.first_assigned_at.is_not(None), cls.assessed_at.is_not(None), or_(
+            cls.support_started_at.is_not(None),
+            and_(cls.stage == "closure", cls.closure_approved_at.is_not(None),
+                 cls.closure_reason_code.is_not(None))))
+
+    @classmethod
+    def overdue_clause(cls, now: datetime):
+        """SQL: open cases whose nearest pending deadline has passed."""
+        return and_(cls.stage != "closure", cls.next_deadline_at.is_not(None),
+                    cls.next_deadline_at <= now)
+
+    # (due column, done column) of each step with a deadline, for the on-time share
+    TIMED_STEPS: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("emergency_due_at", "emergency_done_at"),
+        ("assessment_due_at", "assessed_at"),
+        ("plan_draft_due_at", "plan_drafted_at"),
+        ("plan_approval_due_at", "plan_approved_at"),
+    )
+
+    @classmethod
+    def late_clause(cls, now: datetime):
+        """SQL: some step was done after its deadline, or is still undone past it (open cases)."""
+        clauses = []
+        for due_name, done_name in cls.TIMED_STEPS:
+            due, done = getattr(cls, due_name), getattr(cls, done_name)
+            clauses.append(and_(due.is_not(None), or_(
+                and_(done.is_not(None), done > due),
+                and_(done.is_(None), due <= now, cls.stage != "closure"))))
+        return or_(*clauses)
+
+    def is_late(self, now: datetime | None = None) -> bool:
+        now = now or clock.now()
+        for due_name, done_name in self.TIMED_STEPS:
+            due, done = getattr(self, due_name), getattr(self, done_name)
+            if due is not None and ((done is not None and done > due) or (
+                    done is None and due <= now and self.stage != "closure")):
+                return True
+        return False
+
+    def __repr__(self) -> str:
+        return f"<Case {self.reference} {self.stage}>"
+
+
+class CaseAssignee(db.Model):
+    """Another person working on the case besides the lead officer."""
+
+    __tablename__ = "case_assignees"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    assigned_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+
+    case: Mapped[Case] = relationship(back_populates="assignees")
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class OffenderAccount(db.Model, SealedRecord):
+    """An offender's account handle or link, with its blind index for repeat-offender checks."""
+
+    __tablename__ = "case_offender_accounts"
+    __sealed_key_owner__ = "case"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    platform_code: Mapped[str | None] = mapped_column(ForeignKey("ref_platforms.code"))
+    handle_index: Mapped[int | None] = mapped_column(Integer, index=True)
+    handle = Sealed(str)
+
+    case: Mapped[Case] = relationship(back_populates="offender_accounts")
+
+
+class CaseNote(db.Model, SealedRecord):
+    __tablename__ = "case_notes"
+    __sealed_key_owner__ = "case"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    stage: Mapped[str] = mapped_column(String(16))
+    author_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    text = Sealed(str)
+
+    case: Mapped[Case] = relationship(back_populates="notes")
+    author: Mapped[User] = relationship()
+
+
+class Assessment(db.Model, SealedRecord):
+    """Initial risk assessment (Mẫu 02) or needs assessment (Mẫu 03)."""
+
+    __tablename__ = "case_assessments"
+    __sealed_key_owner__ = "case"
+    __table_args__ = (
+        CheckConstraint(_in("kind", ASSESSMENT_KINDS), name="kind_known"),
+        CheckConstraint(_in("risk_level", LEVELS, nullable=True), name="risk_level_known"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    risk_level: Mapped[str | None] = mapped_column(String(8))
+    immediate_danger: Mapped[bool] = mapped_column(Boolean, default=False)
+    recorded_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    notes = Sealed(str)
+    details = Sealed(dict)
+
+    case: Mapped[Case] = relationship(back_populates="assessments")
+
+
+class SupportPlan(db.Model, SealedRecord):
+    """Support/intervention plan (Mẫu 04); approval (Mẫu 05) by a supervisor.
+
+    ``items`` is a list of {"action", "who", "due"} (due as an ISO date); a
+    revision is a new version, and needs approval again.
+    """
+
+    __tablename__ = "case_plans"
+    __sealed_key_owner__ = "case"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    drafted_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    drafted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    approved_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    goals = Sealed(str)
+    items = Sealed(list)
+
+    case: Mapped[Case] = relationship(back_populates="plans")
+
+
+class SupportAction(db.Model, SealedRecord):
+    """A dated support action, emergency action included."""
+
+    __tablename__ = "case_support_actions"
+    __sealed_key_owner__ = "case"
+    __table_args__ = (CheckConstraint(_in("kind", ACTION_KINDS), name="kind_known"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    performed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    description = Sealed(str)
+
+    case: Mapped[Case] = relationship(back_populates="support_actions")
+
+
+class Referral(db.Model, SealedRecord):
+    """One agency the case was sent to, and what became of it."""
+
+    __tablename__ = "case_referrals"
+    __sealed_key_owner__ = "case"
+    __table_args__ = (
+        CheckConstraint(_in("status", REFERRAL_STATUSES), name="status_known"),
+        CheckConstraint(_in("sharing_basis", SHARING_BASES), name="sharing_basis_known"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    agency_code: Mapped[str] = mapped_column(ForeignKey("ref_agencies.code"))
+    status: Mapped[str] = mapped_column(String(16), default="sent")
+    sharing_basis: Mapped[str] = mapped_column(String(16))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    reason = Sealed(str)
+    what_was_sent = Sealed(str)
+    outcome = Sealed(str)
+
+    case: Mapped[Case] = relationship(back_populates="referrals")
+    agency: Mapped[Agency] = relationship()
+
+
+class CaseTransition(db.Model, SealedRecord):
+    """One stage change, for the case's timeline (the audit log has it too)."""
+
+    __tablename__ = "case_transitions"
+    __sealed_key_owner__ = "case"
+    __table_args__ = (
+        CheckConstraint(_in("from_stage", STAGES), name="from_stage_known"),
+        CheckConstraint(_in("to_stage", STAGES), name="to_stage_known"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    from_stage: Mapped[str] = mapped_column(String(16))
+    to_stage: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    reason_code: Mapped[str | None] = mapped_column(String(32))
+    note = Sealed(str)
+
+    case: Mapped[Case] = relationship(back_populates="transitions")

@@ -1,0 +1,625 @@
+"""Every change to a case goes through here.
+
+Each function takes the acting user explicitly, makes sure the case exists
+for them (404 otherwise, audited), checks permission (403, audited),
+validates its input (CaseError naming the field), then writes the change and
+exactly one audit entry in one savepoint and flushes. The caller commits once
+(request, CLI command, job). Stages change only through
+:mod:`caseapp.cases.workflow`; :func:`transition` is its door.
+
+Audit entries name the case by its reference and carry codes only: never a
+name, a contact, a narrative or any other child data.
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from caseapp import clock
+from caseapp.accounts.models import User
+from caseapp.audit_trail import record
+from caseapp.crypto import blind_index, current_keyring, new_data_key, unlock
+from caseapp.crypto.blind_index import DEFAULT_BITS
+from caseapp.extensions import db
+from caseapp.permissions import PermissionDenied
+from caseapp.permissions import cases as rules
+from caseapp.units.models import Unit
+
+from . import deadlines, reference_data, workflow
+from .data import (
+    AssignmentData,
+    ChildData,
+    ClosureApproval,
+    ClosureData,
+    ConsentData,
+    IntakeData,
+    NeedsAssessmentData,
+    NoteData,
+    OffenderAccountData,
+    PlanData,
+    PlanItem,
+    ReferralData,
+    ReferralStatusData,
+    ReopenData,
+    ReporterData,
+    SupportActionData,
+)
+from .errors import CaseConflict, CaseError, CaseNotFound
+from .guards import LONG_TEXT, atomic, clean_text, ensure_version, ensure_visible
+from .models import (
+    ACTION_KINDS,
+    LEGAL_GROUNDS,
+    LEVELS,
+    Assessment,
+    Case,
+    CaseAssignee,
+    CaseNote,
+    OffenderAccount,
+    Referral,
+    SupportAction,
+    SupportPlan,
+)
+
+__all__ = [
+    "AssignmentData", "CaseConflict", "CaseError", "CaseNotFound", "ChildData",
+    "ClosureApproval", "ClosureData", "ConsentData", "IntakeData", "NeedsAssessmentData",
+    "NoteData", "OffenderAccountData", "PermissionDenied", "PlanData", "PlanItem",
+    "ReferralData", "ReferralStatusData", "ReopenData", "ReporterData", "SupportActionData",
+    "add_note", "add_referral", "age_band", "approve_closure", "approve_plan", "assign",
+    "draft_plan", "new_reference", "open_child_data", "record_intake", "record_needs_assessment",
+    "record_support_action", "reject_closure", "reopen", "request_closure", "transition",
+    "update_referral",
+]
+
+REFERENCE_PREFIX = "HS-"
+# No 0/O, 1/I/L: read aloud over the phone and copied by hand without mistakes.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+REFERENCE_LENGTH = 8
+CLOCK_SKEW = timedelta(minutes=5)
+ADULT_AGE = 18
+CONSENT_AGE = 7
+REFERRAL_STEPS = {"sent": ("accepted", "declined", "completed"),
+                  "accepted": ("completed", "declined")}
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+def new_reference() -> str:
+    """A random reference, unique among cases; never derived from anything about the child."""
+    for _ in range(20):
+        reference = REFERENCE_PREFIX + "".join(secrets.choice(REFERENCE_ALPHABET)
+                                               for _ in range(REFERENCE_LENGTH))
+        if db.session.scalar(select(Case.id).where(Case.reference == reference)) is None:
+            return reference
+    raise RuntimeError("could not find a free case reference")  # 31**8 values: not in practice
+
+
+def age_on(born: date, day: date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def age_band(age: int | None) -> str:
+    if age is None:
+        return "unknown"
+    if age <= 5:
+        return "0-5"
+    if age <= 10:
+        return "6-10"
+    if age <= 14:
+        return "11-14"
+    return "15-17"
+
+
+def _aware(value: datetime | None, field: str) -> datetime | None:
+    """Aware UTC; a naive time is local time (the app's time zone)."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        raise CaseError(_l("Give a date and time."), field=field)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=deadlines.local_timezone())
+    return value.astimezone(clock.now().tzinfo)
+
+
+def _not_future(value: datetime, field: str) -> None:
+    if value > clock.now() + CLOCK_SKEW:
+        raise CaseError(_l("This time is in the future."), field=field)
+
+
+def _index(kind: str, value, field: str, message) -> int:
+    try:
+        return blind_index(kind, value, current_keyring().blind_index_key,
+                           bits=current_app.config.get("BLIND_INDEX_BITS", DEFAULT_BITS))
+    except (ValueError, TypeError):
+        raise CaseError(message, field=field) from None
+
+
+def _family_name(full_name: str) -> str:
+    # Vietnamese order: family name first ("Nguyễn Thị Lan").
+    return full_name.split()[0] if full_name.split() else ""
+
+
+def _require_codes(kind: str, codes, field: str, message, *, at_least_one: bool = False
+                   ) -> list:
+    codes = list(dict.fromkeys(codes or ()))
+    if at_least_one and not codes:
+        raise CaseError(message, field=field)
+    found = [reference_data.get(kind, c) for c in codes]
+    if any(entry is None for entry in found):
+        raise CaseError(message, field=field)
+    return found
+
+
+def _touch(case: Case, now: datetime) -> None:
+    case.updated_at = now
+
+
+def _audit(action: str, actor, case: Case, **details) -> None:
+    record(action, actor=actor, object_type="case", object_id=case.reference,
+           unit_path=case.unit.path, details=details or None)
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+def open_child_data(actor, case: Case) -> None:
+    """Make the child data of ``case`` readable in this request or command.
+
+    Checked and audited ("case.view") by :mod:`caseapp.permissions.cases`;
+    raises CaseNotFound (outside scope) or PermissionDenied (metadata only).
+    """
+    ensure_visible(actor, case, "view_child_data")
+    unlock(case, grant=rules.grant_case_view(actor, case))
+
+
+# --- intake ----------------------------------------------------------------------------------
+
+def _child_age(child: ChildData, received: date) -> int | None:
+    if child.date_of_birth is not None:
+        if not isinstance(child.date_of_birth, date) or isinstance(child.date_of_birth, datetime):
+            raise CaseError(_l("Give the date of birth as a date."), field="child.date_of_birth")
+        if child.date_of_birth > received:
+            raise CaseError(_l("The date of birth is after the report."),
+                            field="child.date_of_birth")
+        age = age_on(child.date_of_birth, received)
+    elif child.estimated_age is not None:
+        if isinstance(child.estimated_age, bool) or not isinstance(child.estimated_age, int) \
+                or child.estimated_age < 0:
+            raise CaseError(_l("Give the estimated age in years."), field="child.estimated_age")
+        age = child.estimated_age
+    else:
+        return None
+    if age >= ADULT_AGE:
+        raise CaseError(_l("This system is for children under 18."), field="child.date_of_birth")
+    return age
+
+
+def _check_consent(consent: ConsentData, age: int | None) -> None:
+    if consent.legal_ground:
+        if consent.legal_ground not in LEGAL_GROUNDS:
+            raise CaseError(_l("Unknown legal ground."), field="consent.legal_ground")
+        return
+    child_needed = age is None or age >= CONSENT_AGE
+    if consent.guardian is not True or (child_needed and consent.child is not True):
+        raise CaseError(_l("Record the consent of the child (aged 7 or over) and of the parent "
+                           "or guardian, or the legal ground used without it (for example an "
+                           "emergency). Without either the report cannot be recorded."),
+                        field="consent")
+
+
+def record_intake(actor, data: IntakeData) -> Case:
+    """Form Mẫu 01: a new case at intake, in ``data.unit``. Returns the case (with its reference)."""
+    unit = db.session.scalar(select(Unit).where(Unit.code == (data.unit or "").strip().upper()))
+    if unit is None:
+        raise CaseError(_l("Unknown unit."), field="unit")
+    if not rules.can_record_intake(actor, unit):
+        rules.record_denial(actor, None, action="intake")
+        raise PermissionDenied(_l("You cannot record a report for this unit."))
+
+    received_at = _aware(data.received_at, "received_at")
+    if received_at is None:
+        raise CaseError(_l("Give the date and time the report was received."),
+                        field="received_at")
+    _not_future(received_at, "received_at")
+    received_at = received_at.replace(second=0, microsecond=0)
+    local_day = received_at.astimezone(deadlines.local_timezone()).date()
+
+    if reference_data.get("channel", data.channel) is None:
+        raise CaseError(_l("Choose how the report came in."), field="channel")
+    if reference_data.get("requested_by", data.requested_by) is None:
+        raise CaseError(_l("Choose who asked for help."), field="requested_by")
+    harms = _require_codes("harm_category", data.harm_categories, "harm_categories",
+                           _l("Choose at least one kind of harm from the list."),
+                           at_least_one=True)
+    platforms = _require_codes("platform", data.platforms, "platforms",
+                               _l("Choose platforms from the list."))
+    child = data.child
+    if reference_data.get("gender", child.gender) is None:
+        raise CaseError(_l("Choose the child's gender (or unknown)."), field="child.gender")
+    full_name = clean_text(child.full_name, "child.full_name", required=True,
+                           message=_l("Give the child's name (or what the reporter calls them)."))
+    age = _child_age(child, local_day)
+    _check_consent(data.consent, age)
+    narrative = clean_text(data.narrative, "narrative", required=True, max_length=LONG_TEXT,
+                           message=_l("Describe what happened."))
+    texts = {name: clean_text(value, field) for name, value, field in (
+        ("child_address", child.address, "child.address"),
+        ("child_school", child.school, "child.school"),
+        ("child_class", child.school_class, "child.school_class"),
+        ("guardian_name", child.guardian_name, "child.guardian_name"),
+        ("guardian_contact", child.guardian_contact, "child.guardian_contact"),
+        ("reporter_name", data.reporter.name, "reporter.name"),
+        ("reporter_relation", data.reporter.relation, "reporter.relation"),
+    )}
+    texts["evidence_location"] = clean_text(data.evidence_location, "evidence_location",
+                                            max_length=LONG_TEXT)
+    texts["consent_note"] = clean_text(data.consent.note, "consent.note", max_length=LONG_TEXT)
+    child_phone = clean_text(child.phone, "child.phone", max_length=40)
+    reporter_phone = clean_text(data.reporter.phone, "reporter.phone", max_length=40)
+    bad_phone = _l("This is not a phone number.")
+    indexes = {
+        "child_phone_index": _index("child_phone", child_phone, "child.phone", bad_phone)
+        if child_phone else None,
+        "reporter_phone_index": _index("reporter_phone", reporter_phone, "reporter.phone",
+                                       bad_phone) if reporter_phone else None,
+        "child_dob_family_index": _index("child_dob_family",
+                                         (child.date_of_birth, _family_name(full_name)),
+                                         "child.date_of_birth", _l("Check the date of birth."))
+        if child.date_of_birth else None,
+    }
+    offenders = []
+    for i, account in enumerate(data.offender_accounts or ()):
+        handle = clean_text(account.handle, f"offender_accounts.{i}", required=True,
+                            max_length=500)
+        if account.platform and reference_data.get("platform", account.platform) is None:
+            raise CaseError(_l("Choose platforms from the list."),
+                            field=f"offender_accounts.{i}")
+        offenders.append((account.platform or None, handle, _index(
+            "offender_handle", handle, f"offender_accounts.{i}",
+            _l("This is not an account name or link."))))
+
+    now = clock.now()
+    with atomic():
+        case = Case(reference=new_reference(), unit_id=unit.id, unit=unit,
+                    recorded_by_id=actor.id, received_at=received_at,
+                    channel_code=data.channel, requested_by_code=data.requested_by,
+                    help_requested=bool(data.help_requested),
+                    immediate_danger=bool(data.immediate_danger), gender_code=child.gender,
+                    age_band=age_band(age), consent_child=data.consent.child,
+                    consent_guardian=data.consent.guardian is True,
+                    legal_ground=data.consent.legal_ground or None,
+                    consent_recorded_at=now, consent_recorded_by_id=actor.id,
+                    created_at=now, updated_at=now, **indexes)
+        workflow.begin(case, now)
+        db.session.add(case)
+        new_data_key(db.session, case)
+        case.harm_categories = harms
+        case.platforms = platforms
+        case.child_full_name = full_name
+        if child.date_of_birth is not None:
+            case.child_date_of_birth = child.date_of_birth
+        elif child.estimated_age is not None:
+            case.child_estimated_age = child.estimated_age
+        if child_phone:
+            case.child_phone = child_phone
+        if reporter_phone:
+            case.reporter_phone = reporter_phone
+        case.narrative = narrative
+        for name, value in texts.items():
+            if value:
+                setattr(case, name, value)
+        for platform, handle, index in offenders:
+            account = OffenderAccount(case=case, platform_code=platform, handle_index=index)
+            account.handle = handle
+            db.session.add(account)
+        db.session.flush()
+        _audit("case.create", actor, case, stage="intake")
+    return case
+
+
+# --- assignment --------------------------------------------------------------------------------
+
+def assign(actor, case: Case, data: AssignmentData, *, expected_version: int | None = None
+           ) -> Case:
+    """Set the lead officer and the other people on the case (supervisors of its unit)."""
+    ensure_visible(actor, case, "assign")
+    ensure_version(case, expected_version)
+    rules.require(rules.can_assign(actor, case), actor, case, action="assign")
+    lead = db.session.get(User, data.lead_officer_id) if data.lead_officer_id else None
+    if lead is None or not rules.can_be_assigned(actor, lead, case, lead=True):
+        raise CaseError(_l("Choose an active case officer of your units as lead officer."),
+                        field="lead_officer")
+    others: dict[str, User] = {}
+    for user_id in data.assignee_ids or ():
+        if user_id == lead.id or user_id in others:
+            continue
+        user = db.session.get(User, user_id)
+        if user is None or not rules.can_be_assigned(actor, user, case, lead=False):
+            raise CaseError(_l("Only active officers and counselors of your units can be "
+                               "assigned."), field="assignees")
+        others[user_id] = user
+    now = clock.now()
+    before = case.assignee_ids
+    with atomic():
+        previous_lead = case.lead_officer_id
+        case.lead_officer_id = lead.id
+        for row in list(case.assignees):
+            if row.user_id not in others:
+                case.assignees.remove(row)
+        for user_id in others:
+            if user_id not in before:
+                case.assignees.append(CaseAssignee(user_id=user_id, assigned_at=now,
+                                                   assigned_by_id=actor.id))
+        if case.first_assigned_at is None:
+            case.first_assigned_at = now
+        _touch(case, now)
+        _audit("case.assign", actor, case, lead=lead.id,
+               lead_changed=previous_lead != lead.id,
+               added=sorted(set(others) - before), removed=sorted(before - set(others)))
+    return case
+
+
+# --- the workflow ------------------------------------------------------------------------------
+
+def transition(actor, case: Case, target: str, data=None, *,
+               expected_version: int | None = None) -> Case:
+    """Move the case to ``target`` with the data that step needs (see workflow.TRANSITIONS)."""
+    return workflow.move(actor, case, target, data, expected_version=expected_version)
+
+
+def approve_closure(actor, case: Case, *, expected_version: int | None = None) -> Case:
+    """A supervisor signs off the lead officer's closure request: the case is closed."""
+    return workflow.move(actor, case, "closure", ClosureApproval(),
+                         expected_version=expected_version)
+
+
+def reopen(actor, case: Case, data: ReopenData, *, expected_version: int | None = None) -> Case:
+    return workflow.move(actor, case, "assessment", data, expected_version=expected_version)
+
+
+def request_closure(actor, case: Case, data: ClosureData, *,
+                    expected_version: int | None = None) -> Case:
+    """The lead officer asks to close: reason, outcome summary and the review (Mẫu 06)."""
+    ensure_visible(actor, case, "request_closure")
+    ensure_version(case, expected_version)
+    rules.require(rules.can_request_closure(actor, case), actor, case, action="request_closure")
+    if reference_data.get("closure_reason", data.reason) is None:
+        raise CaseError(_l("Choose the reason for closing."), field="reason")
+    summary = clean_text(data.outcome_summary, "outcome_summary", required=True,
+                         max_length=LONG_TEXT, message=_l("Summarise the outcome."))
+    for field in ("review_harm", "review_access", "review_obstacles"):
+        if getattr(data, field) not in LEVELS:
+            raise CaseError(_l("Rate each point of the review: high, medium or low."),
+                            field=field)
+    notes = clean_text(data.review_notes, "review_notes", max_length=LONG_TEXT)
+    grant = rules.grant_case_change(actor, case, action="request_closure")
+    now = clock.now()
+    with atomic():
+        unlock(case, grant=grant)
+        case.closure_reason_code = data.reason
+        case.review_harm_level = data.review_harm
+        case.review_access_level = data.review_access
+        case.review_obstacles_level = data.review_obstacles
+        case.outcome_summary = summary
+        case.review_notes = notes or None
+        case.closure_requested_at = now
+        case.closure_requested_by_id = actor.id
+        _touch(case, now)
+        _audit("case.closure_requested", actor, case, reason=data.reason)
+    return case
+
+
+def reject_closure(actor, case: Case, *, expected_version: int | None = None) -> Case:
+    """A supervisor sends a closure request back: the case stays open."""
+    ensure_visible(actor, case, "decide_closure")
+    ensure_version(case, expected_version)
+    rules.require(rules.can_decide_closure(actor, case), actor, case, action="decide_closure")
+    now = clock.now()
+    with atomic():
+        reason = case.closure_reason_code
+        case.closure_requested_at = None
+        case.closure_requested_by_id = None
+        case.closure_reason_code = None
+        case.review_harm_level = case.review_access_level = case.review_obstacles_level = None
+        _touch(case, now)
+        _audit("case.closure_rejected", actor, case, reason=reason)
+    return case
+
+
+# --- records inside a stage ------------------------------------------------------------------
+
+def add_note(actor, case: Case, data: NoteData) -> CaseNote:
+    """A note, at any stage, by someone working on the case."""
+    ensure_visible(actor, case, "add_note")
+    text = clean_text(data.text, "text", required=True, max_length=LONG_TEXT,
+                      message=_l("Write the note."))
+    grant = rules.grant_case_change(actor, case, action="add_note")
+    now = clock.now()
+    with atomic():
+        unlock(case, grant=grant)
+        note = CaseNote(case=case, stage=case.stage, author_id=actor.id, created_at=now)
+        note.text = text
+        db.session.add(note)
+        _audit("case.note", actor, case, stage=case.stage)
+    return note
+
+
+def record_needs_assessment(actor, case: Case, data: NeedsAssessmentData) -> Assessment:
+    """Needs assessment (Mẫu 03), by the people on the case once it is assessed."""
+    ensure_visible(actor, case, "needs_assessment")
+    allowed = rules.is_assignee(actor, case) and not case.is_purged \
+        and case.stage in ("assessment", "support", "referral")
+    rules.require(allowed, actor, case, action="needs_assessment")
+    notes = clean_text(data.notes, "notes", required=True, max_length=LONG_TEXT,
+                       message=_l("Write the needs assessment."))
+    if data.details is not None and not isinstance(data.details, dict):
+        raise CaseError(_l("The assessment details are not in the expected form."),
+                        field="details")
+    grant = rules.grant_case_change(actor, case, action="needs_assessment")
+    now = clock.now()
+    with atomic():
+        unlock(case, grant=grant)
+        assessment = Assessment(case=case, kind="needs", recorded_by_id=actor.id,
+                                recorded_at=now)
+        assessment.notes = notes
+        if data.details:
+            assessment.details = dict(data.details)
+        db.session.add(assessment)
+        _audit("case.needs_assessment", actor, case)
+    return assessment
+
+
+def _plan_items(items: tuple[PlanItem, ...]) -> list[dict]:
+    rows = []
+    for i, item in enumerate(items or ()):
+        action = clean_text(item.action, f"items.{i}.action", required=True,
+                            max_length=LONG_TEXT, message=_l("Say what will be done."))
+        who = clean_text(item.who, f"items.{i}.who")
+        if item.due is not None and (not isinstance(item.due, date)
+                                     or isinstance(item.due, datetime)):
+            raise CaseError(_l("Give the date as a date."), field=f"items.{i}.due")
+        rows.append({"action": action, "who": who,
+                     "due": item.due.isoformat() if item.due else None})
+    return rows
+
+
+def draft_plan(actor, case: Case, data: PlanData, *, expected_version: int | None = None
+               ) -> SupportPlan:
+    """The support plan (Mẫu 04), or a revision of it (a new version, to approve again)."""
+    ensure_visible(actor, case, "draft_plan")
+    ensure_version(case, expected_version)
+    rules.require(rules.can_draft_plan(actor, case), actor, case, action="draft_plan")
+    goals = clean_text(data.goals, "goals", required=True, max_length=LONG_TEXT,
+                       message=_l("Write the goals of the plan."))
+    items = _plan_items(data.items)
+    if not items:
+        raise CaseError(_l("Add at least one action to the plan."), field="items")
+    follow_up = _aware(data.follow_up_at, "follow_up_at")
+    grant = rules.grant_case_change(actor, case, action="draft_plan")
+    now = clock.now()
+    with atomic():
+        unlock(case, grant=grant)
+        previous = case.latest_plan
+        plan = SupportPlan(case=case, version=(previous.version + 1) if previous else 1,
+                           drafted_by_id=actor.id, drafted_at=now)
+        plan.goals = goals
+        plan.items = items
+        db.session.add(plan)
+        if case.plan_drafted_at is None:
+            case.plan_drafted_at = now
+        elif case.plan_approved_at is not None:
+            deadlines.plan_revised(case, now)
+        if follow_up is not None:
+            case.next_follow_up_at = follow_up
+        _touch(case, now)
+        deadlines.refresh(case)
+        _audit("case.plan", actor, case, version=plan.version)
+    return plan
+
+
+def approve_plan(actor, case: Case, plan_id: str, *, expected_version: int | None = None
+                 ) -> SupportPlan:
+    """A supervisor of the case's unit approves the newest plan (Mẫu 05)."""
+    ensure_visible(actor, case, "approve_plan")
+    ensure_version(case, expected_version)
+    rules.require(rules.can_approve_plan(actor, case), actor, case, action="approve_plan")
+    plan = case.latest_plan
+    if plan is None or plan.id != plan_id:
+        raise CaseError(_l("This is not the newest version of the plan."), field="plan")
+    if plan.approved_at is not None:
+        raise CaseError(_l("This plan is already approved."), field="plan")
+    now = clock.now()
+    with atomic():
+        plan.approved_by_id = actor.id
+        plan.approved_at = now
+        case.plan_approved_at = now
+        _touch(case, now)
+        deadlines.refresh(case)
+        _audit("case.plan_approved", actor, case, version=plan.version)
+    return plan
+
+
+def record_support_action(actor, case: Case, data: SupportActionData) -> SupportAction:
+    """A dated action; "emergency" (from intake on) meets the emergency deadline.
+
+    The next follow-up given here replaces the planned one (None: none planned).
+    """
+    ensure_visible(actor, case, "support_action")
+    if data.kind not in ACTION_KINDS:
+        raise CaseError(_l("Choose the kind of action."), field="kind")
+    stages = ("intake", "assessment", "support", "referral") if data.kind == "emergency" \
+        else ("support", "referral")
+    if case.stage not in stages:
+        raise CaseError(_l("This kind of action cannot be recorded at this stage."),
+                        field="kind")
+    description = clean_text(data.description, "description", required=True,
+                             max_length=LONG_TEXT, message=_l("Describe what was done."))
+    performed_at = _aware(data.performed_at, "performed_at") or clock.now()
+    _not_future(performed_at, "performed_at")
+    follow_up = _aware(data.next_follow_up_at, "next_follow_up_at")
+    grant = rules.grant_case_change(actor, case, action="support_action")
+    now = clock.now()
+    with atomic():
+        unlock(case, grant=grant)
+        action = SupportAction(case=case, kind=data.kind, performed_at=performed_at,
+                               recorded_by_id=actor.id, recorded_at=now)
+        action.description = description
+        db.session.add(action)
+        if data.kind == "emergency" and case.emergency_done_at is None:
+            case.emergency_done_at = performed_at
+        case.next_follow_up_at = follow_up
+        _touch(case, now)
+        deadlines.refresh(case)
+        _audit("case.support_action", actor, case, kind=data.kind)
+    return action
+
+
+def add_referral(actor, case: Case, data: ReferralData) -> Referral:
+    """Another agency, while the case is in referral (the first comes with the transition)."""
+    ensure_visible(actor, case, "add_referral")
+    allowed = rules.is_lead_officer(actor, case) and case.stage == "referral" \
+        and not case.is_purged
+    rules.require(allowed, actor, case, action="add_referral")
+    workflow.check_referral(case, data)
+    grant = rules.grant_case_change(actor, case, action="add_referral")
+    now = clock.now()
+    with atomic():
+        unlock(case, grant=grant)
+        referral = workflow.make_referral(actor, case, data, now)
+        _touch(case, now)
+        _audit("case.referral", actor, case, agency=data.agency, status="sent")
+    return referral
+
+
+def update_referral(actor, case: Case, referral_id: str, data: ReferralStatusData) -> Referral:
+    """An agency accepted, declined or completed: sent → accepted → completed (or declined)."""
+    ensure_visible(actor, case, "update_referral")
+    allowed = rules.is_assignee(actor, case) and not case.is_purged
+    rules.require(allowed, actor, case, action="update_referral")
+    referral = next((r for r in case.referrals if r.id == referral_id), None)
+    if referral is None:
+        raise CaseError(_l("Unknown referral."), field="referral")
+    if data.status not in REFERRAL_STEPS.get(referral.status, ()):
+        raise CaseError(_l("This referral cannot change to that status."), field="status")
+    at = _aware(data.at, "at") or clock.now()
+    _not_future(at, "at")
+    if at < referral.sent_at:
+        raise CaseError(_l("This date is before the referral was sent."), field="at")
+    outcome = clean_text(data.outcome, "outcome", max_length=LONG_TEXT)
+    grant = rules.grant_case_change(actor, case, action="update_referral")
+    now = clock.now()
+    with atomic():
+        unlock(case, grant=grant)
+        referral.status = data.status
+        setattr(referral, f"{data.status}_at", at)
+        referral.updated_at = now
+        if outcome:
+            referral.outcome = outcome
+        _touch(case, now)
+        _audit("case.referral_status", actor, case, agency=referral.agency_code,
+               status=data.status)
+    return referral
+

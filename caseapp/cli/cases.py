@@ -1,0 +1,280 @@
+"""Case commands: ``caseapp retention purge`` and ``caseapp demo-data --cases N``."""
+from __future__ import annotations
+
+import random
+import secrets
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
+
+from caseapp import clock
+from caseapp.cases.models import Case
+from caseapp.extensions import db
+
+from .common import commit_or_fail, fail
+
+
+def register(app) -> None:
+    for command in (retention, demo_data):
+        if command.name not in app.cli.commands:
+            app.cli.add_command(command)
+
+
+# --- retention -------------------------------------------------------------------------------
+
+@click.group(help="Retention of closed cases (crypto-shredding).")
+def retention():
+    pass
+
+
+@retention.command("purge", help="Shred the cases closed longer than RETENTION_DAYS.")
+@click.option("--dry-run", is_flag=True, help="Only count the cases that are due.")
+@with_appcontext
+def purge(dry_run):
+    from caseapp.cases import retention as policy
+    from caseapp.crypto import ScrubIncomplete, sqlite_scrub
+
+    days = policy.retention_days()
+    if dry_run:
+        click.echo(f"{policy.count_due()} case(s) closed more than {days} days ago are due")
+        return
+    count = commit_or_fail(policy.purge)
+    db.session.close()
+    try:
+        sqlite_scrub(db.engine)
+    except ScrubIncomplete:
+        click.echo("warning: the SQLite WAL could not be checkpointed now (a reader held it); "
+                   "run the command again when the app is idle", err=True)
+    click.echo(f"purged {count} case(s) closed more than {days} days ago")
+
+
+# --- demo data -------------------------------------------------------------------------------
+# Synthetic people only: names are drawn from lists of common Vietnamese family,
+# middle and given names, places and schools are generic, and the phone numbers
+# are random. A fixed seed makes the same data every time.
+
+FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi",
+          "Đỗ", "Hồ", "Ngô", "Dương", "Lý"]
+MIDDLE_F = ["Thị", "Ngọc", "Thu", "Thanh", "Mai", "Bảo", "Khánh", "Minh"]
+MIDDLE_M = ["Văn", "Đức", "Minh", "Quốc", "Gia", "Hữu", "Thành", "Anh"]
+GIVEN_F = ["Lan", "Hoa", "Mai", "Linh", "Trang", "Hương", "Ngân", "Vy", "Chi", "Thảo", "Yến",
+           "Nhung", "Hà", "My", "Quyên", "Trâm"]
+GIVEN_M = ["Nam", "Hùng", "Dũng", "Khoa", "Phúc", "Long", "Tuấn", "Bảo", "Huy", "Kiên", "Quân",
+           "Sơn", "Tài", "Thịnh", "Vinh", "Đạt"]
+RELATIONS = ["mẹ", "bố", "bà ngoại", "chị gái", "cô giáo chủ nhiệm", "hàng xóm", "anh trai"]
+HANDLE_WORDS = ["hot", "girl", "boy", "game", "shop", "kiemtien", "banbe", "tamsu", "idol", "vip"]
+NARRATIVES = {
+    "cyberbullying": "Em bị các bạn cùng lớp lập nhóm chat để chê bai, chế ảnh và đăng lên mạng.",
+    "sextortion": "Một tài khoản lạ dọa phát tán ảnh riêng tư nếu em không gửi thêm ảnh và tiền.",
+    "grooming": "Một người lạ làm quen qua trò chơi, tặng quà và rủ em gặp mặt riêng.",
+    "fraud": "Em bị lừa nạp thẻ để nhận vật phẩm trò chơi, sau đó bị đòi thêm tiền.",
+    "privacy_exposure": "Ảnh và số điện thoại của em bị đăng công khai kèm lời lẽ xúc phạm.",
+    "harmful_content": "Em thường xuyên xem các video thử thách nguy hiểm và làm theo.",
+    "compulsive_use": "Em chơi trò chơi trực tuyến nhiều giờ mỗi đêm, bỏ học nhiều buổi.",
+    "self_harm": "Em tham gia một nhóm kín trên mạng khuyến khích tự làm đau bản thân.",
+    "csam": "Ảnh nhạy cảm của em bị chia sẻ trong một nhóm kín; công an đã được báo tin.",
+    "live_abuse": "Em bị ép phát trực tiếp những cảnh không phù hợp để nhận quà ảo.",
+    "trafficking": "Em được hứa việc làm lương cao ở thành phố qua một trang tuyển dụng lạ.",
+    "other": "Gia đình lo lắng về việc em liên lạc với người lạ trên mạng.",
+}
+HARMS = list(NARRATIVES)
+HARM_WEIGHTS = [30, 12, 10, 8, 8, 8, 8, 4, 4, 2, 2, 4]
+CHANNELS = ["hotline_111", "hotline_app", "online_report", "police", "school", "commune",
+            "walk_in", "phone", "email", "other"]
+CHANNEL_WEIGHTS = [25, 15, 10, 8, 15, 8, 7, 8, 2, 2]
+PLATFORMS = ["facebook", "zalo", "tiktok", "youtube", "game", "other"]
+
+
+def _name(rng: random.Random, gender: str) -> str:
+    female = gender == "female" or (gender not in ("male",) and rng.random() < 0.5)
+    middle = rng.choice(MIDDLE_F if female else MIDDLE_M)
+    given = rng.choice(GIVEN_F if female else GIVEN_M)
+    return f"{rng.choice(FAMILY)} {middle} {given}"
+
+
+def _phone(rng: random.Random) -> str:
+    return "09" + "".join(str(rng.randrange(10)) for _ in range(8))
+
+
+@contextmanager
+def _clock_at(moment: datetime):
+    """Run the services as if it were ``moment`` (demo cases get a past)."""
+    clock.reset()
+    clock.travel(moment - clock.now())
+    try:
+        yield
+    finally:
+        clock.reset()
+
+
+def _ensure_demo_people(root, password: str):
+    from caseapp.accounts import service as accounts
+    from caseapp.units import service as units
+
+    communes = []
+    for i, name in ((1, "Đoàn xã (mẫu) số 1"), (2, "Đoàn phường (mẫu) số 2")):
+        code = f"{root.code[:24]}.DEMO{i}"
+        unit = units.by_code(code) or units.create_unit("system", code, name, root.code)
+        communes.append(unit)
+    specs = [("demo.gs", "supervisor", root), ("demo.cb1", "officer", communes[0]),
+             ("demo.cb2", "officer", communes[1]), ("demo.cb3", "officer", root),
+             ("demo.tvv1", "counselor", communes[0]), ("demo.tvv2", "counselor", communes[1])]
+    people, created = {}, []
+    for username, role, unit in specs:
+        user = accounts.find_user(username)
+        if user is None:
+            user = accounts.create_user(accounts.SYSTEM, accounts.NewUser(
+                username, role, unit.code, password, display_name=f"Demo {username}"))
+            created.append(username)
+        people[username] = user
+    return communes, people, created
+
+
+def _make_case(rng: random.Random, units, people, now: datetime) -> None:
+    from caseapp.cases import data as d
+    from caseapp.cases import service
+
+    received = now - timedelta(days=rng.uniform(0.2, 150), minutes=rng.randrange(60))
+    unit = rng.choice(units)
+    recorder = people["demo.tvv1" if unit is units[0] else "demo.tvv2"]
+    lead = people["demo.cb1" if unit is units[0] else "demo.cb2"]
+    supervisor = people["demo.gs"]
+    gender = rng.choices(["female", "male", "unknown"], [55, 42, 3])[0]
+    harms = list(dict.fromkeys(rng.choices(HARMS, HARM_WEIGHTS, k=rng.choice([1, 1, 2]))))
+    age = rng.randint(6, 17)
+    known_dob = rng.random() < 0.7
+    dob = (received.date() - timedelta(days=age * 365 + rng.randrange(365))) if known_dob \
+        else None
+    danger = rng.random() < 0.1
+    consent = d.ConsentData(child=True, guardian=True) if rng.random() < 0.85 else \
+        d.ConsentData(legal_ground="emergency" if danger else "legal_duty")
+    child = d.ChildData(
+        full_name=_name(rng, gender), date_of_birth=dob,
+        estimated_age=None if known_dob else age, gender=gender,
+        address=f"Tổ {rng.randint(1, 30)}, {unit.name}",
+        school=f"Trường {'THCS' if age < 15 else 'THPT'} (mẫu) số {rng.randint(1, 9)}",
+        school_class=f"{min(max(age - 5, 1), 12)}A{rng.randint(1, 5)}",
+        phone=_phone(rng) if rng.random() < 0.4 else "",
+        guardian_name=_name(rng, rng.choice(["female", "male"])), guardian_contact=_phone(rng))
+    platforms = tuple(dict.fromkeys(rng.choices(PLATFORMS, [35, 25, 20, 8, 10, 2],
+                                                k=rng.choice([1, 2]))))
+    handles = tuple(d.OffenderAccountData(
+        f"{rng.choice(HANDLE_WORDS)}.{rng.choice(HANDLE_WORDS)}{rng.randint(10, 9999)}",
+        rng.choice(platforms)) for _ in range(rng.choice([0, 1, 1, 2])))
+    intake = d.IntakeData(
+        unit=unit.code, received_at=received, channel=rng.choices(CHANNELS, CHANNEL_WEIGHTS)[0],
+        requested_by=rng.choices(["child", "relative", "community", "agency"], [35, 45, 10, 10])[0],
+        help_requested=rng.random() < 0.9, harm_categories=tuple(harms), platforms=platforms,
+        offender_accounts=handles, child=child,
+        reporter=d.ReporterData(_name(rng, "female"), rng.choice(RELATIONS), _phone(rng)),
+        consent=consent, narrative=NARRATIVES[harms[0]], immediate_danger=danger)
+
+    stage = rng.choices(["intake", "assessment", "support", "referral", "closure"],
+                        [15, 20, 30, 10, 25])[0]
+    moment = received
+    step = timedelta(hours=rng.uniform(2, 60))
+
+    def later():
+        nonlocal moment
+        moment = min(moment + step * rng.uniform(0.5, 2.5), now)
+        return _clock_at(moment)
+
+    with _clock_at(moment):
+        case = service.record_intake(recorder, intake)
+    if danger and rng.random() < 0.8:
+        with later():
+            service.record_support_action(recorder, case, d.SupportActionData(
+                "emergency", "Liên hệ gia đình và công an xã để bảo đảm an toàn cho em."))
+    if stage == "intake" and rng.random() < 0.5:
+        return
+    with later():
+        service.assign(supervisor, case, d.AssignmentData(lead.id))
+    if stage == "intake":
+        return
+    with later():
+        service.transition(lead, case, "assessment", d.AssessmentData(
+            risk_level=rng.choices(["high", "medium", "low"], [20, 45, 35])[0],
+            notes="Đánh giá ban đầu: đã trao đổi với em và gia đình.",
+            immediate_danger=danger))
+    if stage == "assessment":
+        return
+    if stage == "closure" and rng.random() < 0.2:
+        with later():
+            service.request_closure(lead, case, d.ClosureData(
+                "unfounded", "Thông tin không có cơ sở sau khi xác minh.", "low", "low", "low"))
+        with later():
+            service.approve_closure(supervisor, case)
+        return
+    with later():
+        service.transition(lead, case, "support", d.SupportData(d.NeedsAssessmentData(
+            "Cần hỗ trợ tâm lý và hướng dẫn an toàn trên mạng.")))
+    with later():
+        service.draft_plan(lead, case, d.PlanData(
+            "Bảo đảm an toàn và ổn định tâm lý cho em.",
+            (d.PlanItem("Tư vấn tâm lý hằng tuần", "Cán bộ phụ trách"),
+             d.PlanItem("Hướng dẫn gia đình cài đặt bảo mật tài khoản", "Tư vấn viên")),
+            follow_up_at=moment + timedelta(days=7)))
+    if rng.random() < 0.8:
+        with later():
+            service.approve_plan(supervisor, case, case.latest_plan.id)
+    if stage in ("referral", "closure") and rng.random() < 0.6:
+        with later():
+            service.transition(lead, case, "referral", d.ReferralData(
+                rng.choice(["cybercrime_police", "social_work_centre", "school", "legal_aid"]),
+                "Cần cơ quan chuyên môn hỗ trợ thêm.", "consent" if consent.guardian
+                else "legal_duty"))
+    if stage != "closure":
+        return
+    with later():
+        service.request_closure(lead, case, d.ClosureData(
+            rng.choice(["resolved", "resolved", "referred_completed", "declined"]),
+            "Em đã ổn định, gia đình tiếp tục theo dõi.", "low", rng.choice(["low", "medium"]),
+            rng.choice(["low", "medium"])))
+    with later():
+        service.approve_closure(supervisor, case)
+
+
+@click.command("demo-data", help="Add N synthetic cases (never real children) for demos and "
+                                 "benchmarks, with demo staff if missing.")
+@click.option("--cases", "count", type=click.IntRange(1, 100_000), default=50, show_default=True)
+@click.option("--unit", "unit_code", default=None,
+              help="Root unit for the demo units (default: the first top-level unit).")
+@click.option("--seed", type=int, default=56_2017, show_default=True,
+              help="Seed of the random generator (the same seed makes the same data).")
+@with_appcontext
+def demo_data(count, unit_code, seed):
+    from caseapp.crypto import key_scope
+    from caseapp.units import service as units
+
+    root = units.by_code(unit_code) if unit_code else next(
+        (u for u in units.tree() if u.parent_id is None), None)
+    if root is None:
+        fail("no such unit; create one first (caseapp units create CODE NAME)")
+    password = "-".join(secrets.token_hex(3) for _ in range(4))
+    communes, people, created = commit_or_fail(lambda: _ensure_demo_people(root, password))
+    if created:
+        click.echo(f"created demo staff {', '.join(created)}; password (shown once): {password}")
+    rng = random.Random(seed)
+    now = clock.now()
+    batch = 50
+    done = 0
+    while done < count:
+        size = min(batch, count - done)
+        try:
+            with key_scope():
+                for _ in range(size):
+                    _make_case(rng, communes, people, now)
+            db.session.commit()
+        except Exception as exc:
+            db.session.rollback()
+            message = getattr(exc, "message", None)
+            if message is None:
+                raise
+            fail(str(message))
+        done += size
+    total = db.session.scalar(select(func.count()).select_from(Case))
+    click.echo(f"added {count} synthetic case(s); {total} case(s) in the database")
+

@@ -1,0 +1,169 @@
+"""Who may do what with a case: named rules, the grants that open a case's
+data key, and the audited denial.
+
+The role table of DESIGN.md, as rules on a loaded case:
+
+* counselor: cases they recorded while still at intake, and cases assigned to them;
+* officer: cases assigned to them (as lead officer or as another assignee), and,
+  like a counselor, an intake they recorded until it leaves intake;
+* supervisor: the metadata of every case in their unit subtree; child data only
+  when assigned (break-glass comes later); assigns, approves plans and closures;
+* admin: no case at all.
+
+:func:`caseapp.cases.queries.visible_cases` is the same rule as SQL; the two
+are tested against each other.
+"""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from caseapp.audit_trail import record
+from caseapp.crypto.grants import Grant, issue_grant
+
+from . import PermissionDenied
+
+STAFF_ROLES = ("counselor", "officer", "supervisor")
+INTAKE_ROLES = ("counselor", "officer")
+ASSIGNABLE_ROLES = ("counselor", "officer")
+
+
+def _active(user) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False)
+                and user.is_enabled and user.role in STAFF_ROLES)
+
+
+def unit_contains(outer, inner) -> bool:
+    """``inner`` is ``outer`` or below it in the unit tree."""
+    return bool(outer is not None and inner is not None and outer.path
+                and inner.path.startswith(outer.path))
+
+
+# --- relations between a user and a case ---------------------------------------------------
+
+def is_lead_officer(user, case) -> bool:
+    return _active(user) and user.role == "officer" and case.lead_officer_id == user.id
+
+
+def is_assignee(user, case) -> bool:
+    """Lead officer or another assignee."""
+    return _active(user) and (case.lead_officer_id == user.id or user.id in case.assignee_ids)
+
+
+def is_intake_recorder(user, case) -> bool:
+    return _active(user) and case.stage == "intake" and case.recorded_by_id == user.id
+
+
+def is_supervisor_of(user, case) -> bool:
+    return _active(user) and user.role == "supervisor" and unit_contains(user.unit, case.unit)
+
+
+# --- named rules -------------------------------------------------------------------------------
+
+def can_view_case(user, case) -> bool:
+    """The case exists for this user (its metadata at least)."""
+    return is_supervisor_of(user, case) or is_assignee(user, case) \
+        or is_intake_recorder(user, case)
+
+
+def can_view_child_data(user, case) -> bool:
+    return not case.is_purged and (is_assignee(user, case) or is_intake_recorder(user, case))
+
+
+def can_change_child_data(user, case) -> bool:
+    """Add notes, support actions, referral updates: the people working on the case."""
+    return can_view_child_data(user, case)
+
+
+def can_record_intake(user, unit) -> bool:
+    return _active(user) and user.role in INTAKE_ROLES and unit_contains(user.unit, unit)
+
+
+def can_assign(user, case) -> bool:
+    return is_supervisor_of(user, case) and not case.is_closed and not case.is_purged
+
+
+def can_be_assigned(supervisor, assignee, case, *, lead: bool) -> bool:
+    """``assignee`` may work on ``case`` for ``supervisor``: an enabled officer (lead)
+    or counselor/officer (other) whose unit is inside the supervisor's subtree."""
+    roles = ("officer",) if lead else ASSIGNABLE_ROLES
+    return (_active(assignee) and assignee.role in roles
+            and unit_contains(supervisor.unit, assignee.unit)
+            and unit_contains(supervisor.unit, case.unit))
+
+
+def can_request_closure(user, case) -> bool:
+    return is_lead_officer(user, case) and case.stage in ("assessment", "support", "referral") \
+        and not case.is_purged
+
+
+def can_decide_closure(user, case) -> bool:
+    return is_supervisor_of(user, case) and case.closure_pending and not case.is_purged
+
+
+def can_draft_plan(user, case) -> bool:
+    return is_lead_officer(user, case) and case.stage in ("support", "referral") \
+        and not case.is_purged
+
+
+def can_approve_plan(user, case) -> bool:
+    return is_supervisor_of(user, case) and case.stage in ("support", "referral") \
+        and not case.is_purged
+
+
+def can_reopen(user, case) -> bool:
+    return is_supervisor_of(user, case) and case.is_closed and not case.is_purged
+
+
+def can_transition(user, case, target: str) -> bool:
+    """The workflow's guard for moving ``case`` to ``target`` (False if no such transition)."""
+    from caseapp.cases import workflow
+
+    transition = workflow.TRANSITIONS.get((case.stage, target))
+    return transition is not None and transition.guard(user, case)
+
+
+# --- denial ----------------------------------------------------------------------------------
+
+def record_denial(user, case=None, *, action: str, reference: str | None = None) -> None:
+    """Audit a refused access ("case.denied", outcome "denied"); no child data, ever."""
+    if case is not None:
+        reference = case.reference
+        unit_path = case.unit.path if case.unit is not None else None
+    else:
+        unit_path = None
+    record("case.denied", outcome="denied", actor=user, object_type="case",
+           object_id=reference, unit_path=unit_path, details={"action": action})
+
+
+def deny(user, case, *, action: str, message=None) -> PermissionDenied:
+    """Record the denial and return the exception to raise."""
+    record_denial(user, case, action=action)
+    return PermissionDenied(message or _l("You are not allowed to do this with this case."))
+
+
+def require(allowed: bool, user, case, *, action: str, message=None) -> None:
+    if not allowed:
+        raise deny(user, case, action=action, message=message)
+
+
+# --- grants: the proof a check passed, needed to decrypt ------------------------------------
+
+def grant_case_view(user, case) -> Grant:
+    """Open a case's child data for reading: checked, then audited as "case.view"."""
+    if not can_view_child_data(user, case):
+        raise deny(user, case, action="view_child_data",
+                   message=_l("You cannot see this child's details."))
+    record("case.view", actor=user, object_type="case", object_id=case.reference,
+           unit_path=case.unit.path)
+    return issue_grant("case.view", user.id, case.id)
+
+
+def grant_case_change(user, case, *, action: str) -> Grant:
+    """Open a case's data key for a change that writes its own audit entry.
+
+    For services only: the change's entry records the access, so no separate
+    "case.view" entry is written. Refusals are audited like any denial.
+    """
+    if not can_change_child_data(user, case):
+        raise deny(user, case, action=action)
+    return issue_grant("case.change", user.id, case.id)

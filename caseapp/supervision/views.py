@@ -1,0 +1,61 @@
+"""``/supervision``: what a supervisor must act on, overdue first.
+
+Lists come from the scoped queries of :mod:`caseapp.cases.queries`; the
+assign form posts to the case's own action route (``cases.case_action``),
+which calls the one service function and comes back here.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from caseapp import clock
+from caseapp.accounts.models import User
+from caseapp.cases import queries, workflow
+from caseapp.cases.models import Case
+from caseapp.cases.views import label, make_form
+from caseapp.core.errors import render_error
+from caseapp.extensions import db
+
+bp = Blueprint("supervision", __name__)
+
+
+@bp.before_request
+@login_required
+def require_login():
+    """Supervisors only (checked in the view, with a clear message)."""
+
+
+@bp.get("/supervision")
+def queue():
+    if current_user.role != "supervisor":
+        return render_error(403, message=_l("The supervision queue is for supervisors."))
+    now = clock.now()
+    overdue = db.session.scalars(queries.overdue_cases(current_user, now)).all()
+    waiting = db.session.scalars(queries.assignment_queue(current_user)).all()
+    closures = db.session.scalars(
+        queries.visible_cases(current_user)
+        .where(Case.stage != "closure", Case.closure_requested_at.is_not(None))
+        .order_by(Case.closure_requested_at)).all()
+    plans = db.session.scalars(
+        queries.visible_cases(current_user)
+        .where(Case.stage.in_(("support", "referral")), Case.plan_drafted_at.is_not(None),
+               Case.plan_approved_at.is_(None))
+        .order_by(Case.plan_approval_due_at)).all()
+    waiting_ids = {c.id for c in waiting}
+    assign_forms = {c.id: make_form("assign", c) for c in waiting}
+    # Overdue cases that also wait for an assignment are shown once, with the form.
+    cases = list(waiting) + list(overdue) + list(closures) + list(plans)
+    people_ids = ({c.lead_officer_id for c in cases if c.lead_officer_id}
+                  | {uid for c in cases for uid in c.assignee_ids})
+    people = db.session.scalars(select(User).where(User.id.in_(people_ids))).all() \
+        if people_ids else []
+    names = {u.id: u.display_name or u.username for u in people}
+    disabled = {u.id for u in people if not u.is_enabled}
+    return render_template("supervision/queue.html", overdue=overdue, waiting=waiting,
+                           waiting_ids=waiting_ids, closures=closures, plans=plans,
+                           assign_forms=assign_forms, names=names, disabled=disabled, now=now,
+                           label=label, stage_labels=workflow.STAGE_LABELS)
+

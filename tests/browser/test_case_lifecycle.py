@@ -1,0 +1,168 @@
+"""Intake → assessment → support → closure in a real browser, with two officers (a
+reassignment) and a supervisor, partly at a phone's width, without console errors."""
+from __future__ import annotations
+
+import re
+
+import pyotp
+import pytest
+
+from caseapp.accounts import service
+from caseapp.crypto import key_scope
+from caseapp.extensions import db
+from caseapp.units import service as units
+from tests.conftest import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.no_db_isolation]
+
+CHILD = "Nguyễn Thị Bích Ngọc"  # synthetic
+
+
+def make_people(app) -> dict:
+    people = {}
+    with app.app_context(), key_scope():
+        units.create_unit("system", "HUYEN", "Huyện đoàn Đức Trọng")
+        units.create_unit("system", "XA", "Đoàn xã Hiệp Thạnh", "HUYEN")
+        for username, role, unit, name in [
+                ("tvv.lan", "counselor", "XA", "Trần Lan"),
+                ("cb.minh", "officer", "XA", "Lê Minh"),
+                ("cb.hoa", "officer", "HUYEN", "Phạm Hoa"),
+                ("gs.tuan", "supervisor", "HUYEN", "Đỗ Tuấn")]:
+            user = service.create_user(service.SYSTEM, service.NewUser(
+                username, role, unit, PASSWORD, name))
+            secret = None
+            if role != "counselor":
+                service.begin_totp_enrolment(user)
+                secret = service.enrolment_secret(user)
+                service.confirm_totp_enrolment(user, pyotp.TOTP(secret).now())
+                user.totp_last_step = None
+            db.session.commit()
+            people[username] = (user.id, secret)
+    return people
+
+
+def open_page(browser, base, width, errors):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return page
+
+
+def log_in(page, base, username, secret):
+    page.goto(base + "/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button.primary")
+    if secret:
+        page.wait_for_url(base + "/login/code")
+        page.fill("input[name=code]", pyotp.TOTP(secret).now())
+        page.click("button.primary")
+    page.wait_for_url(base + "/")
+
+
+def fits(page, width):
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, page.url
+
+
+def submit(page, action):
+    form = page.locator(f"form[data-action={action}]")
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    assert page.locator(".flash-info").count() == 1, page.content()
+
+
+def test_intake_to_closure(live_server, browser):
+    people = make_people(live_server)
+    base = live_server.config["LIVE_URL"]
+    errors: list[str] = []
+
+    # The counselor records the report on a phone.
+    phone = open_page(browser, base, 390, errors)
+    log_in(phone, base, "tvv.lan", None)
+    phone.click("nav >> text=Hồ sơ")
+    phone.click("text=Tiếp nhận thông báo mới")
+    fits(phone, 390)
+    phone.select_option("select[name=channel]", "hotline_111")
+    phone.check("input[name=requested_by][value=relative]")
+    phone.fill("input[name=reporter_name]", "Nguyễn Văn Hùng")
+    phone.fill("input[name=reporter_relation]", "bố")
+    phone.fill("input[name=reporter_phone]", "0912 555 666")
+    phone.fill("input[name=child_name]", CHILD)
+    phone.fill("input[name=child_dob]", "2011-09-15")
+    phone.check("input[name=child_gender][value=female]")
+    phone.check("input[name=harm_categories][value=sextortion]")
+    phone.check("input[name=harm_categories][value=cyberbullying]")
+    phone.check("input[name=platforms][value=facebook]")
+    phone.fill("textarea[name=offender_accounts]", "https://facebook.com/tk.gia.mao.123")
+    phone.fill("textarea[name=narrative]", "Em bị đe doạ phát tán ảnh riêng tư")
+    phone.check("input[name=immediate_danger]")
+    phone.check("input[name=consent_child]")
+    phone.check("input[name=consent_guardian]")
+    with phone.expect_navigation():
+        phone.click("text=Lưu thông báo")
+    reference = re.search(r"/cases/(HS-[A-Z0-9]{8})$", phone.url).group(1)
+    assert CHILD in phone.content()
+    fits(phone, 390)
+
+    # The supervisor (on a phone too) assigns the first officer from the queue.
+    sup = open_page(browser, base, 390, errors)
+    log_in(sup, base, "gs.tuan", people["gs.tuan"][1])
+    sup.click("nav >> text=Giám sát")
+    assert reference in sup.locator("#unassigned").inner_text()
+    fits(sup, 390)
+    row = sup.locator("#unassigned tr", has_text=reference)
+    row.locator("select").select_option(people["cb.minh"][0])
+    with sup.expect_navigation():
+        row.locator("button[type=submit]").click()
+    assert reference not in sup.locator("#unassigned").inner_text()
+    sup.goto(f"{base}/cases/{reference}")
+    assert CHILD not in sup.content()
+    assert sup.locator("#metadata-only").count() == 1
+
+    # The first officer assesses.
+    minh = open_page(browser, base, 1280, errors)
+    log_in(minh, base, "cb.minh", people["cb.minh"][1])
+    minh.goto(f"{base}/cases")
+    assert minh.locator("tr", has_text=reference).count() == 1
+    minh.click(f"text={reference}")
+    minh.check("input[name=assess-risk_level][value=high]")
+    minh.fill("textarea[name=assess-notes]", "Đối tượng biết trường của em")
+    submit(minh, "assess")
+    assert "Đối tượng biết trường của em" in minh.content()
+
+    # The supervisor reassigns the case to the second officer.
+    sup.goto(f"{base}/cases/{reference}")
+    sup.locator("select[name=assign-lead_officer]").select_option(people["cb.hoa"][0])
+    submit(sup, "assign")
+
+    # The second officer (on a phone) starts support and asks to close.
+    hoa = open_page(browser, base, 390, errors)
+    log_in(hoa, base, "cb.hoa", people["cb.hoa"][1])
+    hoa.goto(f"{base}/cases/{reference}")
+    fits(hoa, 390)
+    assert CHILD in hoa.content()
+    hoa.fill("textarea[name=support-needs]", "Cần hỗ trợ tâm lý và gỡ tài khoản giả")
+    submit(hoa, "support")
+    hoa.fill("textarea[name=note-text]", "Đã gặp em và gia đình")
+    submit(hoa, "note")
+    hoa.select_option("select[name=request_closure-reason]", "resolved")
+    hoa.fill("textarea[name=request_closure-outcome_summary]", "Em đã an toàn, đi học lại")
+    for part, level in (("harm", "low"), ("access", "low"), ("obstacles", "medium")):
+        hoa.check(f"input[name=request_closure-review_{part}][value={level}]")
+    submit(hoa, "request_closure")
+    fits(hoa, 390)
+
+    # The first officer no longer sees the case.
+    response = minh.goto(f"{base}/cases/{reference}")
+    assert response.status == 404
+    errors[:] = [e for e in errors if "404" not in e]  # the expected 404 above
+
+    # The supervisor approves the closure.
+    sup.goto(f"{base}/supervision")
+    assert reference in sup.locator("#closures").inner_text()
+    sup.goto(f"{base}/cases/{reference}")
+    submit(sup, "approve_closure")
+    assert "Đã đóng" in sup.locator(".badge.stage").inner_text()
+    fits(sup, 390)
+    assert errors == [], errors  # no CSP violations or script errors

@@ -1,0 +1,144 @@
+"""The whole case lifecycle through the screens, as the people doing it would."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from caseapp import clock
+from caseapp.cases.models import Case
+from caseapp.extensions import db
+from tests.cases.conftest import CHILD_NAME, audit_count
+
+from .conftest import act, token
+
+
+def intake_form(client, **overrides):
+    now = clock.now().astimezone().strftime("%Y-%m-%dT%H:%M")
+    form = {
+        "csrf_token": token(client, "/cases/new"), "unit": "XA", "received_at": now,
+        "channel": "hotline_111", "requested_by": "relative", "help_requested": "y",
+        "reporter_name": "Lê Thị Hường", "reporter_relation": "mẹ",
+        "reporter_phone": "0369 112 233", "child_name": CHILD_NAME,
+        "child_dob": "2012-03-04", "child_gender": "female",
+        "child_address": "Thôn Đông Sơn", "child_school": "THCS Lý Tự Trọng",
+        "child_class": "8A", "guardian_name": "Phạm Văn Khiêm",
+        "guardian_contact": "0987 654 321", "harm_categories": ["sextortion", "grooming"],
+        "platforms": ["facebook", "zalo"],
+        "offender_accounts": "https://facebook.com/ke.la\nzalo: 0900000000",
+        "narrative": "Em bị đe doạ phát tán ảnh", "consent_child": "y",
+        "consent_guardian": "y", "legal_ground": "",
+    }
+    form.update(overrides)
+    return {k: v for k, v in form.items() if v is not None}
+
+
+def reference_of(response) -> str:
+    return re.search(r"/cases/(HS-[A-Z0-9]{8})", response.headers["Location"]).group(1)
+
+
+def test_lifecycle_through_the_screens(people, login):
+    counselor = login(people.counselor)
+    supervisor = login(people.supervisor)
+    officer = login(people.officer)
+
+    # Intake by the counselor
+    response = counselor.post("/cases/new", data=intake_form(counselor))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    reference = reference_of(response)
+    page = counselor.get(f"/cases/{reference}").get_data(as_text=True)
+    assert CHILD_NAME in page and "act-note" in page
+    assert reference in counselor.get("/cases").get_data(as_text=True)
+
+    # The supervisor sees it in the queue, metadata only, and assigns the officer
+    queue = supervisor.get("/supervision").get_data(as_text=True)
+    assert reference in queue
+    page = supervisor.get(f"/cases/{reference}").get_data(as_text=True)
+    assert CHILD_NAME not in page and 'id="metadata-only"' in page
+    response = act(supervisor, reference, "assign", lead_officer=people.officer.id,
+                   next="/supervision")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/supervision")
+    assert reference not in supervisor.get("/supervision").get_data(as_text=True)
+
+    # The counselor lost sight of it once it left intake? Not yet: still at intake.
+    assert counselor.get(f"/cases/{reference}").status_code == 200
+
+    # Officer: assessment, needs, support, plan
+    assert CHILD_NAME in officer.get(f"/cases/{reference}").get_data(as_text=True)
+    assert act(officer, reference, "assess", risk_level="high",
+               notes="Nguy cơ cao").status_code == 302
+    assert counselor.get(f"/cases/{reference}").status_code == 404
+    assert act(officer, reference, "needs", notes="Cần hỗ trợ tâm lý").status_code == 302
+    assert act(officer, reference, "support", note="Bắt đầu hỗ trợ").status_code == 302
+    response = act(officer, reference, "plan", **{
+        "goals": "Em an toàn, tài khoản giả bị gỡ", "items-0-action": "Tư vấn tâm lý",
+        "items-0-who": "cb.minh", "items-0-due": "2031-01-10", "follow_up_at": ""})
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+    # Supervisor approves the plan
+    case = db.session.scalar(select(Case).where(Case.reference == reference))
+    db.session.refresh(case)
+    plan_id = case.latest_plan.id
+    assert act(supervisor, reference, "approve_plan", plan_id).status_code == 302
+
+    # Officer: a support action, referral, returned, closure request
+    assert act(officer, reference, "support_action", kind="counselling",
+               description="Gặp em tại trường").status_code == 302
+    assert act(officer, reference, "refer", agency="cybercrime_police",
+               reason="Gỡ tài khoản giả", sharing_basis="consent",
+               what_was_sent="Biên bản").status_code == 302
+    db.session.refresh(case)
+    referral_id = case.referrals[0].id
+    assert act(officer, reference, "referral_status", referral_id, status="completed",
+               outcome="Đã gỡ").status_code == 302
+    assert act(officer, reference, "return", reason="Cơ quan đã xử lý xong").status_code == 302
+    assert act(officer, reference, "note", text="Gia đình yên tâm").status_code == 302
+    assert act(officer, reference, "request_closure", reason="resolved",
+               outcome_summary="Em đã an toàn", review_harm="low", review_access="low",
+               review_obstacles="medium").status_code == 302
+
+    # Supervisor approves the closure, then reopens
+    assert reference in supervisor.get("/supervision").get_data(as_text=True)
+    assert act(supervisor, reference, "approve_closure").status_code == 302
+    db.session.refresh(case)
+    assert case.stage == "closure"
+    assert act(supervisor, reference, "reopen", reason="new_information").status_code == 302
+    db.session.refresh(case)
+    assert case.stage == "assessment"
+
+    # The officer's timeline has every step
+    page = officer.get(f"/cases/{reference}").get_data(as_text=True)
+    for text in ("Gia đình yên tâm", "Gỡ tài khoản giả", "Tư vấn tâm lý", "Nguy cơ cao",
+                 "Gặp em tại trường"):
+        assert text in page
+    assert audit_count(action="case.transition", object_id=reference) == 6
+
+
+def test_version_conflict_keeps_the_input(people, login, make_case):
+    case = make_case("assessment")
+    officer = login(people.officer)
+    supervisor = login(people.supervisor)
+    page = officer.get(f"/cases/{case.reference}").get_data(as_text=True)
+    stale = re.search(r'name="support-version" type="hidden" value="(\d+)"', page).group(1)
+    # Someone else saves the case in between.
+    assert act(supervisor, case.reference, "assign", lead_officer=people.officer.id,
+               assignees=people.officer2.id).status_code == 302
+    response = officer.post(f"/cases/{case.reference}/support", data={
+        "support-csrf_token": token(officer, f"/cases/{case.reference}"),
+        "support-version": stale, "support-needs": "Nhu cầu rất riêng của em",
+        "support-note": "ghi chú"})
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert 'id="conflict"' in html and "Nhu cầu rất riêng của em" in html
+    db.session.refresh(case)
+    assert case.stage == "assessment"
+
+
+def test_my_cases_puts_overdue_first(people, login, make_case, travel):
+    late = make_case("intake", assigned=True)
+    travel(hours=100)
+    fresh = make_case("intake", assigned=True)
+    officer = login(people.officer)
+    html = officer.get("/cases").get_data(as_text=True)
+    assert html.index(late.reference) < html.index(fresh.reference)
+    assert "is-overdue" in html and "badge overdue" in html

@@ -1,0 +1,118 @@
+"""On a real SQLite file of its own: the bytes on disk hold none of the children's
+data, and a process that dies mid-transition leaves neither change nor entry."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from types import SimpleNamespace
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import func, select, text
+
+import audit
+from caseapp import MIGRATIONS_DIR, create_app
+from caseapp.accounts import service as accounts
+from caseapp.cases.models import Case
+from caseapp.crypto import key_scope, sqlite_scrub
+from caseapp.extensions import db
+from caseapp.units import service as units
+from tests.conftest import KEYRING, PASSWORD, settings_for_tests
+
+from .conftest import SECRETS
+from .test_audit_and_atomicity import run_lifecycle
+
+pytestmark = pytest.mark.no_db_isolation
+WORKER = os.path.join(os.path.dirname(__file__), "crash_worker.py")
+
+
+@pytest.fixture
+def own_app(tmp_path):
+    path = tmp_path / "raw.db"
+    app = create_app(settings_for_tests(str(tmp_path), SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}"),
+                     env="testing")
+    with app.app_context():
+        upgrade(directory=MIGRATIONS_DIR)
+    app.config["DB_PATH"] = path
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def make_people():
+    province = units.create_unit("system", "TINH", "Tỉnh đoàn")
+    district = units.create_unit("system", "HUYEN", "Huyện đoàn", "TINH")
+    commune = units.create_unit("system", "XA", "Đoàn xã", "HUYEN")
+
+    def user(name, role, unit):
+        return accounts.create_user(accounts.SYSTEM, accounts.NewUser(name, role, unit.code,
+                                                                      PASSWORD))
+    return SimpleNamespace(
+        province=province, district=district, commune=commune,
+        counselor=user("tvv.lan", "counselor", commune), officer=user("cb.minh", "officer", commune),
+        officer2=user("cb.hoa", "officer", district),
+        supervisor=user("gs.tuan", "supervisor", district),
+        other_supervisor=user("gs.tinh2", "supervisor", units.create_unit(
+            "system", "HUYEN2", "Huyện khác", "TINH")))
+
+
+def test_the_database_file_holds_no_child_data(own_app):
+    path = own_app.config["DB_PATH"]
+    with own_app.app_context():
+        with key_scope():
+            people = make_people()
+            for _action, step in run_lifecycle(people):
+                step()
+        db.session.commit()
+        reference = db.session.scalar(select(Case.reference))
+        db.session.remove()
+        sqlite_scrub(db.engine)
+        db.engine.dispose()
+    raw = path.read_bytes()
+    for suffix in ("-wal", "-journal"):
+        extra = path.with_name(path.name + suffix)
+        if extra.exists():
+            raw += extra.read_bytes()
+    # positive controls: clear metadata and other Vietnamese text are found in the bytes...
+    assert reference.encode() in raw and "Huyện đoàn".encode() in raw
+    # ...the children's data is not.
+    for secret in SECRETS + ["+84912345678", "+84987654321"]:
+        for encoding in ("utf-8", "utf-16-le", "utf-16-be"):
+            assert secret.encode(encoding) not in raw, (secret, encoding)
+
+
+def test_a_process_dying_mid_transition_leaves_nothing(own_app):
+    path = own_app.config["DB_PATH"]
+    with own_app.app_context():
+        with key_scope():
+            people = make_people()
+            steps = dict(list(run_lifecycle(people))[:5])  # up to the assessment
+            for action in ("case.create", "case.note", "case.support_action", "case.assign",
+                           "case.transition"):
+                steps[action]()
+        db.session.commit()
+        case = db.session.scalar(select(Case))
+        reference, officer_id, version = case.reference, people.officer.id, case.version_id
+        entries = db.session.scalar(select(func.count()).select_from(audit.audit_entries))
+        db.session.remove()
+        db.engine.dispose()
+
+    env = dict(os.environ, CASES_TEST_KEYS=KEYRING.to_env())
+    result = subprocess.run([sys.executable, WORKER, str(path), str(path.parent), reference,
+                             officer_id], env=env, capture_output=True, text=True, timeout=120,
+                            check=False)
+    assert result.returncode == 17, result.stderr
+    assert f"in-transaction stage=support entries={entries + 1}" in result.stdout
+
+    with own_app.app_context():
+        case = db.session.scalar(select(Case).where(Case.reference == reference))
+        assert case.stage == "assessment" and case.version_id == version
+        assert db.session.scalar(select(func.count()).select_from(audit.audit_entries)) == entries
+        assert db.session.execute(text("SELECT count(*) FROM case_assessments")).scalar() == 1
+        verdict = audit.verify_chain(db.session.connection(),
+                                     own_app.extensions["caseapp_keys"].audit_mac_key)
+        assert verdict.ok
