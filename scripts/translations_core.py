@@ -144,3 +144,8 @@ VI.update({
     'This is the last administrator; make another one first.': 'Đây là quản trị viên cuối cùng; hãy tạo một quản trị viên khác trước.',
     'Change your own password on your account page.': 'Hãy đổi mật khẩu của chính bạn ở trang tài khoản.',
 })
+VI.update({
+    "A closure request is already waiting for a supervisor's decision.": 'Đã có một đề nghị kết thúc hồ sơ đang chờ giám sát viên quyết định.',
+    'This date is too far in the past.': 'Ngày này quá xa trong quá khứ.',
+    'At most %(n)d offender accounts per report.': 'Mỗi báo cáo có tối đa %(n)d tài khoản của người gây hại.',
+})

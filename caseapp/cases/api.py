@@ -147,6 +147,16 @@ def whole(payload: dict, name: str, prefix: str = "") -> int | None:
     return value
 
 
+def optional_body() -> dict:
+    """A body that may be empty; anything but an object is refused."""
+    payload = request.get_json(silent=True)
+    if payload is None or payload == {}:
+        return {}
+    if not isinstance(payload, dict):
+        raise InputError("_", _l("Send a JSON object (Content-Type: application/json)."))
+    return payload
+
+
 def version(payload: dict) -> int | None:
     return whole(payload, "version")
 
@@ -303,9 +313,6 @@ def open_if_allowed(case: Case) -> bool:
 
 
 def detail(case: Case, child: bool, names: dict[str, str], now: datetime) -> dict:
-    def sealed(value):
-        return value if child else None
-
     result = summary(case, names, now)
     result.update(child_block(case) if child else {"child": None})
     result["child_data_hidden"] = not child
@@ -313,29 +320,29 @@ def detail(case: Case, child: bool, names: dict[str, str], now: datetime) -> dic
                                "legal_ground": case.legal_ground}
     result["transitions"] = [{"from": t.from_stage, "to": t.to_stage, "at": iso(t.occurred_at),
                               "by": names.get(t.actor_id), "reason": t.reason_code,
-                              "note": sealed(t.note)} for t in case.transitions]
+                              "note": (t.note if child else None)} for t in case.transitions]
     result["assessments"] = [{"kind": a.kind, "risk_level": a.risk_level,
                               "immediate_danger": a.immediate_danger,
                               "at": iso(a.recorded_at), "by": names.get(a.recorded_by_id),
-                              "notes": sealed(a.notes)} for a in case.assessments]
+                              "notes": (a.notes if child else None)} for a in case.assessments]
     result["plans"] = [{"id": p.id, "version": p.version, "drafted_at": iso(p.drafted_at),
                         "drafted_by": names.get(p.drafted_by_id),
                         "approved_at": iso(p.approved_at),
                         "approved_by": names.get(p.approved_by_id),
-                        "goals": sealed(p.goals), "items": sealed(p.items)} for p in case.plans]
+                        "goals": (p.goals if child else None), "items": (p.items if child else None)} for p in case.plans]
     result["support_actions"] = [{"kind": a.kind, "performed_at": iso(a.performed_at),
                                   "by": names.get(a.recorded_by_id),
-                                  "description": sealed(a.description)}
+                                  "description": (a.description if child else None)}
                                  for a in case.support_actions]
     result["referrals"] = [{"id": r.id, "agency": r.agency_code, "status": r.status,
                             "sharing_basis": r.sharing_basis, "sent_at": iso(r.sent_at),
                             "accepted_at": iso(r.accepted_at),
                             "declined_at": iso(r.declined_at),
-                            "completed_at": iso(r.completed_at), "reason": sealed(r.reason),
-                            "what_was_sent": sealed(r.what_was_sent),
-                            "outcome": sealed(r.outcome)} for r in case.referrals]
+                            "completed_at": iso(r.completed_at), "reason": (r.reason if child else None),
+                            "what_was_sent": (r.what_was_sent if child else None),
+                            "outcome": (r.outcome if child else None)} for r in case.referrals]
     result["notes"] = [{"stage": n.stage, "at": iso(n.created_at), "by": names.get(n.author_id),
-                        "text": sealed(n.text)} for n in case.notes]
+                        "text": (n.text if child else None)} for n in case.notes]
     return result
 
 
@@ -466,7 +473,7 @@ def draft_plan(reference: str):
 def approve_plan(reference: str, plan_id: str):
     case = queries.load_case(current_user, reference, action="api:approve_plan")
     plan = service.approve_plan(current_user, case, plan_id,
-                                expected_version=version(request.get_json(silent=True) or {}))
+                                expected_version=version(optional_body()))
     return changed(case, plan={"id": plan.id, "version": plan.version,
                                "approved_at": iso(plan.approved_at)})
 
@@ -498,7 +505,7 @@ def request_closure(reference: str):
 def reject_closure(reference: str):
     case = queries.load_case(current_user, reference, action="api:reject_closure")
     service.reject_closure(current_user, case,
-                           expected_version=version(request.get_json(silent=True) or {}))
+                           expected_version=version(optional_body()))
     return changed(case)
 
 

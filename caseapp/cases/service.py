@@ -114,15 +114,25 @@ def age_band(age: int | None) -> str:
     return "15-17"
 
 
+# The programme started in 2021; nothing it records happened before 2000.
+EARLIEST_YEAR = 2000
+MAX_OFFENDER_ACCOUNTS = 50
+
+
 def _aware(value: datetime | None, field: str) -> datetime | None:
     """Aware UTC; a naive time is local time (the app's time zone)."""
     if value is None:
         return None
     if not isinstance(value, datetime):
         raise CaseError(_l("Give a date and time."), field=field)
+    if value.year < EARLIEST_YEAR:
+        raise CaseError(_l("This date is too far in the past."), field=field)
     if value.tzinfo is None:
         value = value.replace(tzinfo=deadlines.local_timezone())
-    return value.astimezone(clock.now().tzinfo)
+    try:
+        return value.astimezone(clock.now().tzinfo)
+    except (OverflowError, ValueError):
+        raise CaseError(_l("This date is too far in the past."), field=field) from None
 
 
 def _not_future(value: datetime, field: str) -> None:
@@ -271,6 +281,9 @@ def record_intake(actor, data: IntakeData) -> Case:
         if child.date_of_birth else None,
     }
     offenders = []
+    if len(data.offender_accounts or ()) > MAX_OFFENDER_ACCOUNTS:
+        raise CaseError(_l("At most %(n)d offender accounts per report.", n=MAX_OFFENDER_ACCOUNTS),
+                        field="offender_accounts")
     for i, account in enumerate(data.offender_accounts or ()):
         handle = clean_text(account.handle, f"offender_accounts.{i}", required=True,
                             max_length=500)
@@ -386,6 +399,10 @@ def request_closure(actor, case: Case, data: ClosureData, *,
     ensure_visible(actor, case, "request_closure")
     ensure_version(case, expected_version)
     rules.require(rules.can_request_closure(actor, case), actor, case, action="request_closure")
+    if case.closure_requested_at is not None:
+        # What the supervisor reviews must not change under them.
+        raise CaseError(_l("A closure request is already waiting for a supervisor's decision."),
+                        field="reason")
     if reference_data.get("closure_reason", data.reason) is None:
         raise CaseError(_l("Choose the reason for closing."), field="reason")
     summary = clean_text(data.outcome_summary, "outcome_summary", required=True,

@@ -464,7 +464,10 @@ def case_page(reference: str):
 @bp.post("/cases/<reference>/<action>/<item>")
 def case_action(reference: str, action: str, item: str | None):
     # The case first: a case outside the user's scope is a 404 (audited) whatever the action.
-    case = queries.load_case(current_user, reference, action=f"web:{action}"[:40])
+    # Only a known action name reaches the (append-only) audit log: the URL
+    # segment is free text and could hold anything, a child's name included.
+    logged = f"web:{action}" if action in ACTIONS else "web:unknown"
+    case = queries.load_case(current_user, reference, action=logged)
     spec = ACTIONS.get(action)
     if spec is None or spec.item != (item is not None):
         abort(404)

@@ -96,7 +96,8 @@ def _name(rng: random.Random, gender: str) -> str:
 
 
 def _phone(rng: random.Random) -> str:
-    return "09" + "".join(str(rng.randrange(10)) for _ in range(8))
+    # 0000 xxx xxx: never a real Vietnamese number, so no demo record can match a person.
+    return "0000" + "".join(str(rng.randrange(10)) for _ in range(6))
 
 
 @contextmanager
