@@ -155,6 +155,7 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(__import__("caseapp.cases.views", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("caseapp.cases.api", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("caseapp.supervision.views", fromlist=["bp"]).bp)
+    app.register_blueprint(__import__("caseapp.care.views", fromlist=["bp"]).bp)
 
 
 def configure_errors(app: Flask) -> None:

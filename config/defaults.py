@@ -72,6 +72,9 @@ BABEL_DEFAULT_LOCALE = "vi"
 BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 LANGUAGES = ("vi", "en")
 
+# --- Break-glass: how long a supervisor's emergency read-only access lasts.
+BREAK_GLASS_MINUTES = 60
+
 # --- Deadlines (Decree 56/2017 defaults), used by the case workflow.
 DEADLINE_EMERGENCY_HOURS = 12
 DEADLINE_ASSESSMENT_HOURS = 72

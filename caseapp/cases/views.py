@@ -200,6 +200,13 @@ def new_case():
 
 # --- the case page ---------------------------------------------------------------------------------
 
+VIEW_VIA_LABELS = {
+    "assignment": _l("assignment"),
+    "break_glass": _l("break-glass"),
+    "reason": _l("break-glass reason"),
+}
+
+
 @dataclass(frozen=True)
 class Action:
     form: type
@@ -430,10 +437,21 @@ def timeline(case: Case, child: bool) -> list[dict]:
 
 
 def render_case(case: Case, *, submitted: tuple[str, str | None, Any] | None = None,
-                status: int = 200, message: str | None = None):
+                status: int = 200, message: str | None = None, break_glass_form=None):
+    from caseapp.care import service as care
+    from caseapp.care.forms import BreakGlassForm, EndBreakGlassForm
+
     child = rules.can_view_child_data(current_user, case)
     if child:
         service.open_child_data(current_user, case)
+    # Break-glass: the user's own active access (read-only), or the form to ask for one.
+    glass = rules.active_break_glass(current_user, case) if current_user.role == "supervisor" \
+        else None
+    if glass is None and break_glass_form is None and rules.can_break_glass(current_user, case):
+        break_glass_form = BreakGlassForm(prefix="break_glass", formdata=None)
+    # Who has seen this child: read after this page's own view was recorded.
+    views = care.child_data_views(case) if child else None
+    accesses = care.accesses_of_case(case) if child else None
     forms = forms_for(current_user, case)
     if submitted is not None:
         name, item, form = submitted
@@ -451,7 +469,10 @@ def render_case(case: Case, *, submitted: tuple[str, str | None, Any] | None = N
         stage_labels=workflow.STAGE_LABELS, label=label, level_labels=LEVEL_LABELS,
         legal_ground_labels=LEGAL_GROUND_LABELS,
         referral_status_labels=REFERRAL_STATUS_LABELS,
-        sharing_basis_labels=SHARING_BASIS_LABELS), status
+        sharing_basis_labels=SHARING_BASIS_LABELS, glass=glass,
+        break_glass_form=break_glass_form if glass is None else None,
+        end_glass_form=EndBreakGlassForm() if glass is not None else None,
+        views=views, accesses=accesses, view_via_labels=VIEW_VIA_LABELS), status
 
 
 @bp.get("/cases/<reference>")

@@ -96,8 +96,9 @@ def _name(rng: random.Random, gender: str) -> str:
 
 
 def _phone(rng: random.Random) -> str:
-    # 0000 xxx xxx: never a real Vietnamese number, so no demo record can match a person.
-    return "0000" + "".join(str(rng.randrange(10)) for _ in range(6))
+    # 0100 xxx xxx: the old 010 prefix is no longer allocated (mobiles moved to
+    # 03/05/07/08/09 in 2018), so no demo record can match a real person.
+    return "0100" + "".join(str(rng.randrange(10)) for _ in range(6))
 
 
 @contextmanager

@@ -7,7 +7,8 @@ The role table of DESIGN.md, as rules on a loaded case:
 * officer: cases assigned to them (as lead officer or as another assignee), and,
   like a counselor, an intake they recorded until it leaves intake;
 * supervisor: the metadata of every case in their unit subtree; child data only
-  when assigned (break-glass comes later); assigns, approves plans and closures;
+  when assigned, or read-only through an active break-glass access of their own
+  (:mod:`caseapp.care`); assigns, approves plans and closures;
 * admin: no case at all.
 
 :func:`caseapp.cases.queries.visible_cases` is the same rule as SQL; the two
@@ -15,8 +16,10 @@ are tested against each other.
 """
 from __future__ import annotations
 
+from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
 
+from caseapp import clock
 from caseapp.audit_trail import record
 from caseapp.crypto.grants import Grant, issue_grant
 
@@ -65,13 +68,46 @@ def can_view_case(user, case) -> bool:
         or is_intake_recorder(user, case)
 
 
-def can_view_child_data(user, case) -> bool:
+def active_break_glass(user, case):
+    """``user``'s unexpired, unended break-glass access to ``case``, or None.
+
+    Checked against the app clock every time it is asked (every request):
+    an access ends on its own, nothing has to revoke it.
+    """
+    if not (is_supervisor_of(user, case) and case.id):
+        return None
+    from sqlalchemy import select
+
+    from caseapp.care.models import BreakGlassAccess
+    from caseapp.extensions import db
+
+    return db.session.scalar(
+        select(BreakGlassAccess)
+        .where(BreakGlassAccess.user_id == user.id, BreakGlassAccess.case_id == case.id,
+               BreakGlassAccess.ended_at.is_(None),
+               BreakGlassAccess.expires_at > clock.now())
+        .order_by(BreakGlassAccess.expires_at.desc()).limit(1))
+
+
+def can_break_glass(user, case) -> bool:
+    """A supervisor of the case's unit who is not working on it may ask for
+    emergency read-only access to its child data (with a written reason)."""
+    return is_supervisor_of(user, case) and not is_assignee(user, case) and not case.is_purged
+
+
+def _works_on(user, case) -> bool:
     return not case.is_purged and (is_assignee(user, case) or is_intake_recorder(user, case))
 
 
+def can_view_child_data(user, case) -> bool:
+    return _works_on(user, case) or (not case.is_purged
+                                     and active_break_glass(user, case) is not None)
+
+
 def can_change_child_data(user, case) -> bool:
-    """Add notes, support actions, referral updates: the people working on the case."""
-    return can_view_child_data(user, case)
+    """Add notes, support actions, referral updates: the people working on the case
+    (never through break-glass, which is read-only)."""
+    return _works_on(user, case)
 
 
 def can_record_intake(user, unit) -> bool:
@@ -150,12 +186,53 @@ def require(allowed: bool, user, case, *, action: str, message=None) -> None:
 
 def grant_case_view(user, case) -> Grant:
     """Open a case's child data for reading: checked, then audited as "case.view"."""
-    if not can_view_child_data(user, case):
-        raise deny(user, case, action="view_child_data",
-                   message=_l("You cannot see this child's details."))
+    details: dict = {}
+    if _works_on(user, case):
+        details["via"] = "assignment"
+    else:
+        access = active_break_glass(user, case) if not case.is_purged else None
+        if access is None:
+            raise deny(user, case, action="view_child_data",
+                       message=_l("You cannot see this child's details."))
+        details.update(via="break_glass", access_id=access.id)
+    if has_request_context():
+        # The endpoint's name, never the URL (a query string can carry anything).
+        details["route"] = (request.endpoint or "unknown")[:64]
     record("case.view", actor=user, object_type="case", object_id=case.reference,
-           unit_path=case.unit.path)
+           unit_path=case.unit.path, details=details)
     return issue_grant("case.view", user.id, case.id)
+
+
+def grant_break_glass(user, case) -> Grant:
+    """Open a case's data key to seal the reason of a new break-glass access.
+
+    The caller (:func:`caseapp.care.service.break_glass`) writes the
+    "case.break_glass" entry; refusals are audited here like any denial.
+    """
+    if not can_break_glass(user, case):
+        raise deny(user, case, action="break_glass")
+    return issue_grant("case.break_glass", user.id, case.id)
+
+
+def can_read_break_glass_reason(user, access) -> bool:
+    """The reason may name the child: only its author and the people who may see
+    the case's child data read it."""
+    case = access.case
+    return not case.is_purged and _active(user) and (
+        access.user_id == user.id or can_view_child_data(user, case))
+
+
+def grant_break_glass_reason(user, access) -> Grant:
+    """Open the case's data key to read one break-glass reason; audited."""
+    case = access.case
+    if not can_read_break_glass_reason(user, access):
+        raise deny(user, case, action="break_glass_reason")
+    details = {"access_id": access.id}
+    if has_request_context():
+        details["route"] = (request.endpoint or "unknown")[:64]
+    record("case.break_glass_reason", actor=user, object_type="case",
+           object_id=case.reference, unit_path=case.unit.path, details=details)
+    return issue_grant("case.break_glass_reason", user.id, case.id)
 
 
 def grant_case_change(user, case, *, action: str) -> Grant:

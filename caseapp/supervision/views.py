@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from caseapp import clock
 from caseapp.accounts.models import User
+from caseapp.care import service as care
 from caseapp.cases import queries, workflow
 from caseapp.cases.models import Case
 from caseapp.cases.views import label, make_form
@@ -54,8 +55,18 @@ def queue():
         if people_ids else []
     names = {u.id: u.display_name or u.username for u in people}
     disabled = {u.id for u in people if not u.is_enabled}
+    # Break-glass uses on cases of the subtree. A reason may name the child, so it
+    # is shown (decrypted, audited) only to its author; the others see who,
+    # which case, when and until when, and the assigned officers read it on the case.
+    glass_uses = care.accesses_in_scope(current_user)
+    glass_reasons = care.readable_reasons(
+        current_user, [a for a in glass_uses if a.user_id == current_user.id])
+    glass_names = {u.id: u.username for u in db.session.scalars(
+        select(User).where(User.id.in_({a.user_id for a in glass_uses})))} if glass_uses else {}
     return render_template("supervision/queue.html", overdue=overdue, waiting=waiting,
                            waiting_ids=waiting_ids, closures=closures, plans=plans,
                            assign_forms=assign_forms, names=names, disabled=disabled, now=now,
-                           label=label, stage_labels=workflow.STAGE_LABELS)
+                           label=label, stage_labels=workflow.STAGE_LABELS,
+                           glass_uses=glass_uses, glass_reasons=glass_reasons,
+                           glass_names=glass_names)
 

@@ -1,0 +1,1 @@
+"""Care around the case workflow: break-glass access and in-app notifications."""

@@ -1,0 +1,207 @@
+"""Break-glass access, notifications and the "who has seen this child" trail.
+
+Services take the acting user explicitly, check permission through
+:mod:`caseapp.permissions.cases`, write their audit entry and flush; the
+request (or command) commits once.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+
+import audit
+from caseapp import clock
+from caseapp.accounts.models import User
+from caseapp.audit_trail import record
+from caseapp.cases import queries
+from caseapp.cases.errors import CaseError
+from caseapp.cases.guards import atomic, clean_text, ensure_visible
+from caseapp.cases.models import Case
+from caseapp.crypto import unlock
+from caseapp.extensions import db
+from caseapp.permissions import cases as rules
+from caseapp.units.models import Unit
+
+from .models import BreakGlassAccess, Notification
+
+REASON_MIN_LENGTH = 20
+REASON_MAX_LENGTH = 2000
+
+# Audit actions that opened a case's child data (or handed it out) for the
+# who-viewed panel. Exports and prints record themselves under these names
+# with the case reference as object id.
+VIEW_ACTIONS = ("case.view", "case.break_glass_reason", "case.export", "case.print")
+
+
+def minutes() -> int:
+    return int(current_app.config.get("BREAK_GLASS_MINUTES", 60))
+
+
+# --- break-glass ---------------------------------------------------------------------------
+
+def break_glass(actor, case: Case, reason: str) -> BreakGlassAccess:
+    """Give ``actor`` (a supervisor of the case's unit, not assigned to it)
+    read-only access to the case's child data for BREAK_GLASS_MINUTES.
+
+    The reason is sealed with the case's key; the audit entry holds the access
+    id and the duration only. The assigned officers and the supervisors above
+    the actor's unit are notified.
+    """
+    ensure_visible(actor, case, "break_glass")
+    reason = clean_text(reason, "reason", required=True, max_length=REASON_MAX_LENGTH,
+                        message=_l("Say why you need to see this child's details."))
+    if len(reason) < REASON_MIN_LENGTH:
+        raise CaseError(_l("Explain the emergency in at least %(n)d characters.",
+                           n=REASON_MIN_LENGTH), field="reason")
+    if rules.active_break_glass(actor, case) is not None:
+        raise CaseError(_l("You already have emergency access to this case."), field="reason")
+    grant = rules.grant_break_glass(actor, case)  # refuses (audited) an assigned or outside user
+    unlock(case, grant=grant)
+    now = clock.now()
+    duration = minutes()
+    with atomic():
+        access = BreakGlassAccess(case_id=case.id, case=case, user_id=actor.id,
+                                  unit_path=actor.unit.path, started_at=now,
+                                  expires_at=now + timedelta(minutes=duration))
+        access.reason = reason
+        db.session.add(access)
+        db.session.flush()
+        record("case.break_glass", actor=actor, object_type="case", object_id=case.reference,
+               unit_path=case.unit.path, details={"access_id": access.id, "minutes": duration})
+        for user_id in notification_recipients(actor, case):
+            db.session.add(Notification(user_id=user_id, kind="break_glass",
+                                        case_reference=case.reference, created_at=now))
+    return access
+
+
+def end_break_glass(actor, access_id: str) -> BreakGlassAccess:
+    """End ``actor``'s own active access early. Someone else's access does not exist for them."""
+    access = db.session.get(BreakGlassAccess, access_id) if access_id else None
+    if access is None or access.user_id != getattr(actor, "id", None) \
+            or not access.is_active():
+        raise CaseError(_l("This emergency access has already ended."))
+    now = clock.now()
+    with atomic():
+        access.ended_at = now
+        used = max(int((now - clock.as_utc(access.started_at)).total_seconds() // 60), 0)
+        record("case.break_glass_end", actor=actor, object_type="case",
+               object_id=access.case.reference, unit_path=access.case.unit.path,
+               details={"access_id": access.id, "minutes_used": used})
+    return access
+
+
+def ancestor_paths(path: str) -> list[str]:
+    """"/1/7/12/" -> ["/1/", "/1/7/"]: the units above, not the unit itself."""
+    parts = [p for p in (path or "").split("/") if p]
+    return ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts))]
+
+
+def notification_recipients(actor, case: Case) -> list[str]:
+    """The case's assigned people and the supervisors of every unit above the actor's."""
+    ids = {uid for uid in [case.lead_officer_id, *case.assignee_ids] if uid}
+    above = ancestor_paths(actor.unit.path)
+    if above:
+        ids |= set(db.session.scalars(
+            select(User.id).join(Unit, User.unit_id == Unit.id)
+            .where(User.role == "supervisor", Unit.path.in_(above))))
+    enabled = set(db.session.scalars(
+        select(User.id).where(User.id.in_(ids), User.is_enabled.is_(True)))) if ids else set()
+    enabled.discard(actor.id)
+    return sorted(enabled)
+
+
+def accesses_of_case(case: Case) -> list[BreakGlassAccess]:
+    return list(db.session.scalars(select(BreakGlassAccess)
+                                   .where(BreakGlassAccess.case_id == case.id)
+                                   .order_by(BreakGlassAccess.started_at.desc())))
+
+
+def accesses_in_scope(supervisor) -> list[BreakGlassAccess]:
+    """Every break-glass use on a case of the supervisor's subtree, newest first."""
+    return list(db.session.scalars(
+        select(BreakGlassAccess).join(Case, BreakGlassAccess.case_id == Case.id)
+        .where(queries.scope_clause(supervisor))
+        .order_by(BreakGlassAccess.started_at.desc()).limit(500)))
+
+
+def readable_reasons(reader, accesses) -> dict[str, str]:
+    """The reasons ``reader`` may read (their own, or on cases whose child data
+    they may see), each decryption checked and audited by the permission module."""
+    reasons: dict[str, str] = {}
+    for access in accesses:
+        if rules.can_read_break_glass_reason(reader, access):
+            unlock(access.case, grant=rules.grant_break_glass_reason(reader, access))
+            reasons[access.id] = access.reason
+    return reasons
+
+
+# --- notifications -------------------------------------------------------------------------
+
+def unread_count(user) -> int:
+    return db.session.scalar(select(func.count()).select_from(Notification)
+                             .where(Notification.user_id == user.id,
+                                    Notification.read_at.is_(None))) or 0
+
+
+def notifications_for(user, limit: int = 200) -> list[Notification]:
+    return list(db.session.scalars(select(Notification).where(Notification.user_id == user.id)
+                                   .order_by(Notification.created_at.desc(),
+                                             Notification.id.desc()).limit(limit)))
+
+
+def mark_read(user, notification_id: int | None = None) -> int:
+    """Mark one of ``user``'s notifications (or all of them) read; returns how many."""
+    query = update(Notification).where(Notification.user_id == user.id,
+                                       Notification.read_at.is_(None))
+    if notification_id is not None:
+        query = query.where(Notification.id == notification_id)
+    result = db.session.execute(query.values(read_at=clock.now()))
+    return result.rowcount or 0
+
+
+# --- who has seen this child ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ViewEntry:
+    seq: int
+    at: datetime
+    action: str
+    actor_id: str | None
+    actor_role: str | None
+    username: str | None
+    route: str
+    via: str
+
+
+def child_data_views(case: Case) -> list[ViewEntry]:
+    """Every audited view or export of ``case``'s child data, newest first, from the log."""
+    t = audit.audit_entries.c
+    rows = db.session.execute(
+        select(t.seq, t.occurred_at, t.action, t.actor_id, t.actor_role, t.details)
+        .where(t.object_type == "case", t.object_id == case.reference,
+               t.action.in_(VIEW_ACTIONS), t.outcome == "ok")
+        .order_by(t.seq.desc())).all()
+    ids = {r.actor_id for r in rows if r.actor_id}
+    names = {u.id: u.username for u in db.session.scalars(
+        select(User).where(User.id.in_(ids)))} if ids else {}
+    entries = []
+    for r in rows:
+        try:
+            details = json.loads(r.details) if r.details else {}
+        except ValueError:
+            details = {}
+        details = details if isinstance(details, dict) else {}
+        via = details.get("via") or ("reason" if r.action == "case.break_glass_reason"
+                                     else "assignment")
+        entries.append(ViewEntry(seq=r.seq, at=clock.as_utc(r.occurred_at), action=r.action,
+                                 actor_id=r.actor_id, actor_role=r.actor_role,
+                                 username=names.get(r.actor_id),
+                                 route=str(details.get("route") or r.action), via=str(via)))
+    return entries
+
+
