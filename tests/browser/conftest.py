@@ -52,3 +52,25 @@ def browser():
             yield instance
         finally:
             instance.close()
+
+
+def create_staff(username: str, role: str, unit: str, name: str = "") -> tuple:
+    """A user for a browser test, with TOTP enrolled when the role needs it.
+
+    Returns (user, secret); the caller holds an app context and a key scope
+    and commits. The enrolment's code step is cleared so the login can use it.
+    """
+    import pyotp
+
+    from caseapp.accounts import service as accounts
+    from tests.conftest import PASSWORD
+
+    user = accounts.create_user(accounts.SYSTEM,
+                                accounts.NewUser(username, role, unit, PASSWORD, name))
+    secret = None
+    if role != "counselor":
+        accounts.begin_totp_enrolment(user)
+        secret = accounts.enrolment_secret(user)
+        accounts.confirm_totp_enrolment(user, pyotp.TOTP(secret).now())
+        user.totp_last_step = None
+    return user, secret

@@ -5,19 +5,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pyotp
 import pytest
 
 from caseapp import clock
-from caseapp.accounts import service as accounts
 from caseapp.cases import service as cases
 from caseapp.cases.data import AssignmentData
 from caseapp.crypto import key_scope
 from caseapp.extensions import db
 from caseapp.units import service as units
+from tests.browser.conftest import create_staff
 from tests.browser.test_case_lifecycle import log_in, open_page
 from tests.cases.conftest import CHILD_NAME, intake_data
-from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.no_db_isolation]
 
@@ -33,14 +31,7 @@ def make_world(app) -> tuple[dict, str]:
         for username, role, unit in [("tvv.lan", "counselor", "XA"), ("cb.minh", "officer", "XA"),
                                      ("gs.tuan", "supervisor", "HUYEN"),
                                      ("gs.tinh", "supervisor", "TINH")]:
-            user = accounts.create_user(accounts.SYSTEM, accounts.NewUser(
-                username, role, unit, PASSWORD, username))
-            secret = None
-            if role != "counselor":
-                accounts.begin_totp_enrolment(user)
-                secret = accounts.enrolment_secret(user)
-                accounts.confirm_totp_enrolment(user, pyotp.TOTP(secret).now())
-                user.totp_last_step = None
+            user, secret = create_staff(username, role, unit, username)
             db.session.commit()
             people[username] = (user, secret)
         case = cases.record_intake(people["tvv.lan"][0], intake_data("XA"))

@@ -7,10 +7,10 @@ import re
 import pyotp
 import pytest
 
-from caseapp.accounts import service
 from caseapp.crypto import key_scope
 from caseapp.extensions import db
 from caseapp.units import service as units
+from tests.browser.conftest import create_staff
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.no_db_isolation]
@@ -28,14 +28,7 @@ def make_people(app) -> dict:
                 ("cb.minh", "officer", "XA", "Lê Minh"),
                 ("cb.hoa", "officer", "HUYEN", "Phạm Hoa"),
                 ("gs.tuan", "supervisor", "HUYEN", "Đỗ Tuấn")]:
-            user = service.create_user(service.SYSTEM, service.NewUser(
-                username, role, unit, PASSWORD, name))
-            secret = None
-            if role != "counselor":
-                service.begin_totp_enrolment(user)
-                secret = service.enrolment_secret(user)
-                service.confirm_totp_enrolment(user, pyotp.TOTP(secret).now())
-                user.totp_last_step = None
+            user, secret = create_staff(username, role, unit, name)
             db.session.commit()
             people[username] = (user.id, secret)
     return people

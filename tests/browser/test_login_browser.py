@@ -4,10 +4,10 @@ from __future__ import annotations
 import pyotp
 import pytest
 
-from caseapp.accounts import service
 from caseapp.crypto import key_scope
 from caseapp.extensions import db
 from caseapp.units import service as units
+from tests.browser.conftest import create_staff
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.no_db_isolation]
@@ -16,12 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.no_db_isolation]
 def make_officer(app):
     with app.app_context(), key_scope():
         units.create_unit("system", "HUYEN", "Huyện đoàn Đức Trọng")
-        user = service.create_user(service.SYSTEM, service.NewUser(
-            "mai.le", "officer", "HUYEN", PASSWORD, "Lê Mai"))
-        service.begin_totp_enrolment(user)
-        secret = service.enrolment_secret(user)
-        service.confirm_totp_enrolment(user, pyotp.TOTP(secret).now())
-        user.totp_last_step = None
+        _user, secret = create_staff("mai.le", "officer", "HUYEN", "Lê Mai")
         db.session.commit()
         return secret
 
