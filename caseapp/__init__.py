@@ -156,6 +156,8 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(__import__("caseapp.cases.api", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("caseapp.supervision.views", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("caseapp.care.views", fromlist=["bp"]).bp)
+    for name in ("evidence", "printing", "matching", "data_rights"):
+        app.register_blueprint(__import__(f"caseapp.care.{name}_views", fromlist=["bp"]).bp)
 
 
 def configure_errors(app: Flask) -> None:

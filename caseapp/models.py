@@ -3,4 +3,11 @@ from caseapp.accounts.models import LoginThrottle, RecoveryCode, User, UserSessi
 from caseapp.crypto.models import DataKey  # noqa: F401
 from caseapp.units.models import Unit  # noqa: F401
 from caseapp.cases.models import Case  # noqa: F401  (and every case table with it)
-from caseapp.care.models import BreakGlassAccess, Notification  # noqa: F401
+from caseapp.care.models import (  # noqa: F401
+    Attachment,
+    BreakGlassAccess,
+    CaseMatch,
+    DataRequest,
+    Notification,
+    SharingConsent,
+)

@@ -75,6 +75,14 @@ LANGUAGES = ("vi", "en")
 # --- Break-glass: how long a supervisor's emergency read-only access lasts.
 BREAK_GLASS_MINUTES = 60
 
+# --- Evidence: the largest attachment (images, PDF, plain text), in bytes.
+# Must stay below MAX_CONTENT_LENGTH (the whole request).
+ATTACHMENT_MAX_BYTES = 8 * 1024 * 1024
+
+# --- Data-subject requests (see, correct, restrict, delete): the answer is
+# due this many hours after the request is received (Decree 13/2023: 72 h).
+DATA_REQUEST_HOURS = 72
+
 # --- Deadlines (Decree 56/2017 defaults), used by the case workflow.
 DEADLINE_EMERGENCY_HOURS = 12
 DEADLINE_ASSESSMENT_HOURS = 72

@@ -174,6 +174,9 @@ class Case(db.Model, SealedOwner):
     support_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A "restrict" data-rights request in force: child data for the case's
+    # supervisors only, until lifted (caseapp.care.data_rights).
+    restricted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Deadlines: each "due" stays until its step is done; next_deadline_at is the
     # nearest pending one, stored so lists sort and "overdue" is one comparison.
@@ -216,8 +219,12 @@ class Case(db.Model, SealedOwner):
     reporter_relation = Sealed(str)
     reporter_phone = Sealed(str)
     narrative = Sealed(str)
-    # Where abuse material is held and which police unit took it; never the material.
+    # Where abuse material is held and which police unit took it; never the material
+    # (caseapp.care.evidence refuses uploads on such cases).
     evidence_location = Sealed(str)
+    evidence_police_unit = Sealed(str)
+    evidence_police_officer = Sealed(str)
+    evidence_police_reference = Sealed(str)
     consent_note = Sealed(str)
     outcome_summary = Sealed(str)
     review_notes = Sealed(str)
@@ -267,6 +274,10 @@ class Case(db.Model, SealedOwner):
     @property
     def is_purged(self) -> bool:
         return self.purged_at is not None
+
+    @property
+    def is_restricted(self) -> bool:
+        return self.restricted_at is not None
 
     @property
     def closure_pending(self) -> bool:

@@ -330,6 +330,10 @@ def record_intake(actor, data: IntakeData) -> Case:
             db.session.add(account)
         db.session.flush()
         _audit("case.create", actor, case, stage="intake")
+        # Likely earlier cases of the same child, offenders named before:
+        # blind indexes compared in SQL, no other case decrypted.
+        from caseapp.care import matching
+        matching.flag_matches(case)
     return case
 
 

@@ -440,6 +440,7 @@ def render_case(case: Case, *, submitted: tuple[str, str | None, Any] | None = N
                 status: int = 200, message: str | None = None, break_glass_form=None):
     from caseapp.care import service as care
     from caseapp.care.forms import BreakGlassForm, EndBreakGlassForm
+    from caseapp.care.panels import case_panels
 
     child = rules.can_view_child_data(current_user, case)
     if child:
@@ -472,7 +473,8 @@ def render_case(case: Case, *, submitted: tuple[str, str | None, Any] | None = N
         sharing_basis_labels=SHARING_BASIS_LABELS, glass=glass,
         break_glass_form=break_glass_form if glass is None else None,
         end_glass_form=EndBreakGlassForm() if glass is not None else None,
-        views=views, accesses=accesses, view_via_labels=VIEW_VIA_LABELS), status
+        views=views, accesses=accesses, view_via_labels=VIEW_VIA_LABELS,
+        panels=case_panels(current_user, case, child)), status
 
 
 @bp.get("/cases/<reference>")

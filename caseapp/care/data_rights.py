@@ -1,0 +1,10 @@
+"""Data-subject requests: see, correct, restrict, delete."""
+from __future__ import annotations
+
+PANEL_TEMPLATE = "care/_data_rights.html"
+PANEL_COLUMN = "main"
+
+
+def panel_context(user, case, child: bool) -> dict | None:
+    """What the case page's panel needs, or None when it is not shown to ``user``."""
+    return None
