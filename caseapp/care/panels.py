@@ -30,11 +30,14 @@ class Panel:
     context: dict[str, Any]
 
 
-def case_panels(user, case, child: bool) -> list[Panel]:
+def case_panels(user, case, child: bool, overrides: dict | None = None) -> list[Panel]:
+    """The panels shown to ``user``. ``overrides`` maps a module name to context
+    entries that replace the panel's own (a submitted form with its errors)."""
     panels = []
     for name in PANEL_MODULES:
         module = import_module(name)
         context = module.panel_context(user, case, child)
         if context is not None:
+            context.update((overrides or {}).get(name, {}))
             panels.append(Panel(module.PANEL_TEMPLATE, module.PANEL_COLUMN, context))
     return panels

@@ -434,6 +434,21 @@ def add_referral(reference: str):
     return changed(case, 201, referral={"id": referral.id, "status": referral.status})
 
 
+@bp.post("/cases/<reference>/sharing-consents")
+def sharing_consent(reference: str):
+    from caseapp.care.consent import SharingConsentData, record_sharing_consent
+
+    case = queries.load_case(current_user, reference, action="api:sharing_consent")
+    payload = body()
+    row = record_sharing_consent(current_user, case, SharingConsentData(
+        agency=text(payload, "agency"), basis=text(payload, "basis"),
+        child=flag(payload, "child", default=None), guardian=flag(payload, "guardian") is True,
+        note=text(payload, "note")))
+    return changed(case, 201, sharing_consent={"id": row.id, "agency": row.agency_code,
+                                               "basis": row.basis,
+                                               "recorded_at": iso(row.recorded_at)})
+
+
 @bp.post("/cases/<reference>/referrals/<referral_id>")
 def update_referral(reference: str, referral_id: str):
     case = queries.load_case(current_user, reference, action="api:referral_status")
@@ -660,6 +675,14 @@ openapi.add_path("/cases/{reference}/notes", "post", _change(
                                   "properties": {"text": _STR}}, created=True))
 openapi.add_path("/cases/{reference}/referrals", "post", _change(
     "Refer to another agency (while in referral)", _ref("Referral"), created=True))
+openapi.add_path("/cases/{reference}/sharing-consents", "post", _change(
+    "Record the consent of the child (7+) and guardian to share the case with one agency, "
+    "or the legal ground used without it (a referral on consent needs one)",
+    {"type": "object", "required": ["agency", "basis"], "properties": {
+        "agency": _STR, "basis": {"type": "string",
+                                  "enum": ["consent", "emergency", "legal_duty"]},
+        "child": {"type": "boolean"}, "guardian": {"type": "boolean"}, "note": _STR}},
+    created=True))
 openapi.add_path("/cases/{reference}/referrals/{referral_id}", "post", _change(
     "An agency accepted, declined or completed a referral",
     {"type": "object", "required": ["status"], "properties": {

@@ -35,7 +35,8 @@ LEGAL_GROUND_LABELS = {
     "emergency": _l("Emergency: the child is in danger"),
     "legal_duty": _l("Legal duty (a request of a competent authority)"),
 }
-SHARING_BASIS_LABELS = {"consent": _l("Consent recorded at intake"), **LEGAL_GROUND_LABELS}
+SHARING_BASIS_LABELS = {"consent": _l("Consent recorded for this agency"),
+                        **LEGAL_GROUND_LABELS}
 REFERRAL_STATUS_LABELS = {
     "sent": _l("Sent"), "accepted": _l("Accepted"), "declined": _l("Declined"),
     "completed": _l("Completed"),

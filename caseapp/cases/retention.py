@@ -57,16 +57,27 @@ def purge(now: datetime | None = None, *, limit: int | None = None) -> int:
         query = query.limit(limit)
     purged = 0
     for case in list(db.session.scalars(query)):
-        with atomic():
-            if case.data_key_id is not None:
-                destroy_owner_key(db.session, case)
-            case.purged_at = now
-            case.child_phone_index = None
-            case.child_dob_family_index = None
-            case.reporter_phone_index = None
-            for account in case.offender_accounts:
-                account.handle_index = None
-            record("case.purged", actor="system", object_type="case", object_id=case.reference,
-                   unit_path=case.unit.path, details={"retention_days": retention_days()})
+        shred(case, now, reason="retention", retention_days=retention_days())
         purged += 1
     return purged
+
+
+def shred(case: Case, now: datetime, *, reason: str, actor="system", **details) -> None:
+    """Destroy ``case``'s data key and blind indexes; keep its clear metadata.
+
+    ``reason``: "retention" (the period ran out) or "data_request" (a granted
+    request to delete, :mod:`caseapp.care.data_rights`). One audit entry;
+    the caller commits (and should checkpoint the SQLite WAL).
+    """
+    with atomic():
+        if case.data_key_id is not None:
+            destroy_owner_key(db.session, case)
+        case.purged_at = now
+        case.restricted_at = None
+        case.child_phone_index = None
+        case.child_dob_family_index = None
+        case.reporter_phone_index = None
+        for account in case.offender_accounts:
+            account.handle_index = None
+        record("case.purged", actor=actor, object_type="case", object_id=case.reference,
+               unit_path=case.unit.path, details={"reason": reason, **details})

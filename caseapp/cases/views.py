@@ -437,7 +437,8 @@ def timeline(case: Case, child: bool) -> list[dict]:
 
 
 def render_case(case: Case, *, submitted: tuple[str, str | None, Any] | None = None,
-                status: int = 200, message: str | None = None, break_glass_form=None):
+                status: int = 200, message: str | None = None, break_glass_form=None,
+                panel_overrides: dict | None = None):
     from caseapp.care import service as care
     from caseapp.care.forms import BreakGlassForm, EndBreakGlassForm
     from caseapp.care.panels import case_panels
@@ -474,7 +475,7 @@ def render_case(case: Case, *, submitted: tuple[str, str | None, Any] | None = N
         break_glass_form=break_glass_form if glass is None else None,
         end_glass_form=EndBreakGlassForm() if glass is not None else None,
         views=views, accesses=accesses, view_via_labels=VIEW_VIA_LABELS,
-        panels=case_panels(current_user, case, child)), status
+        panels=case_panels(current_user, case, child, panel_overrides)), status
 
 
 @bp.get("/cases/<reference>")

@@ -109,9 +109,10 @@ def check_referral(case: Case, data: ReferralData) -> None:
     if data.sharing_basis not in SHARING_BASES:
         raise CaseError(_l("Say on what basis the child's data is shared: consent or a legal "
                            "ground."), field="sharing_basis")
-    if data.sharing_basis == "consent" and not case.consent_guardian:
-        raise CaseError(_l("No consent was recorded for this case: share on a legal ground, "
-                           "or record consent first."), field="sharing_basis")
+    # Consent for this agency must be on file (caseapp.care.consent).
+    from caseapp.care import consent
+
+    consent.check_referral_basis(case, data.agency, data.sharing_basis)
     if data.sent_at is not None and (data.sent_at.tzinfo is None or data.sent_at > clock.now()):
         raise CaseError(_l("The date sent cannot be in the future."), field="sent_at")
 
@@ -177,6 +178,9 @@ def make_referral(actor, case: Case, data: ReferralData, now: datetime) -> Refer
     if data.what_was_sent.strip():
         referral.what_was_sent = data.what_was_sent.strip()
     db.session.add(referral)
+    from caseapp.care import consent
+
+    consent.record_referral_ground(actor, case, data.agency, data.sharing_basis, now)
     return referral
 
 

@@ -136,6 +136,7 @@ def _ensure_demo_people(root, password: str):
 
 
 def _make_case(rng: random.Random, units, people, now: datetime) -> None:
+    from caseapp.care.consent import SharingConsentData, record_sharing_consent
     from caseapp.cases import data as d
     from caseapp.cases import service
 
@@ -223,10 +224,13 @@ def _make_case(rng: random.Random, units, people, now: datetime) -> None:
         with later():
             service.approve_plan(supervisor, case, case.latest_plan.id)
     if stage in ("referral", "closure") and rng.random() < 0.6:
+        agency = rng.choice(["cybercrime_police", "social_work_centre", "school", "legal_aid"])
         with later():
+            if consent.guardian:
+                record_sharing_consent(lead, case, SharingConsentData(
+                    agency, "consent", child=True, guardian=True))
             service.transition(lead, case, "referral", d.ReferralData(
-                rng.choice(["cybercrime_police", "social_work_centre", "school", "legal_aid"]),
-                "Cần cơ quan chuyên môn hỗ trợ thêm.", "consent" if consent.guardian
+                agency, "Cần cơ quan chuyên môn hỗ trợ thêm.", "consent" if consent.guardian
                 else "legal_duty"))
     if stage != "closure":
         return

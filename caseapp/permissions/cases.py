@@ -91,8 +91,10 @@ def active_break_glass(user, case):
 
 def can_break_glass(user, case) -> bool:
     """A supervisor of the case's unit who is not working on it may ask for
-    emergency read-only access to its child data (with a written reason)."""
-    return is_supervisor_of(user, case) and not is_assignee(user, case) and not case.is_purged
+    emergency read-only access to its child data (with a written reason).
+    Not on a restricted case: its supervisors see it already."""
+    return is_supervisor_of(user, case) and not is_assignee(user, case) \
+        and not case.is_purged and not case.is_restricted
 
 
 def _works_on(user, case) -> bool:
@@ -100,14 +102,19 @@ def _works_on(user, case) -> bool:
 
 
 def can_view_child_data(user, case) -> bool:
-    return _works_on(user, case) or (not case.is_purged
-                                     and active_break_glass(user, case) is not None)
+    """Assigned people, a supervisor's break-glass; on a restricted case (a
+    data-subject "restrict" request granted) its supervisors and nobody else."""
+    if case.is_purged:
+        return False
+    if case.is_restricted:
+        return is_supervisor_of(user, case)
+    return _works_on(user, case) or active_break_glass(user, case) is not None
 
 
 def can_change_child_data(user, case) -> bool:
     """Add notes, support actions, referral updates: the people working on the case
-    (never through break-glass, which is read-only)."""
-    return _works_on(user, case)
+    (never through break-glass, which is read-only; never while restricted)."""
+    return _works_on(user, case) and not case.is_restricted
 
 
 def can_record_intake(user, unit) -> bool:
@@ -187,7 +194,13 @@ def require(allowed: bool, user, case, *, action: str, message=None) -> None:
 def grant_case_view(user, case) -> Grant:
     """Open a case's child data for reading: checked, then audited as "case.view"."""
     details: dict = {}
-    if _works_on(user, case):
+    if case.is_restricted and not case.is_purged:
+        if not is_supervisor_of(user, case):
+            raise deny(user, case, action="view_child_data",
+                       message=_l("This case is restricted at the request of the child or "
+                                  "guardian: only its supervisors see the child's details."))
+        details["via"] = "restricted"
+    elif _works_on(user, case):
         details["via"] = "assignment"
     else:
         access = active_break_glass(user, case) if not case.is_purged else None
@@ -244,3 +257,15 @@ def grant_case_change(user, case, *, action: str) -> Grant:
     if not can_change_child_data(user, case):
         raise deny(user, case, action=action)
     return issue_grant("case.change", user.id, case.id)
+
+
+def grant_case_record(user, case, *, action: str) -> Grant:
+    """Open a case's data key to seal the text of a data-subject request or its
+    answer (:mod:`caseapp.care.data_rights`). The people on the case and its
+    supervisors take such requests, restricted or not; the service's own
+    audit entry records the access. Refusals are audited like any denial."""
+    allowed = not case.is_purged and (is_assignee(user, case) or is_intake_recorder(user, case)
+                                      or is_supervisor_of(user, case))
+    if not allowed:
+        raise deny(user, case, action=action)
+    return issue_grant("case.record", user.id, case.id)

@@ -77,6 +77,14 @@ def test_lifecycle_through_the_api(people, login):
         "goals": "Em đi học lại", "items": [{"action": "Tư vấn", "who": "cb.minh",
                                              "due": "2031-01-01"}]}, expect=201)["plan"]
     supervisor.post(f"/cases/{ref}/plans/{plan['id']}/approve")
+    # Sharing on consent needs the consent for that agency first (422 without it).
+    refused = officer.post(f"/cases/{ref}/transition", {
+        "to": "referral", "agency": "school", "reason": "Nhà trường theo dõi",
+        "sharing_basis": "consent"}, expect=422)
+    assert "sharing_basis" in refused["error"]["fields"]
+    for agency in ("school", "legal_aid"):
+        officer.post(f"/cases/{ref}/sharing-consents", {
+            "agency": agency, "basis": "consent", "child": True, "guardian": True}, expect=201)
     officer.post(f"/cases/{ref}/transition", {
         "to": "referral", "agency": "school", "reason": "Nhà trường theo dõi",
         "sharing_basis": "consent"})

@@ -84,6 +84,17 @@ def test_lifecycle_through_the_screens(people, login):
     # Officer: a support action, referral, returned, closure request
     assert act(officer, reference, "support_action", kind="counselling",
                description="Gặp em tại trường").status_code == 302
+    # Without the consent for this agency the referral on consent is refused, nothing sent.
+    refused = act(officer, reference, "refer", agency="cybercrime_police",
+                  reason="Gỡ tài khoản giả", sharing_basis="consent", what_was_sent="Biên bản")
+    assert refused.status_code == 422
+    assert "No consent to share this case with this agency" in refused.get_data(as_text=True)
+    page = officer.get(f"/cases/{reference}")
+    assert 'data-action="sharing_consent"' in page.get_data(as_text=True)
+    response = officer.post(f"/cases/{reference}/sharing-consents", data={
+        "csrf_token": token(officer, f"/cases/{reference}"), "consent-agency": "cybercrime_police",
+        "consent-basis": "consent", "consent-child": "y", "consent-guardian": "y"})
+    assert response.status_code == 302, response.get_data(as_text=True)
     assert act(officer, reference, "refer", agency="cybercrime_police",
                reason="Gỡ tài khoản giả", sharing_basis="consent",
                what_was_sent="Biên bản").status_code == 302

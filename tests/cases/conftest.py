@@ -147,6 +147,14 @@ def closure_data(**overrides) -> ClosureData:
                                review_obstacles="medium"), **overrides)
 
 
+def consent_to_share(actor, case, agency: str):
+    """The child's and guardian's consent to share ``case`` with ``agency``."""
+    from caseapp.care.consent import SharingConsentData, record_sharing_consent
+
+    return record_sharing_consent(actor, case, SharingConsentData(
+        agency=agency, basis="consent", child=True, guardian=True))
+
+
 STAGE_PATH = ("intake", "assessment", "support", "referral", "closure")
 
 
@@ -173,6 +181,7 @@ def make_case(people):
         if stage in ("support", "referral") or (stage == "closure" and via != "assessment"):
             service.transition(lead, case, "support", support_data())
         if stage == "referral" or (stage == "closure" and via == "referral"):
+            consent_to_share(lead, case, referral_data().agency)
             service.transition(lead, case, "referral", referral_data())
         if stage == "closure":
             service.request_closure(lead, case, closure_data(

@@ -36,6 +36,7 @@ from .conftest import (
     audit_count,
     audit_rows,
     closure_data,
+    consent_to_share,
     intake_data,
     referral_data,
 )
@@ -72,8 +73,10 @@ def run_lifecycle(people):
         ("case.support_action", lambda: service.record_support_action(
             people.officer2, c(), SupportActionData(
                 "counselling", "Buổi tư vấn", next_follow_up_at=clock.now() + timedelta(7)))),
+        ("case.sharing_consent", lambda: consent_to_share(officer, c(), "cybercrime_police")),
         ("case.transition", lambda: service.transition(officer, c(), "referral",
                                                        referral_data())),
+        ("case.sharing_consent", lambda: consent_to_share(officer, c(), "legal_aid")),
         ("case.referral", lambda: service.add_referral(officer, c(), referral_data(
             agency="legal_aid"))),
         ("case.referral_status", lambda: service.update_referral(

@@ -27,6 +27,7 @@ from .conftest import (
     audit_count,
     audit_rows,
     closure_data,
+    consent_to_share,
     referral_data,
     support_data,
 )
@@ -325,6 +326,8 @@ def test_every_lead_move_is_refused_to_everyone_else(make_case, people, source, 
                                                      who):
     # officer2 and the counselor are on the case, but not as lead officer
     case = make_case(source, assignees=[people.officer2, people.counselor])
+    if target == "referral":
+        consent_to_share(people.officer, case, "cybercrime_police")
     actor = getattr(people, who)
     entries = audit_count(action="case.transition")
     with pytest.raises((PermissionDenied, CaseNotFound)):
