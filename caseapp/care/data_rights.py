@@ -27,6 +27,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from caseapp import clock
+from caseapp.accounts.models import User
 from caseapp.audit_trail import record
 from caseapp.cases.errors import CaseError
 from caseapp.cases.guards import LONG_TEXT, atomic, clean_text, ensure_visible
@@ -36,8 +37,9 @@ from caseapp.cases.service import _aware
 from caseapp.crypto import unlock
 from caseapp.extensions import db
 from caseapp.permissions import cases as rules
+from caseapp.units.models import Unit
 
-from .models import DATA_REQUEST_KINDS, DATA_REQUESTERS, DataRequest
+from .models import DATA_REQUEST_KINDS, DATA_REQUESTERS, DataRequest, Notification
 
 PANEL_TEMPLATE = "care/_data_rights.html"
 PANEL_COLUMN = "main"
@@ -120,7 +122,21 @@ def record_request(actor, case: Case, data: DataRequestData) -> DataRequest:
         db.session.flush()
         _audit("case.data_request", actor, case, request_id=row.id, kind=data.kind,
                requested_by=data.requested_by)
+        for user_id in case_supervisors(case):
+            if user_id != actor.id:
+                db.session.add(Notification(user_id=user_id, kind="data_request",
+                                            case_reference=case.reference, created_at=now))
     return row
+
+
+def case_supervisors(case: Case) -> list[str]:
+    """Enabled supervisors of the case's unit and of every unit above it."""
+    parts = [p for p in case.unit.path.split("/") if p]
+    paths = ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
+    return list(db.session.scalars(
+        select(User.id).join(Unit, User.unit_id == Unit.id)
+        .where(User.role == "supervisor", User.is_enabled.is_(True), Unit.path.in_(paths))
+        .order_by(User.id)))
 
 
 def _request_of(case: Case, request_id: str) -> DataRequest:
@@ -189,6 +205,16 @@ def lift_restriction(actor, case: Case, request_id: str) -> DataRequest:
 def requests_of(case: Case) -> list[DataRequest]:
     return list(db.session.scalars(select(DataRequest).where(DataRequest.case_id == case.id)
                                    .order_by(DataRequest.received_at.desc())))
+
+
+def open_requests_in_scope(supervisor) -> list[DataRequest]:
+    """Requests waiting for an answer on the cases a supervisor sees, nearest deadline first."""
+    from caseapp.cases import queries
+
+    return list(db.session.scalars(
+        select(DataRequest).join(Case, DataRequest.case_id == Case.id)
+        .where(queries.scope_clause(supervisor), DataRequest.status == "open")
+        .order_by(DataRequest.due_at).limit(500)))
 
 
 def overdue_clause(now: datetime | None = None):

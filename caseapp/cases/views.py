@@ -204,6 +204,7 @@ VIEW_VIA_LABELS = {
     "assignment": _l("assignment"),
     "break_glass": _l("break-glass"),
     "reason": _l("break-glass reason"),
+    "restricted": _l("restricted"),
 }
 
 

@@ -63,7 +63,12 @@ def queue():
         current_user, [a for a in glass_uses if a.user_id == current_user.id])
     glass_names = {u.id: u.username for u in db.session.scalars(
         select(User).where(User.id.in_({a.user_id for a in glass_uses})))} if glass_uses else {}
+    from caseapp.care import data_rights
+    from caseapp.care.forms import DATA_REQUEST_KIND_LABELS
+
+    data_requests = data_rights.open_requests_in_scope(current_user)
     return render_template("supervision/queue.html", overdue=overdue, waiting=waiting,
+                           data_requests=data_requests, request_labels=DATA_REQUEST_KIND_LABELS,
                            waiting_ids=waiting_ids, closures=closures, plans=plans,
                            assign_forms=assign_forms, names=names, disabled=disabled, now=now,
                            label=label, stage_labels=workflow.STAGE_LABELS,

@@ -1,0 +1,119 @@
+"""Vietnamese for consent to share and data-subject requests (caseapp/care/consent.py,
+data_rights.py, their forms, panels and the supervision list)."""
+VI = {
+    "Consent recorded for this agency": "Đã có sự đồng ý cho cơ quan này",
+    "The basis for sharing was recorded.": "Đã ghi nhận căn cứ chia sẻ thông tin.",
+    "The consent was withdrawn: no new referral may rely on it.":
+        "Đã ghi nhận việc rút lại sự đồng ý: không được chuyển gửi mới dựa trên sự đồng ý này.",
+    "The request was recorded. A supervisor of the case answers it.":
+        "Đã ghi nhận yêu cầu. Cán bộ giám sát của hồ sơ sẽ trả lời.",
+    "The answer was recorded.": "Đã ghi nhận câu trả lời.",
+    "The restriction was lifted.": "Đã bỏ hạn chế xử lý dữ liệu.",
+    "Answer given to the child or guardian": "Câu trả lời cho trẻ hoặc người giám hộ",
+    "Basis for sharing": "Căn cứ chia sẻ",
+    "Choose the agency.": "Hãy chọn cơ quan.",
+    "Choose what is asked: to see, correct, restrict or delete the data.":
+        "Hãy chọn nội dung yêu cầu: xem, chỉnh sửa, hạn chế xử lý hay xoá dữ liệu.",
+    "Choose whether the request is granted or refused.":
+        "Hãy chọn chấp nhận hay từ chối yêu cầu.",
+    "Consent of the child and guardian": "Sự đồng ý của trẻ và người giám hộ",
+    "Correct their data": "Chỉnh sửa dữ liệu",
+    "Decision": "Quyết định",
+    "Delete their data": "Xoá dữ liệu",
+    "Details (what to correct, what to give)":
+        "Chi tiết (cần chỉnh sửa gì, cần cung cấp gì)",
+    "Explain why the data is shared without consent.":
+        "Hãy giải thích vì sao chia sẻ dữ liệu khi không có sự đồng ý.",
+    "Grant": "Chấp nhận",
+    "Granted": "Đã chấp nhận",
+    "No consent to share this case with this agency is on file. Record the consent of the "
+    "child and guardian for this agency first, or share on a legal ground (emergency, legal "
+    "duty).":
+        "Chưa có sự đồng ý chia sẻ hồ sơ này với cơ quan này. Hãy ghi nhận sự đồng ý của trẻ "
+        "và người giám hộ cho cơ quan này trước, hoặc chia sẻ theo căn cứ pháp lý (khẩn cấp, "
+        "nghĩa vụ theo luật).",
+    "Note (required without consent: why)":
+        "Ghi chú (bắt buộc khi không có sự đồng ý: nêu lý do)",
+    "Only a restriction in force can be lifted.":
+        "Chỉ có thể bỏ một hạn chế đang có hiệu lực.",
+    "Parent or guardian": "Cha mẹ hoặc người giám hộ",
+    "Received at (empty: now)": "Thời điểm nhận (để trống: bây giờ)",
+    "Refuse": "Từ chối",
+    "Refused": "Đã từ chối",
+    "Restrict the processing": "Hạn chế xử lý dữ liệu",
+    "Restriction lifted": "Đã bỏ hạn chế",
+    "Say what should be corrected.": "Hãy nêu nội dung cần chỉnh sửa.",
+    "Say who asked: the child or the parent or guardian.":
+        "Hãy cho biết ai yêu cầu: trẻ hay cha mẹ, người giám hộ.",
+    "See their data": "Xem dữ liệu",
+    "Sharing on consent needs the consent of the parent or guardian and, when the child is "
+    "aged 7 or over, of the child. Without it, share only on a legal ground.":
+        "Chia sẻ dựa trên sự đồng ý cần có sự đồng ý của cha mẹ hoặc người giám hộ và của trẻ "
+        "khi trẻ từ đủ 7 tuổi. Nếu không có, chỉ được chia sẻ theo căn cứ pháp lý.",
+    "The case is still open: its data cannot be deleted while the child is being helped. "
+    "Close the case first, or refuse the request and say why.":
+        "Hồ sơ đang mở: không thể xoá dữ liệu khi trẻ đang được hỗ trợ. Hãy đóng hồ sơ trước, "
+        "hoặc từ chối yêu cầu và nêu lý do.",
+    "The child (aged 7 or over) agrees": "Trẻ (từ đủ 7 tuổi) đồng ý",
+    "The child": "Trẻ",
+    "The date received cannot be in the future.": "Ngày nhận không thể ở tương lai.",
+    "The parent or guardian agrees": "Cha mẹ hoặc người giám hộ đồng ý",
+    "This consent was already withdrawn.": "Sự đồng ý này đã được rút lại.",
+    "This request was already answered.": "Yêu cầu này đã được trả lời.",
+    "Unknown consent.": "Không tìm thấy sự đồng ý này.",
+    "Unknown request.": "Không tìm thấy yêu cầu này.",
+    "Waiting for an answer": "Đang chờ trả lời",
+    "What is asked": "Nội dung yêu cầu",
+    "Who asked": "Người yêu cầu",
+    "Write the answer given to the child or guardian.":
+        "Hãy ghi câu trả lời cho trẻ hoặc người giám hộ.",
+    "This case is restricted at the request of the child or guardian: only its supervisors "
+    "see the child's details.":
+        "Hồ sơ này bị hạn chế xử lý theo yêu cầu của trẻ hoặc người giám hộ: chỉ cán bộ giám "
+        "sát của hồ sơ được xem thông tin của trẻ.",
+    "A child or guardian made a request about their data on case":
+        "Trẻ hoặc người giám hộ có yêu cầu về dữ liệu cá nhân trong hồ sơ",
+    "A possible earlier case or a known offender account was found for case":
+        "Phát hiện hồ sơ có thể trùng hoặc tài khoản đối tượng đã được nêu trước đây, hồ sơ",
+    "A referral to an agency needs the consent of the child (aged 7 or over) and the guardian "
+    "for that agency, or a legal ground used without it.":
+        "Chuyển gửi đến một cơ quan cần sự đồng ý của trẻ (từ đủ 7 tuổi) và người giám hộ cho "
+        "cơ quan đó, hoặc một căn cứ pháp lý khi không có sự đồng ý.",
+    "Answer due": "Hạn trả lời",
+    "Answer:": "Trả lời:",
+    "Consent to share with agencies": "Đồng ý chia sẻ thông tin với các cơ quan",
+    "Granting deletes the child's data for good (the case keeps only its statistics). "
+    "Possible once the case is closed.":
+        "Chấp nhận sẽ xoá vĩnh viễn dữ liệu của trẻ (hồ sơ chỉ còn số liệu thống kê). Chỉ thực "
+        "hiện được khi hồ sơ đã đóng.",
+    "Granting hides the child's details from everyone but the case's supervisors until you "
+    "lift it.":
+        "Chấp nhận sẽ ẩn thông tin của trẻ với mọi người trừ cán bộ giám sát của hồ sơ cho đến "
+        "khi bạn bỏ hạn chế.",
+    "Lift the restriction": "Bỏ hạn chế",
+    "No agency yet.": "Chưa có cơ quan nào.",
+    "No request is waiting.": "Không có yêu cầu nào đang chờ.",
+    "Received %(at)s, answer due %(due)s": "Nhận lúc %(at)s, hạn trả lời %(due)s",
+    "Record a request from the child or guardian": "Ghi nhận yêu cầu của trẻ hoặc người giám hộ",
+    "Record consent or a legal ground for an agency":
+        "Ghi nhận sự đồng ý hoặc căn cứ pháp lý cho một cơ quan",
+    "Record the answer": "Ghi nhận câu trả lời",
+    "Record the request": "Ghi nhận yêu cầu",
+    "Record": "Ghi nhận",
+    "Request": "Yêu cầu",
+    "Requests about children's data": "Yêu cầu về dữ liệu cá nhân của trẻ",
+    "Requests about the child's data": "Yêu cầu về dữ liệu cá nhân của trẻ",
+    "Requests by a child or guardian to see, correct, restrict or delete their data, waiting "
+    "for your answer on the case page.":
+        "Yêu cầu của trẻ hoặc người giám hộ về xem, chỉnh sửa, hạn chế xử lý hoặc xoá dữ liệu, "
+        "đang chờ bạn trả lời trên trang hồ sơ.",
+    "Restricted at the request of the child or guardian: only the case's supervisors see the "
+    "child's details until the restriction is lifted.":
+        "Bị hạn chế xử lý theo yêu cầu của trẻ hoặc người giám hộ: chỉ cán bộ giám sát của hồ "
+        "sơ được xem thông tin của trẻ cho đến khi bỏ hạn chế.",
+    "Withdrawn %(at)s": "Đã rút lại ngày %(at)s",
+    "Withdrawn by the child or guardian": "Trẻ hoặc người giám hộ rút lại sự đồng ý",
+    "answered %(at)s": "trả lời lúc %(at)s",
+    "lifted %(at)s": "bỏ hạn chế lúc %(at)s",
+    "restricted": "hồ sơ bị hạn chế",
+}
