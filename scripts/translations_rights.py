@@ -116,4 +116,9 @@ VI = {
     "answered %(at)s": "trả lời lúc %(at)s",
     "lifted %(at)s": "bỏ hạn chế lúc %(at)s",
     "restricted": "hồ sơ bị hạn chế",
+    "Check who is asking before you give anything: a parent or guardian may be the person who "
+    "harms the child. Refuse, and say why, if the answer would put the child at risk.":
+        "Hãy xác minh người yêu cầu trước khi cung cấp bất cứ thông tin gì: cha mẹ hoặc người "
+        "giám hộ có thể chính là người gây hại cho trẻ. Hãy từ chối và nêu lý do nếu việc trả "
+        "lời có thể gây nguy hiểm cho trẻ.",
 }
