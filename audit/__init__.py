@@ -19,7 +19,7 @@ from .checkpoint import (
 )
 from .models import audit_entries, in_unit_subtree, metadata
 from .triggers import drop_sql, install_sql
-from .verify import VerifyResult, verify_chain
+from .verify import VerifyResult, entry_is_authentic, verify_chain
 from .writer import GENESIS_MAC, MAX_DETAILS_BYTES, append, canonical, compute_mac
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "canonical",
     "compute_mac",
     "drop_sql",
+    "entry_is_authentic",
     "in_unit_subtree",
     "install_sql",
     "make_checkpoint",

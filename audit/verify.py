@@ -268,3 +268,28 @@ def _gap_problem(expected: int, found: int) -> str:
     if found < expected:  # cannot happen with a primary key; say so if it does
         return f"Entry {found} appears out of order after entry {expected - 1}."
     return f"Entries {expected} to {found - 1} are missing (deleted)."
+
+
+_ONE = select(*_select_columns()).where(audit_entries.c.seq == bindparam("seq"))
+_MAC_AT = select(audit_entries.c.mac).where(audit_entries.c.seq == bindparam("seq"))
+
+
+def entry_is_authentic(connection: Connection, key: bytes, seq: int) -> bool:
+    """Entry ``seq`` carries the MAC only the key holder can make, chained to
+    the entry before it: a row inserted or edited by a database writer fails.
+
+    For decisions taken on a logged fact (a break-glass access is valid only
+    if its own entry is genuine), without walking the whole chain.
+    """
+    row = connection.execute(_ONE, {"seq": seq}).first()
+    if row is None:
+        return False
+    prev = GENESIS_MAC if seq == 1 else connection.execute(_MAC_AT, {"seq": seq - 1}).scalar()
+    if prev is None or row[_I_PREV] != prev:
+        return False
+    try:
+        expected = hmac.digest(key, bytes.fromhex(prev) + _slow_canonical(row),
+                               hashlib.sha256).hex()
+    except (TypeError, ValueError):
+        return False
+    return hmac.compare_digest(expected, row[_I_MAC] or "")

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-import config.defaults as defaults
+from config import defaults
 
 ENVIRONMENTS = ("development", "testing", "production")
 INSECURE_SECRET_KEYS = {"", "dev", "changeme", "secret", "development", "test"}
@@ -96,6 +96,14 @@ def validate(values: dict[str, Any]) -> None:
         problems.append("SESSION_IDLE_MINUTES and SESSION_ABSOLUTE_HOURS must be positive")
     if values["BABEL_DEFAULT_LOCALE"] not in values["LANGUAGES"]:
         problems.append("BABEL_DEFAULT_LOCALE must be one of LANGUAGES")
+    minutes = values.get("BREAK_GLASS_MINUTES", 60)
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 5 <= minutes <= 240:
+        problems.append("BREAK_GLASS_MINUTES must be a whole number from 5 to 240: an "
+                        "emergency access must end on its own, soon")
+    for name in ("BREAK_GLASS_DAILY_LIMIT", "DATA_REQUEST_HOURS", "ATTACHMENT_MAX_BYTES"):
+        value = values.get(name, 1)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            problems.append(f"{name} must be a whole number of at least 1")
     bad_roles = set(values["TOTP_ROLES"]) - set(ROLES)
     if bad_roles:
         problems.append(f"TOTP_ROLES names unknown roles: {', '.join(sorted(bad_roles))}")

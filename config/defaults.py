@@ -72,8 +72,10 @@ BABEL_DEFAULT_LOCALE = "vi"
 BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 LANGUAGES = ("vi", "en")
 
-# --- Break-glass: how long a supervisor's emergency read-only access lasts.
+# --- Break-glass: how long a supervisor's emergency read-only access lasts
+# (5 to 240 minutes), and how many a supervisor may open in 24 hours.
 BREAK_GLASS_MINUTES = 60
+BREAK_GLASS_DAILY_LIMIT = 3
 
 # --- Evidence: the largest attachment (images, PDF, plain text), in bytes.
 # Must stay below MAX_CONTENT_LENGTH (the whole request).

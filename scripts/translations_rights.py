@@ -121,4 +121,31 @@ VI = {
         "Hãy xác minh người yêu cầu trước khi cung cấp bất cứ thông tin gì: cha mẹ hoặc người "
         "giám hộ có thể chính là người gây hại cho trẻ. Hãy từ chối và nêu lý do nếu việc trả "
         "lời có thể gây nguy hiểm cho trẻ.",
+    "%(n)d older uses are in the audit log (action case.break_glass).":
+        "%(n)d lần sử dụng cũ hơn có trong nhật ký kiểm toán (hành động case.break_glass).",
+    "At least 20 characters: the danger and why the assigned officer cannot act. Do not write "
+    "the child's name or contacts. Your access is read-only, ends on its own, and the officers "
+    "and supervisors of the case are told and read your reason.":
+        "Ít nhất 20 ký tự: mối nguy hiểm và lý do cán bộ phụ trách không thể xử lý. Không ghi "
+        "tên hay thông tin liên lạc của trẻ. Quyền truy cập chỉ để xem, tự hết hạn, và cán bộ "
+        "phụ trách cùng cán bộ giám sát của hồ sơ sẽ được thông báo và đọc lý do của bạn.",
+    "Every break-glass use of the last %(days)d days on a case of your units, with its reason. "
+    "Reading a reason is recorded.":
+        "Mọi lần truy cập khẩn cấp trong %(days)d ngày qua vào hồ sơ thuộc các đơn vị của bạn, "
+        "kèm lý do. Việc đọc lý do được ghi lại.",
+    "The child's details were restricted at the request of the child or guardian on case":
+        "Thông tin của trẻ đã bị hạn chế xử lý theo yêu cầu của trẻ hoặc người giám hộ, hồ sơ",
+    "The restriction was lifted on case": "Đã bỏ hạn chế xử lý dữ liệu, hồ sơ",
+    "This case is restricted at the request of the child or guardian: the child's details are "
+    "hidden until a supervisor lifts the restriction.":
+        "Hồ sơ này bị hạn chế xử lý theo yêu cầu của trẻ hoặc người giám hộ: thông tin của trẻ "
+        "được ẩn cho đến khi cán bộ giám sát bỏ hạn chế.",
+    "You have used emergency access %(n)d times in 24 hours. Ask your own supervisor, or the "
+    "officer's unit, to act on this case.":
+        "Bạn đã dùng quyền truy cập khẩn cấp %(n)d lần trong 24 giờ. Hãy đề nghị cấp giám sát "
+        "của bạn, hoặc đơn vị của cán bộ phụ trách, xử lý hồ sơ này.",
+    "You recorded this request: another supervisor of the case answers it.":
+        "Bạn đã ghi nhận yêu cầu này: một cán bộ giám sát khác của hồ sơ sẽ trả lời.",
+    "guardian": "người giám hộ",
+    "unreadable: the case was deleted": "không đọc được: hồ sơ đã bị xoá",
 }

@@ -132,7 +132,9 @@ def withdraw_sharing_consent(actor, case: Case, consent_id: str) -> SharingConse
     ensure_visible(actor, case, "withdraw_sharing_consent")
     rules.require(rules.can_change_child_data(actor, case) or rules.is_supervisor_of(actor, case),
                   actor, case, action="withdraw_sharing_consent")
-    row = db.session.get(SharingConsent, consent_id) if consent_id else None
+    row = db.session.scalar(select(SharingConsent).where(SharingConsent.id == consent_id)
+                            .with_for_update().execution_options(populate_existing=True)) \
+        if consent_id and len(consent_id) <= 36 else None
     if row is None or row.case_id != case.id:
         raise CaseError(_l("Unknown consent."), field="consent")
     if row.withdrawn_at is not None:

@@ -140,10 +140,25 @@ def case_supervisors(case: Case) -> list[str]:
 
 
 def _request_of(case: Case, request_id: str) -> DataRequest:
-    row = db.session.get(DataRequest, request_id) if request_id else None
+    """The request, locked (and read fresh) so that two answers at once cannot both pass."""
+    row = None
+    if request_id and len(request_id) <= 36:
+        row = db.session.scalar(select(DataRequest).where(DataRequest.id == request_id)
+                                .with_for_update()
+                                .execution_options(populate_existing=True))
     if row is None or row.case_id != case.id:
         raise CaseError(_l("Unknown request."), field="request")
     return row
+
+
+def _notify(case: Case, kind: str, actor, now: datetime) -> None:
+    """The people on the case (and its supervisors) learn of a restriction or its end."""
+    ids = {uid for uid in [case.lead_officer_id, *case.assignee_ids] if uid}
+    ids |= set(case_supervisors(case))
+    ids.discard(actor.id)
+    for user_id in sorted(ids):
+        db.session.add(Notification(user_id=user_id, kind=kind, case_reference=case.reference,
+                                    created_at=now))
 
 
 def answer_request(actor, case: Case, request_id: str, data: DataAnswerData) -> DataRequest:
@@ -153,6 +168,10 @@ def answer_request(actor, case: Case, request_id: str, data: DataAnswerData) -> 
     row = _request_of(case, request_id)
     if row.status != "open":
         raise CaseError(_l("This request was already answered."), field="request")
+    if row.recorded_by_id == actor.id:
+        # Two people: whoever took the request down does not also decide it.
+        raise CaseError(_l("You recorded this request: another supervisor of the case answers "
+                           "it."), field="request")
     if data.decision not in ("granted", "refused"):
         raise CaseError(_l("Choose whether the request is granted or refused."),
                         field="decision")
@@ -172,10 +191,13 @@ def answer_request(actor, case: Case, request_id: str, data: DataAnswerData) -> 
         row.answer = answer
         if row.kind == "restrict" and data.decision == "granted":
             case.restricted_at = case.restricted_at or now
+            _notify(case, "restricted", actor, now)
         _audit("case.data_request_answer", actor, case, request_id=row.id, kind=row.kind,
                decision=data.decision, late=now > clock.as_utc(row.due_at))
         if deleting:
-            shred(case, now, reason="data_request", actor=actor)
+            # The offender handles' indexes stay: they describe the offender, not the
+            # child, and a deleted case must not wipe a repeat-offender warning.
+            shred(case, now, reason="data_request", actor=actor, keep_offender_indexes=True)
     return row
 
 
@@ -196,6 +218,7 @@ def lift_restriction(actor, case: Case, request_id: str) -> DataRequest:
             DataRequest.status == "granted", DataRequest.id != row.id)) or 0
         if not still:
             case.restricted_at = None
+            _notify(case, "restriction_lifted", actor, now)
         _audit("case.data_request_lift", actor, case, request_id=row.id)
     return row
 

@@ -1,10 +1,469 @@
-"""Evidence: encrypted attachments, and where abuse material is held instead."""
+"""Evidence: encrypted attachments, and where abuse material is held instead.
+
+An attachment is a photo or screenshot (PNG, JPEG, GIF, WebP), a PDF or a
+plain-text file. Its type is found by reading its content, never from its
+name or the browser's claim; anything else (a web page, an SVG, a script, an
+archive, a program) is refused whatever it is called, and so is text that
+calls itself an image or a PDF (a disguise, not evidence). Its bytes, name,
+description and SHA-256 are sealed under the case's key; its detected type
+and size are metadata. Evidence is kept: there is no delete.
+
+Sexual abuse material of a child is never uploaded. On a case of one of the
+:data:`ABUSE_MATERIAL_CATEGORIES` an upload is refused (and the attempt
+audited) with a message that says what to do instead; every upload anywhere
+needs the uploader to confirm that the file shows no sexual abuse of a child.
+What the case records instead is where the material is held and which police
+unit has it (unit, officer, reference), sealed like every other field.
+
+Services take the acting user explicitly, check permission through
+:mod:`caseapp.permissions.evidence`, write their change and one audit entry
+atomically and flush; the request commits.
+"""
 from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app, g
+from flask_babel import format_decimal
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
+from sqlalchemy import select
+from sqlalchemy.orm import defer
+from werkzeug.exceptions import NotFound
+from wtforms import BooleanField, StringField, TextAreaField
+
+from caseapp import clock
+from caseapp.accounts.models import User
+from caseapp.audit_trail import record
+from caseapp.cases.errors import CaseError
+from caseapp.cases.forms import CaseForm, VersionedForm
+from caseapp.cases.guards import SHORT_TEXT, atomic, clean_text, ensure_version, ensure_visible
+from caseapp.cases.models import Case
+from caseapp.crypto import unlock
+from caseapp.extensions import db
+from caseapp.permissions import evidence as rules
+
+from .models import ATTACHMENT_MEDIA_TYPES, Attachment
 
 PANEL_TEMPLATE = "care/_evidence.html"
 PANEL_COLUMN = "main"
 
+# Harm categories (caseapp.cases.reference_data) whose evidence is, or very
+# likely includes, sexual images of the child: sexual abuse material itself,
+# sextortion (blackmail with intimate images) and live-streamed abuse (its
+# recordings). Uploads are refused on these cases; the material stays with the
+# police. Grooming is not listed: its evidence is mostly conversations, and the
+# confirmation every upload needs covers the rest.
+ABUSE_MATERIAL_CATEGORIES = ("csam", "sextortion", "live_abuse")
+
+EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif",
+              "image/webp": "webp", "application/pdf": "pdf", "text/plain": "txt"}
+TYPE_LABELS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF",
+               "image/webp": "WebP", "application/pdf": "PDF", "text/plain": _l("Text")}
+# Names a browser or a user gives to images and documents: a text file with
+# such a name or label is a disguise, not evidence.
+BINARY_SUFFIXES = ("png", "jpg", "jpeg", "jfif", "gif", "webp", "pdf", "bmp", "tif", "tiff",
+                   "heic", "heif", "avif", "ico")
+
+FILENAME_MAX_LENGTH = 200
+DESCRIPTION_MAX_LENGTH = 1000
+CUSTODY_LOCATION_MAX_LENGTH = 1000
+ATTACHMENT_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+# NUL and every control character but tab, LF and CR (C0, DEL, C1).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Markup and scripts that a browser or a shell would run: text starting with a
+# tag or a shebang, or holding an active element anywhere.
+_MARKUP_START = re.compile(r"^\s*(#!|<[A-Za-z!?/])")
+_ACTIVE = re.compile(r"<\s*(script|svg|html|iframe|object|embed|body|\?xml|!doctype)\b",
+                     re.IGNORECASE)
+_PDF_HEADER = re.compile(rb"^%PDF-[12]\.\d")
+
+
+class AttachmentNotFound(NotFound):
+    """No such attachment on this case (or a malformed id): a 404, never logged with the id."""
+
+
+def abuse_material_case(case: Case) -> bool:
+    """A case whose harm categories mean its material must never be uploaded."""
+    return any(code in ABUSE_MATERIAL_CATEGORIES for code in case.harm_category_codes)
+
+
+def max_bytes() -> int:
+    return int(current_app.config["ATTACHMENT_MAX_BYTES"])
+
+
+# --- reading a file's type from its content -----------------------------------------------------
+
+def sniff(content: bytes) -> str | None:
+    """The media type ``content`` really is (one of ATTACHMENT_MEDIA_TYPES), or None.
+
+    Images and PDF by their signatures; plain text is valid UTF-8 without
+    control characters (tab, LF and CR allowed) and without markup or a
+    script header. The name and the browser's content type play no part.
+    """
+    if content.startswith(b"\x89PNG\r\n\x1a\n") and content[12:16] == b"IHDR":
+        return "image/png"
+    if content.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if content[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    if content[:4] == b"RIFF" and content[8:12] == b"WEBP" and content[12:15] == b"VP8":
+        return "image/webp"
+    if _PDF_HEADER.match(content) and b"%%EOF" in content[-1024:]:
+        return "application/pdf"
+    if plain_text(content):
+        return "text/plain"
+    return None
+
+
+def decode_text(content: bytes) -> str | None:
+    """``content`` as text if it is valid UTF-8 without control characters, else None."""
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return None if _CONTROL.search(text) else text
+
+
+def active_text(text: str) -> bool:
+    """Text that is a web page, an SVG or XML document, or a script."""
+    text = text.lstrip("\ufeff")
+    return bool(_MARKUP_START.match(text) or _ACTIVE.search(text))
+
+
+def plain_text(content: bytes) -> bool:
+    text = decode_text(content)
+    return text is not None and not active_text(text)
+
+
+def _claims_binary(filename: str, declared_type: str) -> bool:
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    declared = (declared_type or "").split(";", 1)[0].strip().lower()
+    return suffix in BINARY_SUFFIXES or declared.startswith("image/") \
+        or declared == "application/pdf"
+
+
+def clean_filename(name: str | None) -> str:
+    """The file's own name without folders or control characters (kept sealed, shown
+    to the people who see the child's data, never sent in a header or logged)."""
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = _CONTROL.sub("", name).strip()
+    return name[:FILENAME_MAX_LENGTH]
+
+
+def size_label(size: int) -> str:
+    if size < 1024:
+        return _l("%(n)s bytes", n=format_decimal(size))
+    if size < 1024 * 1024:
+        return f"{format_decimal(round(size / 1024, 1))} KB"
+    return f"{format_decimal(round(size / (1024 * 1024), 1))} MB"
+
+
+# --- uploading ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class UploadData:
+    """One file as received: its bytes (at most ATTACHMENT_MAX_BYTES + 1 read),
+    the name and type the browser gave (only to catch disguises), an optional
+    description and the uploader's confirmation."""
+
+    content: bytes
+    filename: str = ""
+    declared_type: str = ""
+    description: str = ""
+    confirmed_no_abuse: bool = False
+
+
+def refusal_message():
+    return _l("Sexual abuse material of a child is never uploaded, copied or forwarded, not "
+              "even as evidence: keeping or sending it is a crime and harms the child again. "
+              "Hand it (or the device that holds it) to the police, and record below where "
+              "the material is held and which police unit has it (unit, officer, reference). "
+              "Nothing was uploaded.")
+
+
+def confirmation_message():
+    return _l("Confirm that this file does not show sexual abuse of a child. If it does, do "
+              "not upload it: hand it to the police and record where it is held and which "
+              "police unit has it.")
+
+
+def _unaccepted_message():
+    return _l("This kind of file cannot be kept as evidence. Accepted: photos and screenshots "
+              "(PNG, JPEG, GIF, WebP), PDF documents and plain text. The file's content was "
+              "checked, not its name. Nothing was saved.")
+
+
+def _check_content(data: UploadData) -> str:
+    """The detected media type, or CaseError saying what is wrong with the file."""
+    content = data.content or b""
+    if not content:
+        if not (data.filename or "").strip():
+            raise CaseError(_l("Choose a file to upload."), field="file")
+        raise CaseError(_l("The file is empty. Nothing was saved."), field="file")
+    limit = max_bytes()
+    if len(content) > limit:
+        raise CaseError(_l("The file is too large: at most %(mb)s MB. Nothing was saved. "
+                           "Send a smaller photo or split the document.",
+                           mb=format_decimal(round(limit / (1024 * 1024), 1))), field="file")
+    media_type = sniff(content)
+    if media_type is None:
+        text = decode_text(content)
+        if text is not None and active_text(text):
+            raise CaseError(_l("This file is a web page, an SVG drawing or a script, which "
+                               "cannot be kept as evidence whatever its name. Take a "
+                               "screenshot (PNG or JPEG) or save it as a PDF instead. Nothing "
+                               "was saved."), field="file")
+        raise CaseError(_unaccepted_message(), field="file")
+    if media_type == "text/plain" and _claims_binary(data.filename or "", data.declared_type):
+        raise CaseError(_l("This file is named or labelled as an image or a PDF, but its "
+                           "content is not. Nothing was saved: check that you chose the right "
+                           "file."), field="file")
+    if media_type not in ATTACHMENT_MEDIA_TYPES:  # pragma: no cover - sniff returns these only
+        raise CaseError(_unaccepted_message(), field="file")
+    return media_type
+
+
+def upload(actor, case: Case, data: UploadData) -> Attachment:
+    """Attach one file to ``case``: refused on abuse-material cases, without the
+    confirmation, or when its content is not an accepted type.
+
+    Audited as "case.attachment_upload" with the attachment's id, detected type
+    and size only (never its name, description or content).
+    """
+    ensure_visible(actor, case, "attachment_upload")
+    grant = rules.grant_evidence_upload(actor, case)  # refuses (audited) anyone not on the case
+    if abuse_material_case(case):
+        # The attempt is recorded (who, which case) without anything about the file.
+        record("case.attachment_refused", outcome="denied", actor=actor, object_type="case",
+               object_id=case.reference, unit_path=case.unit.path,
+               details={"reason": "abuse_material_category"})
+        raise CaseError(refusal_message(), field="file")
+    if data.confirmed_no_abuse is not True:
+        raise CaseError(confirmation_message(), field="confirm_no_abuse")
+    media_type = _check_content(data)
+    description = clean_text(data.description, "description",
+                             max_length=DESCRIPTION_MAX_LENGTH)
+    filename = clean_filename(data.filename)
+    content = bytes(data.content)
+    digest = hashlib.sha256(content).hexdigest()
+    unlock(case, grant=grant)
+    for position, earlier in enumerate(attachments_of(case), 1):
+        if earlier.sha256 == digest:
+            raise CaseError(_l("This file is already attached to this case (evidence %(n)d). "
+                               "Nothing was saved.", n=position), field="file")
+    with atomic():
+        attachment = Attachment(case_id=case.id, case=case, uploaded_by_id=actor.id,
+                                uploaded_at=clock.now(), media_type=media_type,
+                                size_bytes=len(content))
+        attachment.filename = filename or None
+        attachment.description = description or None
+        attachment.sha256 = digest
+        attachment.content = content
+        db.session.add(attachment)
+        db.session.flush()
+        record("case.attachment_upload", actor=actor, object_type="case",
+               object_id=case.reference, unit_path=case.unit.path,
+               details={"attachment_id": attachment.id, "media_type": media_type,
+                        "size_bytes": len(content)})
+    return attachment
+
+
+# --- listing and downloading --------------------------------------------------------------------
+
+def attachments_of(case: Case) -> list[Attachment]:
+    """The case's attachments, oldest first (their position is their number), without
+    loading their bytes."""
+    if case.id is None:
+        return []
+    return list(db.session.scalars(
+        select(Attachment).where(Attachment.case_id == case.id)
+        .options(defer(Attachment.content.column_attr))
+        .order_by(Attachment.uploaded_at, Attachment.id)))
+
+
+@dataclass(frozen=True)
+class Download:
+    attachment: Attachment
+    number: int
+    content: bytes
+    media_type: str
+    download_name: str
+
+
+def download_name(case: Case, number: int, media_type: str) -> str:
+    """What the downloaded file is called: the case reference and the evidence
+    number, never the uploaded name (it may name the child, and a browser keeps
+    it in its downloads list; proxies may log it)."""
+    return f"{case.reference}-evidence-{number}.{EXTENSIONS.get(media_type, 'bin')}"
+
+
+def download(actor, case: Case, attachment_id: str) -> Download:
+    """One attachment's bytes for ``actor``: checked and audited
+    ("case.attachment_download") by :mod:`caseapp.permissions.evidence`.
+
+    Raises CaseNotFound (case outside scope), PermissionDenied (metadata
+    only; audited) or AttachmentNotFound (no such attachment on this case).
+    """
+    ensure_visible(actor, case, "attachment_download")
+    rules.require_download(actor, case)
+    attachment_id = attachment_id if isinstance(attachment_id, str) else ""
+    if not ATTACHMENT_ID.match(attachment_id):
+        raise AttachmentNotFound()
+    listed = attachments_of(case)
+    number, attachment = next(((n, a) for n, a in enumerate(listed, 1)
+                               if a.id == attachment_id), (0, None))
+    if attachment is None:
+        raise AttachmentNotFound()
+    unlock(case, grant=rules.grant_attachment_download(actor, case, attachment))
+    content = attachment.content or b""
+    return Download(attachment=attachment, number=number, content=content,
+                    media_type=attachment.media_type,
+                    download_name=download_name(case, number, attachment.media_type))
+
+
+# --- where abuse material is held ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CustodyData:
+    location: str = ""
+    police_unit: str = ""
+    police_officer: str = ""
+    police_reference: str = ""
+
+
+CUSTODY_FIELDS = {"location": "evidence_location", "police_unit": "evidence_police_unit",
+                  "police_officer": "evidence_police_officer",
+                  "police_reference": "evidence_police_reference"}
+
+
+def record_custody(actor, case: Case, data: CustodyData, *,
+                   expected_version: int | None = None) -> list[str]:
+    """Record where abuse material is held and which police unit has it.
+
+    Sealed on the case; audited as "case.evidence_custody" with the names of
+    the fields that changed, never their values. Returns those names.
+    """
+    ensure_visible(actor, case, "evidence_custody")
+    grant = rules.grant_evidence_custody(actor, case)
+    ensure_version(case, expected_version)
+    values = {
+        "location": clean_text(data.location, "location", required=True,
+                               max_length=CUSTODY_LOCATION_MAX_LENGTH,
+                               message=_l("Say where the material is held (for example: "
+                                          "handed to the police with the child's phone).")),
+        "police_unit": clean_text(data.police_unit, "police_unit", max_length=SHORT_TEXT),
+        "police_officer": clean_text(data.police_officer, "police_officer",
+                                     max_length=SHORT_TEXT),
+        "police_reference": clean_text(data.police_reference, "police_reference",
+                                       max_length=SHORT_TEXT),
+    }
+    unlock(case, grant=grant)
+    changed = [name for name, column in CUSTODY_FIELDS.items()
+               if (getattr(case, column) or "") != values[name]]
+    with atomic():
+        for name in changed:
+            setattr(case, CUSTODY_FIELDS[name], values[name] or None)
+        if changed:
+            case.updated_at = clock.now()
+        record("case.evidence_custody", actor=actor, object_type="case",
+               object_id=case.reference, unit_path=case.unit.path,
+               details={"changed": changed})
+    return changed
+
+
+# --- the case page's panel ----------------------------------------------------------------------
+
+class UploadForm(CaseForm):
+    file = FileField(_l("File"))
+    description = TextAreaField(_l("What it shows (optional)"), render_kw={"rows": 2})
+    confirm_no_abuse = BooleanField(_l("This file does not show sexual abuse of a child"))
+
+
+class CustodyForm(VersionedForm):
+    location = TextAreaField(_l("Where the material is held"), render_kw={"rows": 2})
+    police_unit = StringField(_l("Police unit that has it"))
+    police_officer = StringField(_l("Police officer"))
+    police_reference = StringField(_l("Police reference number"))
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    number: int
+    uploaded_at: datetime
+    uploaded_by: str
+    media_type: str
+    type_label: str
+    size: str
+    filename: str | None
+    description: str | None
+
+
+def upload_form(*, submitted: bool = False) -> UploadForm:
+    """The upload form: read from the request when ``submitted``, blank otherwise."""
+    return UploadForm(prefix="evidence") if submitted else \
+        UploadForm(prefix="evidence", formdata=None)
+
+
+def custody_form(case: Case, *, child: bool) -> CustodyForm:
+    form = CustodyForm(prefix="custody", formdata=None)
+    form.version.data = str(case.version_id)
+    if child:
+        for name, column in CUSTODY_FIELDS.items():
+            getattr(form, name).data = getattr(case, column) or ""
+    return form
+
+
+def _names(ids) -> dict[str, str]:
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    return {u.id: (u.display_name or u.username)
+            for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+
 
 def panel_context(user, case, child: bool) -> dict | None:
-    """What the case page's panel needs, or None when it is not shown to ``user``."""
-    return None
+    """What the case page's panel needs, or None when it is not shown to ``user``.
+
+    Metadata-only viewers get the number of files; the people who see the
+    child's data (``child``) get the list and the download links; the people
+    working on the case get the upload form, or, on an abuse-material case,
+    the explanation and the custody form instead.
+    """
+    if not rules.can_see_evidence_count(user, case):
+        return None
+    listed = attachments_of(case)
+    abuse = abuse_material_case(case)
+    can_add = rules.can_add_evidence(user, case)
+    context: dict = {"count": len(listed), "abuse": abuse, "files": None,
+                     "custody": None, "upload_form": None, "custody_form": None,
+                     "upload_errors": [], "max_mb": format_decimal(
+                         round(max_bytes() / (1024 * 1024), 1))}
+    if child:
+        names = _names(a.uploaded_by_id for a in listed)
+        context["files"] = [Item(id=a.id, number=n, uploaded_at=clock.as_utc(a.uploaded_at),
+                                 uploaded_by=names.get(a.uploaded_by_id, ""),
+                                 media_type=a.media_type,
+                                 type_label=str(TYPE_LABELS.get(a.media_type, a.media_type)),
+                                 size=str(size_label(a.size_bytes)), filename=a.filename,
+                                 description=a.description)
+                            for n, a in enumerate(listed, 1)]
+        custody = {name: getattr(case, column) for name, column in CUSTODY_FIELDS.items()}
+        context["custody"] = custody if any(custody.values()) else None
+    submitted_upload = g.get("evidence_upload_form")
+    if submitted_upload is not None:
+        context["upload_errors"] = [str(e) for errors in submitted_upload.errors.values()
+                                    for e in errors]
+    if can_add:
+        if not abuse:
+            context["upload_form"] = submitted_upload if submitted_upload is not None \
+                else upload_form()
+        submitted_custody = g.get("evidence_custody_form")
+        context["custody_form"] = submitted_custody if submitted_custody is not None \
+            else custody_form(case, child=child)
+    return context

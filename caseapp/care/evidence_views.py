@@ -1,8 +1,23 @@
-"""Web routes of :mod:`caseapp.care.evidence`."""
+"""Web routes of :mod:`caseapp.care.evidence`: upload, download, custody record.
+
+Each view loads the case through the scoped query (404, audited, outside the
+user's scope), calls one service function and turns its CaseError into a
+message on the case page (422, nothing written). The request commits once.
+"""
 from __future__ import annotations
 
-from flask import Blueprint
-from flask_login import login_required
+from flask import Blueprint, Response, abort, flash, g, redirect, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.datastructures import FileStorage
+
+from caseapp.cases import queries
+from caseapp.cases.errors import CaseConflict, CaseError
+from caseapp.cases.views import put_error, render_case
+from caseapp.core.errors import render_error
+from caseapp.permissions import PermissionDenied
+
+from . import evidence
 
 bp = Blueprint("evidence", __name__)
 
@@ -11,3 +26,106 @@ bp = Blueprint("evidence", __name__)
 @login_required
 def require_login():
     """Every route here needs a logged-in user."""
+
+
+def _case_page(case):
+    return redirect(url_for("cases.case_page", reference=case.reference) + "#evidence")
+
+
+def _read(storage) -> tuple[bytes, str, str]:
+    """(at most ATTACHMENT_MAX_BYTES + 1 bytes, the given name, the browser's type)."""
+    if not isinstance(storage, FileStorage):
+        return b"", "", ""
+    content = storage.stream.read(evidence.max_bytes() + 1)
+    return content, storage.filename or "", storage.mimetype or ""
+
+
+@bp.post("/cases/<reference>/evidence")
+def upload(reference: str):
+    case = queries.load_case(current_user, reference, action="web:evidence_upload")
+    form = evidence.upload_form(submitted=True)
+    if form.validate_on_submit():
+        content, filename, declared = _read(form.file.data)
+        data = evidence.UploadData(content=content, filename=filename, declared_type=declared,
+                                   description=form.description.data or "",
+                                   confirmed_no_abuse=form.confirm_no_abuse.data is True)
+        try:
+            evidence.upload(current_user, case, data)
+        except CaseError as exc:
+            put_error(form, exc)
+        except PermissionDenied as exc:
+            return render_error(403, message=exc.message)
+        else:
+            flash(_("The file was added to the case's evidence, encrypted."), "info")
+            return _case_page(case)
+    if not form.errors:
+        form.form_errors.append(_("Nothing was saved. Check the form and try again."))
+    g.evidence_upload_form = form
+    return render_case(case, status=422)
+
+
+@bp.post("/cases/<reference>/evidence/custody")
+def custody(reference: str):
+    case = queries.load_case(current_user, reference, action="web:evidence_custody")
+    form = evidence.CustodyForm(prefix="custody")
+    status, message = 422, None
+    if form.validate_on_submit():
+        data = evidence.CustodyData(location=form.location.data or "",
+                                    police_unit=form.police_unit.data or "",
+                                    police_officer=form.police_officer.data or "",
+                                    police_reference=form.police_reference.data or "")
+        try:
+            evidence.record_custody(current_user, case, data,
+                                    expected_version=form.expected_version)
+        except CaseConflict as exc:
+            status, message = 409, str(exc.message)
+            form.version.data = str(case.version_id)
+        except CaseError as exc:
+            put_error(form, exc)
+        except PermissionDenied as exc:
+            return render_error(403, message=exc.message)
+        else:
+            flash(_("Where the material is held was recorded."), "info")
+            return _case_page(case)
+    if status == 422 and not form.errors:
+        form.form_errors.append(_("Nothing was saved. Check the form and try again."))
+    g.evidence_custody_form = form
+    return render_case(case, status=status, message=message)
+
+
+class SandboxedDownload(Response):
+    """A file handed out for download, with ``sandbox`` added to its
+    Content-Security-Policy.
+
+    The app's security hook (caseapp.core.security) sets the site-wide policy
+    after every view; this adds the directive when the headers are sent, so
+    that even a browser that ignored Content-Disposition would run nothing
+    from the file with this site's origin.
+    """
+
+    def get_wsgi_headers(self, environ):
+        headers = super().get_wsgi_headers(environ)
+        policy = headers.get("Content-Security-Policy")
+        if not policy:
+            headers["Content-Security-Policy"] = "sandbox"
+        elif "sandbox" not in policy:
+            headers["Content-Security-Policy"] = f"{policy}; sandbox"
+        return headers
+
+
+@bp.get("/cases/<reference>/evidence/<attachment_id>")
+def download(reference: str, attachment_id: str):
+    case = queries.load_case(current_user, reference, action="web:evidence_download")
+    try:
+        found = evidence.download(current_user, case, attachment_id)
+    except PermissionDenied as exc:
+        return render_error(403, message=exc.message)
+    except evidence.AttachmentNotFound:
+        abort(404)
+    response = SandboxedDownload(found.content, status=200, mimetype=found.media_type)
+    # A generic ASCII name (see evidence.download_name): nothing to quote or encode.
+    response.headers["Content-Disposition"] = f'attachment; filename="{found.download_name}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = "sandbox"
+    return response

@@ -11,9 +11,11 @@ from caseapp.cases.forms import CaseForm, LocalDateTimeField, _radios, _select
 
 class BreakGlassForm(CaseForm):
     reason = TextAreaField(_l("Why you must see this child's details now"),
-                           description=_l("At least 20 characters. Your access is read-only, "
-                                          "ends on its own, and the assigned officers and your "
-                                          "own supervisor are told."),
+                           description=_l("At least 20 characters: the danger and why the "
+                                          "assigned officer cannot act. Do not write the "
+                                          "child's name or contacts. Your access is read-only, "
+                                          "ends on its own, and the officers and supervisors "
+                                          "of the case are told and read your reason."),
                            render_kw={"rows": 3})
 
 

@@ -35,11 +35,33 @@ REASON_MAX_LENGTH = 2000
 # Audit actions that opened a case's child data (or handed it out) for the
 # who-viewed panel. Exports and prints record themselves under these names
 # with the case reference as object id.
-VIEW_ACTIONS = ("case.view", "case.break_glass_reason", "case.export", "case.print")
+VIEW_ACTIONS = ("case.view", "case.break_glass_reason", "case.export", "case.print",
+                "case.attachment_download")
+
+
+BREAK_GLASS_MINUTES_RANGE = (5, 240)
 
 
 def minutes() -> int:
-    return int(current_app.config.get("BREAK_GLASS_MINUTES", 60))
+    """BREAK_GLASS_MINUTES, checked: an access must end on its own, soon."""
+    value = current_app.config.get("BREAK_GLASS_MINUTES", 60)
+    low, high = BREAK_GLASS_MINUTES_RANGE
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValueError(f"BREAK_GLASS_MINUTES must be a whole number from {low} to {high}")
+    return value
+
+
+def daily_limit() -> int:
+    value = current_app.config.get("BREAK_GLASS_DAILY_LIMIT", 3)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError("BREAK_GLASS_DAILY_LIMIT must be a whole number of at least 1")
+    return value
+
+
+def uses_last_day(actor, now: datetime) -> int:
+    return db.session.scalar(select(func.count()).select_from(BreakGlassAccess).where(
+        BreakGlassAccess.user_id == actor.id,
+        BreakGlassAccess.started_at > now - timedelta(hours=24))) or 0
 
 
 # --- break-glass ---------------------------------------------------------------------------
@@ -60,10 +82,17 @@ def break_glass(actor, case: Case, reason: str) -> BreakGlassAccess:
                            n=REASON_MIN_LENGTH), field="reason")
     if rules.active_break_glass(actor, case) is not None:
         raise CaseError(_l("You already have emergency access to this case."), field="reason")
-    grant = rules.grant_break_glass(actor, case)  # refuses (audited) an assigned or outside user
-    unlock(case, grant=grant)
-    now = clock.now()
     duration = minutes()
+    now = clock.now()
+    # Refusals (assigned, outside, closed, purged) are audited by the permission module;
+    # the daily limit is checked after, so that it cannot be used to probe cases.
+    grant = rules.grant_break_glass(actor, case)
+    if uses_last_day(actor, now) >= daily_limit():
+        rules.record_denial(actor, case, action="break_glass_limit")
+        raise CaseError(_l("You have used emergency access %(n)d times in 24 hours. Ask your "
+                           "own supervisor, or the officer's unit, to act on this case.",
+                           n=daily_limit()), field="reason")
+    unlock(case, grant=grant)
     with atomic():
         access = BreakGlassAccess(case_id=case.id, case=case, user_id=actor.id,
                                   unit_path=actor.unit.path, started_at=now,
@@ -102,16 +131,21 @@ def ancestor_paths(path: str) -> list[str]:
 
 
 def notification_recipients(actor, case: Case) -> list[str]:
-    """The case's assigned people and the supervisors of every unit above the actor's."""
+    """Who is told of a break-glass: the case's assigned people (and its last
+    lead officer, should the case have been taken from them), and every
+    supervisor from the case's unit up to the top (the actor's peers and
+    their own supervisors). If that is nobody but the actor, the admins."""
     ids = {uid for uid in [case.lead_officer_id, *case.assignee_ids] if uid}
-    above = ancestor_paths(actor.unit.path)
-    if above:
-        ids |= set(db.session.scalars(
-            select(User.id).join(Unit, User.unit_id == Unit.id)
-            .where(User.role == "supervisor", Unit.path.in_(above))))
+    ids |= set(db.session.scalars(
+        select(User.id).join(Unit, User.unit_id == Unit.id)
+        .where(User.role == "supervisor",
+               Unit.path.in_([*ancestor_paths(case.unit.path), case.unit.path]))))
     enabled = set(db.session.scalars(
         select(User.id).where(User.id.in_(ids), User.is_enabled.is_(True)))) if ids else set()
     enabled.discard(actor.id)
+    if not enabled:
+        enabled = set(db.session.scalars(
+            select(User.id).where(User.role == "admin", User.is_enabled.is_(True))))
     return sorted(enabled)
 
 
@@ -121,12 +155,25 @@ def accesses_of_case(case: Case) -> list[BreakGlassAccess]:
                                    .order_by(BreakGlassAccess.started_at.desc())))
 
 
-def accesses_in_scope(supervisor) -> list[BreakGlassAccess]:
-    """Every break-glass use on a case of the supervisor's subtree, newest first."""
+OVERSIGHT_DAYS = 30
+
+
+def accesses_in_scope(supervisor, *, days: int = OVERSIGHT_DAYS) -> list[BreakGlassAccess]:
+    """The break-glass uses of the last ``days`` days on cases of the supervisor's
+    subtree, newest first (older ones are in the audit log, "case.break_glass")."""
     return list(db.session.scalars(
         select(BreakGlassAccess).join(Case, BreakGlassAccess.case_id == Case.id)
-        .where(queries.scope_clause(supervisor))
+        .where(queries.scope_clause(supervisor),
+               BreakGlassAccess.started_at > clock.now() - timedelta(days=days))
         .order_by(BreakGlassAccess.started_at.desc()).limit(500)))
+
+
+def older_uses_in_scope(supervisor, *, days: int = OVERSIGHT_DAYS) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(BreakGlassAccess)
+        .join(Case, BreakGlassAccess.case_id == Case.id)
+        .where(queries.scope_clause(supervisor),
+               BreakGlassAccess.started_at <= clock.now() - timedelta(days=days))) or 0
 
 
 def readable_reasons(reader, accesses) -> dict[str, str]:

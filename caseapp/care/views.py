@@ -18,6 +18,7 @@ from caseapp.cases.views import put_error, render_case
 from caseapp.core.errors import render_error
 from caseapp.extensions import db
 from caseapp.permissions import PermissionDenied
+from caseapp.permissions import cases as rules
 
 from . import service
 from .forms import BreakGlassForm, EndBreakGlassForm, MarkReadForm
@@ -57,8 +58,11 @@ def end_break_glass(access_id: str):
     form = EndBreakGlassForm()
     if not form.validate_on_submit():
         abort(400)
-    access = db.session.get(BreakGlassAccess, access_id)
+    access = db.session.get(BreakGlassAccess, access_id) if len(access_id) <= 36 else None
     if access is None or access.user_id != current_user.id:
+        # Someone else's access (or none): a probe, audited without the raw id.
+        rules.record_denial(current_user, access.case if access is not None else None,
+                            action="end_break_glass")
         abort(404)
     try:
         service.end_break_glass(current_user, access_id)
@@ -81,7 +85,7 @@ def mark_read():
     if not form.validate_on_submit():
         abort(400)
     raw = (form.notification.data or "").strip()
-    if raw and not (raw.isdigit() and len(raw) <= 9):  # an int column on PostgreSQL
+    if raw and not (raw.isascii() and raw.isdigit() and len(raw) <= 9):  # an int column
         abort(404)
     service.mark_read(current_user, int(raw) if raw else None)
     return redirect(url_for("care.notifications"))

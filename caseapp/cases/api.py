@@ -384,7 +384,11 @@ def list_cases():
 @bp.post("/cases")
 def create_case():
     case = service.record_intake(current_user, intake_data(body()))
-    response, status = changed(case, 201, reference=case.reference)
+    # Whether a likely earlier case of the child / an offender named before
+    # exists: yes or no only (caseapp.care.matching), never which case.
+    from caseapp.care.matching import match_flags
+
+    response, status = changed(case, 201, reference=case.reference, **match_flags(case))
     response.headers["Location"] = url_for("cases_api.get_case", reference=case.reference)
     return response, status
 
@@ -656,7 +660,12 @@ openapi.add_path("/cases", "post", {
     "summary": "Record a report (intake, form Mẫu 01)",
     "requestBody": {"required": True, **_json(_ref("Intake"))},
     "responses": {"201": {"description": "Recorded", **_json({"type": "object", "properties": {
-        "reference": _STR, "case": _ref("CaseSummary")}})},
+        "reference": _STR, "case": _ref("CaseSummary"),
+        "possible_duplicate": {"type": "boolean", "description":
+                               "a likely earlier case of the same child exists (blind-index "
+                               "match, can be a coincidence): ask a supervisor"},
+        "repeat_offender": {"type": "boolean", "description":
+                            "an offender account was possibly named in another case"}}})},
         "403": _CHANGE_ERRORS["403"], "422": _CHANGE_ERRORS["422"]}})
 openapi.add_path("/cases/{reference}", "get", {
     "summary": "One case: metadata, timeline, and child data only where you may see it",

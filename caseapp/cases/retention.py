@@ -62,7 +62,8 @@ def purge(now: datetime | None = None, *, limit: int | None = None) -> int:
     return purged
 
 
-def shred(case: Case, now: datetime, *, reason: str, actor="system", **details) -> None:
+def shred(case: Case, now: datetime, *, reason: str, actor="system",
+          keep_offender_indexes: bool = False, **details) -> None:
     """Destroy ``case``'s data key and blind indexes; keep its clear metadata.
 
     ``reason``: "retention" (the period ran out) or "data_request" (a granted
@@ -77,7 +78,8 @@ def shred(case: Case, now: datetime, *, reason: str, actor="system", **details) 
         case.child_phone_index = None
         case.child_dob_family_index = None
         case.reporter_phone_index = None
-        for account in case.offender_accounts:
-            account.handle_index = None
+        if not keep_offender_indexes:
+            for account in case.offender_accounts:
+                account.handle_index = None
         record("case.purged", actor=actor, object_type="case", object_id=case.reference,
                unit_path=case.unit.path, details={"reason": reason, **details})

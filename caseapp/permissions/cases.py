@@ -72,7 +72,11 @@ def active_break_glass(user, case):
     """``user``'s unexpired, unended break-glass access to ``case``, or None.
 
     Checked against the app clock every time it is asked (every request):
-    an access ends on its own, nothing has to revoke it.
+    an access ends on its own, nothing has to revoke it. The row alone is not
+    trusted: its own "case.break_glass" audit entry must exist, carry a genuine
+    MAC (which only the holder of the audit key can make) and still be within
+    its minutes, so a row written or extended by hand in the database opens
+    nothing.
     """
     if not (is_supervisor_of(user, case) and case.id):
         return None
@@ -81,20 +85,54 @@ def active_break_glass(user, case):
     from caseapp.care.models import BreakGlassAccess
     from caseapp.extensions import db
 
-    return db.session.scalar(
+    access = db.session.scalar(
         select(BreakGlassAccess)
         .where(BreakGlassAccess.user_id == user.id, BreakGlassAccess.case_id == case.id,
                BreakGlassAccess.ended_at.is_(None),
                BreakGlassAccess.expires_at > clock.now())
         .order_by(BreakGlassAccess.expires_at.desc()).limit(1))
+    if access is None or not _break_glass_logged(user, case, access):
+        return None
+    return access
+
+
+def _break_glass_logged(user, case, access) -> bool:
+    import json
+    from datetime import timedelta
+
+    from flask import current_app
+    from sqlalchemy import select
+
+    import audit
+    from caseapp.extensions import db
+
+    t = audit.audit_entries.c
+    entry = db.session.execute(
+        select(t.seq, t.occurred_at, t.details)
+        .where(t.action == "case.break_glass", t.object_type == "case",
+               t.object_id == case.reference, t.actor_id == user.id, t.outcome == "ok",
+               t.details.contains(f'"access_id":"{access.id}"', autoescape=True))
+        .order_by(t.seq.desc()).limit(1)).first()
+    if entry is None:
+        return False
+    try:
+        granted = json.loads(entry.details).get("minutes")
+    except (TypeError, ValueError, AttributeError):
+        return False
+    if isinstance(granted, bool) or not isinstance(granted, int):
+        return False
+    if clock.as_utc(entry.occurred_at) + timedelta(minutes=granted) <= clock.now():
+        return False
+    key = current_app.extensions["caseapp_keys"].audit_mac_key
+    return audit.entry_is_authentic(db.session.connection(), key, entry.seq)
 
 
 def can_break_glass(user, case) -> bool:
     """A supervisor of the case's unit who is not working on it may ask for
-    emergency read-only access to its child data (with a written reason).
-    Not on a restricted case: its supervisors see it already."""
+    emergency read-only access to an open case's child data (with a written
+    reason). On a restricted case this is the only way anyone reads it."""
     return is_supervisor_of(user, case) and not is_assignee(user, case) \
-        and not case.is_purged and not case.is_restricted
+        and not case.is_purged and not case.is_closed
 
 
 def _works_on(user, case) -> bool:
@@ -102,12 +140,14 @@ def _works_on(user, case) -> bool:
 
 
 def can_view_child_data(user, case) -> bool:
-    """Assigned people, a supervisor's break-glass; on a restricted case (a
-    data-subject "restrict" request granted) its supervisors and nobody else."""
+    """Assigned people, or a supervisor's break-glass. On a restricted case (a
+    data-subject "restrict" request granted) the assigned people lose it and
+    only a supervisor's break-glass remains: a restriction only ever narrows
+    who sees the child, it never opens a new way in."""
     if case.is_purged:
         return False
     if case.is_restricted:
-        return is_supervisor_of(user, case)
+        return active_break_glass(user, case) is not None
     return _works_on(user, case) or active_break_glass(user, case) is not None
 
 
@@ -191,23 +231,35 @@ def require(allowed: bool, user, case, *, action: str, message=None) -> None:
 
 # --- grants: the proof a check passed, needed to decrypt ------------------------------------
 
+def view_basis(user, case) -> dict | None:
+    """Why ``user`` may see ``case``'s child data, as audit details ({"via": ...}),
+    or None when they may not. The one source for every entry that records a
+    view, a print or a download, so that the who-viewed panel reads them alike."""
+    if case.is_purged:
+        return None
+    if _works_on(user, case) and not case.is_restricted:
+        return {"via": "assignment"}
+    access = active_break_glass(user, case)
+    if access is None:
+        return None
+    details = {"via": "break_glass", "access_id": access.id}
+    if case.is_restricted:
+        details["restricted"] = True
+    return details
+
+
+def denied_view_message(case):
+    if case.is_restricted and not case.is_purged:
+        return _l("This case is restricted at the request of the child or guardian: the "
+                  "child's details are hidden until a supervisor lifts the restriction.")
+    return _l("You cannot see this child's details.")
+
+
 def grant_case_view(user, case) -> Grant:
     """Open a case's child data for reading: checked, then audited as "case.view"."""
-    details: dict = {}
-    if case.is_restricted and not case.is_purged:
-        if not is_supervisor_of(user, case):
-            raise deny(user, case, action="view_child_data",
-                       message=_l("This case is restricted at the request of the child or "
-                                  "guardian: only its supervisors see the child's details."))
-        details["via"] = "restricted"
-    elif _works_on(user, case):
-        details["via"] = "assignment"
-    else:
-        access = active_break_glass(user, case) if not case.is_purged else None
-        if access is None:
-            raise deny(user, case, action="view_child_data",
-                       message=_l("You cannot see this child's details."))
-        details.update(via="break_glass", access_id=access.id)
+    details = view_basis(user, case)
+    if details is None:
+        raise deny(user, case, action="view_child_data", message=denied_view_message(case))
     if has_request_context():
         # The endpoint's name, never the URL (a query string can carry anything).
         details["route"] = (request.endpoint or "unknown")[:64]
@@ -228,11 +280,13 @@ def grant_break_glass(user, case) -> Grant:
 
 
 def can_read_break_glass_reason(user, access) -> bool:
-    """The reason may name the child: only its author and the people who may see
-    the case's child data read it."""
+    """Who judges a break-glass reads its reason: the supervisors of the case (its
+    unit and every unit above, the author included) and the people who may see
+    the case's child data. Each reading is audited (the form asks not to name
+    the child in it, but it is sealed all the same)."""
     case = access.case
     return not case.is_purged and _active(user) and (
-        access.user_id == user.id or can_view_child_data(user, case))
+        is_supervisor_of(user, case) or can_view_child_data(user, case))
 
 
 def grant_break_glass_reason(user, access) -> Grant:

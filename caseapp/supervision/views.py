@@ -55,12 +55,11 @@ def queue():
         if people_ids else []
     names = {u.id: u.display_name or u.username for u in people}
     disabled = {u.id for u in people if not u.is_enabled}
-    # Break-glass uses on cases of the subtree. A reason may name the child, so it
-    # is shown (decrypted, audited) only to its author; the others see who,
-    # which case, when and until when, and the assigned officers read it on the case.
+    # Break-glass uses on cases of the subtree, each with its reason: the people
+    # who judge them read them (each reading decrypted and audited).
     glass_uses = care.accesses_in_scope(current_user)
-    glass_reasons = care.readable_reasons(
-        current_user, [a for a in glass_uses if a.user_id == current_user.id])
+    glass_reasons = care.readable_reasons(current_user, glass_uses)
+    glass_older = care.older_uses_in_scope(current_user)
     glass_names = {u.id: u.username for u in db.session.scalars(
         select(User).where(User.id.in_({a.user_id for a in glass_uses})))} if glass_uses else {}
     from caseapp.care import data_rights
@@ -73,5 +72,6 @@ def queue():
                            assign_forms=assign_forms, names=names, disabled=disabled, now=now,
                            label=label, stage_labels=workflow.STAGE_LABELS,
                            glass_uses=glass_uses, glass_reasons=glass_reasons,
+                           glass_older=glass_older, oversight_days=care.OVERSIGHT_DAYS,
                            glass_names=glass_names)
 

@@ -200,8 +200,11 @@ def test_supervision_lists_every_use(people, login, make_case):
     request_glass(author, case.reference)
     own = author.get("/supervision").get_data(as_text=True)
     assert 'id="break-glass-uses"' in own and case.reference in own and REASON in own
+    # The supervisors above judge the use: they read its reason (audited).
     above = login(people.province_supervisor).get("/supervision").get_data(as_text=True)
-    assert case.reference in above and "gs.tuan" in above and REASON not in above
+    assert case.reference in above and "gs.tuan" in above and REASON in above
+    assert audit_rows(action="case.break_glass_reason",
+                      actor_id=people.province_supervisor.id)
     elsewhere = login(people.other_supervisor).get("/supervision").get_data(as_text=True)
     assert case.reference not in elsewhere
     reads = audit_rows(action="case.break_glass_reason", actor_id=people.supervisor.id)

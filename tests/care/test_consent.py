@@ -120,7 +120,7 @@ def test_web_form_bad_input_is_422_and_writes_nothing(people, login, make_case):
         "consent-csrf_token": token(client, f"/cases/{case.reference}"),
         "consent-agency": "cybercrime_police", "consent-basis": "consent"})
     assert response.status_code == 422
-    assert "consent of the parent or guardian" in response.get_data(as_text=True)
+    assert "cần có sự đồng ý của cha mẹ hoặc người giám hộ" in response.get_data(as_text=True)
     assert consents(case) == []
 
 

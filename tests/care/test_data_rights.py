@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 
 from caseapp import clock
 from caseapp.care import data_rights
+from caseapp.care import service as care
 from caseapp.care.data_rights import DataAnswerData, DataRequestData
-from caseapp.care.models import DataRequest
+from caseapp.care.models import DataRequest, Notification
 from caseapp.cases import queries, service
 from caseapp.cases.data import NoteData
 from caseapp.cases.errors import CaseError, CaseNotFound
@@ -136,10 +137,39 @@ def test_restricted_case_is_invisible_to_its_officer(people, login, make_case):
         assert CHILD_NAME not in str(body)
     with key_scope(), pytest.raises(PermissionDenied):
         service.add_note(people.officer, case, NoteData("Ghi chú khi đang hạn chế"))
-    # The case's supervisor sees it, and that view is audited as such.
-    sup = login(people.supervisor).get(f"/cases/{case.reference}").get_data(as_text=True)
-    assert CHILD_NAME in sup and 'data-action="break_glass"' not in sup
-    assert '"via":"restricted"' in audit_rows(action="case.view")[-1].details
+    # A restriction opens no new way in: the supervisors still need break-glass
+    # (a reason, a time limit, notifications), and that view is audited as such.
+    sup = login(people.supervisor)
+    page = sup.get(f"/cases/{case.reference}").get_data(as_text=True)
+    assert CHILD_NAME not in page and 'data-action="break_glass"' in page
+    assert not rules.can_view_child_data(people.province_supervisor, case)
+    care.break_glass(people.supervisor, case, "Em đang gặp nguy hiểm, cần liên hệ gia đình ngay")
+    db.session.commit()
+    assert CHILD_NAME in sup.get(f"/cases/{case.reference}").get_data(as_text=True)
+    details = audit_rows(action="case.view")[-1].details
+    assert '"via":"break_glass"' in details and '"restricted":true' in details
+
+
+def test_restriction_and_its_end_are_told_to_the_people_on_the_case(people, make_case):
+    case = make_case("support", assignees=[people.officer2])
+    row = restrict(people, case)
+    told = set(db.session.scalars(select(Notification.user_id).where(
+        Notification.kind == "restricted", Notification.case_reference == case.reference)))
+    assert {people.officer.id, people.officer2.id} <= told
+    data_rights.lift_restriction(people.supervisor, case, row.id)
+    told = set(db.session.scalars(select(Notification.user_id).where(
+        Notification.kind == "restriction_lifted")))
+    assert {people.officer.id, people.officer2.id} <= told
+
+
+def test_whoever_records_a_request_does_not_answer_it(people, make_case):
+    case = make_case("support")
+    row = ask(people.supervisor, case, "restrict", details="")
+    with pytest.raises(CaseError) as error:
+        answer(people.supervisor, case, row)
+    assert error.value.field == "request" and row.status == "open" and not case.is_restricted
+    answer(people.province_supervisor, case, row)
+    assert case.is_restricted
 
 
 def test_restriction_lifted_gives_the_data_back(people, login, make_case):
@@ -256,6 +286,9 @@ def test_delete_after_closure_shreds_the_case_and_keeps_the_statistics(people, l
     # The request itself stays as metadata: kind, status, dates.
     row = db.session.get(DataRequest, row.id)
     assert (row.kind, row.status) == ("delete", "granted") and row.answered_at is not None
+    # The offender's handle keeps its index: a deletion does not wipe a
+    # repeat-offender warning (it describes the offender, not the child).
+    assert all(a.handle_index is not None for a in case.offender_accounts)
     # The other case is untouched.
     with key_scope():
         service.open_child_data(people.officer, other)
@@ -288,3 +321,97 @@ def test_supervisors_are_told_and_see_the_request_on_their_queue(people, login, 
     assert f'data-request="{row.id}"' in page and "Sai ngày sinh" not in page
     other = login(people.other_supervisor).get("/supervision").get_data(as_text=True)
     assert row.id not in other and case.reference not in other
+
+
+@pytest.fixture
+def own_postgres_app(tmp_path):
+    """A throw-away PostgreSQL database of its own: threads commit for real here."""
+    import uuid
+
+    from flask_migrate import upgrade
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from caseapp import create_app
+    from tests.conftest import MIGRATIONS_DIR, TEST_DATABASE_URL, settings_for_tests
+
+    url = make_url(TEST_DATABASE_URL)
+    name = f"caseapp_race_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    app = create_app(settings_for_tests(str(tmp_path), SQLALCHEMY_DATABASE_URI=url.set(
+        database=name).render_as_string(hide_password=False)), env="testing")
+    with app.app_context():
+        upgrade(directory=MIGRATIONS_DIR)
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}"'))
+        admin.dispose()
+
+
+@pytest.mark.no_db_isolation
+@pytest.mark.parametrize("database", ["postgresql"])
+def test_two_answers_at_once_only_one_wins(own_postgres_app, monkeypatch, database):
+    """Two supervisors answer the same request at the same moment (several workers on
+    PostgreSQL): the request row is locked, the second sees it answered."""
+    import threading
+    import time
+
+    from caseapp.accounts import service as accounts
+    from caseapp.accounts.models import User
+    from tests.cases.conftest import intake_data
+    from tests.cases.test_raw_database import make_people
+    from tests.conftest import PASSWORD
+
+    app = own_postgres_app
+    with app.app_context(), key_scope():
+        people = make_people()
+        province_supervisor = accounts.create_user(accounts.SYSTEM, accounts.NewUser(
+            "gs.tinh", "supervisor", people.province.code, PASSWORD))
+        case = service.record_intake(people.counselor, intake_data(people.commune.code))
+        row = ask(people.counselor, case, "restrict", details="")
+        db.session.commit()
+        ids = (case.id, row.id, people.supervisor.id, province_supervisor.id)
+    case_id, row_id, first_id, second_id = ids
+    original = data_rights.clean_text
+
+    def paced(value, field, *args, **kwargs):
+        if field == "answer" and threading.current_thread().name == "first":
+            time.sleep(1.0)  # holds the request while the second tries to read it
+        return original(value, field, *args, **kwargs)
+
+    monkeypatch.setattr(data_rights, "clean_text", paced)
+    outcomes = {}
+
+    def run(name, user_id, decision):
+        with app.app_context(), key_scope():
+            try:
+                user = db.session.get(User, user_id)
+                data_rights.answer_request(user, db.session.get(Case, case_id), row_id,
+                                           DataAnswerData(decision, name))
+                db.session.commit()
+                outcomes[name] = "ok"
+            except CaseError:
+                db.session.rollback()
+                outcomes[name] = "refused"
+
+    first = threading.Thread(target=run, name="first", args=("first", first_id, "granted"))
+    second = threading.Thread(target=run, name="second", args=("second", second_id, "refused"))
+    first.start()
+    time.sleep(0.3)
+    second.start()
+    first.join(30)
+    second.join(30)
+    assert outcomes == {"first": "ok", "second": "refused"}
+    with app.app_context():
+        assert db.session.get(DataRequest, row_id).status == "granted"
+        assert db.session.get(Case, case_id).is_restricted
+        answers = [r for r in audit_rows(action="case.data_request_answer")
+                   if row_id in r.details]
+        assert len(answers) == 1

@@ -19,7 +19,7 @@ def logged_views(reference):
         select(t.seq, t.actor_id, t.details)
         .where(t.object_type == "case", t.object_id == reference,
                t.action.in_(("case.view", "case.break_glass_reason", "case.export",
-                             "case.print")), t.outcome == "ok")
+                             "case.print", "case.attachment_download")), t.outcome == "ok")
         .order_by(t.seq.desc())).all()
 
 

@@ -88,7 +88,7 @@ def test_lifecycle_through_the_screens(people, login):
     refused = act(officer, reference, "refer", agency="cybercrime_police",
                   reason="Gỡ tài khoản giả", sharing_basis="consent", what_was_sent="Biên bản")
     assert refused.status_code == 422
-    assert "No consent to share this case with this agency" in refused.get_data(as_text=True)
+    assert "Chưa có sự đồng ý chia sẻ hồ sơ này với cơ quan này" in refused.get_data(as_text=True)
     page = officer.get(f"/cases/{reference}")
     assert 'data-action="sharing_consent"' in page.get_data(as_text=True)
     response = officer.post(f"/cases/{reference}/sharing-consents", data={

@@ -1,0 +1,85 @@
+"""Who may add, see and download a case's evidence, and the grants that open it.
+
+* The number of attachments is metadata: everyone who sees the case sees it.
+* Their names, descriptions and bytes are child data: listed and downloaded by
+  whoever may see the case's child data (:func:`cases.can_view_child_data`,
+  so break-glass and restriction rules apply unchanged); every download is
+  audited as "case.attachment_download" with the attachment's id.
+* Adding evidence, or the record of where abuse material is held, is a change:
+  the people working on the case (:func:`cases.can_change_child_data`), never
+  through break-glass, and not while the case's processing is restricted.
+"""
+from __future__ import annotations
+
+from flask import has_request_context, request
+from flask_babel import lazy_gettext as _l
+
+from caseapp.audit_trail import record
+from caseapp.crypto.grants import Grant, issue_grant
+
+from . import cases as rules
+
+
+def _restricted_message():
+    return _l("The child or their family asked to restrict the use of this case's data: "
+              "nothing can be added until the restriction is lifted.")
+
+
+# --- named rules -------------------------------------------------------------------------------
+
+def can_see_evidence_count(user, case) -> bool:
+    return rules.can_view_case(user, case)
+
+
+def can_download_evidence(user, case) -> bool:
+    return rules.can_view_child_data(user, case)
+
+
+def can_add_evidence(user, case) -> bool:
+    """Upload a file, or record where abuse material is held."""
+    return rules.can_change_child_data(user, case) and not case.is_restricted
+
+
+def require_download(user, case) -> None:
+    """Refuse (403, audited as a denial) a user who may not open the case's files."""
+    rules.require(can_download_evidence(user, case), user, case, action="attachment_download",
+                  message=_l("You cannot open this case's evidence."))
+
+
+# --- grants ------------------------------------------------------------------------------------
+
+def _refuse_change(user, case, action: str):
+    message = _restricted_message() if case.is_restricted and \
+        rules.can_change_child_data(user, case) else None
+    return rules.deny(user, case, action=action, message=message)
+
+
+def grant_evidence_upload(user, case) -> Grant:
+    """Open the case's key to seal a new attachment; the upload writes its own entry."""
+    if not can_add_evidence(user, case):
+        raise _refuse_change(user, case, "attachment_upload")
+    return issue_grant("case.attachment_upload", user.id, case.id)
+
+
+def grant_evidence_custody(user, case) -> Grant:
+    """Open the case's key to record where abuse material is held (the change audits itself)."""
+    if not can_add_evidence(user, case):
+        raise _refuse_change(user, case, "evidence_custody")
+    return issue_grant("case.evidence_custody", user.id, case.id)
+
+
+def grant_attachment_download(user, case, attachment) -> Grant:
+    """Open a case's key to hand out one attachment: checked, then audited as
+    "case.attachment_download" (the attachment's id, how and through which route;
+    never its name or content)."""
+    details = rules.view_basis(user, case) if can_download_evidence(user, case) else None
+    if details is None or attachment.case_id != case.id:
+        raise rules.deny(user, case, action="attachment_download",
+                         message=_l("You cannot open this case's evidence."))
+    details["attachment_id"] = attachment.id
+    if has_request_context():
+        # The endpoint's name, never the URL.
+        details["route"] = (request.endpoint or "unknown")[:64]
+    record("case.attachment_download", actor=user, object_type="case",
+           object_id=case.reference, unit_path=case.unit.path, details=details)
+    return issue_grant("case.attachment_download", user.id, case.id)

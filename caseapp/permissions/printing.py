@@ -1,0 +1,55 @@
+"""Printing a case's forms (Decree 56/2017, Mẫu 01 to 06): the check, the
+audit entry and the grant that opens the case's data key for the printout.
+
+A printout is a copy of the child's data on paper, so it is allowed exactly
+when the case page would show that data (:func:`caseapp.permissions.cases.
+can_view_child_data`, never re-implemented here), and every print is
+recorded as "case.print" (the "who has seen this child" panel lists it).
+The entry holds the form code, how the user came to see the child's data
+and the route's endpoint: never child data.
+"""
+from __future__ import annotations
+
+from flask import has_request_context, request
+from flask_babel import lazy_gettext as _l
+
+from caseapp.audit_trail import record
+from caseapp.crypto.grants import Grant, issue_grant
+
+from . import cases as rules
+
+FORM_CODES = ("01", "02", "03", "04", "05", "06")
+
+
+def can_print_case(user, case) -> bool:
+    """The user may print ``case``'s forms: they may see its child data."""
+    return rules.can_view_child_data(user, case)
+
+
+def check_case_print(user, case) -> None:
+    """Raise (an audited denial) unless ``user`` may print ``case``'s forms."""
+    if not can_print_case(user, case):
+        raise rules.deny(user, case, action="print",
+                         message=_l("You cannot print this child's forms."))
+
+
+def grant_case_print(user, case, form_code: str) -> Grant:
+    """Open ``case``'s child data for one printout of form ``form_code``.
+
+    Checked (a refusal is audited as a denial), then audited as "case.print"
+    with the case reference as object id; returns the grant to unlock with.
+    """
+    if form_code not in FORM_CODES:
+        raise ValueError("unknown form code")
+    check_case_print(user, case)
+    basis = rules.view_basis(user, case)
+    if basis is None:
+        raise rules.deny(user, case, action="print",
+                         message=_l("You cannot print this child's forms."))
+    details = {"form": form_code, **basis}
+    if has_request_context():
+        # The endpoint's name, never the URL (a query string can carry anything).
+        details["route"] = (request.endpoint or "unknown")[:64]
+    record("case.print", actor=user, object_type="case", object_id=case.reference,
+           unit_path=case.unit.path, details=details)
+    return issue_grant("case.print", user.id, case.id)

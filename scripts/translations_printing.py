@@ -1,0 +1,18 @@
+"""Vietnamese for the printable forms' panel and messages (caseapp/care/printing*).
+
+The forms themselves (templates/printing/) are written in Vietnamese: they are
+official documents of Decree 56/2017, the same for every user."""
+VI = {
+    "Printable forms": "In biểu mẫu",
+    "The forms print in Vietnamese. Every print is recorded.":
+        "Biểu mẫu được in bằng tiếng Việt. Mọi lần in đều được ghi lại.",
+    "Print form 01: report received": "In Mẫu 01: tiếp nhận thông tin, thông báo",
+    "Print form 02: initial risk assessment": "In Mẫu 02: đánh giá ban đầu về nguy cơ",
+    "Print form 03: needs assessment": "In Mẫu 03: đánh giá nhu cầu",
+    "Print form 04: support plan": "In Mẫu 04: kế hoạch hỗ trợ, can thiệp",
+    "Print form 05: plan approval": "In Mẫu 05: phê duyệt kế hoạch",
+    "Print form 06: review and closure": "In Mẫu 06: rà soát và đóng hồ sơ",
+    "You cannot print this child's forms.": "Bạn không được in biểu mẫu của trẻ em này.",
+    "Form %(code)s cannot be printed yet: its step has not been recorded for this case.":
+        "Chưa thể in Mẫu %(code)s: bước này chưa được ghi nhận trong hồ sơ.",
+}
