@@ -453,7 +453,7 @@ def render_case(case: Case, *, submitted: tuple[str, str | None, Any] | None = N
     if glass is None and break_glass_form is None and rules.can_break_glass(current_user, case):
         break_glass_form = BreakGlassForm(prefix="break_glass", formdata=None)
     # Who has seen this child: read after this page's own view was recorded.
-    views = care.child_data_views(case) if child else None
+    views = care.child_data_views(case)  # who, when, how: no child data, for all who see the case
     accesses = care.accesses_of_case(case) if child else None
     forms = forms_for(current_user, case)
     if submitted is not None:
