@@ -39,6 +39,9 @@ LOGIN_HARD_LOCK_AFTER = 100
 LOGIN_ADDRESS_THROTTLE_AFTER = 20
 # Coarse request-rate limit on the login form (Flask-Limiter).
 LOGIN_RATE_LIMIT = "30 per minute"
+# New reports per staff member: a report answers "is this child or offender
+# already known?" (the duplicate flag), so a script must not ask it at will.
+INTAKE_RATE_LIMIT = "20 per hour;60 per day"
 # memory:// for one process; redis://... when several app servers share it.
 RATELIMIT_STORAGE_URI = "memory://"
 

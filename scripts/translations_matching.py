@@ -54,4 +54,5 @@ VI = {
     # for caseapp/templates/care/notifications.html (the lead's merge adds the line there)
     "A possible earlier case of the same child or offender was found for case":
         "Phát hiện hồ sơ có thể trùng (cùng trẻ hoặc cùng đối tượng) với hồ sơ",
+    "A case in a unit outside yours.": "Một hồ sơ ở đơn vị ngoài phạm vi của bạn.",
 }

@@ -60,13 +60,18 @@ Who sees what (see :mod:`caseapp.permissions.matching`)
   unit of the other case. For linked cases they see "linked to N other
   case(s)", nothing more.
 * A supervisor of the case sees each match: kind, status, when it was found,
-  the other case's unit, and the other case's reference **only when that case
-  is inside their own subtree too**. For a case outside it they see "a case
-  in another unit: <unit name>" and the names of the supervisors over both
-  units, who can decide. A reference is random and is not child data, but it
-  names a case of a unit this supervisor has no say over and could not open
-  anyway (``load_case`` answers 404); the unit name is all they need to
-  coordinate, and the people who can judge the pair are named.
+  and the other case's unit and reference **only when that case is inside
+  their own subtree too**. For a case outside it they see "a case in a unit
+  outside yours" and the names of the supervisors over both units, who can
+  decide. A reference is random and is not child data, but it names a case of
+  a unit this supervisor has no say over and could not open anyway
+  (``load_case`` answers 404); a unit's name can be a school's, which says
+  where a child studies. The people who can judge the pair are named.
+* The earlier case learns it was matched ("case.matched_by_intake" on it,
+  match ids only) and its unit's supervisors are notified: a report is also
+  a question ("is this child, this offender known?"), so each answer is on
+  record where the child is, and intakes are rate-limited per user
+  (INTAKE_RATE_LIMIT).
 * Only a supervisor of both cases links or dismisses a match. Linking records
   a decision and shows the two references on both pages (to supervisors who
   may see both); it grants no access: each page is still loaded through
@@ -227,9 +232,10 @@ def _candidates(case: Case, kind: str) -> list[str]:
     if clause is None:
         return []
     if kind == "child":
-        # A purged child is gone; an offender named in a case deleted at the child's
-        # request is still a known offender (its handle index is kept, see below).
-        clause = and_(clause, Case.purged_at.is_(None))
+        # A purged child is gone and a restricted one is not processed; an offender
+        # named in a case deleted at the child's request is still a known offender
+        # (its handle index is kept, see the module docs).
+        clause = and_(clause, Case.purged_at.is_(None), Case.restricted_at.is_(None))
     return list(db.session.scalars(
         select(Case.id).where(clause, Case.id != case.id)
         .order_by(Case.received_at.desc(), Case.created_at.desc(), Case.id)
@@ -278,10 +284,20 @@ def _flag(case: Case, actor) -> list[CaseMatch]:
     others = db.session.scalars(select(Case).options(joinedload(Case.unit))
                                 .where(Case.id.in_({m.other_case_id for m in found}))).all()
     recipients = {u.id for u in nearest_supervisors(case.unit.path)}
+    kinds_of = {m.other_case_id: sorted({f.kind for f in found if f.other_case_id ==
+                                         m.other_case_id}) for m in found}
     for other in others:
         shared = common_path(case.unit.path, other.unit.path)
         if shared != case.unit.path:
             recipients |= {u.id for u in nearest_supervisors(shared)}
+        # The earlier case learns it was matched: a report is also a question ("is this
+        # child known?"), so the answer is on record where the child is, and that
+        # unit's supervisors are told (an intake used as a lookup does not go unseen).
+        record("case.matched_by_intake", actor=actor or "system", object_type="case",
+               object_id=other.reference, unit_path=other.unit.path,
+               details={"kinds": ",".join(kinds_of[other.id]),
+                        "match_ids": [m.id for m in found if m.other_case_id == other.id]})
+        recipients |= {u.id for u in nearest_supervisors(other.unit.path)}
     recipients.discard(getattr(actor, "id", None))
     for user_id in sorted(recipients):
         db.session.add(Notification(user_id=user_id, kind="match_found",
@@ -396,7 +412,8 @@ def _row(user, case: Case, match: CaseMatch) -> dict[str, Any]:
         "status": match.status, "status_label": STATUS_LABELS[match.status],
         "found_at": clock.as_utc(match.found_at),
         "found_here": match.case_id == case.id,
-        "unit": other.unit.name,
+        # A unit's name can be a school's: outside their subtree, not even that.
+        "unit": other.unit.name if shown else "",
         "reference": other.reference if shown else None,
         "can_open": shown and rules.can_view_case(user, other),
         "can_link": False, "can_dismiss": False, "ask": None,

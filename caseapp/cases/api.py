@@ -18,7 +18,8 @@ from sqlalchemy import or_, select
 from caseapp import clock
 from caseapp.accounts.models import User
 from caseapp.api import openapi
-from caseapp.extensions import db
+from caseapp.core.limits import intake_rate, per_user
+from caseapp.extensions import db, limiter
 from caseapp.permissions import PermissionDenied
 from caseapp.permissions import cases as rules
 
@@ -382,6 +383,7 @@ def list_cases():
 
 
 @bp.post("/cases")
+@limiter.limit(intake_rate, key_func=per_user)
 def create_case():
     case = service.record_intake(current_user, intake_data(body()))
     # Whether a likely earlier case of the child / an offender named before

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, delete, func, or_, select, update
 
 from caseapp import clock
 from caseapp.audit_trail import record
@@ -24,7 +24,7 @@ from caseapp.crypto import destroy_owner_key
 from caseapp.extensions import db
 
 from .guards import atomic
-from .models import Case
+from .models import Case, OffenderAccount
 
 
 def retention_days() -> int:
@@ -59,6 +59,14 @@ def purge(now: datetime | None = None, *, limit: int | None = None) -> int:
     for case in list(db.session.scalars(query)):
         shred(case, now, reason="retention", retention_days=retention_days())
         purged += 1
+    # Cases deleted earlier at the child's request kept their offender handles'
+    # indexes (a repeat-offender warning); past the retention period those go too.
+    expired = select(Case.id).where(Case.purged_at.is_not(None), Case.closed_at.is_not(None),
+                                    Case.closed_at <= cutoff(now))
+    db.session.execute(update(OffenderAccount)
+                       .where(OffenderAccount.case_id.in_(expired),
+                              OffenderAccount.handle_index.is_not(None))
+                       .values(handle_index=None))
     return purged
 
 
@@ -81,5 +89,12 @@ def shred(case: Case, now: datetime, *, reason: str, actor="system",
         if not keep_offender_indexes:
             for account in case.offender_accounts:
                 account.handle_index = None
+        # "Possibly the same child" links would tie the shredded case's metadata to
+        # a named child on the other case: they go. Offender matches stay (see above).
+        from caseapp.care.models import CaseMatch
+
+        db.session.execute(delete(CaseMatch).where(
+            CaseMatch.kind == "child",
+            or_(CaseMatch.case_id == case.id, CaseMatch.other_case_id == case.id)))
         record("case.purged", actor=actor, object_type="case", object_id=case.reference,
                unit_path=case.unit.path, details={"reason": reason, **details})

@@ -24,8 +24,9 @@ from caseapp import clock
 from caseapp.accounts.models import User
 from caseapp.core.errors import render_error
 from caseapp.core.forms import choice_list
+from caseapp.core.limits import intake_rate, per_user
 from caseapp.core.safety import safe_next
-from caseapp.extensions import db
+from caseapp.extensions import db, limiter
 from caseapp.permissions import PermissionDenied
 from caseapp.permissions import cases as rules
 from caseapp.units.models import Unit
@@ -161,6 +162,7 @@ def intake_units() -> list[Unit]:
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])
+@limiter.limit(intake_rate, key_func=per_user, methods=["POST"])
 def new_case():
     if current_user.role not in rules.INTAKE_ROLES:
         return render_error(403, message=_l("Only counselors and case officers record reports."))

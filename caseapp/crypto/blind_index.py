@@ -142,6 +142,12 @@ def normalise_phone(value: str) -> str:
 
 
 _HOST_PREFIXES = ("www.", "m.", "mobile.", "web.")
+# A platform's address alone names no account: refused, or every report that
+# typed it would "match" every other.
+_PLATFORM_ROOTS = frozenset({
+    "facebook.com", "fb.com", "messenger.com", "instagram.com", "tiktok.com", "youtube.com",
+    "zalo.me", "x.com", "twitter.com", "t.me", "telegram.org", "discord.com", "discord.gg",
+    "snapchat.com", "threads.net", "reddit.com", "roblox.com"})
 
 
 def normalise_handle(value: str) -> str:
@@ -164,9 +170,14 @@ def normalise_handle(value: str) -> str:
         if path.endswith("/profile.php"):
             ids = parse_qs(parts.query).get("id")
             query = f"?id={ids[0]}" if ids else ""
-        segments = [s.lstrip("@") for s in path.split("/") if s]
+        segments = [s.lstrip("@") for s in path.split("/") if s.lstrip("@")]
+        if not host or (not segments and not query and host in _PLATFORM_ROOTS):
+            raise ValueError("no account in this link")
         return host + ("/" + "/".join(segments) if segments else "") + query
-    return text.lstrip("@").rstrip("/")
+    handle = text.lstrip("@").strip("/")
+    if not handle or handle in _PLATFORM_ROOTS or not any(c.isalnum() for c in handle):
+        raise ValueError("no account name")
+    return handle
 
 
 def _dob_family(value: Any) -> str:

@@ -415,3 +415,26 @@ def test_two_answers_at_once_only_one_wins(own_postgres_app, monkeypatch, databa
         answers = [r for r in audit_rows(action="case.data_request_answer")
                    if row_id in r.details]
         assert len(answers) == 1
+
+
+def test_deleted_case_loses_its_child_links_and_later_its_offender_index(people, make_case,
+                                                                          app, travel):
+    from caseapp.care.models import CaseMatch
+    from caseapp.cases import retention
+
+    earlier = make_case("closure")
+    later = make_case("support")  # the same synthetic child and offender: both matches
+    kinds = set(db.session.scalars(select(CaseMatch.kind).where(
+        CaseMatch.other_case_id == earlier.id)))
+    assert kinds == {"child", "offender"}
+    row = ask(people.officer, earlier, "delete", details="")
+    answer(people.supervisor, earlier, row)
+    kinds = set(db.session.scalars(select(CaseMatch.kind).where(
+        CaseMatch.other_case_id == earlier.id)))
+    assert kinds == {"offender"}
+    assert all(a.handle_index is not None for a in earlier.offender_accounts)
+    travel(days=app.config["RETENTION_DAYS"] + 1)
+    retention.purge()
+    db.session.expire_all()
+    assert all(a.handle_index is None for a in earlier.offender_accounts)
+    assert all(a.handle_index is not None for a in later.offender_accounts)

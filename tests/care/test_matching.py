@@ -8,7 +8,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from caseapp import clock
@@ -389,23 +389,27 @@ def test_across_units_only_the_common_supervisor_sees_both(people, login, make_c
     match = matches_of(new, "child")[0]
     # The district supervisor: "a case in another unit", who to ask, no reference, no form.
     section = panel(page(login(people.supervisor), new))
-    assert earlier.reference not in section and people.other_district.name in section
+    assert earlier.reference not in section and people.other_district.name not in section
     assert "gs.tinh" in section and f"/matches/{match.id}/link" not in section
     assert not match_rules.can_decide_match(people.supervisor, match)
     with pytest.raises(PermissionDenied):
         matching.link_match(people.supervisor, match)
     # The other district's supervisor sees their case's side the same way.
     section = panel(page(login(people.other_supervisor), earlier))
-    assert new.reference not in section and people.commune.name in section
+    assert new.reference not in section and people.commune.name not in section
     # The province supervisor sees both and links.
     province = login(people.province_supervisor)
     section = panel(page(province, new))
     assert earlier.reference in section
     assert decide(province, new, match).status_code == 302
-    # Notified: the new case's unit's nearest supervisors and the one over both units.
+    # Notified: the new case's unit's nearest supervisors, the one over both units, and
+    # the earlier case's own (an intake is also a question about their child).
     notified = {n.user_id for n in db.session.scalars(select(Notification).where(
         Notification.kind == "match_found", Notification.case_reference == new.reference))}
-    assert notified == {people.supervisor.id, people.province_supervisor.id}
+    assert notified == {people.supervisor.id, people.province_supervisor.id,
+                        people.other_supervisor.id}
+    (entry,) = audit_rows(action="case.matched_by_intake")
+    assert entry.object_id == earlier.reference and new.reference not in entry.details
 
 
 def test_supervisors_of_the_unit_are_notified(people, make_case):
@@ -452,3 +456,52 @@ def test_rules(people, make_case):
     matching.dismiss_match(people.supervisor, match)
     with pytest.raises(CaseError):
         matching.dismiss_match(people.supervisor, match)
+
+
+def test_intakes_are_rate_limited_per_user(people, login, app, monkeypatch):
+    """A report also asks "is this child known?": a script cannot ask it at will."""
+    from caseapp.cases.models import Case
+
+    monkeypatch.setitem(app.config, "INTAKE_RATE_LIMIT", "2 per hour")
+    counselor = login(people.counselor)
+    token_value = api_token(counselor)
+    codes = [counselor.post("/api/v1/cases", headers={"X-CSRFToken": token_value},
+                            json=api_intake(phone=f"0912 000 00{i}")).status_code
+             for i in range(3)]
+    assert codes == [201, 201, 429]
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 2
+    # Another user is not held back by the first one's limit.
+    other = login(people.officer)
+    response = other.post("/api/v1/cases", headers={"X-CSRFToken": api_token(other)},
+                          json=api_intake(phone="0912 000 009"))
+    assert response.status_code == 201
+
+
+def test_a_restricted_child_is_not_matched(people, make_case):
+    """A granted "restrict" request stops the processing of the child's data:
+    no new report is matched with it (the offender still is)."""
+    from caseapp.care.data_rights import (
+        DataAnswerData,
+        DataRequestData,
+        answer_request,
+        record_request,
+    )
+
+    earlier = make_case("support")
+    row = record_request(people.officer, earlier, DataRequestData("restrict", "child"))
+    answer_request(people.supervisor, earlier, row.id, DataAnswerData("granted", "Đồng ý"))
+    new = make_case()
+    assert {(m.other_case_id, m.kind) for m in matches_of(new)} == {(earlier.id, "offender")}
+
+
+@pytest.mark.parametrize("handle", ["@", "//", "http://", "facebook.com", "https://tiktok.com/",
+                                    "---"])
+def test_a_handle_naming_no_account_is_refused(people, handle):
+    from caseapp.cases import service
+    from tests.cases.conftest import intake_data
+
+    with pytest.raises(CaseError) as error:
+        service.record_intake(people.counselor, intake_data(
+            people.commune.code, offender_accounts=(OffenderAccountData(handle, "facebook"),)))
+    assert error.value.field == "offender_accounts.0"
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 0
