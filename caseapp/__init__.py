@@ -48,10 +48,9 @@ def configure_logging(app: Flask) -> None:
 
 
 def configure_database(app: Flask) -> None:
-    from .database import configure_sqlite
-
     # Importing the model modules registers their tables on the metadata.
     from . import models  # noqa: F401
+    from .database import configure_sqlite
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)

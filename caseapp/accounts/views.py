@@ -3,8 +3,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import (Blueprint, current_app, flash, redirect, render_template, request, session,
-                   url_for)
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -14,8 +22,14 @@ from caseapp.core.safety import safe_next
 from caseapp.extensions import db, limiter
 
 from . import service, totp
-from .forms import (CodeForm, ConfirmForm, EnrolForm, LoginForm, PasswordChangeForm,
-                    RecoveryCodesForm)
+from .forms import (
+    CodeForm,
+    ConfirmForm,
+    EnrolForm,
+    LoginForm,
+    PasswordChangeForm,
+    RecoveryCodesForm,
+)
 from .models import User
 
 bp = Blueprint("accounts", __name__)

@@ -9,7 +9,6 @@ from caseapp.core.forms import choice_list
 from caseapp.i18n import ROLE_LABELS
 from caseapp.settings import ROLES
 
-
 SCHOOL_LABELS = {
     "": _l("Not a school"),
     "primary": _l("Primary school (Liên đội)"),

@@ -12,9 +12,8 @@ from caseapp.accounts.forms import ConfirmForm
 from caseapp.accounts.models import User
 from caseapp.core.forms import choice_list
 from caseapp.extensions import db
-from caseapp.units import service as units
-
 from caseapp.i18n import ROLE_LABELS
+from caseapp.units import service as units
 
 from .forms import SCHOOL_LABELS, PasswordResetForm, UnitForm, UserEditForm, UserForm
 

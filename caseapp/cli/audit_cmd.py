@@ -9,9 +9,9 @@ import os
 import sys
 
 import click
-from sqlalchemy import func, select
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy import func, select
 
 import audit as audit_lib
 from caseapp.audit_trail import record
