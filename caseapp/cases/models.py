@@ -164,7 +164,6 @@ class Case(db.Model, SealedOwner):
     # Blind indexes (keyed HMAC, truncated) for duplicate warnings without decryption
     child_phone_index: Mapped[int | None] = mapped_column(Integer, index=True)
     child_dob_family_index: Mapped[int | None] = mapped_column(Integer, index=True)
-    reporter_phone_index: Mapped[int | None] = mapped_column(Integer, index=True)
 
     # Timestamps
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

@@ -85,7 +85,6 @@ def shred(case: Case, now: datetime, *, reason: str, actor="system",
         case.restricted_at = None
         case.child_phone_index = None
         case.child_dob_family_index = None
-        case.reporter_phone_index = None
         if not keep_offender_indexes:
             for account in case.offender_accounts:
                 account.handle_index = None

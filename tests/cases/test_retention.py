@@ -34,7 +34,7 @@ def test_purge_shreds_only_cases_closed_past_retention(app, make_case, people):
     assert old.stage == "closure" and old.closure_reason_code == "resolved"
     assert old.harm_category_codes and old.unit_id == people.commune.id
     assert db.session.get(DataKey, old.data_key_id).wrapped is None
-    assert old.child_phone_index is None and old.reporter_phone_index is None
+    assert old.child_phone_index is None and old.child_dob_family_index is None
     assert all(a.handle_index is None for a in old.offender_accounts)
     assert recent.child_phone_index is not None
     (entry,) = audit_rows(action="case.purged")
