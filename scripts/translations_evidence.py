@@ -122,4 +122,8 @@ VI = {
         "Trẻ hoặc gia đình đã yêu cầu hạn chế xử lý dữ liệu của hồ sơ này: không thể thêm gì "
         "cho đến khi yêu cầu hạn chế được gỡ bỏ.",
     "You cannot open this case's evidence.": "Bạn không được mở chứng cứ của hồ sơ này.",
+    "Emergency access is read-only on screen: the files are downloaded only by the people "
+    "working on the case.":
+        "Truy cập khẩn cấp chỉ để xem trên màn hình: chỉ những người phụ trách hồ sơ mới được "
+        "tải tệp xuống.",
 }

@@ -441,6 +441,7 @@ def panel_context(user, case, child: bool) -> dict | None:
     abuse = abuse_material_case(case)
     can_add = rules.can_add_evidence(user, case)
     context: dict = {"count": len(listed), "abuse": abuse, "files": None,
+                     "can_download": rules.can_download_evidence(user, case),
                      "custody": None, "upload_form": None, "custody_form": None,
                      "upload_errors": [], "max_mb": format_decimal(
                          round(max_bytes() / (1024 * 1024), 1))}

@@ -28,6 +28,7 @@ from flask_babel import lazy_gettext as _l
 
 from caseapp import clock
 from caseapp.cases import deadlines, reference_data
+from caseapp.permissions import printing as printing_rules
 
 PANEL_TEMPLATE = "care/_printing.html"
 PANEL_COLUMN = "side"
@@ -129,7 +130,7 @@ def panel_context(user, case, child: bool) -> dict | None:
     Printing shows the child's data: the links are offered only on a page that
     already shows it (the print route checks again, and audits each print).
     """
-    if not child:
+    if not child or not printing_rules.can_print_case(user, case):
         return None
     forms = available_forms(case)
     if not forms:

@@ -151,6 +151,13 @@ def can_view_child_data(user, case) -> bool:
     return _works_on(user, case) or active_break_glass(user, case) is not None
 
 
+def can_copy_child_data(user, case) -> bool:
+    """Take a copy of the child's data away (print a form, download evidence): the
+    people working on the case. Break-glass is read-only: it shows the child's
+    details on screen in an emergency and hands out no copy."""
+    return _works_on(user, case) and not case.is_restricted
+
+
 def can_change_child_data(user, case) -> bool:
     """Add notes, support actions, referral updates: the people working on the case
     (never through break-glass, which is read-only; never while restricted)."""

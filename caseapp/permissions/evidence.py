@@ -1,10 +1,11 @@
 """Who may add, see and download a case's evidence, and the grants that open it.
 
 * The number of attachments is metadata: everyone who sees the case sees it.
-* Their names, descriptions and bytes are child data: listed and downloaded by
-  whoever may see the case's child data (:func:`cases.can_view_child_data`,
-  so break-glass and restriction rules apply unchanged); every download is
-  audited as "case.attachment_download" with the attachment's id.
+* Their names and descriptions are child data, listed to whoever may see the
+  case's child data (:func:`cases.can_view_child_data`); the files themselves
+  are copies that leave the app, downloaded only by the people working on the
+  case (:func:`cases.can_copy_child_data`: not through break-glass, not while
+  restricted); every download is audited as "case.attachment_download".
 * Adding evidence, or the record of where abuse material is held, is a change:
   the people working on the case (:func:`cases.can_change_child_data`), never
   through break-glass, and not while the case's processing is restricted.
@@ -32,7 +33,9 @@ def can_see_evidence_count(user, case) -> bool:
 
 
 def can_download_evidence(user, case) -> bool:
-    return rules.can_view_child_data(user, case)
+    """A copy of a file leaves the app: the people working on the case only
+    (break-glass shows the list, not the files)."""
+    return rules.can_copy_child_data(user, case)
 
 
 def can_add_evidence(user, case) -> bool:
@@ -49,8 +52,8 @@ def require_download(user, case) -> None:
 # --- grants ------------------------------------------------------------------------------------
 
 def _refuse_change(user, case, action: str):
-    message = _restricted_message() if case.is_restricted and \
-        rules.can_change_child_data(user, case) else None
+    message = _restricted_message() if case.is_restricted and (
+        rules.is_assignee(user, case) or rules.is_intake_recorder(user, case)) else None
     return rules.deny(user, case, action=action, message=message)
 
 

@@ -1,9 +1,10 @@
 """Printing a case's forms (Decree 56/2017, Mẫu 01 to 06): the check, the
 audit entry and the grant that opens the case's data key for the printout.
 
-A printout is a copy of the child's data on paper, so it is allowed exactly
-when the case page would show that data (:func:`caseapp.permissions.cases.
-can_view_child_data`, never re-implemented here), and every print is
+A printout is a copy of the child's data on paper, so it is allowed to the
+people working on the case (:func:`caseapp.permissions.cases.
+can_copy_child_data`, never re-implemented here: not through break-glass,
+which is read-only on screen, nor while restricted), and every print is
 recorded as "case.print" (the "who has seen this child" panel lists it).
 The entry holds the form code, how the user came to see the child's data
 and the route's endpoint: never child data.
@@ -22,8 +23,9 @@ FORM_CODES = ("01", "02", "03", "04", "05", "06")
 
 
 def can_print_case(user, case) -> bool:
-    """The user may print ``case``'s forms: they may see its child data."""
-    return rules.can_view_child_data(user, case)
+    """The user may print ``case``'s forms: a printout is a copy that leaves the
+    app, for the people working on the case (not through break-glass)."""
+    return rules.can_copy_child_data(user, case)
 
 
 def check_case_print(user, case) -> None:

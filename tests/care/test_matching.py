@@ -96,7 +96,7 @@ def test_reporter_phone_alone_is_not_a_match(make_case):
     from caseapp.cases.data import ReporterData
     from tests.cases.conftest import REPORTER_PHONE
 
-    first = make_case()
+    make_case()
     second = make_case(**{**other_child(),
                           "reporter": ReporterData("Lê Thị Hường", "cô giáo", REPORTER_PHONE)})
     assert matches_of(second) == []
