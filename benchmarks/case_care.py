@@ -7,9 +7,9 @@ Makes a throw-away instance (keys, SQLite, migrations), fills it with
   the duplicate / repeat-offender check (blind indexes compared in SQL) and,
   in the same process, with the check switched off; prints both per intake
   and the ratio;
-* evidence: uploads an 8 MiB file (the configured maximum) through
-  ``caseapp.care.evidence.upload`` (content check, SHA-256, AES-GCM, audit
-  entry) and downloads it (grant, audit entry, decryption), against the
+* evidence: uploads an 8 MiB PDF (the configured maximum) through
+  ``caseapp.care.evidence.upload`` (content check incl. parsing the PDF for
+  active content with pikepdf, SHA-256, AES-GCM, audit entry) and downloads it (grant, audit entry, decryption), against the
   baseline of the same bytes written to and read from a plain BLOB table in
   the same database; prints time and peak Python memory (tracemalloc) of
   each and the ratios.
@@ -30,6 +30,21 @@ from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def big_pdf(size: int) -> bytes:
+    """A valid one-page PDF just under ``size`` bytes (an incompressible page stream)."""
+    import io
+
+    import pikepdf
+
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pdf.pages[0].obj.Contents = pdf.make_stream(os.urandom(size - 4096))
+    out = io.BytesIO()
+    pdf.save(out, compress_streams=False)
+    assert len(out.getvalue()) <= size
+    return out.getvalue()
 
 
 def timed(fn):
@@ -107,7 +122,7 @@ def main() -> int:
 
             # --- evidence: 8 MiB up and down, against a plain BLOB ---
             size = app.config["ATTACHMENT_MAX_BYTES"]
-            content = b"%PDF-1.7\n" + os.urandom(size - 16) + b"\n%%EOF\n"
+            content = big_pdf(size)
             with key_scope():
                 case = service.record_intake(counselor, intake_data(
                     unit, harm_categories=("cyberbullying",)))

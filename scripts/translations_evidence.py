@@ -126,4 +126,14 @@ VI = {
     "working on the case.":
         "Truy cập khẩn cấp chỉ để xem trên màn hình: chỉ những người phụ trách hồ sơ mới được "
         "tải tệp xuống.",
+    "This PDF contains scripts, actions or embedded files that run when it is opened, which "
+    "could tell its sender that it was read. Print it to a new PDF or take screenshots "
+    "instead. Nothing was saved.":
+        "Tệp PDF này chứa mã lệnh, thao tác tự động hoặc tệp đính kèm chạy khi mở tệp, có thể "
+        "báo cho người gửi biết tệp đã được đọc. Hãy in ra một tệp PDF mới hoặc chụp màn hình "
+        "thay thế. Chưa có gì được lưu.",
+    "This PDF is damaged or protected by a password and cannot be checked. Save it again as "
+    "a PDF without a password, or take screenshots. Nothing was saved.":
+        "Tệp PDF này bị hỏng hoặc có mật khẩu nên không kiểm tra được. Hãy lưu lại thành tệp "
+        "PDF không có mật khẩu, hoặc chụp màn hình. Chưa có gì được lưu.",
 }

@@ -22,6 +22,7 @@ atomically and flush; the request commits.
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -81,6 +82,55 @@ _MARKUP_START = re.compile(r"^\s*(#!|<[A-Za-z!?/])")
 _ACTIVE = re.compile(r"<\s*(script|svg|html|iframe|object|embed|body|\?xml|!doctype)\b",
                      re.IGNORECASE)
 _PDF_HEADER = re.compile(rb"^%PDF-[12]\.\d")
+
+
+# PDF names that run something when the file is opened or clicked (scripts,
+# launched programs, forms sent out, embedded files, other documents fetched):
+# a beacon in a PDF would tell its sender that an officer opened it, and from
+# where. Plain links (/URI) are kept: chat exports are full of them.
+PDF_ACTIVE_KEYS = frozenset({"/JS", "/JavaScript", "/AA", "/Launch", "/EmbeddedFile",
+                             "/EmbeddedFiles", "/XFA", "/RichMedia", "/SubmitForm"})
+PDF_ACTIVE_ACTIONS = frozenset({"/JavaScript", "/Launch", "/SubmitForm", "/ImportData",
+                                "/GoToR", "/GoToE", "/RichMediaExecute", "/Rendition",
+                                "/Sound", "/Movie"})
+
+
+def pdf_problem(content: bytes) -> str | None:
+    """Why a PDF cannot be kept ("broken", "encrypted", "active"), or None.
+
+    Parsed with pikepdf (qpdf), so names hidden in compressed object streams or
+    spelled with #xx escapes are seen as the reader will see them.
+    """
+    import pikepdf
+
+    def active(obj, depth: int = 0) -> bool:
+        # Every dictionary, indirect or nested (a catalog's /Names holds its
+        # /EmbeddedFiles directly), down to a bounded depth.
+        if depth > 32:
+            return True  # nesting no real document needs: refuse rather than guess
+        if isinstance(obj, pikepdf.Stream):
+            obj = obj.stream_dict
+        if isinstance(obj, pikepdf.Dictionary):
+            if set(obj.keys()) & PDF_ACTIVE_KEYS or \
+                    str(obj.get("/S", "")) in PDF_ACTIVE_ACTIONS:
+                return True
+            children = [obj[key] for key in obj.keys()]
+        elif isinstance(obj, pikepdf.Array):
+            children = list(obj)
+        else:
+            return False
+        return any(active(child, depth + 1) for child in children
+                   if not getattr(child, "is_indirect", False))
+
+    try:
+        with pikepdf.open(io.BytesIO(content)) as pdf:
+            if pdf.is_encrypted:
+                return "encrypted"
+            if any(active(obj) for obj in [pdf.trailer, *pdf.objects]):
+                return "active"
+    except Exception:  # noqa: BLE001 - untrusted input: whatever fails to parse is refused
+        return "broken"
+    return None
 
 
 class AttachmentNotFound(NotFound):
@@ -225,6 +275,17 @@ def _check_content(data: UploadData) -> str:
                            "file."), field="file")
     if media_type not in ATTACHMENT_MEDIA_TYPES:  # pragma: no cover - sniff returns these only
         raise CaseError(_unaccepted_message(), field="file")
+    if media_type == "application/pdf":
+        problem = pdf_problem(content)
+        if problem == "active":
+            raise CaseError(_l("This PDF contains scripts, actions or embedded files that run "
+                               "when it is opened, which could tell its sender that it was "
+                               "read. Print it to a new PDF or take screenshots instead. "
+                               "Nothing was saved."), field="file")
+        if problem is not None:
+            raise CaseError(_l("This PDF is damaged or protected by a password and cannot be "
+                               "checked. Save it again as a PDF without a password, or take "
+                               "screenshots. Nothing was saved."), field="file")
     return media_type
 
 

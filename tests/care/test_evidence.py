@@ -61,9 +61,22 @@ def png(marker: bytes = b"") -> bytes:
             + _chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + _chunk(b"IEND", b""))
 
 
-PDF = (b"%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n"
-       b"2 0 obj <</Type /Pages /Kids [] /Count 0>> endobj\n"
-       b"trailer <</Root 1 0 R>>\n%%EOF\n")
+def make_pdf(change=None, **save) -> bytes:
+    """A real one-page PDF (pikepdf), optionally changed before it is saved."""
+    import io
+
+    import pikepdf
+
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    if change is not None:
+        change(pdf)
+    out = io.BytesIO()
+    pdf.save(out, **save)
+    return out.getvalue()
+
+
+PDF = make_pdf()
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
 GIF = (b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00,\x00\x00\x00\x00"
        b"\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
@@ -585,3 +598,70 @@ def test_uploaded_bytes_are_not_in_the_database_file(own_app):
                    "Mô tả bằng chứng".encode(), b"IHDR"):
         assert secret not in raw, secret
     assert not re.search(rb"\x89PNG\r\n\x1a\n", raw)
+
+
+def _open_action_script(pdf):
+    import pikepdf
+
+    pdf.Root.OpenAction = pdf.make_indirect(pikepdf.Dictionary(
+        S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.launchURL('https://x.example/seen')")))
+
+
+def _launch_on_page(pdf):
+    import pikepdf
+
+    pdf.pages[0].obj.AA = pikepdf.Dictionary(O=pikepdf.Dictionary(
+        S=pikepdf.Name.Launch, F=pikepdf.String("cmd.exe")))
+
+
+def _embedded_file(pdf):
+    import pikepdf
+
+    pdf.attachments["x.exe"] = pikepdf.AttachedFileSpec(pdf, b"MZ payload")
+
+
+def _link(pdf):
+    import pikepdf
+
+    pdf.pages[0].obj.Annots = pdf.make_indirect(pikepdf.Array([pdf.make_indirect(
+        pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link,
+                           Rect=[0, 0, 10, 10], A=pikepdf.Dictionary(
+                               S=pikepdf.Name.URI, URI=pikepdf.String("https://example.org"))))]))
+
+
+@pytest.mark.parametrize("change,save", [
+    (_open_action_script, {}),
+    # the same script inside a compressed object stream: a byte search would miss it
+    (_open_action_script, {"object_stream_mode": "generate"}),
+    (_launch_on_page, {}),
+    (_embedded_file, {}),
+])
+def test_an_active_pdf_is_refused(people, make_case, change, save):
+    import pikepdf
+
+    case = make_case("support", harm_categories=SAFE)
+    mode = getattr(pikepdf.ObjectStreamMode, save.get("object_stream_mode", "preserve"))
+    content = make_pdf(change, object_stream_mode=mode)
+    assert evidence.sniff(content) == "application/pdf"
+    with pytest.raises(CaseError) as error:
+        evidence.upload(people.officer, case, evidence.UploadData(
+            content=content, filename="tin-nhan.pdf", confirmed_no_abuse=True))
+    assert error.value.field == "file" and attachments(case) == []
+
+
+def test_a_pdf_with_plain_links_is_kept(people, make_case):
+    case = make_case("support", harm_categories=SAFE)
+    row = evidence.upload(people.officer, case, evidence.UploadData(
+        content=make_pdf(_link), filename="tin-nhan.pdf", confirmed_no_abuse=True))
+    assert row.media_type == "application/pdf"
+
+
+def test_a_password_protected_pdf_is_refused(people, make_case):
+    import pikepdf
+
+    case = make_case("support", harm_categories=SAFE)
+    content = make_pdf(encryption=pikepdf.Encryption(owner="a", user="b"))
+    with pytest.raises(CaseError):
+        evidence.upload(people.officer, case, evidence.UploadData(
+            content=content, filename="x.pdf", confirmed_no_abuse=True))
+    assert attachments(case) == []
