@@ -136,4 +136,8 @@ VI = {
     "a PDF without a password, or take screenshots. Nothing was saved.":
         "Tệp PDF này bị hỏng hoặc có mật khẩu nên không kiểm tra được. Hãy lưu lại thành tệp "
         "PDF không có mật khẩu, hoặc chụp màn hình. Chưa có gì được lưu.",
+    "Only a harm category can be marked as abuse material.":
+        "Chỉ loại hình xâm hại mới có thể được đánh dấu là tài liệu xâm hại tình dục.",
+    "The kinds of harm were corrected.": "Đã sửa loại hình xâm hại.",
+    "Correct the kinds of harm": "Sửa loại hình xâm hại",
 }

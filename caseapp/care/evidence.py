@@ -114,7 +114,7 @@ def pdf_problem(content: bytes) -> str | None:
             if set(obj.keys()) & PDF_ACTIVE_KEYS or \
                     str(obj.get("/S", "")) in PDF_ACTIVE_ACTIONS:
                 return True
-            children = [obj[key] for key in obj.keys()]
+            children = [obj[key] for key in obj.keys()]  # noqa: SIM118 - a pikepdf object
         elif isinstance(obj, pikepdf.Array):
             children = list(obj)
         else:
@@ -138,8 +138,10 @@ class AttachmentNotFound(NotFound):
 
 
 def abuse_material_case(case: Case) -> bool:
-    """A case whose harm categories mean its material must never be uploaded."""
-    return any(code in ABUSE_MATERIAL_CATEGORIES for code in case.harm_category_codes)
+    """A case whose harm categories mean its material must never be uploaded: the
+    seeded ones, and any category an admin marks ``is_abuse_material``."""
+    return any(h.code in ABUSE_MATERIAL_CATEGORIES or h.is_abuse_material
+               for h in case.harm_categories)
 
 
 def max_bytes() -> int:

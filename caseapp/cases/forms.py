@@ -352,6 +352,10 @@ class ReferralForm(VersionedForm):
                                  what_was_sent=self.what_was_sent.data or "")
 
 
+class HarmCategoriesForm(VersionedForm):
+    harm_categories = _checkboxes(_l("Kinds of harm"))
+
+
 class ReferralStatusForm(CaseForm):
     referral_id = HiddenField()
     status = _select(_l("New status"), [(s, REFERRAL_STATUS_LABELS[s])

@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Table,
     and_,
+    false,
     or_,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
@@ -86,6 +87,11 @@ class Requester(db.Model, ReferenceEntry):
 
 class HarmCategory(db.Model, ReferenceEntry):
     __tablename__ = "ref_harm_categories"
+
+    # Its evidence is sexual images of a child: never uploaded, held by the police
+    # (caseapp.care.evidence). Admin data, like the labels.
+    is_abuse_material: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                    server_default=false())
 
 
 class Platform(db.Model, ReferenceEntry):

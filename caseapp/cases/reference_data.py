@@ -152,8 +152,11 @@ def label(kind: str, code: str | None) -> str:
 # --- admin changes --------------------------------------------------------------------------
 
 def save_entry(actor, kind: str, code: str, label_vi: str, label_en: str,
-               position: int | None = None):
-    """Add an entry, or relabel an existing one (its code never changes)."""
+               position: int | None = None, *, abuse_material: bool | None = None):
+    """Add an entry, or relabel an existing one (its code never changes).
+
+    ``abuse_material`` (harm categories only): the category's evidence is sexual
+    images of a child, so uploads are refused on its cases."""
     permissions.require(actor == "system" or permissions.is_admin(actor))
     model = model_for(kind)
     code = (code or "").strip().lower()
@@ -174,9 +177,16 @@ def save_entry(actor, kind: str, code: str, label_vi: str, label_en: str,
     entry.label_vi, entry.label_en = label_vi, label_en
     if position is not None:
         entry.position = int(position)
+    details = None
+    if abuse_material is not None:
+        if not hasattr(entry, "is_abuse_material"):
+            raise CaseError(_l("Only a harm category can be marked as abuse material."),
+                            field="abuse_material")
+        entry.is_abuse_material = bool(abuse_material)
+        details = {"abuse_material": bool(abuse_material)}
     db.session.flush()
     record("reference.create" if created else "reference.update", actor=actor,
-           object_type="reference", object_id=f"{kind}:{code}")
+           object_type="reference", object_id=f"{kind}:{code}", details=details)
     return entry
 
 

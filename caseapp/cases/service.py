@@ -71,7 +71,8 @@ __all__ = [
     "ReferralData", "ReferralStatusData", "ReopenData", "ReporterData", "SupportActionData",
     "add_note", "add_referral", "age_band", "approve_closure", "approve_plan", "assign",
     "draft_plan", "new_reference", "open_child_data", "record_intake", "record_needs_assessment",
-    "record_support_action", "reject_closure", "reopen", "request_closure", "transition",
+    "record_support_action", "reject_closure", "reopen", "request_closure",
+    "set_harm_categories", "transition",
     "update_referral",
 ]
 
@@ -449,6 +450,30 @@ def reject_closure(actor, case: Case, *, expected_version: int | None = None) ->
         case.review_harm_level = case.review_access_level = case.review_obstacles_level = None
         _touch(case, now)
         _audit("case.closure_rejected", actor, case, reason=reason)
+    return case
+
+
+# --- what the case is about ---------------------------------------------------------------------
+
+def set_harm_categories(actor, case: Case, codes, *, expected_version: int | None = None
+                        ) -> Case:
+    """Correct the kinds of harm once the case is better known (a case found to be
+    sextortion must start refusing uploads). The lead officer or a supervisor of
+    the case; audited with the codes before and after (codes are not child data)."""
+    ensure_visible(actor, case, "harm_categories")
+    allowed = (rules.is_lead_officer(actor, case) or rules.is_supervisor_of(actor, case)) \
+        and not case.is_closed and not case.is_purged
+    rules.require(allowed, actor, case, action="harm_categories")
+    ensure_version(case, expected_version)
+    harms = _require_codes("harm_category", codes, "harm_categories",
+                           _l("Choose at least one kind of harm from the list."),
+                           at_least_one=True)
+    before = ",".join(case.harm_category_codes)
+    with atomic():
+        case.harm_categories = harms
+        _touch(case, clock.now())
+        _audit("case.harm_categories", actor, case, before=before,
+               after=",".join(h.code for h in harms))
     return case
 
 

@@ -45,6 +45,7 @@ from .forms import (
     AssignForm,
     ClosureRequestForm,
     DecisionForm,
+    HarmCategoriesForm,
     IntakeForm,
     NeedsForm,
     NoteForm,
@@ -291,6 +292,13 @@ ACTIONS: dict[str, Action] = {
         _l("The referral was recorded."),
         lambda u, c: c.stage == "referral" and rules.is_lead_officer(u, c) and not c.is_purged,
         _l("Refer to another agency"), _l("Refer")),
+    "harm_categories": Action(
+        HarmCategoriesForm,
+        lambda u, c, f, _i: service.set_harm_categories(
+            u, c, tuple(f.harm_categories.data or ()), expected_version=f.expected_version),
+        _l("The kinds of harm were corrected."),
+        lambda u, c: _open(c) and (rules.is_lead_officer(u, c) or rules.is_supervisor_of(u, c)),
+        _l("Correct the kinds of harm"), _l("Save")),
     "referral_status": Action(
         ReferralStatusForm,
         lambda u, c, f, item: service.update_referral(u, c, item, f.to_data()),
@@ -344,6 +352,10 @@ def make_form(name: str, case: Case, item: str | None = None, *, submitted: bool
             form.assignees.data = sorted(case.assignee_ids)
     elif isinstance(form, ReferralForm):
         form.agency.choices = reference_choices("agency", blank=_("Choose…"))
+    elif isinstance(form, HarmCategoriesForm):
+        form.harm_categories.choices = reference_choices("harm_category")
+        if not submitted:
+            form.harm_categories.data = list(case.harm_category_codes)
     elif isinstance(form, ClosureRequestForm):
         form.reason.choices = reference_choices("closure_reason", blank=_("Choose…"))
     if hasattr(form, "version") and not submitted:

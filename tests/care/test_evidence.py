@@ -26,7 +26,7 @@ from caseapp.cases.models import Case
 from caseapp.crypto import key_scope, sqlite_scrub
 from caseapp.extensions import db
 from caseapp.permissions import PermissionDenied
-from tests.case_screens.conftest import token
+from tests.case_screens.conftest import act, token
 from tests.cases.conftest import CHILD_NAME, NARRATIVE, audit_rows, intake_data
 from tests.cases.test_raw_database import make_people
 from tests.conftest import settings_for_tests
@@ -665,3 +665,39 @@ def test_a_password_protected_pdf_is_refused(people, make_case):
         evidence.upload(people.officer, case, evidence.UploadData(
             content=content, filename="x.pdf", confirmed_no_abuse=True))
     assert attachments(case) == []
+
+
+def test_a_category_an_admin_marks_as_abuse_material_refuses_uploads(people, make_case):
+    from caseapp.cases import reference_data
+
+    reference_data.save_entry(people.admin, "harm_category", "child_images",
+                              "Hình ảnh xâm hại trẻ em", "Child sexual abuse images",
+                              abuse_material=True)
+    case = make_case("support", harm_categories=("child_images",))
+    with pytest.raises(CaseError) as error:
+        evidence.upload(people.officer, case, evidence.UploadData(
+            content=png(), filename="x.png", confirmed_no_abuse=True))
+    assert error.value.field == "file" and attachments(case) == []
+    with pytest.raises(CaseError):
+        reference_data.save_entry(people.admin, "platform", "forum", "Diễn đàn", "Forum",
+                                  abuse_material=True)
+
+
+def test_a_case_recategorised_as_sextortion_refuses_uploads_from_then_on(people, login,
+                                                                        make_case):
+    case = make_case("support", harm_categories=SAFE)
+    officer = login(people.officer)
+    assert post_file(officer, case.reference, png()).status_code == 302
+    # Someone outside the case cannot change what it is about (404, audited).
+    with pytest.raises(CaseNotFound):
+        service.set_harm_categories(people.other_officer, case, ("sextortion",))
+    response = act(officer, case.reference, "harm_categories",
+                   harm_categories=["sextortion", "cyberbullying"])
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.refresh(case)
+    assert set(case.harm_category_codes) == {"sextortion", "cyberbullying"}
+    (entry,) = audit_rows(action="case.harm_categories")
+    assert "sextortion" in entry.details
+    assert post_file(officer, case.reference, PDF, "x.pdf").status_code == 422
+    assert len(attachments(case)) == 1
+    assert act(officer, case.reference, "harm_categories").status_code == 422  # none chosen
