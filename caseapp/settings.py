@@ -100,7 +100,8 @@ def validate(values: dict[str, Any]) -> None:
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not 5 <= minutes <= 240:
         problems.append("BREAK_GLASS_MINUTES must be a whole number from 5 to 240: an "
                         "emergency access must end on its own, soon")
-    for name in ("BREAK_GLASS_DAILY_LIMIT", "DATA_REQUEST_HOURS", "ATTACHMENT_MAX_BYTES"):
+    for name in ("BREAK_GLASS_DAILY_LIMIT", "DATA_REQUEST_HOURS", "ATTACHMENT_MAX_BYTES",
+                 "ATTACHMENT_MAX_PER_CASE"):
         value = values.get(name, 1)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             problems.append(f"{name} must be a whole number of at least 1")

@@ -83,6 +83,8 @@ BREAK_GLASS_DAILY_LIMIT = 3
 # --- Evidence: the largest attachment (images, PDF, plain text), in bytes.
 # Must stay below MAX_CONTENT_LENGTH (the whole request).
 ATTACHMENT_MAX_BYTES = 8 * 1024 * 1024
+# and how many files one case may hold (a bound on what one account can store).
+ATTACHMENT_MAX_PER_CASE = 30
 
 # --- Data-subject requests (see, correct, restrict, delete): the answer is
 # due this many hours after the request is received (Decree 13/2023: 72 h).

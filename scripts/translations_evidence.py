@@ -140,4 +140,8 @@ VI = {
         "Chỉ loại hình xâm hại mới có thể được đánh dấu là tài liệu xâm hại tình dục.",
     "The kinds of harm were corrected.": "Đã sửa loại hình xâm hại.",
     "Correct the kinds of harm": "Sửa loại hình xâm hại",
+    "This case already holds %(n)d files, the most it may. Put several screenshots into one "
+    "PDF, or ask your supervisor. Nothing was saved.":
+        "Hồ sơ này đã có %(n)d tệp, mức tối đa cho phép. Hãy gộp nhiều ảnh chụp màn hình vào "
+        "một tệp PDF, hoặc hỏi cán bộ giám sát. Chưa có gì được lưu.",
 }

@@ -208,6 +208,9 @@ def lift_restriction(actor, case: Case, request_id: str) -> DataRequest:
     row = _request_of(case, request_id)
     if row.kind != "restrict" or row.status != "granted":
         raise CaseError(_l("Only a restriction in force can be lifted."), field="request")
+    if actor.id == row.recorded_by_id:
+        raise CaseError(_l("You recorded this request: another supervisor of the case lifts "
+                           "the restriction."), field="request")
     now = clock.now()
     with atomic():
         row.status = "lifted"

@@ -315,7 +315,12 @@ def upload(actor, case: Case, data: UploadData) -> Attachment:
     content = bytes(data.content)
     digest = hashlib.sha256(content).hexdigest()
     unlock(case, grant=grant)
-    for position, earlier in enumerate(attachments_of(case), 1):
+    existing = attachments_of(case)
+    if len(existing) >= int(current_app.config.get("ATTACHMENT_MAX_PER_CASE", 30)):
+        raise CaseError(_l("This case already holds %(n)d files, the most it may. Put several "
+                           "screenshots into one PDF, or ask your supervisor. Nothing was "
+                           "saved.", n=len(existing)), field="file")
+    for position, earlier in enumerate(existing, 1):
         if earlier.sha256 == digest:
             raise CaseError(_l("This file is already attached to this case (evidence %(n)d). "
                                "Nothing was saved.", n=position), field="file")

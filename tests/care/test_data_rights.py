@@ -438,3 +438,14 @@ def test_deleted_case_loses_its_child_links_and_later_its_offender_index(people,
     db.session.expire_all()
     assert all(a.handle_index is None for a in earlier.offender_accounts)
     assert all(a.handle_index is not None for a in later.offender_accounts)
+
+
+def test_whoever_recorded_a_restriction_does_not_lift_it_alone(people, make_case):
+    case = make_case("support")
+    row = ask(people.supervisor, case, "restrict", details="")
+    answer(people.province_supervisor, case, row)
+    with pytest.raises(CaseError):
+        data_rights.lift_restriction(people.supervisor, case, row.id)
+    assert case.is_restricted
+    data_rights.lift_restriction(people.province_supervisor, case, row.id)
+    assert not case.is_restricted

@@ -701,3 +701,15 @@ def test_a_case_recategorised_as_sextortion_refuses_uploads_from_then_on(people,
     assert post_file(officer, case.reference, PDF, "x.pdf").status_code == 422
     assert len(attachments(case)) == 1
     assert act(officer, case.reference, "harm_categories").status_code == 422  # none chosen
+
+
+def test_a_case_holds_a_bounded_number_of_files(people, make_case, app, monkeypatch):
+    monkeypatch.setitem(app.config, "ATTACHMENT_MAX_PER_CASE", 2)
+    case = make_case("support", harm_categories=SAFE)
+    for content in (png(), PDF):
+        evidence.upload(people.officer, case, evidence.UploadData(
+            content=content, filename="x", confirmed_no_abuse=True))
+    with pytest.raises(CaseError) as error:
+        evidence.upload(people.officer, case, evidence.UploadData(
+            content=TEXT, filename="x.txt", confirmed_no_abuse=True))
+    assert error.value.field == "file" and len(attachments(case)) == 2
