@@ -15,4 +15,11 @@ VI = {
     "You cannot print this child's forms.": "Bạn không được in biểu mẫu của trẻ em này.",
     "Form %(code)s cannot be printed yet: its step has not been recorded for this case.":
         "Chưa thể in Mẫu %(code)s: bước này chưa được ghi nhận trong hồ sơ.",
+    "Copy for the child or guardian": "Bản cung cấp cho trẻ em hoặc người giám hộ",
+    "For a request to see their data: leaves out the reporter, the offender's accounts and "
+    "the police. Read it before you hand it over: the account of what happened may still "
+    "name people.":
+        "Dùng khi trẻ hoặc người giám hộ yêu cầu xem dữ liệu: lược bỏ người thông báo, tài "
+        "khoản của đối tượng và cơ quan công an. Hãy đọc lại trước khi giao: phần diễn biến "
+        "sự việc vẫn có thể nêu tên người khác.",
 }

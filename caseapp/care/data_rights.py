@@ -7,7 +7,8 @@ case: granted or refused, with a written answer (sealed: it may name the
 child). What granting does:
 
 * access, correct: nothing automatic. The answer records what was given or
-  changed (the printable forms give the child's record; corrections are made
+  changed (the printable forms' "copy for the child or guardian" leaves out
+  the reporter, the offender's accounts and the police; corrections are made
   by the officer as notes);
 * restrict: the case's child data is hidden from everyone but its
   supervisors (``Case.restricted_at``) until the restriction is lifted;

@@ -253,8 +253,11 @@ def _referrals(case) -> list[dict]:
              "outcome": r.outcome or ""} for r in case.referrals]
 
 
-def form_context(case, code: str, printed_by) -> dict:
-    """Everything form ``code`` of ``case`` prints. Reads child data: unlock first."""
+def form_context(case, code: str, printed_by, *, family_copy: bool = False) -> dict:
+    """Everything form ``code`` of ``case`` prints. Reads child data: unlock first.
+
+    ``family_copy``: the copy for the child or guardian, without the reporter,
+    the offender's accounts, the police and where material is held."""
     spec = FORMS[code]
     ids = [case.recorded_by_id, case.lead_officer_id, case.closure_requested_by_id,
            case.closure_approved_by_id, *(a.recorded_by_id for a in case.assessments),
@@ -269,6 +272,7 @@ def form_context(case, code: str, printed_by) -> dict:
         "levels": LEVELS_VI, "lead_officer": names.get(case.lead_officer_id, ""),
         "printed_at": fmt_datetime(clock.now()),
         "printed_by": printed_by.display_name or printed_by.username,
+        "family_copy": family_copy,
     }
     if code == "01":
         context.update(
@@ -293,6 +297,10 @@ def form_context(case, code: str, printed_by) -> dict:
                      if case.legal_ground else "",
                      "note": case.consent_note or ""},
             recorded_by=names.get(case.recorded_by_id, ""))
+        if family_copy:
+            context.update(reporter={"name": "", "relation": "", "phone": ""},
+                           offender_accounts=[], evidence={"location": "", "police_unit": "",
+                                                           "police_reference": ""})
     elif code == "02":
         initial = _initial(case)[-1]
         context.update(

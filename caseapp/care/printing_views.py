@@ -15,7 +15,7 @@ Vietnamese whatever the user's language. Pages are ``no-store`` (global).
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, render_template, request
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -52,7 +52,12 @@ def print_form(reference: str, form: str):
         return render_error(404, message=_l(
             "Form %(code)s cannot be printed yet: its step has not been recorded for this "
             "case.", code=spec.code))
-    unlock(case, grant=print_rules.grant_case_print(current_user, case, spec.code))
+    # The copy given to the child or guardian (an access request) leaves out the
+    # reporter, the offender's accounts and the police: a guardian asking may be
+    # the person who harms the child.
+    family = request.args.get("copy") == "family"
+    unlock(case, grant=print_rules.grant_case_print(current_user, case, spec.code,
+                                                    family_copy=family))
     with force_locale("vi"):
-        return render_template(spec.template, **printing.form_context(case, spec.code,
-                                                                      current_user))
+        return render_template(spec.template, **printing.form_context(
+            case, spec.code, current_user, family_copy=family))

@@ -35,7 +35,7 @@ def check_case_print(user, case) -> None:
                          message=_l("You cannot print this child's forms."))
 
 
-def grant_case_print(user, case, form_code: str) -> Grant:
+def grant_case_print(user, case, form_code: str, *, family_copy: bool = False) -> Grant:
     """Open ``case``'s child data for one printout of form ``form_code``.
 
     Checked (a refusal is audited as a denial), then audited as "case.print"
@@ -49,6 +49,8 @@ def grant_case_print(user, case, form_code: str) -> Grant:
         raise rules.deny(user, case, action="print",
                          message=_l("You cannot print this child's forms."))
     details = {"form": form_code, **basis}
+    if family_copy:
+        details["copy"] = "family"
     if has_request_context():
         # The endpoint's name, never the URL (a query string can carry anything).
         details["route"] = (request.endpoint or "unknown")[:64]

@@ -368,6 +368,21 @@ def test_panel_lists_the_forms_that_exist_only_beside_child_data(people, make_ca
     assert [spec.code for spec in panel["forms"]] == ["01", "02", "03"]
     with app.test_request_context():
         html = render_template(printing.PANEL_TEMPLATE, panel=panel)
-    assert re.findall(r'href="([^"]+)"', html) == [
-        f"/cases/{case.reference}/print/{form}" for form in ("01", "02", "03")]
+    staff = [f"/cases/{case.reference}/print/{form}" for form in ("01", "02", "03")]
+    assert re.findall(r'href="([^"]+)"', html) == staff + [f"{u}?copy=family" for u in staff]
     assert_no_child_data(html)
+
+
+def test_the_family_copy_leaves_out_reporter_offender_and_police(people, login, make_case):
+    from tests.cases.conftest import HANDLE, REPORTER_NAME, REPORTER_PHONE
+
+    case = make_case("support")
+    client = login(people.officer)
+    staff = body(client.get(print_url(case, "01")))
+    assert REPORTER_NAME in staff and "ke.la.mat.danh" in staff
+    family = body(client.get(print_url(case, "01") + "?copy=family"))
+    assert CHILD_NAME in family and 'id="family-copy"' in family
+    for withheld in (REPORTER_NAME, REPORTER_PHONE, "ke.la.mat.danh", HANDLE):
+        assert withheld not in family
+    entries = [json.loads(e.details) for e in prints(case.reference)]
+    assert [e.get("copy") for e in entries] == [None, "family"]
