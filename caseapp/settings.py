@@ -101,7 +101,8 @@ def validate(values: dict[str, Any]) -> None:
         problems.append("BREAK_GLASS_MINUTES must be a whole number from 5 to 240: an "
                         "emergency access must end on its own, soon")
     for name in ("BREAK_GLASS_DAILY_LIMIT", "DATA_REQUEST_HOURS", "ATTACHMENT_MAX_BYTES",
-                 "ATTACHMENT_MAX_PER_CASE"):
+                 "ATTACHMENT_MAX_PER_CASE", "INTAKE_LIMIT_PER_HOUR", "INTAKE_LIMIT_PER_DAY",
+                 "PDF_CHECK_SECONDS"):
         value = values.get(name, 1)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             problems.append(f"{name} must be a whole number of at least 1")

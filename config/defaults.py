@@ -39,9 +39,12 @@ LOGIN_HARD_LOCK_AFTER = 100
 LOGIN_ADDRESS_THROTTLE_AFTER = 20
 # Coarse request-rate limit on the login form (Flask-Limiter).
 LOGIN_RATE_LIMIT = "30 per minute"
-# New reports per staff member: a report answers "is this child or offender
-# already known?" (the duplicate flag), so a script must not ask it at will.
-INTAKE_RATE_LIMIT = "20 per hour;60 per day"
+# Reports recorded per staff member through the web or the API: a report also
+# answers "is this child or offender already known?" (the duplicate flag), so a
+# script must not ask it at will. Counted from the audit log (every worker
+# agrees; a refused form does not count).
+INTAKE_LIMIT_PER_HOUR = 20
+INTAKE_LIMIT_PER_DAY = 60
 # memory:// for one process; redis://... when several app servers share it.
 RATELIMIT_STORAGE_URI = "memory://"
 
@@ -85,6 +88,8 @@ BREAK_GLASS_DAILY_LIMIT = 3
 ATTACHMENT_MAX_BYTES = 8 * 1024 * 1024
 # and how many files one case may hold (a bound on what one account can store).
 ATTACHMENT_MAX_PER_CASE = 30
+# A PDF is parsed in a child process capped in memory and in this many seconds.
+PDF_CHECK_SECONDS = 15
 
 # --- Data-subject requests (see, correct, restrict, delete): the answer is
 # due this many hours after the request is received (Decree 13/2023: 72 h).

@@ -144,4 +144,18 @@ VI = {
     "PDF, or ask your supervisor. Nothing was saved.":
         "Hồ sơ này đã có %(n)d tệp, mức tối đa cho phép. Hãy gộp nhiều ảnh chụp màn hình vào "
         "một tệp PDF, hoặc hỏi cán bộ giám sát. Chưa có gì được lưu.",
+    "This PDF is too complex to check. Print it to a new PDF or take screenshots instead. "
+    "Nothing was saved.":
+        "Tệp PDF này quá phức tạp để kiểm tra. Hãy in ra một tệp PDF mới hoặc chụp màn hình "
+        "thay thế. Chưa có gì được lưu.",
+    "A kind of harm whose evidence is sexual images of the child cannot be removed: files "
+    "stay refused on this case, and the material stays with the police.":
+        "Không thể bỏ loại hình xâm hại có chứng cứ là hình ảnh tình dục của trẻ: hồ sơ này "
+        "tiếp tục không nhận tệp, và tài liệu vẫn do cơ quan công an giữ.",
+    "You have recorded %(n)d reports in a short time, the most allowed. Nothing was saved: "
+    "keep this page open and call your supervisor, who can record it or have the limit "
+    "raised.":
+        "Bạn đã ghi nhận %(n)d tin báo trong thời gian ngắn, mức tối đa cho phép. Chưa có gì "
+        "được lưu: hãy giữ nguyên trang này và gọi cán bộ giám sát để họ ghi nhận hoặc nâng "
+        "giới hạn.",
 }

@@ -22,4 +22,8 @@ VI = {
         "Dùng khi trẻ hoặc người giám hộ yêu cầu xem dữ liệu: lược bỏ người thông báo, tài "
         "khoản của đối tượng và cơ quan công an. Hãy đọc lại trước khi giao: phần diễn biến "
         "sự việc vẫn có thể nêu tên người khác.",
+    "Only form 01 has a copy for the child or guardian: the other forms name agencies, the "
+    "police and the people who help.":
+        "Chỉ Mẫu 01 có bản cung cấp cho trẻ em hoặc người giám hộ: các mẫu khác nêu tên cơ "
+        "quan, công an và những người hỗ trợ.",
 }

@@ -148,6 +148,7 @@ VI = {
         "Bạn đã ghi nhận yêu cầu này: một cán bộ giám sát khác của hồ sơ sẽ trả lời.",
     "guardian": "người giám hộ",
     "unreadable: the case was deleted": "không đọc được: hồ sơ đã bị xoá",
-    "You recorded this request: another supervisor of the case lifts the restriction.":
-        "Bạn đã ghi nhận yêu cầu này: một cán bộ giám sát khác của hồ sơ sẽ bỏ hạn chế.",
+    "You recorded or granted this restriction: another supervisor of the case lifts it.":
+        "Bạn đã ghi nhận hoặc chấp nhận hạn chế này: một cán bộ giám sát khác của hồ sơ sẽ "
+        "bỏ hạn chế.",
 }

@@ -209,9 +209,10 @@ def lift_restriction(actor, case: Case, request_id: str) -> DataRequest:
     row = _request_of(case, request_id)
     if row.kind != "restrict" or row.status != "granted":
         raise CaseError(_l("Only a restriction in force can be lifted."), field="request")
-    if actor.id == row.recorded_by_id:
-        raise CaseError(_l("You recorded this request: another supervisor of the case lifts "
-                           "the restriction."), field="request")
+    if actor.id in (row.recorded_by_id, row.answered_by_id):
+        # Lifting gives the child's data back: a third person, not the two who put it.
+        raise CaseError(_l("You recorded or granted this restriction: another supervisor of "
+                           "the case lifts it."), field="request")
     now = clock.now()
     with atomic():
         row.status = "lifted"

@@ -84,64 +84,27 @@ _ACTIVE = re.compile(r"<\s*(script|svg|html|iframe|object|embed|body|\?xml|!doct
 _PDF_HEADER = re.compile(rb"^%PDF-[12]\.\d")
 
 
-# PDF names that run something when the file is opened or clicked (scripts,
-# launched programs, forms sent out, embedded files, other documents fetched):
-# a beacon in a PDF would tell its sender that an officer opened it, and from
-# where. Plain links (/URI) are kept: chat exports are full of them.
-PDF_ACTIVE_KEYS = frozenset({"/JS", "/JavaScript", "/AA", "/Launch", "/EmbeddedFile",
-                             "/EmbeddedFiles", "/XFA", "/RichMedia", "/SubmitForm"})
-PDF_ACTIVE_ACTIONS = frozenset({"/JavaScript", "/Launch", "/SubmitForm", "/ImportData",
-                                "/GoToR", "/GoToE", "/RichMediaExecute", "/Rendition",
-                                "/Sound", "/Movie"})
-
-
 def pdf_problem(content: bytes) -> str | None:
-    """Why a PDF cannot be kept ("broken", "encrypted", "active"), or None.
+    """Why a PDF cannot be kept, or None: see :mod:`caseapp.care.pdf_scan` (run in
+    a child process with a memory and time cap)."""
+    from . import pdf_scan
 
-    Parsed with pikepdf (qpdf), so names hidden in compressed object streams or
-    spelled with #xx escapes are seen as the reader will see them.
-    """
-    import pikepdf
-
-    def active(obj, depth: int = 0) -> bool:
-        # Every dictionary, indirect or nested (a catalog's /Names holds its
-        # /EmbeddedFiles directly), down to a bounded depth.
-        if depth > 32:
-            return True  # nesting no real document needs: refuse rather than guess
-        if isinstance(obj, pikepdf.Stream):
-            obj = obj.stream_dict
-        if isinstance(obj, pikepdf.Dictionary):
-            if set(obj.keys()) & PDF_ACTIVE_KEYS or \
-                    str(obj.get("/S", "")) in PDF_ACTIVE_ACTIONS:
-                return True
-            children = [obj[key] for key in obj.keys()]  # noqa: SIM118 - a pikepdf object
-        elif isinstance(obj, pikepdf.Array):
-            children = list(obj)
-        else:
-            return False
-        return any(active(child, depth + 1) for child in children
-                   if not getattr(child, "is_indirect", False))
-
-    try:
-        with pikepdf.open(io.BytesIO(content)) as pdf:
-            if pdf.is_encrypted:
-                return "encrypted"
-            if any(active(obj) for obj in [pdf.trailer, *pdf.objects]):
-                return "active"
-    except Exception:  # noqa: BLE001 - untrusted input: whatever fails to parse is refused
-        return "broken"
-    return None
+    return pdf_scan.check(content, seconds=int(current_app.config.get("PDF_CHECK_SECONDS", 15)))
 
 
 class AttachmentNotFound(NotFound):
     """No such attachment on this case (or a malformed id): a 404, never logged with the id."""
 
 
+def is_abuse_material(category) -> bool:
+    """A harm category whose evidence is sexual images of a child: the seeded ones,
+    and any an admin marks ``is_abuse_material``."""
+    return category.code in ABUSE_MATERIAL_CATEGORIES or bool(category.is_abuse_material)
+
+
 def abuse_material_case(case: Case) -> bool:
-    """A case whose harm categories mean its material must never be uploaded: the
-    seeded ones, and any category an admin marks ``is_abuse_material``."""
-    return any(h.code in ABUSE_MATERIAL_CATEGORIES or h.is_abuse_material
-               for h in case.harm_categories)
+    """A case whose material must never be uploaded."""
+    return any(is_abuse_material(h) for h in case.harm_categories)
 
 
 def max_bytes() -> int:
@@ -284,6 +247,9 @@ def _check_content(data: UploadData) -> str:
                                "when it is opened, which could tell its sender that it was "
                                "read. Print it to a new PDF or take screenshots instead. "
                                "Nothing was saved."), field="file")
+        if problem == "too_complex":
+            raise CaseError(_l("This PDF is too complex to check. Print it to a new PDF or "
+                               "take screenshots instead. Nothing was saved."), field="file")
         if problem is not None:
             raise CaseError(_l("This PDF is damaged or protected by a password and cannot be "
                                "checked. Save it again as a PDF without a password, or take "

@@ -283,25 +283,32 @@ def _flag(case: Case, actor) -> list[CaseMatch]:
            details={**counts, "match_ids": [m.id for m in found]})
     others = db.session.scalars(select(Case).options(joinedload(Case.unit))
                                 .where(Case.id.in_({m.other_case_id for m in found}))).all()
-    recipients = {u.id for u in nearest_supervisors(case.unit.path)}
+    # Each supervisor is told the reference of a case they supervise: the new case's
+    # to its unit's supervisors and to those over both units, the earlier case's to
+    # its own unit's (who must not learn a reference of a unit outside theirs).
+    told: set[tuple[str, str]] = {(u.id, case.reference)
+                                  for u in nearest_supervisors(case.unit.path)}
     kinds_of = {m.other_case_id: sorted({f.kind for f in found if f.other_case_id ==
                                          m.other_case_id}) for m in found}
     for other in others:
         shared = common_path(case.unit.path, other.unit.path)
         if shared != case.unit.path:
-            recipients |= {u.id for u in nearest_supervisors(shared)}
+            told |= {(u.id, case.reference) for u in nearest_supervisors(shared)}
         # The earlier case learns it was matched: a report is also a question ("is this
         # child known?"), so the answer is on record where the child is, and that
         # unit's supervisors are told (an intake used as a lookup does not go unseen).
-        record("case.matched_by_intake", actor=actor or "system", object_type="case",
+        # Recorded as the system: who reported it, from another unit, is in the new
+        # case's own "case.match_found" entry (same match ids) for those who may know.
+        record("case.matched_by_intake", actor="system", object_type="case",
                object_id=other.reference, unit_path=other.unit.path,
                details={"kinds": ",".join(kinds_of[other.id]),
                         "match_ids": [m.id for m in found if m.other_case_id == other.id]})
-        recipients |= {u.id for u in nearest_supervisors(other.unit.path)}
-    recipients.discard(getattr(actor, "id", None))
-    for user_id in sorted(recipients):
-        db.session.add(Notification(user_id=user_id, kind="match_found",
-                                    case_reference=case.reference, created_at=now))
+        told |= {(u.id, other.reference) for u in nearest_supervisors(other.unit.path)}
+    actor_id = getattr(actor, "id", None)
+    for user_id, reference in sorted(told):
+        if user_id != actor_id:
+            db.session.add(Notification(user_id=user_id, kind="match_found",
+                                        case_reference=reference, created_at=now))
     return found
 
 

@@ -298,7 +298,8 @@ def form_context(case, code: str, printed_by, *, family_copy: bool = False) -> d
                      "note": case.consent_note or ""},
             recorded_by=names.get(case.recorded_by_id, ""))
         if family_copy:
-            context.update(reporter={"name": "", "relation": "", "phone": ""},
+            context.update(channel="", requested_by="",
+                           reporter={"name": "", "relation": "", "phone": ""},
                            offender_accounts=[], evidence={"location": "", "police_unit": "",
                                                            "police_reference": ""})
     elif code == "02":

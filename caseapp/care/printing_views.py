@@ -56,6 +56,10 @@ def print_form(reference: str, form: str):
     # reporter, the offender's accounts and the police: a guardian asking may be
     # the person who harms the child.
     family = request.args.get("copy") == "family"
+    if family and spec.code != "01":
+        return render_error(404, message=_l(
+            "Only form 01 has a copy for the child or guardian: the other forms name "
+            "agencies, the police and the people who help."))
     unlock(case, grant=print_rules.grant_case_print(current_user, case, spec.code,
                                                     family_copy=family))
     with force_locale("vi"):

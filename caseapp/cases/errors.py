@@ -14,6 +14,10 @@ class CaseError(Exception):
         self.field = field
 
 
+class IntakeLimitReached(CaseError):
+    """Too many reports recorded by one person lately (429 on the API)."""
+
+
 class CaseConflict(CaseError):
     """Someone else saved the case first. Nothing of this change was written."""
 

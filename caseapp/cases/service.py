@@ -15,9 +15,9 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime, timedelta
 
-from flask import current_app
+from flask import current_app, has_request_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from caseapp import clock
 from caseapp.accounts.models import User
@@ -48,7 +48,7 @@ from .data import (
     ReporterData,
     SupportActionData,
 )
-from .errors import CaseConflict, CaseError, CaseNotFound
+from .errors import CaseConflict, CaseError, CaseNotFound, IntakeLimitReached
 from .guards import LONG_TEXT, atomic, clean_text, ensure_version, ensure_visible
 from .models import (
     ACTION_KINDS,
@@ -221,6 +221,28 @@ def _check_consent(consent: ConsentData, age: int | None) -> None:
                         field="consent")
 
 
+def _check_intake_rate(actor) -> None:
+    """Reports recorded by ``actor`` through the web or the API in the last hour and
+    day, from the audit log (shared by every worker; only recorded reports count).
+    Commands and jobs (no request) are not limited."""
+    if not has_request_context():
+        return
+    import audit
+
+    t = audit.audit_entries.c
+    now = clock.now()
+    for limit, window in ((current_app.config["INTAKE_LIMIT_PER_HOUR"], timedelta(hours=1)),
+                          (current_app.config["INTAKE_LIMIT_PER_DAY"], timedelta(days=1))):
+        count = db.session.scalar(select(func.count()).select_from(audit.audit_entries).where(
+            t.actor_id == actor.id, t.action == "case.create", t.occurred_at > now - window))
+        if count >= limit:
+            rules.record_denial(actor, None, action="intake_limit")
+            raise IntakeLimitReached(_l(
+                "You have recorded %(n)d reports in a short time, the most allowed. Nothing "
+                "was saved: keep this page open and call your supervisor, who can record "
+                "it or have the limit raised.", n=count))
+
+
 def record_intake(actor, data: IntakeData) -> Case:
     """Form Mẫu 01: a new case at intake, in ``data.unit``. Returns the case (with its reference)."""
     unit = db.session.scalar(select(Unit).where(Unit.code == (data.unit or "").strip().upper()))
@@ -229,6 +251,7 @@ def record_intake(actor, data: IntakeData) -> Case:
     if not rules.can_record_intake(actor, unit):
         rules.record_denial(actor, None, action="intake")
         raise PermissionDenied(_l("You cannot record a report for this unit."))
+    _check_intake_rate(actor)
 
     received_at = _aware(data.received_at, "received_at")
     if received_at is None:
@@ -458,16 +481,28 @@ def reject_closure(actor, case: Case, *, expected_version: int | None = None) ->
 def set_harm_categories(actor, case: Case, codes, *, expected_version: int | None = None
                         ) -> Case:
     """Correct the kinds of harm once the case is better known (a case found to be
-    sextortion must start refusing uploads). The lead officer or a supervisor of
-    the case; audited with the codes before and after (codes are not child data)."""
+    sextortion must start refusing uploads). The lead officer (not while the
+    case is restricted) or a supervisor of the case; audited with the codes
+    before and after (codes are not child data).
+
+    A kind whose evidence is sexual images of a child is never taken off: that
+    would reopen uploads on the case (the refusal must not be one edit away)."""
+    from caseapp.care.evidence import is_abuse_material
+
     ensure_visible(actor, case, "harm_categories")
-    allowed = (rules.is_lead_officer(actor, case) or rules.is_supervisor_of(actor, case)) \
+    allowed = ((rules.is_lead_officer(actor, case) and not case.is_restricted)
+               or rules.is_supervisor_of(actor, case)) \
         and not case.is_closed and not case.is_purged
     rules.require(allowed, actor, case, action="harm_categories")
     ensure_version(case, expected_version)
     harms = _require_codes("harm_category", codes, "harm_categories",
                            _l("Choose at least one kind of harm from the list."),
                            at_least_one=True)
+    kept = {h.code for h in harms}
+    if any(is_abuse_material(h) and h.code not in kept for h in case.harm_categories):
+        raise CaseError(_l("A kind of harm whose evidence is sexual images of the child cannot "
+                           "be removed: files stay refused on this case, and the material "
+                           "stays with the police."), field="harm_categories")
     before = ",".join(case.harm_category_codes)
     with atomic():
         case.harm_categories = harms

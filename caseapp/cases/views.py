@@ -24,9 +24,8 @@ from caseapp import clock
 from caseapp.accounts.models import User
 from caseapp.core.errors import render_error
 from caseapp.core.forms import choice_list
-from caseapp.core.limits import intake_rate, per_user
 from caseapp.core.safety import safe_next
-from caseapp.extensions import db, limiter
+from caseapp.extensions import db
 from caseapp.permissions import PermissionDenied
 from caseapp.permissions import cases as rules
 from caseapp.units.models import Unit
@@ -163,7 +162,6 @@ def intake_units() -> list[Unit]:
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])
-@limiter.limit(intake_rate, key_func=per_user, methods=["POST"])
 def new_case():
     if current_user.role not in rules.INTAKE_ROLES:
         return render_error(403, message=_l("Only counselors and case officers record reports."))
@@ -297,7 +295,8 @@ ACTIONS: dict[str, Action] = {
         lambda u, c, f, _i: service.set_harm_categories(
             u, c, tuple(f.harm_categories.data or ()), expected_version=f.expected_version),
         _l("The kinds of harm were corrected."),
-        lambda u, c: _open(c) and (rules.is_lead_officer(u, c) or rules.is_supervisor_of(u, c)),
+        lambda u, c: _open(c) and ((rules.is_lead_officer(u, c) and not c.is_restricted)
+                                   or rules.is_supervisor_of(u, c)),
         _l("Correct the kinds of harm"), _l("Save")),
     "referral_status": Action(
         ReferralStatusForm,

@@ -147,7 +147,13 @@ _HOST_PREFIXES = ("www.", "m.", "mobile.", "web.")
 _PLATFORM_ROOTS = frozenset({
     "facebook.com", "fb.com", "messenger.com", "instagram.com", "tiktok.com", "youtube.com",
     "zalo.me", "x.com", "twitter.com", "t.me", "telegram.org", "discord.com", "discord.gg",
-    "snapchat.com", "threads.net", "reddit.com", "roblox.com"})
+    "snapchat.com", "threads.net", "reddit.com", "roblox.com", "m.me"})
+# Query parameters that identify an account, a post or a video (kept), and the
+# platforms' own pages that name no account (refused without such a parameter).
+_KEPT_PARAMS = ("id", "fbid", "story_fbid", "v")
+_NOT_ACCOUNTS = frozenset({"home.php", "profile.php", "photo.php", "story.php", "permalink.php",
+                           "watch", "groups", "foryou", "explore", "search", "hashtag",
+                           "messages", "login", "share", "reel", "reels", "stories", "feed"})
 
 
 def normalise_handle(value: str) -> str:
@@ -162,20 +168,23 @@ def normalise_handle(value: str) -> str:
         parts = urlsplit(text if "://" in text else "//" + text)
         host = parts.hostname or ""
         for prefix in _HOST_PREFIXES:
-            if host.startswith(prefix):
+            if host.startswith(prefix) and "." in host[len(prefix):]:
                 host = host[len(prefix):]
                 break
         path = parts.path.rstrip("/")
-        query = ""
-        if path.endswith("/profile.php"):
-            ids = parse_qs(parts.query).get("id")
-            query = f"?id={ids[0]}" if ids else ""
+        if not path and parts.fragment.startswith("!/"):
+            path = parts.fragment[1:].rstrip("/")  # an old "facebook.com/#!/name" link
+        # The query parameters that name an account or a post; the rest is tracking.
+        params = parse_qs(parts.query)
+        kept = sorted((k, params[k][0]) for k in _KEPT_PARAMS if params.get(k, [""])[0])
+        query = ("?" + "&".join(f"{k}={v}" for k, v in kept)) if kept else ""
         segments = [s.lstrip("@") for s in path.split("/") if s.lstrip("@")]
-        if not host or (not segments and not query and host in _PLATFORM_ROOTS):
+        if not host or (host in _PLATFORM_ROOTS and not query and (
+                not segments or (len(segments) == 1 and segments[0] in _NOT_ACCOUNTS))):
             raise ValueError("no account in this link")
         return host + ("/" + "/".join(segments) if segments else "") + query
     handle = text.lstrip("@").strip("/")
-    if not handle or handle in _PLATFORM_ROOTS or not any(c.isalnum() for c in handle):
+    if not handle.strip("@/.#?!:-") or handle in _PLATFORM_ROOTS:
         raise ValueError("no account name")
     return handle
 

@@ -177,7 +177,9 @@ def test_break_glass_views_are_audited_without_the_reason(people, login, make_ca
     client = login(people.supervisor)
     request_glass(client, case.reference)
     client.get(f"/cases/{case.reference}")
-    client.get(f"/api/v1/cases/{case.reference}")
+    client.get(f"/cases/{case.reference}")
+    # The API hands out a copy: not through break-glass (read-only on the page).
+    assert client.get(f"/api/v1/cases/{case.reference}").json["case"]["child"] is None
     (access,) = accesses(case)
     (start,) = audit_rows(action="case.break_glass", object_id=case.reference)
     assert json.loads(start.details) == {"access_id": access.id, "minutes": 60}

@@ -713,3 +713,98 @@ def test_a_case_holds_a_bounded_number_of_files(people, make_case, app, monkeypa
         evidence.upload(people.officer, case, evidence.UploadData(
             content=TEXT, filename="x.txt", confirmed_no_abuse=True))
     assert error.value.field == "file" and len(attachments(case)) == 2
+
+
+def test_an_abuse_material_kind_cannot_be_taken_off_to_open_uploads(people, make_case):
+    case = make_case("support", harm_categories=("csam",))
+    for actor in (people.officer, people.supervisor):
+        with pytest.raises(CaseError) as error:
+            service.set_harm_categories(actor, case, ("cyberbullying",))
+        assert error.value.field == "harm_categories"
+    assert case.harm_category_codes == ["csam"]
+    service.set_harm_categories(people.officer, case, ("csam", "cyberbullying"))  # adding is fine
+    with pytest.raises(CaseError):
+        evidence.upload(people.officer, case, evidence.UploadData(
+            content=png(), filename="x.png", confirmed_no_abuse=True))
+
+
+def test_the_lead_officer_cannot_recategorise_a_restricted_case(people, make_case):
+    from caseapp.care.data_rights import (
+        DataAnswerData,
+        DataRequestData,
+        answer_request,
+        record_request,
+    )
+
+    case = make_case("support", harm_categories=SAFE)
+    row = record_request(people.officer, case, DataRequestData("restrict", "child"))
+    answer_request(people.supervisor, case, row.id, DataAnswerData("granted", "Đồng ý"))
+    with pytest.raises(PermissionDenied):
+        service.set_harm_categories(people.officer, case, ("grooming",))
+    assert set(case.harm_category_codes) == set(SAFE)
+
+
+def _array_bomb(items: int) -> bytes:
+    """A PDF of a few KB whose compressed object stream holds one array of
+    ``items`` numbers: qpdf expands it in full (a hostile review's proof)."""
+    import struct
+
+    compressed = zlib.compress(b"4 0 [" + b"0 " * items + b"]", 9)
+    out = bytearray(b"%PDF-1.5\n")
+    offsets = {}
+
+    def obj(number, content):
+        offsets[number] = len(out)
+        out.extend(b"%d 0 obj\n" % number + content + b"\nendobj\n")
+
+    obj(1, b"<< /Type /Catalog /Pages 2 0 R /Big 4 0 R >>")
+    obj(2, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
+    obj(3, b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>")
+    obj(5, b"<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length %d >>\nstream\n"
+        % len(compressed) + compressed + b"\nendstream")
+    xref_at = len(out)
+    rows = [(0, 0, 255), (1, offsets[1], 0), (1, offsets[2], 0), (1, offsets[3], 0), (2, 5, 0),
+            (1, offsets[5], 0), (1, xref_at, 0)]
+    data = b"".join(struct.pack(">BIH", *r) for r in rows)
+    out.extend(b"6 0 obj\n<< /Type /XRef /Size 7 /W [1 4 2] /Root 1 0 R /Length %d >>\n"
+               b"stream\n" % len(data) + data
+               + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xref_at)
+    return bytes(out)
+
+
+def test_a_pdf_is_parsed_outside_the_worker_and_refused_past_its_limits(
+        people, make_case, monkeypatch):
+    """A few KB can expand to gigabytes in the parser: parsing happens in a child
+    process with a memory and CPU cap, and a PDF that does not fit them is refused."""
+    import resource
+
+    from caseapp.care import pdf_scan
+
+    case = make_case("support", harm_categories=SAFE)
+    bomb = _array_bomb(5_000_000)
+    assert len(bomb) < 20_000 and evidence.sniff(bomb) == "application/pdf"
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    pdf_scan.check(bomb, seconds=5)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 100 * 1024  # KiB
+    # A parse that needs more than the cap is killed, and the file refused.
+    monkeypatch.setattr(pdf_scan, "MEMORY_LIMIT_BYTES", 16 * 1024 * 1024)
+    assert pdf_scan.check(PDF, seconds=5) == "too_complex"
+    with pytest.raises(CaseError) as error:
+        evidence.upload(people.officer, case, evidence.UploadData(
+            content=PDF, filename="x.pdf", confirmed_no_abuse=True))
+    assert error.value.field == "file" and attachments(case) == []
+
+
+def _open_action_uri(pdf):
+    import pikepdf
+
+    pdf.Root.OpenAction = pikepdf.Dictionary(S=pikepdf.Name.URI,
+                                             URI=pikepdf.String("https://x.example/opened"))
+
+
+def test_a_web_address_called_on_open_is_refused(people, make_case):
+    case = make_case("support", harm_categories=SAFE)
+    with pytest.raises(CaseError):
+        evidence.upload(people.officer, case, evidence.UploadData(
+            content=make_pdf(_open_action_uri), filename="x.pdf", confirmed_no_abuse=True))
+    assert attachments(case) == []

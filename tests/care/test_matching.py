@@ -403,21 +403,24 @@ def test_across_units_only_the_common_supervisor_sees_both(people, login, make_c
     assert decide(province, new, match).status_code == 302
     # Notified: the new case's unit's nearest supervisors, the one over both units, and
     # the earlier case's own (an intake is also a question about their child).
-    notified = {n.user_id for n in db.session.scalars(select(Notification).where(
-        Notification.kind == "match_found", Notification.case_reference == new.reference))}
-    assert notified == {people.supervisor.id, people.province_supervisor.id,
-                        people.other_supervisor.id}
+    notified = {(n.user_id, n.case_reference) for n in db.session.scalars(
+        select(Notification).where(Notification.kind == "match_found"))}
+    assert notified == {(people.supervisor.id, new.reference),
+                        (people.province_supervisor.id, new.reference),
+                        (people.other_supervisor.id, earlier.reference)}
     (entry,) = audit_rows(action="case.matched_by_intake")
     assert entry.object_id == earlier.reference and new.reference not in entry.details
+    assert entry.actor_type == "system" and entry.actor_id is None
 
 
 def test_supervisors_of_the_unit_are_notified(people, make_case):
-    make_case()
+    earlier = make_case()
     new = make_case(child={"full_name": SECOND_NAME})
     rows = db.session.scalars(select(Notification).where(
         Notification.kind == "match_found")).all()
-    assert [(n.user_id, n.case_reference) for n in rows] == [(people.supervisor.id,
-                                                              new.reference)]
+    # The same unit: its supervisor is told about both cases (each one theirs).
+    assert sorted((n.user_id, n.case_reference) for n in rows) == sorted(
+        [(people.supervisor.id, new.reference), (people.supervisor.id, earlier.reference)])
 
 
 def test_audit_entries_carry_no_child_data_and_no_other_reference(people, make_case):
@@ -457,18 +460,29 @@ def test_rules(people, make_case):
         matching.dismiss_match(people.supervisor, match)
 
 
-def test_intakes_are_rate_limited_per_user(people, login, app, monkeypatch):
-    """A report also asks "is this child known?": a script cannot ask it at will."""
+def test_intakes_are_limited_per_user_across_web_and_api(people, login, app, monkeypatch):
+    """A report also asks "is this child known?": a script cannot ask it at will.
+    Counted from the audit log: the web form and the API share it, every worker
+    agrees, and a refused form does not count."""
     from caseapp.cases.models import Case
+    from tests.case_screens.test_web_lifecycle import intake_form
 
-    monkeypatch.setitem(app.config, "INTAKE_RATE_LIMIT", "2 per hour")
+    monkeypatch.setitem(app.config, "INTAKE_LIMIT_PER_HOUR", 2)
     counselor = login(people.counselor)
-    token_value = api_token(counselor)
-    codes = [counselor.post("/api/v1/cases", headers={"X-CSRFToken": token_value},
-                            json=api_intake(phone=f"0912 000 00{i}")).status_code
-             for i in range(3)]
-    assert codes == [201, 201, 429]
+    csrf = api_token(counselor)
+    bad = counselor.post("/cases/new", data=intake_form(counselor, child_name=""))
+    assert bad.status_code == 422  # refused input does not use the allowance
+    assert counselor.post("/api/v1/cases", headers={"X-CSRFToken": csrf},
+                          json=api_intake(phone="0912 000 001")).status_code == 201
+    assert counselor.post("/cases/new", data=intake_form(counselor)).status_code == 302
+    over = counselor.post("/api/v1/cases", headers={"X-CSRFToken": csrf},
+                          json=api_intake(phone="0912 000 003"))
+    assert over.status_code == 429
+    page = counselor.post("/cases/new", data=intake_form(counselor, child_name="Đinh Thị Mơ"))
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422 and "Đinh Thị Mơ" in html  # the typed report is kept
     assert db.session.scalar(select(func.count()).select_from(Case)) == 2
+    assert audit_rows(action="case.denied")[-1].details == '{"action":"intake_limit"}'
     # Another user is not held back by the first one's limit.
     other = login(people.officer)
     response = other.post("/api/v1/cases", headers={"X-CSRFToken": api_token(other)},
@@ -494,7 +508,8 @@ def test_a_restricted_child_is_not_matched(people, make_case):
 
 
 @pytest.mark.parametrize("handle", ["@", "//", "http://", "facebook.com", "https://tiktok.com/",
-                                    "---"])
+                                    "---", "youtube.com/watch", "tiktok.com/foryou",
+                                    "https://m.me/", "facebook.com/profile.php?id="])
 def test_a_handle_naming_no_account_is_refused(people, handle):
     from caseapp.cases import service
     from tests.cases.conftest import intake_data
@@ -504,3 +519,17 @@ def test_a_handle_naming_no_account_is_refused(people, handle):
             people.commune.code, offender_accounts=(OffenderAccountData(handle, "facebook"),)))
     assert error.value.field == "offender_accounts.0"
     assert db.session.scalar(select(func.count()).select_from(Case)) == 0
+
+
+def test_links_to_different_posts_are_different_offenders(make_case):
+    """Only what names an account or a post counts: two photo links of one platform
+    are not "the same offender" (the id in the query is kept, tracking dropped)."""
+    first = make_case(offender_accounts=(OffenderAccountData(
+        "https://www.facebook.com/photo.php?fbid=1111&set=a.1", "facebook"),))
+    second = make_case(**{**other_child(), "offender_accounts": (OffenderAccountData(
+        "https://facebook.com/photo.php?fbid=2222", "facebook"),)})
+    assert [m for m in matches_of(second) if m.kind == "offender"] == []
+    third = make_case(**{**other_child(full_name="Lý Văn Tài", phone="0966 555 444"),
+                         "offender_accounts": (OffenderAccountData(
+                             "facebook.com/photo.php?fbid=1111&ref=share", "facebook"),)})
+    assert {m.other_case_id for m in matches_of(third) if m.kind == "offender"} == {first.id}
