@@ -22,7 +22,6 @@ atomically and flush; the request commits.
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 from dataclasses import dataclass
 from datetime import datetime
