@@ -22,6 +22,7 @@ atomically and flush; the request commits.
 from __future__ import annotations
 
 import hashlib
+import struct
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -169,6 +170,29 @@ def clean_filename(name: str | None) -> str:
     return name[:FILENAME_MAX_LENGTH]
 
 
+# Files are padded to a multiple of this before sealing, and only that rounded
+# size is in clear (column, audit entry, ciphertext length): an exact size and
+# type would let someone holding the database confirm that a file they have
+# (the image a sextortionist sent) is held here.
+SIZE_BUCKET = 64 * 1024
+_LENGTH = struct.Struct(">Q")
+
+
+def size_bucket(size: int) -> int:
+    return max(SIZE_BUCKET, -(-size // SIZE_BUCKET) * SIZE_BUCKET)
+
+
+def pad(content: bytes) -> bytes:
+    """The exact length (8 bytes), the content, zeros up to the next bucket."""
+    body = _LENGTH.pack(len(content)) + content
+    return body + bytes(size_bucket(len(body)) - len(body))
+
+
+def unpad(stored: bytes) -> bytes:
+    (length,) = _LENGTH.unpack_from(stored)
+    return stored[_LENGTH.size:_LENGTH.size + length]
+
+
 def size_label(size: int) -> str:
     if size < 1024:
         return _l("%(n)s bytes", n=format_decimal(size))
@@ -292,17 +316,17 @@ def upload(actor, case: Case, data: UploadData) -> Attachment:
     with atomic():
         attachment = Attachment(case_id=case.id, case=case, uploaded_by_id=actor.id,
                                 uploaded_at=clock.now(), media_type=media_type,
-                                size_bytes=len(content))
+                                size_bytes=size_bucket(len(content) + _LENGTH.size))
         attachment.filename = filename or None
         attachment.description = description or None
         attachment.sha256 = digest
-        attachment.content = content
+        attachment.content = pad(content)
         db.session.add(attachment)
         db.session.flush()
         record("case.attachment_upload", actor=actor, object_type="case",
                object_id=case.reference, unit_path=case.unit.path,
                details={"attachment_id": attachment.id, "media_type": media_type,
-                        "size_bytes": len(content)})
+                        "size_bytes": attachment.size_bytes})
     return attachment
 
 
@@ -353,7 +377,7 @@ def download(actor, case: Case, attachment_id: str) -> Download:
     if attachment is None:
         raise AttachmentNotFound()
     unlock(case, grant=rules.grant_attachment_download(actor, case, attachment))
-    content = attachment.content or b""
+    content = unpad(attachment.content) if attachment.content else b""
     return Download(attachment=attachment, number=number, content=content,
                     media_type=attachment.media_type,
                     download_name=download_name(case, number, attachment.media_type))
@@ -484,7 +508,8 @@ def panel_context(user, case, child: bool) -> dict | None:
                                  uploaded_by=names.get(a.uploaded_by_id, ""),
                                  media_type=a.media_type,
                                  type_label=str(TYPE_LABELS.get(a.media_type, a.media_type)),
-                                 size=str(size_label(a.size_bytes)), filename=a.filename,
+                                 size="≤ " + str(size_label(a.size_bytes)),
+                                 filename=a.filename,
                                  description=a.description)
                             for n, a in enumerate(listed, 1)]
         custody = {name: getattr(case, column) for name, column in CUSTODY_FIELDS.items()}

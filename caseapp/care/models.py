@@ -91,6 +91,7 @@ class Attachment(db.Model, SealedRecord):
     uploaded_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     media_type: Mapped[str] = mapped_column(String(64))
+    # Rounded up to evidence.SIZE_BUCKET (the exact size is sealed with the content).
     size_bytes: Mapped[int] = mapped_column(Integer)
     filename = Sealed(str)
     description = Sealed(str)

@@ -27,6 +27,7 @@ import io, resource, sys
 mem, cpu, max_objects, max_visits = (int(a) for a in sys.argv[1:5])
 resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
 resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crash must not write the PDF to disk
 import pikepdf
 
 KEYS = {"/JS", "/JavaScript", "/AA", "/Launch", "/EmbeddedFile", "/EmbeddedFiles", "/XFA",

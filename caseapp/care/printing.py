@@ -298,6 +298,10 @@ def form_context(case, code: str, printed_by, *, family_copy: bool = False) -> d
                      "note": case.consent_note or ""},
             recorded_by=names.get(case.recorded_by_id, ""))
         if family_copy:
+            # Where the child lives and studies and how to reach them: a guardian asking
+            # may be the person the child was moved away from.
+            context["child"] = {**context["child"], "address": "", "phone": "", "school": "",
+                                "school_class": "", "guardian_contact": ""}
             context.update(channel="", requested_by="",
                            reporter={"name": "", "relation": "", "phone": ""},
                            offender_accounts=[], evidence={"location": "", "police_unit": "",

@@ -13,4 +13,8 @@ def safe_next(target: str | None) -> str | None:
         return None
     if "\\" in target:
         return None
+    # Control characters, spaces and anything outside printable ASCII: urlsplit drops
+    # some of them silently, and a header value must not carry them.
+    if any(ord(c) < 0x21 or ord(c) > 0x7e for c in target):
+        return None
     return target

@@ -185,7 +185,8 @@ def test_round_trip(people, login, make_case, content, filename, declared, media
                          description="Ảnh chụp tin nhắn đe doạ")
     assert response.status_code == 302
     (stored,) = attachments(case)
-    assert stored.media_type == media_type and stored.size_bytes == len(content)
+    # Only a rounded size is in clear: an exact size would help confirm a known file.
+    assert stored.media_type == media_type and stored.size_bytes == evidence.SIZE_BUCKET
     assert stored.uploaded_by_id == people.officer.id
     # Listed with its details for the people on the case.
     section = panel(client.get(f"/cases/{case.reference}").get_data(as_text=True))
@@ -204,7 +205,8 @@ def test_round_trip(people, login, make_case, content, filename, declared, media
     assert filename not in str(got.headers)
     # Audited with ids and codes only.
     assert details("case.attachment_upload", object_id=case.reference) == [
-        {"attachment_id": stored.id, "media_type": media_type, "size_bytes": len(content)}]
+        {"attachment_id": stored.id, "media_type": media_type,
+         "size_bytes": evidence.SIZE_BUCKET}]
     assert details("case.attachment_download", object_id=case.reference) == [
         {"via": "assignment", "attachment_id": stored.id, "route": "evidence.download"}]
 
@@ -808,3 +810,17 @@ def test_a_web_address_called_on_open_is_refused(people, make_case):
         evidence.upload(people.officer, case, evidence.UploadData(
             content=make_pdf(_open_action_uri), filename="x.pdf", confirmed_no_abuse=True))
     assert attachments(case) == []
+
+
+@pytest.mark.parametrize("size", [1, 1000, 1001, 65_000, 65_537, 200_000])
+def test_stored_sizes_are_rounded_so_a_known_file_cannot_be_confirmed(people, make_case, size):
+    case = make_case("support", harm_categories=SAFE)
+    content = b"a" * size
+    row = evidence.upload(people.officer, case, evidence.UploadData(
+        content=content, filename="x.txt", confirmed_no_abuse=True))
+    db.session.commit()
+    raw = db.session.execute(text("SELECT content, size_bytes FROM case_attachments")).one()
+    assert row.size_bytes % evidence.SIZE_BUCKET == 0 and raw.size_bytes >= size
+    # The sealed value's length says no more than the bucket does.
+    assert len(bytes(raw.content)) - raw.size_bytes < 100
+    assert evidence.download(people.officer, case, row.id).content == content
