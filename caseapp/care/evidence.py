@@ -22,8 +22,8 @@ atomically and flush; the request commits.
 from __future__ import annotations
 
 import hashlib
-import struct
 import re
+import struct
 from dataclasses import dataclass
 from datetime import datetime
 
