@@ -84,4 +84,7 @@ def quickstart(port, no_serve):
     if no_serve:
         return
     click.echo(f"serving on http://127.0.0.1:{port}/ (Ctrl+C to stop)")
-    app.run(host="127.0.0.1", port=port, debug=False, use_reloader=False, threaded=True)
+    # Werkzeug's server directly: Flask ignores app.run() inside its own CLI.
+    from werkzeug.serving import run_simple
+
+    run_simple("127.0.0.1", port, app, use_reloader=False, use_debugger=False, threaded=True)

@@ -86,6 +86,42 @@ def test_quickstart_makes_an_instance_in_caseapp_instance(tmp_path):
 
 
 @pytest.mark.no_db_isolation
+def test_quickstart_serves_the_app(tmp_path):
+    """The README's first command: quickstart makes the instance and then serves it
+    (Flask ignores app.run() inside its own CLI, so this is checked for real)."""
+    import re
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CASEAPP_")}
+    env.update(CASEAPP_INSTANCE=str(tmp_path / "inst"), CASEAPP_REQUIRE_TOTP="false")
+    caseapp = os.path.join(os.path.dirname(sys.executable), "caseapp")
+    server = subprocess.Popen([caseapp, "quickstart", "--port", str(port)], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        page = None
+        for _ in range(120):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2) as r:
+                    page = r.read().decode()
+                    break
+            except OSError:
+                if server.poll() is not None:
+                    break
+                time.sleep(0.5)
+        assert page is not None, server.stdout.read() if server.poll() is not None else "no answer"
+        assert re.search(r'<html lang="vi"', page) and 'name="password"' in page
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        server.stdout.close()
+
+
+@pytest.mark.no_db_isolation
 def test_app_refuses_to_start_without_keys(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASEAPP_")}
     env["CASEAPP_INSTANCE"] = str(tmp_path)
