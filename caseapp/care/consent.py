@@ -84,15 +84,11 @@ def consents_of(case: Case) -> list[SharingConsent]:
                                    .order_by(SharingConsent.recorded_at.desc())))
 
 
-def can_record(user, case: Case) -> bool:
-    """The people working on the case record consents (not break-glass, not a restricted case)."""
-    return rules.can_change_child_data(user, case) and not case.is_closed
-
-
 def record_sharing_consent(actor, case: Case, data: SharingConsentData) -> SharingConsent:
     """Record the consent (or legal ground) for sharing ``case`` with one agency."""
     ensure_visible(actor, case, "sharing_consent")
-    rules.require(can_record(actor, case), actor, case, action="sharing_consent")
+    rules.require(rules.can_record_sharing_consent(actor, case), actor, case,
+                  action="sharing_consent")
     if reference_data.get("agency", data.agency) is None:
         raise CaseError(_l("Choose the agency."), field="agency")
     if data.basis not in SHARING_CONSENT_BASES:
@@ -130,8 +126,8 @@ def record_sharing_consent(actor, case: Case, data: SharingConsentData) -> Shari
 def withdraw_sharing_consent(actor, case: Case, consent_id: str) -> SharingConsent:
     """The child or guardian took their consent back: no new referral may rely on it."""
     ensure_visible(actor, case, "withdraw_sharing_consent")
-    rules.require(rules.can_change_child_data(actor, case) or rules.is_supervisor_of(actor, case),
-                  actor, case, action="withdraw_sharing_consent")
+    rules.require(rules.can_withdraw_sharing_consent(actor, case), actor, case,
+                  action="withdraw_sharing_consent")
     row = db.session.scalar(select(SharingConsent).where(SharingConsent.id == consent_id)
                             .with_for_update().execution_options(populate_existing=True)) \
         if consent_id and len(consent_id) <= 36 else None
@@ -198,8 +194,9 @@ def panel_context(user, case, child: bool) -> dict | None:
         "consents": rows,
         "names": user_names(row.recorded_by_id for row in rows),
         "show_notes": child,
-        "form": consent_form(formdata=None) if can_record(user, case) else None,
+        "form": consent_form(formdata=None)
+        if rules.can_record_sharing_consent(user, case) else None,
         "withdraw_form": WithdrawConsentForm(prefix="withdraw", formdata=None)
-        if rules.can_change_child_data(user, case) or rules.is_supervisor_of(user, case)
+        if rules.can_withdraw_sharing_consent(user, case)
         else None,
     }

@@ -72,29 +72,11 @@ def _audit(action: str, actor, case: Case, **details) -> None:
            unit_path=case.unit.path, details=details)
 
 
-# --- who may do what ---------------------------------------------------------------------------
-
-def can_record(user, case: Case) -> bool:
-    """The people on the case and its supervisors take requests down."""
-    return not case.is_purged and (rules.is_assignee(user, case)
-                                   or rules.is_intake_recorder(user, case)
-                                   or rules.is_supervisor_of(user, case))
-
-
-def can_answer(user, case: Case) -> bool:
-    """A supervisor of the case decides (restriction and deletion are theirs to grant)."""
-    return not case.is_purged and rules.is_supervisor_of(user, case)
-
-
-def _readable(user, case: Case) -> bool:
-    return rules.can_view_child_data(user, case)
-
-
 # --- services ----------------------------------------------------------------------------------
 
 def record_request(actor, case: Case, data: DataRequestData) -> DataRequest:
     ensure_visible(actor, case, "data_request")
-    rules.require(can_record(actor, case), actor, case, action="data_request")
+    rules.require(rules.can_record_data_request(actor, case), actor, case, action="data_request")
     if data.kind not in DATA_REQUEST_KINDS:
         raise CaseError(_l("Choose what is asked: to see, correct, restrict or delete the data."),
                         field="kind")
@@ -165,7 +147,7 @@ def _notify(case: Case, kind: str, actor, now: datetime) -> None:
 def answer_request(actor, case: Case, request_id: str, data: DataAnswerData) -> DataRequest:
     """Grant or refuse, with the answer given to the child or guardian."""
     ensure_visible(actor, case, "data_request_answer")
-    rules.require(can_answer(actor, case), actor, case, action="data_request_answer")
+    rules.require(rules.can_answer_data_request(actor, case), actor, case, action="data_request_answer")
     row = _request_of(case, request_id)
     if row.status != "open":
         raise CaseError(_l("This request was already answered."), field="request")
@@ -205,7 +187,7 @@ def answer_request(actor, case: Case, request_id: str, data: DataAnswerData) -> 
 def lift_restriction(actor, case: Case, request_id: str) -> DataRequest:
     """End a granted restriction; the case's data is back for the people on it."""
     ensure_visible(actor, case, "data_request_lift")
-    rules.require(can_answer(actor, case), actor, case, action="data_request_lift")
+    rules.require(rules.can_answer_data_request(actor, case), actor, case, action="data_request_lift")
     row = _request_of(case, request_id)
     if row.kind != "restrict" or row.status != "granted":
         raise CaseError(_l("Only a restriction in force can be lifted."), field="request")
@@ -265,7 +247,7 @@ def panel_context(user, case, child: bool) -> dict | None:
     rows = requests_of(case)
     if case.is_purged and not rows:
         return None
-    answerable = can_answer(user, case)
+    answerable = rules.can_answer_data_request(user, case)
     return {
         "requests": rows,
         "show_texts": child and not case.is_purged,
@@ -274,7 +256,7 @@ def panel_context(user, case, child: bool) -> dict | None:
         "requester_labels": DATA_REQUESTER_LABELS,
         "status_labels": DATA_REQUEST_STATUS_LABELS,
         "form": DataRequestForm(prefix="data_request", formdata=None)
-        if can_record(user, case) else None,
+        if rules.can_record_data_request(user, case) else None,
         "answer_form": DataAnswerForm(prefix="answer", formdata=None) if answerable else None,
         "lift_form": LiftRestrictionForm(prefix="lift", formdata=None) if answerable else None,
     }

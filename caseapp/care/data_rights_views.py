@@ -51,6 +51,21 @@ def _run(case, form, panel: str, key: str, call, done: str):
     return render_case(case, status=422, panel_overrides={panel: {key: form}})
 
 
+def _button(case, form, call, done: str):
+    """A one-button form (only an id): run ``call()``, say how it went, back to the case."""
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        call()
+    except CaseError as exc:
+        flash(str(exc.message), "error")
+    except PermissionDenied as exc:
+        return render_error(403, message=exc.message)
+    else:
+        flash(done, "info")
+    return redirect(url_for("cases.case_page", reference=case.reference))
+
+
 @bp.post("/cases/<reference>/sharing-consents")
 def record_consent(reference: str):
     case = queries.load_case(current_user, reference, action="web:sharing_consent")
@@ -64,17 +79,9 @@ def record_consent(reference: str):
 def withdraw_consent(reference: str):
     case = queries.load_case(current_user, reference, action="web:withdraw_sharing_consent")
     form = WithdrawConsentForm(prefix="withdraw")
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        consent.withdraw_sharing_consent(current_user, case, form.consent_id.data or "")
-    except CaseError as exc:
-        flash(str(exc.message), "error")
-    except PermissionDenied as exc:
-        return render_error(403, message=exc.message)
-    else:
-        flash(_("The consent was withdrawn: no new referral may rely on it."), "info")
-    return redirect(url_for("cases.case_page", reference=case.reference))
+    return _button(case, form, lambda: consent.withdraw_sharing_consent(
+        current_user, case, form.consent_id.data or ""),
+        _("The consent was withdrawn: no new referral may rely on it."))
 
 
 @bp.post("/cases/<reference>/data-requests")
@@ -110,14 +117,5 @@ def answer_request(reference: str):
 def lift_restriction(reference: str):
     case = queries.load_case(current_user, reference, action="web:data_request_lift")
     form = LiftRestrictionForm(prefix="lift")
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        data_rights.lift_restriction(current_user, case, form.request_id.data or "")
-    except CaseError as exc:
-        flash(str(exc.message), "error")
-    except PermissionDenied as exc:
-        return render_error(403, message=exc.message)
-    else:
-        flash(_("The restriction was lifted."), "info")
-    return redirect(url_for("cases.case_page", reference=case.reference))
+    return _button(case, form, lambda: data_rights.lift_restriction(
+        current_user, case, form.request_id.data or ""), _("The restriction was lifted."))

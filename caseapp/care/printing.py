@@ -193,12 +193,6 @@ def _due(value) -> str:
         return str(value)
 
 
-def user_names(ids) -> dict[str, str]:
-    from caseapp.cases.views import user_names as names
-
-    return names(ids)
-
-
 # --- what each form prints (the case must be unlocked) ---------------------------------------
 
 def _child(case) -> dict:
@@ -263,6 +257,8 @@ def form_context(case, code: str, printed_by, *, family_copy: bool = False) -> d
            case.closure_approved_by_id, *(a.recorded_by_id for a in case.assessments),
            *(p.drafted_by_id for p in case.plans), *(p.approved_by_id for p in case.plans),
            *(a.recorded_by_id for a in case.support_actions)]
+    from caseapp.cases.views import user_names  # the screens' helper (views import this module)
+
     names = user_names(ids)
     context: dict[str, Any] = {
         "spec": spec, "decree": DECREE, "reference": case.reference,

@@ -490,10 +490,8 @@ def set_harm_categories(actor, case: Case, codes, *, expected_version: int | Non
     from caseapp.care.evidence import is_abuse_material
 
     ensure_visible(actor, case, "harm_categories")
-    allowed = ((rules.is_lead_officer(actor, case) and not case.is_restricted)
-               or rules.is_supervisor_of(actor, case)) \
-        and not case.is_closed and not case.is_purged
-    rules.require(allowed, actor, case, action="harm_categories")
+    rules.require(rules.can_set_harm_categories(actor, case), actor, case,
+                  action="harm_categories")
     ensure_version(case, expected_version)
     harms = _require_codes("harm_category", codes, "harm_categories",
                            _l("Choose at least one kind of harm from the list."),

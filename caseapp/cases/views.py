@@ -295,8 +295,7 @@ ACTIONS: dict[str, Action] = {
         lambda u, c, f, _i: service.set_harm_categories(
             u, c, tuple(f.harm_categories.data or ()), expected_version=f.expected_version),
         _l("The kinds of harm were corrected."),
-        lambda u, c: _open(c) and ((rules.is_lead_officer(u, c) and not c.is_restricted)
-                                   or rules.is_supervisor_of(u, c)),
+        rules.can_set_harm_categories,
         _l("Correct the kinds of harm"), _l("Save")),
     "referral_status": Action(
         ReferralStatusForm,

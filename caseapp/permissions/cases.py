@@ -164,6 +164,33 @@ def can_change_child_data(user, case) -> bool:
     return _works_on(user, case) and not case.is_restricted
 
 
+def can_set_harm_categories(user, case) -> bool:
+    """Correct what an open case is about: its lead officer (not while restricted)
+    or a supervisor of the case."""
+    return ((is_lead_officer(user, case) and not case.is_restricted)
+            or is_supervisor_of(user, case)) and not case.is_closed and not case.is_purged
+
+
+def can_record_sharing_consent(user, case) -> bool:
+    """The people working on an open case record consent to share it with an agency."""
+    return can_change_child_data(user, case) and not case.is_closed
+
+
+def can_withdraw_sharing_consent(user, case) -> bool:
+    return can_change_child_data(user, case) or is_supervisor_of(user, case)
+
+
+def can_record_data_request(user, case) -> bool:
+    """The people on the case and its supervisors take a data-subject request down."""
+    return not case.is_purged and (is_assignee(user, case) or is_intake_recorder(user, case)
+                                   or is_supervisor_of(user, case))
+
+
+def can_answer_data_request(user, case) -> bool:
+    """A supervisor of the case decides (restriction and deletion are theirs to grant)."""
+    return not case.is_purged and is_supervisor_of(user, case)
+
+
 def can_record_intake(user, unit) -> bool:
     return _active(user) and user.role in INTAKE_ROLES and unit_contains(user.unit, unit)
 
@@ -325,8 +352,6 @@ def grant_case_record(user, case, *, action: str) -> Grant:
     answer (:mod:`caseapp.care.data_rights`). The people on the case and its
     supervisors take such requests, restricted or not; the service's own
     audit entry records the access. Refusals are audited like any denial."""
-    allowed = not case.is_purged and (is_assignee(user, case) or is_intake_recorder(user, case)
-                                      or is_supervisor_of(user, case))
-    if not allowed:
+    if not can_record_data_request(user, case):
         raise deny(user, case, action=action)
     return issue_grant("case.record", user.id, case.id)
