@@ -11,7 +11,7 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import settings
-from .core.requests import InMemoryUploadRequest
+from .core.requests import CaseApp
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
@@ -20,8 +20,7 @@ MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__
 
 def create_app(test_config: dict | None = None, env: str | None = None) -> Flask:
     instance = (test_config or {}).get("INSTANCE_PATH") or settings.instance_path()
-    app = Flask(__name__, instance_path=instance, instance_relative_config=True)
-    app.request_class = InMemoryUploadRequest  # uploads never spool to disk in clear
+    app = CaseApp(__name__, instance_path=instance, instance_relative_config=True)
     configure_settings(app, env, test_config)
     configure_logging(app)
     configure_database(app)

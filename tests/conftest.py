@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextvars
 import os
 import re
+import shutil
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -28,6 +29,10 @@ from caseapp.extensions import db, limiter
 from caseapp.units import service as units
 
 TEST_DATABASE_URL = os.environ.get("CASEAPP_TEST_DATABASE_URL")
+CHROMIUM = os.environ.get("CASEAPP_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"]
 PASSWORD = "correct horse battery staple"
 
 
@@ -231,3 +236,18 @@ class Auth:
 @pytest.fixture
 def auth(client):
     return Auth(client)
+
+
+@pytest.fixture
+def browser():
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium package")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS,
+                                              headless=True)
+        try:
+            yield instance
+        finally:
+            instance.close()

@@ -16,11 +16,11 @@ def _create_app():
 
 
 def register(app) -> None:
-    from . import audit_cmd, cases, serve, units, users
+    from . import audit_cmd, cases, units, users
 
     cases.register(app)
 
-    for group in (units.units, users.users, audit_cmd.audit, serve.serve):
+    for group in (units.units, users.users, audit_cmd.audit):
         if group.name not in app.cli.commands:
             app.cli.add_command(group)
 
@@ -32,10 +32,13 @@ def main():
 
 
 def _add_setup_commands() -> None:
-    from . import keys, quickstart
+    from . import keys, quickstart, serve
 
     main.add_command(quickstart.quickstart)
     main.add_command(keys.keys)
+    # Not an app command: Flask pushes an application context around those,
+    # and serving must not start inside one (see serve.py).
+    main.add_command(serve.serve)
 
 
 _add_setup_commands()

@@ -1,4 +1,4 @@
-"""The request class: uploads stay in memory.
+"""The app and request classes: a context per request, uploads in memory.
 
 Werkzeug spools an uploaded file larger than 500 KiB to a temporary file on
 disk. Evidence is a child's data: it must reach the disk only sealed, so
@@ -7,10 +7,11 @@ capped by MAX_CONTENT_LENGTH, so memory is bounded).
 """
 from __future__ import annotations
 
+import contextvars
 import io
 from typing import IO
 
-from flask import Request
+from flask import Flask, Request
 
 
 class InMemoryUploadRequest(Request):
@@ -18,3 +19,20 @@ class InMemoryUploadRequest(Request):
                          filename: str | None = None,
                          content_length: int | None = None) -> IO[bytes]:
         return io.BytesIO()
+
+
+class CaseApp(Flask):
+    """Flask, with every request handled in a context of its own.
+
+    Flask reuses an application context that is already active when a request
+    arrives, and with it ``g`` (the logged-in user, the CSRF token) and the
+    database session. A server that inherits one -- a process forked inside a
+    CLI command, as ``caseapp serve`` once was -- would answer every request
+    as whoever logged in last. Starting each request from an empty
+    ``contextvars.Context`` makes that impossible whatever the server does.
+    """
+
+    request_class = InMemoryUploadRequest  # uploads never spool to disk in clear
+
+    def wsgi_app(self, environ, start_response):
+        return contextvars.Context().run(super().wsgi_app, environ, start_response)

@@ -1,8 +1,6 @@
 """A real server in a thread and Debian's Chromium driven by Playwright."""
 from __future__ import annotations
 
-import os
-import shutil
 import threading
 
 import pytest
@@ -12,12 +10,6 @@ from werkzeug.serving import make_server
 from caseapp import MIGRATIONS_DIR, create_app
 from caseapp.extensions import db
 from tests.conftest import settings_for_tests
-
-CHROMIUM = os.environ.get("CASEAPP_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"]
-
 
 @pytest.fixture
 def live_server(tmp_path):
@@ -37,21 +29,6 @@ def live_server(tmp_path):
         thread.join(timeout=10)
         with app.app_context():
             db.engine.dispose()
-
-
-@pytest.fixture
-def browser():
-    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
-        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium package")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS,
-                                              headless=True)
-        try:
-            yield instance
-        finally:
-            instance.close()
 
 
 def create_staff(username: str, role: str, unit: str, name: str = "") -> tuple:

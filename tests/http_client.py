@@ -1,0 +1,135 @@
+"""A plain HTTP client for tests that talk to a real server process.
+
+Cookies are kept by hand: the production cookie is ``Secure``, which
+standard cookie jars refuse to send over the loopback's plain HTTP, and the
+tests must send exactly what a browser of that person would (or nothing).
+"""
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+from dataclasses import dataclass
+
+CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+CASEAPP = os.path.join(os.path.dirname(sys.executable), "caseapp")
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: str
+
+    def json(self):
+        return json.loads(self.body)
+
+
+class HttpSession:
+    """One person's browser: its own cookies, nothing shared."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, form: dict | None = None,
+                headers: dict | None = None) -> Answer:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        sent = dict(headers or {})
+        if self.cookies:
+            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form)
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            connection.request(method, path, body=body, headers=sent)
+            response = connection.getresponse()
+            text = response.read().decode("utf-8", "replace")
+            for name, value in response.getheaders():
+                if name.lower() == "set-cookie":
+                    key, _, val = value.split(";", 1)[0].partition("=")
+                    if "max-age=0" in value.lower() or "expires=thu, 01 jan 1970" in value.lower():
+                        self.cookies.pop(key, None)
+                    else:
+                        self.cookies[key] = val
+            return Answer(response.status, dict(response.getheaders()), text)
+        finally:
+            connection.close()
+
+    def get(self, path: str, **kwargs) -> Answer:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, form: dict, **kwargs) -> Answer:
+        return self.request("POST", path, form=form, **kwargs)
+
+    def login(self, username: str, password: str) -> Answer:
+        page = self.get("/login")
+        token = CSRF_FIELD.search(page.body).group(1)
+        return self.post("/login", {"username": username, "password": password,
+                                    "csrf_token": token})
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def clean_env(instance: str, **extra: str) -> dict[str, str]:
+    """The environment of a user's shell: no test settings, this instance."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CASEAPP_")}
+    env["CASEAPP_INSTANCE"] = instance
+    env.update(extra)
+    return env
+
+
+def run_caseapp(args: list[str], env: dict[str, str], stdin: str | None = None,
+                timeout: int = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([CASEAPP, *args], env=env, input=stdin, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+class ServerProcess:
+    """A `caseapp ...` command that serves, started as a user starts it."""
+
+    def __init__(self, args: list[str], env: dict[str, str], port: int):
+        self.port = port
+        self.log_path = os.path.join(env["CASEAPP_INSTANCE"], f"server-{port}.log")
+        self._log = open(self.log_path, "w")  # noqa: SIM115 (closed in stop())
+        self.process = subprocess.Popen([CASEAPP, *args], env=env, stdout=self._log,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+
+    def wait_ready(self, path: str = "/login", seconds: float = 90) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"server exited {self.process.returncode}:\n{self.log()}")
+            try:
+                if HttpSession(self.port).get(path).status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.3)
+        raise AssertionError(f"server not answering after {seconds} s:\n{self.log()}")
+
+    def log(self) -> str:
+        self._log.flush()
+        with open(self.log_path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, 15)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, 9)
+                self.process.wait(timeout=10)
+        self._log.close()

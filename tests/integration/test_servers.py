@@ -1,0 +1,164 @@
+"""Every command that serves, started as a user starts it and used over HTTP.
+
+`caseapp serve` once answered anonymous requests as whoever had logged in
+last: its forked workers inherited the command's application context, and
+Flask reused it (and its ``g``: the user, the CSRF token, the database
+session) for every request. These tests send real requests to real server
+processes, several people at once, and check that each is answered as
+themselves and nobody else.
+"""
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+
+from tests.http_client import (
+    HttpSession,
+    ServerProcess,
+    clean_env,
+    free_port,
+    run_caseapp,
+)
+
+pytestmark = pytest.mark.no_db_isolation
+
+PEOPLE = {f"tuvan.{n}": f"mật khẩu dài của người số {n} ở xã" for n in range(1, 5)}
+
+SERVERS = {
+    # (arguments after `caseapp`, environment overrides)
+    "serve": (["serve", "--workers", "3"], {}),
+    "quickstart": (["quickstart"], {"CASEAPP_REQUIRE_TOTP": "false"}),
+    "flask-run": (["run", "--no-reload"], {}),
+}
+
+
+@pytest.fixture(scope="module")
+def instance(tmp_path_factory):
+    """An instance made the README's way, with four counselors of one unit."""
+    folder = str(tmp_path_factory.mktemp("served") / "inst")
+    env = clean_env(folder)
+    made = run_caseapp(["quickstart", "--no-serve"], env)
+    assert made.returncode == 0, made.stderr
+    for username, password in PEOPLE.items():
+        created = run_caseapp(["users", "create", username, "--role", "counselor",
+                               "--unit", "HUYEN", "--password-stdin"], env, stdin=password + "\n")
+        assert created.returncode == 0, created.stderr
+    return folder
+
+
+@pytest.fixture(params=sorted(SERVERS))
+def server(request, instance):
+    args, overrides = SERVERS[request.param]
+    port = free_port()
+    args = [*args, "--port", str(port)]
+    process = ServerProcess(args, clean_env(instance, **overrides), port)
+    try:
+        process.wait_ready()
+        yield process
+    finally:
+        process.stop()
+
+
+def csrf_session_part(token: str) -> str:
+    """Flask-WTF's token is the session's raw token, signed with a timestamp;
+    the part before the first dot is the same for every token of one session."""
+    return token.split(".", 1)[0]
+
+
+def test_anonymous_requests_stay_anonymous_after_someone_logs_in(server):
+    person = HttpSession(server.port)
+    assert person.login("tuvan.1", PEOPLE["tuvan.1"]).status == 302
+    assert person.get("/api/v1/me").json()["username"] == "tuvan.1"
+    for _ in range(12):  # more requests than workers: every worker is asked
+        anonymous = HttpSession(server.port)
+        api = anonymous.get("/api/v1/me")
+        assert api.status == 401, api.body
+        web = anonymous.get("/cases")
+        assert web.status == 302 and web.headers["Location"].startswith("/login")
+        assert "tuvan.1" not in api.body + web.body
+
+
+def test_people_logged_in_at_once_are_each_answered_as_themselves(server):
+    sessions = {name: HttpSession(server.port) for name in PEOPLE}
+    for name, session in sessions.items():
+        answer = session.login(name, PEOPLE[name])
+        assert answer.status == 302 and answer.headers["Location"] == "/", answer.body
+    seen_tokens: dict[str, set[str]] = {name: set() for name in PEOPLE}
+    wrong: list[str] = []
+
+    def work(name: str) -> None:
+        session = sessions[name]
+        for round_ in range(15):
+            me = session.get("/api/v1/me")
+            if me.status != 200 or me.json()["username"] != name:
+                wrong.append(f"{name} round {round_}: {me.status} {me.body[:80]}")
+                continue
+            seen_tokens[name].add(csrf_session_part(me.json()["csrf_token"]))
+            home = session.get("/")
+            if home.status != 200 or name not in home.body:
+                wrong.append(f"{name} home round {round_}: {home.status}")
+            if HttpSession(server.port).get("/api/v1/me").status != 401:
+                wrong.append(f"anonymous answered as someone during {name}'s round {round_}")
+
+    threads = [threading.Thread(target=work, args=(name,)) for name in PEOPLE]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert wrong == []
+    # One CSRF token per session, and no session holds another's.
+    for name, tokens in seen_tokens.items():
+        assert len(tokens) == 1, (name, tokens)
+    all_tokens = [token for tokens in seen_tokens.values() for token in tokens]
+    assert len(set(all_tokens)) == len(PEOPLE)
+
+
+def test_a_form_posted_with_another_sessions_csrf_token_is_refused(server):
+    first, second = HttpSession(server.port), HttpSession(server.port)
+    assert first.login("tuvan.2", PEOPLE["tuvan.2"]).status == 302
+    stolen = first.get("/api/v1/me").json()["csrf_token"]
+    page = second.get("/login")
+    assert page.status == 200
+    refused = second.post("/login", {"username": "tuvan.3", "password": PEOPLE["tuvan.3"],
+                                     "csrf_token": stolen})
+    assert refused.status == 400
+    assert second.get("/api/v1/me").status == 401
+
+
+@pytest.mark.browser
+def test_a_fresh_browser_logs_in(server, browser):
+    page = browser.new_page(viewport={"width": 390, "height": 800})
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    base = f"http://127.0.0.1:{server.port}"
+    page.goto(base + "/")
+    assert page.url.startswith(base + "/login")
+    page.fill("input[name=username]", "tuvan.4")
+    page.fill("input[name=password]", PEOPLE["tuvan.4"])
+    page.click("button.primary")
+    page.wait_for_url(base + "/")
+    assert "tuvan.4" in page.locator("h1").inner_text()
+    # A second browser at the same moment is not logged in.
+    other = browser.new_context().new_page()
+    other.goto(base + "/")
+    assert other.url.startswith(base + "/login")
+    assert errors == [], errors
+
+
+def test_serve_refuses_to_start_on_an_instance_without_keys(tmp_path):
+    env = clean_env(str(tmp_path / "empty"), CASEAPP_SECRET_KEY="s" * 48)
+    os.makedirs(env["CASEAPP_INSTANCE"])
+    result = run_caseapp(["serve", "--port", str(free_port())], env, timeout=60)
+    assert result.returncode == 1
+    assert "caseapp keys init" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_names_an_unsafe_setting_and_does_not_start(tmp_path):
+    env = clean_env(str(tmp_path / "unsafe"), CASEAPP_SECRET_KEY="changeme")
+    os.makedirs(env["CASEAPP_INSTANCE"])
+    result = run_caseapp(["serve", "--port", str(free_port())], env, timeout=60)
+    assert result.returncode == 1
+    assert "SECRET_KEY" in result.stderr and "Traceback" not in result.stderr
