@@ -66,7 +66,9 @@ def record(action: str, *, outcome: str = "ok", actor=None, object_type: str | N
     if unit_path is None:
         unit_path = _default_unit_path(user, object_type, object_id)
     session_hash = client_addr = request_id = None
-    if has_request_context():
+    # A system entry (start-up, checkpoint) that a request happened to trigger
+    # belongs to no one: it carries none of that person's session or address.
+    if has_request_context() and actor_type != "system":
         digest = getattr(session, "digest", None)
         if digest:
             # The table stores a hash of the token already; hash again so the

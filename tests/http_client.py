@@ -99,12 +99,14 @@ def run_caseapp(args: list[str], env: dict[str, str], stdin: str | None = None,
 class ServerProcess:
     """A `caseapp ...` command that serves, started as a user starts it."""
 
-    def __init__(self, args: list[str], env: dict[str, str], port: int):
+    def __init__(self, args: list[str], env: dict[str, str], port: int, cwd: str | None = None):
         self.port = port
-        self.log_path = os.path.join(env["CASEAPP_INSTANCE"], f"server-{port}.log")
+        folder = os.path.join(cwd or os.getcwd(), env["CASEAPP_INSTANCE"])
+        self.log_path = os.path.join(os.path.abspath(folder), f"server-{port}.log")
         self._log = open(self.log_path, "w")  # noqa: SIM115 (closed in stop())
         self.process = subprocess.Popen([CASEAPP, *args], env=env, stdout=self._log,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
+                                        stderr=subprocess.STDOUT, start_new_session=True,
+                                        cwd=cwd)
 
     def wait_ready(self, path: str = "/login", seconds: float = 90) -> None:
         deadline = time.monotonic() + seconds
@@ -120,7 +122,8 @@ class ServerProcess:
         raise AssertionError(f"server not answering after {seconds} s:\n{self.log()}")
 
     def log(self) -> str:
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         with open(self.log_path, encoding="utf-8", errors="replace") as handle:
             return handle.read()
 

@@ -16,9 +16,24 @@ import click
 from .common import fail
 
 
+def package_root() -> str:
+    """The folder holding the installed ``caseapp`` package."""
+    import caseapp
+
+    return os.path.dirname(os.path.dirname(os.path.abspath(caseapp.__file__)))
+
+
 def gunicorn_argv(host: str, port: int, workers: int, timeout: int) -> list[str]:
+    # Only what is written here configures the server: no ./gunicorn.conf.py,
+    # no GUNICORN_CMD_ARGS (see gunicorn_env), and gunicorn's working folder
+    # (which it puts first on sys.path) is the installed package's, so a
+    # `caseapp` folder or a config file where the command was typed is never run.
     return [
-        sys.executable, "-m", "gunicorn",
+        sys.executable, "-I", "-m", "gunicorn",
+        "--config", "python:caseapp.cli.gunicorn_settings",
+        "--chdir", package_root(),
+        # One server's control socket must not be taken over by another's.
+        "--no-control-socket",
         "--bind", f"{host}:{port}",
         "--workers", str(workers),
         "--timeout", str(timeout),
@@ -29,6 +44,16 @@ def gunicorn_argv(host: str, port: int, workers: int, timeout: int) -> list[str]
         # engine, its own key ring copy, no state from the master.
         "caseapp:create_app()",
     ]
+
+
+def gunicorn_env() -> dict[str, str]:
+    """The environment for gunicorn: the instance folder made absolute (the
+    working folder changes), and gunicorn's own option variable dropped."""
+    from caseapp import settings
+
+    env = {k: v for k, v in os.environ.items() if k != "GUNICORN_CMD_ARGS"}
+    env["CASEAPP_INSTANCE"] = settings.instance_path()
+    return env
 
 
 def check_app_starts() -> None:
@@ -57,4 +82,8 @@ def serve(host, port, workers, timeout):
     check_app_starts()
     sys.stdout.flush()
     sys.stderr.flush()
-    os.execv(sys.executable, gunicorn_argv(host, port, workers, timeout))
+    env = gunicorn_env()
+    # gunicorn puts its starting folder first on sys.path before it reads any
+    # option: start it where the installed package is.
+    os.chdir(package_root())
+    os.execve(sys.executable, gunicorn_argv(host, port, workers, timeout), env)

@@ -147,6 +147,34 @@ def test_a_fresh_browser_logs_in(server, browser):
     assert errors == [], errors
 
 
+def test_serve_runs_only_the_installed_app_and_its_own_settings(instance, tmp_path):
+    """Started from a folder someone else could write to, `caseapp serve` runs
+    neither a `caseapp` package found there nor a gunicorn.conf.py, and ignores
+    GUNICORN_CMD_ARGS (each was code or options of a stranger's choosing)."""
+    shared = tmp_path / "shared"
+    (shared / "caseapp").mkdir(parents=True)
+    (shared / "caseapp" / "__init__.py").write_text(
+        "def create_app():\n"
+        "    def app(environ, start_response):\n"
+        "        start_response('200 OK', [('Content-Type', 'text/plain')])\n"
+        "        return [b'impostor']\n"
+        "    return app\n")
+    marker = tmp_path / "conf-ran"
+    (shared / "gunicorn.conf.py").write_text(f"open({str(marker)!r}, 'w').write('ran')\n")
+    port = free_port()
+    env = clean_env(os.path.relpath(instance, shared), GUNICORN_CMD_ARGS="--threads 3")
+    process = ServerProcess(["serve", "--workers", "1", "--port", str(port)], env, port,
+                            cwd=str(shared))
+    try:
+        process.wait_ready()
+        page = HttpSession(port).get("/login")
+        assert "impostor" not in page.body and 'name="password"' in page.body
+    finally:
+        process.stop()
+    assert not marker.exists()
+    assert "Using worker: sync" in process.log()
+
+
 def test_serve_refuses_to_start_on_an_instance_without_keys(tmp_path):
     env = clean_env(str(tmp_path / "empty"), CASEAPP_SECRET_KEY="s" * 48)
     os.makedirs(env["CASEAPP_INSTANCE"])
