@@ -111,3 +111,24 @@ def test_a_failing_change_leaves_no_entry(client, make_user, monkeypatch):
         "csrf_token": token, "code": "SAVED1", "name": "Saved", "parent": "", "school_type": ""})
     assert units.by_code("SAVED1") is not None
     assert len(entries(action="unit.create", object_id="SAVED1")) == 1
+
+
+def test_a_system_entry_written_during_a_request_carries_nobodys_session(app, client, make_user):
+    from sqlalchemy import select
+
+    from audit.models import audit_entries
+    from caseapp.audit_trail import record
+    from caseapp.extensions import db
+
+    counselor = make_user("counselor", totp=False)
+    Auth(client).login(counselor)
+    with app.test_request_context("/", environ_base={"REMOTE_ADDR": "10.1.2.3"}):
+        from flask import session
+
+        session.token = "a-live-session-token"
+        system_seq = record("audit.checkpoint", actor="system", details={"seq": 1})
+        user_seq = record("auth.login", actor=counselor.user)
+    rows = {row.seq: row for row in db.session.execute(select(audit_entries).where(
+        audit_entries.c.seq.in_([system_seq, user_seq])))}
+    assert rows[system_seq].session_hash is None and rows[system_seq].client_addr is None
+    assert rows[user_seq].session_hash and rows[user_seq].client_addr == "10.1.2.3"
