@@ -29,6 +29,12 @@ ARGON2_PARALLELISM = 4
 ARGON2_MAX_CONCURRENT = 2
 ARGON2_QUEUE_TIMEOUT_SECONDS = 10
 PASSWORD_MIN_LENGTH = 12
+# Names a password may not be made of (besides the person's own and their unit's):
+# the app's and the organisation's, as people would type them.
+PASSWORD_CONTEXT_WORDS = ("caseapp", "Đoàn Thanh niên", "Đoàn TNCS Hồ Chí Minh",
+                          "Hội Liên hiệp Thanh niên", "Đội Thiếu niên", "Huyện đoàn",
+                          "Tỉnh đoàn", "Thành đoàn", "Liên đội", "bảo vệ trẻ em", "youth union",
+                          "tre em", "treem", "hotline", "tongdai111")
 
 # --- Login throttling. Keyed by the typed username (existing or not, so the
 # behaviour reveals nothing) and by the client address.

@@ -1,4 +1,4 @@
-"""argon2id hashing with a cap on concurrent hashes, and the password policy.
+"""argon2id hashing with a cap on concurrent hashes (the policy is in password_policy).
 
 Passwords are peppered (HMAC with a key outside the database) before argon2:
 someone who can write the users table cannot set a hash that verifies, and
@@ -11,25 +11,16 @@ import hmac
 import secrets
 import threading
 import unicodedata
-from functools import lru_cache
-from importlib import resources
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 
 MAX_PASSWORD_LENGTH = 1024
 
 
 class HasherBusy(RuntimeError):
     """Too many hashes in flight; the caller answers 503 instead of queueing forever."""
-
-
-class PasswordPolicyError(ValueError):
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
 
 
 class Hasher:
@@ -87,33 +78,6 @@ def init_app(app) -> None:
 
 def hasher() -> Hasher:
     return current_app.extensions["caseapp_hasher"]
-
-
-@lru_cache(maxsize=1)
-def _common_passwords() -> frozenset[str]:
-    text = resources.files("caseapp").joinpath("data/common-passwords.txt").read_text("utf-8")
-    return frozenset(
-        line.strip().casefold() for line in text.splitlines() if line and not line.startswith("#")
-    )
-
-
-def check_policy(password: str, min_length: int, forbidden: tuple[str, ...] = ()) -> None:
-    """NIST 800-63B style: length and a block list, no composition rules.
-    Any Unicode is allowed; length counts characters after NFC normalisation."""
-    normalised = unicodedata.normalize("NFC", password)
-    if len(normalised) < min_length:
-        raise PasswordPolicyError(
-            _l("The password must have at least %(n)d characters.", n=min_length)
-        )
-    if len(normalised) > MAX_PASSWORD_LENGTH:
-        raise PasswordPolicyError(_l("The password is too long."))
-    folded = normalised.casefold()
-    if folded in _common_passwords():
-        raise PasswordPolicyError(
-            _l("This password is too common. Choose a longer phrase that only you know.")
-        )
-    if any(word and word.casefold() in folded for word in forbidden if len(word) >= 4):
-        raise PasswordPolicyError(_l("The password must not contain your username."))
 
 
 def normalise(password: str) -> str:

@@ -20,7 +20,7 @@ from caseapp.extensions import db
 from caseapp.settings import ROLES
 from caseapp.units.models import Unit
 
-from . import passwords, throttle, totp
+from . import password_policy, passwords, throttle, totp
 from .models import LoginThrottle, RecoveryCode, User
 from .sessions import revoke_user_sessions
 
@@ -230,9 +230,14 @@ def _replace_recovery_codes(user: User) -> list[str]:
 
 # --- Passwords ----------------------------------------------------------------
 
-def _checked_hash(password: str, username: str) -> str:
+def _checked_hash(password: str, username: str, display_name: str = "",
+                  unit: Unit | None = None) -> str:
     password = passwords.normalise(password)
-    passwords.check_policy(password, current_app.config["PASSWORD_MIN_LENGTH"], (username,))
+    context = tuple(current_app.config["PASSWORD_CONTEXT_WORDS"])
+    if unit is not None:
+        context += (unit.code, unit.name)
+    password_policy.check_policy(password, current_app.config["PASSWORD_MIN_LENGTH"],
+                                 (username, display_name), context)
     return passwords.hasher().hash(password)
 
 
@@ -242,8 +247,8 @@ def change_password(user: User, current: str, new: str, keep_session_digest: str
                object_id=user.id)
         raise AccountError(_l("The current password is not right."), field="current_password")
     try:
-        user.password_hash = _checked_hash(new, user.username)
-    except passwords.PasswordPolicyError as exc:
+        user.password_hash = _checked_hash(new, user.username, user.display_name, user.unit)
+    except password_policy.PasswordPolicyError as exc:
         raise AccountError(exc.message, field="new_password") from None
     user.password_changed_at = clock.now()
     revoked = revoke_user_sessions(user.id, keep_digest=keep_session_digest)
@@ -272,8 +277,8 @@ def create_user(actor, data: NewUser) -> User:
     if find_user(username) is not None:
         raise AccountError(_l("This username is taken."), field="username")
     try:
-        password_hash = _checked_hash(data.password, username)
-    except passwords.PasswordPolicyError as exc:
+        password_hash = _checked_hash(data.password, username, data.display_name, unit)
+    except password_policy.PasswordPolicyError as exc:
         raise AccountError(exc.message, field="password") from None
     user = User(username=username, role=data.role, unit_id=unit.id, password_hash=password_hash,
                 display_name=data.display_name.strip()[:200], is_enabled=True)
@@ -365,8 +370,9 @@ def set_password(actor, user: User, password: str) -> None:
         # Your own password is changed on your account page, with the old one.
         raise AccountError(_l("Change your own password on your account page."))
     try:
-        user.password_hash = _checked_hash(password, user.username)
-    except passwords.PasswordPolicyError as exc:
+        user.password_hash = _checked_hash(password, user.username, user.display_name,
+                                            user.unit)
+    except password_policy.PasswordPolicyError as exc:
         raise AccountError(exc.message, field="password") from None
     user.password_changed_at = clock.now()
     revoke_user_sessions(user.id)

@@ -87,6 +87,7 @@ def consents_of(case: Case) -> list[SharingConsent]:
 def record_sharing_consent(actor, case: Case, data: SharingConsentData) -> SharingConsent:
     """Record the consent (or legal ground) for sharing ``case`` with one agency."""
     ensure_visible(actor, case, "sharing_consent")
+    rules.require_open_for_work(actor, case, action="sharing_consent")
     rules.require(rules.can_record_sharing_consent(actor, case), actor, case,
                   action="sharing_consent")
     if reference_data.get("agency", data.agency) is None:

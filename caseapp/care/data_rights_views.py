@@ -68,7 +68,8 @@ def _button(case, form, call, done: str):
 
 @bp.post("/cases/<reference>/sharing-consents")
 def record_consent(reference: str):
-    case = queries.load_case(current_user, reference, action="web:sharing_consent")
+    case = queries.load_case(current_user, reference, action="web:sharing_consent",
+                             for_work=True)
     form = consent.consent_form()
     return _run(case, form, CONSENT_PANEL, "form",
                 lambda: consent.record_sharing_consent(current_user, case, form.to_data()),

@@ -45,6 +45,7 @@ from caseapp.cases.guards import SHORT_TEXT, atomic, clean_text, ensure_version,
 from caseapp.cases.models import Case
 from caseapp.crypto import unlock
 from caseapp.extensions import db
+from caseapp.permissions import cases as case_rules
 from caseapp.permissions import evidence as rules
 
 from .models import ATTACHMENT_MEDIA_TYPES, Attachment
@@ -288,6 +289,7 @@ def upload(actor, case: Case, data: UploadData) -> Attachment:
     and size only (never its name, description or content).
     """
     ensure_visible(actor, case, "attachment_upload")
+    case_rules.require_open_for_work(actor, case, action="attachment_upload")
     grant = rules.grant_evidence_upload(actor, case)  # refuses (audited) anyone not on the case
     if abuse_material_case(case):
         # The attempt is recorded (who, which case) without anything about the file.
@@ -406,6 +408,7 @@ def record_custody(actor, case: Case, data: CustodyData, *,
     the fields that changed, never their values. Returns those names.
     """
     ensure_visible(actor, case, "evidence_custody")
+    case_rules.require_open_for_work(actor, case, action="evidence_custody")
     grant = rules.grant_evidence_custody(actor, case)
     ensure_version(case, expected_version)
     values = {

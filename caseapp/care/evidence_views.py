@@ -42,7 +42,8 @@ def _read(storage) -> tuple[bytes, str, str]:
 
 @bp.post("/cases/<reference>/evidence")
 def upload(reference: str):
-    case = queries.load_case(current_user, reference, action="web:evidence_upload")
+    case = queries.load_case(current_user, reference, action="web:evidence_upload",
+                             for_work=True)
     form = evidence.upload_form(submitted=True)
     if form.validate_on_submit():
         content, filename, declared = _read(form.file.data)
@@ -66,7 +67,8 @@ def upload(reference: str):
 
 @bp.post("/cases/<reference>/evidence/custody")
 def custody(reference: str):
-    case = queries.load_case(current_user, reference, action="web:evidence_custody")
+    case = queries.load_case(current_user, reference, action="web:evidence_custody",
+                             for_work=True)
     form = evidence.CustodyForm(prefix="custody")
     status, message = 422, None
     if form.validate_on_submit():

@@ -74,7 +74,8 @@ def error(code: int, message, fields: dict | None = None):
 # --- parsing: JSON values into typed data, with the field named on error -----------------------
 
 def body() -> dict:
-    payload = request.get_json(silent=True)
+    # Not silent: a body the JSON gate refuses is a 400 naming the field.
+    payload = request.get_json(silent=request.content_type is None)
     if not isinstance(payload, dict):
         raise InputError("_", _l("Send a JSON object (Content-Type: application/json)."))
     return payload
@@ -151,7 +152,9 @@ def whole(payload: dict, name: str, prefix: str = "") -> int | None:
 
 def optional_body() -> dict:
     """A body that may be empty; anything but an object is refused."""
-    payload = request.get_json(silent=True)
+    if not request.get_data(cache=True):
+        return {}
+    payload = request.get_json(silent=request.content_type is None)
     if payload is None or payload == {}:
         return {}
     if not isinstance(payload, dict):
@@ -406,7 +409,8 @@ def get_case(reference: str):
 
 @bp.post("/cases/<reference>/assign")
 def assign_case(reference: str):
-    case = queries.load_case(current_user, reference, action="api:assign")
+    case = queries.load_case(current_user, reference, action="api:assign",
+                             for_work=True)
     payload = body()
     others = payload.get("assignees") or []
     if not isinstance(others, list):
@@ -423,6 +427,8 @@ def transition_case(reference: str):
     case = queries.load_case(current_user, reference, action="api:transition")
     payload = body()
     target = text(payload, "to")
+    if target != "assessment":  # reopening is the only move out of closure
+        rules.require_open_for_work(current_user, case, action="api:transition")
     service.transition(current_user, case, target, transition_data(case, target, payload),
                        expected_version=version(payload))
     return changed(case)
@@ -430,14 +436,16 @@ def transition_case(reference: str):
 
 @bp.post("/cases/<reference>/notes")
 def add_note(reference: str):
-    case = queries.load_case(current_user, reference, action="api:note")
+    case = queries.load_case(current_user, reference, action="api:note",
+                             for_work=True)
     note = service.add_note(current_user, case, data.NoteData(text=text(body(), "text")))
     return changed(case, 201, note={"stage": note.stage, "at": iso(note.created_at)})
 
 
 @bp.post("/cases/<reference>/referrals")
 def add_referral(reference: str):
-    case = queries.load_case(current_user, reference, action="api:referral")
+    case = queries.load_case(current_user, reference, action="api:referral",
+                             for_work=True)
     referral = service.add_referral(current_user, case, referral_data(body()))
     return changed(case, 201, referral={"id": referral.id, "status": referral.status})
 
@@ -446,7 +454,8 @@ def add_referral(reference: str):
 def sharing_consent(reference: str):
     from caseapp.care.consent import SharingConsentData, record_sharing_consent
 
-    case = queries.load_case(current_user, reference, action="api:sharing_consent")
+    case = queries.load_case(current_user, reference, action="api:sharing_consent",
+                             for_work=True)
     payload = body()
     row = record_sharing_consent(current_user, case, SharingConsentData(
         agency=text(payload, "agency"), basis=text(payload, "basis"),
@@ -469,7 +478,8 @@ def update_referral(reference: str, referral_id: str):
 
 @bp.post("/cases/<reference>/needs-assessments")
 def needs_assessment(reference: str):
-    case = queries.load_case(current_user, reference, action="api:needs")
+    case = queries.load_case(current_user, reference, action="api:needs",
+                             for_work=True)
     service.record_needs_assessment(current_user, case,
                                     data.NeedsAssessmentData(notes=text(body(), "notes")))
     return changed(case, 201)
@@ -477,7 +487,8 @@ def needs_assessment(reference: str):
 
 @bp.post("/cases/<reference>/plans")
 def draft_plan(reference: str):
-    case = queries.load_case(current_user, reference, action="api:plan")
+    case = queries.load_case(current_user, reference, action="api:plan",
+                             for_work=True)
     payload = body()
     items = payload.get("items") or []
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
@@ -494,7 +505,8 @@ def draft_plan(reference: str):
 
 @bp.post("/cases/<reference>/plans/<plan_id>/approve")
 def approve_plan(reference: str, plan_id: str):
-    case = queries.load_case(current_user, reference, action="api:approve_plan")
+    case = queries.load_case(current_user, reference, action="api:approve_plan",
+                             for_work=True)
     plan = service.approve_plan(current_user, case, plan_id,
                                 expected_version=version(optional_body()))
     return changed(case, plan={"id": plan.id, "version": plan.version,
@@ -503,7 +515,8 @@ def approve_plan(reference: str, plan_id: str):
 
 @bp.post("/cases/<reference>/support-actions")
 def support_action(reference: str):
-    case = queries.load_case(current_user, reference, action="api:support_action")
+    case = queries.load_case(current_user, reference, action="api:support_action",
+                             for_work=True)
     payload = body()
     service.record_support_action(current_user, case, data.SupportActionData(
         kind=text(payload, "kind"), description=text(payload, "description"),
@@ -514,7 +527,8 @@ def support_action(reference: str):
 
 @bp.post("/cases/<reference>/closure-request")
 def request_closure(reference: str):
-    case = queries.load_case(current_user, reference, action="api:request_closure")
+    case = queries.load_case(current_user, reference, action="api:request_closure",
+                             for_work=True)
     payload = body()
     service.request_closure(current_user, case, data.ClosureData(
         reason=text(payload, "reason"), outcome_summary=text(payload, "outcome_summary"),
@@ -526,7 +540,8 @@ def request_closure(reference: str):
 
 @bp.post("/cases/<reference>/closure-rejection")
 def reject_closure(reference: str):
-    case = queries.load_case(current_user, reference, action="api:reject_closure")
+    case = queries.load_case(current_user, reference, action="api:reject_closure",
+                             for_work=True)
     service.reject_closure(current_user, case,
                            expected_version=version(optional_body()))
     return changed(case)

@@ -55,8 +55,11 @@ def visible_cases(user) -> Select:
     return select(Case).where(scope_clause(user))
 
 
-def load_case(user, reference: str, *, action: str = "open") -> Case:
+def load_case(user, reference: str, *, action: str = "open", for_work: bool = False) -> Case:
     """The case ``reference`` if ``user`` may see it; else CaseNotFound, audited.
+
+    ``for_work``: the caller adds case work (a note, evidence...), which a
+    closed case refuses at once (403, audited), before any form is read.
 
     A malformed reference is not written to the audit log (a URL is where
     someone would paste a name); a well-formed one is, even if no such case exists.
@@ -71,6 +74,8 @@ def load_case(user, reference: str, *, action: str = "open") -> Case:
         rules.record_denial(user, hidden, action=action,
                             reference=reference if REFERENCE_PATTERN.match(reference) else None)
         raise CaseNotFound()
+    if for_work:
+        rules.require_open_for_work(user, case, action=action)
     return case
 
 

@@ -369,6 +369,7 @@ def assign(actor, case: Case, data: AssignmentData, *, expected_version: int | N
            ) -> Case:
     """Set the lead officer and the other people on the case (supervisors of its unit)."""
     ensure_visible(actor, case, "assign")
+    rules.require_open_for_work(actor, case, action="assign")
     ensure_version(case, expected_version)
     rules.require(rules.can_assign(actor, case), actor, case, action="assign")
     lead = db.session.get(User, data.lead_officer_id) if data.lead_officer_id else None
@@ -427,6 +428,7 @@ def request_closure(actor, case: Case, data: ClosureData, *,
                     expected_version: int | None = None) -> Case:
     """The lead officer asks to close: reason, outcome summary and the review (Mẫu 06)."""
     ensure_visible(actor, case, "request_closure")
+    rules.require_open_for_work(actor, case, action="request_closure")
     ensure_version(case, expected_version)
     rules.require(rules.can_request_closure(actor, case), actor, case, action="request_closure")
     if case.closure_requested_at is not None:
@@ -490,6 +492,7 @@ def set_harm_categories(actor, case: Case, codes, *, expected_version: int | Non
     from caseapp.care.evidence import is_abuse_material
 
     ensure_visible(actor, case, "harm_categories")
+    rules.require_open_for_work(actor, case, action="set_harm_categories")
     rules.require(rules.can_set_harm_categories(actor, case), actor, case,
                   action="harm_categories")
     ensure_version(case, expected_version)
@@ -515,6 +518,7 @@ def set_harm_categories(actor, case: Case, codes, *, expected_version: int | Non
 def add_note(actor, case: Case, data: NoteData) -> CaseNote:
     """A note, at any stage, by someone working on the case."""
     ensure_visible(actor, case, "add_note")
+    rules.require_open_for_work(actor, case, action="add_note")
     text = clean_text(data.text, "text", required=True, max_length=LONG_TEXT,
                       message=_l("Write the note."))
     grant = rules.grant_case_change(actor, case, action="add_note")
@@ -531,6 +535,7 @@ def add_note(actor, case: Case, data: NoteData) -> CaseNote:
 def record_needs_assessment(actor, case: Case, data: NeedsAssessmentData) -> Assessment:
     """Needs assessment (Mẫu 03), by the people on the case once it is assessed."""
     ensure_visible(actor, case, "needs_assessment")
+    rules.require_open_for_work(actor, case, action="needs_assessment")
     allowed = rules.is_assignee(actor, case) and not case.is_purged \
         and case.stage in ("assessment", "support", "referral")
     rules.require(allowed, actor, case, action="needs_assessment")
@@ -571,6 +576,7 @@ def draft_plan(actor, case: Case, data: PlanData, *, expected_version: int | Non
                ) -> SupportPlan:
     """The support plan (Mẫu 04), or a revision of it (a new version, to approve again)."""
     ensure_visible(actor, case, "draft_plan")
+    rules.require_open_for_work(actor, case, action="draft_plan")
     ensure_version(case, expected_version)
     rules.require(rules.can_draft_plan(actor, case), actor, case, action="draft_plan")
     goals = clean_text(data.goals, "goals", required=True, max_length=LONG_TEXT,
@@ -605,6 +611,7 @@ def approve_plan(actor, case: Case, plan_id: str, *, expected_version: int | Non
                  ) -> SupportPlan:
     """A supervisor of the case's unit approves the newest plan (Mẫu 05)."""
     ensure_visible(actor, case, "approve_plan")
+    rules.require_open_for_work(actor, case, action="approve_plan")
     ensure_version(case, expected_version)
     rules.require(rules.can_approve_plan(actor, case), actor, case, action="approve_plan")
     plan = case.latest_plan
@@ -629,6 +636,7 @@ def record_support_action(actor, case: Case, data: SupportActionData) -> Support
     The next follow-up given here replaces the planned one (None: none planned).
     """
     ensure_visible(actor, case, "support_action")
+    rules.require_open_for_work(actor, case, action="support_action")
     if data.kind not in ACTION_KINDS:
         raise CaseError(_l("Choose the kind of action."), field="kind")
     stages = ("intake", "assessment", "support", "referral") if data.kind == "emergency" \
@@ -661,6 +669,7 @@ def record_support_action(actor, case: Case, data: SupportActionData) -> Support
 def add_referral(actor, case: Case, data: ReferralData) -> Referral:
     """Another agency, while the case is in referral (the first comes with the transition)."""
     ensure_visible(actor, case, "add_referral")
+    rules.require_open_for_work(actor, case, action="add_referral")
     allowed = rules.is_lead_officer(actor, case) and case.stage == "referral" \
         and not case.is_purged
     rules.require(allowed, actor, case, action="add_referral")
@@ -690,7 +699,8 @@ def update_referral(actor, case: Case, referral_id: str, data: ReferralStatusDat
     if at < referral.sent_at:
         raise CaseError(_l("This date is before the referral was sent."), field="at")
     outcome = clean_text(data.outcome, "outcome", max_length=LONG_TEXT)
-    grant = rules.grant_case_change(actor, case, action="update_referral")
+    # An agency's answer can come after the case closed: it is still recorded.
+    grant = rules.grant_case_change(actor, case, action="update_referral", after_closure=True)
     now = clock.now()
     with atomic():
         unlock(case, grant=grant)

@@ -220,10 +220,6 @@ class Action:
     item: bool = False  # the URL names a plan or referral
 
 
-def _open(case: Case) -> bool:
-    return case.stage != "closure" and not case.is_purged
-
-
 def _can_approve_plan(user, case: Case) -> bool:
     plan = case.latest_plan
     return rules.can_approve_plan(user, case) and plan is not None and plan.approved_at is None
@@ -276,8 +272,7 @@ ACTIONS: dict[str, Action] = {
         SupportActionForm,
         lambda u, c, f, _i: service.record_support_action(u, c, f.to_data()),
         _l("The support action was recorded."),
-        lambda u, c: _open(c) and rules.can_change_child_data(u, c),
-        _l("Record a support action"), _l("Record action")),
+        rules.can_work_on_case, _l("Record a support action"), _l("Record action")),
     "refer": Action(
         ReferralForm,
         lambda u, c, f, _i: service.transition(u, c, "referral", f.to_data(),
@@ -335,8 +330,12 @@ ACTIONS: dict[str, Action] = {
     "note": Action(
         NoteForm, lambda u, c, f, _i: service.add_note(u, c, f.to_data()),
         _l("The note was added."),
-        lambda u, c: rules.can_change_child_data(u, c), _l("Add a note"), _l("Add note")),
+        rules.can_work_on_case, _l("Add a note"), _l("Add note")),
 }
+
+
+# What may still be done on a closed case; everything else in ACTIONS is case work.
+AFTER_CLOSURE_ACTIONS = frozenset({"reopen", "referral_status"})
 
 
 def make_form(name: str, case: Case, item: str | None = None, *, submitted: bool = False):
@@ -504,7 +503,8 @@ def case_action(reference: str, action: str, item: str | None):
     # Only a known action name reaches the (append-only) audit log: the URL
     # segment is free text and could hold anything, a child's name included.
     logged = f"web:{action}" if action in ACTIONS else "web:unknown"
-    case = queries.load_case(current_user, reference, action=logged)
+    case = queries.load_case(current_user, reference, action=logged,
+                             for_work=action not in AFTER_CLOSURE_ACTIONS)
     spec = ACTIONS.get(action)
     if spec is None or spec.item != (item is not None):
         abort(404)

@@ -261,6 +261,8 @@ def move(actor, case: Case, target: str, data=None, *, expected_version: int | N
          ) -> Case:
     """Move ``case`` to ``target``: the one way a stage changes. See the module docs."""
     ensure_visible(actor, case, "transition")
+    if target != "assessment":  # reopening is the only way out of closure
+        rules.require_open_for_work(actor, case, action="transition")
     ensure_version(case, expected_version)
     if target not in STAGES:
         raise CaseError(_l("Unknown stage."), field="stage")
@@ -276,8 +278,9 @@ def move(actor, case: Case, target: str, data=None, *, expected_version: int | N
     if not isinstance(data, transition.data_type):
         raise CaseError(_l("This step needs other information."), field="data")
     transition.check(case, data)
-    grant = rules.grant_case_change(actor, case, action=f"transition:{transition.action}") \
-        if transition.seals else None
+    # Reopening is the way out of closure, so its note may be sealed on a closed case.
+    grant = rules.grant_case_change(actor, case, action=f"transition:{transition.action}",
+                                    after_closure=case.is_closed) if transition.seals else None
     source = case.stage
     now = clock.now()
     with atomic():

@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from caseapp.accounts.passwords import HasherBusy
+from caseapp.core.json_input import MalformedJSON
 from caseapp.extensions import db
 from caseapp.permissions import PermissionDenied
 
@@ -20,6 +21,7 @@ MESSAGES = {
     403: (_l("Not allowed"), _l("You are not allowed to open this page.")),
     404: (_l("Not found"), _l("This page does not exist or you cannot see it.")),
     405: (_l("Not allowed"), _l("This action is not available here.")),
+    415: (_l("Not JSON"), _l("Send the body as JSON (Content-Type: application/json).")),
     413: (_l("Too large"), _l("The file or form you sent is too large.")),
     429: (_l("Too many requests"), _l("Too many attempts. Wait a while and try again.")),
     500: (_l("Something went wrong"),
@@ -60,11 +62,23 @@ def init_app(app) -> None:
         response, code = render_error(503)
         return response, code, {"Retry-After": "30"}
 
+    @app.errorhandler(MalformedJSON)
+    def malformed_json(exc: MalformedJSON):
+        if _wants_json():
+            return jsonify(error={"code": 400, "message": str(exc.reason),
+                                  "fields": {exc.where: str(exc.reason)}}), 400
+        return render_error(400)
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if isinstance(exc, InternalServerError):
             return server_error(exc)
-        return render_error(exc.code or 500)
+        response = render_error(exc.code or 500)
+        # A 405 names the methods the resource takes (RFC 9110 §15.5.6).
+        allowed = getattr(exc, "valid_methods", None)
+        if allowed:
+            return (*response, {"Allow": ", ".join(sorted(allowed))})
+        return response
 
     @app.errorhandler(Exception)
     def server_error(exc):

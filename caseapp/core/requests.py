@@ -12,6 +12,9 @@ import io
 from typing import IO
 
 from flask import Flask, Request
+from werkzeug.exceptions import UnsupportedMediaType
+
+from .json_input import INVALID_JSON, JSONInputError, MalformedJSON, StrictJSONProvider
 
 
 class InMemoryUploadRequest(Request):
@@ -19,6 +22,13 @@ class InMemoryUploadRequest(Request):
                          filename: str | None = None,
                          content_length: int | None = None) -> IO[bytes]:
         return io.BytesIO()
+
+    def on_json_loading_failed(self, e: ValueError | None):
+        if isinstance(e, JSONInputError):
+            raise MalformedJSON(e)
+        if e is None:
+            raise UnsupportedMediaType()
+        raise MalformedJSON(JSONInputError("", INVALID_JSON))
 
 
 class CaseApp(Flask):
@@ -33,6 +43,7 @@ class CaseApp(Flask):
     """
 
     request_class = InMemoryUploadRequest  # uploads never spool to disk in clear
+    json_provider_class = StrictJSONProvider  # one gate for every JSON body
 
     def wsgi_app(self, environ, start_response):
         return contextvars.Context().run(super().wsgi_app, environ, start_response)

@@ -158,10 +158,36 @@ def can_copy_child_data(user, case) -> bool:
     return _works_on(user, case) and not case.is_restricted
 
 
+def is_open_for_work(case) -> bool:
+    """Case work (notes, evidence and custody records, assessments, plans,
+    referrals, support actions) happens on an open case. A closed case is
+    closed until a supervisor reopens it; what legitimately arrives later
+    (late outcomes of referrals, the commune's decision on a plan, data-subject
+    requests and their answers, retention) has rules of its own."""
+    return not case.is_closed and not case.is_purged
+
+
+def closed_case_message():
+    return _l("This case is closed: nothing can be added to it. Ask a supervisor to reopen "
+              "it if work must go on.")
+
+
 def can_change_child_data(user, case) -> bool:
     """Add notes, support actions, referral updates: the people working on the case
     (never through break-glass, which is read-only; never while restricted)."""
     return _works_on(user, case) and not case.is_restricted
+
+
+def can_work_on_case(user, case) -> bool:
+    """Add to the case's work (see :func:`is_open_for_work`): the people working
+    on it, while it is open."""
+    return can_change_child_data(user, case) and is_open_for_work(case)
+
+
+def can_record_late_outcome(user, case) -> bool:
+    """Record what arrives after closure (an agency's late answer to a referral):
+    the people who worked on the case, closed or not."""
+    return can_change_child_data(user, case)
 
 
 def can_set_harm_categories(user, case) -> bool:
@@ -263,6 +289,13 @@ def require(allowed: bool, user, case, *, action: str, message=None) -> None:
         raise deny(user, case, action=action, message=message)
 
 
+def require_open_for_work(user, case, *, action: str) -> None:
+    """Refuse case work on a closed case first, whoever asks and whatever they
+    sent: a clear message, audited as a denial."""
+    if case.is_closed and not case.is_purged:
+        raise deny(user, case, action=action, message=closed_case_message())
+
+
 # --- grants: the proof a check passed, needed to decrypt ------------------------------------
 
 def view_basis(user, case) -> dict | None:
@@ -336,14 +369,22 @@ def grant_break_glass_reason(user, access) -> Grant:
     return issue_grant("case.break_glass_reason", user.id, case.id)
 
 
-def grant_case_change(user, case, *, action: str) -> Grant:
+def grant_case_change(user, case, *, action: str, after_closure: bool = False) -> Grant:
     """Open a case's data key for a change that writes its own audit entry.
 
     For services only: the change's entry records the access, so no separate
-    "case.view" entry is written. Refusals are audited like any denial.
+    "case.view" entry is written. Refusals are audited like any denial. On a
+    closed case only changes that may arrive after closure pass
+    (``after_closure``: :func:`can_record_late_outcome`).
     """
-    if not can_change_child_data(user, case):
-        raise deny(user, case, action=action)
+    if after_closure:
+        allowed = can_record_late_outcome(user, case)
+    else:
+        allowed = can_work_on_case(user, case)
+    if not allowed:
+        message = closed_case_message() if (can_change_child_data(user, case)
+                                            and not is_open_for_work(case)) else None
+        raise deny(user, case, action=action, message=message)
     return issue_grant("case.change", user.id, case.id)
 
 

@@ -39,8 +39,9 @@ def can_download_evidence(user, case) -> bool:
 
 
 def can_add_evidence(user, case) -> bool:
-    """Upload a file, or record where abuse material is held."""
-    return rules.can_change_child_data(user, case) and not case.is_restricted
+    """Upload a file, or record where abuse material is held: case work, so
+    only while the case is open."""
+    return rules.can_work_on_case(user, case)
 
 
 def require_download(user, case) -> None:
@@ -52,8 +53,12 @@ def require_download(user, case) -> None:
 # --- grants ------------------------------------------------------------------------------------
 
 def _refuse_change(user, case, action: str):
-    message = _restricted_message() if case.is_restricted and (
-        rules.is_assignee(user, case) or rules.is_intake_recorder(user, case)) else None
+    on_case = rules.is_assignee(user, case) or rules.is_intake_recorder(user, case)
+    message = None
+    if on_case and case.is_restricted:
+        message = _restricted_message()
+    elif on_case and not rules.is_open_for_work(case):
+        message = rules.closed_case_message()
     return rules.deny(user, case, action=action, message=message)
 
 

@@ -91,9 +91,9 @@ def run_lifecycle(people):
         ("case.closure_requested", lambda: service.request_closure(officer, c(),
                                                                    closure_data())),
         ("case.transition", lambda: service.approve_closure(supervisor, c())),
-        ("case.note", lambda: service.add_note(officer, c(), NoteData("Ghi chú sau khi đóng"))),
         ("case.transition", lambda: service.reopen(supervisor, c(),
                                                    ReopenData("new_information"))),
+        ("case.note", lambda: service.add_note(officer, c(), NoteData("Ghi chú khi mở lại"))),
         ("case.view", lambda: service.open_child_data(people.officer2, c())),
     ]
     yield from steps

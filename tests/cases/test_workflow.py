@@ -84,7 +84,7 @@ def test_unfounded_report_closes_from_assessment(make_case, people):
 
 @pytest.mark.parametrize("source,target", [
     ("intake", "support"), ("intake", "referral"), ("intake", "closure"),
-    ("assessment", "referral"), ("support", "assessment"), ("closure", "support"),
+    ("assessment", "referral"), ("support", "assessment"),
     ("referral", "assessment"), ("support", "intake"),
 ])
 def test_transitions_outside_the_table_are_refused(make_case, people, source, target):
@@ -94,6 +94,21 @@ def test_transitions_outside_the_table_are_refused(make_case, people, source, ta
         service.transition(actor, case, target, None)
     assert error.value.field == "stage"
     assert case.stage == source
+
+
+@pytest.mark.parametrize("target", ["support", "referral", "intake", "closure"])
+def test_a_closed_case_moves_only_to_reopening(make_case, people, target):
+    """Out of closure there is one way, reopening (to assessment); anything else
+    is refused as case work on a closed case (audited as a denial)."""
+    from caseapp.permissions import PermissionDenied
+    from tests.cases.conftest import audit_count
+
+    case = make_case("closure", assigned=True)
+    before = audit_count(action="case.denied", object_id=case.reference)
+    with pytest.raises(PermissionDenied):
+        service.transition(people.supervisor, case, target, None)
+    assert case.stage == "closure"
+    assert audit_count(action="case.denied", object_id=case.reference) == before + 1
 
 
 def test_unknown_stage_is_refused(make_case, people):

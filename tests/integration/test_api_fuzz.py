@@ -1,0 +1,54 @@
+"""Schemathesis against the running server's own OpenAPI document: no 5xx.
+
+Bounded in time (CASEAPP_FUZZ_SECONDS, 20 s by default; CI gives it more),
+as a logged-in counselor who has recorded one case, on `caseapp serve`.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests.http_client import HttpSession, ServerProcess, clean_env, free_port, run_caseapp
+
+pytestmark = pytest.mark.no_db_isolation
+
+PASSWORD = "một câu mật khẩu dài để thử nghiệm"
+
+
+def test_schemathesis_finds_no_server_error(tmp_path):
+    schemathesis = os.path.join(os.path.dirname(sys.executable), "schemathesis")
+    assert shutil.which(schemathesis), "schemathesis is a test dependency"
+    instance = str(tmp_path / "inst")
+    env = clean_env(instance)
+    assert run_caseapp(["quickstart", "--no-serve"], env).returncode == 0
+    made = run_caseapp(["users", "create", "tuvan.fuzz", "--role", "counselor", "--unit",
+                        "HUYEN", "--password-stdin"], env, stdin=PASSWORD + "\n")
+    assert made.returncode == 0, made.stderr
+    port = free_port()
+    server = ServerProcess(["serve", "--workers", "2", "--port", str(port)], env, port)
+    try:
+        server.wait_ready()
+        person = HttpSession(port)
+        assert person.login("tuvan.fuzz", PASSWORD).status == 302
+        token = person.get("/api/v1/me").json()["csrf_token"]
+        cookie = "; ".join(f"{k}={v}" for k, v in person.cookies.items())
+        seconds = os.environ.get("CASEAPP_FUZZ_SECONDS", "20")
+        run = subprocess.run(
+            [schemathesis, "run", f"http://127.0.0.1:{port}/api/v1/openapi.json",
+             "--checks", "not_a_server_error", "--max-time", seconds, "--workers", "1",
+             "--header", f"Cookie: {cookie}", "--header", f"X-CSRFToken: {token}",
+             "--suppress-health-check", "all"],
+            capture_output=True, text=True, timeout=int(seconds) + 240,
+            cwd=str(tmp_path), env={**os.environ, "NO_COLOR": "1"})
+        tail = run.stdout[-3000:]
+        assert run.returncode == 0, tail
+        assert " passed" in tail and "failed" not in tail.split("SUMMARY")[-1], tail
+        # The session stayed valid throughout (a logout would make every answer a 401).
+        assert person.get("/api/v1/me").status == 200
+    finally:
+        server.stop()
+    assert "Traceback" not in server.log()
