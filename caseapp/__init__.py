@@ -88,8 +88,13 @@ def configure_accounts(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
+        from .permissions.integrity import intact
+
         user = db.session.get(User, user_id)
-        return user if user is not None and user.is_enabled else None
+        if user is None or not user.is_active:
+            return None
+        # A role, unit or enabled flag changed in the database by hand opens nothing.
+        return user if intact(user, actor="anonymous") else None
 
 
 def configure_web(app: Flask) -> None:
@@ -158,6 +163,10 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(__import__("caseapp.care.views", fromlist=["bp"]).bp)
     for name in ("evidence", "printing", "matching", "data_rights"):
         app.register_blueprint(__import__(f"caseapp.care.{name}_views", fromlist=["bp"]).bp)
+    from .accounts import events
+    from .care import service as care_service
+
+    events.subscribe(care_service.notify_account_event)
 
 
 def configure_errors(app: Flask) -> None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from flask import current_app, g, has_app_context, has_request_context, request, session
+from sqlalchemy import select
 
 import audit
 
@@ -19,6 +21,33 @@ from .extensions import db
 # query, and a request's denial is recorded once however many hooks see it.
 LAST_SEQ = "audit_last_seq"
 _DENIED = "audit_denied_recorded"
+# The log's first entry records the creation of the instance's keys, so an
+# emptied log on an instance that has run is told from a new one.
+GENESIS_ACTION = "keys.init"
+_GENESIS_KNOWN = "caseapp_audit_genesis_known"
+
+
+def key_fingerprint(keys) -> str:
+    """A public fingerprint of the key ring: the checkpoint-verifying key's hash."""
+    raw = keys.audit_verify_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return hashlib.sha256(b"caseapp-keys:" + raw).hexdigest()[:32]
+
+
+def ensure_genesis() -> None:
+    """Write the "keys.init" entry when the log is empty (once per process)."""
+    app = current_app._get_current_object()
+    if app.extensions.get(_GENESIS_KNOWN):
+        return
+    connection = db.session.connection()
+    first = connection.execute(select(audit.audit_entries.c.seq).limit(1)).first()
+    if first is not None:
+        app.extensions[_GENESIS_KNOWN] = True
+        return
+    # Not remembered yet: the transaction may still roll back.
+    keys = app.extensions["caseapp_keys"]
+    audit.append(connection, keys.audit_mac_key, action=GENESIS_ACTION, actor_type="system",
+                 details={"key_fingerprint": key_fingerprint(keys),
+                          "versions": len(keys.versions)})
 
 
 def _actor(actor) -> tuple[str, str | None, str | None, Any]:
@@ -62,6 +91,7 @@ def record(action: str, *, outcome: str = "ok", actor=None, object_type: str | N
     about, else the acting user's; entries of neither (system, unknown
     usernames) have none and only admins see them.
     """
+    ensure_genesis()
     actor_type, actor_id, actor_role, user = _actor(actor)
     if unit_path is None:
         unit_path = _default_unit_path(user, object_type, object_id)

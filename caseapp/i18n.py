@@ -10,6 +10,13 @@ ROLE_LABELS = {
     "admin": _l("Administrator"),
 }
 
+CHANGE_KIND_LABELS = {
+    "create": _l("New account"),
+    "role_unit": _l("New role or unit"),
+    "password": _l("New password set by an administrator"),
+    "second_factor": _l("Second factor reset"),
+}
+
 
 def init_app(app) -> None:
     app.jinja_env.globals["role_label"] = lambda role: ROLE_LABELS.get(role, role)

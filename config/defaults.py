@@ -123,3 +123,7 @@ RETENTION_DAYS = 365 * 5
 # --- Audit checkpoints
 AUDIT_CHECKPOINT_EVERY_ENTRIES = 1000
 AUDIT_CHECKPOINT_EVERY_MINUTES = 60
+# Further files each checkpoint is also appended to: another disk, a mounted
+# share, a folder another account backs up. Someone who cuts the log and the
+# instance's checkpoint file must reach these too, or `audit verify` fails.
+AUDIT_CHECKPOINT_MIRRORS: tuple[str, ...] = ()

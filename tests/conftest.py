@@ -81,6 +81,11 @@ def app(tmp_path_factory):
         reset_postgres_schema(app)
     with app.app_context():
         upgrade(directory=MIGRATIONS_DIR)
+        # The log's first entry, as on any instance; committed once for the run.
+        from caseapp.audit_trail import ensure_genesis
+
+        ensure_genesis()
+        db.session.commit()
     yield app
     with app.app_context():
         db.engine.dispose()

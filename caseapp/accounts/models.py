@@ -7,14 +7,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseapp import clock
 from caseapp.crypto import Sealed, SealedOwner
+from caseapp.crypto.row_integrity import AccessSealed
 from caseapp.database import UTCDateTime, new_id
 from caseapp.extensions import db
 from caseapp.settings import ROLES
 from caseapp.units.models import Unit
 
 
-class User(db.Model, SealedOwner):
+class User(db.Model, SealedOwner, AccessSealed):
     __tablename__ = "users"
+    # What decides what the account may open: MAC'd against a database writer.
+    __access_fields__ = ("username", "role", "unit_id", "is_enabled", "awaiting_confirmation")
     __table_args__ = (
         CheckConstraint(
             "role IN (" + ", ".join(f"'{r}'" for r in ROLES) + ")", name="role_known"
@@ -29,6 +32,12 @@ class User(db.Model, SealedOwner):
     password_hash: Mapped[str] = mapped_column(String(255))
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Created by an admin and not yet confirmed by a second person: cannot log in.
+    awaiting_confirmation: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                        server_default="0")
+    # Set when someone else chose the password: it is changed at the next login.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                       server_default="0")
     locale: Mapped[str | None] = mapped_column(String(8))
     # Encrypted under the user's own data key: a database dump must not let
     # anyone mint second-factor codes.
@@ -44,7 +53,7 @@ class User(db.Model, SealedOwner):
     # Flask-Login protocol
     @property
     def is_active(self) -> bool:
-        return self.is_enabled
+        return self.is_enabled and not self.awaiting_confirmation
 
     @property
     def is_authenticated(self) -> bool:
@@ -106,3 +115,41 @@ class UserSession(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     data: Mapped[str] = mapped_column(Text, default="{}")
+
+
+ACCOUNT_CHANGE_KINDS = ("create", "role_unit", "password", "second_factor")
+ACCOUNT_CHANGE_STATUSES = ("pending", "confirmed", "declined", "cancelled")
+
+
+class AccountChange(db.Model):
+    """A change to an account that takes effect only when a second person confirms it.
+
+    Creating an account, changing its role or unit, and resetting the
+    password or second factor of an account that can see child data: one
+    admin asks, a supervisor of the receiving unit (or another admin) confirms.
+    """
+
+    __tablename__ = "account_changes"
+    __table_args__ = (
+        CheckConstraint("kind IN (" + ", ".join(f"'{k}'" for k in ACCOUNT_CHANGE_KINDS) + ")",
+                        name="kind_known"),
+        CheckConstraint("status IN (" + ", ".join(f"'{k}'" for k in ACCOUNT_CHANGE_STATUSES)
+                        + ")", name="status_known"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    new_role: Mapped[str | None] = mapped_column(String(16))
+    new_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    # A reset's new password, already peppered and hashed; applied on confirmation.
+    new_password_hash: Mapped[str | None] = mapped_column(String(255))
+    requested_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    decided_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
+    new_unit: Mapped[Unit | None] = relationship(foreign_keys=[new_unit_id])

@@ -14,13 +14,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from caseapp import clock, permissions
+from caseapp.permissions.integrity import intact
 from caseapp.audit_trail import record
 from caseapp.crypto import new_data_key, unlock
 from caseapp.extensions import db
 from caseapp.settings import ROLES
 from caseapp.units.models import Unit
 
-from . import password_policy, passwords, throttle, totp
+from . import changes, events, password_policy, passwords, throttle, totp
 from .models import LoginThrottle, RecoveryCode, User
 from .sessions import revoke_user_sessions
 
@@ -91,7 +92,8 @@ def authenticate(attempt: LoginAttempt) -> User:
     password = passwords.normalise(attempt.password)
     hasher = passwords.hasher()
     valid = hasher.verify(user.password_hash if user else None, password)
-    if not (valid and user is not None and user.is_enabled):
+    if not (valid and user is not None and user.is_active
+            and intact(user, actor="anonymous")):
         row = throttle.record_failure(acct_key, after=cfg["LOGIN_THROTTLE_AFTER"],
                                       hard_lock_after=cfg["LOGIN_HARD_LOCK_AFTER"])
         throttle.record_failure(addr_key, after=cfg["LOGIN_ADDRESS_THROTTLE_AFTER"],
@@ -246,11 +248,15 @@ def change_password(user: User, current: str, new: str, keep_session_digest: str
         record("auth.password_change", outcome="failed", actor=user, object_type="user",
                object_id=user.id)
         raise AccountError(_l("The current password is not right."), field="current_password")
+    if passwords.normalise(new) == passwords.normalise(current):
+        raise AccountError(_l("Choose a new password, not the one you have now."),
+                           field="new_password")
     try:
         user.password_hash = _checked_hash(new, user.username, user.display_name, user.unit)
     except password_policy.PasswordPolicyError as exc:
         raise AccountError(exc.message, field="new_password") from None
     user.password_changed_at = clock.now()
+    user.must_change_password = False
     revoked = revoke_user_sessions(user.id, keep_digest=keep_session_digest)
     record("auth.password_change", actor=user, object_type="user", object_id=user.id,
            details={"sessions_revoked": revoked})
@@ -280,12 +286,24 @@ def create_user(actor, data: NewUser) -> User:
         password_hash = _checked_hash(data.password, username, data.display_name, unit)
     except password_policy.PasswordPolicyError as exc:
         raise AccountError(exc.message, field="password") from None
-    user = User(username=username, role=data.role, unit_id=unit.id, password_hash=password_hash,
-                display_name=data.display_name.strip()[:200], is_enabled=True)
+    by_host = actor == SYSTEM
+    # Made on a screen: usable once a second person confirms, with a password
+    # its owner replaces at the first login (the admin chose this one).
+    user = User(username=username, role=data.role, unit_id=unit.id, unit=unit,
+                password_hash=password_hash, display_name=data.display_name.strip()[:200],
+                is_enabled=True, awaiting_confirmation=not by_host,
+                must_change_password=not by_host)
     db.session.add(user)
     db.session.flush()
+    details = {"role": data.role, "unit": unit.code}
+    if by_host:
+        details["via"] = "cli"  # the host's operator setting up the instance
+    else:
+        details["pending"] = True
     record("user.create", actor=actor, object_type="user", object_id=user.id,
-           unit_path=unit.path, details={"role": data.role, "unit": unit.code})
+           unit_path=unit.path, details=details)
+    if not by_host:
+        changes.request_change(actor, user, "create", new_role=data.role, new_unit=unit)
     return user
 
 
@@ -297,7 +315,9 @@ def _is_last_admin(user: User) -> bool:
     return not others
 
 
-def update_user(actor, user: User, *, role: str, unit_code: str, display_name: str) -> None:
+def update_user(actor, user: User, *, role: str, unit_code: str, display_name: str) -> bool:
+    """Change the name at once; a new role or unit waits for a second person
+    (returns True when a change now waits), except from the command line."""
     permissions.require(actor == SYSTEM or permissions.can_manage_users(actor))
     if role not in ROLES:
         raise AccountError(_l("Unknown role."), field="role")
@@ -307,19 +327,41 @@ def update_user(actor, user: User, *, role: str, unit_code: str, display_name: s
     unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
     if unit is None:
         raise AccountError(_l("Unknown unit."), field="unit")
-    changes = {}
+    moving = role != user.role or unit.id != user.unit_id
+    if moving and not permissions.can_change_role_or_unit(actor, user):
+        record("user.update", outcome="denied", actor=actor, object_type="user",
+               object_id=user.id, details={"reason": "own_role_or_unit"})
+        raise AccountError(_l("Nobody can change their own role or unit."), field="role")
+    user.display_name = display_name.strip()[:200]
+    if moving and actor != SYSTEM:
+        changes.request_change(actor, user, "role_unit",
+                               new_role=role if role != user.role else None,
+                               new_unit=unit if unit.id != user.unit_id else None)
+        record("user.update", actor=actor, object_type="user", object_id=user.id,
+               unit_path=user.unit.path, details={"pending": True})
+        return True
+    details = {}
     if role != user.role:
-        changes["role"] = f"{user.role}->{role}"
+        details["role"] = f"{user.role}->{role}"
         user.role = role
     if unit.id != user.unit_id:
-        changes["unit"] = unit.code
+        details["unit"] = unit.code
         user.unit_id = unit.id
-    user.display_name = display_name.strip()[:200]
-    if changes:
+        user.unit = unit
+    if details:
         # A new role or unit changes what the user may see: make them log in again.
         revoke_user_sessions(user.id)
+        details["via"] = "cli"
     record("user.update", actor=actor, object_type="user", object_id=user.id,
-           unit_path=unit.path, details=changes)
+           unit_path=unit.path, details=details)
+    _tell_unit(user)
+    return False
+
+
+def _tell_unit(user: User) -> None:
+    """The unit's supervisors learn of every new or changed account in their unit."""
+    events.publish("account_changed", [u.id for u in permissions.supervisors_over(user.unit)
+                                       if u.id != user.id])
 
 
 def set_enabled(actor, user: User, enabled: bool) -> None:
@@ -332,6 +374,7 @@ def set_enabled(actor, user: User, enabled: bool) -> None:
     revoked = 0 if enabled else revoke_user_sessions(user.id)
     record("user.enable" if enabled else "user.disable", actor=actor, object_type="user",
            object_id=user.id, details={"sessions_revoked": revoked})
+    _tell_unit(user)
 
 
 def lift_lock(actor, user: User) -> None:
@@ -352,28 +395,41 @@ def revoke_sessions(actor, user: User) -> int:
     return count
 
 
-def reset_second_factor(actor, user: User) -> None:
+def reset_second_factor(actor, user: User) -> bool:
+    """Returns True when the reset waits for a second person."""
     permissions.require(actor == SYSTEM or permissions.can_manage_users(actor))
-    if user.data_key_id is not None:
-        unlock(user, grant=permissions.grant_account_admin(actor, user))
-        user.totp_secret = None
-    user.totp_enabled_at = None
-    user.totp_last_step = None
-    db.session.query(RecoveryCode).filter_by(user_id=user.id).delete()
-    revoke_user_sessions(user.id)
-    record("user.totp_reset", actor=actor, object_type="user", object_id=user.id)
+    if actor != SYSTEM and actor.id == user.id:
+        raise AccountError(_l("Reset your own second factor on your account page."))
+    if actor != SYSTEM and permissions.reset_needs_second_person(user):
+        changes.request_change(actor, user, "second_factor")
+        return True
+    permissions.grant_account_admin(actor, user)
+    changes.reset_second_factor_now(user)
+    record("user.totp_reset", actor=actor, object_type="user", object_id=user.id,
+           details={"via": "cli"} if actor == SYSTEM else None)
+    _tell_unit(user)
+    return False
 
 
-def set_password(actor, user: User, password: str) -> None:
+def set_password(actor, user: User, password: str) -> bool:
+    """Returns True when the new password waits for a second person."""
     permissions.require(actor == SYSTEM or permissions.can_manage_users(actor))
     if actor != SYSTEM and actor.id == user.id:
         # Your own password is changed on your account page, with the old one.
         raise AccountError(_l("Change your own password on your account page."))
     try:
-        user.password_hash = _checked_hash(password, user.username, user.display_name,
-                                            user.unit)
+        new_hash = _checked_hash(password, user.username, user.display_name, user.unit)
     except password_policy.PasswordPolicyError as exc:
         raise AccountError(exc.message, field="password") from None
+    if actor != SYSTEM and permissions.reset_needs_second_person(user):
+        changes.request_change(actor, user, "password", new_password_hash=new_hash)
+        return True
+    user.password_hash = new_hash
     user.password_changed_at = clock.now()
+    # Someone else chose it: its owner replaces it at the next login.
+    user.must_change_password = actor != SYSTEM
     revoke_user_sessions(user.id)
-    record("user.password_reset", actor=actor, object_type="user", object_id=user.id)
+    record("user.password_reset", actor=actor, object_type="user", object_id=user.id,
+           details={"via": "cli"} if actor == SYSTEM else None)
+    _tell_unit(user)
+    return False

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -18,10 +19,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from caseapp import clock, permissions
+from caseapp.core.errors import render_error
 from caseapp.core.safety import safe_next
 from caseapp.extensions import db, limiter
 
-from . import service, totp
+from caseapp.i18n import CHANGE_KIND_LABELS, ROLE_LABELS
+
+from . import changes, service, totp
 from .forms import (
     CodeForm,
     ConfirmForm,
@@ -35,6 +39,23 @@ from .models import User
 bp = Blueprint("accounts", __name__)
 
 PENDING = "pending_login"
+# What someone who must choose a new password may still open.
+OPEN_BEFORE_NEW_PASSWORD = frozenset({"accounts.account", "accounts.logout", "static",
+                                      "core.set_language", "core.help_page"})
+
+
+@bp.before_app_request
+def require_new_password():
+    """A password someone else chose (an admin's, a confirmed reset) is replaced
+    before anything else is done with the account."""
+    if not (current_user.is_authenticated and current_user.must_change_password):
+        return None
+    if request.endpoint in OPEN_BEFORE_NEW_PASSWORD:
+        return None
+    if request.path.startswith("/api/"):
+        return render_error(403, message=_("Choose a new password on your account page first."))
+    flash(_("Someone else chose your password: choose your own before you go on."), "info")
+    return redirect(url_for("accounts.account"))
 
 
 def _login_rate():
@@ -210,3 +231,35 @@ def account():
     remaining = service.remaining_recovery_codes(current_user)
     return render_template("accounts/account.html", form=form, codes_form=RecoveryCodesForm(),
                            remaining_codes=remaining)
+
+
+# --- account changes that wait for a second person --------------------------------------------
+
+@bp.get("/account-changes")
+@login_required
+def account_changes():
+    return render_template("accounts/changes.html",
+                           to_decide=changes.decidable_by(current_user),
+                           asked=changes.requested_by(current_user),
+                           form=ConfirmForm(), roles=ROLE_LABELS, kinds=CHANGE_KIND_LABELS)
+
+
+@bp.post("/account-changes/<change_id>/<decision>")
+@login_required
+def decide_account_change(change_id: str, decision: str):
+    change = changes.load(change_id)
+    if change is None or decision not in ("confirm", "decline", "cancel"):
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    operation = {"confirm": changes.confirm, "decline": changes.decline,
+                 "cancel": changes.cancel}[decision]
+    try:
+        operation(current_user, change)
+    except changes.ChangeError as exc:
+        flash(str(exc.message), "error")
+    else:
+        flash({"confirm": _("The change was confirmed and has taken effect."),
+               "decline": _("The change was declined; nothing changed."),
+               "cancel": _("Your request was taken back.")}[decision], "info")
+    return redirect(url_for("accounts.account_changes"))

@@ -7,12 +7,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from caseapp import permissions
+from caseapp.accounts import changes
 from caseapp.accounts import service as accounts
 from caseapp.accounts.forms import ConfirmForm
 from caseapp.accounts.models import User
 from caseapp.core.forms import choice_list
 from caseapp.extensions import db
-from caseapp.i18n import ROLE_LABELS
+from caseapp.i18n import CHANGE_KIND_LABELS, ROLE_LABELS
 from caseapp.units import service as units
 
 from .forms import SCHOOL_LABELS, PasswordResetForm, UnitForm, UserEditForm, UserForm
@@ -58,7 +59,8 @@ def new_user():
         except accounts.AccountError as exc:
             _field_error(form, exc)
         else:
-            flash(_("The account was created."), "info")
+            flash(_("The account was created. It can be used once a second person confirms "
+                    "it; its owner then chooses their own password at the first login."), "info")
             return redirect(url_for("admin.user", user_id=user.id))
     return render_template("admin/user_new.html", form=form)
 
@@ -79,16 +81,22 @@ def user(user_id: str):
         form.unit.data = target.unit.code
     if form.validate_on_submit():
         try:
-            accounts.update_user(current_user, target, role=form.role.data,
-                                 unit_code=form.unit.data, display_name=form.display_name.data or "")
+            waiting = accounts.update_user(current_user, target, role=form.role.data,
+                                           unit_code=form.unit.data,
+                                           display_name=form.display_name.data or "")
         except accounts.AccountError as exc:
             _field_error(form, exc)
         else:
-            flash(_("Saved."), "info")
+            flash(_("Saved. The new role or unit takes effect once a second person confirms "
+                    "it.") if waiting else _("Saved."), "info")
             return redirect(url_for("admin.user", user_id=target.id))
+    pending = changes.pending_of(target)
+    confirmers = {c.id: ", ".join(u.display_name or u.username for u in
+                                  permissions.account_change_confirmers(c)) for c in pending}
     return render_template("admin/user.html", target=target, form=form, confirm=ConfirmForm(),
                            reset_form=PasswordResetForm(), roles=ROLE_LABELS,
-                           lock=accounts.login_lock_state(target))
+                           lock=accounts.login_lock_state(target), pending=pending,
+                           confirmers=confirmers, change_kinds=CHANGE_KIND_LABELS)
 
 
 ACTIONS = {
@@ -101,6 +109,7 @@ ACTIONS = {
     "reset-totp": (accounts.reset_second_factor,
                    _l("The second factor was reset; the user sets it up at the next login.")),
 }
+WAITING = _l("This takes effect once a second person confirms it.")
 
 
 @bp.post("/users/<user_id>/<action>")
@@ -110,21 +119,24 @@ def user_action(user_id: str, action: str):
         form = PasswordResetForm()
         if form.validate_on_submit():
             try:
-                accounts.set_password(current_user, target, form.password.data)
+                waiting = accounts.set_password(current_user, target, form.password.data)
             except accounts.AccountError as exc:
                 flash(str(exc.message), "error")
             else:
-                flash(_("The password was set and the user's sessions have ended."), "info")
+                flash(_("The new password takes effect once a second person confirms it; "
+                        "the user then chooses their own at the next login.") if waiting else
+                      _("The password was set and the user's sessions have ended; the user "
+                        "chooses their own at the next login."), "info")
         return redirect(url_for("admin.user", user_id=target.id))
     if action not in ACTIONS or not ConfirmForm().validate_on_submit():
         abort(400)
     operation, message = ACTIONS[action]
     try:
-        operation(current_user, target)
+        waiting = operation(current_user, target)
     except accounts.AccountError as exc:
         flash(str(exc.message), "error")
     else:
-        flash(str(message), "info")
+        flash(str(WAITING if waiting is True else message), "info")
     return redirect(url_for("admin.user", user_id=target.id))
 
 

@@ -61,6 +61,22 @@ def checkpoint_path(app: Flask | None = None) -> str:
     return os.path.join(app.instance_path, FILE_NAME)
 
 
+def mirror_paths(app: Flask | None = None) -> list[str]:
+    """The configured copies (AUDIT_CHECKPOINT_MIRRORS), absolute."""
+    app = app or current_app
+    return [os.path.abspath(p) for p in app.config.get("AUDIT_CHECKPOINT_MIRRORS") or ()]
+
+
+def _append_to_mirrors(app: Flask, checkpoint: dict) -> None:
+    """A copy that cannot be written is logged (type only) and tried again at
+    the next checkpoint; it never stops the instance's own file."""
+    for path in mirror_paths(app):
+        try:
+            audit.append_checkpoint_file(path, checkpoint)
+        except OSError as error:
+            log.warning("audit checkpoint mirror not written: %s", type(error).__name__)
+
+
 @dataclass
 class _State:
     """What this process knows of the newest checkpoint (may be stale)."""
@@ -160,6 +176,7 @@ def write_checkpoint(app: Flask | None = None, *, force: bool = True) -> dict | 
             keys = app.extensions["caseapp_keys"]
             written = audit.make_checkpoint(db.session.connection(), keys.audit_signing_key)
             audit.append_checkpoint_file(path, written)
+            _append_to_mirrors(app, written)
             # The log itself says a checkpoint exists, so a deleted or
             # shortened checkpoint file is caught by `caseapp audit verify`.
             record("audit.checkpoint", actor="system", details={"seq": written["seq"]})

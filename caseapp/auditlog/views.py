@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from caseapp import clock
 from caseapp.i18n import ROLE_LABELS
 
-from . import hooks, service
+from . import checkpoints, hooks, service
 from .forms import OUTCOME_LABELS, AuditFilterForm
 
 bp = Blueprint("auditlog", __name__, url_prefix="/audit")
@@ -66,7 +66,10 @@ def index():
         page = service.read_page(current_user, _filters(form), before=_cursor("before"),
                                  after=_cursor("after"))
     args = _filter_args()
+    # The newest signed checkpoint: a number that goes back shows a log that was cut.
+    checkpoint_seq, checkpoint_at = checkpoints.last_checkpoint(checkpoints.checkpoint_path())
     return render_template("auditlog/index.html", form=form, page=page, roles=ROLE_LABELS,
+                           checkpoint_seq=checkpoint_seq, checkpoint_at=checkpoint_at,
                            outcomes=OUTCOME_LABELS, filtered=bool(args), local_time=_local_time,
                            page_url=lambda **cursor: url_for("auditlog.index", **args, **cursor),
                            export_url=url_for("auditlog.export_csv", **args))

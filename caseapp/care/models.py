@@ -26,13 +26,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from caseapp import clock
 from caseapp.accounts.models import User
 from caseapp.cases.models import Case
+from caseapp.crypto.row_integrity import AccessSealed
 from caseapp.crypto import Sealed, SealedRecord
 from caseapp.database import UTCDateTime, new_id
 from caseapp.extensions import db
 
 
-class BreakGlassAccess(db.Model, SealedRecord):
+class BreakGlassAccess(db.Model, SealedRecord, AccessSealed):
     __tablename__ = "break_glass_accesses"
+    __access_fields__ = ("case_id", "user_id", "started_at", "expires_at", "ended_at")
     __sealed_key_owner__ = "case"
     __table_args__ = (Index("ix_break_glass_user_case", "user_id", "case_id"),)
 

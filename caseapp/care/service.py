@@ -252,3 +252,9 @@ def child_data_views(case: Case) -> list[ViewEntry]:
     return entries
 
 
+
+
+def notify_account_event(kind: str, user_ids: list[str]) -> None:
+    """Listener of :mod:`caseapp.accounts.events`: one notification per person."""
+    for user_id in user_ids:
+        db.session.add(Notification(user_id=user_id, kind=kind))

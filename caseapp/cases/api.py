@@ -374,8 +374,8 @@ def changed(case: Case, status: int = 200, **extra):
 def list_cases():
     include_closed = request.args.get("closed") in ("1", "true")
     now = clock.now()
-    cases = db.session.scalars(queries.my_cases(current_user, include_closed=include_closed,
-                                                now=now)).all()
+    cases = queries.fetch_cases(current_user, queries.my_cases(
+        current_user, include_closed=include_closed, now=now))
     names = usernames({c.lead_officer_id for c in cases}
                       | {i for c in cases for i in c.assignee_ids})
     rows = []

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from caseapp import clock
 from caseapp.accounts.models import User
 from caseapp.crypto import Sealed, SealedOwner, SealedRecord
+from caseapp.crypto.row_integrity import AccessSealed
 from caseapp.database import UTCDateTime, new_id
 from caseapp.extensions import db
 from caseapp.units.models import Unit
@@ -126,8 +127,12 @@ case_platforms = Table(
 
 # --- The case ---------------------------------------------------------------------------------
 
-class Case(db.Model, SealedOwner):
+class Case(db.Model, SealedOwner, AccessSealed):
     __tablename__ = "cases"
+    # Who may open the case: its unit, its people, its stage (a counselor sees
+    # their intake), a restriction, a purge. MAC'd against a database writer.
+    __access_fields__ = ("reference", "unit_id", "stage", "recorded_by_id", "lead_officer_id",
+                         "restricted_at", "purged_at", "data_key_id")
     __table_args__ = (
         CheckConstraint(_in("stage", STAGES), name="stage_known"),
         CheckConstraint(_in("risk_level", LEVELS, nullable=True), name="risk_level_known"),
@@ -351,10 +356,12 @@ class Case(db.Model, SealedOwner):
         return f"<Case {self.reference} {self.stage}>"
 
 
-class CaseAssignee(db.Model):
+class CaseAssignee(db.Model, AccessSealed):
     """Another person working on the case besides the lead officer."""
 
     __tablename__ = "case_assignees"
+    # The row itself grants the case: case and user (its key) and who assigned.
+    __access_fields__ = ("assigned_by_id", "assigned_at")
 
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"),
                                          primary_key=True)

@@ -81,6 +81,17 @@ def load_case(user, reference: str, *, action: str = "open", for_work: bool = Fa
 
 # --- lists ----------------------------------------------------------------------------------
 
+def fetch_cases(user, query: Select) -> list[Case]:
+    """Run a scoped list query and keep the rows the rules agree with.
+
+    The SQL scope decides on stored columns; each fetched case is checked
+    again in Python, its row MAC included, so a case moved into the user's
+    unit (or an assignment inserted) by hand in the database is not listed
+    (and is reported).
+    """
+    return [case for case in db.session.scalars(query) if rules.can_view_case(user, case)]
+
+
 def by_nearest_deadline(query: Select, now: datetime | None = None) -> Select:
     """Overdue first, then the nearest deadline, then the oldest report."""
     now = now or clock.now()

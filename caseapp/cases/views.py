@@ -143,8 +143,8 @@ def fill_assign_choices(form: AssignForm, case: Case) -> None:
 def my_cases():
     include_closed = request.args.get("closed") == "1"
     now = clock.now()
-    cases = db.session.scalars(queries.my_cases(current_user, include_closed=include_closed,
-                                                now=now)).all()
+    cases = queries.fetch_cases(current_user, queries.my_cases(
+        current_user, include_closed=include_closed, now=now))
     names = user_names(c.lead_officer_id for c in cases)
     return render_template("cases/list.html", cases=cases, now=now, names=names,
                            include_closed=include_closed, stage_labels=workflow.STAGE_LABELS,

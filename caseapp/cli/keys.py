@@ -118,3 +118,36 @@ def retire(version):
         db.session.commit()
         click.echo(f"version {version} retired; backups whose data keys it wrapped are now "
                    "unreadable")
+
+
+@keys.command("seal-rows")
+@click.option("--again", is_flag=True,
+              help="Run even though the log shows it ran before (check the rows first).")
+def seal_rows(again):
+    """Give rows written before row MACs existed their MAC (once, after upgrading)."""
+    from caseapp import create_app
+    from caseapp.audit_trail import record
+    from caseapp.crypto.row_integrity import seal_unsealed_rows, sealed_models
+    from caseapp.extensions import db
+
+    app = create_app()
+    with app.app_context():
+        if not again and _ran_before("keys.seal_rows"):
+            fail("rows were sealed before (the audit log says so): a row without a MAC now was "
+                 "written by hand in the database. Look at it, then use --again if it is genuine.")
+        counts = seal_unsealed_rows(db.session, sealed_models())
+        record("keys.seal_rows", actor="system", details=counts)
+        db.session.commit()
+        for table, count in counts.items():
+            click.echo(f"{table}: {count} rows sealed")
+
+
+def _ran_before(action: str) -> bool:
+    from sqlalchemy import func, select
+
+    import audit
+    from caseapp.extensions import db
+
+    entries = audit.audit_entries
+    return bool(db.session.scalar(select(func.count()).select_from(entries)
+                                  .where(entries.c.action == action)))

@@ -63,10 +63,10 @@ def quickstart(port, no_serve):
         upgrade(directory=MIGRATIONS_DIR)
         _restrict_database_files(app)
         if keys_created:
-            from caseapp.audit_trail import record
+            # The log's first entry: the creation of this instance's keys.
+            from caseapp.audit_trail import ensure_genesis
 
-            record("keys.init", actor="system",
-                   details={"versions": len(app.extensions["caseapp_keys"].versions)})
+            ensure_genesis()
             db.session.commit()
         if units.by_code(DEMO_UNIT[0]) is None and not units.tree():
             units.create_unit("system", *DEMO_UNIT)

@@ -270,7 +270,14 @@ class Sealed(Generic[T]):
         if blob is None:
             return None
         prefix = self._prefixes.get(cls) or self._aad_prefix(cls)
-        raw = key.open(blob, prefix, obj.id, table=self._tables[cls], column=self.name)
+        bound = _bound_row_id(cls, obj)
+        try:
+            raw = key.open(blob, prefix, bound, table=self._tables[cls], column=self.name)
+        except DecryptionError:
+            if bound == obj.id:
+                raise
+            # Written before records bound their owner's id: the record's own id only.
+            raw = key.open(blob, prefix, obj.id, table=self._tables[cls], column=self.name)
         try:
             return self.codec.decode(raw)
         except (ValueError, TypeError):
@@ -297,13 +304,29 @@ class Sealed(Generic[T]):
         if row_id is None:
             row_id = obj.id = new_id()
         prefix = self._prefixes.get(cls) or self._aad_prefix(cls)
-        setattr(obj, self.private, key.seal(self.codec.encode(value), prefix, row_id))
+        setattr(obj, self.private, key.seal(self.codec.encode(value), prefix,
+                                            _bound_row_id(cls, obj)))
 
     def __delete__(self, obj: Any) -> None:
         self.__set__(obj, None)
 
 
 _KEY_ID_GETTERS: dict[type, Callable[[Any], str | None]] = {}
+
+
+def _bound_row_id(cls: type, obj: Any) -> str:
+    """The row id as bound in associated data: a record of a case (any
+    ``__sealed_key_owner__``) binds its owner's id too, so a record moved to
+    another case (its ``case_id`` rewritten, the keys swapped) fails to open."""
+    path = getattr(cls, "__sealed_key_owner__", None)
+    if not path:
+        return obj.id
+    owner: Any = obj
+    for part in path.split("."):
+        owner = getattr(owner, part)
+        if owner is None:
+            return obj.id
+    return f"{obj.id}@{owner.id}"
 
 
 def _key_id_getter(cls: type) -> Callable[[Any], str | None]:

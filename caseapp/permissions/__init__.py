@@ -6,8 +6,14 @@ turn a refusal into a response.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
+from caseapp.accounts.models import User
 from caseapp.crypto.grants import Grant, issue_grant
+from caseapp.extensions import db
+from caseapp.units.models import Unit
+
+from .integrity import intact
 
 
 class PermissionDenied(Exception):
@@ -19,7 +25,8 @@ class PermissionDenied(Exception):
 
 
 def is_admin(user) -> bool:
-    return bool(user and user.is_authenticated and user.role == "admin" and user.is_enabled)
+    return bool(user and user.is_authenticated and user.role == "admin" and user.is_enabled
+                and not user.awaiting_confirmation and intact(user))
 
 
 def can_manage_users(user) -> bool:
@@ -28,6 +35,58 @@ def can_manage_users(user) -> bool:
 
 def can_manage_units(user) -> bool:
     return is_admin(user)
+
+
+# --- accounts: the second person ---------------------------------------------------------------
+
+# Roles that can see a child's data: making or changing such an account needs a second person.
+CHILD_DATA_ROLES = ("counselor", "officer", "supervisor")
+
+
+def _usable(user) -> bool:
+    return bool(user is not None and user.is_enabled and not user.awaiting_confirmation
+                and intact(user))
+
+
+def supervisors_over(unit) -> list:
+    """Enabled supervisors of ``unit`` or of a unit above it (their scope holds it)."""
+    if unit is None:
+        return []
+    rows = db.session.scalars(select(User).join(Unit, User.unit_id == Unit.id).where(
+        User.role == "supervisor", User.is_enabled.is_(True))).all()
+    return [u for u in rows if _usable(u) and unit.path.startswith(u.unit.path)]
+
+
+def account_change_confirmers(change) -> list:
+    """Who may confirm ``change``: a supervisor of the receiving unit when the
+    account (after the change) can see child data and the unit has one;
+    otherwise another admin. Never the one who asked, never the account itself."""
+    excluded = {change.requested_by_id, change.user_id}
+    role = change.new_role or change.user.role
+    unit = change.new_unit or change.user.unit
+    if role in CHILD_DATA_ROLES:
+        found = [u for u in supervisors_over(unit) if u.id not in excluded]
+        if found:
+            return found
+    admins = db.session.scalars(select(User).where(User.role == "admin",
+                                                  User.is_enabled.is_(True))).all()
+    return [u for u in admins if _usable(u) and u.id not in excluded]
+
+
+def can_confirm_account_change(actor, change) -> bool:
+    return bool(change.status == "pending" and _usable(actor)
+                and any(u.id == actor.id for u in account_change_confirmers(change)))
+
+
+def can_change_role_or_unit(actor, user) -> bool:
+    """Nobody changes their own role or unit, however they ask."""
+    return actor == "system" or (can_manage_users(actor) and actor.id != user.id)
+
+
+def reset_needs_second_person(user) -> bool:
+    """Resetting the password or second factor of someone who can see child
+    data is a way into that data: a second person confirms it."""
+    return user.role in CHILD_DATA_ROLES
 
 
 def requires_totp(user, config) -> bool:

@@ -24,6 +24,7 @@ from caseapp.audit_trail import record
 from caseapp.crypto.grants import Grant, issue_grant
 
 from . import PermissionDenied
+from .integrity import intact
 
 STAFF_ROLES = ("counselor", "officer", "supervisor")
 INTAKE_ROLES = ("counselor", "officer")
@@ -32,7 +33,8 @@ ASSIGNABLE_ROLES = ("counselor", "officer")
 
 def _active(user) -> bool:
     return bool(user is not None and getattr(user, "is_authenticated", False)
-                and user.is_enabled and user.role in STAFF_ROLES)
+                and user.is_enabled and not user.awaiting_confirmation
+                and user.role in STAFF_ROLES and intact(user))
 
 
 def unit_contains(outer, inner) -> bool:
@@ -44,20 +46,25 @@ def unit_contains(outer, inner) -> bool:
 # --- relations between a user and a case ---------------------------------------------------
 
 def is_lead_officer(user, case) -> bool:
-    return _active(user) and user.role == "officer" and case.lead_officer_id == user.id
+    return _active(user) and user.role == "officer" and case.lead_officer_id == user.id \
+        and intact(case)
 
 
 def is_assignee(user, case) -> bool:
-    """Lead officer or another assignee."""
-    return _active(user) and (case.lead_officer_id == user.id or user.id in case.assignee_ids)
+    """Lead officer or another assignee (an assignment row counts only when genuine)."""
+    return _active(user) and intact(case) and (
+        case.lead_officer_id == user.id
+        or any(a.user_id == user.id and intact(a) for a in case.assignees))
 
 
 def is_intake_recorder(user, case) -> bool:
-    return _active(user) and case.stage == "intake" and case.recorded_by_id == user.id
+    return _active(user) and case.stage == "intake" and case.recorded_by_id == user.id \
+        and intact(case)
 
 
 def is_supervisor_of(user, case) -> bool:
-    return _active(user) and user.role == "supervisor" and unit_contains(user.unit, case.unit)
+    return _active(user) and user.role == "supervisor" and intact(case) \
+        and unit_contains(user.unit, case.unit)
 
 
 # --- named rules -------------------------------------------------------------------------------
@@ -91,7 +98,7 @@ def active_break_glass(user, case):
                BreakGlassAccess.ended_at.is_(None),
                BreakGlassAccess.expires_at > clock.now())
         .order_by(BreakGlassAccess.expires_at.desc()).limit(1))
-    if access is None or not _break_glass_logged(user, case, access):
+    if access is None or not intact(access) or not _break_glass_logged(user, case, access):
         return None
     return access
 

@@ -34,17 +34,17 @@ def queue():
     if current_user.role != "supervisor":
         return render_error(403, message=_l("The supervision queue is for supervisors."))
     now = clock.now()
-    overdue = db.session.scalars(queries.overdue_cases(current_user, now)).all()
-    waiting = db.session.scalars(queries.assignment_queue(current_user)).all()
-    closures = db.session.scalars(
+    overdue = queries.fetch_cases(current_user, queries.overdue_cases(current_user, now))
+    waiting = queries.fetch_cases(current_user, queries.assignment_queue(current_user))
+    closures = queries.fetch_cases(current_user, 
         queries.visible_cases(current_user)
         .where(Case.stage != "closure", Case.closure_requested_at.is_not(None))
-        .order_by(Case.closure_requested_at)).all()
-    plans = db.session.scalars(
+        .order_by(Case.closure_requested_at))
+    plans = queries.fetch_cases(current_user, 
         queries.visible_cases(current_user)
         .where(Case.stage.in_(("support", "referral")), Case.plan_drafted_at.is_not(None),
                Case.plan_approved_at.is_(None))
-        .order_by(Case.plan_approval_due_at)).all()
+        .order_by(Case.plan_approval_due_at))
     waiting_ids = {c.id for c in waiting}
     assign_forms = {c.id: make_form("assign", c) for c in waiting}
     # Overdue cases that also wait for an assignment are shown once, with the form.

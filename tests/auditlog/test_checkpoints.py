@@ -230,3 +230,12 @@ def test_start_up_entry_once_per_process_without_secrets(app, client, monkeypatc
     assert details["require_totp"] is True and details["key_versions"] == 1
     assert app.config["SECRET_KEY"] not in start.details
     assert "postgres" not in start.details.replace('"postgresql"', "")  # no database URL
+
+
+def test_the_audit_page_shows_the_newest_checkpoint(runner, client, make_user, cp_path):
+    admin = make_user("admin")
+    assert runner.invoke(args=["audit", "checkpoint"]).exit_code == 0
+    newest = read(cp_path)[-1]
+    Auth(client).login(admin)
+    page = client.get("/audit/").get_data(as_text=True)
+    assert f"mục {newest['seq']}" in page or f"entry {newest['seq']}" in page

@@ -92,13 +92,19 @@ def test_a_hand_written_access_row_opens_nothing(people, make_case):
         service.open_child_data(people.province_supervisor, case)
 
 
-def test_an_access_extended_by_hand_still_ends_on_time(people, make_case, travel):
+def test_an_access_extended_by_hand_opens_nothing(people, make_case, travel):
+    """The row's MAC no longer matches: the access is refused at once and the
+    forgery reported (before row MACs it still ended on time, by its audit entry)."""
+    from tests.cases.conftest import audit_count
+
     case = make_case("support")
     access = care.break_glass(people.supervisor, case, REASON)
+    assert rules.can_view_child_data(people.supervisor, case)
     db.session.execute(text("UPDATE break_glass_accesses SET expires_at = :t WHERE id = :i"),
                        {"t": clock.now() + timedelta(days=3650), "i": access.id})
     db.session.expire_all()
-    assert rules.can_view_child_data(people.supervisor, case)
+    assert not rules.can_view_child_data(people.supervisor, case)
+    assert audit_count(action="integrity.violation", object_id=access.id) == 1
     travel(minutes=61)
     assert not rules.can_view_child_data(people.supervisor, case)
 

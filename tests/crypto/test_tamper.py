@@ -13,6 +13,7 @@ from caseapp.crypto import (
     KeyRing,
     UnknownKeyVersion,
     add_kek_version,
+    current_scope,
     key_scope,
     new_data_key,
     unlock,
@@ -51,7 +52,8 @@ def load(session, keyring, ids):
 def expect_decryption_error(fn, *, column=None, row_id=None):
     with pytest.raises(DecryptionError) as err:
         fn()
-    message = str(err.value)
+    # Ids are random hex: take them out before looking for a plaintext's digits.
+    message = str(err.value).replace(str(err.value.row_id), "<id>")
     for plaintext in (NAME, "narrative 0", "note text", "0912"):
         assert plaintext not in message
     if column:
@@ -209,3 +211,36 @@ def test_value_sealed_under_another_key_or_format(session, keyring):
         case._sealed_child_name = bytes(future)
         with pytest.raises(DecryptionError, match="unsupported sealed-value format 2"):
             case.child_name  # noqa: B018
+
+
+def test_a_record_binds_its_cases_id(session, keyring):
+    """A note's value opens only as a record of its own case: its associated
+    data carries the case id besides its own row id."""
+    from caseapp.crypto import aead
+
+    (a_id, b_id) = seed(session, keyring, 2)
+    with key_scope(keyring):
+        a, b = load(session, keyring, [a_id, b_id])
+        note = a.notes[0]
+        key = current_scope().key(a.data_key_id)
+        prefix = aead.field_aad_prefix("sample_notes", "text")
+        blob = note._sealed_text
+        assert key.open(blob, prefix, f"{note.id}@{a.id}", table="t", column="c")
+        with pytest.raises(DecryptionError):
+            key.open(blob, prefix, f"{note.id}@{b.id}", table="t", column="c")
+        with pytest.raises(DecryptionError):
+            key.open(blob, prefix, note.id, table="t", column="c")
+
+
+def test_a_record_sealed_before_the_binding_still_opens(session, keyring):
+    """Values written before records bound their case's id stay readable."""
+    from caseapp.crypto import aead
+
+    (a_id,) = seed(session, keyring, 1)
+    with key_scope(keyring):
+        (a,) = load(session, keyring, [a_id])
+        note = a.notes[0]
+        key = current_scope().key(a.data_key_id)
+        legacy = key.seal(b"older note", aead.field_aad_prefix("sample_notes", "text"), note.id)
+        note._sealed_text = legacy
+        assert note.text == "older note"

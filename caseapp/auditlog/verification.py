@@ -1,0 +1,178 @@
+"""`caseapp audit verify`: the chain, the checkpoints, and whether the log is whole.
+
+The chain (keyed MACs) and the signed checkpoints catch an entry that was
+changed, and a tail cut below a checkpoint. What they cannot catch alone is
+a log that was emptied, or cut after its last checkpoint with the checkpoint
+file removed too. The database itself says the instance has run, so this
+module checks the log against it:
+
+* the log's first entry records the creation of this instance's keys
+  ("keys.init", with the key ring's fingerprint);
+* every case, account and unit in the database has the entry that created
+  it, and nothing in the database changed after the log's last entry;
+* every copy of the checkpoint file (the instance's own and the configured
+  mirrors) is behind or at the log's head, never ahead of it.
+
+Someone holding the key file can still rewrite the whole log consistently;
+only a checkpoint copy they cannot reach (a mirror on another machine, one
+printed and kept) shows that. SECURITY.md says so.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import Table, func, select
+
+import audit
+from caseapp import clock
+from caseapp.audit_trail import GENESIS_ACTION, key_fingerprint
+from caseapp.extensions import db
+
+from .checkpoints import checkpoint_path, mirror_paths
+
+# Rows are stamped a moment before the entry that records them.
+CLOCK_SLACK = timedelta(minutes=2)
+# Each kind of row and the entry that creates it: (table, id column, action).
+CREATION_ENTRIES = (("cases", "reference", "case.create"),
+                    ("users", "id", "user.create"),
+                    ("units", "code", "unit.create"))
+# Columns that move only together with an audit entry.
+ACTIVITY_COLUMNS = (("cases", "updated_at"), ("users", "created_at"),
+                    ("users", "last_login_at"))
+
+
+@dataclass
+class Report:
+    ok: bool
+    count: int
+    head_seq: int | None
+    head_mac: str | None
+    first_bad_seq: int | None
+    problem: str | None
+    checkpoints: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def _table(name: str) -> Table:
+    return db.metadata.tables[name]
+
+
+def read_copies() -> tuple[list[dict], int, list[str], str | None]:
+    """(every checkpoint of every copy, how many the instance's own file holds,
+    notes, a problem). A missing mirror is a note; an unreadable copy is a problem."""
+    notes: list[str] = []
+    own_path = checkpoint_path()
+    found: dict[tuple, dict] = {}
+    own_count = 0
+    for path in [own_path, *mirror_paths()]:
+        if not os.path.exists(path):
+            if path == own_path:
+                notes.append(f"no checkpoint file at {path}; a cut-off tail cannot be detected "
+                             "until `caseapp audit checkpoint` (or the app) writes one")
+            else:
+                notes.append(f"checkpoint mirror {path} is missing or not mounted")
+            continue
+        try:
+            copy = list(audit.read_checkpoints(path))
+        except (OSError, ValueError) as exc:
+            return [], 0, notes, f"The checkpoint file {path} cannot be read: {exc}"
+        if path == own_path:
+            own_count = len(copy)
+        for cp in copy:
+            found[(cp.get("seq"), cp.get("head_mac"), cp.get("at"))] = cp
+    return list(found.values()), own_count, notes, None
+
+
+def _recorded_checkpoints() -> int:
+    entries = audit.audit_entries
+    return db.session.execute(
+        select(func.count()).select_from(entries)
+        .where(entries.c.action == "audit.checkpoint", entries.c.outcome == "ok")).scalar_one()
+
+
+def _first_entry():
+    entries = audit.audit_entries
+    return db.session.execute(select(entries.c.action, entries.c.details)
+                              .order_by(entries.c.seq).limit(1)).first()
+
+
+def _head_time():
+    entries = audit.audit_entries
+    return clock.as_utc(db.session.execute(
+        select(entries.c.occurred_at).order_by(entries.c.seq.desc()).limit(1)).scalar())
+
+
+def completeness_problem(head_seq: int | None) -> str | None:
+    """What the database shows that the log has lost, or None."""
+    if head_seq is None:
+        rows = sum(db.session.execute(select(func.count()).select_from(_table(name)))
+                   .scalar_one() for name, _col, _action in CREATION_ENTRIES)
+        if rows:
+            return (f"The log is empty but the database holds {rows} cases, accounts and "
+                    "units: the log was deleted.")
+        return None
+    first = _first_entry()
+    keys = current_app.extensions["caseapp_keys"]
+    if first is None or first.action != GENESIS_ACTION:
+        return ("The log does not start with the creation of this instance's keys "
+                f"({GENESIS_ACTION}): its beginning was replaced.")
+    if _details(first.details).get("key_fingerprint") != key_fingerprint(keys):
+        return ("The log's first entry records other keys than this instance's key file: "
+                "the log or the key file was replaced.")
+    entries = audit.audit_entries
+    for name, column, action in CREATION_ENTRIES:
+        table = _table(name)
+        missing = db.session.execute(
+            select(func.count()).select_from(table).where(~table.c[column].in_(
+                select(entries.c.object_id).where(entries.c.action == action)))).scalar_one()
+        if missing:
+            return (f"{missing} row(s) of {name} have no {action} entry: entries were "
+                    "removed from the log.")
+    head_at = _head_time()
+    for name, column in ACTIVITY_COLUMNS:
+        newest = clock.as_utc(db.session.execute(
+            select(func.max(_table(name).c[column]))).scalar())
+        if newest is not None and head_at is not None and newest > head_at + CLOCK_SLACK:
+            return (f"The database shows activity ({name}.{column}) after the log's last "
+                    f"entry at {head_at:%Y-%m-%d %H:%M} UTC: the log's tail was cut off.")
+    return None
+
+
+def _details(value) -> dict:
+    if isinstance(value, dict):
+        return value
+    try:
+        parsed = json.loads(value or "{}")
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def verify_log() -> Report:
+    """Walk the chain with every checkpoint copy, then check the log is whole.
+    Reads only; the caller ends the transaction."""
+    keys = current_app.extensions["caseapp_keys"]
+    checkpoints, own_count, notes, problem = read_copies()
+    if problem is not None:
+        return Report(False, 0, None, None, None, problem, 0, notes)
+    result = audit.verify_chain(db.session.connection(), keys.audit_mac_key,
+                                checkpoints=checkpoints, public_key=keys.audit_verify_key)
+    report = Report(result.ok, result.count, result.head_seq, result.head_mac,
+                    result.first_bad_seq, result.problem, len(checkpoints), notes)
+    if not report.ok:
+        return report
+    recorded = _recorded_checkpoints()
+    if recorded > own_count:
+        report.ok = False
+        report.problem = (f"the log records {recorded} checkpoints but the checkpoint file "
+                          f"holds {own_count}: checkpoints were removed")
+        return report
+    missing = completeness_problem(result.head_seq)
+    if missing is not None:
+        report.ok = False
+        report.problem = missing
+    return report

@@ -1,0 +1,136 @@
+"""Rows that grant access cannot be forged in the database.
+
+Each test is a database writer without the key file: they insert an
+assignment, raise a role, re-enable an account, move a case to their unit or
+lift a restriction by hand. Each forgery opens nothing, and the first read of
+the forged row is reported in the audit log as "integrity.violation".
+"""
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from caseapp import clock
+from caseapp.cases.models import Case
+from caseapp.extensions import db
+from tests.cases.conftest import CHILD_NAME, audit_count
+from tests.conftest import PASSWORD, Auth, MadeUser
+
+from .conftest import api_token
+
+
+def forge(sql: str, **params) -> None:
+    """What a database writer does: plain SQL, no app, no keys."""
+    db.session.execute(text(sql), params)
+    db.session.commit()
+    db.session.expire_all()
+
+
+def violations(object_id: str) -> int:
+    return audit_count(action="integrity.violation", object_id=object_id)
+
+
+def test_an_assignment_inserted_by_hand_gives_no_case(people, make_case, login):
+    case = make_case("support", lead=people.officer)
+    outsider = people.other_officer
+    forge("INSERT INTO case_assignees (case_id, user_id, assigned_at, assigned_by_id) "
+          "VALUES (:c, :u, :t, :by)", c=case.id, u=outsider.id, t=clock.now(),
+          by=people.supervisor.id)
+    client = login(outsider)
+    assert client.get(f"/cases/{case.reference}").status_code == 404
+    assert case.reference not in client.get("/cases").get_data(as_text=True)
+    assert client.get(f"/api/v1/cases/{case.reference}").status_code == 404
+    assert violations(outsider.id) >= 1  # each attempt is reported
+    # The genuine lead officer still works on the case.
+    lead = login(people.officer)
+    assert CHILD_NAME in lead.get(f"/cases/{case.reference}").get_data(as_text=True)
+
+
+def test_an_assignment_copied_from_another_case_gives_no_case(people, make_case, login):
+    """A genuine row's MAC copied onto a row for another case does not match it."""
+    theirs = make_case("support", lead=people.officer, assignees=(people.officer2,))
+    target = make_case("support", lead=people.officer)
+    row = db.session.execute(text("SELECT assigned_at, assigned_by_id, access_mac FROM "
+                                  "case_assignees WHERE case_id = :c"), {"c": theirs.id}).one()
+    forge("INSERT INTO case_assignees (case_id, user_id, assigned_at, assigned_by_id, access_mac)"
+          " VALUES (:c, :u, :t, :by, :m)", c=target.id, u=people.officer2.id,
+          t=row.assigned_at, by=row.assigned_by_id, m=row.access_mac)
+    client = login(people.officer2)
+    assert client.get(f"/cases/{theirs.reference}").status_code == 200
+    assert client.get(f"/cases/{target.reference}").status_code == 404
+
+
+def test_a_role_raised_by_hand_logs_the_account_out_and_in_nowhere(app, people, make_case):
+    case = make_case("support")
+    client = app.test_client()
+    assert Auth(client).login(MadeUser(people.counselor, PASSWORD, None)).status_code == 302
+    assert client.get("/api/v1/me").status_code == 200
+    forge("UPDATE users SET role = 'supervisor', unit_id = :u WHERE id = :i",
+          u=people.district.id, i=people.counselor.id)
+    assert client.get("/api/v1/me").status_code == 401  # the session no longer has a user
+    assert client.get(f"/cases/{case.reference}").status_code == 302  # to the login page
+    fresh = app.test_client()
+    answer = Auth(fresh).login(MadeUser(people.counselor, PASSWORD, None))
+    assert answer.status_code == 401  # refused like a wrong password
+    assert fresh.get("/api/v1/me").status_code == 401
+    assert violations(people.counselor.id) >= 1
+
+
+def test_an_account_enabled_by_hand_stays_shut(app, people, make_user):
+    from caseapp.accounts import service
+
+    made = make_user("counselor", totp=False)
+    service.set_enabled(service.SYSTEM, made.user, False)
+    db.session.commit()
+    forge("UPDATE users SET is_enabled = :t WHERE id = :i", t=True, i=made.user.id)
+    client = app.test_client()
+    answer = Auth(client).login(made)
+    assert answer.status_code == 401  # the login form again, with the same refusal
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def test_a_case_moved_to_another_unit_by_hand_opens_nothing_there(people, make_case, login):
+    case = make_case("support")
+    forge("UPDATE cases SET unit_id = :u WHERE id = :i", u=people.other_district.id, i=case.id)
+    client = login(people.other_supervisor)
+    assert client.get(f"/cases/{case.reference}").status_code == 404
+    assert case.reference not in client.get("/supervision").get_data(as_text=True)
+    assert violations(case.reference) + violations(case.id) >= 1
+
+
+def test_a_restriction_lifted_by_hand_opens_nothing(people, make_case, login):
+    case = make_case("support")
+    db.session.get(Case, case.id)
+    forge("UPDATE cases SET restricted_at = :t WHERE id = :i", t=clock.now(), i=case.id)
+    # Restricted through the app would need a supervisor's grant; here the writer
+    # first sets it, and the app refuses the row: nobody reads the child.
+    client = login(people.officer)
+    assert client.get(f"/cases/{case.reference}").status_code == 404
+
+
+def test_the_api_list_leaves_out_a_forged_row(people, make_case, login):
+    case = make_case("support", lead=people.officer)
+    forge("UPDATE cases SET lead_officer_id = :o WHERE id = :i", o=people.officer2.id,
+          i=case.id)
+    client = login(people.officer2)
+    listed = client.get("/api/v1/cases").json["cases"]
+    assert case.reference not in [c["reference"] for c in listed]
+    assert api_token(client)
+
+
+def test_seal_rows_seals_only_rows_without_a_mac(people, make_case):
+    """What `caseapp keys seal-rows` does once after the upgrade that added row MACs."""
+    from caseapp.crypto.row_integrity import is_intact, seal_unsealed_rows, sealed_models
+
+    case = make_case("support")
+    forge("UPDATE users SET access_mac = NULL WHERE id = :i", i=people.officer2.id)
+    forge("UPDATE users SET role = 'supervisor' WHERE id = :i", i=people.officer.id)
+    counts = seal_unsealed_rows(db.session, sealed_models())
+    db.session.commit()
+    assert counts["users"] == 1 and set(counts) == {"users", "cases", "case_assignees",
+                                                    "break_glass_accesses"}
+    db.session.expire_all()
+
+    officer2 = db.session.get(type(people.officer2), people.officer2.id)
+    officer = db.session.get(type(people.officer), people.officer.id)
+    assert is_intact(officer2) and not is_intact(officer)
+    assert case.reference
