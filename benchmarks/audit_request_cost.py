@@ -32,7 +32,7 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from caseapp import MIGRATIONS_DIR, create_app
-from caseapp.audit_trail import record
+from caseapp.auditing.writer import record
 from caseapp.crypto.keyring import KeyRing
 from caseapp.extensions import db
 from caseapp.units import service as units

@@ -88,7 +88,7 @@ def configure_accounts(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        from .permissions.integrity import intact
+        from .auditing.integrity import intact
 
         user = db.session.get(User, user_id)
         if user is None or not user.is_active:

@@ -82,7 +82,7 @@ def app(tmp_path_factory):
     with app.app_context():
         upgrade(directory=MIGRATIONS_DIR)
         # The log's first entry, as on any instance; committed once for the run.
-        from caseapp.audit_trail import ensure_genesis
+        from caseapp.auditing.writer import ensure_genesis
 
         ensure_genesis()
         db.session.commit()

@@ -20,10 +20,12 @@ account in their unit (:mod:`.events`).
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from caseapp import clock, permissions
-from caseapp.audit_trail import record
+from caseapp.auditing import reads as audit_reads
+from caseapp.auditing.integrity import intact
+from caseapp.auditing.writer import record
 from caseapp.crypto import unlock
 from caseapp.extensions import db
 from caseapp.units.models import Unit
@@ -49,9 +51,10 @@ def _role_after(change: AccountChange) -> str:
 
 
 def pending_of(user: User) -> list[AccountChange]:
-    return list(db.session.scalars(select(AccountChange).where(
+    """Pending changes of ``user`` (rows whose MAC fails are left out and reported)."""
+    return [c for c in db.session.scalars(select(AccountChange).where(
         AccountChange.user_id == user.id, AccountChange.status == "pending")
-        .order_by(AccountChange.requested_at)))
+        .order_by(AccountChange.requested_at)) if intact(c)]
 
 
 def request_change(actor: User, user: User, kind: str, *, new_role: str | None = None,
@@ -59,6 +62,10 @@ def request_change(actor: User, user: User, kind: str, *, new_role: str | None =
                    ) -> AccountChange:
     """Record a change that waits for a second person; a pending change of the
     same kind is replaced (cancelled)."""
+    if new_unit is not None and new_unit.id != user.unit_id and open_assignments(user):
+        raise ChangeError(_l("This person still works on open cases: have their supervisor "
+                             "reassign those cases before moving the account to another "
+                             "unit."), field="unit")
     for earlier in pending_of(user):
         if earlier.kind == kind:
             earlier.status = "cancelled"
@@ -79,8 +86,26 @@ def request_change(actor: User, user: User, kind: str, *, new_role: str | None =
            unit_path=_receiving_unit(change).path, details=details)
     confirmers = permissions.account_change_confirmers(change)
     events.publish("account_change_request", [u.id for u in confirmers])
-    events.publish("account_changed", _unit_supervisor_ids(change, exclude=confirmers))
+    # The receiving unit's supervisors, and the account's present unit's (a move or
+    # a reset must not pass unseen by the people who know the person).
+    told = set(_unit_supervisor_ids(change, exclude=confirmers))
+    told |= {u.id for u in permissions.supervisors_over(user.unit)
+             if u.id != user.id and u not in confirmers}
+    events.publish("account_changed", told)
     return change
+
+
+def open_assignments(user: User) -> int:
+    """Open cases ``user`` leads or is assigned to (read from the case tables,
+    which live above accounts)."""
+    cases = db.metadata.tables["cases"]
+    assignees = db.metadata.tables["case_assignees"]
+    led = db.session.scalar(select(func.count()).select_from(cases).where(
+        cases.c.lead_officer_id == user.id, cases.c.stage != "closure"))
+    other = db.session.scalar(select(func.count()).select_from(assignees).join(
+        cases, cases.c.id == assignees.c.case_id).where(
+        assignees.c.user_id == user.id, cases.c.stage != "closure"))
+    return (led or 0) + (other or 0)
 
 
 def _unit_supervisor_ids(change: AccountChange, exclude=()) -> list[str]:
@@ -156,7 +181,10 @@ def cancel(actor: User, change: AccountChange) -> AccountChange:
 def _decide_check(actor: User, change: AccountChange) -> None:
     if change.status != "pending":
         raise ChangeError(_l("This change was already decided."))
-    if not permissions.can_confirm_account_change(actor, change):
+    asked = change.requested_by_id is not None and audit_reads.logged_fact(
+        "account_change.requested", object_type="user", reference=change.user_id,
+        actor_id=change.requested_by_id, detail=("change", change.id))
+    if not asked or not permissions.can_confirm_account_change(actor, change):
         record("account_change.denied", outcome="denied", actor=actor, object_type="user",
                object_id=change.user_id, details={"change": change.id, "kind": change.kind})
         raise permissions.PermissionDenied(
@@ -184,9 +212,9 @@ def decidable_by(actor: User) -> list[AccountChange]:
 
 
 def requested_by(actor: User) -> list[AccountChange]:
-    return list(db.session.scalars(select(AccountChange).where(
+    return [c for c in db.session.scalars(select(AccountChange).where(
         AccountChange.status == "pending", AccountChange.requested_by_id == actor.id)
-        .order_by(AccountChange.requested_at)))
+        .order_by(AccountChange.requested_at)) if intact(c)]
 
 
 def load(change_id: str) -> AccountChange | None:

@@ -17,7 +17,10 @@ from caseapp.units.models import Unit
 class User(db.Model, SealedOwner, AccessSealed):
     __tablename__ = "users"
     # What decides what the account may open: MAC'd against a database writer.
-    __access_fields__ = ("username", "role", "unit_id", "is_enabled", "awaiting_confirmation")
+    # The credentials too: a password hash copied from another account, or a
+    # second factor switched off, must not let anyone in.
+    __access_fields__ = ("username", "role", "unit_id", "is_enabled", "awaiting_confirmation",
+                         "password_hash", "totp_enabled_at", "must_change_password")
     __table_args__ = (
         CheckConstraint(
             "role IN (" + ", ".join(f"'{r}'" for r in ROLES) + ")", name="role_known"
@@ -121,7 +124,7 @@ ACCOUNT_CHANGE_KINDS = ("create", "role_unit", "password", "second_factor")
 ACCOUNT_CHANGE_STATUSES = ("pending", "confirmed", "declined", "cancelled")
 
 
-class AccountChange(db.Model):
+class AccountChange(db.Model, AccessSealed):
     """A change to an account that takes effect only when a second person confirms it.
 
     Creating an account, changing its role or unit, and resetting the
@@ -130,6 +133,10 @@ class AccountChange(db.Model):
     """
 
     __tablename__ = "account_changes"
+    # Confirming a change applies it: a row forged in the database must not be applicable.
+    __access_fields__ = ("user_id", "kind", "status", "new_role", "new_unit_id",
+                         "new_password_hash", "requested_by_id", "requested_at",
+                         "decided_by_id")
     __table_args__ = (
         CheckConstraint("kind IN (" + ", ".join(f"'{k}'" for k in ACCOUNT_CHANGE_KINDS) + ")",
                         name="kind_known"),

@@ -14,8 +14,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from caseapp import clock, permissions
-from caseapp.permissions.integrity import intact
-from caseapp.audit_trail import record
+from caseapp.auditing.integrity import intact
+from caseapp.auditing.writer import record
 from caseapp.crypto import new_data_key, unlock
 from caseapp.extensions import db
 from caseapp.settings import ROLES
@@ -334,9 +334,12 @@ def update_user(actor, user: User, *, role: str, unit_code: str, display_name: s
         raise AccountError(_l("Nobody can change their own role or unit."), field="role")
     user.display_name = display_name.strip()[:200]
     if moving and actor != SYSTEM:
-        changes.request_change(actor, user, "role_unit",
-                               new_role=role if role != user.role else None,
-                               new_unit=unit if unit.id != user.unit_id else None)
+        try:
+            changes.request_change(actor, user, "role_unit",
+                                   new_role=role if role != user.role else None,
+                                   new_unit=unit if unit.id != user.unit_id else None)
+        except changes.ChangeError as exc:
+            raise AccountError(exc.message, field=exc.field) from None
         record("user.update", actor=actor, object_type="user", object_id=user.id,
                unit_path=user.unit.path, details={"pending": True})
         return True

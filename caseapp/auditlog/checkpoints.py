@@ -38,7 +38,7 @@ from sqlalchemy import select
 
 import audit
 from caseapp import clock
-from caseapp.audit_trail import LAST_SEQ, record
+from caseapp.auditing.writer import LAST_SEQ, record
 from caseapp.extensions import db
 
 try:

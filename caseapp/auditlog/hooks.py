@@ -15,7 +15,7 @@ import threading
 
 from flask import current_app, request
 
-from caseapp.audit_trail import record_denied, record_start
+from caseapp.auditing.writer import record_denied, record_start
 from caseapp.extensions import db
 
 from . import checkpoints

@@ -24,7 +24,7 @@ import audit
 from caseapp import clock, permissions
 from caseapp.accounts.models import User
 from caseapp.accounts.service import normalise_username
-from caseapp.audit_trail import record
+from caseapp.auditing.writer import record
 from caseapp.extensions import db
 from caseapp.units.models import Unit
 

@@ -10,6 +10,8 @@ module checks the log against it:
   ("keys.init", with the key ring's fingerprint);
 * every case, account and unit in the database has the entry that created
   it, and nothing in the database changed after the log's last entry;
+* every row that grants access (users, units, cases, assignments,
+  break-glass, account changes) carries a genuine MAC at its newest version;
 * every copy of the checkpoint file (the instance's own and the configured
   mirrors) is behind or at the log's head, never ahead of it.
 
@@ -25,11 +27,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, func, inspect, select
 
 import audit
 from caseapp import clock
-from caseapp.audit_trail import GENESIS_ACTION, key_fingerprint
+from caseapp.auditing.writer import GENESIS_ACTION, key_fingerprint
+from caseapp.auditing import reads as audit_reads
+from caseapp.crypto import row_integrity
 from caseapp.extensions import db
 
 from .checkpoints import checkpoint_path, mirror_paths
@@ -40,9 +44,14 @@ CLOCK_SLACK = timedelta(minutes=2)
 CREATION_ENTRIES = (("cases", "reference", "case.create"),
                     ("users", "id", "user.create"),
                     ("units", "code", "unit.create"))
-# Columns that move only together with an audit entry.
+# Columns that move only together with an audit entry: a database that shows
+# activity after the log's last entry shows a log that lost its tail.
 ACTIVITY_COLUMNS = (("cases", "updated_at"), ("users", "created_at"),
-                    ("users", "last_login_at"))
+                    ("users", "last_login_at"), ("case_notes", "created_at"),
+                    ("case_assessments", "recorded_at"), ("case_support_actions", "recorded_at"),
+                    ("case_transitions", "occurred_at"), ("case_attachments", "uploaded_at"),
+                    ("break_glass_accesses", "started_at"), ("notifications", "created_at"),
+                    ("account_changes", "requested_at"))
 
 
 @dataclass
@@ -63,18 +72,20 @@ def _table(name: str) -> Table:
 
 def read_copies() -> tuple[list[dict], int, list[str], str | None]:
     """(every checkpoint of every copy, how many the instance's own file holds,
-    notes, a problem). A missing mirror is a note; an unreadable copy is a problem."""
+    notes, a problem). A missing or unreadable copy is a problem once the log
+    has recorded a checkpoint."""
     notes: list[str] = []
     own_path = checkpoint_path()
     found: dict[tuple, dict] = {}
     own_count = 0
+    missing_mirrors: list[str] = []
     for path in [own_path, *mirror_paths()]:
         if not os.path.exists(path):
             if path == own_path:
                 notes.append(f"no checkpoint file at {path}; a cut-off tail cannot be detected "
                              "until `caseapp audit checkpoint` (or the app) writes one")
-            else:
-                notes.append(f"checkpoint mirror {path} is missing or not mounted")
+                continue
+            missing_mirrors.append(path)
             continue
         try:
             copy = list(audit.read_checkpoints(path))
@@ -84,6 +95,11 @@ def read_copies() -> tuple[list[dict], int, list[str], str | None]:
             own_count = len(copy)
         for cp in copy:
             found[(cp.get("seq"), cp.get("head_mac"), cp.get("at"))] = cp
+    if missing_mirrors and _recorded_checkpoints():
+        # A configured copy that is gone is what someone who cut the log would want.
+        return [], 0, notes, (f"The checkpoint mirror {missing_mirrors[0]} is missing or not "
+                              "mounted: mount it (or remove it from AUDIT_CHECKPOINT_MIRRORS) "
+                              "and verify again.")
     return list(found.values()), own_count, notes, None
 
 
@@ -157,6 +173,9 @@ def verify_log() -> Report:
     Reads only; the caller ends the transaction."""
     keys = current_app.extensions["caseapp_keys"]
     checkpoints, own_count, notes, problem = read_copies()
+    if not mirror_paths():
+        notes.append("no checkpoint mirror is configured (AUDIT_CHECKPOINT_MIRRORS): a tail cut "
+                     "together with the instance's own checkpoint file cannot be detected")
     if problem is not None:
         return Report(False, 0, None, None, None, problem, 0, notes)
     result = audit.verify_chain(db.session.connection(), keys.audit_mac_key,
@@ -171,8 +190,29 @@ def verify_log() -> Report:
         report.problem = (f"the log records {recorded} checkpoints but the checkpoint file "
                           f"holds {own_count}: checkpoints were removed")
         return report
-    missing = completeness_problem(result.head_seq)
+    missing = completeness_problem(result.head_seq) or tampered_rows_problem()
     if missing is not None:
         report.ok = False
         report.problem = missing
     return report
+
+
+def tampered_rows_problem(batch: int = 1000) -> str | None:
+    """Every row that grants access, checked as the app checks it when it loads
+    one: its MAC and its newest anchor in the log."""
+    for cls in row_integrity.sealed_models():
+        offset, bad = 0, []
+        while True:
+            rows = db.session.scalars(select(cls).order_by(*inspect(cls).primary_key)
+                                      .offset(offset).limit(batch)).all()
+            if not rows:
+                break
+            row_integrity.prefetch(rows)
+            bad += [r for r in rows if not row_integrity.is_intact(r)]
+            offset += batch
+        if bad:
+            table = inspect(cls).local_table.name
+            return (f"{len(bad)} row(s) of {table} were changed outside the app (their MAC or "
+                    f"version does not match the log), for example "
+                    f"{audit_reads.row_label(bad[0])}.")
+    return None

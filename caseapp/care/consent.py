@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from caseapp import clock
-from caseapp.audit_trail import record
+from caseapp.auditing.writer import record
 from caseapp.cases import reference_data
 from caseapp.cases.deadlines import local_timezone
 from caseapp.cases.errors import CaseError

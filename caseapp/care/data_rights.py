@@ -29,7 +29,7 @@ from sqlalchemy import func, select
 
 from caseapp import clock
 from caseapp.accounts.models import User
-from caseapp.audit_trail import record
+from caseapp.auditing.writer import record
 from caseapp.cases.errors import CaseError
 from caseapp.cases.guards import LONG_TEXT, atomic, clean_text, ensure_visible
 from caseapp.cases.models import Case

@@ -38,7 +38,7 @@ from wtforms import BooleanField, StringField, TextAreaField
 
 from caseapp import clock
 from caseapp.accounts.models import User
-from caseapp.audit_trail import record
+from caseapp.auditing.writer import record
 from caseapp.cases.errors import CaseError
 from caseapp.cases.forms import CaseForm, VersionedForm
 from caseapp.cases.guards import SHORT_TEXT, atomic, clean_text, ensure_version, ensure_visible

@@ -108,7 +108,7 @@ from sqlalchemy.orm import joinedload
 
 from caseapp import clock
 from caseapp.accounts.models import User
-from caseapp.audit_trail import record
+from caseapp.auditing.writer import record
 from caseapp.cases.errors import CaseError, CaseNotFound
 from caseapp.cases.guards import atomic
 from caseapp.cases.models import Case, OffenderAccount

@@ -6,7 +6,6 @@ request (or command) commits once.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,12 +16,14 @@ from sqlalchemy import func, select, update
 import audit
 from caseapp import clock
 from caseapp.accounts.models import User
-from caseapp.audit_trail import record
+from caseapp.auditing import reads as audit_reads
+from caseapp.auditing.integrity import intact, report
+from caseapp.auditing.writer import record
 from caseapp.cases import queries
 from caseapp.cases.errors import CaseError
 from caseapp.cases.guards import atomic, clean_text, ensure_visible
 from caseapp.cases.models import Case
-from caseapp.crypto import unlock
+from caseapp.crypto import DecryptionError, unlock
 from caseapp.extensions import db
 from caseapp.permissions import cases as rules
 from caseapp.units.models import Unit
@@ -150,9 +151,11 @@ def notification_recipients(actor, case: Case) -> list[str]:
 
 
 def accesses_of_case(case: Case) -> list[BreakGlassAccess]:
-    return list(db.session.scalars(select(BreakGlassAccess)
-                                   .where(BreakGlassAccess.case_id == case.id)
-                                   .order_by(BreakGlassAccess.started_at.desc())))
+    """Genuine accesses only: a row written by hand is left out (and reported)."""
+    return [a for a in db.session.scalars(select(BreakGlassAccess)
+                                          .where(BreakGlassAccess.case_id == case.id)
+                                          .order_by(BreakGlassAccess.started_at.desc()))
+            if intact(a)]
 
 
 OVERSIGHT_DAYS = 30
@@ -161,11 +164,11 @@ OVERSIGHT_DAYS = 30
 def accesses_in_scope(supervisor, *, days: int = OVERSIGHT_DAYS) -> list[BreakGlassAccess]:
     """The break-glass uses of the last ``days`` days on cases of the supervisor's
     subtree, newest first (older ones are in the audit log, "case.break_glass")."""
-    return list(db.session.scalars(
+    return [a for a in db.session.scalars(
         select(BreakGlassAccess).join(Case, BreakGlassAccess.case_id == Case.id)
         .where(queries.scope_clause(supervisor),
                BreakGlassAccess.started_at > clock.now() - timedelta(days=days))
-        .order_by(BreakGlassAccess.started_at.desc()).limit(500)))
+        .order_by(BreakGlassAccess.started_at.desc()).limit(500)) if intact(a)]
 
 
 def older_uses_in_scope(supervisor, *, days: int = OVERSIGHT_DAYS) -> int:
@@ -183,8 +186,16 @@ def readable_reasons(reader, accesses) -> dict[str, str]:
     for access in accesses:
         if rules.can_read_break_glass_reason(reader, access):
             unlock(access.case, grant=rules.grant_break_glass_reason(reader, access))
-            reasons[access.id] = access.reason
+            try:
+                reasons[access.id] = access.reason
+            except DecryptionError:
+                # Tampered or moved in the database: shown as unreadable, never a 500.
+                report(access)
+                reasons[access.id] = str(UNREADABLE)
     return reasons
+
+
+UNREADABLE = _l("(unreadable: this record was changed outside the app and has been reported)")
 
 
 # --- notifications -------------------------------------------------------------------------
@@ -227,28 +238,17 @@ class ViewEntry:
 
 def child_data_views(case: Case) -> list[ViewEntry]:
     """Every audited view or export of ``case``'s child data, newest first, from the log."""
-    t = audit.audit_entries.c
-    rows = db.session.execute(
-        select(t.seq, t.occurred_at, t.action, t.actor_id, t.actor_role, t.details)
-        .where(t.object_type == "case", t.object_id == case.reference,
-               t.action.in_(VIEW_ACTIONS), t.outcome == "ok")
-        .order_by(t.seq.desc())).all()
+    rows = audit_reads.case_entries(case.reference, VIEW_ACTIONS)
     ids = {r.actor_id for r in rows if r.actor_id}
     names = {u.id: u.username for u in db.session.scalars(
         select(User).where(User.id.in_(ids)))} if ids else {}
     entries = []
     for r in rows:
-        try:
-            details = json.loads(r.details) if r.details else {}
-        except ValueError:
-            details = {}
-        details = details if isinstance(details, dict) else {}
-        via = details.get("via") or ("reason" if r.action == "case.break_glass_reason"
-                                     else "assignment")
-        entries.append(ViewEntry(seq=r.seq, at=clock.as_utc(r.occurred_at), action=r.action,
-                                 actor_id=r.actor_id, actor_role=r.actor_role,
-                                 username=names.get(r.actor_id),
-                                 route=str(details.get("route") or r.action), via=str(via)))
+        via = r.details.get("via") or ("reason" if r.action == "case.break_glass_reason"
+                                       else "assignment")
+        entries.append(ViewEntry(seq=r.seq, at=r.at, action=r.action, actor_id=r.actor_id,
+                                 actor_role=r.actor_role, username=names.get(r.actor_id),
+                                 route=str(r.details.get("route") or r.action), via=str(via)))
     return entries
 
 

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from caseapp import permissions
-from caseapp.audit_trail import record
+from caseapp.auditing.writer import record
 from caseapp.extensions import db
 
 from .errors import CaseError

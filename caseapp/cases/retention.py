@@ -19,7 +19,7 @@ from flask import current_app
 from sqlalchemy import Select, delete, func, or_, select, update
 
 from caseapp import clock
-from caseapp.audit_trail import record
+from caseapp.auditing.writer import record
 from caseapp.crypto import destroy_owner_key
 from caseapp.extensions import db
 

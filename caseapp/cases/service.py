@@ -21,7 +21,8 @@ from sqlalchemy import func, select
 
 from caseapp import clock
 from caseapp.accounts.models import User
-from caseapp.audit_trail import record
+from caseapp.auditing import reads as audit_reads
+from caseapp.auditing.writer import record
 from caseapp.crypto import blind_index, current_keyring, new_data_key, unlock
 from caseapp.crypto.blind_index import DEFAULT_BITS
 from caseapp.extensions import db
@@ -227,14 +228,9 @@ def _check_intake_rate(actor) -> None:
     Commands and jobs (no request) are not limited."""
     if not has_request_context():
         return
-    import audit
-
-    t = audit.audit_entries.c
-    now = clock.now()
     for limit, window in ((current_app.config["INTAKE_LIMIT_PER_HOUR"], timedelta(hours=1)),
                           (current_app.config["INTAKE_LIMIT_PER_DAY"], timedelta(days=1))):
-        count = db.session.scalar(select(func.count()).select_from(audit.audit_entries).where(
-            t.actor_id == actor.id, t.action == "case.create", t.occurred_at > now - window))
+        count = audit_reads.recent_count("case.create", actor.id, window)
         if count >= limit:
             rules.record_denial(actor, None, action="intake_limit")
             raise IntakeLimitReached(_l(

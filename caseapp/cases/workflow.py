@@ -30,7 +30,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from caseapp import clock
-from caseapp.audit_trail import record
+from caseapp.auditing.writer import record
 from caseapp.crypto import unlock
 from caseapp.extensions import db
 from caseapp.permissions import cases as rules

@@ -11,7 +11,7 @@ import click
 from flask.cli import with_appcontext
 
 import audit as audit_lib
-from caseapp.audit_trail import record
+from caseapp.auditing.writer import record
 from caseapp.auditlog import checkpoints as periodic
 from caseapp.auditlog import verification
 from caseapp.extensions import db

@@ -63,7 +63,7 @@ def status():
 @click.option("--resume", is_flag=True, help="Only re-wrap; do not add a new version.")
 def rotate(batch_size, resume):
     from caseapp import create_app
-    from caseapp.audit_trail import record
+    from caseapp.auditing.writer import record
     from caseapp.crypto import current_keyring
     from caseapp.crypto.keyring import write_keyfile
     from caseapp.crypto.rotation import add_kek_version, rotate_data_keys
@@ -99,7 +99,7 @@ def rotate(batch_size, resume):
 def retire(version):
     """Drop a key-encryption key version once no data key uses it."""
     from caseapp import create_app
-    from caseapp.audit_trail import record
+    from caseapp.auditing.writer import record
     from caseapp.crypto import RetireRefused, current_keyring
     from caseapp.crypto.keyring import write_keyfile
     from caseapp.crypto.rotation import retire_version
@@ -121,33 +121,45 @@ def retire(version):
 
 
 @keys.command("seal-rows")
-@click.option("--again", is_flag=True,
-              help="Run even though the log shows it ran before (check the rows first).")
-def seal_rows(again):
-    """Give rows written before row MACs existed their MAC (once, after upgrading)."""
+@click.option("--yes", is_flag=True, help="Seal the rows listed (without it, only list them).")
+def seal_rows(yes):
+    """Give rows written before row MACs existed their MAC (once, after upgrading).
+
+    Refused on an instance made with row MACs (every row it wrote is sealed;
+    a row without a MAC there was written by hand) and after a first run.
+    Each row is listed, and only rows whose creation the audit log records
+    are sealed.
+    """
     from caseapp import create_app
-    from caseapp.audit_trail import record
-    from caseapp.crypto.row_integrity import seal_unsealed_rows, sealed_models
+    from caseapp.auditing import reads
+    from caseapp.auditing.writer import record
+    from caseapp.crypto.row_integrity import seal_rows as seal, sealed_models, unsealed_rows
     from caseapp.extensions import db
 
     app = create_app()
     with app.app_context():
-        if not again and _ran_before("keys.seal_rows"):
+        if reads.instance_has_row_macs():
+            fail("this instance was made with row MACs: a row without one was written by hand "
+                 "in the database. Do not seal it; find out who wrote it.")
+        if reads.count_entries("keys.seal_rows"):
             fail("rows were sealed before (the audit log says so): a row without a MAC now was "
-                 "written by hand in the database. Look at it, then use --again if it is genuine.")
-        counts = seal_unsealed_rows(db.session, sealed_models())
-        record("keys.seal_rows", actor="system", details=counts)
+                 "written by hand in the database.")
+        found = unsealed_rows(db.session, sealed_models())
+        accepted, refused = [], []
+        for table, rows in found.items():
+            for row in rows:
+                (accepted if reads.creation_recorded(table, row) else refused).append((table, row))
+        for table, row in refused:
+            click.echo(f"refused (its creation is not in the audit log): {table} "
+                       f"{reads.row_label(row)}", err=True)
+        for table, row in accepted:
+            click.echo(f"{'sealing' if yes else 'would seal'}: {table} {reads.row_label(row)}")
+        if not yes:
+            click.echo(f"{len(accepted)} rows to seal; run again with --yes to seal them")
+            db.session.rollback()
+            return
+        count = seal(db.session, [row for _table, row in accepted])
+        record("keys.seal_rows", actor="system",
+               details={"sealed": count, "refused": len(refused)})
         db.session.commit()
-        for table, count in counts.items():
-            click.echo(f"{table}: {count} rows sealed")
-
-
-def _ran_before(action: str) -> bool:
-    from sqlalchemy import func, select
-
-    import audit
-    from caseapp.extensions import db
-
-    entries = audit.audit_entries
-    return bool(db.session.scalar(select(func.count()).select_from(entries)
-                                  .where(entries.c.action == action)))
+        click.echo(f"{count} rows sealed, {len(refused)} refused")

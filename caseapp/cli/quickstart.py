@@ -64,7 +64,7 @@ def quickstart(port, no_serve):
         _restrict_database_files(app)
         if keys_created:
             # The log's first entry: the creation of this instance's keys.
-            from caseapp.audit_trail import ensure_genesis
+            from caseapp.auditing.writer import ensure_genesis
 
             ensure_genesis()
             db.session.commit()

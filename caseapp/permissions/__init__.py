@@ -13,7 +13,7 @@ from caseapp.crypto.grants import Grant, issue_grant
 from caseapp.extensions import db
 from caseapp.units.models import Unit
 
-from .integrity import intact
+from caseapp.auditing.integrity import intact
 
 
 class PermissionDenied(Exception):
@@ -54,7 +54,9 @@ def supervisors_over(unit) -> list:
         return []
     rows = db.session.scalars(select(User).join(Unit, User.unit_id == Unit.id).where(
         User.role == "supervisor", User.is_enabled.is_(True))).all()
-    return [u for u in rows if _usable(u) and unit.path.startswith(u.unit.path)]
+    if not intact(unit):
+        return []
+    return [u for u in rows if _usable(u) and intact(u.unit) and unit.path.startswith(u.unit.path)]
 
 
 def account_change_confirmers(change) -> list:
@@ -74,7 +76,10 @@ def account_change_confirmers(change) -> list:
 
 
 def can_confirm_account_change(actor, change) -> bool:
-    return bool(change.status == "pending" and _usable(actor)
+    """A genuine pending change (its row MAC holds, someone asked for it) and
+    ``actor`` among its confirmers."""
+    return bool(change.status == "pending" and change.requested_by_id is not None
+                and intact(change) and _usable(actor)
                 and any(u.id == actor.id for u in account_change_confirmers(change)))
 
 
@@ -84,9 +89,10 @@ def can_change_role_or_unit(actor, user) -> bool:
 
 
 def reset_needs_second_person(user) -> bool:
-    """Resetting the password or second factor of someone who can see child
-    data is a way into that data: a second person confirms it."""
-    return user.role in CHILD_DATA_ROLES
+    """Resetting someone's password or second factor is a way into their
+    account: into a child's data for the roles that see it, and for an admin
+    into every other admin power. A second person confirms it, whatever the role."""
+    return user is not None
 
 
 def requires_totp(user, config) -> bool:

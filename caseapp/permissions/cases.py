@@ -16,15 +16,18 @@ are tested against each other.
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
 
 from caseapp import clock
-from caseapp.audit_trail import record
+from caseapp.auditing import reads as audit_reads
+from caseapp.auditing.writer import record
 from caseapp.crypto.grants import Grant, issue_grant
 
 from . import PermissionDenied
-from .integrity import intact
+from caseapp.auditing.integrity import intact
 
 STAFF_ROLES = ("counselor", "officer", "supervisor")
 INTAKE_ROLES = ("counselor", "officer")
@@ -38,9 +41,9 @@ def _active(user) -> bool:
 
 
 def unit_contains(outer, inner) -> bool:
-    """``inner`` is ``outer`` or below it in the unit tree."""
+    """``inner`` is ``outer`` or below it in the unit tree (both paths genuine)."""
     return bool(outer is not None and inner is not None and outer.path
-                and inner.path.startswith(outer.path))
+                and inner.path.startswith(outer.path) and intact(outer) and intact(inner))
 
 
 # --- relations between a user and a case ---------------------------------------------------
@@ -104,34 +107,14 @@ def active_break_glass(user, case):
 
 
 def _break_glass_logged(user, case, access) -> bool:
-    import json
-    from datetime import timedelta
-
-    from flask import current_app
-    from sqlalchemy import select
-
-    import audit
-    from caseapp.extensions import db
-
-    t = audit.audit_entries.c
-    entry = db.session.execute(
-        select(t.seq, t.occurred_at, t.details)
-        .where(t.action == "case.break_glass", t.object_type == "case",
-               t.object_id == case.reference, t.actor_id == user.id, t.outcome == "ok",
-               t.details.contains(f'"access_id":"{access.id}"', autoescape=True))
-        .order_by(t.seq.desc()).limit(1)).first()
+    entry = audit_reads.logged_fact("case.break_glass", reference=case.reference,
+                                    actor_id=user.id, detail=("access_id", access.id))
     if entry is None:
         return False
-    try:
-        granted = json.loads(entry.details).get("minutes")
-    except (TypeError, ValueError, AttributeError):
-        return False
+    granted = entry.details.get("minutes")
     if isinstance(granted, bool) or not isinstance(granted, int):
         return False
-    if clock.as_utc(entry.occurred_at) + timedelta(minutes=granted) <= clock.now():
-        return False
-    key = current_app.extensions["caseapp_keys"].audit_mac_key
-    return audit.entry_is_authentic(db.session.connection(), key, entry.seq)
+    return entry.at + timedelta(minutes=granted) > clock.now()
 
 
 def can_break_glass(user, case) -> bool:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
 
-from caseapp.audit_trail import record
+from caseapp.auditing.writer import record
 from caseapp.crypto.grants import Grant, issue_grant
 
 from . import cases as rules

@@ -6,20 +6,24 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseapp import clock
+from caseapp.crypto.row_integrity import AccessSealed
 from caseapp.database import UTCDateTime
 from caseapp.extensions import db
 
 SCHOOL_TYPES = ("primary", "lower_secondary", "upper_secondary", "vocational", "other")
 
 
-class Unit(db.Model):
+class Unit(db.Model, AccessSealed):
     """A province/district union, commune union, school union or centre.
 
     ``path`` is the materialised chain of ids ("/1/7/12/") so that "this unit
-    and everything below it" is one indexed prefix match.
+    and everything below it" is one indexed prefix match. It decides every
+    supervisor's scope, so it is MAC'd against a database writer.
     """
 
     __tablename__ = "units"
+    __access_identity__ = ("code",)  # the id is only known after the INSERT
+    __access_fields__ = ("parent_id", "path")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from caseapp import permissions
-from caseapp.audit_trail import record
+from caseapp.auditing.writer import record
 from caseapp.extensions import db
 
 from .models import SCHOOL_TYPES, Unit
@@ -45,6 +45,11 @@ def create_unit(actor, code: str, name: str, parent_code: str | None = None,
         parent = by_code(parent_code)
         if parent is None:
             raise UnitError(_l("Unknown parent unit."), field="parent")
+    elif actor != "system" and tree():
+        # A new top of the tree has no supervisor above it, so its accounts would be
+        # confirmed by admins alone: the host's operator makes one (`caseapp units create`).
+        raise UnitError(_l("Choose the unit this one belongs to. A new top-level unit is made "
+                           "on the server (caseapp units create)."), field="parent")
     unit = Unit(code=code, name=name, parent_id=parent.id if parent else None,
                 school_type=school_type or None)
     db.session.add(unit)

@@ -99,8 +99,8 @@ def test_a_failing_change_leaves_no_entry(client, make_user, monkeypatch):
     monkeypatch.setattr(units, "create_unit", create_then_fail)
     token = csrf_token(client, "/admin/units/new")
     response = client.post("/admin/units/new", data={
-        "csrf_token": token, "code": "FAILED1", "name": "Never saved", "parent": "",
-        "school_type": ""})
+        "csrf_token": token, "code": "FAILED1", "name": "Never saved",
+        "parent": admin.user.unit.code, "school_type": ""})
     assert response.status_code == 500
     assert units.by_code("FAILED1") is None
     assert entries(action="unit.create", object_id="FAILED1") == []
@@ -108,7 +108,8 @@ def test_a_failing_change_leaves_no_entry(client, make_user, monkeypatch):
     monkeypatch.setattr(units, "create_unit", real_create)
     token = csrf_token(client, "/admin/units/new")
     client.post("/admin/units/new", data={
-        "csrf_token": token, "code": "SAVED1", "name": "Saved", "parent": "", "school_type": ""})
+        "csrf_token": token, "code": "SAVED1", "name": "Saved", "parent": admin.user.unit.code,
+        "school_type": ""})
     assert units.by_code("SAVED1") is not None
     assert len(entries(action="unit.create", object_id="SAVED1")) == 1
 
@@ -117,7 +118,7 @@ def test_a_system_entry_written_during_a_request_carries_nobodys_session(app, cl
     from sqlalchemy import select
 
     from audit.models import audit_entries
-    from caseapp.audit_trail import record
+    from caseapp.auditing.writer import record
     from caseapp.extensions import db
 
     counselor = make_user("counselor", totp=False)

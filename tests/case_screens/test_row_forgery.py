@@ -119,18 +119,91 @@ def test_the_api_list_leaves_out_a_forged_row(people, make_case, login):
 
 def test_seal_rows_seals_only_rows_without_a_mac(people, make_case):
     """What `caseapp keys seal-rows` does once after the upgrade that added row MACs."""
-    from caseapp.crypto.row_integrity import is_intact, seal_unsealed_rows, sealed_models
+    from caseapp.crypto.row_integrity import is_intact, seal_rows, sealed_models, unsealed_rows
 
     case = make_case("support")
     forge("UPDATE users SET access_mac = NULL WHERE id = :i", i=people.officer2.id)
     forge("UPDATE users SET role = 'supervisor' WHERE id = :i", i=people.officer.id)
-    counts = seal_unsealed_rows(db.session, sealed_models())
+    found = unsealed_rows(db.session, sealed_models())
+    assert [u.id for u in found["users"]] == [people.officer2.id]
+    assert set(found) == {"users", "cases", "case_assignees", "break_glass_accesses", "units",
+                          "account_changes"}
+    assert seal_rows(db.session, found["users"]) == 1
     db.session.commit()
-    assert counts["users"] == 1 and set(counts) == {"users", "cases", "case_assignees",
-                                                    "break_glass_accesses"}
     db.session.expire_all()
-
     officer2 = db.session.get(type(people.officer2), people.officer2.id)
     officer = db.session.get(type(people.officer), people.officer.id)
     assert is_intact(officer2) and not is_intact(officer)
     assert case.reference
+
+
+def test_a_row_put_back_with_its_old_mac_is_refused(app, people, make_user):
+    """Rollback: a disabled account re-enabled by writing back its earlier row
+    (with the earlier, genuine MAC) no longer matches the newest anchor."""
+    from caseapp.accounts import service
+
+    made = make_user("counselor", totp=False)
+    old = db.session.execute(text("SELECT is_enabled, access_mac, access_version FROM users "
+                                  "WHERE id = :i"), {"i": made.user.id}).one()
+    service.set_enabled(service.SYSTEM, made.user, False)
+    db.session.commit()
+    forge("UPDATE users SET is_enabled = :e, access_mac = :m, access_version = :v "
+          "WHERE id = :i", e=old.is_enabled, m=old.access_mac, v=old.access_version,
+          i=made.user.id)
+    client = app.test_client()
+    assert Auth(client).login(made).status_code == 401
+    assert violations(made.user.id) >= 1
+
+
+def test_a_removed_assignment_put_back_is_refused(people, make_case, login):
+    from caseapp.cases import service
+    from caseapp.cases.data import AssignmentData
+
+    case = make_case("support", lead=people.officer, assignees=(people.officer2,))
+    row = db.session.execute(text("SELECT * FROM case_assignees WHERE case_id = :c"),
+                             {"c": case.id}).mappings().one()
+    service.assign(people.supervisor, case, AssignmentData(people.officer.id, ()))
+    db.session.commit()
+    forge("INSERT INTO case_assignees (case_id, user_id, assigned_at, assigned_by_id, "
+          "access_mac, access_version) VALUES (:case_id, :user_id, :assigned_at, "
+          ":assigned_by_id, :access_mac, :access_version)", **dict(row))
+    client = login(people.officer2)
+    assert client.get(f"/cases/{case.reference}").status_code == 404
+
+
+def test_a_password_hash_copied_from_another_account_opens_nothing(app, people, make_user):
+    """The attacker's own hash on the victim's row: the row MAC covers credentials."""
+    mine = make_user("counselor", totp=False)
+    victim = make_user("officer")
+    forge("UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE id = :m), "
+          "totp_enabled_at = NULL WHERE id = :v", m=mine.user.id, v=victim.user.id)
+    client = app.test_client()
+    answer = Auth(client).login(victim, password=mine.password)
+    assert answer.status_code == 401
+    assert client.get("/login/enrol").status_code == 302  # no enrolment offered
+
+
+def test_a_unit_moved_under_another_by_hand_widens_nobodys_scope(people, make_case, login):
+    case = make_case("support")
+    forge("UPDATE units SET path = :p WHERE id = :i",
+          p=people.other_district.path + f"{people.commune.id}/", i=people.commune.id)
+    client = login(people.other_supervisor)
+    assert client.get(f"/cases/{case.reference}").status_code == 404
+    assert case.reference not in client.get("/cases").get_data(as_text=True)
+
+
+def test_a_forged_account_change_cannot_be_confirmed(app, people, make_user):
+    from caseapp.accounts import changes
+    from caseapp.permissions import PermissionDenied
+
+    forge("INSERT INTO account_changes (id, user_id, kind, status, new_role, new_unit_id, "
+          "requested_by_id, requested_at) VALUES ('11111111-1111-1111-1111-111111111111', :u, "
+          "'role_unit', 'pending', 'supervisor', :unit, NULL, :t)",
+          u=people.officer.id, unit=people.district.id, t=clock.now())
+    change = changes.load("11111111-1111-1111-1111-111111111111")
+    assert change not in changes.decidable_by(people.supervisor)
+    import pytest
+
+    with pytest.raises(PermissionDenied):
+        changes.confirm(people.supervisor, change)
+    assert people.officer.role == "officer"

@@ -106,7 +106,8 @@ def test_a_process_dying_mid_transition_leaves_nothing(own_app):
                              officer_id], env=env, capture_output=True, text=True, timeout=120,
                             check=False)
     assert result.returncode == 17, result.stderr
-    assert f"in-transaction stage=support entries={entries + 1}" in result.stdout
+    # The transition's entry, and the "row.sealed" anchor of the case's new row MAC.
+    assert f"in-transaction stage=support entries={entries + 2}" in result.stdout
 
     with own_app.app_context():
         case = db.session.scalar(select(Case).where(Case.reference == reference))

@@ -52,14 +52,15 @@ def load(session, keyring, ids):
 def expect_decryption_error(fn, *, column=None, row_id=None):
     with pytest.raises(DecryptionError) as err:
         fn()
+    full = str(err.value)
     # Ids are random hex: take them out before looking for a plaintext's digits.
-    message = str(err.value).replace(str(err.value.row_id), "<id>")
+    message = full.replace(str(err.value.row_id), "<id>")
     for plaintext in (NAME, "narrative 0", "note text", "0912"):
         assert plaintext not in message
     if column:
         assert err.value.column == column
     if row_id:
-        assert err.value.row_id == row_id and row_id in message
+        assert err.value.row_id == row_id and row_id in full
     return err.value
 
 

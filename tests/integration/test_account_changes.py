@@ -15,7 +15,12 @@ from caseapp.accounts.models import AccountChange
 from caseapp.care.models import Notification
 from caseapp.extensions import db
 from caseapp.permissions import PermissionDenied
-from tests.cases.conftest import audit_count
+from tests.cases.conftest import (  # noqa: F401  (fixtures)
+    audit_count,
+    make_case,
+    password_hash,
+    people,
+)
 from tests.conftest import PASSWORD, Auth, MadeUser, csrf_token
 
 NEW_PASSWORD = "sông dài núi xa mây trắng bay"
@@ -235,3 +240,43 @@ def test_guessable_passwords_are_refused_everywhere(client, runner, org, make_us
     response = post_form(client, "/account", "/account", current_password=PASSWORD,
                          new_password=weak[where], confirm=weak[where])
     assert "tổ chức" in response.get_data(as_text=True)
+
+
+def test_an_admins_password_reset_needs_another_admin(org):
+    """One admin taking over another would hold every admin power alone."""
+    assert service.set_password(org.admin.user, org.admin2.user, NEW_PASSWORD) is True
+    assert service.reset_second_factor(org.admin.user, org.admin2.user) is True
+    assert org.admin2.user.totp_enrolled
+    for change in pending(org.admin2.user):
+        assert not changes.permissions.can_confirm_account_change(org.admin.user, change)
+        assert not changes.permissions.can_confirm_account_change(org.admin2.user, change)
+        assert not changes.permissions.can_confirm_account_change(org.supervisor.user, change)
+        changes.confirm(org.admin3.user, change)
+    assert not org.admin2.user.totp_enrolled and org.admin2.user.must_change_password
+
+
+def test_an_admin_cannot_make_a_top_level_unit_on_the_screen(client, org):
+    """A new top of the tree has no supervisor above it; its accounts would be
+    confirmed by admins alone. The host's operator makes one with the CLI."""
+    from caseapp.units import service as units
+
+    Auth(client).login(org.admin)
+    response = post_form(client, "/admin/units/new", "/admin/units/new", code="EVIL",
+                         name="Đơn vị mới", parent="", school_type="")
+    assert response.status_code == 200 and units.by_code("EVIL") is None
+
+
+def test_an_officer_with_open_cases_cannot_be_moved(org, people, make_case):
+    make_case("support", lead=people.officer)
+    with pytest.raises(service.AccountError):
+        service.update_user(people.admin, people.officer, role="officer",
+                            unit_code=people.other_district.code, display_name="")
+    assert pending(people.officer) == []
+
+
+def test_the_present_units_supervisors_hear_of_a_reset(org, make_user):
+    officer = make_user("officer", unit=org.commune)
+    service.set_password(org.admin.user, officer.user, NEW_PASSWORD)
+    kinds = {n.kind for n in db.session.scalars(select(Notification).where(
+        Notification.user_id == org.supervisor.user.id))}
+    assert "account_change_request" in kinds

@@ -45,7 +45,7 @@ def test_audit_table_refuses_update_and_delete(app):
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
 
-    from caseapp.audit_trail import record
+    from caseapp.auditing.writer import record
 
     with app.test_request_context():
         record("test.entry", actor="system")

@@ -40,6 +40,13 @@ def test_accepted(password):
     ("doanthanhnien2026", "app or the organisation"),
     ("Đoàn xã Hiệp An 1", "app or the organisation"),
     ("iloveyou12345", "common"),
+    # Vietnamese ones the second review found accepted:
+    ("Matkhau@2026", "common"),
+    ("mậtkhẩu12345678", "common"),
+    ("yeuemnhieulam", "common"),
+    ("nguyenvananh1990", "your name"),
+    ("Hanoi@20262026", "repeats"),
+    ("Viet Nam 2026!!", "common"),
 ])
 def test_rejected(app, password, reason):
     from flask_babel import force_locale

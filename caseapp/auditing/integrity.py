@@ -10,8 +10,9 @@ from __future__ import annotations
 from flask import g, has_app_context
 from sqlalchemy import inspect
 
-from caseapp.audit_trail import record
 from caseapp.crypto.row_integrity import is_intact
+
+from .writer import record
 
 _REPORTED = "integrity_reported"
 
@@ -26,6 +27,9 @@ def intact(row, *, actor=None) -> bool:
 
 
 def report(row, *, actor=None) -> None:
+    unwrap = getattr(row, "_get_current_object", None)
+    if unwrap is not None:
+        row = unwrap()
     mapper = inspect(type(row))
     table = mapper.local_table.name
     key = [str(getattr(row, col.key)) for col in mapper.primary_key]

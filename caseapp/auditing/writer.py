@@ -1,4 +1,4 @@
-"""The app's one door into the audit log (the ``audit`` package).
+"""The app's one door into the audit log (the ``audit`` package): every entry is written here.
 
 Fills in who, from where, which request and which unit, then appends the
 entry on the request's own database connection, so the entry and the change
@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 import audit
 
-from .extensions import db
+from caseapp.extensions import db
 
 # Set on ``g`` by record(): the checkpoint hook reads the newest seq without a
 # query, and a request's denial is recorded once however many hooks see it.
@@ -47,7 +47,7 @@ def ensure_genesis() -> None:
     keys = app.extensions["caseapp_keys"]
     audit.append(connection, keys.audit_mac_key, action=GENESIS_ACTION, actor_type="system",
                  details={"key_fingerprint": key_fingerprint(keys),
-                          "versions": len(keys.versions)})
+                          "versions": len(keys.versions), "row_macs": 1})
 
 
 def _actor(actor) -> tuple[str, str | None, str | None, Any]:
@@ -71,12 +71,14 @@ def _default_unit_path(user, object_type: str | None, object_id: str | None) -> 
     the account it is about (so a supervisor sees the logins, failures and
     changes of their own staff), else the acting user's unit."""
     if object_type == "user" and object_id:
-        from .accounts.models import User
-
-        subject = user if user is not None and user.id == object_id else \
-            db.session.get(User, object_id)
-        if subject is not None and subject.unit is not None:
-            return subject.unit.path
+        if user is not None and user.id == object_id:
+            return user.unit.path if user.unit is not None else None
+        # Below the accounts layer: read the account's unit path from the tables.
+        users, units = db.metadata.tables["users"], db.metadata.tables["units"]
+        path = db.session.execute(select(units.c.path).join(users, users.c.unit_id == units.c.id)
+                                  .where(users.c.id == object_id)).scalar()
+        if path is not None:
+            return path
     if user is not None and user.unit is not None:
         return user.unit.path
     return None
