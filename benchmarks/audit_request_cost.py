@@ -32,6 +32,7 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from caseapp import MIGRATIONS_DIR, create_app
+from caseapp.admin import service as admin_service
 from caseapp.auditing.writer import record
 from caseapp.crypto.keyring import KeyRing
 from caseapp.extensions import db
@@ -71,7 +72,7 @@ def build_app(instance: str, url: str | None):
                 connection.execute(text("DROP SCHEMA public CASCADE"))
                 connection.execute(text("CREATE SCHEMA public"))
         upgrade(directory=MIGRATIONS_DIR)
-        units.create_unit("system", "BENCH", "Bench unit")
+        admin_service.create_unit("system", "BENCH", "Bench unit")
         db.session.commit()
     return app
 

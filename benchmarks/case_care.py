@@ -8,7 +8,7 @@ Makes a throw-away instance (keys, SQLite, migrations), fills it with
   in the same process, with the check switched off; prints both per intake
   and the ratio;
 * evidence: uploads an 8 MiB PDF (the configured maximum) through
-  ``caseapp.care.evidence.upload`` (content check incl. parsing the PDF for
+  ``caseapp.evidence.service.upload`` (content check incl. parsing the PDF for
   active content with pikepdf, SHA-256, AES-GCM, audit entry) and downloads it (grant, audit entry, decryption), against the
   baseline of the same bytes written to and read from a plain BLOB table in
   the same database; prints time and peak Python memory (tracemalloc) of
@@ -28,6 +28,8 @@ import tracemalloc
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+
+from caseapp.admin import service as admin_service
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -68,13 +70,13 @@ def main() -> int:
 
     from caseapp import MIGRATIONS_DIR, create_app
     from caseapp.accounts.service import find_user
-    from caseapp.care import evidence, matching
     from caseapp.cases import service
     from caseapp.cases.data import OffenderAccountData
     from caseapp.cli.cases import demo_data
     from caseapp.crypto import KeyRing, key_scope
+    from caseapp.evidence import service as evidence
     from caseapp.extensions import db
-    from caseapp.units import service as units
+    from caseapp.matching import service as matching
     from tests.cases.conftest import intake_data
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -85,7 +87,7 @@ def main() -> int:
                          env="testing")
         with app.app_context():
             upgrade(directory=MIGRATIONS_DIR)
-            units.create_unit("system", "HUYEN", "Huyện đoàn (benchmark)")
+            admin_service.create_unit("system", "HUYEN", "Huyện đoàn (benchmark)")
             db.session.commit()
             result = app.test_cli_runner().invoke(demo_data, ["--cases", str(args.cases)])
             assert result.exit_code == 0, result.output
@@ -152,7 +154,7 @@ def main() -> int:
                 with key_scope():
                     return evidence.download(counselor, case, attachment_id).content
 
-            from caseapp.care import pdf_scan
+            from caseapp.evidence import pdf_scan
 
             check_t, _, verdict = timed(lambda: pdf_scan.check(content))
             assert verdict is None, verdict

@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from caseapp.admin import service as admin_service
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
@@ -45,7 +47,6 @@ def main() -> int:
     from caseapp.cli.cases import demo_data
     from caseapp.crypto import KeyRing
     from caseapp.extensions import db
-    from caseapp.units import service as units
 
     with tempfile.TemporaryDirectory() as tmp:
         os.chmod(tmp, 0o700)
@@ -55,7 +56,7 @@ def main() -> int:
                          env="testing")
         with app.app_context():
             upgrade(directory=MIGRATIONS_DIR)
-            units.create_unit("system", "HUYEN", "Huyện đoàn (benchmark)")
+            admin_service.create_unit("system", "HUYEN", "Huyện đoàn (benchmark)")
             db.session.commit()
             runner = app.test_cli_runner()
             t0 = time.perf_counter()

@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import settings
 from .core.requests import CaseApp
+from .crypto.shredding import scrub_if_asked
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
@@ -28,7 +29,7 @@ def create_app(test_config: dict | None = None, env: str | None = None) -> Flask
     configure_accounts(app)
     configure_web(app)
     configure_i18n(app)
-    configure_blueprints(app)
+    configure_features(app)
     configure_errors(app)
     configure_cli(app)
     return app
@@ -122,6 +123,7 @@ def configure_web(app: Flask) -> None:
     def commit_request(response):
         # The one commit of a request: a change and its audit entry land together.
         db.session.commit()
+        scrub_if_asked(db.engine)  # a shredded case's pages out of the SQLite WAL
         response.headers["X-Request-Id"] = g.get("request_id", "")
         return response
 
@@ -145,34 +147,36 @@ def configure_i18n(app: Flask) -> None:
     i18n.init_app(app)
 
 
-def configure_blueprints(app: Flask) -> None:
-    from .accounts.views import bp as accounts_bp
-    from .admin.views import bp as admin_bp
-    from .api.views import bp as api_bp
-    from .auditlog.views import bp as auditlog_bp
-    from .core.views import bp as core_bp
+# Each feature package wires itself in (blueprints, case-page panels, hooks)
+# through its init_app; the order is the order of the pages' panels' ties.
+FEATURES = ("home", "accounts", "admin", "auditlog", "api", "cases", "supervision",
+            "notifications", "break_glass", "matching", "data_rights", "consent",
+            "evidence", "printing")
 
-    app.register_blueprint(core_bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(admin_bp)
-    app.register_blueprint(auditlog_bp)
-    app.register_blueprint(api_bp)
-    app.register_blueprint(__import__("caseapp.cases.views", fromlist=["bp"]).bp)
-    app.register_blueprint(__import__("caseapp.cases.api", fromlist=["bp"]).bp)
-    app.register_blueprint(__import__("caseapp.supervision.views", fromlist=["bp"]).bp)
-    app.register_blueprint(__import__("caseapp.care.views", fromlist=["bp"]).bp)
-    for name in ("evidence", "printing", "matching", "data_rights"):
-        app.register_blueprint(__import__(f"caseapp.care.{name}_views", fromlist=["bp"]).bp)
-    from .accounts import events
-    from .care import service as care_service
 
-    events.subscribe(care_service.notify_account_event)
+def configure_features(app: Flask) -> None:
+    from importlib import import_module
+
+    from . import permissions
+    from .accounts import service as accounts
+
+    # A lower layer's registry, filled from the top: the permission layer makes
+    # the grant that opens a user's own second factor.
+    accounts.register_second_factor_grant(permissions.grant_own_second_factor)
+    for name in FEATURES:
+        import_module(f"caseapp.{name}").init_app(app)
 
 
 def configure_errors(app: Flask) -> None:
+    from .accounts.passwords import HasherBusy
     from .core import errors
+    from .permissions import PermissionDenied
 
     errors.init_app(app)
+    # A refusal keeps what the service recorded (the denial); services refuse
+    # before they change anything.
+    errors.handle(app, PermissionDenied, 403)
+    errors.handle(app, HasherBusy, 503, rollback=True, headers={"Retry-After": "30"})
 
 
 def configure_cli(app: Flask) -> None:

@@ -1,13 +1,17 @@
 """Imports every model module so the metadata (and Alembic) sees all tables."""
-from caseapp.accounts.models import LoginThrottle, RecoveryCode, User, UserSession  # noqa: F401
-from caseapp.care.models import (  # noqa: F401
-    Attachment,
-    BreakGlassAccess,
-    CaseMatch,
-    DataRequest,
-    Notification,
-    SharingConsent,
+from caseapp.accounts.models import (  # noqa: F401
+    AccountChange,
+    LoginThrottle,
+    RecoveryCode,
+    User,
+    UserSession,
 )
+from caseapp.break_glass.models import BreakGlassAccess  # noqa: F401
 from caseapp.cases.models import Case  # noqa: F401  (and every case table with it)
+from caseapp.consent.models import SharingConsent  # noqa: F401
 from caseapp.crypto.models import DataKey  # noqa: F401
+from caseapp.data_rights.models import DataRequest  # noqa: F401
+from caseapp.evidence.models import Attachment  # noqa: F401
+from caseapp.matching.models import CaseMatch  # noqa: F401
+from caseapp.notifications.models import Notification  # noqa: F401
 from caseapp.units.models import Unit  # noqa: F401

@@ -23,10 +23,10 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from caseapp import MIGRATIONS_DIR, clock, create_app
 from caseapp.accounts import service as accounts
+from caseapp.admin import service as admin_service
 from caseapp.crypto import key_scope
 from caseapp.crypto.keyring import KeyRing
 from caseapp.extensions import db, limiter
-from caseapp.units import service as units
 
 TEST_DATABASE_URL = os.environ.get("CASEAPP_TEST_DATABASE_URL")
 CHROMIUM = os.environ.get("CASEAPP_CHROMIUM", "/usr/bin/chromium")
@@ -175,7 +175,7 @@ def make_unit(app):
 
     def make(code: str | None = None, parent=None, name: str | None = None):
         code = code or f"U{next(counter)}"
-        unit = units.create_unit("system", code, name or f"Unit {code}",
+        unit = admin_service.create_unit("system", code, name or f"Unit {code}",
                                  parent.code if parent else None)
         db.session.commit()
         return unit
@@ -190,8 +190,8 @@ def make_user(app, make_unit):
              password: str = PASSWORD, totp: bool = True):
         unit = unit or make_unit()
         username = username or f"{role}{next(counter)}"
-        user = accounts.create_user(accounts.SYSTEM,
-                                    accounts.NewUser(username, role, unit.code, password))
+        user = admin_service.create_user(accounts.SYSTEM,
+                                    admin_service.NewUser(username, role, unit.code, password))
         secret = None
         if totp:
             accounts.begin_totp_enrolment(user)

@@ -16,6 +16,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app
 
+from .keys import _derive
+
 MAX_PASSWORD_LENGTH = 1024
 
 
@@ -66,8 +68,6 @@ class Hasher:
 
 
 def init_app(app) -> None:
-    from .keys import _derive
-
     c = app.config
     app.extensions["caseapp_hasher"] = Hasher(
         c["ARGON2_TIME_COST"], c["ARGON2_MEMORY_COST_KIB"], c["ARGON2_PARALLELISM"],

@@ -6,26 +6,47 @@ permission, write the audit entry and flush; the caller commits once.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from caseapp import clock, permissions
+from caseapp import clock
 from caseapp.auditing.integrity import intact
 from caseapp.auditing.writer import record
 from caseapp.crypto import new_data_key, unlock
 from caseapp.extensions import db
-from caseapp.settings import ROLES
 from caseapp.units.models import Unit
 
-from . import changes, events, password_policy, passwords, throttle, totp
-from .models import LoginThrottle, RecoveryCode, User
+from . import password_policy, passwords, throttle, totp
+from .models import RecoveryCode, User
 from .sessions import revoke_user_sessions
 
 SYSTEM = "system"
+
+# The grant that opens a user's own TOTP secret is made by caseapp.permissions
+# (the only grant issuer), a layer above this one: it registers the maker here.
+_second_factor_grant: Callable[[User], Any] | None = None
+
+
+def register_second_factor_grant(maker: Callable[[User], Any]) -> None:
+    global _second_factor_grant
+    _second_factor_grant = maker
+
+
+def own_second_factor_grant(user: User):
+    if _second_factor_grant is None:
+        raise RuntimeError("caseapp.permissions has not registered the second-factor grant")
+    return _second_factor_grant(user)
+
+
+def requires_totp(user, config) -> bool:
+    """Whether ``user``'s role logs in with a second factor (REQUIRE_TOTP, TOTP_ROLES)."""
+    return bool(config["REQUIRE_TOTP"]) and user.role in config["TOTP_ROLES"]
 
 
 class AccountError(Exception):
@@ -51,13 +72,6 @@ class LoginAttempt:
     client_addr: str
 
 
-@dataclass(frozen=True)
-class NewUser:
-    username: str
-    role: str
-    unit_code: str
-    password: str
-    display_name: str = ""
 
 
 def normalise_username(username: str) -> str:
@@ -119,7 +133,7 @@ def verify_second_factor(user: User, code: str, username_typed: str) -> bool:
         record("auth.totp", outcome="denied", actor=user, object_type="user", object_id=user.id,
                details={"reason": "throttled"})
         return False
-    unlock(user, grant=permissions.grant_own_second_factor(user))
+    unlock(user, grant=own_second_factor_grant(user))
     step = totp.matching_step(user.totp_secret or "", code, user.totp_last_step,
                               cfg["TOTP_VALID_WINDOW"])
     if step is not None:
@@ -179,7 +193,7 @@ def begin_totp_enrolment(user: User) -> None:
     if user.data_key_id is None:
         new_data_key(db.session, user)
     else:
-        unlock(user, grant=permissions.grant_own_second_factor(user))
+        unlock(user, grant=own_second_factor_grant(user))
     user.totp_secret = totp.new_secret()
     user.totp_last_step = None
     record("auth.totp_enrol_start", actor=user, object_type="user", object_id=user.id)
@@ -189,13 +203,13 @@ def enrolment_secret(user: User) -> str | None:
     """The secret being enrolled (shown as a QR code until confirmed)."""
     if user.totp_enrolled or user.data_key_id is None:
         return None
-    unlock(user, grant=permissions.grant_own_second_factor(user))
+    unlock(user, grant=own_second_factor_grant(user))
     return user.totp_secret
 
 
 def confirm_totp_enrolment(user: User, code: str) -> list[str]:
     """Turns TOTP on after a correct code; returns fresh recovery codes (shown once)."""
-    unlock(user, grant=permissions.grant_own_second_factor(user))
+    unlock(user, grant=own_second_factor_grant(user))
     step = totp.matching_step(user.totp_secret or "", code, user.totp_last_step,
                               current_app.config["TOTP_VALID_WINDOW"])
     if step is None:
@@ -232,7 +246,7 @@ def _replace_recovery_codes(user: User) -> list[str]:
 
 # --- Passwords ----------------------------------------------------------------
 
-def _checked_hash(password: str, username: str, display_name: str = "",
+def checked_hash(password: str, username: str, display_name: str = "",
                   unit: Unit | None = None) -> str:
     password = passwords.normalise(password)
     context = tuple(current_app.config["PASSWORD_CONTEXT_WORDS"])
@@ -252,7 +266,7 @@ def change_password(user: User, current: str, new: str, keep_session_digest: str
         raise AccountError(_l("Choose a new password, not the one you have now."),
                            field="new_password")
     try:
-        user.password_hash = _checked_hash(new, user.username, user.display_name, user.unit)
+        user.password_hash = checked_hash(new, user.username, user.display_name, user.unit)
     except password_policy.PasswordPolicyError as exc:
         raise AccountError(exc.message, field="new_password") from None
     user.password_changed_at = clock.now()
@@ -269,170 +283,21 @@ def set_locale(user: User, locale: str) -> None:
 
 # --- Administration -----------------------------------------------------------
 
-def create_user(actor, data: NewUser) -> User:
-    permissions.require(actor == SYSTEM or permissions.can_manage_users(actor))
-    username = normalise_username(data.username)
-    if not (3 <= len(username) <= 64) or not all(ch.isalnum() or ch in "._-" for ch in username):
-        raise AccountError(_l("A username has 3 to 64 letters, digits, dots, dashes or underscores."),
-                           field="username")
-    if data.role not in ROLES:
-        raise AccountError(_l("Unknown role."), field="role")
-    unit = db.session.scalar(select(Unit).where(Unit.code == data.unit_code))
-    if unit is None:
-        raise AccountError(_l("Unknown unit."), field="unit")
-    if find_user(username) is not None:
-        raise AccountError(_l("This username is taken."), field="username")
-    try:
-        password_hash = _checked_hash(data.password, username, data.display_name, unit)
-    except password_policy.PasswordPolicyError as exc:
-        raise AccountError(exc.message, field="password") from None
-    by_host = actor == SYSTEM
-    # Made on a screen: usable once a second person confirms, with a password
-    # its owner replaces at the first login (the admin chose this one).
-    user = User(username=username, role=data.role, unit_id=unit.id, unit=unit,
-                password_hash=password_hash, display_name=data.display_name.strip()[:200],
-                is_enabled=True, awaiting_confirmation=not by_host,
-                must_change_password=not by_host)
-    db.session.add(user)
-    db.session.flush()
-    details = {"role": data.role, "unit": unit.code}
-    if by_host:
-        details["via"] = "cli"  # the host's operator setting up the instance
-    else:
-        details["pending"] = True
-    record("user.create", actor=actor, object_type="user", object_id=user.id,
-           unit_path=unit.path, details=details)
-    if not by_host:
-        changes.request_change(actor, user, "create", new_role=data.role, new_unit=unit)
-    return user
 
 
-def _is_last_admin(user: User) -> bool:
-    if user.role != "admin" or not user.is_enabled:
-        return False
-    others = db.session.scalar(select(func.count()).select_from(User).where(
-        User.role == "admin", User.is_enabled.is_(True), User.id != user.id))
-    return not others
 
 
-def update_user(actor, user: User, *, role: str, unit_code: str, display_name: str) -> bool:
-    """Change the name at once; a new role or unit waits for a second person
-    (returns True when a change now waits), except from the command line."""
-    permissions.require(actor == SYSTEM or permissions.can_manage_users(actor))
-    if role not in ROLES:
-        raise AccountError(_l("Unknown role."), field="role")
-    if role != "admin" and _is_last_admin(user):
-        raise AccountError(_l("This is the last administrator; make another one first."),
-                           field="role")
-    unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
-    if unit is None:
-        raise AccountError(_l("Unknown unit."), field="unit")
-    moving = role != user.role or unit.id != user.unit_id
-    if moving and not permissions.can_change_role_or_unit(actor, user):
-        record("user.update", outcome="denied", actor=actor, object_type="user",
-               object_id=user.id, details={"reason": "own_role_or_unit"})
-        raise AccountError(_l("Nobody can change their own role or unit."), field="role")
-    user.display_name = display_name.strip()[:200]
-    if moving and actor != SYSTEM:
-        try:
-            changes.request_change(actor, user, "role_unit",
-                                   new_role=role if role != user.role else None,
-                                   new_unit=unit if unit.id != user.unit_id else None)
-        except changes.ChangeError as exc:
-            raise AccountError(exc.message, field=exc.field) from None
-        record("user.update", actor=actor, object_type="user", object_id=user.id,
-               unit_path=user.unit.path, details={"pending": True})
-        return True
-    details = {}
-    if role != user.role:
-        details["role"] = f"{user.role}->{role}"
-        user.role = role
-    if unit.id != user.unit_id:
-        details["unit"] = unit.code
-        user.unit_id = unit.id
-        user.unit = unit
-    if details:
-        # A new role or unit changes what the user may see: make them log in again.
-        revoke_user_sessions(user.id)
-        details["via"] = "cli"
-    record("user.update", actor=actor, object_type="user", object_id=user.id,
-           unit_path=unit.path, details=details)
-    _tell_unit(user)
-    return False
 
 
-def _tell_unit(user: User) -> None:
-    """The unit's supervisors learn of every new or changed account in their unit."""
-    events.publish("account_changed", [u.id for u in permissions.supervisors_over(user.unit)
-                                       if u.id != user.id])
 
 
-def set_enabled(actor, user: User, enabled: bool) -> None:
-    permissions.require(actor == SYSTEM or permissions.can_manage_users(actor))
-    if not enabled and actor != SYSTEM and actor.id == user.id:
-        raise AccountError(_l("You cannot disable your own account."))
-    if not enabled and _is_last_admin(user):
-        raise AccountError(_l("This is the last administrator; make another one first."))
-    user.is_enabled = enabled
-    revoked = 0 if enabled else revoke_user_sessions(user.id)
-    record("user.enable" if enabled else "user.disable", actor=actor, object_type="user",
-           object_id=user.id, details={"sessions_revoked": revoked})
-    _tell_unit(user)
 
 
-def lift_lock(actor, user: User) -> None:
-    permissions.require(actor == SYSTEM or permissions.can_manage_users(actor))
-    throttle.clear(throttle.account_key(user.username))
-    record("user.unlock", actor=actor, object_type="user", object_id=user.id)
 
 
-def login_lock_state(user: User) -> LoginThrottle | None:
-    return db.session.get(LoginThrottle, throttle.account_key(user.username))
 
 
-def revoke_sessions(actor, user: User) -> int:
-    permissions.require(actor == SYSTEM or permissions.can_manage_users(actor))
-    count = revoke_user_sessions(user.id)
-    record("user.sessions_revoked", actor=actor, object_type="user", object_id=user.id,
-           details={"count": count})
-    return count
 
 
-def reset_second_factor(actor, user: User) -> bool:
-    """Returns True when the reset waits for a second person."""
-    permissions.require(actor == SYSTEM or permissions.can_manage_users(actor))
-    if actor != SYSTEM and actor.id == user.id:
-        raise AccountError(_l("Reset your own second factor on your account page."))
-    if actor != SYSTEM and permissions.reset_needs_second_person(user):
-        changes.request_change(actor, user, "second_factor")
-        return True
-    permissions.grant_account_admin(actor, user)
-    changes.reset_second_factor_now(user)
-    record("user.totp_reset", actor=actor, object_type="user", object_id=user.id,
-           details={"via": "cli"} if actor == SYSTEM else None)
-    _tell_unit(user)
-    return False
 
 
-def set_password(actor, user: User, password: str) -> bool:
-    """Returns True when the new password waits for a second person."""
-    permissions.require(actor == SYSTEM or permissions.can_manage_users(actor))
-    if actor != SYSTEM and actor.id == user.id:
-        # Your own password is changed on your account page, with the old one.
-        raise AccountError(_l("Change your own password on your account page."))
-    try:
-        new_hash = _checked_hash(password, user.username, user.display_name, user.unit)
-    except password_policy.PasswordPolicyError as exc:
-        raise AccountError(exc.message, field="password") from None
-    if actor != SYSTEM and permissions.reset_needs_second_person(user):
-        changes.request_change(actor, user, "password", new_password_hash=new_hash)
-        return True
-    user.password_hash = new_hash
-    user.password_changed_at = clock.now()
-    # Someone else chose it: its owner replaces it at the next login.
-    user.must_change_password = actor != SYSTEM
-    revoke_user_sessions(user.id)
-    record("user.password_reset", actor=actor, object_type="user", object_id=user.id,
-           details={"via": "cli"} if actor == SYSTEM else None)
-    _tell_unit(user)
-    return False

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import hmac
+import io
 import secrets
 
 import pyotp
 import segno
 
 from caseapp import clock
+
+from .keys import mac_hex
 
 
 def new_secret() -> str:
@@ -20,8 +23,6 @@ def provisioning_uri(secret: str, username: str, issuer: str) -> str:
 
 def qr_svg(uri: str) -> bytes:
     qr = segno.make(uri, error="m")
-    import io
-
     buffer = io.BytesIO()
     # svgclass/lineclass None: no inline styling attributes that CSP would flag.
     qr.save(buffer, kind="svg", scale=5, border=2, xmldecl=False, svgclass=None, lineclass=None)
@@ -55,7 +56,5 @@ def new_recovery_codes(count: int) -> list[str]:
 
 def recovery_digest(code: str) -> str:
     """Keyed, so a database copy gives nothing to try offline."""
-    from .keys import mac_hex
-
     normalised = "".join(ch for ch in code.lower() if ch.isalnum())
     return mac_hex("recovery-code", normalised)

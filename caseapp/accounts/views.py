@@ -5,7 +5,6 @@ from datetime import datetime, timedelta
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     redirect,
@@ -18,14 +17,12 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from caseapp import clock, permissions
+from caseapp import clock
 from caseapp.core.errors import render_error
 from caseapp.core.safety import safe_next
 from caseapp.extensions import db, limiter
 
-from caseapp.i18n import CHANGE_KIND_LABELS, ROLE_LABELS
-
-from . import changes, service, totp
+from . import service, totp
 from .forms import (
     CodeForm,
     ConfirmForm,
@@ -36,12 +33,12 @@ from .forms import (
 )
 from .models import User
 
-bp = Blueprint("accounts", __name__)
+bp = Blueprint("accounts", __name__, template_folder="templates")
 
 PENDING = "pending_login"
 # What someone who must choose a new password may still open.
 OPEN_BEFORE_NEW_PASSWORD = frozenset({"accounts.account", "accounts.logout", "static",
-                                      "core.set_language", "core.help_page"})
+                                      "home.set_language", "home.help_page"})
 
 
 @bp.before_app_request
@@ -89,7 +86,7 @@ def _finish_login(user: User, username_typed: str, next_url: str | None):
     if locale:
         session["locale"] = locale
     login_user(user, remember=False)
-    return redirect(safe_next(next_url) or url_for("core.home"))
+    return redirect(safe_next(next_url) or url_for("home.home"))
 
 
 def _refusal_message(exc: service.LoginRefused) -> str:
@@ -106,7 +103,7 @@ def _refusal_message(exc: service.LoginRefused) -> str:
 @limiter.limit(_login_rate, methods=["POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("core.home"))
+        return redirect(url_for("home.home"))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
@@ -119,7 +116,7 @@ def login():
             status = 429 if exc.reason == "throttled" else 401
         else:
             next_url = request.args.get("next")
-            if not permissions.requires_totp(user, current_app.config):
+            if not service.requires_totp(user, current_app.config):
                 return _finish_login(user, form.username.data, next_url)
             session.pop(PENDING, None)
             session.rotate()
@@ -231,35 +228,3 @@ def account():
     remaining = service.remaining_recovery_codes(current_user)
     return render_template("accounts/account.html", form=form, codes_form=RecoveryCodesForm(),
                            remaining_codes=remaining)
-
-
-# --- account changes that wait for a second person --------------------------------------------
-
-@bp.get("/account-changes")
-@login_required
-def account_changes():
-    return render_template("accounts/changes.html",
-                           to_decide=changes.decidable_by(current_user),
-                           asked=changes.requested_by(current_user),
-                           form=ConfirmForm(), roles=ROLE_LABELS, kinds=CHANGE_KIND_LABELS)
-
-
-@bp.post("/account-changes/<change_id>/<decision>")
-@login_required
-def decide_account_change(change_id: str, decision: str):
-    change = changes.load(change_id)
-    if change is None or decision not in ("confirm", "decline", "cancel"):
-        abort(404)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    operation = {"confirm": changes.confirm, "decline": changes.decline,
-                 "cancel": changes.cancel}[decision]
-    try:
-        operation(current_user, change)
-    except changes.ChangeError as exc:
-        flash(str(exc.message), "error")
-    else:
-        flash({"confirm": _("The change was confirmed and has taken effect."),
-               "decline": _("The change was declined; nothing changed."),
-               "cancel": _("Your request was taken back.")}[decision], "info")
-    return redirect(url_for("accounts.account_changes"))

@@ -4,21 +4,18 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from caseapp import permissions
-from caseapp.accounts import changes
-from caseapp.accounts import service as accounts
 from caseapp.accounts.forms import ConfirmForm
 from caseapp.accounts.models import User
 from caseapp.core.forms import choice_list
-from caseapp.extensions import db
 from caseapp.i18n import CHANGE_KIND_LABELS, ROLE_LABELS
 from caseapp.units import service as units
 
+from . import changes, service
 from .forms import SCHOOL_LABELS, PasswordResetForm, UnitForm, UserEditForm, UserForm
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
 
 @bp.before_request
@@ -43,7 +40,7 @@ def _field_error(form, exc) -> None:
 
 @bp.get("/users")
 def users():
-    rows = db.session.scalars(select(User).order_by(User.username)).all()
+    rows = service.all_users()
     return render_template("admin/users.html", users=rows, roles=ROLE_LABELS)
 
 
@@ -52,11 +49,11 @@ def new_user():
     form = UserForm()
     form.unit.choices = _unit_choices()
     if form.validate_on_submit():
-        data = accounts.NewUser(form.username.data, form.role.data, form.unit.data,
+        data = service.NewUser(form.username.data, form.role.data, form.unit.data,
                                 form.password.data, form.display_name.data or "")
         try:
-            user = accounts.create_user(current_user, data)
-        except accounts.AccountError as exc:
+            user = service.create_user(current_user, data)
+        except service.AccountError as exc:
             _field_error(form, exc)
         else:
             flash(_("The account was created. It can be used once a second person confirms "
@@ -66,7 +63,7 @@ def new_user():
 
 
 def _load_user(user_id: str) -> User:
-    user = db.session.get(User, user_id)
+    user = service.load_user(user_id)
     if user is None:
         abort(404)
     return user
@@ -81,10 +78,10 @@ def user(user_id: str):
         form.unit.data = target.unit.code
     if form.validate_on_submit():
         try:
-            waiting = accounts.update_user(current_user, target, role=form.role.data,
+            waiting = service.update_user(current_user, target, role=form.role.data,
                                            unit_code=form.unit.data,
                                            display_name=form.display_name.data or "")
-        except accounts.AccountError as exc:
+        except service.AccountError as exc:
             _field_error(form, exc)
         else:
             flash(_("Saved. The new role or unit takes effect once a second person confirms "
@@ -95,18 +92,18 @@ def user(user_id: str):
                                   permissions.account_change_confirmers(c)) for c in pending}
     return render_template("admin/user.html", target=target, form=form, confirm=ConfirmForm(),
                            reset_form=PasswordResetForm(), roles=ROLE_LABELS,
-                           lock=accounts.login_lock_state(target), pending=pending,
+                           lock=service.login_lock_state(target), pending=pending,
                            confirmers=confirmers, change_kinds=CHANGE_KIND_LABELS)
 
 
 ACTIONS = {
-    "disable": (lambda actor, u: accounts.set_enabled(actor, u, False),
+    "disable": (lambda actor, u: service.set_enabled(actor, u, False),
                 _l("The account is disabled and its sessions have ended.")),
-    "enable": (lambda actor, u: accounts.set_enabled(actor, u, True),
+    "enable": (lambda actor, u: service.set_enabled(actor, u, True),
                _l("The account is enabled.")),
-    "unlock": (accounts.lift_lock, _l("The login lock has been lifted.")),
-    "revoke": (accounts.revoke_sessions, _l("All sessions of this user have ended.")),
-    "reset-totp": (accounts.reset_second_factor,
+    "unlock": (service.lift_lock, _l("The login lock has been lifted.")),
+    "revoke": (service.revoke_sessions, _l("All sessions of this user have ended.")),
+    "reset-totp": (service.reset_second_factor,
                    _l("The second factor was reset; the user sets it up at the next login.")),
 }
 WAITING = _l("This takes effect once a second person confirms it.")
@@ -119,8 +116,8 @@ def user_action(user_id: str, action: str):
         form = PasswordResetForm()
         if form.validate_on_submit():
             try:
-                waiting = accounts.set_password(current_user, target, form.password.data)
-            except accounts.AccountError as exc:
+                waiting = service.set_password(current_user, target, form.password.data)
+            except service.AccountError as exc:
                 flash(str(exc.message), "error")
             else:
                 flash(_("The new password takes effect once a second person confirms it; "
@@ -133,7 +130,7 @@ def user_action(user_id: str, action: str):
     operation, message = ACTIONS[action]
     try:
         waiting = operation(current_user, target)
-    except accounts.AccountError as exc:
+    except service.AccountError as exc:
         flash(str(exc.message), "error")
     else:
         flash(str(WAITING if waiting is True else message), "info")
@@ -151,11 +148,45 @@ def new_unit():
     form.parent.choices = _unit_choices(blank=True)
     if form.validate_on_submit():
         try:
-            units.create_unit(current_user, form.code.data, form.name.data,
+            service.create_unit(current_user, form.code.data, form.name.data,
                               form.parent.data or None, form.school_type.data or None)
-        except units.UnitError as exc:
+        except service.UnitError as exc:
             _field_error(form, exc)
         else:
             flash(_("The unit was created."), "info")
             return redirect(url_for("admin.unit_list"))
     return render_template("admin/unit_new.html", form=form)
+
+
+# --- account changes that wait for a second person (supervisors and admins) -----------------
+
+changes_bp = Blueprint("account_changes", __name__, template_folder="templates")
+
+@changes_bp.get("/account-changes")
+@login_required
+def account_changes():
+    return render_template("admin/changes.html",
+                           to_decide=changes.decidable_by(current_user),
+                           asked=changes.requested_by(current_user),
+                           form=ConfirmForm(), roles=ROLE_LABELS, kinds=CHANGE_KIND_LABELS)
+
+
+@changes_bp.post("/account-changes/<change_id>/<decision>")
+@login_required
+def decide_account_change(change_id: str, decision: str):
+    change = changes.load(change_id)
+    if change is None or decision not in ("confirm", "decline", "cancel"):
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    operation = {"confirm": changes.confirm, "decline": changes.decline,
+                 "cancel": changes.cancel}[decision]
+    try:
+        operation(current_user, change)
+    except changes.ChangeError as exc:
+        flash(str(exc.message), "error")
+    else:
+        flash({"confirm": _("The change was confirmed and has taken effect."),
+               "decline": _("The change was declined; nothing changed."),
+               "cancel": _("Your request was taken back.")}[decision], "info")
+    return redirect(url_for("account_changes.account_changes"))

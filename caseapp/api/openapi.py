@@ -1,58 +1,137 @@
-"""The OpenAPI document of /api/v1, assembled from what each module declares.
+"""The OpenAPI 3.1 document of /api/v1, generated from the routes and their models.
 
-Modules add their paths and schemas with ``add_path``/``add_schema`` at import
-time, so the document and the routes live side by side.
+A route is declared once with :func:`route`: the Flask rule, the pydantic
+model of its body and of its answer, its summary. The document's paths and
+schemas come from those declarations (pydantic writes JSON Schema 2020-12,
+the dialect of OpenAPI 3.1), so a field added to a model is in the document.
 """
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
-_PATHS: dict[str, dict[str, Any]] = {}
-_SCHEMAS: dict[str, dict[str, Any]] = {
-    "Error": {
-        "type": "object",
-        "required": ["error"],
-        "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
-            "code": {"type": "integer"}, "message": {"type": "string"},
-            "fields": {"type": "object", "additionalProperties": {"type": "string"}}}}},
-    },
+from flask import Blueprint
+from pydantic import BaseModel
+
+from . import problems
+
+API_PREFIX = "/api/v1"
+REF = "#/components/schemas/{model}"
+# Path parameters by name: what every route taking one accepts.
+PATH_PARAMETERS = {
+    "reference": {"type": "string", "pattern": "^HS-[2-9A-HJ-NP-Z]{8}$",
+                  "description": "The case's reference"},
+}
+DEFAULT_PARAMETER = {"type": "string", "maxLength": 64}
+STANDARD_ERRORS = {
+    "400": "Malformed JSON or missing CSRF token",
+    "401": "Not logged in",
+    "404": "Not found, or not visible to you (the same answer)",
+    "405": "Method not allowed (see the Allow header)",
 }
 
-ERRORS = {
-    "400": {"description": "Invalid input or missing CSRF token",
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-    "401": {"description": "Not logged in",
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-    "404": {"description": "Not found, or not visible to you (the same answer)",
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-}
+
+@dataclass
+class Operation:
+    path: str
+    method: str
+    summary: str
+    body: type[BaseModel] | None
+    answer: type[BaseModel] | None
+    status: int
+    errors: dict[str, str]
+    query: list[dict] = field(default_factory=list)
+    description: str = ""
 
 
-def add_path(path: str, method: str, operation: dict[str, Any]) -> None:
-    responses = operation.setdefault("responses", {})
-    for code, response in ERRORS.items():
-        responses.setdefault(code, response)
-    _PATHS.setdefault(path, {})[method.lower()] = operation
+_operations: list[Operation] = []
 
 
-def add_schema(name: str, schema: dict[str, Any]) -> None:
-    _SCHEMAS[name] = schema
+def openapi_path(prefix: str, rule: str) -> str:
+    return prefix + re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule)
+
+
+def route(bp: Blueprint, rule: str, method: str, *, summary: str,
+          body: type[BaseModel] | None = None, answer: type[BaseModel] | None = None,
+          status: int = 200, errors: dict[str, str] | None = None,
+          query: list[dict] | None = None, description: str = "") -> Callable:
+    """Register a Flask route on ``bp`` and its OpenAPI operation together."""
+    def decorate(view: Callable) -> Callable:
+        bp.add_url_rule(rule, view_func=view, methods=[method])
+        _operations.append(Operation(
+            openapi_path(bp.url_prefix or "", rule).removeprefix(API_PREFIX) or "/",
+            method.lower(), summary, body, answer, status, dict(errors or {}),
+            list(query or []), description))
+        return view
+    return decorate
+
+
+def _schema_of(model: type[BaseModel], mode: str, schemas: dict[str, Any]) -> dict:
+    schema = model.model_json_schema(ref_template=REF, mode=mode)
+    for name, definition in schema.pop("$defs", {}).items():
+        schemas.setdefault(name, definition)
+    schemas.setdefault(model.__name__, schema)
+    return {"$ref": REF.format(model=model.__name__)}
+
+
+def _json(schema: dict) -> dict:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def _problem() -> dict:
+    return {"content": {problems.PROBLEM_TYPE: {"schema": {
+        "$ref": REF.format(model="Problem")}}}}
 
 
 def document() -> dict[str, Any]:
+    schemas: dict[str, Any] = {"Problem": problems.SCHEMA}
+    paths: dict[str, dict[str, Any]] = {}
+    for op in _operations:
+        parameters = [{"name": name, "in": "path", "required": True,
+                       "schema": PATH_PARAMETERS.get(name, DEFAULT_PARAMETER)}
+                      for name in re.findall(r"{([^}]+)}", op.path)] + op.query
+        responses: dict[str, Any] = {}
+        ok: dict[str, Any] = {"description": "Done"}
+        if op.answer is not None:
+            ok.update(_json(_schema_of(op.answer, "serialization", schemas)))
+        responses[str(op.status)] = ok
+        for code, text in {**STANDARD_ERRORS, **op.errors}.items():
+            if code == "400" and op.body is None:
+                text = "Missing CSRF token"
+            responses[code] = {"description": text, **_problem()}
+        operation: dict[str, Any] = {"summary": op.summary, "operationId":
+                                     f"{op.method}_{re.sub(r'[^a-z0-9]+', '_', op.path.lower())}"
+                                     .rstrip("_"),
+                                     "responses": responses}
+        if op.description:
+            operation["description"] = op.description
+        if parameters:
+            operation["parameters"] = parameters
+        if op.body is not None:
+            operation["requestBody"] = {"required": True,
+                                        **_json(_schema_of(op.body, "validation", schemas))}
+            responses.setdefault("415", {"description": "The body is not JSON", **_problem()})
+            responses.setdefault("422", {"description": "Invalid input: fields names each",
+                                         **_problem()})
+        if op.method == "get" and op.path in ("/openapi.json",):
+            operation["security"] = []
+        paths.setdefault(op.path, {})[op.method] = operation
     return {
         "openapi": "3.1.0",
         "info": {"title": "caseapp API", "version": "1",
                  "description": "Cases of children harmed online. Every call is scoped to the "
-                                "caller: a case you may not see answers 404."},
-        "servers": [{"url": "/api/v1"}],
+                                "caller: a case you may not see answers 404. Errors are RFC 9457 "
+                                "problem details."},
+        "servers": [{"url": API_PREFIX}],
         "components": {
-            "schemas": _SCHEMAS,
+            "schemas": dict(sorted(schemas.items())),
             "securitySchemes": {
                 "session": {"type": "apiKey", "in": "cookie", "name": "__Host-caseapp"},
                 "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRFToken"},
             },
         },
         "security": [{"session": [], "csrf": []}],
-        "paths": dict(sorted(_PATHS.items())),
+        "paths": dict(sorted(paths.items())),
     }

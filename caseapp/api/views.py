@@ -1,4 +1,4 @@
-"""API plumbing: JSON errors, the caller, the OpenAPI document."""
+"""API plumbing: the caller and the OpenAPI document."""
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
@@ -8,29 +8,34 @@ from flask_wtf.csrf import generate_csrf
 from caseapp.i18n import ROLE_LABELS
 
 from . import openapi
+from .schemas import Answer
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-@bp.get("/openapi.json")
+class Me(Answer):
+    username: str
+    role: str
+    role_label: str
+    unit: str
+    csrf_token: str
+
+
+class Document(Answer):
+    model_config = {"extra": "allow"}
+    openapi: str
+
+
+@openapi.route(bp, "/openapi.json", "GET", summary="This document", answer=Document)
 def openapi_document():
     return jsonify(openapi.document())
 
 
-@bp.get("/me")
+@openapi.route(bp, "/me", "GET", answer=Me,
+               summary="The logged-in user and a CSRF token for state-changing calls")
 @login_required
 def me():
     """Who the caller is, and the CSRF token to send back in X-CSRFToken."""
-    return jsonify(username=current_user.username, role=current_user.role,
-                   role_label=str(ROLE_LABELS[current_user.role]),
-                   unit=current_user.unit.code, csrf_token=generate_csrf())
-
-
-openapi.add_path("/me", "get", {
-    "summary": "The logged-in user and a CSRF token for state-changing calls",
-    "responses": {"200": {"description": "The caller", "content": {"application/json": {
-        "schema": {"type": "object", "properties": {
-            "username": {"type": "string"}, "role": {"type": "string"},
-            "role_label": {"type": "string"}, "unit": {"type": "string"},
-            "csrf_token": {"type": "string"}}}}}}},
-})
+    return jsonify(Me(username=current_user.username, role=current_user.role,
+                      role_label=str(ROLE_LABELS[current_user.role]),
+                      unit=current_user.unit.code, csrf_token=generate_csrf()).model_dump())

@@ -11,10 +11,10 @@ from typing import Any
 
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from flask import current_app, g, has_app_context, has_request_context, request, session
+from flask_login import current_user
 from sqlalchemy import select
 
 import audit
-
 from caseapp.extensions import db
 
 # Set on ``g`` by record(): the checkpoint hook reads the newest seq without a
@@ -54,8 +54,6 @@ def _actor(actor) -> tuple[str, str | None, str | None, Any]:
     """(actor_type, actor_id, actor_role, the User or None)."""
     if actor is None:
         if has_request_context():
-            from flask_login import current_user
-
             if current_user and current_user.is_authenticated:
                 user = current_user._get_current_object()
                 return "user", user.id, user.role, user

@@ -31,8 +31,8 @@ from sqlalchemy import Table, func, inspect, select
 
 import audit
 from caseapp import clock
-from caseapp.auditing.writer import GENESIS_ACTION, key_fingerprint
 from caseapp.auditing import reads as audit_reads
+from caseapp.auditing.writer import GENESIS_ACTION, key_fingerprint
 from caseapp.crypto import row_integrity
 from caseapp.extensions import db
 

@@ -15,7 +15,7 @@ from caseapp.i18n import ROLE_LABELS
 from . import checkpoints, hooks, service
 from .forms import OUTCOME_LABELS, AuditFilterForm
 
-bp = Blueprint("auditlog", __name__, url_prefix="/audit")
+bp = Blueprint("auditlog", __name__, url_prefix="/audit", template_folder="templates")
 bp.after_app_request(hooks.record_forbidden)
 bp.teardown_app_request(hooks.on_teardown)
 

@@ -134,11 +134,11 @@ def _checkboxes(label, **kwargs):
                                option_widget=widgets.CheckboxInput(), **kwargs)
 
 
-def _select(label, choices=(), **kwargs):
+def select_field(label, choices=(), **kwargs):
     return SelectField(label, choices=choice_list(choices), validate_choice=False, **kwargs)
 
 
-def _radios(label, choices=(), **kwargs):
+def radios(label, choices=(), **kwargs):
     return RadioField(label, choices=choice_list(choices), validate_choice=False, **kwargs)
 
 
@@ -190,10 +190,10 @@ class IntakeForm(CaseForm):
         "consent.note": "consent_note",
     }
 
-    unit = _select(_l("Unit handling the case"))
+    unit = select_field(_l("Unit handling the case"))
     received_at = LocalDateTimeField(_l("Received at"))
-    channel = _select(_l("How the report came in"))
-    requested_by = _radios(_l("Who asked for help"))
+    channel = select_field(_l("How the report came in"))
+    requested_by = radios(_l("Who asked for help"))
     help_requested = BooleanField(_l("Help was requested"), default=True)
     reporter_name = StringField(_l("Reporter's name"))
     reporter_relation = StringField(_l("Relation to the child"))
@@ -201,7 +201,7 @@ class IntakeForm(CaseForm):
     child_name = StringField(_l("Child's full name"))
     child_dob = LocalDateField(_l("Date of birth"))
     child_age = WholeNumberField(_l("Estimated age (if the date of birth is unknown)"))
-    child_gender = _radios(_l("Gender"), default="unknown")
+    child_gender = radios(_l("Gender"), default="unknown")
     child_address = StringField(_l("Address"))
     child_school = StringField(_l("School"))
     child_class = StringField(_l("Class"))
@@ -217,7 +217,7 @@ class IntakeForm(CaseForm):
     immediate_danger = BooleanField(_l("The child is in immediate danger"))
     consent_child = BooleanField(_l("The child (aged 7 or over) consents"))
     consent_guardian = BooleanField(_l("The parent or guardian consents"))
-    legal_ground = _select(_l("Or the legal ground used without consent"),
+    legal_ground = select_field(_l("Or the legal ground used without consent"),
                            [("", _l("None: consent recorded"))] + list(LEGAL_GROUND_LABELS.items()))
     consent_note = StringField(_l("Note on consent"))
 
@@ -255,7 +255,7 @@ class IntakeForm(CaseForm):
 class AssignForm(VersionedForm):
     FIELDS: ClassVar[dict[str, str]] = {"lead_officer": "lead_officer", "assignees": "assignees"}
 
-    lead_officer = _select(_l("Lead officer"))
+    lead_officer = select_field(_l("Lead officer"))
     assignees = _checkboxes(_l("Others working on the case"))
 
     def to_data(self) -> data.AssignmentData:
@@ -264,7 +264,7 @@ class AssignForm(VersionedForm):
 
 
 class AssessForm(VersionedForm):
-    risk_level = _radios(_l("Risk level (form 02)"), LEVEL_LABELS.items())
+    risk_level = radios(_l("Risk level (form 02)"), LEVEL_LABELS.items())
     immediate_danger = BooleanField(_l("The child is in immediate danger"))
     notes = TextAreaField(_l("Assessment note"), render_kw={"rows": 4})
 
@@ -327,7 +327,7 @@ class ApprovePlanForm(VersionedForm):
 
 
 class SupportActionForm(CaseForm):
-    kind = _select(_l("Kind of action"), ACTION_KIND_LABELS.items())
+    kind = select_field(_l("Kind of action"), ACTION_KIND_LABELS.items())
     description = TextAreaField(_l("What was done"), render_kw={"rows": 3})
     performed_at = LocalDateTimeField(_l("When (empty: now)"))
     next_follow_up_at = LocalDateTimeField(_l("Next follow-up"))
@@ -340,9 +340,9 @@ class SupportActionForm(CaseForm):
 
 
 class ReferralForm(VersionedForm):
-    agency = _select(_l("Agency"))
+    agency = select_field(_l("Agency"))
     reason = TextAreaField(_l("Reason for the referral"), render_kw={"rows": 3})
-    sharing_basis = _radios(_l("Basis for sharing the child's data"),
+    sharing_basis = radios(_l("Basis for sharing the child's data"),
                             SHARING_BASIS_LABELS.items(), default="consent")
     what_was_sent = TextAreaField(_l("What was sent"), render_kw={"rows": 2})
 
@@ -358,7 +358,7 @@ class HarmCategoriesForm(VersionedForm):
 
 class ReferralStatusForm(CaseForm):
     referral_id = HiddenField()
-    status = _select(_l("New status"), [(s, REFERRAL_STATUS_LABELS[s])
+    status = select_field(_l("New status"), [(s, REFERRAL_STATUS_LABELS[s])
                                         for s in ("accepted", "declined", "completed")])
     at = LocalDateTimeField(_l("Date (empty: now)"))
     outcome = TextAreaField(_l("Outcome"), render_kw={"rows": 2})
@@ -376,11 +376,11 @@ class ReturnForm(VersionedForm):
 
 
 class ClosureRequestForm(VersionedForm):
-    reason = _select(_l("Reason for closing"))
+    reason = select_field(_l("Reason for closing"))
     outcome_summary = TextAreaField(_l("Outcome summary"), render_kw={"rows": 3})
-    review_harm = _radios(_l("Harm to the child (form 06)"), LEVEL_LABELS.items())
-    review_access = _radios(_l("The abuser's access to the child"), LEVEL_LABELS.items())
-    review_obstacles = _radios(_l("Obstacles in the care environment"), LEVEL_LABELS.items())
+    review_harm = radios(_l("Harm to the child (form 06)"), LEVEL_LABELS.items())
+    review_access = radios(_l("The abuser's access to the child"), LEVEL_LABELS.items())
+    review_obstacles = radios(_l("Obstacles in the care environment"), LEVEL_LABELS.items())
     review_notes = TextAreaField(_l("Review notes"), render_kw={"rows": 2})
 
     def to_data(self) -> data.ClosureData:
@@ -397,7 +397,7 @@ class DecisionForm(VersionedForm):
 
 
 class ReopenForm(VersionedForm):
-    reason = _select(_l("Why the case is reopened"), REOPEN_REASON_LABELS.items())
+    reason = select_field(_l("Why the case is reopened"), REOPEN_REASON_LABELS.items())
 
     def to_data(self) -> data.ReopenData:
         return data.ReopenData(reason=self.reason.data or "")

@@ -3,13 +3,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
+from caseapp import clock
 from caseapp.extensions import db
 from caseapp.permissions import cases as rules
 
+from . import deadlines
 from .errors import CaseConflict, CaseError, CaseNotFound
 from .models import Case
 
@@ -63,3 +66,23 @@ def clean_text(value, field: str, *, required: bool = False, max_length: int = S
     if "\x00" in value:
         raise CaseError(_l("This text contains a character that is not allowed."), field=field)
     return value
+
+
+# The programme started in 2021; nothing it records happened before 2000.
+EARLIEST_YEAR = 2000
+
+
+def aware_datetime(value: datetime | None, field: str) -> datetime | None:
+    """Aware UTC; a naive time is local time (the app's time zone)."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        raise CaseError(_l("Give a date and time."), field=field)
+    if value.year < EARLIEST_YEAR:
+        raise CaseError(_l("This date is too far in the past."), field=field)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=deadlines.local_timezone())
+    try:
+        return value.astimezone(clock.now().tzinfo)
+    except (OverflowError, ValueError):
+        raise CaseError(_l("This date is too far in the past."), field=field) from None

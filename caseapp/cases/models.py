@@ -90,7 +90,7 @@ class HarmCategory(db.Model, ReferenceEntry):
     __tablename__ = "ref_harm_categories"
 
     # Its evidence is sexual images of a child: never uploaded, held by the police
-    # (caseapp.care.evidence). Admin data, like the labels.
+    # (the evidence feature). Admin data, like the labels.
     is_abuse_material: Mapped[bool] = mapped_column(Boolean, default=False,
                                                     server_default=false())
 
@@ -185,7 +185,7 @@ class Case(db.Model, SealedOwner, AccessSealed):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A "restrict" data-rights request in force: child data for the case's
-    # supervisors only, until lifted (caseapp.care.data_rights).
+    # supervisors only, until lifted (the data-rights feature).
     restricted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Deadlines: each "due" stays until its step is done; next_deadline_at is the
@@ -230,7 +230,7 @@ class Case(db.Model, SealedOwner, AccessSealed):
     reporter_phone = Sealed(str)
     narrative = Sealed(str)
     # Where abuse material is held and which police unit took it; never the material
-    # (caseapp.care.evidence refuses uploads on such cases).
+    # (the evidence feature refuses uploads on such cases).
     evidence_location = Sealed(str)
     evidence_police_unit = Sealed(str)
     evidence_police_officer = Sealed(str)

@@ -109,9 +109,14 @@ LISTS = {
 }
 
 
-def seed_rows(entries: list[tuple[str, str, str]]) -> list[dict]:
-    return [{"code": code, "label_vi": vi, "label_en": en, "position": i, "is_active": True}
-            for i, (code, vi, en) in enumerate(entries, 1)]
+# Harm categories whose evidence is sexual images of a child: uploads are refused.
+ABUSE_MATERIAL_CATEGORIES = ("csam", "sextortion", "live_abuse")
+
+
+def is_abuse_material(category) -> bool:
+    """A harm category whose evidence is sexual images of a child: the seeded ones,
+    and any an admin marks ``is_abuse_material``."""
+    return category.code in ABUSE_MATERIAL_CATEGORIES or bool(category.is_abuse_material)
 
 
 def model_for(kind: str):

@@ -16,13 +16,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Select, delete, func, or_, select, update
+from sqlalchemy import Select, func, select, update
 
 from caseapp import clock
 from caseapp.auditing.writer import record
 from caseapp.crypto import destroy_owner_key
 from caseapp.extensions import db
 
+from . import hooks
 from .guards import atomic
 from .models import Case, OffenderAccount
 
@@ -75,7 +76,7 @@ def shred(case: Case, now: datetime, *, reason: str, actor="system",
     """Destroy ``case``'s data key and blind indexes; keep its clear metadata.
 
     ``reason``: "retention" (the period ran out) or "data_request" (a granted
-    request to delete, :mod:`caseapp.care.data_rights`). One audit entry;
+    request to delete, :mod:`the data-rights feature`). One audit entry;
     the caller commits (and should checkpoint the SQLite WAL).
     """
     with atomic():
@@ -88,12 +89,8 @@ def shred(case: Case, now: datetime, *, reason: str, actor="system",
         if not keep_offender_indexes:
             for account in case.offender_accounts:
                 account.handle_index = None
-        # "Possibly the same child" links would tie the shredded case's metadata to
-        # a named child on the other case: they go. Offender matches stay (see above).
-        from caseapp.care.models import CaseMatch
-
-        db.session.execute(delete(CaseMatch).where(
-            CaseMatch.kind == "child",
-            or_(CaseMatch.case_id == case.id, CaseMatch.other_case_id == case.id)))
+        # Features drop what would tie the shredded case to a named child elsewhere
+        # ("possibly the same child" links); offender matches stay (see above).
+        hooks.run(hooks.before_purge, case)
         record("case.purged", actor=actor, object_type="case", object_id=case.reference,
                unit_path=case.unit.path, details={"reason": reason, **details})

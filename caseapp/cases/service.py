@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app, has_request_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from caseapp import clock
 from caseapp.accounts.models import User
@@ -30,7 +30,7 @@ from caseapp.permissions import PermissionDenied
 from caseapp.permissions import cases as rules
 from caseapp.units.models import Unit
 
-from . import deadlines, reference_data, workflow
+from . import deadlines, hooks, reference_data, workflow
 from .data import (
     AssignmentData,
     ChildData,
@@ -50,7 +50,14 @@ from .data import (
     SupportActionData,
 )
 from .errors import CaseConflict, CaseError, CaseNotFound, IntakeLimitReached
-from .guards import LONG_TEXT, atomic, clean_text, ensure_version, ensure_visible
+from .guards import (
+    LONG_TEXT,
+    atomic,
+    aware_datetime,
+    clean_text,
+    ensure_version,
+    ensure_visible,
+)
 from .models import (
     ACTION_KINDS,
     LEGAL_GROUNDS,
@@ -116,25 +123,7 @@ def age_band(age: int | None) -> str:
     return "15-17"
 
 
-# The programme started in 2021; nothing it records happened before 2000.
-EARLIEST_YEAR = 2000
 MAX_OFFENDER_ACCOUNTS = 50
-
-
-def _aware(value: datetime | None, field: str) -> datetime | None:
-    """Aware UTC; a naive time is local time (the app's time zone)."""
-    if value is None:
-        return None
-    if not isinstance(value, datetime):
-        raise CaseError(_l("Give a date and time."), field=field)
-    if value.year < EARLIEST_YEAR:
-        raise CaseError(_l("This date is too far in the past."), field=field)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=deadlines.local_timezone())
-    try:
-        return value.astimezone(clock.now().tzinfo)
-    except (OverflowError, ValueError):
-        raise CaseError(_l("This date is too far in the past."), field=field) from None
 
 
 def _not_future(value: datetime, field: str) -> None:
@@ -249,7 +238,7 @@ def record_intake(actor, data: IntakeData) -> Case:
         raise PermissionDenied(_l("You cannot record a report for this unit."))
     _check_intake_rate(actor)
 
-    received_at = _aware(data.received_at, "received_at")
+    received_at = aware_datetime(data.received_at, "received_at")
     if received_at is None:
         raise CaseError(_l("Give the date and time the report was received."),
                         field="received_at")
@@ -352,10 +341,9 @@ def record_intake(actor, data: IntakeData) -> Case:
             db.session.add(account)
         db.session.flush()
         _audit("case.create", actor, case, stage="intake")
-        # Likely earlier cases of the same child, offenders named before:
-        # blind indexes compared in SQL, no other case decrypted.
-        from caseapp.care import matching
-        matching.flag_matches(case)
+        # Likely earlier cases of the same child, offenders named before (the
+        # matching feature: blind indexes compared in SQL, no other case decrypted).
+        hooks.run(hooks.after_intake, case)
     return case
 
 
@@ -485,8 +473,6 @@ def set_harm_categories(actor, case: Case, codes, *, expected_version: int | Non
 
     A kind whose evidence is sexual images of a child is never taken off: that
     would reopen uploads on the case (the refusal must not be one edit away)."""
-    from caseapp.care.evidence import is_abuse_material
-
     ensure_visible(actor, case, "harm_categories")
     rules.require_open_for_work(actor, case, action="set_harm_categories")
     rules.require(rules.can_set_harm_categories(actor, case), actor, case,
@@ -496,7 +482,7 @@ def set_harm_categories(actor, case: Case, codes, *, expected_version: int | Non
                            _l("Choose at least one kind of harm from the list."),
                            at_least_one=True)
     kept = {h.code for h in harms}
-    if any(is_abuse_material(h) and h.code not in kept for h in case.harm_categories):
+    if any(reference_data.is_abuse_material(h) and h.code not in kept for h in case.harm_categories):
         raise CaseError(_l("A kind of harm whose evidence is sexual images of the child cannot "
                            "be removed: files stay refused on this case, and the material "
                            "stays with the police."), field="harm_categories")
@@ -580,7 +566,7 @@ def draft_plan(actor, case: Case, data: PlanData, *, expected_version: int | Non
     items = _plan_items(data.items)
     if not items:
         raise CaseError(_l("Add at least one action to the plan."), field="items")
-    follow_up = _aware(data.follow_up_at, "follow_up_at")
+    follow_up = aware_datetime(data.follow_up_at, "follow_up_at")
     grant = rules.grant_case_change(actor, case, action="draft_plan")
     now = clock.now()
     with atomic():
@@ -642,9 +628,9 @@ def record_support_action(actor, case: Case, data: SupportActionData) -> Support
                         field="kind")
     description = clean_text(data.description, "description", required=True,
                              max_length=LONG_TEXT, message=_l("Describe what was done."))
-    performed_at = _aware(data.performed_at, "performed_at") or clock.now()
+    performed_at = aware_datetime(data.performed_at, "performed_at") or clock.now()
     _not_future(performed_at, "performed_at")
-    follow_up = _aware(data.next_follow_up_at, "next_follow_up_at")
+    follow_up = aware_datetime(data.next_follow_up_at, "next_follow_up_at")
     grant = rules.grant_case_change(actor, case, action="support_action")
     now = clock.now()
     with atomic():
@@ -690,7 +676,7 @@ def update_referral(actor, case: Case, referral_id: str, data: ReferralStatusDat
         raise CaseError(_l("Unknown referral."), field="referral")
     if data.status not in REFERRAL_STEPS.get(referral.status, ()):
         raise CaseError(_l("This referral cannot change to that status."), field="status")
-    at = _aware(data.at, "at") or clock.now()
+    at = aware_datetime(data.at, "at") or clock.now()
     _not_future(at, "at")
     if at < referral.sent_at:
         raise CaseError(_l("This date is before the referral was sent."), field="at")

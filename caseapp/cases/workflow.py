@@ -35,7 +35,7 @@ from caseapp.crypto import unlock
 from caseapp.extensions import db
 from caseapp.permissions import cases as rules
 
-from . import deadlines, reference_data
+from . import deadlines, hooks, reference_data
 from .data import AssessmentData, ClosureApproval, ReferralData, ReopenData, ReturnData, SupportData
 from .errors import CaseError
 from .guards import LONG_TEXT, atomic, clean_text, ensure_version, ensure_visible
@@ -109,10 +109,8 @@ def check_referral(case: Case, data: ReferralData) -> None:
     if data.sharing_basis not in SHARING_BASES:
         raise CaseError(_l("Say on what basis the child's data is shared: consent or a legal "
                            "ground."), field="sharing_basis")
-    # Consent for this agency must be on file (caseapp.care.consent).
-    from caseapp.care import consent
-
-    consent.check_referral_basis(case, data.agency, data.sharing_basis)
+    # The basis for sharing with this agency must be on file (the consent feature).
+    hooks.run(hooks.referral_check, case, data.agency, data.sharing_basis)
     if data.sent_at is not None and (data.sent_at.tzinfo is None or data.sent_at > clock.now()):
         raise CaseError(_l("The date sent cannot be in the future."), field="sent_at")
 
@@ -178,9 +176,7 @@ def make_referral(actor, case: Case, data: ReferralData, now: datetime) -> Refer
     if data.what_was_sent.strip():
         referral.what_was_sent = data.what_was_sent.strip()
     db.session.add(referral)
-    from caseapp.care import consent
-
-    consent.record_referral_ground(actor, case, data.agency, data.sharing_basis, now)
+    hooks.run(hooks.referral_made, actor, case, data.agency, data.sharing_basis, now)
     return referral
 
 
@@ -237,9 +233,11 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
 }
 
 
-def targets(case: Case) -> list[str]:
-    """Stages the case may move to next (by anyone)."""
-    return [target for (source, target) in TRANSITIONS if source == case.stage]
+def may_move(user, case: Case, target: str) -> bool:
+    """The table has the move from the case's stage to ``target`` and its guard
+    allows ``user`` (the data is checked when the move is made)."""
+    transition = TRANSITIONS.get((case.stage, target))
+    return transition is not None and not case.is_purged and transition.guard(user, case)
 
 
 def available(user, case: Case) -> list[Transition]:

@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from caseapp import clock
+from caseapp.admin import service as admin_service
 from caseapp.cases.models import Case
 from caseapp.extensions import db
 
@@ -119,7 +120,7 @@ def _ensure_demo_people(root, password: str):
     communes = []
     for i, name in ((1, "Đoàn xã (mẫu) số 1"), (2, "Đoàn phường (mẫu) số 2")):
         code = f"{root.code[:24]}.DEMO{i}"
-        unit = units.by_code(code) or units.create_unit("system", code, name, root.code)
+        unit = units.by_code(code) or admin_service.create_unit("system", code, name, root.code)
         communes.append(unit)
     specs = [("demo.gs", "supervisor", root), ("demo.cb1", "officer", communes[0]),
              ("demo.cb2", "officer", communes[1]), ("demo.cb3", "officer", root),
@@ -128,7 +129,7 @@ def _ensure_demo_people(root, password: str):
     for username, role, unit in specs:
         user = accounts.find_user(username)
         if user is None:
-            user = accounts.create_user(accounts.SYSTEM, accounts.NewUser(
+            user = admin_service.create_user(accounts.SYSTEM, admin_service.NewUser(
                 username, role, unit.code, password, display_name=f"Demo {username}"))
             created.append(username)
         people[username] = user
@@ -136,9 +137,9 @@ def _ensure_demo_people(root, password: str):
 
 
 def _make_case(rng: random.Random, units, people, now: datetime) -> None:
-    from caseapp.care.consent import SharingConsentData, record_sharing_consent
     from caseapp.cases import data as d
     from caseapp.cases import service
+    from caseapp.consent.service import SharingConsentData, record_sharing_consent
 
     received = now - timedelta(days=rng.uniform(0.2, 150), minutes=rng.randrange(60))
     unit = rng.choice(units)

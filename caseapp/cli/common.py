@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from caseapp.crypto import key_scope
 from caseapp.extensions import db
 
 
@@ -17,8 +18,6 @@ def fail(message: str, code: int = 1):
 def commit_or_fail(action):
     """Run ``action`` in a key scope and commit once; on a domain error roll
     back and exit 1. The scope holds only the data keys ``action`` unlocks."""
-    from caseapp.crypto import key_scope
-
     try:
         with key_scope():
             result = action()

@@ -133,7 +133,8 @@ def seal_rows(yes):
     from caseapp import create_app
     from caseapp.auditing import reads
     from caseapp.auditing.writer import record
-    from caseapp.crypto.row_integrity import seal_rows as seal, sealed_models, unsealed_rows
+    from caseapp.crypto.row_integrity import seal_rows as seal
+    from caseapp.crypto.row_integrity import sealed_models, unsealed_rows
     from caseapp.extensions import db
 
     app = create_app()

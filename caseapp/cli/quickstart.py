@@ -6,6 +6,7 @@ import secrets
 import click
 
 from caseapp import settings
+from caseapp.admin import service as admin_service
 
 from .common import make_private_dir
 from .keys import init_keys
@@ -69,9 +70,9 @@ def quickstart(port, no_serve):
             ensure_genesis()
             db.session.commit()
         if units.by_code(DEMO_UNIT[0]) is None and not units.tree():
-            units.create_unit("system", *DEMO_UNIT)
+            admin_service.create_unit("system", *DEMO_UNIT)
             password = _passphrase()
-            accounts.create_user(accounts.SYSTEM, accounts.NewUser(
+            admin_service.create_user(accounts.SYSTEM, admin_service.NewUser(
                 "admin", "admin", DEMO_UNIT[0], password, "Quản trị viên"))
             db.session.commit()
             click.echo("admin account: admin")

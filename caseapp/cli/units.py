@@ -3,6 +3,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from caseapp.admin import service as admin_service
 from caseapp.units import service
 from caseapp.units.models import SCHOOL_TYPES
 
@@ -21,7 +22,7 @@ def units():
 @click.option("--school", "school_type", type=click.Choice(SCHOOL_TYPES), help="School type.")
 @with_appcontext
 def create(code, name, parent_code, school_type):
-    unit = commit_or_fail(lambda: service.create_unit("system", code, name, parent_code, school_type))
+    unit = commit_or_fail(lambda: admin_service.create_unit("system", code, name, parent_code, school_type))
     click.echo(f"created unit {unit.code}")
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from caseapp.accounts import service
 from caseapp.accounts.models import User
+from caseapp.admin import service as admin_service
 from caseapp.extensions import db
 from caseapp.settings import ROLES
 
@@ -44,8 +45,8 @@ def _get(username: str) -> User:
 @with_appcontext
 def create(username, role, unit_code, display_name, password_stdin):
     password = _read_password(password_stdin)
-    user = commit_or_fail(lambda: service.create_user(
-        service.SYSTEM, service.NewUser(username, role, unit_code, password, display_name)))
+    user = commit_or_fail(lambda: admin_service.create_user(
+        service.SYSTEM, admin_service.NewUser(username, role, unit_code, password, display_name)))
     click.echo(f"created user {user.username} ({user.role}, {unit_code})")
 
 
@@ -63,7 +64,7 @@ def list_users():
 @with_appcontext
 def disable(username):
     user = _get(username)
-    commit_or_fail(lambda: service.set_enabled(service.SYSTEM, user, False))
+    commit_or_fail(lambda: admin_service.set_enabled(service.SYSTEM, user, False))
     click.echo(f"disabled {user.username}; their sessions have ended")
 
 
@@ -72,7 +73,7 @@ def disable(username):
 @with_appcontext
 def enable(username):
     user = _get(username)
-    commit_or_fail(lambda: service.set_enabled(service.SYSTEM, user, True))
+    commit_or_fail(lambda: admin_service.set_enabled(service.SYSTEM, user, True))
     click.echo(f"enabled {user.username}")
 
 
@@ -81,7 +82,7 @@ def enable(username):
 @with_appcontext
 def unlock(username):
     user = _get(username)
-    commit_or_fail(lambda: service.lift_lock(service.SYSTEM, user))
+    commit_or_fail(lambda: admin_service.lift_lock(service.SYSTEM, user))
     click.echo(f"lifted the login lock of {user.username}")
 
 
@@ -90,5 +91,5 @@ def unlock(username):
 @with_appcontext
 def reset_totp(username):
     user = _get(username)
-    commit_or_fail(lambda: service.reset_second_factor(service.SYSTEM, user))
+    commit_or_fail(lambda: admin_service.reset_second_factor(service.SYSTEM, user))
     click.echo(f"reset the second factor of {user.username}")

@@ -1,17 +1,25 @@
-"""Error pages in the user's language that reveal nothing about the request."""
+"""Error pages in the user's language that reveal nothing about the request.
+
+On the API every error is RFC 9457 problem details
+(:mod:`caseapp.api.problems`); on the web an error page. Domain errors of
+higher layers (PermissionDenied, a busy password hasher) are mapped to a
+status by the app factory with :func:`handle` (this module imports nothing
+above it).
+"""
 from __future__ import annotations
 
 import logging
 
-from flask import g, jsonify, render_template, request
+from flask import g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from caseapp.accounts.passwords import HasherBusy
-from caseapp.core.json_input import MalformedJSON
+from caseapp.api.problems import problem
+from caseapp.api.schemas import InvalidInput
 from caseapp.extensions import db
-from caseapp.permissions import PermissionDenied
+
+from .json_input import MalformedJSON
 
 log = logging.getLogger("caseapp")
 
@@ -21,8 +29,10 @@ MESSAGES = {
     403: (_l("Not allowed"), _l("You are not allowed to open this page.")),
     404: (_l("Not found"), _l("This page does not exist or you cannot see it.")),
     405: (_l("Not allowed"), _l("This action is not available here.")),
+    409: (_l("Conflict"), _l("Someone else changed this first. Reload and try again.")),
     415: (_l("Not JSON"), _l("Send the body as JSON (Content-Type: application/json).")),
     413: (_l("Too large"), _l("The file or form you sent is too large.")),
+    422: (_l("Invalid input"), _l("Some fields are not valid.")),
     429: (_l("Too many requests"), _l("Too many attempts. Wait a while and try again.")),
     500: (_l("Something went wrong"),
           _l("Nothing was saved. Try again; if it happens again, tell your administrator "
@@ -31,16 +41,28 @@ MESSAGES = {
 }
 
 
-def _wants_json() -> bool:
+def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def render_error(code: int, title=None, message=None):
+def render_error(code: int, title=None, message=None, *, fields: dict | None = None,
+                 headers: dict | None = None):
     default_title, default_message = MESSAGES.get(code, MESSAGES[500])
     title, message = title or default_title, message or default_message
-    if _wants_json():
-        return jsonify(error={"code": code, "message": str(message)}), code
-    return render_template("errors/error.html", code=code, title=title, message=message), code
+    if wants_json():
+        return problem(code, title, message, fields, headers)
+    page = render_template("errors/error.html", code=code, title=title, message=message)
+    return page, code, headers or {}
+
+
+def handle(app, exception: type[Exception], code: int, *, rollback: bool = False,
+           headers: dict | None = None) -> None:
+    """Answer ``exception`` with ``code`` and its ``message`` (a lazy string)."""
+    def answer(exc):
+        if rollback:
+            db.session.rollback()
+        return render_error(code, None, getattr(exc, "message", None), headers=headers)
+    app.register_error_handler(exception, answer)
 
 
 def init_app(app) -> None:
@@ -50,35 +72,22 @@ def init_app(app) -> None:
                             _l("The form expired or did not come from this site. "
                                "Reload the page and try again."))
 
-    @app.errorhandler(PermissionDenied)
-    def forbidden(exc: PermissionDenied):
-        # No rollback: the service recorded the denial, and it must be kept.
-        # Services refuse before they change anything.
-        return render_error(403, None, exc.message)
-
-    @app.errorhandler(HasherBusy)
-    def busy(_exc):
-        db.session.rollback()
-        response, code = render_error(503)
-        return response, code, {"Retry-After": "30"}
-
     @app.errorhandler(MalformedJSON)
     def malformed_json(exc: MalformedJSON):
-        if _wants_json():
-            return jsonify(error={"code": 400, "message": str(exc.reason),
-                                  "fields": {exc.where: str(exc.reason)}}), 400
-        return render_error(400)
+        return render_error(400, None, exc.reason, fields={exc.where: exc.reason})
+
+    @app.errorhandler(InvalidInput)
+    def invalid_input(exc: InvalidInput):
+        return render_error(422, None, None, fields=exc.fields)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if isinstance(exc, InternalServerError):
             return server_error(exc)
-        response = render_error(exc.code or 500)
         # A 405 names the methods the resource takes (RFC 9110 §15.5.6).
         allowed = getattr(exc, "valid_methods", None)
-        if allowed:
-            return (*response, {"Allow": ", ".join(sorted(allowed))})
-        return response
+        headers = {"Allow": ", ".join(sorted(allowed))} if allowed else None
+        return render_error(exc.code or 500, headers=headers)
 
     @app.errorhandler(Exception)
     def server_error(exc):

@@ -88,7 +88,7 @@ def loads(text: str | bytes) -> Any:
         raise JSONInputError("", _l("Nested too deeply (at most %(n)d levels).", n=MAX_DEPTH)) from None
     except JSONInputError:
         raise
-    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, the int digit limit
+    except ValueError:  # JSONDecodeError, UnicodeDecodeError, the int digit limit
         raise JSONInputError("", INVALID_JSON) from None
     return check(value)
 

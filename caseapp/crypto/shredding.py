@@ -23,6 +23,7 @@ import time
 import weakref
 from typing import Any
 
+from flask import g, has_app_context
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
@@ -147,3 +148,25 @@ def sqlite_scrub(engine: Engine, *, attempts: int = 50, vacuum: bool = False) ->
         raw.close()
     raise ScrubIncomplete("WAL checkpoint stayed busy: a reader kept the WAL open; retry "
                           "when the app is idle")
+
+
+_SCRUB_AFTER_COMMIT = "sqlite_scrub_after_commit"
+
+
+def scrub_after_commit() -> None:
+    """Ask for :func:`sqlite_scrub` once this request has committed (a destroyed
+    key's pages must leave the SQLite WAL). The app runs it after its commit."""
+    if has_app_context():
+        setattr(g, _SCRUB_AFTER_COMMIT, True)
+
+
+def scrub_if_asked(engine: Engine) -> None:
+    """After the request's commit: scrub if a shred asked for it. A scrub that
+    cannot finish now (readers) is finished by the next checkpoint or by
+    `caseapp retention purge`."""
+    if not g.pop(_SCRUB_AFTER_COMMIT, False):
+        return
+    try:
+        sqlite_scrub(engine)
+    except ScrubIncomplete:
+        pass

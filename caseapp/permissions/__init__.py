@@ -9,11 +9,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from caseapp.accounts.models import User
+from caseapp.auditing.integrity import intact
 from caseapp.crypto.grants import Grant, issue_grant
 from caseapp.extensions import db
 from caseapp.units.models import Unit
-
-from caseapp.auditing.integrity import intact
 
 
 class PermissionDenied(Exception):
@@ -93,10 +92,6 @@ def reset_needs_second_person(user) -> bool:
     account: into a child's data for the roles that see it, and for an admin
     into every other admin power. A second person confirms it, whatever the role."""
     return user is not None
-
-
-def requires_totp(user, config) -> bool:
-    return bool(config["REQUIRE_TOTP"]) and user.role in config["TOTP_ROLES"]
 
 
 def require(allowed: bool, message=None) -> None:

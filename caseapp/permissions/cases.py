@@ -8,7 +8,7 @@ The role table of DESIGN.md, as rules on a loaded case:
   like a counselor, an intake they recorded until it leaves intake;
 * supervisor: the metadata of every case in their unit subtree; child data only
   when assigned, or read-only through an active break-glass access of their own
-  (:mod:`caseapp.care`); assigns, approves plans and closures;
+  (:mod:`caseapp.break_glass`); assigns, approves plans and closures;
 * admin: no case at all.
 
 :func:`caseapp.cases.queries.visible_cases` is the same rule as SQL; the two
@@ -16,18 +16,17 @@ are tested against each other.
 """
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from typing import Any
 
 from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
 
-from caseapp import clock
-from caseapp.auditing import reads as audit_reads
+from caseapp.auditing.integrity import intact
 from caseapp.auditing.writer import record
 from caseapp.crypto.grants import Grant, issue_grant
 
 from . import PermissionDenied
-from caseapp.auditing.integrity import intact
 
 STAFF_ROLES = ("counselor", "officer", "supervisor")
 INTAKE_ROLES = ("counselor", "officer")
@@ -78,43 +77,25 @@ def can_view_case(user, case) -> bool:
         or is_intake_recorder(user, case)
 
 
-def active_break_glass(user, case):
-    """``user``'s unexpired, unended break-glass access to ``case``, or None.
+# The break-glass feature (above this layer) tells how to find a user's active
+# access to a case; until it registers, there is none.
+_break_glass_lookup: Callable[[Any, Any], Any] = lambda _user, _case: None
 
-    Checked against the app clock every time it is asked (every request):
-    an access ends on its own, nothing has to revoke it. The row alone is not
-    trusted: its own "case.break_glass" audit entry must exist, carry a genuine
-    MAC (which only the holder of the audit key can make) and still be within
-    its minutes, so a row written or extended by hand in the database opens
-    nothing.
+
+def register_break_glass_lookup(lookup: Callable[[Any, Any], Any]) -> None:
+    global _break_glass_lookup
+    _break_glass_lookup = lookup
+
+
+def active_break_glass(user, case):
+    """``user``'s active, genuine break-glass access to ``case``, or None.
+
+    Asked every time (every request): an access ends on its own, nothing has
+    to revoke it. Only a supervisor of the case can hold one.
     """
     if not (is_supervisor_of(user, case) and case.id):
         return None
-    from sqlalchemy import select
-
-    from caseapp.care.models import BreakGlassAccess
-    from caseapp.extensions import db
-
-    access = db.session.scalar(
-        select(BreakGlassAccess)
-        .where(BreakGlassAccess.user_id == user.id, BreakGlassAccess.case_id == case.id,
-               BreakGlassAccess.ended_at.is_(None),
-               BreakGlassAccess.expires_at > clock.now())
-        .order_by(BreakGlassAccess.expires_at.desc()).limit(1))
-    if access is None or not intact(access) or not _break_glass_logged(user, case, access):
-        return None
-    return access
-
-
-def _break_glass_logged(user, case, access) -> bool:
-    entry = audit_reads.logged_fact("case.break_glass", reference=case.reference,
-                                    actor_id=user.id, detail=("access_id", access.id))
-    if entry is None:
-        return False
-    granted = entry.details.get("minutes")
-    if isinstance(granted, bool) or not isinstance(granted, int):
-        return False
-    return entry.at + timedelta(minutes=granted) > clock.now()
+    return _break_glass_lookup(user, case)
 
 
 def can_break_glass(user, case) -> bool:
@@ -229,6 +210,11 @@ def can_request_closure(user, case) -> bool:
         and not case.is_purged
 
 
+def closure_request_offered(user, case) -> bool:
+    """The form is offered once; the request then waits for a supervisor's decision."""
+    return can_request_closure(user, case) and not case.closure_pending
+
+
 def can_decide_closure(user, case) -> bool:
     return is_supervisor_of(user, case) and case.closure_pending and not case.is_purged
 
@@ -247,12 +233,32 @@ def can_reopen(user, case) -> bool:
     return is_supervisor_of(user, case) and case.is_closed and not case.is_purged
 
 
-def can_transition(user, case, target: str) -> bool:
-    """The workflow's guard for moving ``case`` to ``target`` (False if no such transition)."""
-    from caseapp.cases import workflow
+def can_record_needs_assessment(user, case) -> bool:
+    """The needs assessment (Mẫu 03): the people on the case once it is assessed."""
+    return is_assignee(user, case) and not case.is_purged \
+        and case.stage in ("assessment", "support", "referral")
 
-    transition = workflow.TRANSITIONS.get((case.stage, target))
-    return transition is not None and transition.guard(user, case)
+
+def can_add_referral(user, case) -> bool:
+    """Another agency, while the case is in referral: its lead officer."""
+    return case.stage == "referral" and is_lead_officer(user, case) and not case.is_purged
+
+
+def can_update_referrals(user, case) -> bool:
+    """An agency's answer (accepted, declined, completed), late ones included."""
+    return is_assignee(user, case) and not case.is_purged and any(
+        r.status in ("sent", "accepted") for r in case.referrals)
+
+
+def can_approve_latest_plan(user, case) -> bool:
+    """A supervisor of the case approves the newest plan once."""
+    plan = case.latest_plan
+    return can_approve_plan(user, case) and plan is not None and plan.approved_at is None
+
+
+def can_open_supervision(user) -> bool:
+    """The supervision queue is the supervisors' screen."""
+    return _active(user) and user.role == "supervisor"
 
 
 # --- denial ----------------------------------------------------------------------------------
@@ -328,7 +334,7 @@ def grant_case_view(user, case) -> Grant:
 def grant_break_glass(user, case) -> Grant:
     """Open a case's data key to seal the reason of a new break-glass access.
 
-    The caller (:func:`caseapp.care.service.break_glass`) writes the
+    The caller (:func:`caseapp.break_glass.service.break_glass`) writes the
     "case.break_glass" entry; refusals are audited here like any denial.
     """
     if not can_break_glass(user, case):
@@ -380,7 +386,7 @@ def grant_case_change(user, case, *, action: str, after_closure: bool = False) -
 
 def grant_case_record(user, case, *, action: str) -> Grant:
     """Open a case's data key to seal the text of a data-subject request or its
-    answer (:mod:`caseapp.care.data_rights`). The people on the case and its
+    answer (:mod:`caseapp.data_rights`). The people on the case and its
     supervisors take such requests, restricted or not; the service's own
     audit entry records the access. Refusals are audited like any denial."""
     if not can_record_data_request(user, case):

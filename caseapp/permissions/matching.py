@@ -1,6 +1,6 @@
 """Who may see and decide the duplicate and repeat-offender matches of a case.
 
-A match (:class:`caseapp.care.models.CaseMatch`) joins two cases: the new
+A match (:class:`caseapp.matching.models.CaseMatch`) joins two cases: the new
 one (``match.case``) and another (``match.other_case``). Nothing in a match is
 child data -- two case ids, a kind, a status -- but the other case's
 reference tells that case exists and, with the kind, that it possibly

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from caseapp.accounts.sessions import token_digest
+from caseapp.admin import service as admin_service
 from caseapp.auditlog import service
 from caseapp.units import service as units
 from tests.auditlog.conftest import entries
@@ -90,13 +91,13 @@ def test_no_password_typed_username_or_session_id_in_any_entry(app, client, make
 def test_a_failing_change_leaves_no_entry(client, make_user, monkeypatch):
     admin = make_user("admin")
     Auth(client).login(admin)
-    real_create = units.create_unit
+    real_create = admin_service.create_unit
 
     def create_then_fail(*args, **kwargs):
         real_create(*args, **kwargs)  # writes the unit and its "unit.create" entry
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(units, "create_unit", create_then_fail)
+    monkeypatch.setattr(admin_service, "create_unit", create_then_fail)
     token = csrf_token(client, "/admin/units/new")
     response = client.post("/admin/units/new", data={
         "csrf_token": token, "code": "FAILED1", "name": "Never saved",
@@ -105,7 +106,7 @@ def test_a_failing_change_leaves_no_entry(client, make_user, monkeypatch):
     assert units.by_code("FAILED1") is None
     assert entries(action="unit.create", object_id="FAILED1") == []
 
-    monkeypatch.setattr(units, "create_unit", real_create)
+    monkeypatch.setattr(admin_service, "create_unit", real_create)
     token = csrf_token(client, "/admin/units/new")
     client.post("/admin/units/new", data={
         "csrf_token": token, "code": "SAVED1", "name": "Saved", "parent": admin.user.unit.code,

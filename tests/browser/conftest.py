@@ -8,8 +8,10 @@ from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
 from caseapp import MIGRATIONS_DIR, create_app
+from caseapp.admin import service as admin_service
 from caseapp.extensions import db
 from tests.conftest import settings_for_tests
+
 
 @pytest.fixture
 def live_server(tmp_path):
@@ -42,8 +44,8 @@ def create_staff(username: str, role: str, unit: str, name: str = "") -> tuple:
     from caseapp.accounts import service as accounts
     from tests.conftest import PASSWORD
 
-    user = accounts.create_user(accounts.SYSTEM,
-                                accounts.NewUser(username, role, unit, PASSWORD, name))
+    user = admin_service.create_user(accounts.SYSTEM,
+                                admin_service.NewUser(username, role, unit, PASSWORD, name))
     secret = None
     if role != "counselor":
         accounts.begin_totp_enrolment(user)

@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 
 from caseapp import clock
+from caseapp.admin import service as admin_service
 from caseapp.cases import service as cases
 from caseapp.cases.data import AssignmentData
 from caseapp.crypto import key_scope
 from caseapp.extensions import db
-from caseapp.units import service as units
 from tests.browser.conftest import create_staff
 from tests.browser.test_case_lifecycle import log_in, open_page
 from tests.cases.conftest import CHILD_NAME, intake_data
@@ -25,9 +25,9 @@ REASON = "Em đang gặp nguy hiểm ngay lúc này, cán bộ phụ trách khô
 def make_world(app) -> tuple[dict, str]:
     people = {}
     with app.app_context(), key_scope():
-        units.create_unit("system", "TINH", "Tỉnh đoàn Lâm Đồng")
-        units.create_unit("system", "HUYEN", "Huyện đoàn Đức Trọng", "TINH")
-        units.create_unit("system", "XA", "Đoàn xã Hiệp Thạnh", "HUYEN")
+        admin_service.create_unit("system", "TINH", "Tỉnh đoàn Lâm Đồng")
+        admin_service.create_unit("system", "HUYEN", "Huyện đoàn Đức Trọng", "TINH")
+        admin_service.create_unit("system", "XA", "Đoàn xã Hiệp Thạnh", "HUYEN")
         for username, role, unit in [("tvv.lan", "counselor", "XA"), ("cb.minh", "officer", "XA"),
                                      ("gs.tuan", "supervisor", "HUYEN"),
                                      ("gs.tinh", "supervisor", "TINH")]:

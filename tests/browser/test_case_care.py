@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from caseapp.admin import service as admin_service
 from caseapp.cases import service as cases
 from caseapp.cases.data import (
     AssessmentData,
@@ -15,7 +16,6 @@ from caseapp.cases.data import (
 )
 from caseapp.crypto import key_scope
 from caseapp.extensions import db
-from caseapp.units import service as units
 from tests.browser.conftest import create_staff
 from tests.browser.test_case_lifecycle import fits, log_in, open_page
 from tests.care.test_evidence import png
@@ -29,8 +29,8 @@ WIDTH = 390
 def make_world(app) -> tuple[dict, str]:
     people = {}
     with app.app_context(), key_scope():
-        units.create_unit("system", "HUYEN", "Huyện đoàn Đức Trọng")
-        units.create_unit("system", "XA", "Đoàn xã Hiệp Thạnh", "HUYEN")
+        admin_service.create_unit("system", "HUYEN", "Huyện đoàn Đức Trọng")
+        admin_service.create_unit("system", "XA", "Đoàn xã Hiệp Thạnh", "HUYEN")
         for username, role, unit in [("tvv.lan", "counselor", "XA"), ("cb.minh", "officer", "XA"),
                                      ("gs.tuan", "supervisor", "HUYEN")]:
             user, secret = create_staff(username, role, unit, username)

@@ -7,9 +7,9 @@ import re
 import pyotp
 import pytest
 
+from caseapp.admin import service as admin_service
 from caseapp.crypto import key_scope
 from caseapp.extensions import db
-from caseapp.units import service as units
 from tests.browser.conftest import create_staff
 from tests.conftest import PASSWORD
 
@@ -21,8 +21,8 @@ CHILD = "Nguyễn Thị Bích Ngọc"  # synthetic
 def make_people(app) -> dict:
     people = {}
     with app.app_context(), key_scope():
-        units.create_unit("system", "HUYEN", "Huyện đoàn Đức Trọng")
-        units.create_unit("system", "XA", "Đoàn xã Hiệp Thạnh", "HUYEN")
+        admin_service.create_unit("system", "HUYEN", "Huyện đoàn Đức Trọng")
+        admin_service.create_unit("system", "XA", "Đoàn xã Hiệp Thạnh", "HUYEN")
         for username, role, unit, name in [
                 ("tvv.lan", "counselor", "XA", "Trần Lan"),
                 ("cb.minh", "officer", "XA", "Lê Minh"),

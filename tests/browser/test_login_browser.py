@@ -4,9 +4,9 @@ from __future__ import annotations
 import pyotp
 import pytest
 
+from caseapp.admin import service as admin_service
 from caseapp.crypto import key_scope
 from caseapp.extensions import db
-from caseapp.units import service as units
 from tests.browser.conftest import create_staff
 from tests.conftest import PASSWORD
 
@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.no_db_isolation]
 
 def make_officer(app):
     with app.app_context(), key_scope():
-        units.create_unit("system", "HUYEN", "Huyện đoàn Đức Trọng")
+        admin_service.create_unit("system", "HUYEN", "Huyện đoàn Đức Trọng")
         _user, secret = create_staff("mai.le", "officer", "HUYEN", "Lê Mai")
         db.session.commit()
         return secret

@@ -9,12 +9,13 @@ import pytest
 from sqlalchemy import select, text
 
 import audit
-from caseapp.care import service as care
-from caseapp.care.models import BreakGlassAccess, Notification
+from caseapp.break_glass import service as care
+from caseapp.break_glass.models import BreakGlassAccess
 from caseapp.cases import service
 from caseapp.cases.data import NoteData
 from caseapp.cases.errors import CaseError, CaseNotFound
 from caseapp.extensions import db
+from caseapp.notifications.models import Notification
 from caseapp.permissions import PermissionDenied
 from caseapp.permissions import cases as rules
 from tests.case_screens.conftest import act, token

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from caseapp.care import consent
-from caseapp.care.consent import SharingConsentData, record_sharing_consent
-from caseapp.care.models import SharingConsent
 from caseapp.cases import service
 from caseapp.cases.errors import CaseError, CaseNotFound
+from caseapp.consent import service as consent
+from caseapp.consent.models import SharingConsent
+from caseapp.consent.service import SharingConsentData, record_sharing_consent
 from caseapp.extensions import db
 from caseapp.permissions import PermissionDenied
 from tests.case_screens.conftest import token

@@ -9,17 +9,19 @@ import pytest
 from sqlalchemy import func, select
 
 from caseapp import clock
-from caseapp.care import data_rights
-from caseapp.care import service as care
-from caseapp.care.data_rights import DataAnswerData, DataRequestData
-from caseapp.care.models import DataRequest, Notification
+from caseapp.admin import service as admin_service
+from caseapp.break_glass import service as care
 from caseapp.cases import queries, service
 from caseapp.cases.data import NoteData
 from caseapp.cases.errors import CaseError, CaseNotFound
 from caseapp.cases.models import Case, case_harm_categories
 from caseapp.crypto import DataKey, KeyDestroyed, key_scope, unlock
 from caseapp.crypto import grants as grants_module
+from caseapp.data_rights import service as data_rights
+from caseapp.data_rights.models import DataRequest
+from caseapp.data_rights.service import DataAnswerData, DataRequestData
 from caseapp.extensions import db
+from caseapp.notifications.models import Notification
 from caseapp.permissions import PermissionDenied
 from caseapp.permissions import cases as rules
 from tests.case_screens.conftest import api_token, token
@@ -307,7 +309,7 @@ def test_api_does_not_leak_restricted_data(people, login, make_case):
 
 def test_supervisors_are_told_and_see_the_request_on_their_queue(people, login, make_case,
                                                                   travel):
-    from caseapp.care.models import Notification
+    from caseapp.notifications.models import Notification
 
     case = make_case("support")
     row = ask(people.officer, case, "correct", details="Sai ngày sinh")
@@ -372,7 +374,7 @@ def test_two_answers_at_once_only_one_wins(own_postgres_app, monkeypatch, databa
     app = own_postgres_app
     with app.app_context(), key_scope():
         people = make_people()
-        province_supervisor = accounts.create_user(accounts.SYSTEM, accounts.NewUser(
+        province_supervisor = admin_service.create_user(accounts.SYSTEM, admin_service.NewUser(
             "gs.tinh", "supervisor", people.province.code, PASSWORD))
         case = service.record_intake(people.counselor, intake_data(people.commune.code))
         row = ask(people.counselor, case, "restrict", details="")
@@ -419,8 +421,8 @@ def test_two_answers_at_once_only_one_wins(own_postgres_app, monkeypatch, databa
 
 def test_deleted_case_loses_its_child_links_and_later_its_offender_index(people, make_case,
                                                                           app, travel):
-    from caseapp.care.models import CaseMatch
     from caseapp.cases import retention
+    from caseapp.matching.models import CaseMatch
 
     earlier = make_case("closure")
     later = make_case("support")  # the same synthetic child and offender: both matches

@@ -17,13 +17,14 @@ from sqlalchemy import func, select, text
 
 import audit
 from caseapp import MIGRATIONS_DIR, clock, create_app
-from caseapp.care import evidence
-from caseapp.care.models import Attachment
-from caseapp.care.service import VIEW_ACTIONS
-from caseapp.cases import service
+from caseapp.auditlog.who_viewed import VIEW_ACTIONS
+from caseapp.cases import reference_data, service
 from caseapp.cases.errors import CaseConflict, CaseError, CaseNotFound
 from caseapp.cases.models import Case
 from caseapp.crypto import key_scope, sqlite_scrub
+from caseapp.evidence import service as evidence
+from caseapp.evidence import sniffing
+from caseapp.evidence.models import Attachment
 from caseapp.extensions import db
 from caseapp.permissions import PermissionDenied
 from tests.case_screens.conftest import act, token
@@ -186,7 +187,7 @@ def test_round_trip(people, login, make_case, content, filename, declared, media
     assert response.status_code == 302
     (stored,) = attachments(case)
     # Only a rounded size is in clear: an exact size would help confirm a known file.
-    assert stored.media_type == media_type and stored.size_bytes == evidence.SIZE_BUCKET
+    assert stored.media_type == media_type and stored.size_bytes == sniffing.SIZE_BUCKET
     assert stored.uploaded_by_id == people.officer.id
     # Listed with its details for the people on the case.
     section = panel(client.get(f"/cases/{case.reference}").get_data(as_text=True))
@@ -206,7 +207,7 @@ def test_round_trip(people, login, make_case, content, filename, declared, media
     # Audited with ids and codes only.
     assert details("case.attachment_upload", object_id=case.reference) == [
         {"attachment_id": stored.id, "media_type": media_type,
-         "size_bytes": evidence.SIZE_BUCKET}]
+         "size_bytes": sniffing.SIZE_BUCKET}]
     assert details("case.attachment_download", object_id=case.reference) == [
         {"via": "assignment", "attachment_id": stored.id, "route": "evidence.download"}]
 
@@ -327,9 +328,9 @@ def test_the_intake_recorder_may_upload_at_intake(people, login, make_case):
 
 # --- sexual abuse material ------------------------------------------------------------------
 
-@pytest.mark.parametrize("category", evidence.ABUSE_MATERIAL_CATEGORIES)
+@pytest.mark.parametrize("category", reference_data.ABUSE_MATERIAL_CATEGORIES)
 def test_csam_upload_is_refused_with_what_to_do_instead(people, login, make_case, category):
-    assert "csam" in evidence.ABUSE_MATERIAL_CATEGORIES
+    assert "csam" in reference_data.ABUSE_MATERIAL_CATEGORIES
     case = make_case("support", harm_categories=(category, "cyberbullying"))
     client = login(people.officer)
     page = client.get(f"/cases/{case.reference}").get_data(as_text=True)
@@ -540,7 +541,7 @@ def test_audit_holds_no_file_name_description_or_content(people, login, make_cas
 
 
 @pytest.mark.skipif("case.attachment_download" not in VIEW_ACTIONS,
-                    reason="caseapp.care.service.VIEW_ACTIONS needs 'case.attachment_download' "
+                    reason="caseapp.auditlog.who_viewed.VIEW_ACTIONS needs 'case.attachment_download' "
                            "(lead's merge)")
 def test_downloads_are_listed_on_who_has_seen_this_child(people, login, make_case):
     case = make_case("support", harm_categories=SAFE, assignees=[people.officer2])
@@ -731,7 +732,7 @@ def test_an_abuse_material_kind_cannot_be_taken_off_to_open_uploads(people, make
 
 
 def test_the_lead_officer_cannot_recategorise_a_restricted_case(people, make_case):
-    from caseapp.care.data_rights import (
+    from caseapp.data_rights.service import (
         DataAnswerData,
         DataRequestData,
         answer_request,
@@ -780,7 +781,7 @@ def test_a_pdf_is_parsed_outside_the_worker_and_refused_past_its_limits(
     process with a memory and CPU cap, and a PDF that does not fit them is refused."""
     import resource
 
-    from caseapp.care import pdf_scan
+    from caseapp.evidence import pdf_scan
 
     case = make_case("support", harm_categories=SAFE)
     bomb = _array_bomb(5_000_000)
@@ -820,7 +821,7 @@ def test_stored_sizes_are_rounded_so_a_known_file_cannot_be_confirmed(people, ma
         content=content, filename="x.txt", confirmed_no_abuse=True))
     db.session.commit()
     raw = db.session.execute(text("SELECT content, size_bytes FROM case_attachments")).one()
-    assert row.size_bytes % evidence.SIZE_BUCKET == 0 and raw.size_bytes >= size
+    assert row.size_bytes % sniffing.SIZE_BUCKET == 0 and raw.size_bytes >= size
     # The sealed value's length says no more than the bucket does.
     assert len(bytes(raw.content)) - raw.size_bytes < 100
     assert evidence.download(people.officer, case, row.id).content == content

@@ -12,14 +12,15 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from caseapp import clock
-from caseapp.care import matching
-from caseapp.care.models import CaseMatch, Notification
 from caseapp.cases import queries, retention
 from caseapp.cases.data import OffenderAccountData
 from caseapp.cases.errors import CaseError, CaseNotFound
 from caseapp.cases.models import Case
 from caseapp.crypto import aead
 from caseapp.extensions import db
+from caseapp.matching import service as matching
+from caseapp.matching.models import CaseMatch
+from caseapp.notifications.models import Notification
 from caseapp.permissions import PermissionDenied
 from caseapp.permissions import cases as rules
 from caseapp.permissions import matching as match_rules
@@ -493,7 +494,7 @@ def test_intakes_are_limited_per_user_across_web_and_api(people, login, app, mon
 def test_a_restricted_child_is_not_matched(people, make_case):
     """A granted "restrict" request stops the processing of the child's data:
     no new report is matched with it (the offender still is)."""
-    from caseapp.care.data_rights import (
+    from caseapp.data_rights.service import (
         DataAnswerData,
         DataRequestData,
         answer_request,

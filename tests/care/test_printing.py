@@ -14,8 +14,7 @@ from flask import render_template
 from sqlalchemy import select
 
 import audit
-from caseapp.care import printing
-from caseapp.care import service as care
+from caseapp.auditlog.who_viewed import child_data_views
 from caseapp.cases import service
 from caseapp.cases.data import (
     AssessmentData,
@@ -30,6 +29,8 @@ from caseapp.cases.data import (
 from caseapp.extensions import db
 from caseapp.permissions import PermissionDenied
 from caseapp.permissions import printing as print_rules
+from caseapp.printing import panel as printing_panel
+from caseapp.printing import service as printing
 from tests.cases.conftest import (
     ASSESSMENT_NOTE,
     CHILD_NAME,
@@ -215,7 +216,7 @@ def test_prints_show_on_who_has_seen_this_child(people, login, make_case):
     officer = login(people.officer)
     officer.get(print_url(case, "02"))
     (entry,) = prints(case.reference)
-    views = care.child_data_views(case)
+    views = child_data_views(case)
     (listed,) = [v for v in views if v.action == "case.print"]
     assert (listed.seq, listed.actor_id, listed.username, listed.route, listed.via) == (
         entry.seq, people.officer.id, "cb.minh", "printing.print_form", "assignment")
@@ -363,11 +364,11 @@ def test_dates_print_in_local_time(people, login, make_case):
 
 def test_panel_lists_the_forms_that_exist_only_beside_child_data(people, make_case, app):
     case = make_case("support")
-    assert printing.panel_context(people.officer, case, False) is None
-    panel = printing.panel_context(people.officer, case, True)
+    assert printing_panel.panel_context(people.officer, case, False) is None
+    panel = printing_panel.panel_context(people.officer, case, True)
     assert [spec.code for spec in panel["forms"]] == ["01", "02", "03"]
     with app.test_request_context():
-        html = render_template(printing.PANEL_TEMPLATE, panel=panel)
+        html = render_template(printing_panel.PANEL.template, panel=panel)
     staff = [f"/cases/{case.reference}/print/{form}" for form in ("01", "02", "03")]
     assert re.findall(r'href="([^"]+)"', html) == staff + [f"{staff[0]}?copy=family"]
     assert_no_child_data(html)

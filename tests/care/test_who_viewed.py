@@ -54,7 +54,7 @@ def test_a_metadata_only_supervisor_sees_who_looked_but_no_reason(people, login,
     """Who looked, when and how is no child data: the supervisors who oversee the
     case see it too; a break-glass reason (sealed, may describe the child) is shown
     only with the child's details."""
-    from caseapp.care import service as care
+    from caseapp.break_glass import service as care
 
     case = make_case("assessment")
     login(people.officer).get(f"/cases/{case.reference}")

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from caseapp.cases.models import CaseNote
 from caseapp.extensions import db
+
 from .conftest import api_token
 from .test_api import intake_json
 
@@ -82,9 +83,9 @@ def test_a_surrogate_in_a_note_names_the_field_and_writes_nothing(officer_api):
                            data='{"text": "ghi chú \\ud800"}', content_type="application/json",
                            headers={"X-CSRFToken": token})
     assert response.status_code == 400
-    error = response.json["error"]
+    error = response.json
     assert set(error["fields"]) == {"text"}
-    assert "không hợp lệ" in error["message"] or "surrogate" in error["message"]
+    assert "không hợp lệ" in error["detail"] or "surrogate" in error["detail"]
     assert db.session.query(CaseNote).count() == before
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from caseapp import clock
+from caseapp.admin import service as admin_service
 from caseapp.cases.models import Case
 from caseapp.extensions import db
 from tests.cases.conftest import CHILD_NAME, audit_count
@@ -79,7 +80,7 @@ def test_an_account_enabled_by_hand_stays_shut(app, people, make_user):
     from caseapp.accounts import service
 
     made = make_user("counselor", totp=False)
-    service.set_enabled(service.SYSTEM, made.user, False)
+    admin_service.set_enabled(service.SYSTEM, made.user, False)
     db.session.commit()
     forge("UPDATE users SET is_enabled = :t WHERE id = :i", t=True, i=made.user.id)
     client = app.test_client()
@@ -145,7 +146,7 @@ def test_a_row_put_back_with_its_old_mac_is_refused(app, people, make_user):
     made = make_user("counselor", totp=False)
     old = db.session.execute(text("SELECT is_enabled, access_mac, access_version FROM users "
                                   "WHERE id = :i"), {"i": made.user.id}).one()
-    service.set_enabled(service.SYSTEM, made.user, False)
+    admin_service.set_enabled(service.SYSTEM, made.user, False)
     db.session.commit()
     forge("UPDATE users SET is_enabled = :e, access_mac = :m, access_version = :v "
           "WHERE id = :i", e=old.is_enabled, m=old.access_mac, v=old.access_version,
@@ -193,7 +194,7 @@ def test_a_unit_moved_under_another_by_hand_widens_nobodys_scope(people, make_ca
 
 
 def test_a_forged_account_change_cannot_be_confirmed(app, people, make_user):
-    from caseapp.accounts import changes
+    from caseapp.admin import changes
     from caseapp.permissions import PermissionDenied
 
     forge("INSERT INTO account_changes (id, user_id, kind, status, new_role, new_unit_id, "

@@ -49,7 +49,7 @@ def test_out_of_scope_case_is_404(people, make_case, login, role, method, route)
     response = call(client, method, route.format(ref=case.reference))
     assert response.status_code == 404
     if route.startswith("/api/"):
-        assert response.is_json and response.json["error"]["code"] == 404
+        assert response.is_json and response.json["status"] == 404
     assert audit_count(action="case.denied", object_id=case.reference) == before + 1
 
 

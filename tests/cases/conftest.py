@@ -149,7 +149,7 @@ def closure_data(**overrides) -> ClosureData:
 
 def consent_to_share(actor, case, agency: str):
     """The child's and guardian's consent to share ``case`` with ``agency``."""
-    from caseapp.care.consent import SharingConsentData, record_sharing_consent
+    from caseapp.consent.service import SharingConsentData, record_sharing_consent
 
     return record_sharing_consent(actor, case, SharingConsentData(
         agency=agency, basis="consent", child=True, guardian=True))

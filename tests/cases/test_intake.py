@@ -21,7 +21,6 @@ from .conftest import (
     GUARDIAN_NAME,
     HANDLE,
     NARRATIVE,
-    REPORTER_PHONE,
     audit_count,
     audit_rows,
     intake_data,

@@ -14,10 +14,10 @@ from sqlalchemy import func, select, text
 import audit
 from caseapp import MIGRATIONS_DIR, create_app
 from caseapp.accounts import service as accounts
+from caseapp.admin import service as admin_service
 from caseapp.cases.models import Case
 from caseapp.crypto import key_scope, sqlite_scrub
 from caseapp.extensions import db
-from caseapp.units import service as units
 from tests.conftest import KEYRING, PASSWORD, settings_for_tests
 
 from .conftest import SECRETS
@@ -44,19 +44,19 @@ def own_app(tmp_path):
 
 
 def make_people():
-    province = units.create_unit("system", "TINH", "Tỉnh đoàn")
-    district = units.create_unit("system", "HUYEN", "Huyện đoàn", "TINH")
-    commune = units.create_unit("system", "XA", "Đoàn xã", "HUYEN")
+    province = admin_service.create_unit("system", "TINH", "Tỉnh đoàn")
+    district = admin_service.create_unit("system", "HUYEN", "Huyện đoàn", "TINH")
+    commune = admin_service.create_unit("system", "XA", "Đoàn xã", "HUYEN")
 
     def user(name, role, unit):
-        return accounts.create_user(accounts.SYSTEM, accounts.NewUser(name, role, unit.code,
+        return admin_service.create_user(accounts.SYSTEM, admin_service.NewUser(name, role, unit.code,
                                                                       PASSWORD))
     return SimpleNamespace(
         province=province, district=district, commune=commune,
         counselor=user("tvv.lan", "counselor", commune), officer=user("cb.minh", "officer", commune),
         officer2=user("cb.hoa", "officer", district),
         supervisor=user("gs.tuan", "supervisor", district),
-        other_supervisor=user("gs.tinh2", "supervisor", units.create_unit(
+        other_supervisor=user("gs.tinh2", "supervisor", admin_service.create_unit(
             "system", "HUYEN2", "Huyện khác", "TINH")))
 
 

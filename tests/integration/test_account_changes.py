@@ -10,17 +10,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from caseapp.accounts import changes, service
+from caseapp.accounts import service as accounts
 from caseapp.accounts.models import AccountChange
-from caseapp.care.models import Notification
+from caseapp.admin import changes
+from caseapp.admin import service as admin_service
 from caseapp.extensions import db
+from caseapp.notifications.models import Notification
 from caseapp.permissions import PermissionDenied
-from tests.cases.conftest import (  # noqa: F401  (fixtures)
-    audit_count,
-    make_case,
-    password_hash,
-    people,
-)
+from tests.cases.conftest import audit_count
 from tests.conftest import PASSWORD, Auth, MadeUser, csrf_token
 
 NEW_PASSWORD = "sông dài núi xa mây trắng bay"
@@ -77,7 +74,7 @@ def test_an_officer_made_by_an_admin_opens_nothing_until_a_supervisor_confirms(a
                          display_name="Cán bộ mới", role="officer", unit=org.commune.code,
                          password=PASSWORD)
     assert response.status_code == 302
-    officer = service.find_user("cb.moi")
+    officer = accounts.find_user("cb.moi")
     assert officer.awaiting_confirmation and officer.must_change_password
     assert audit_count(action="account_change.requested", object_id=officer.id) == 1
 
@@ -104,7 +101,7 @@ def test_an_officer_made_by_an_admin_opens_nothing_until_a_supervisor_confirms(a
 
 
 def test_a_confirmed_account_chooses_its_own_password_first(app, org, make_user):
-    officer = service.create_user(org.admin.user, service.NewUser(
+    officer = admin_service.create_user(org.admin.user, admin_service.NewUser(
         "cb.hai", "counselor", org.commune.code, PASSWORD))
     changes.confirm(org.supervisor.user, pending(officer)[0])
     db.session.commit()
@@ -123,7 +120,7 @@ def test_a_confirmed_account_chooses_its_own_password_first(app, org, make_user)
 
 def test_two_admins_cannot_make_each_other_supervisors(org):
     """The two-admin variant: one asks, the other is the account; neither confirms."""
-    service.update_user(org.admin.user, org.admin2.user, role="supervisor",
+    admin_service.update_user(org.admin.user, org.admin2.user, role="supervisor",
                         unit_code=org.district.code, display_name="")
     change = pending(org.admin2.user)[0]
     for insider in (org.admin.user, org.admin2.user, org.admin3.user):
@@ -136,7 +133,7 @@ def test_two_admins_cannot_make_each_other_supervisors(org):
 
 
 def test_without_a_supervisor_another_admin_confirms(org):
-    service.update_user(org.admin.user, org.admin2.user, role="officer",
+    admin_service.update_user(org.admin.user, org.admin2.user, role="officer",
                         unit_code=org.lone.code, display_name="")
     change = pending(org.admin2.user)[0]
     assert {u.id for u in changes.permissions.account_change_confirmers(change)} == \
@@ -148,7 +145,7 @@ def test_without_a_supervisor_another_admin_confirms(org):
 
 
 def test_a_new_admin_needs_another_admin(org):
-    made = service.create_user(org.admin.user, service.NewUser(
+    made = admin_service.create_user(org.admin.user, admin_service.NewUser(
         "qtv.bon", "admin", org.district.code, PASSWORD))
     change = pending(made)[0]
     assert not changes.permissions.can_confirm_account_change(org.supervisor.user, change)
@@ -159,7 +156,7 @@ def test_a_new_admin_needs_another_admin(org):
 def test_a_password_reset_of_an_officer_waits_and_is_changed_at_next_login(app, org,
                                                                          make_user):
     officer = make_user("officer", unit=org.commune)
-    assert service.set_password(org.admin.user, officer.user, NEW_PASSWORD) is True
+    assert admin_service.set_password(org.admin.user, officer.user, NEW_PASSWORD) is True
     db.session.commit()
     # Until confirmed the officer's own password still works; the admin's does not.
     client = app.test_client()
@@ -176,14 +173,14 @@ def test_a_password_reset_of_an_officer_waits_and_is_changed_at_next_login(app, 
 
 def test_a_second_factor_reset_of_an_officer_waits(org, make_user):
     officer = make_user("officer", unit=org.commune)
-    assert service.reset_second_factor(org.admin.user, officer.user) is True
+    assert admin_service.reset_second_factor(org.admin.user, officer.user) is True
     assert officer.user.totp_enrolled
     changes.confirm(org.supervisor.user, pending(officer.user)[0])
     assert not officer.user.totp_enrolled
 
 
 def test_a_declined_account_stays_shut(app, org):
-    made = service.create_user(org.admin.user, service.NewUser(
+    made = admin_service.create_user(org.admin.user, admin_service.NewUser(
         "tvv.khong", "counselor", org.commune.code, PASSWORD))
     changes.decline(org.supervisor.user, pending(made)[0])
     db.session.commit()
@@ -196,7 +193,7 @@ def test_moving_an_account_needs_the_receiving_units_supervisor(org, make_unit, 
     other = make_unit("HUYENY")
     other_supervisor = make_user("supervisor", unit=other)
     officer = make_user("officer", unit=org.commune)
-    service.update_user(org.admin.user, officer.user, role="officer", unit_code=other.code,
+    admin_service.update_user(org.admin.user, officer.user, role="officer", unit_code=other.code,
                         display_name="")
     change = pending(officer.user)[0]
     assert not changes.permissions.can_confirm_account_change(org.supervisor.user, change)
@@ -209,7 +206,7 @@ def test_the_command_line_sets_up_accounts_at_once_and_says_so(runner, org):
                                  org.commune.code, "--password-stdin"],
                            input=PASSWORD + "\n")
     assert result.exit_code == 0, result.output
-    made = service.find_user("cb.ngay")
+    made = accounts.find_user("cb.ngay")
     assert not made.awaiting_confirmation and not made.must_change_password
     from audit.models import audit_entries
 
@@ -226,14 +223,14 @@ def test_guessable_passwords_are_refused_everywhere(client, runner, org, make_us
                                      "--unit", org.commune.code, "--password-stdin"],
                                input=weak[where] + "\n")
         assert result.exit_code == 1 and "lặp lại" in result.output
-        assert service.find_user("yeu.mk") is None
+        assert accounts.find_user("yeu.mk") is None
         return
     if where == "admin":
         Auth(client).login(org.admin)
         response = post_form(client, "/admin/users/new", "/admin/users/new", username="yeu.mk",
                              role="counselor", unit=org.commune.code, password=weak[where])
         assert "lặp lại" in response.get_data(as_text=True)
-        assert service.find_user("yeu.mk") is None
+        assert accounts.find_user("yeu.mk") is None
         return
     person = make_user("counselor", totp=False)
     Auth(client).login(person)
@@ -244,8 +241,8 @@ def test_guessable_passwords_are_refused_everywhere(client, runner, org, make_us
 
 def test_an_admins_password_reset_needs_another_admin(org):
     """One admin taking over another would hold every admin power alone."""
-    assert service.set_password(org.admin.user, org.admin2.user, NEW_PASSWORD) is True
-    assert service.reset_second_factor(org.admin.user, org.admin2.user) is True
+    assert admin_service.set_password(org.admin.user, org.admin2.user, NEW_PASSWORD) is True
+    assert admin_service.reset_second_factor(org.admin.user, org.admin2.user) is True
     assert org.admin2.user.totp_enrolled
     for change in pending(org.admin2.user):
         assert not changes.permissions.can_confirm_account_change(org.admin.user, change)
@@ -268,15 +265,15 @@ def test_an_admin_cannot_make_a_top_level_unit_on_the_screen(client, org):
 
 def test_an_officer_with_open_cases_cannot_be_moved(org, people, make_case):
     make_case("support", lead=people.officer)
-    with pytest.raises(service.AccountError):
-        service.update_user(people.admin, people.officer, role="officer",
+    with pytest.raises(accounts.AccountError):
+        admin_service.update_user(people.admin, people.officer, role="officer",
                             unit_code=people.other_district.code, display_name="")
     assert pending(people.officer) == []
 
 
 def test_the_present_units_supervisors_hear_of_a_reset(org, make_user):
     officer = make_user("officer", unit=org.commune)
-    service.set_password(org.admin.user, officer.user, NEW_PASSWORD)
+    admin_service.set_password(org.admin.user, officer.user, NEW_PASSWORD)
     kinds = {n.kind for n in db.session.scalars(select(Notification).where(
         Notification.user_id == org.supervisor.user.id))}
     assert "account_change_request" in kinds

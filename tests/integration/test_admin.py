@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from caseapp.accounts import service
+from caseapp.admin import service as admin_service
 from caseapp.units import service as units
 from tests.conftest import PASSWORD, Auth, csrf_token
 
@@ -63,7 +64,7 @@ def test_service_refuses_non_admin_actor(make_user):
 
     officer = make_user("officer")
     with pytest.raises(PermissionDenied):
-        service.create_user(officer.user, service.NewUser("x.y.z", "admin", "U1", PASSWORD))
+        admin_service.create_user(officer.user, admin_service.NewUser("x.y.z", "admin", "U1", PASSWORD))
 
 
 def test_the_last_admin_cannot_be_demoted_or_disabled(make_user):
@@ -71,12 +72,12 @@ def test_the_last_admin_cannot_be_demoted_or_disabled(make_user):
 
     admin = make_user("admin")
     with pytest.raises(service.AccountError):
-        service.update_user(service.SYSTEM, admin.user, role="officer",
+        admin_service.update_user(service.SYSTEM, admin.user, role="officer",
                             unit_code=admin.user.unit.code, display_name="")
     with pytest.raises(service.AccountError):
-        service.set_enabled(service.SYSTEM, admin.user, False)
+        admin_service.set_enabled(service.SYSTEM, admin.user, False)
     second = make_user("admin")
-    service.set_enabled(service.SYSTEM, admin.user, False)
+    admin_service.set_enabled(service.SYSTEM, admin.user, False)
     assert not admin.user.is_enabled and second.user.is_enabled
 
 

@@ -7,7 +7,7 @@ from tests.conftest import Auth
 def test_anonymous_gets_401_json(client):
     response = client.get("/api/v1/me")
     assert response.status_code == 401
-    assert response.is_json and response.json["error"]["code"] == 401
+    assert response.is_json and response.json["status"] == 401
 
 
 def test_unknown_api_path_is_json_404(client):

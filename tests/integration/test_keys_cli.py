@@ -15,13 +15,14 @@ CASEAPP = os.path.join(os.path.dirname(sys.executable), "caseapp")
 
 ENROL = """
 from caseapp import create_app, permissions
+from caseapp.admin import service as admin_service
 from caseapp.accounts import service
 from caseapp.crypto import key_scope, unlock
 from caseapp.extensions import db
 app = create_app()
 with app.app_context(), key_scope():
     for i in range(3):
-        user = service.create_user("system", service.NewUser(
+        user = admin_service.create_user("system", admin_service.NewUser(
             f"officer{i}", "officer", "HUYEN", "a long enough passphrase"))
         service.begin_totp_enrolment(user)
     db.session.commit()

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from caseapp.accounts import passwords, service, throttle
 from caseapp.accounts.models import LoginThrottle
+from caseapp.admin import service as admin_service
 from caseapp.extensions import db
 from tests.conftest import PASSWORD, csrf_token
 
@@ -58,7 +59,7 @@ def test_unknown_user_costs_one_argon2_verification_like_a_real_one(app, client,
 
 def test_disabled_user_cannot_log_in_even_with_the_right_password(client, make_user):
     counselor = make_user("counselor", totp=False)
-    service.set_enabled(service.SYSTEM, counselor.user, False)
+    admin_service.set_enabled(service.SYSTEM, counselor.user, False)
     db.session.commit()
     assert post_login(client, counselor.username, PASSWORD).status_code == 401
 
@@ -279,7 +280,7 @@ def test_password_reset_voids_a_half_done_login(app, client, make_user):
     officer = make_user("officer", totp=False)
     response = post_login(client, officer.username, PASSWORD)
     assert response.headers["Location"].endswith("/login/enrol")
-    service.set_password(service.SYSTEM, officer.user, "a completely new passphrase")
+    admin_service.set_password(service.SYSTEM, officer.user, "a completely new passphrase")
     db.session.commit()
     assert client.get("/login/enrol").headers["Location"].endswith("/login")
 

@@ -69,7 +69,7 @@ def test_500_page_rolls_back_and_reveals_nothing(app, client, make_user, monkeyp
     def explode():
         raise RuntimeError("child name Nguyễn Thị A in an exception message")
 
-    monkeypatch.setitem(app.view_functions, "core.help_page", explode)
+    monkeypatch.setitem(app.view_functions, "home.help_page", explode)
     response = client.get("/help")
     assert response.status_code == 500
     body = response.get_data(as_text=True)

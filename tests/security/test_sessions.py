@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from caseapp.accounts import service
 from caseapp.accounts.models import UserSession
+from caseapp.admin import service as admin_service
 from caseapp.extensions import db
 from tests.conftest import Auth, csrf_token
 
@@ -132,7 +133,7 @@ def test_role_change_ends_sessions(app, make_user):
     counselor = make_user("counselor", totp=False)
     user_client = app.test_client()
     Auth(user_client).login(counselor)
-    service.update_user(service.SYSTEM, counselor.user, role="officer",
+    admin_service.update_user(service.SYSTEM, counselor.user, role="officer",
                         unit_code=counselor.user.unit.code, display_name="")
     db.session.commit()
     assert user_client.get("/").status_code == 302

@@ -1,0 +1,267 @@
+"""Every change to accounts and units an administrator (or the host's operator, on the
+command line) makes.
+
+Functions take the acting user (or "system" from the CLI) explicitly, check
+permission, write the audit entry and flush; the caller commits once. What
+needs a second person goes through :mod:`.changes`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from caseapp import clock, permissions
+from caseapp.accounts import events, password_policy, throttle
+from caseapp.accounts.models import LoginThrottle, User
+from caseapp.accounts.service import (
+    SYSTEM,
+    AccountError,
+    checked_hash,
+    find_user,
+    normalise_username,
+)
+from caseapp.accounts.sessions import revoke_user_sessions
+from caseapp.auditing.writer import record
+from caseapp.extensions import db
+from caseapp.settings import ROLES
+from caseapp.units.models import SCHOOL_TYPES, Unit
+from caseapp.units.service import UnitError, by_code, tree
+
+from . import changes
+
+
+@dataclass(frozen=True)
+class NewUser:
+    username: str
+    role: str
+    unit_code: str
+    password: str
+    display_name: str = ""
+
+
+def create_user(actor, data: NewUser) -> User:
+    permissions.require(actor == SYSTEM or permissions.can_manage_users(actor))
+    username = normalise_username(data.username)
+    if not (3 <= len(username) <= 64) or not all(ch.isalnum() or ch in "._-" for ch in username):
+        raise AccountError(_l("A username has 3 to 64 letters, digits, dots, dashes or underscores."),
+                           field="username")
+    if data.role not in ROLES:
+        raise AccountError(_l("Unknown role."), field="role")
+    unit = db.session.scalar(select(Unit).where(Unit.code == data.unit_code))
+    if unit is None:
+        raise AccountError(_l("Unknown unit."), field="unit")
+    if find_user(username) is not None:
+        raise AccountError(_l("This username is taken."), field="username")
+    try:
+        password_hash = checked_hash(data.password, username, data.display_name, unit)
+    except password_policy.PasswordPolicyError as exc:
+        raise AccountError(exc.message, field="password") from None
+    by_host = actor == SYSTEM
+    # Made on a screen: usable once a second person confirms, with a password
+    # its owner replaces at the first login (the admin chose this one).
+    user = User(username=username, role=data.role, unit_id=unit.id, unit=unit,
+                password_hash=password_hash, display_name=data.display_name.strip()[:200],
+                is_enabled=True, awaiting_confirmation=not by_host,
+                must_change_password=not by_host)
+    db.session.add(user)
+    db.session.flush()
+    details = {"role": data.role, "unit": unit.code}
+    if by_host:
+        details["via"] = "cli"  # the host's operator setting up the instance
+    else:
+        details["pending"] = True
+    record("user.create", actor=actor, object_type="user", object_id=user.id,
+           unit_path=unit.path, details=details)
+    if not by_host:
+        changes.request_change(actor, user, "create", new_role=data.role, new_unit=unit)
+    return user
+
+
+def _is_last_admin(user: User) -> bool:
+    if user.role != "admin" or not user.is_enabled:
+        return False
+    others = db.session.scalar(select(func.count()).select_from(User).where(
+        User.role == "admin", User.is_enabled.is_(True), User.id != user.id))
+    return not others
+
+
+def update_user(actor, user: User, *, role: str, unit_code: str, display_name: str) -> bool:
+    """Change the name at once; a new role or unit waits for a second person
+    (returns True when a change now waits), except from the command line."""
+    permissions.require(actor == SYSTEM or permissions.can_manage_users(actor))
+    if role not in ROLES:
+        raise AccountError(_l("Unknown role."), field="role")
+    if role != "admin" and _is_last_admin(user):
+        raise AccountError(_l("This is the last administrator; make another one first."),
+                           field="role")
+    unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
+    if unit is None:
+        raise AccountError(_l("Unknown unit."), field="unit")
+    moving = role != user.role or unit.id != user.unit_id
+    if moving and not permissions.can_change_role_or_unit(actor, user):
+        record("user.update", outcome="denied", actor=actor, object_type="user",
+               object_id=user.id, details={"reason": "own_role_or_unit"})
+        raise AccountError(_l("Nobody can change their own role or unit."), field="role")
+    user.display_name = display_name.strip()[:200]
+    if moving and actor != SYSTEM:
+        try:
+            changes.request_change(actor, user, "role_unit",
+                                   new_role=role if role != user.role else None,
+                                   new_unit=unit if unit.id != user.unit_id else None)
+        except changes.ChangeError as exc:
+            raise AccountError(exc.message, field=exc.field) from None
+        record("user.update", actor=actor, object_type="user", object_id=user.id,
+               unit_path=user.unit.path, details={"pending": True})
+        return True
+    details = {}
+    if role != user.role:
+        details["role"] = f"{user.role}->{role}"
+        user.role = role
+    if unit.id != user.unit_id:
+        details["unit"] = unit.code
+        user.unit_id = unit.id
+        user.unit = unit
+    if details:
+        # A new role or unit changes what the user may see: make them log in again.
+        revoke_user_sessions(user.id)
+        details["via"] = "cli"
+    record("user.update", actor=actor, object_type="user", object_id=user.id,
+           unit_path=unit.path, details=details)
+    _tell_unit(user)
+    return False
+
+
+def _tell_unit(user: User) -> None:
+    """The unit's supervisors learn of every new or changed account in their unit."""
+    events.publish("account_changed", [u.id for u in permissions.supervisors_over(user.unit)
+                                       if u.id != user.id])
+
+
+def set_enabled(actor, user: User, enabled: bool) -> None:
+    permissions.require(actor == SYSTEM or permissions.can_manage_users(actor))
+    if not enabled and actor != SYSTEM and actor.id == user.id:
+        raise AccountError(_l("You cannot disable your own account."))
+    if not enabled and _is_last_admin(user):
+        raise AccountError(_l("This is the last administrator; make another one first."))
+    user.is_enabled = enabled
+    revoked = 0 if enabled else revoke_user_sessions(user.id)
+    record("user.enable" if enabled else "user.disable", actor=actor, object_type="user",
+           object_id=user.id, details={"sessions_revoked": revoked})
+    _tell_unit(user)
+
+
+def lift_lock(actor, user: User) -> None:
+    permissions.require(actor == SYSTEM or permissions.can_manage_users(actor))
+    throttle.clear(throttle.account_key(user.username))
+    record("user.unlock", actor=actor, object_type="user", object_id=user.id)
+
+
+def login_lock_state(user: User) -> LoginThrottle | None:
+    return db.session.get(LoginThrottle, throttle.account_key(user.username))
+
+
+def revoke_sessions(actor, user: User) -> int:
+    permissions.require(actor == SYSTEM or permissions.can_manage_users(actor))
+    count = revoke_user_sessions(user.id)
+    record("user.sessions_revoked", actor=actor, object_type="user", object_id=user.id,
+           details={"count": count})
+    return count
+
+
+def reset_second_factor(actor, user: User) -> bool:
+    """Returns True when the reset waits for a second person."""
+    permissions.require(actor == SYSTEM or permissions.can_manage_users(actor))
+    if actor != SYSTEM and actor.id == user.id:
+        raise AccountError(_l("Reset your own second factor on your account page."))
+    if actor != SYSTEM and permissions.reset_needs_second_person(user):
+        changes.request_change(actor, user, "second_factor")
+        return True
+    permissions.grant_account_admin(actor, user)
+    changes.reset_second_factor_now(user)
+    record("user.totp_reset", actor=actor, object_type="user", object_id=user.id,
+           details={"via": "cli"} if actor == SYSTEM else None)
+    _tell_unit(user)
+    return False
+
+
+def set_password(actor, user: User, password: str) -> bool:
+    """Returns True when the new password waits for a second person."""
+    permissions.require(actor == SYSTEM or permissions.can_manage_users(actor))
+    if actor != SYSTEM and actor.id == user.id:
+        # Your own password is changed on your account page, with the old one.
+        raise AccountError(_l("Change your own password on your account page."))
+    try:
+        new_hash = checked_hash(password, user.username, user.display_name, user.unit)
+    except password_policy.PasswordPolicyError as exc:
+        raise AccountError(exc.message, field="password") from None
+    if actor != SYSTEM and permissions.reset_needs_second_person(user):
+        changes.request_change(actor, user, "password", new_password_hash=new_hash)
+        return True
+    user.password_hash = new_hash
+    user.password_changed_at = clock.now()
+    # Someone else chose it: its owner replaces it at the next login.
+    user.must_change_password = actor != SYSTEM
+    revoke_user_sessions(user.id)
+    record("user.password_reset", actor=actor, object_type="user", object_id=user.id,
+           details={"via": "cli"} if actor == SYSTEM else None)
+    _tell_unit(user)
+    return False
+
+
+CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_.-]{0,31}$")
+
+
+def create_unit(actor, code: str, name: str, parent_code: str | None = None,
+                school_type: str | None = None) -> Unit:
+    permissions.require(actor == "system" or permissions.can_manage_units(actor))
+    code = code.strip().upper()
+    name = name.strip()
+    if not CODE_PATTERN.match(code):
+        raise UnitError(_l("A unit code has 1 to 32 capital letters, digits, dots, dashes or "
+                           "underscores."), field="code")
+    if not name or len(name) > 200:
+        raise UnitError(_l("Give the unit a name (at most 200 characters)."), field="name")
+    if by_code(code) is not None:
+        raise UnitError(_l("This unit code is taken."), field="code")
+    if school_type and school_type not in SCHOOL_TYPES:
+        raise UnitError(_l("Unknown school type."), field="school_type")
+    parent = None
+    if parent_code:
+        parent = by_code(parent_code)
+        if parent is None:
+            raise UnitError(_l("Unknown parent unit."), field="parent")
+    elif actor != "system" and tree():
+        # A new top of the tree has no supervisor above it, so its accounts would be
+        # confirmed by admins alone: the host's operator makes one (`caseapp units create`).
+        raise UnitError(_l("Choose the unit this one belongs to. A new top-level unit is made "
+                           "on the server (caseapp units create)."), field="parent")
+    unit = Unit(code=code, name=name, parent_id=parent.id if parent else None,
+                school_type=school_type or None)
+    db.session.add(unit)
+    db.session.flush()
+    unit.path = f"{parent.path if parent else '/'}{unit.id}/"
+    db.session.flush()
+    record("unit.create", actor=actor, object_type="unit", object_id=unit.code,
+           unit_path=unit.path, details={"parent": parent.code if parent else None})
+    return unit
+
+
+def rename_unit(actor, unit: Unit, name: str) -> None:
+    permissions.require(actor == "system" or permissions.can_manage_units(actor))
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise UnitError(_l("Give the unit a name (at most 200 characters)."), field="name")
+    unit.name = name
+    record("unit.update", actor=actor, object_type="unit", object_id=unit.code,
+           unit_path=unit.path)
+
+
+def all_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.username)))
+
+
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, user_id) if len(user_id) <= 36 else None

@@ -1,0 +1,22 @@
+"""Forms of break-glass."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import TextAreaField
+
+from caseapp.cases.forms import CaseForm
+
+
+class BreakGlassForm(CaseForm):
+    reason = TextAreaField(_l("Why you must see this child's details now"),
+                           description=_l("At least 20 characters: the danger and why the "
+                                          "assigned officer cannot act. Do not write the "
+                                          "child's name or contacts. Your access is read-only, "
+                                          "ends on its own, and the officers and supervisors "
+                                          "of the case are told and read your reason."),
+                           render_kw={"rows": 3})
+
+
+class EndBreakGlassForm(FlaskForm):
+    """Only the CSRF token."""

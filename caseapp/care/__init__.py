@@ -1,1 +1,0 @@
-"""Care around the case workflow: break-glass access and in-app notifications."""

@@ -1,0 +1,206 @@
+"""The case page's action list: each action's form, what it runs, and who sees it.
+
+The rules are the named ones of :mod:`caseapp.permissions.cases`; the stage
+moves are built from the workflow table, so a transition is offered exactly
+when its guard allows it.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from caseapp.permissions import cases as rules
+
+from . import service, workflow
+from .forms import (
+    ApprovePlanForm,
+    AssessForm,
+    AssignForm,
+    ClosureRequestForm,
+    DecisionForm,
+    HarmCategoriesForm,
+    NeedsForm,
+    NoteForm,
+    PlanForm,
+    ReferralForm,
+    ReferralStatusForm,
+    ReopenForm,
+    ReturnForm,
+    SupportActionForm,
+    SupportForm,
+)
+from .models import Case
+from .screens import fill_assign_choices, reference_choices
+
+
+@dataclass(frozen=True)
+class Action:
+    form: type
+    run: Callable[[Any, Case, Any, str | None], Any]
+    done: Any
+    shown: Callable[[Any, Case], bool]
+    title: Any
+    button: Any
+    item: bool = False  # the URL names a plan or referral
+
+
+def _move(target: str):
+    """Run the workflow's transition to ``target`` with the form's data."""
+    def run(user, case, form, _item):
+        return service.transition(user, case, target, form.to_data(),
+                                  expected_version=form.expected_version)
+    return run
+
+
+def _offered(target: str):
+    """Shown when the workflow table has the move and its guard allows ``user``."""
+    return lambda user, case: workflow.may_move(user, case, target)
+
+
+# The stage moves, by the workflow's transition action: the web action name
+# (the URL's), its form, and the words on the page.
+MOVES = {
+    "assess": ("assess", AssessForm, _l("The risk assessment was recorded; the case is in "
+                                        "assessment."),
+               _l("Initial risk assessment (form 02)"), _l("Record and start assessment")),
+    "start_support": ("support", SupportForm, _l("Support has started."), _l("Start support"),
+                      _l("Start support")),
+    "refer": ("refer", ReferralForm, _l("The case was referred."), _l("Refer to an agency"),
+              _l("Refer")),
+    "return": ("return", ReturnForm, _l("The case is back in support."),
+               _l("Back from referral"), _l("Return to support")),
+    "reopen": ("reopen", ReopenForm, _l("The case was reopened and is in assessment."),
+               _l("Reopen the case"), _l("Reopen")),
+}
+
+
+def _move_actions() -> dict[str, Action]:
+    found: dict[str, Action] = {}
+    for transition in workflow.TRANSITIONS.values():
+        if transition.action not in MOVES or MOVES[transition.action][0] in found:
+            continue
+        name, form, done, title, button = MOVES[transition.action]
+        found[name] = Action(form, _move(transition.target), done,
+                             _offered(transition.target), title, button)
+    return found
+
+
+_MOVE_ACTIONS = _move_actions()
+
+
+def _approve_closure(user, case, form, _item):
+    return service.approve_closure(user, case, expected_version=form.expected_version)
+
+
+ACTIONS: dict[str, Action] = {
+    "assign": Action(
+        AssignForm,
+        lambda u, c, f, _i: service.assign(u, c, f.to_data(), expected_version=f.expected_version),
+        _l("The assignment was saved."), rules.can_assign,
+        _l("Assign or reassign"), _l("Save assignment")),
+    "assess": _MOVE_ACTIONS["assess"],
+    "needs": Action(
+        NeedsForm, lambda u, c, f, _i: service.record_needs_assessment(u, c, f.to_data()),
+        _l("The needs assessment was recorded."), rules.can_record_needs_assessment,
+        _l("Needs assessment (form 03)"), _l("Record needs assessment")),
+    "support": _MOVE_ACTIONS["support"],
+    "plan": Action(
+        PlanForm,
+        lambda u, c, f, _i: service.draft_plan(u, c, f.to_data(),
+                                               expected_version=f.expected_version),
+        _l("The support plan was saved; it needs a supervisor's approval."),
+        rules.can_draft_plan, _l("Support plan (form 04)"), _l("Save plan")),
+    "approve_plan": Action(
+        ApprovePlanForm,
+        lambda u, c, f, item: service.approve_plan(u, c, item,
+                                                   expected_version=f.expected_version),
+        _l("The support plan was approved."), rules.can_approve_latest_plan,
+        _l("Approve the support plan (form 05)"), _l("Approve plan"), item=True),
+    "support_action": Action(
+        SupportActionForm,
+        lambda u, c, f, _i: service.record_support_action(u, c, f.to_data()),
+        _l("The support action was recorded."),
+        rules.can_work_on_case, _l("Record a support action"), _l("Record action")),
+    "refer": _MOVE_ACTIONS["refer"],
+    "add_referral": Action(
+        ReferralForm, lambda u, c, f, _i: service.add_referral(u, c, f.to_data()),
+        _l("The referral was recorded."), rules.can_add_referral,
+        _l("Refer to another agency"), _l("Refer")),
+    "harm_categories": Action(
+        HarmCategoriesForm,
+        lambda u, c, f, _i: service.set_harm_categories(
+            u, c, tuple(f.harm_categories.data or ()), expected_version=f.expected_version),
+        _l("The kinds of harm were corrected."),
+        rules.can_set_harm_categories,
+        _l("Correct the kinds of harm"), _l("Save")),
+    "referral_status": Action(
+        ReferralStatusForm,
+        lambda u, c, f, item: service.update_referral(u, c, item, f.to_data()),
+        _l("The referral's status was updated."), rules.can_update_referrals,
+        _l("Update the referral"), _l("Update"), item=True),
+    "return": _MOVE_ACTIONS["return"],
+    "request_closure": Action(
+        ClosureRequestForm,
+        lambda u, c, f, _i: service.request_closure(u, c, f.to_data(),
+                                                    expected_version=f.expected_version),
+        _l("Closure was requested; a supervisor decides."), rules.closure_request_offered,
+        _l("Request closure (review, form 06)"), _l("Request closure")),
+    "approve_closure": Action(
+        DecisionForm, _approve_closure, _l("The case is closed."), _offered("closure"),
+        _l("Approve closure"), _l("Approve closure")),
+    "reject_closure": Action(
+        DecisionForm,
+        lambda u, c, f, _i: service.reject_closure(u, c, expected_version=f.expected_version),
+        _l("The closure request was sent back; the case stays open."),
+        rules.can_decide_closure, _l("Send the request back"), _l("Send back")),
+    "reopen": _MOVE_ACTIONS["reopen"],
+    "note": Action(
+        NoteForm, lambda u, c, f, _i: service.add_note(u, c, f.to_data()),
+        _l("The note was added."),
+        rules.can_work_on_case, _l("Add a note"), _l("Add note")),
+}
+
+# What may still be done on a closed case; everything else in ACTIONS is case work.
+AFTER_CLOSURE_ACTIONS = frozenset({"reopen", "referral_status"})
+
+
+def make_form(name: str, case: Case, item: str | None = None, *, submitted: bool = False):
+    spec = ACTIONS[name]
+    prefix = f"{name}-{item}" if item else name
+    form = spec.form(prefix=prefix) if submitted else spec.form(prefix=prefix, formdata=None)
+    if isinstance(form, AssignForm):
+        fill_assign_choices(form, case)
+        if not submitted:
+            form.lead_officer.data = case.lead_officer_id or ""
+            form.assignees.data = sorted(case.assignee_ids)
+    elif isinstance(form, ReferralForm):
+        form.agency.choices = reference_choices("agency", blank=_("Choose…"))
+    elif isinstance(form, HarmCategoriesForm):
+        form.harm_categories.choices = reference_choices("harm_category")
+        if not submitted:
+            form.harm_categories.data = list(case.harm_category_codes)
+    elif isinstance(form, ClosureRequestForm):
+        form.reason.choices = reference_choices("closure_reason", blank=_("Choose…"))
+    if hasattr(form, "version") and not submitted:
+        form.version.data = str(case.version_id)
+    return form
+
+
+def forms_for(user, case: Case) -> dict[str, Any]:
+    """The forms of the actions ``user`` may take on ``case`` now (keyed like the URL)."""
+    forms: dict[str, Any] = {}
+    for name, spec in ACTIONS.items():
+        if not spec.shown(user, case):
+            continue
+        if name == "approve_plan":
+            forms[name] = make_form(name, case, case.latest_plan.id)
+        elif name == "referral_status":
+            forms[name] = {r.id: make_form(name, case, r.id) for r in case.referrals
+                           if r.status in ("sent", "accepted")}
+        else:
+            forms[name] = make_form(name, case)
+    return forms

@@ -1,0 +1,40 @@
+"""Points where features join the case workflow without ``cases`` naming them.
+
+Each is a list of callables a feature appends to in its ``init_app``:
+
+* ``after_intake(case)``: a report was recorded (duplicate matching);
+* ``intake_flags(case) -> dict``: yes/no facts the API answers an intake with;
+* ``referral_check(case, agency, basis)``: raise CaseError when the case may
+  not be shared with ``agency`` on ``basis`` (consent to share);
+* ``referral_made(actor, case, agency, basis, now)``: a referral was recorded;
+* ``before_purge(case)``: a case's child data is about to be shredded.
+
+Callables run in registration order, inside the caller's transaction.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+after_intake: list[Callable[[Any], None]] = []
+intake_flags: list[Callable[[Any], dict]] = []
+referral_check: list[Callable[[Any, str, str], None]] = []
+referral_made: list[Callable[..., None]] = []
+before_purge: list[Callable[[Any], None]] = []
+
+
+def add(hook: list, function: Callable) -> None:
+    if function not in hook:
+        hook.append(function)
+
+
+def run(hook: list, *args: Any) -> None:
+    for function in hook:
+        function(*args)
+
+
+def flags(case) -> dict:
+    found: dict = {}
+    for function in intake_flags:
+        found.update(function(case))
+    return found

@@ -1,0 +1,104 @@
+"""What the screens of several packages share: labels, names of people, choices, the
+field-error helper and the case page itself (which features extend with panels).
+
+Not a views module: no routes here, so any package above ``cases`` may use it.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from caseapp import clock
+from caseapp.accounts.models import User
+from caseapp.core.forms import choice_list
+from caseapp.extensions import db
+from caseapp.permissions import cases as rules
+from caseapp.units.models import Unit
+
+from . import deadlines, reference_data
+from .errors import CaseError
+from .forms import (
+    AssignForm,
+)
+from .models import Case
+
+DEADLINE_LABELS = {
+    "emergency": _l("Emergency action"),
+    "assessment": _l("Risk assessment"),
+    "plan_draft": _l("Support plan drafted"),
+    "plan_approval": _l("Support plan approved"),
+    "follow_up": _l("Follow-up"),
+}
+
+
+def locale_code() -> str:
+    locale = get_locale()
+    return str(locale) if locale else "vi"
+
+
+def reference_choices(kind: str, blank=None):
+    locale = locale_code()
+    pairs = [(entry.code, entry.label(locale)) for entry in reference_data.entries(kind)]
+    return choice_list(([("", blank)] if blank is not None else []) + pairs)
+
+
+def label(kind: str, code: str | None) -> str:
+    return reference_data.label(kind, code)
+
+
+def local_now() -> datetime:
+    """Now, in the app's time zone, without seconds (what a datetime-local input shows)."""
+    return clock.now().astimezone(deadlines.local_timezone()).replace(
+        second=0, microsecond=0, tzinfo=None)
+
+
+def put_error(form, exc: CaseError) -> None:
+    """A service's refusal onto the field it names, or at the top of the form."""
+    field = form.field_for(exc.field)
+    if field is not None:
+        field.errors = [*field.errors, str(exc.message)]
+    else:
+        form.form_errors.append(str(exc.message))
+
+
+def user_names(ids) -> dict[str, str]:
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    return {u.id: (u.display_name or u.username)
+            for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+
+
+def assignable_users(supervisor) -> list[User]:
+    """Active officers and counselors of the supervisor's unit subtree."""
+    prefix = supervisor.unit.path
+    return list(db.session.scalars(
+        select(User).join(Unit, User.unit_id == Unit.id)
+        .where(User.is_enabled.is_(True), User.role.in_(rules.ASSIGNABLE_ROLES),
+               Unit.path.startswith(prefix, autoescape=True))
+        .order_by(User.role.desc(), User.display_name, User.username)))
+
+
+def person_label(user: User) -> str:
+    return f"{user.display_name or user.username} ({user.username}, {user.unit.code})"
+
+
+def fill_assign_choices(form: AssignForm, case: Case) -> None:
+    people = assignable_users(current_user)
+    form.lead_officer.choices = choice_list(
+        [("", _("Choose the lead officer"))]
+        + [(u.id, person_label(u)) for u in people if u.role == "officer"])
+    form.assignees.choices = choice_list((u.id, person_label(u)) for u in people)
+
+
+def intake_units() -> list[Unit]:
+    prefix = current_user.unit.path
+    units = db.session.scalars(select(Unit).where(Unit.path.startswith(prefix, autoescape=True))
+                               .order_by(Unit.path)).all()
+    return list(units)
+

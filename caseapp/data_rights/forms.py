@@ -1,0 +1,45 @@
+"""Forms of data-subject requests."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, TextAreaField
+
+from caseapp.cases.forms import CaseForm, LocalDateTimeField, radios
+
+from .service import DataAnswerData, DataRequestData
+
+DATA_REQUEST_KIND_LABELS = {"access": _l("See their data"), "correct": _l("Correct their data"),
+                            "restrict": _l("Restrict the processing"),
+                            "delete": _l("Delete their data")}
+
+
+DATA_REQUESTER_LABELS = {"child": _l("The child"), "guardian": _l("Parent or guardian")}
+
+
+DATA_REQUEST_STATUS_LABELS = {"open": _l("Waiting for an answer"), "granted": _l("Granted"),
+                              "refused": _l("Refused"), "lifted": _l("Restriction lifted")}
+
+
+class DataRequestForm(CaseForm):
+    kind = radios(_l("What is asked"), DATA_REQUEST_KIND_LABELS.items())
+    requested_by = radios(_l("Who asked"), DATA_REQUESTER_LABELS.items())
+    received_at = LocalDateTimeField(_l("Received at (empty: now)"))
+    details = TextAreaField(_l("Details (what to correct, what to give)"), render_kw={"rows": 2})
+
+    def to_data(self):
+        return DataRequestData(kind=self.kind.data or "", requested_by=self.requested_by.data or "",
+                               received_at=self.received_at.data, details=self.details.data or "")
+
+
+class DataAnswerForm(CaseForm):
+    request_id = HiddenField()
+    decision = radios(_l("Decision"), [("granted", _l("Grant")), ("refused", _l("Refuse"))])
+    answer = TextAreaField(_l("Answer given to the child or guardian"), render_kw={"rows": 2})
+
+    def to_data(self):
+        return DataAnswerData(decision=self.decision.data or "", answer=self.answer.data or "")
+
+
+class LiftRestrictionForm(FlaskForm):
+    request_id = HiddenField()

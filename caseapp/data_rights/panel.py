@@ -1,0 +1,40 @@
+"""The case page's data-rights panel."""
+from __future__ import annotations
+
+from caseapp import clock
+from caseapp.cases.panels import PanelSpec
+from caseapp.permissions import cases as rules
+
+from .forms import (
+    DATA_REQUEST_KIND_LABELS,
+    DATA_REQUEST_STATUS_LABELS,
+    DATA_REQUESTER_LABELS,
+    DataAnswerForm,
+    DataRequestForm,
+    LiftRestrictionForm,
+)
+from .service import requests_of
+
+
+def panel_context(user, case, child: bool) -> dict | None:
+    """Requests (metadata for everyone who sees the case; their texts with ``child``),
+    and the forms the user may use."""
+    rows = requests_of(case)
+    if case.is_purged and not rows:
+        return None
+    answerable = rules.can_answer_data_request(user, case)
+    return {
+        "requests": rows,
+        "show_texts": child and not case.is_purged,
+        "now": clock.now(),
+        "kind_labels": DATA_REQUEST_KIND_LABELS,
+        "requester_labels": DATA_REQUESTER_LABELS,
+        "status_labels": DATA_REQUEST_STATUS_LABELS,
+        "form": DataRequestForm(prefix="data_request", formdata=None)
+        if rules.can_record_data_request(user, case) else None,
+        "answer_form": DataAnswerForm(prefix="answer", formdata=None) if answerable else None,
+        "lift_form": LiftRestrictionForm(prefix="lift", formdata=None) if answerable else None,
+    }
+
+
+PANEL = PanelSpec("data_rights", "data_rights/_panel.html", "main", panel_context, order=40)

@@ -1,0 +1,32 @@
+"""The home page, the public help page and the language switch."""
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+
+from caseapp.accounts import service as accounts
+from caseapp.core.forms import LanguageForm
+from caseapp.core.safety import safe_next
+
+bp = Blueprint("home", __name__, template_folder="templates")
+
+
+@bp.get("/")
+@login_required
+def home():
+    return render_template("home/home.html")
+
+
+@bp.get("/help")
+def help_page():
+    return render_template("home/help.html")
+
+
+@bp.post("/language")
+def set_language():
+    form = LanguageForm()
+    if form.validate_on_submit():
+        session["locale"] = form.locale.data
+        if current_user.is_authenticated:
+            accounts.set_locale(current_user, form.locale.data)
+    return redirect(safe_next(request.form.get("next")) or url_for("home.home"))

@@ -1,0 +1,8 @@
+"""Forms of matches."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+
+
+class MatchDecisionForm(FlaskForm):
+    """Link or dismiss a match: only the CSRF token."""

@@ -1,0 +1,24 @@
+"""The case page's printable-forms panel."""
+from __future__ import annotations
+
+from caseapp.cases.panels import PanelSpec
+from caseapp.permissions import printing as printing_rules
+
+from .service import available_forms
+
+
+def panel_context(user, case, child: bool) -> dict | None:
+    """What the case page's panel needs, or None when it is not shown to ``user``.
+
+    Printing shows the child's data: the links are offered only on a page that
+    already shows it (the print route checks again, and audits each print).
+    """
+    if not child or not printing_rules.can_print_case(user, case):
+        return None
+    forms = available_forms(case)
+    if not forms:
+        return None
+    return {"reference": case.reference, "forms": forms}
+
+
+PANEL = PanelSpec("printing", "printing/_panel.html", "side", panel_context, order=70)
