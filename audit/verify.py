@@ -150,11 +150,58 @@ def _fast_canonical(row: Sequence[Any]) -> bytes:
 
 
 def _slow_canonical(row: Sequence[Any]) -> bytes:
-    return canonical(dict(zip(_COLUMNS, row)))
+    return canonical(dict(zip(_COLUMNS, row, strict=False)))
 
 
 def _fail(count, head_seq, head_mac, bad, problem) -> VerifyResult:
     return VerifyResult(False, count, head_seq, head_mac, bad, problem)
+
+
+def _pinned_checkpoints(cps: list, public_key) -> tuple[dict[int, list[dict]], int, str | None]:
+    """({seq: checkpoints}, the highest seq pinned, a problem): each signature is
+    checked before a checkpoint is used as evidence."""
+    pinned: dict[int, list[dict]] = {}
+    last_pinned = 0
+    if cps and public_key is None:
+        return pinned, 0, "Checkpoints were given but no public key to check their signatures."
+    for cp in cps:
+        if not verify_checkpoint(cp, public_key):
+            seq = cp.get("seq") if isinstance(cp, dict) else None
+            where = f"at seq {seq}" if isinstance(seq, int) else "(unreadable)"
+            return pinned, 0, f"The checkpoint {where} has an invalid signature."
+        if cp["seq"] > 0:
+            pinned.setdefault(cp["seq"], []).append(cp)
+            last_pinned = max(last_pinned, cp["seq"])
+    return pinned, last_pinned, None
+
+
+def _cut_problem(head_seq: int | None, last_pinned: int) -> str:
+    if head_seq is None:
+        return (f"The log is empty but a checkpoint shows it reached seq {last_pinned}: "
+                "it was cut off.")
+    return (f"The log ends at seq {head_seq} but a checkpoint shows it reached seq "
+            f"{last_pinned}: the tail was cut off.")
+
+
+def _link_problem(seq: int) -> str:
+    if seq == 1:
+        return "Entry 1 does not start from the genesis value (prev_mac)."
+    return f"Entry {seq} does not link to entry {seq - 1} (prev_mac mismatch)."
+
+
+def _canonical_of(row: Sequence[Any], fast) -> bytes:
+    try:
+        return fast(row)
+    except TypeError:
+        return _slow_canonical(row)
+
+
+def _pin_problem(pins: list[dict], stored: str, seq: int, good_pin: int) -> str | None:
+    for cp in pins:
+        if cp["head_mac"] != stored:
+            return (f"Entry {seq} does not match the checkpoint signed at {cp['at']}: the log "
+                    f"was rewritten somewhere in entries {good_pin + 1} to {seq}.")
+    return None
 
 
 def verify_chain(
@@ -175,21 +222,9 @@ def verify_chain(
     key = bytes(key)
 
     # -- checkpoints first: a forged one must not be used as evidence -------
-    pinned: dict[int, list[dict]] = {}
-    last_pinned = 0
-    cps = list(checkpoints)
-    if cps and public_key is None:
-        return _fail(0, None, None, None,
-                     "Checkpoints were given but no public key to check their signatures.")
-    for cp in cps:
-        if not verify_checkpoint(cp, public_key):
-            seq = cp.get("seq") if isinstance(cp, dict) else None
-            where = f"at seq {seq}" if isinstance(seq, int) else "(unreadable)"
-            return _fail(0, None, None, None,
-                         f"The checkpoint {where} has an invalid signature.")
-        if cp["seq"] > 0:
-            pinned.setdefault(cp["seq"], []).append(cp)
-            last_pinned = max(last_pinned, cp["seq"])
+    pinned, last_pinned, problem = _pinned_checkpoints(list(checkpoints), public_key)
+    if problem is not None:
+        return _fail(0, None, None, None, problem)
 
     # -- the walk -------------------------------------------------------------
     digest = hmac.digest
@@ -211,17 +246,9 @@ def verify_chain(
                 return _fail(count, head_seq, head_mac, expected_seq,
                              _gap_problem(expected_seq, seq))
             if row[_I_PREV] != prev_hex:
-                if seq == 1:
-                    problem = "Entry 1 does not start from the genesis value (prev_mac)."
-                else:
-                    problem = (f"Entry {seq} does not link to entry {seq - 1} "
-                               f"(prev_mac mismatch).")
-                return _fail(count, head_seq, head_mac, seq, problem)
+                return _fail(count, head_seq, head_mac, seq, _link_problem(seq))
             try:
-                try:
-                    body = fast(row)
-                except TypeError:
-                    body = _slow_canonical(row)
+                body = _canonical_of(row, fast)
             except (TypeError, ValueError):
                 return _fail(count, head_seq, head_mac, seq,
                              f"Entry {seq} holds a value the writer cannot have written.")
@@ -232,12 +259,9 @@ def verify_chain(
                 return _fail(count, head_seq, head_mac, seq,
                              f"Entry {seq} has been altered (MAC mismatch).")
             if seq in pinned:
-                for cp in pinned[seq]:
-                    if cp["head_mac"] != stored:
-                        return _fail(count, head_seq, head_mac, seq,
-                                     f"Entry {seq} does not match the checkpoint signed at "
-                                     f"{cp['at']}: the log was rewritten somewhere in "
-                                     f"entries {good_pin + 1} to {seq}.")
+                problem = _pin_problem(pinned[seq], stored, seq, good_pin)
+                if problem is not None:
+                    return _fail(count, head_seq, head_mac, seq, problem)
                 good_pin = seq
             count += 1
             expected_seq = seq + 1
@@ -247,14 +271,8 @@ def verify_chain(
             head_mac = stored
 
     if last_pinned > (head_seq or 0):
-        first_missing = (head_seq or 0) + 1
-        if head_seq is None:
-            problem = (f"The log is empty but a checkpoint shows it reached seq "
-                       f"{last_pinned}: it was cut off.")
-        else:
-            problem = (f"The log ends at seq {head_seq} but a checkpoint shows it reached "
-                       f"seq {last_pinned}: the tail was cut off.")
-        return _fail(count, head_seq, head_mac, first_missing, problem)
+        return _fail(count, head_seq, head_mac, (head_seq or 0) + 1,
+                     _cut_problem(head_seq, last_pinned))
 
     return VerifyResult(True, count, head_seq, head_mac, None, None)
 

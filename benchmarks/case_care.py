@@ -9,7 +9,8 @@ Makes a throw-away instance (keys, SQLite, migrations), fills it with
   and the ratio;
 * evidence: uploads an 8 MiB PDF (the configured maximum) through
   ``caseapp.evidence.service.upload`` (content check incl. parsing the PDF for
-  active content with pikepdf, SHA-256, AES-GCM, audit entry) and downloads it (grant, audit entry, decryption), against the
+  active content with pikepdf, SHA-256, AES-GCM, audit entry) and downloads it (grant,
+  audit entry, decryption), against the
   baseline of the same bytes written to and read from a plain BLOB table in
   the same database; prints time and peak Python memory (tracemalloc) of
   each and the ratios.

@@ -82,7 +82,7 @@ def load(env: str | None, instance: str, test_config: dict | None) -> dict[str, 
     return values
 
 
-def validate(values: dict[str, Any]) -> None:
+def _general_problems(values: dict[str, Any]) -> list[str]:
     problems: list[str] = []
     if values["ARGON2_MEMORY_COST_KIB"] < 19456:
         problems.append("ARGON2_MEMORY_COST_KIB is below OWASP's minimum of 19456 (19 MiB)")
@@ -109,29 +109,42 @@ def validate(values: dict[str, Any]) -> None:
     bad_roles = set(values["TOTP_ROLES"]) - set(ROLES)
     if bad_roles:
         problems.append(f"TOTP_ROLES names unknown roles: {', '.join(sorted(bad_roles))}")
+    return problems
 
+
+# Production's cookie and login settings: (setting, check, what is wrong).
+PRODUCTION_RULES = (
+    ("SESSION_COOKIE_SECURE", bool, "SESSION_COOKIE_SECURE must be true in production"),
+    ("SESSION_COOKIE_NAME", lambda v: str(v).startswith("__Host-"),
+     "SESSION_COOKIE_NAME must start with __Host- in production"),
+    ("SESSION_COOKIE_SAMESITE", lambda v: v == "Strict",
+     "SESSION_COOKIE_SAMESITE must be Strict in production"),
+    ("SESSION_COOKIE_HTTPONLY", bool, "SESSION_COOKIE_HTTPONLY must be true in production"),
+    ("DEBUG", lambda v: not v, "DEBUG must be off in production"),
+    ("REQUIRE_TOTP", bool, "REQUIRE_TOTP must be on in production"),
+)
+
+
+def _production_problems(values: dict[str, Any]) -> list[str]:
+    problems: list[str] = []
+    secret = values.get("SECRET_KEY") or ""
+    if secret.lower() in INSECURE_SECRET_KEYS or len(secret) < 32:
+        problems.append(
+            "SECRET_KEY is missing, a known default or shorter than 32 characters "
+            "(set CASEAPP_SECRET_KEY or run `caseapp quickstart`)"
+        )
+    problems += [message for name, check, message in PRODUCTION_RULES
+                 if not check(values.get(name))]
+    weakened = {"officer", "supervisor", "admin"} - set(values["TOTP_ROLES"])
+    if weakened:
+        problems.append("TOTP_ROLES must include officer, supervisor and admin in "
+                        f"production (missing: {', '.join(sorted(weakened))})")
+    return problems
+
+
+def validate(values: dict[str, Any]) -> None:
+    problems = _general_problems(values)
     if values["ENV"] == "production":
-        secret = values.get("SECRET_KEY") or ""
-        if secret.lower() in INSECURE_SECRET_KEYS or len(secret) < 32:
-            problems.append(
-                "SECRET_KEY is missing, a known default or shorter than 32 characters "
-                "(set CASEAPP_SECRET_KEY or run `caseapp quickstart`)"
-            )
-        if not values["SESSION_COOKIE_SECURE"]:
-            problems.append("SESSION_COOKIE_SECURE must be true in production")
-        if not str(values["SESSION_COOKIE_NAME"]).startswith("__Host-"):
-            problems.append("SESSION_COOKIE_NAME must start with __Host- in production")
-        if values["SESSION_COOKIE_SAMESITE"] != "Strict":
-            problems.append("SESSION_COOKIE_SAMESITE must be Strict in production")
-        if not values["SESSION_COOKIE_HTTPONLY"]:
-            problems.append("SESSION_COOKIE_HTTPONLY must be true in production")
-        if values.get("DEBUG"):
-            problems.append("DEBUG must be off in production")
-        if not values["REQUIRE_TOTP"]:
-            problems.append("REQUIRE_TOTP must be on in production")
-        weakened = {"officer", "supervisor", "admin"} - set(values["TOTP_ROLES"])
-        if weakened:
-            problems.append("TOTP_ROLES must include officer, supervisor and admin in "
-                            f"production (missing: {', '.join(sorted(weakened))})")
+        problems += _production_problems(values)
     if problems:
         raise ConfigError("Unsafe or invalid settings:\n  - " + "\n  - ".join(problems))

@@ -215,7 +215,8 @@ def confirm_totp_enrolment(user: User, code: str) -> list[str]:
     if step is None:
         record("auth.totp_enrol", outcome="failed", actor=user, object_type="user",
                object_id=user.id)
-        raise AccountError(_l("That code is not right. Check the time on your phone and try again."),
+        raise AccountError(_l("That code is not right. Check the time on your phone and try "
+                              "again."),
                            field="code")
     user.totp_last_step = step
     user.totp_enabled_at = clock.now()

@@ -148,7 +148,8 @@ class DatabaseSessionInterface(SessionInterface):
             ))
             db.session.commit()
             response.set_cookie(
-                name, token, httponly=self.get_cookie_httponly(app), secure=self.get_cookie_secure(app),
+                name, token, httponly=self.get_cookie_httponly(app),
+                secure=self.get_cookie_secure(app),
                 samesite=self.get_cookie_samesite(app), domain=domain, path=path,
             )
             response.vary.add("Cookie")

@@ -46,7 +46,8 @@ def create_user(actor, data: NewUser) -> User:
     permissions.require(actor == SYSTEM or permissions.can_manage_users(actor))
     username = normalise_username(data.username)
     if not (3 <= len(username) <= 64) or not all(ch.isalnum() or ch in "._-" for ch in username):
-        raise AccountError(_l("A username has 3 to 64 letters, digits, dots, dashes or underscores."),
+        raise AccountError(_l("A username has 3 to 64 letters, digits, dots, dashes or "
+                              "underscores."),
                            field="username")
     if data.role not in ROLES:
         raise AccountError(_l("Unknown role."), field="role")

@@ -211,10 +211,7 @@ def search(user, filters: AuditFilter, *, before: int | None = None, after: int 
         if older is not None and not _exists(query.where(C.seq < older)):
             older = None
         return Page(entries, older, newer)
-    if before is not None:
-        query_page = query.where(C.seq < before)
-    else:
-        query_page = query
+    query_page = query.where(C.seq < before) if before is not None else query
     rows = db.session.execute(query_page.order_by(C.seq.desc()).limit(per_page + 1)).all()
     entries = _entries(rows[:per_page])
     older = entries[-1].seq if entries and len(rows) > per_page else None

@@ -83,7 +83,8 @@ def detail(case: Case, child: bool, names: dict[str, str], now: datetime) -> dic
                         "drafted_by": names.get(p.drafted_by_id),
                         "approved_at": iso(p.approved_at),
                         "approved_by": names.get(p.approved_by_id),
-                        "goals": (p.goals if child else None), "items": (p.items if child else None)} for p in case.plans]
+                        "goals": (p.goals if child else None),
+                        "items": (p.items if child else None)} for p in case.plans]
     result["support_actions"] = [{"kind": a.kind, "performed_at": iso(a.performed_at),
                                   "by": names.get(a.recorded_by_id),
                                   "description": (a.description if child else None)}
@@ -92,7 +93,8 @@ def detail(case: Case, child: bool, names: dict[str, str], now: datetime) -> dic
                             "sharing_basis": r.sharing_basis, "sent_at": iso(r.sent_at),
                             "accepted_at": iso(r.accepted_at),
                             "declined_at": iso(r.declined_at),
-                            "completed_at": iso(r.completed_at), "reason": (r.reason if child else None),
+                            "completed_at": iso(r.completed_at),
+                            "reason": (r.reason if child else None),
                             "what_was_sent": (r.what_was_sent if child else None),
                             "outcome": (r.outcome if child else None)} for r in case.referrals]
     result["notes"] = [{"stage": n.stage, "at": iso(n.created_at), "by": names.get(n.author_id),

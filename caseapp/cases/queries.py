@@ -114,7 +114,8 @@ def overdue_cases(user, now: datetime | None = None) -> Select:
 
 
 def assignment_queue(user) -> Select:
-    """A supervisor's queue: open cases with no lead officer, or someone assigned who is disabled."""
+    """A supervisor's queue: open cases with no lead officer, or someone assigned who is
+    disabled."""
     lead = aliased(User)
     other = aliased(User)
     disabled_assignee = exists().where(CaseAssignee.case_id == Case.id,

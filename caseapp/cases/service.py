@@ -228,42 +228,44 @@ def _check_intake_rate(actor) -> None:
                 "it or have the limit raised.", n=count))
 
 
-def record_intake(actor, data: IntakeData) -> Case:
-    """Form Mẫu 01: a new case at intake, in ``data.unit``. Returns the case (with its reference)."""
+def _intake_unit(actor, data: IntakeData) -> Unit:
     unit = db.session.scalar(select(Unit).where(Unit.code == (data.unit or "").strip().upper()))
     if unit is None:
         raise CaseError(_l("Unknown unit."), field="unit")
     if not rules.can_record_intake(actor, unit):
         rules.record_denial(actor, None, action="intake")
         raise PermissionDenied(_l("You cannot record a report for this unit."))
-    _check_intake_rate(actor)
+    return unit
 
+
+def _intake_received_at(data: IntakeData) -> datetime:
     received_at = aware_datetime(data.received_at, "received_at")
     if received_at is None:
         raise CaseError(_l("Give the date and time the report was received."),
                         field="received_at")
     _not_future(received_at, "received_at")
-    received_at = received_at.replace(second=0, microsecond=0)
-    local_day = received_at.astimezone(deadlines.local_timezone()).date()
+    return received_at.replace(second=0, microsecond=0)
 
+
+def _intake_codes(data: IntakeData) -> tuple[list, list]:
+    """The coded answers (known codes only): kinds of harm and platforms."""
     if reference_data.get("channel", data.channel) is None:
         raise CaseError(_l("Choose how the report came in."), field="channel")
     if reference_data.get("requested_by", data.requested_by) is None:
         raise CaseError(_l("Choose who asked for help."), field="requested_by")
+    if reference_data.get("gender", data.child.gender) is None:
+        raise CaseError(_l("Choose the child's gender (or unknown)."), field="child.gender")
     harms = _require_codes("harm_category", data.harm_categories, "harm_categories",
                            _l("Choose at least one kind of harm from the list."),
                            at_least_one=True)
     platforms = _require_codes("platform", data.platforms, "platforms",
                                _l("Choose platforms from the list."))
+    return harms, platforms
+
+
+def _intake_texts(data: IntakeData) -> dict[str, str]:
+    """The free texts that are sealed as they are (checked for length and characters)."""
     child = data.child
-    if reference_data.get("gender", child.gender) is None:
-        raise CaseError(_l("Choose the child's gender (or unknown)."), field="child.gender")
-    full_name = clean_text(child.full_name, "child.full_name", required=True,
-                           message=_l("Give the child's name (or what the reporter calls them)."))
-    age = _child_age(child, local_day)
-    _check_consent(data.consent, age)
-    narrative = clean_text(data.narrative, "narrative", required=True, max_length=LONG_TEXT,
-                           message=_l("Describe what happened."))
     texts = {name: clean_text(value, field) for name, value, field in (
         ("child_address", child.address, "child.address"),
         ("child_school", child.school, "child.school"),
@@ -276,6 +278,14 @@ def record_intake(actor, data: IntakeData) -> Case:
     texts["evidence_location"] = clean_text(data.evidence_location, "evidence_location",
                                             max_length=LONG_TEXT)
     texts["consent_note"] = clean_text(data.consent.note, "consent.note", max_length=LONG_TEXT)
+    texts["narrative"] = clean_text(data.narrative, "narrative", required=True,
+                                    max_length=LONG_TEXT, message=_l("Describe what happened."))
+    return texts
+
+
+def _intake_phones(data: IntakeData, full_name: str) -> tuple[str, str, dict]:
+    """(child's phone, reporter's phone, the child's blind indexes)."""
+    child = data.child
     child_phone = clean_text(child.phone, "child.phone", max_length=40)
     reporter_phone = clean_text(data.reporter.phone, "reporter.phone", max_length=40)
     bad_phone = _l("This is not a phone number.")
@@ -291,10 +301,15 @@ def record_intake(actor, data: IntakeData) -> Case:
                                          "child.date_of_birth", _l("Check the date of birth."))
         if child.date_of_birth else None,
     }
-    offenders = []
+    return child_phone, reporter_phone, indexes
+
+
+def _intake_offenders(data: IntakeData) -> list[tuple[str | None, str, int]]:
+    """(platform, handle, blind index) of each offender account named."""
     if len(data.offender_accounts or ()) > MAX_OFFENDER_ACCOUNTS:
         raise CaseError(_l("At most %(n)d offender accounts per report.", n=MAX_OFFENDER_ACCOUNTS),
                         field="offender_accounts")
+    offenders = []
     for i, account in enumerate(data.offender_accounts or ()):
         handle = clean_text(account.handle, f"offender_accounts.{i}", required=True,
                             max_length=500)
@@ -304,6 +319,28 @@ def record_intake(actor, data: IntakeData) -> Case:
         offenders.append((account.platform or None, handle, _index(
             "offender_handle", handle, f"offender_accounts.{i}",
             _l("This is not an account name or link."))))
+    return offenders
+
+
+def record_intake(actor, data: IntakeData) -> Case:
+    """Form Mẫu 01: a new case at intake, in ``data.unit``. Returns the case (with its reference).
+
+    Everything is checked before anything is written; then the case, its
+    sealed fields and its audit entry are written in one savepoint.
+    """
+    unit = _intake_unit(actor, data)
+    _check_intake_rate(actor)
+    received_at = _intake_received_at(data)
+    local_day = received_at.astimezone(deadlines.local_timezone()).date()
+    harms, platforms = _intake_codes(data)
+    child = data.child
+    full_name = clean_text(child.full_name, "child.full_name", required=True,
+                           message=_l("Give the child's name (or what the reporter calls them)."))
+    age = _child_age(child, local_day)
+    _check_consent(data.consent, age)
+    texts = _intake_texts(data)
+    child_phone, reporter_phone, indexes = _intake_phones(data, full_name)
+    offenders = _intake_offenders(data)
 
     now = clock.now()
     with atomic():
@@ -327,12 +364,8 @@ def record_intake(actor, data: IntakeData) -> Case:
             case.child_date_of_birth = child.date_of_birth
         elif child.estimated_age is not None:
             case.child_estimated_age = child.estimated_age
-        if child_phone:
-            case.child_phone = child_phone
-        if reporter_phone:
-            case.reporter_phone = reporter_phone
-        case.narrative = narrative
-        for name, value in texts.items():
+        for name, value in (("child_phone", child_phone), ("reporter_phone", reporter_phone),
+                            *texts.items()):
             if value:
                 setattr(case, name, value)
         for platform, handle, index in offenders:
@@ -482,7 +515,8 @@ def set_harm_categories(actor, case: Case, codes, *, expected_version: int | Non
                            _l("Choose at least one kind of harm from the list."),
                            at_least_one=True)
     kept = {h.code for h in harms}
-    if any(reference_data.is_abuse_material(h) and h.code not in kept for h in case.harm_categories):
+    if any(reference_data.is_abuse_material(h) and h.code not in kept
+           for h in case.harm_categories):
         raise CaseError(_l("A kind of harm whose evidence is sexual images of the child cannot "
                            "be removed: files stay refused on this case, and the material "
                            "stays with the police."), field="harm_categories")

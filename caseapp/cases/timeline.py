@@ -17,15 +17,8 @@ from .models import Case
 from .screens import DEADLINE_LABELS, label
 
 
-def timeline(case: Case, child: bool) -> list[dict]:
-    """Every stage, assessment, plan, action, referral, note and deadline, oldest first.
-
-    Texts (sealed child data) only when ``child``: the case is unlocked then.
-    """
-    now = clock.now()
-    events: list[dict] = [{"at": case.received_at, "kind": "intake", "actor": case.recorded_by_id,
-                           "title": _("Report received (form 01)"),
-                           "detail": label("channel", case.channel_code)}]
+def _stages(case: Case, child: bool) -> list[dict]:
+    events = []
     for row in case.transitions:
         title = _("%(source)s → %(target)s", source=workflow.STAGE_LABELS[row.from_stage],
                   target=workflow.STAGE_LABELS[row.to_stage])
@@ -36,6 +29,11 @@ def timeline(case: Case, child: bool) -> list[dict]:
         events.append({"at": row.occurred_at, "kind": "stage", "actor": row.actor_id,
                        "title": title, "detail": detail,
                        "text": row.note if child else None})
+    return events
+
+
+def _assessments_and_plans(case: Case, child: bool) -> list[dict]:
+    events = []
     for a in case.assessments:
         if a.kind == "initial":
             title = _("Risk assessment (form 02): %(level)s",
@@ -54,11 +52,11 @@ def timeline(case: Case, child: bool) -> list[dict]:
             events.append({"at": plan.approved_at, "kind": "plan", "actor": plan.approved_by_id,
                            "title": _("Support plan, version %(n)d, approved (form 05)",
                                       n=plan.version)})
-    for action in case.support_actions:
-        events.append({"at": action.performed_at, "kind": "action",
-                       "actor": action.recorded_by_id,
-                       "title": str(ACTION_KIND_LABELS.get(action.kind, action.kind)),
-                       "text": action.description if child else None})
+    return events
+
+
+def _referrals(case: Case, child: bool) -> list[dict]:
+    events = []
     for r in case.referrals:
         agency = label("agency", r.agency_code)
         events.append({"at": r.sent_at, "kind": "referral", "actor": r.created_by_id,
@@ -73,17 +71,34 @@ def timeline(case: Case, child: bool) -> list[dict]:
                                "title": _("%(agency)s: %(status)s", agency=agency,
                                           status=REFERRAL_STATUS_LABELS[status]),
                                "text": (r.outcome if child and status != "accepted" else None)})
-    for note in case.notes:
-        events.append({"at": note.created_at, "kind": "note", "actor": note.author_id,
-                       "title": _("Note (%(stage)s)", stage=workflow.STAGE_LABELS[note.stage]),
-                       "text": note.text if child else None})
+    return events
+
+
+def timeline(case: Case, child: bool) -> list[dict]:
+    """Every stage, assessment, plan, action, referral, note and deadline, oldest first.
+
+    Texts (sealed child data) only when ``child``: the case is unlocked then.
+    """
+    now = clock.now()
+    events: list[dict] = [{"at": case.received_at, "kind": "intake", "actor": case.recorded_by_id,
+                           "title": _("Report received (form 01)"),
+                           "detail": label("channel", case.channel_code)}]
+    events += _stages(case, child) + _assessments_and_plans(case, child)
+    events += [{"at": action.performed_at, "kind": "action", "actor": action.recorded_by_id,
+                "title": str(ACTION_KIND_LABELS.get(action.kind, action.kind)),
+                "text": action.description if child else None}
+               for action in case.support_actions]
+    events += _referrals(case, child)
+    events += [{"at": note.created_at, "kind": "note", "actor": note.author_id,
+                "title": _("Note (%(stage)s)", stage=workflow.STAGE_LABELS[note.stage]),
+                "text": note.text if child else None} for note in case.notes]
     if case.closure_requested_at:
         events.append({"at": case.closure_requested_at, "kind": "closure",
                        "actor": case.closure_requested_by_id,
                        "title": _("Closure requested: %(reason)s",
                                   reason=label("closure_reason", case.closure_reason_code)),
                        "text": case.outcome_summary if child else None})
-    for step, due in deadlines.pending(case):
-        events.append({"at": due, "kind": "deadline", "overdue": due <= now,
-                       "title": _("Deadline: %(step)s", step=DEADLINE_LABELS[step])})
+    events += [{"at": due, "kind": "deadline", "overdue": due <= now,
+                "title": _("Deadline: %(step)s", step=DEADLINE_LABELS[step])}
+               for step, due in deadlines.pending(case)]
     return sorted(events, key=lambda e: e["at"])

@@ -22,7 +22,8 @@ def units():
 @click.option("--school", "school_type", type=click.Choice(SCHOOL_TYPES), help="School type.")
 @with_appcontext
 def create(code, name, parent_code, school_type):
-    unit = commit_or_fail(lambda: admin_service.create_unit("system", code, name, parent_code, school_type))
+    unit = commit_or_fail(lambda: admin_service.create_unit("system", code, name, parent_code,
+                                                            school_type))
     click.echo(f"created unit {unit.code}")
 
 

@@ -41,6 +41,10 @@ class MalformedJSON(BadRequest):
         self.reason = error.reason
 
 
+TOO_DEEP = _l("Nested too deeply (at most %(n)d levels).", n=MAX_DEPTH)
+SURROGATE = _l("The text holds an invalid character (an unpaired surrogate).")
+
+
 def _refuse_constant(name: str):
     raise JSONInputError("", _l("Not a number JSON allows."))
 
@@ -49,9 +53,30 @@ def _check_text(value: str, where: str) -> None:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise JSONInputError(where, _l("The text holds an invalid character (an unpaired surrogate).")) from None
+        raise JSONInputError(where, SURROGATE) from None
     if "\x00" in value:
         raise JSONInputError(where, _l("The text holds a NUL character."))
+
+
+def _check_scalar(item: Any, where: str) -> None:
+    if isinstance(item, str):
+        _check_text(item, where)
+    elif isinstance(item, bool) or item is None:
+        return
+    elif isinstance(item, int) and abs(item) > MAX_INTEGER:
+        raise JSONInputError(where, _l("The number is too large."))
+    elif isinstance(item, float) and (item != item or item in (float("inf"), float("-inf"))):
+        raise JSONInputError(where, _l("The number is out of range."))
+
+
+def _children(item: Any, where: str):
+    if isinstance(item, dict):
+        for key, child in item.items():
+            _check_text(key, where)
+            yield child, f"{where}.{key}" if where else key
+    elif isinstance(item, list):
+        for index, child in enumerate(item):
+            yield child, f"{where}.{index}" if where else str(index)
 
 
 def check(value: Any) -> Any:
@@ -60,24 +85,9 @@ def check(value: Any) -> Any:
     while stack:
         item, where, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise JSONInputError(where, _l("Nested too deeply (at most %(n)d levels).", n=MAX_DEPTH))
-        if isinstance(item, str):
-            _check_text(item, where)
-        elif isinstance(item, bool) or item is None:
-            continue
-        elif isinstance(item, int):
-            if abs(item) > MAX_INTEGER:
-                raise JSONInputError(where, _l("The number is too large."))
-        elif isinstance(item, float):
-            if item != item or item in (float("inf"), float("-inf")):
-                raise JSONInputError(where, _l("The number is out of range."))
-        elif isinstance(item, dict):
-            for key, child in item.items():
-                _check_text(key, where)
-                stack.append((child, f"{where}.{key}" if where else key, depth + 1))
-        elif isinstance(item, list):
-            for index, child in enumerate(item):
-                stack.append((child, f"{where}.{index}" if where else str(index), depth + 1))
+            raise JSONInputError(where, TOO_DEEP)
+        _check_scalar(item, where)
+        stack.extend((child, path, depth + 1) for child, path in _children(item, where))
     return value
 
 
@@ -85,7 +95,7 @@ def loads(text: str | bytes) -> Any:
     try:
         value = json.loads(text, parse_constant=_refuse_constant)
     except RecursionError:
-        raise JSONInputError("", _l("Nested too deeply (at most %(n)d levels).", n=MAX_DEPTH)) from None
+        raise JSONInputError("", TOO_DEEP) from None
     except JSONInputError:
         raise
     except ValueError:  # JSONDecodeError, UnicodeDecodeError, the int digit limit

@@ -34,7 +34,8 @@ def init_app(app) -> None:
         headers["Referrer-Policy"] = "same-origin"
         headers["Cross-Origin-Opener-Policy"] = "same-origin"
         headers["Cross-Origin-Resource-Policy"] = "same-origin"
-        headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+        headers["Permissions-Policy"] = ("camera=(), microphone=(), geolocation=(), "
+                                         "interest-cohort=()")
         if current_app.config["HSTS_SECONDS"]:
             headers["Strict-Transport-Security"] = (
                 f"max-age={current_app.config['HSTS_SECONDS']}; includeSubDomains"

@@ -220,7 +220,8 @@ class KeyRing:
 
     def to_json(self) -> str:
         """The key file's content. Handle like the keys themselves."""
-        b64 = lambda b: base64.b64encode(b).decode("ascii")
+        def b64(b):
+            return base64.b64encode(b).decode("ascii")
         return json.dumps({
             "format": FILE_FORMAT,
             "current_version": self._current,
@@ -237,7 +238,8 @@ class KeyRing:
             data = json.loads(text)
             if not isinstance(data, dict) or data.get("format") != FILE_FORMAT:
                 raise KeyRingError(f"not a {FILE_FORMAT} key file")
-            unb64 = lambda s: base64.b64decode(s, validate=True)
+            def unb64(s):
+                return base64.b64decode(s, validate=True)
             return cls({int(v): unb64(k) for v, k in data["kek_versions"].items()},
                        int(data["current_version"]),
                        blind_index_key=unb64(data["blind_index_key"]),

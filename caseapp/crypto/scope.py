@@ -199,7 +199,30 @@ def unlock(owner: Any, *, grant: Grant, session: Session | None = None) -> None:
     if not is_genuine(grant):
         raise AccessNotGranted("unlock needs a Grant issued by caseapp.permissions")
     owners = _owners(owner)
-    wanted: dict[str, tuple[str, str]] = {}  # key id -> (owner table, owner id)
+    wanted, rows = _wanted_keys(scope, owners, grant)
+    missing = [k for k in wanted if k not in rows]
+    if missing:
+        rows.update(_load_keys(missing, owners, session))
+    for key_id, (table, oid) in wanted.items():
+        row = rows.get(key_id)
+        if row is None:
+            raise DecryptionError(f"data key {key_id} does not exist", table=table,
+                                  column="data_key_id", row_id=oid)
+        if row.owner_table != table or row.owner_id != oid:
+            raise DecryptionError(f"data key {key_id} belongs to another record",
+                                  table=table, column="data_key_id", row_id=oid)
+        if row.wrapped is None:
+            scope.forget(key_id, destroyed=True)
+            continue
+        scope._add(key_id, scope._unwrap(row))
+    scope.grants.append(grant)
+
+
+def _wanted_keys(scope: KeyScope, owners: list, grant: Grant
+                 ) -> tuple[dict[str, tuple[str, str]], dict[str, Any]]:
+    """The keys to unwrap ({key id: (owner table, owner id)}) and the rows already
+    eager-loaded with their owners."""
+    wanted: dict[str, tuple[str, str]] = {}
     rows: dict[str, Any] = {}
     for obj in owners:
         if not hasattr(obj, "data_key_id"):
@@ -218,30 +241,22 @@ def unlock(owner: Any, *, grant: Grant, session: Session | None = None) -> None:
         if isinstance(loaded, DataKey) and loaded.id == key_id and \
                 "wrapped" in loaded.__dict__:
             rows[key_id] = loaded
-    missing = [k for k in wanted if k not in rows]
-    if missing:
-        if session is None:
-            session = next((s for s in map(object_session, owners) if s is not None), None)
-        if session is None:
-            raise ValueError("the owners are in no session; pass session=")
-        _insert_pending(session)
-        conn = _connection(session)
-        for i in range(0, len(missing), _IN_CHUNK):
-            for row in conn.execute(_SELECT_KEYS, {"key_ids": missing[i:i + _IN_CHUNK]}):
-                rows[row.id] = row
-    for key_id, (table, oid) in wanted.items():
-        row = rows.get(key_id)
-        if row is None:
-            raise DecryptionError(f"data key {key_id} does not exist", table=table,
-                                  column="data_key_id", row_id=oid)
-        if row.owner_table != table or row.owner_id != oid:
-            raise DecryptionError(f"data key {key_id} belongs to another record",
-                                  table=table, column="data_key_id", row_id=oid)
-        if row.wrapped is None:
-            scope.forget(key_id, destroyed=True)
-            continue
-        scope._add(key_id, scope._unwrap(row))
-    scope.grants.append(grant)
+    return wanted, rows
+
+
+def _load_keys(missing: list[str], owners: list, session: Session | None) -> dict[str, Any]:
+    """One query per 500 keys, on the owners' session."""
+    if session is None:
+        session = next((s for s in map(object_session, owners) if s is not None), None)
+    if session is None:
+        raise ValueError("the owners are in no session; pass session=")
+    _insert_pending(session)
+    conn = _connection(session)
+    rows: dict[str, Any] = {}
+    for i in range(0, len(missing), _IN_CHUNK):
+        for row in conn.execute(_SELECT_KEYS, {"key_ids": missing[i:i + _IN_CHUNK]}):
+            rows[row.id] = row
+    return rows
 
 
 _PENDING = "caseapp.crypto.pending_data_keys"

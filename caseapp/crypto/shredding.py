@@ -19,6 +19,7 @@ encryption of the host covers them.
 """
 from __future__ import annotations
 
+import contextlib
 import time
 import weakref
 from typing import Any
@@ -166,7 +167,5 @@ def scrub_if_asked(engine: Engine) -> None:
     `caseapp retention purge`."""
     if not g.pop(_SCRUB_AFTER_COMMIT, False):
         return
-    try:
+    with contextlib.suppress(ScrubIncomplete):
         sqlite_scrub(engine)
-    except ScrubIncomplete:
-        pass

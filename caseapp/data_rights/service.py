@@ -133,7 +133,8 @@ def _notify(case: Case, kind: str, actor, now: datetime) -> None:
 def answer_request(actor, case: Case, request_id: str, data: DataAnswerData) -> DataRequest:
     """Grant or refuse, with the answer given to the child or guardian."""
     ensure_visible(actor, case, "data_request_answer")
-    rules.require(rules.can_answer_data_request(actor, case), actor, case, action="data_request_answer")
+    rules.require(rules.can_answer_data_request(actor, case), actor, case,
+                  action="data_request_answer")
     row = _request_of(case, request_id)
     if row.status != "open":
         raise CaseError(_l("This request was already answered."), field="request")
@@ -174,7 +175,8 @@ def answer_request(actor, case: Case, request_id: str, data: DataAnswerData) -> 
 def lift_restriction(actor, case: Case, request_id: str) -> DataRequest:
     """End a granted restriction; the case's data is back for the people on it."""
     ensure_visible(actor, case, "data_request_lift")
-    rules.require(rules.can_answer_data_request(actor, case), actor, case, action="data_request_lift")
+    rules.require(rules.can_answer_data_request(actor, case), actor, case,
+                  action="data_request_lift")
     row = _request_of(case, request_id)
     if row.kind != "restrict" or row.status != "granted":
         raise CaseError(_l("Only a restriction in force can be lifted."), field="request")

@@ -79,7 +79,8 @@ def can_view_case(user, case) -> bool:
 
 # The break-glass feature (above this layer) tells how to find a user's active
 # access to a case; until it registers, there is none.
-_break_glass_lookup: Callable[[Any, Any], Any] = lambda _user, _case: None
+def _break_glass_lookup(_user: Any, _case: Any) -> Any:
+    return None
 
 
 def register_break_glass_lookup(lookup: Callable[[Any, Any], Any]) -> None:
@@ -373,10 +374,7 @@ def grant_case_change(user, case, *, action: str, after_closure: bool = False) -
     closed case only changes that may arrive after closure pass
     (``after_closure``: :func:`can_record_late_outcome`).
     """
-    if after_closure:
-        allowed = can_record_late_outcome(user, case)
-    else:
-        allowed = can_work_on_case(user, case)
+    allowed = can_record_late_outcome(user, case) if after_closure else can_work_on_case(user, case)
     if not allowed:
         message = closed_case_message() if (can_change_child_data(user, case)
                                             and not is_open_for_work(case)) else None

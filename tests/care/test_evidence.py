@@ -17,7 +17,6 @@ from sqlalchemy import func, select, text
 
 import audit
 from caseapp import MIGRATIONS_DIR, clock, create_app
-from caseapp.auditlog.who_viewed import VIEW_ACTIONS
 from caseapp.cases import reference_data, service
 from caseapp.cases.errors import CaseConflict, CaseError, CaseNotFound
 from caseapp.cases.models import Case
@@ -81,7 +80,8 @@ PDF = make_pdf()
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
 GIF = (b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00,\x00\x00\x00\x00"
        b"\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
-WEBP = b"RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00\x2f\x00\x00\x00\x10\x07\x10\x11\x11\x88\x88\xfe\x07\x00"
+WEBP = (b"RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00\x2f\x00\x00\x00\x10\x07\x10\x11"
+        b"\x11\x88\x88\xfe\x07\x00")
 TEXT = "Tin nhắn của tài khoản lạ lúc 22:14:\r\n\t«Gửi ảnh cho anh nếu không…» <3\n".encode()
 
 SPOOFS = {
@@ -540,9 +540,6 @@ def test_audit_holds_no_file_name_description_or_content(people, login, make_cas
         assert marker not in blob and CHILD_NAME.encode() not in blob
 
 
-@pytest.mark.skipif("case.attachment_download" not in VIEW_ACTIONS,
-                    reason="caseapp.auditlog.who_viewed.VIEW_ACTIONS needs 'case.attachment_download' "
-                           "(lead's merge)")
 def test_downloads_are_listed_on_who_has_seen_this_child(people, login, make_case):
     case = make_case("support", harm_categories=SAFE, assignees=[people.officer2])
     officer = login(people.officer)

@@ -266,7 +266,8 @@ def test_intake_counselor_sees_only_ask_the_supervisor(people, login, make_case)
     assert created.json["possible_duplicate"] is True and created.json["repeat_offender"] is False
     assert earlier.reference not in created.get_data(as_text=True)
     fresh = counselor.post("/api/v1/cases", headers={"X-CSRFToken": api_token(counselor)},
-                           json={**api_intake(full_name="Hoàng Văn Vui", date_of_birth="2014-01-01"),
+                           json={**api_intake(full_name="Hoàng Văn Vui",
+                                              date_of_birth="2014-01-01"),
                                  "reporter": {"name": "X", "phone": "0355 999 888"}})
     assert (fresh.json["possible_duplicate"], fresh.json["repeat_offender"]) == (False, False)
 

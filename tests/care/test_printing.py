@@ -30,7 +30,6 @@ from caseapp.extensions import db
 from caseapp.permissions import PermissionDenied
 from caseapp.permissions import printing as print_rules
 from caseapp.printing import panel as printing_panel
-from caseapp.printing import service as printing
 from tests.cases.conftest import (
     ASSESSMENT_NOTE,
     CHILD_NAME,

@@ -33,7 +33,8 @@ def api_routes(app) -> list[tuple[str, str]]:
 
 
 def fill(path: str, case) -> str:
-    plan = case.plans[0].id if getattr(case, "plans", None) else "00000000-0000-0000-0000-000000000000"
+    none = "00000000-0000-0000-0000-000000000000"
+    plan = case.plans[0].id if getattr(case, "plans", None) else none
     referral = (case.referrals[0].id if getattr(case, "referrals", None)
                 else "00000000-0000-0000-0000-000000000000")
     return (path.replace("<reference>", case.reference).replace("<plan_id>", plan)

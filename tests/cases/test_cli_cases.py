@@ -14,7 +14,8 @@ from .conftest import audit_count
 
 
 def snapshot() -> list[tuple]:
-    return [(c.stage, c.immediate_danger, c.platform_codes[0], c.channel_code, c.age_band, tuple(c.harm_category_codes), c.risk_level)
+    return [(c.stage, c.immediate_danger, c.platform_codes[0], c.channel_code, c.age_band,
+             tuple(c.harm_category_codes), c.risk_level)
             for c in db.session.scalars(select(Case))]
 
 

@@ -49,11 +49,12 @@ def make_people():
     commune = admin_service.create_unit("system", "XA", "Đoàn xã", "HUYEN")
 
     def user(name, role, unit):
-        return admin_service.create_user(accounts.SYSTEM, admin_service.NewUser(name, role, unit.code,
-                                                                      PASSWORD))
+        return admin_service.create_user(accounts.SYSTEM, admin_service.NewUser(
+            name, role, unit.code, PASSWORD))
     return SimpleNamespace(
         province=province, district=district, commune=commune,
-        counselor=user("tvv.lan", "counselor", commune), officer=user("cb.minh", "officer", commune),
+        counselor=user("tvv.lan", "counselor", commune),
+        officer=user("cb.minh", "officer", commune),
         officer2=user("cb.hoa", "officer", district),
         supervisor=user("gs.tuan", "supervisor", district),
         other_supervisor=user("gs.tinh2", "supervisor", admin_service.create_unit(

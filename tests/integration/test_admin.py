@@ -64,7 +64,8 @@ def test_service_refuses_non_admin_actor(make_user):
 
     officer = make_user("officer")
     with pytest.raises(PermissionDenied):
-        admin_service.create_user(officer.user, admin_service.NewUser("x.y.z", "admin", "U1", PASSWORD))
+        admin_service.create_user(officer.user, admin_service.NewUser("x.y.z", "admin", "U1",
+                                                                      PASSWORD))
 
 
 def test_the_last_admin_cannot_be_demoted_or_disabled(make_user):

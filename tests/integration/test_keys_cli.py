@@ -79,7 +79,8 @@ def test_status_and_rotate_rewrap_without_losing_a_record(instance_env):
     assert run([sys.executable, "-c", READ], instance_env).stdout.strip() == "readable"
     retire = run([CASEAPP, "keys", "retire", "1"], instance_env)
     assert retire.returncode == 0, retire.stderr
-    assert "version 1\t0 data keys\tretired" in run([CASEAPP, "keys", "status"], instance_env).stdout
+    status = run([CASEAPP, "keys", "status"], instance_env)
+    assert "version 1\t0 data keys\tretired" in status.stdout
     assert run([sys.executable, "-c", READ], instance_env).stdout.strip() == "readable"
 
 

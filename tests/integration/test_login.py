@@ -259,9 +259,8 @@ def test_totp_secret_cannot_be_read_without_a_grant(app, make_user):
     from caseapp.crypto import AccessNotGranted, key_scope
 
     officer = make_user("officer")
-    with key_scope():  # a fresh scope: nothing unlocked
-        with pytest.raises(AccessNotGranted):
-            _ = officer.user.totp_secret
+    with key_scope(), pytest.raises(AccessNotGranted):  # a fresh scope: nothing unlocked
+        _ = officer.user.totp_secret
 
 
 def test_a_password_hash_written_into_the_database_does_not_verify(app, client, make_user):

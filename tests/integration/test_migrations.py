@@ -49,9 +49,7 @@ def test_audit_table_refuses_update_and_delete(app):
 
     with app.test_request_context():
         record("test.entry", actor="system")
-        with pytest.raises(DBAPIError, match="append-only"):
-            with db.session.begin_nested():
-                db.session.execute(text("UPDATE audit_entries SET action = 'x'"))
-        with pytest.raises(DBAPIError, match="append-only"):
-            with db.session.begin_nested():
-                db.session.execute(text("DELETE FROM audit_entries"))
+        with pytest.raises(DBAPIError, match="append-only"), db.session.begin_nested():
+            db.session.execute(text("UPDATE audit_entries SET action = 'x'"))
+        with pytest.raises(DBAPIError, match="append-only"), db.session.begin_nested():
+            db.session.execute(text("DELETE FROM audit_entries"))

@@ -190,7 +190,7 @@ def test_a_session_row_inserted_into_the_database_is_refused(app, client, make_u
     db.session.add(UserSession(id=hashlib.sha256(token.encode()).hexdigest(),
                                user_id=officer.user.id, created_at=now, last_seen_at=now,
                                expires_at=now + timedelta(hours=1),
-                               data='{"_user_id":"%s","_fresh":true}' % officer.user.id))
+                               data=f'{{"_user_id":"{officer.user.id}","_fresh":true}}'))
     db.session.commit()
     client.set_cookie("caseapp", token)
     assert client.get("/").status_code == 302
