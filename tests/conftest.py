@@ -29,11 +29,55 @@ from caseapp.crypto.keyring import KeyRing
 from caseapp.extensions import db, limiter
 
 TEST_DATABASE_URL = os.environ.get("CASEAPP_TEST_DATABASE_URL")
+# CI sets CASEAPP_TEST_LONG=1: the property-based and state-machine tests run
+# many more examples there than in a developer's run (never fewer rules).
+LONG = os.environ.get("CASEAPP_TEST_LONG") == "1"
+
+
+def examples(quick: int, long: int) -> int:
+    """How many examples a property-based test runs (more in CI)."""
+    return long if LONG else quick
+
+
+def _worker_database(url: str | None) -> str | None:
+    """Under pytest-xdist each worker gets its own PostgreSQL database."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                    {"n": name}).scalar()
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+TEST_DATABASE_URL = _worker_database(TEST_DATABASE_URL)
 CHROMIUM = os.environ.get("CASEAPP_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu",
                   "--disable-background-networking", "--disable-component-update",
                   "--disable-sync", "--no-first-run", "--disable-quic"]
 PASSWORD = "correct horse battery staple"
+
+
+def pytest_configure(config):
+    """Byte-compile the app once: the tests start `caseapp` as a subprocess many
+    times, and with PYTHONDONTWRITEBYTECODE set (as on this CI) each start would
+    otherwise compile every module again."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    import compileall
+
+    import caseapp
+
+    compileall.compile_dir(os.path.dirname(caseapp.__file__), quiet=1)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -256,3 +300,23 @@ def browser():
             yield instance
         finally:
             instance.close()
+
+
+@pytest.fixture(scope="session")
+def instance_template(tmp_path_factory):
+    """An instance made the README's way (`caseapp quickstart --no-serve`), once per
+    worker: copying it is much faster than making one per test."""
+    from tests.http_client import clean_env, run_caseapp
+
+    folder = tmp_path_factory.mktemp("template") / "inst"
+    made = run_caseapp(["quickstart", "--no-serve"], clean_env(str(folder)))
+    assert made.returncode == 0, made.stderr
+    return folder
+
+
+@pytest.fixture
+def fresh_instance(instance_template, tmp_path):
+    """A private copy of the template instance (keys, database, the admin)."""
+    copy = tmp_path / "inst"
+    shutil.copytree(instance_template, copy)
+    return copy

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import click
 
@@ -40,7 +41,10 @@ def init_keys(quiet: bool = False) -> bool:
 
 @keys.command("init")
 def init():
-    init_keys()
+    """Write a new key file; refused (exit 1) when one exists: overwriting it would
+    make every case unreadable."""
+    if not init_keys() and not os.environ.get("CASEAPP_KEYS"):
+        sys.exit(1)
 
 
 @keys.command("status")

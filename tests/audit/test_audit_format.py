@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from audit import MAX_DETAILS_BYTES, canonical, compute_mac, drop_sql, install_sql
 from audit.verify import _COLUMNS, _fast_canonical, _slow_canonical
 from audit.writer import FIELDS, GENESIS_MAC, canonical_details
+from tests.conftest import examples
 
 KEY = bytes(range(32))
 
@@ -143,7 +144,7 @@ _details = st.dictionaries(_text, _scalar | st.lists(_scalar, max_size=3), max_s
 _when = st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(100, 500), deadline=None)
 @given(
     seq=st.integers(min_value=1, max_value=2**63 - 1),
     when=_when,

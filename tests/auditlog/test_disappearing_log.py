@@ -23,12 +23,11 @@ PASSWORD = "gió thổi qua cánh đồng lúa chín vàng"
 
 
 @pytest.fixture
-def instance(tmp_path):
-    folder = tmp_path / "inst"
+def instance(fresh_instance, tmp_path):
+    folder = fresh_instance
     mirror = tmp_path / "other-disk" / "checkpoints.jsonl"
     mirror.parent.mkdir()
     env = clean_env(str(folder), CASEAPP_AUDIT_CHECKPOINT_MIRRORS=str(mirror))
-    assert run_caseapp(["quickstart", "--no-serve"], env).returncode == 0
     made = run_caseapp(["users", "create", "tuvan.mot", "--role", "counselor", "--unit", "HUYEN",
                         "--password-stdin"], env, stdin=PASSWORD + "\n")
     assert made.returncode == 0, made.stderr

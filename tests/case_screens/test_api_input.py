@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from caseapp.cases.models import CaseNote
 from caseapp.extensions import db
+from tests.conftest import examples
 
 from .conftest import api_token
 from .test_api import intake_json
@@ -130,7 +131,7 @@ KNOWN_KEYS = ["text", "narrative", "unit", "received_at", "channel", "child", "r
 shaped = st.dictionaries(st.sampled_from(KNOWN_KEYS), json_values, max_size=8)
 
 
-@settings(max_examples=25, deadline=None,
+@settings(max_examples=examples(25, 150), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(payload=st.one_of(shaped, json_values))
 @example(payload={"text": "\ud800", "version": 1})

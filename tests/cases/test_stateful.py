@@ -44,6 +44,7 @@ from caseapp.cases.errors import CaseError, CaseNotFound
 from caseapp.crypto import AccessNotGranted, key_scope
 from caseapp.extensions import db
 from caseapp.permissions import PermissionDenied
+from tests.conftest import examples
 
 from .conftest import CHILD_NAME, assessment_data, closure_data, intake_data, referral_data
 
@@ -348,7 +349,7 @@ def test_random_actions_keep_every_rule(app, people):  # noqa: C901 (the machine
             assert counted == self.expected
 
     run_state_machine_as_test(CaseMachine, settings=settings(
-        max_examples=60, stateful_step_count=40, deadline=None, database=None,
+        max_examples=examples(25, 120), stateful_step_count=40, deadline=None, database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
     # The guided rules walk cases through the workflow (each run reaches most edges).
     assert ("intake", "assessment") in reached and len(reached) >= 3

@@ -185,7 +185,7 @@ def test_sealed_fields_cannot_be_used_in_sql():
     with pytest.raises(TypeError):
         SampleCase.child_name != "Lan"  # noqa: B015
     with pytest.raises(TypeError):
-        SampleCase.child_name is None  # noqa: B015
+        SampleCase.child_name == None  # noqa: B015, E711 (the operator is what is tested)
     assert SampleCase.child_name == SampleCase.child_name
     assert SampleCase.child_name != SampleCase.narrative
     assert SampleCase.child_name in [object(), SampleCase.child_name]  # identity fallback

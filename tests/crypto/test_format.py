@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from caseapp.crypto import DecryptionError, aead
+from tests.conftest import examples
 
 KEY = bytes(range(32))
 KEY_ID = "00000000-0000-4000-8000-000000000001"
@@ -80,7 +81,7 @@ def test_sealing_uses_fresh_nonces():
     assert len(blobs) == 1000
 
 
-@settings(max_examples=200, deadline=None, database=None)
+@settings(max_examples=examples(80, 400), deadline=None, database=None)
 @given(st.binary(max_size=2048), st.text(max_size=40), st.text(max_size=40),
        st.text(min_size=1, max_size=40))
 def test_low_level_round_trip_and_every_byte_flip(plaintext, table, column, row_id):

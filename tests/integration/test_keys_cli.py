@@ -47,11 +47,10 @@ def run(args, env, **kwargs):
 
 
 @pytest.fixture
-def instance_env(tmp_path):
+def instance_env(fresh_instance):
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASEAPP_")}
-    env["CASEAPP_INSTANCE"] = str(tmp_path / "inst")
+    env["CASEAPP_INSTANCE"] = str(fresh_instance)
     env["CASEAPP_ENV"] = "development"
-    assert run([CASEAPP, "quickstart", "--no-serve"], env).returncode == 0
     assert run([sys.executable, "-c", ENROL], env).returncode == 0
     return env
 
@@ -60,6 +59,7 @@ def test_init_refuses_to_overwrite_an_existing_key_file(instance_env):
     keyfile = os.path.join(instance_env["CASEAPP_INSTANCE"], "keys.json")
     before = Path(keyfile).read_text()
     result = run([CASEAPP, "keys", "init"], instance_env)
+    assert result.returncode == 1
     assert "already exists" in result.stdout
     assert Path(keyfile).read_text() == before
 

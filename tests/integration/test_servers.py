@@ -10,6 +10,7 @@ themselves and nobody else.
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 
 import pytest
@@ -35,12 +36,11 @@ SERVERS = {
 
 
 @pytest.fixture(scope="module")
-def instance(tmp_path_factory):
+def instance(instance_template, tmp_path_factory):
     """An instance made the README's way, with four counselors of one unit."""
     folder = str(tmp_path_factory.mktemp("served") / "inst")
+    shutil.copytree(instance_template, folder)
     env = clean_env(folder)
-    made = run_caseapp(["quickstart", "--no-serve"], env)
-    assert made.returncode == 0, made.stderr
     for username, password in PEOPLE.items():
         created = run_caseapp(["users", "create", username, "--role", "counselor",
                                "--unit", "HUYEN", "--password-stdin"], env, stdin=password + "\n")
@@ -48,8 +48,9 @@ def instance(tmp_path_factory):
     return folder
 
 
-@pytest.fixture(params=sorted(SERVERS))
+@pytest.fixture(scope="module", params=sorted(SERVERS))
 def server(request, instance):
+    """One running server of each kind for the module's tests (started as a user would)."""
     args, overrides = SERVERS[request.param]
     port = free_port()
     args = [*args, "--port", str(port)]
