@@ -45,10 +45,6 @@ def _receiving_unit(change: AccountChange) -> Unit:
     return change.new_unit or change.user.unit
 
 
-def _role_after(change: AccountChange) -> str:
-    return change.new_role or change.user.role
-
-
 def pending_of(user: User) -> list[AccountChange]:
     """Pending changes of ``user`` (rows whose MAC fails are left out and reported)."""
     return [c for c in db.session.scalars(select(AccountChange).where(

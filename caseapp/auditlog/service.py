@@ -63,12 +63,6 @@ class AuditFilter:
     date_from: date | None = None
     date_to: date | None = None
 
-    @property
-    def is_empty(self) -> bool:
-        return not any((self.username, self.reference, self.action, self.outcome,
-                        self.date_from, self.date_to))
-
-
 @dataclass(frozen=True)
 class Entry:
     """One entry as the reader sees it (actor resolved to a username)."""
