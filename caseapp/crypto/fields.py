@@ -264,8 +264,8 @@ class Sealed(Generic[T]):
         cls = type(obj)
         key_id = (_KEY_ID_GETTERS.get(cls) or _key_id_getter(cls))(obj)
         key = scope._keys.get(key_id)
-        if key is None:
-            key = scope.key(key_id)  # raises AccessNotGranted / KeyDestroyed
+        if key is None:  # raises AccessNotGranted / KeyDestroyed
+            key = scope.key(key_id, f"{self.table_for(cls)}.{self.name}")
         blob = getattr(obj, self.private)
         if blob is None:
             return None
@@ -296,7 +296,7 @@ class Sealed(Generic[T]):
         key_id = (_KEY_ID_GETTERS.get(cls) or _key_id_getter(cls))(obj)
         key = scope._keys.get(key_id)
         if key is None:
-            key = scope.key(key_id)
+            key = scope.key(key_id, f"{self.table_for(cls)}.{self.name}")
         if value is None:
             setattr(obj, self.private, None)
             return

@@ -42,15 +42,19 @@ class Grant:
     the permission check was made for), and only made by :func:`issue_grant`.
     """
 
-    __slots__ = ("_capability", "actor_id", "issued_at", "owner_ids", "reason")
+    __slots__ = ("_capability", "actor_id", "columns", "issued_at", "owner_ids", "reason")
 
     reason: str
     actor_id: str | None
     owner_ids: frozenset[str]
     issued_at: datetime
+    # None: every sealed column of the owners' records. Else only these
+    # ("table.column"): a purpose-bound reading (a supervisor approving a plan
+    # reads the plan, not the child's contacts).
+    columns: frozenset[str] | None
 
     def __init__(self, *, reason: str, actor_id: str | None, owner_ids: frozenset[str],
-                 capability: object):
+                 capability: object, columns: frozenset[str] | None = None):
         if capability is not _CAPABILITY:
             raise IssuerNotAllowed("grants are issued by caseapp.permissions through "
                                    "caseapp.crypto.grants.issue_grant")
@@ -58,6 +62,7 @@ class Grant:
         setter(self, "reason", reason)
         setter(self, "actor_id", actor_id)
         setter(self, "owner_ids", owner_ids)
+        setter(self, "columns", columns)
         setter(self, "issued_at", clock.now())
         setter(self, "_capability", capability)
 
@@ -80,8 +85,9 @@ class Grant:
         return owner_id in self.owner_ids
 
     def __repr__(self) -> str:
+        limited = "" if self.columns is None else f" columns={len(self.columns)}"
         return (f"<Grant {self.reason!r} actor={self.actor_id} "
-                f"owners={len(self.owner_ids)}>")
+                f"owners={len(self.owner_ids)}{limited}>")
 
 
 def is_genuine(grant: object) -> bool:
@@ -97,12 +103,14 @@ def _allowed(module: str) -> bool:
     return any(module == m or module.startswith(m + ".") for m in _ISSUERS)
 
 
-def issue_grant(reason: str, actor_id: str | None, owner_id: str | Iterable[str]) -> Grant:
+def issue_grant(reason: str, actor_id: str | None, owner_id: str | Iterable[str], *,
+                columns: Iterable[str] | None = None) -> Grant:
     """Make a grant. Call only from ``caseapp.permissions``, after the check.
 
     ``reason`` names the check that passed (for example ``"case.view"``,
     ``"case.break_glass"``, ``"export.report"``); ``actor_id`` is the user (or
-    None for a system job); ``owner_id`` is one owner id or several.
+    None for a system job); ``owner_id`` is one owner id or several;
+    ``columns`` ("table.column") limits the grant to those sealed columns.
     """
     caller = sys._getframe(1).f_globals.get("__name__", "")
     if not _allowed(caller):
@@ -113,7 +121,13 @@ def issue_grant(reason: str, actor_id: str | None, owner_id: str | Iterable[str]
     ids = frozenset([owner_id] if isinstance(owner_id, str) else owner_id)
     if not ids or not all(isinstance(i, str) and i for i in ids):
         raise ValueError("a grant names at least one owner id (strings)")
-    return Grant(reason=reason, actor_id=actor_id, owner_ids=ids, capability=_CAPABILITY)
+    limit = None
+    if columns is not None:
+        limit = frozenset(columns)
+        if not limit or not all(isinstance(c, str) and "." in c for c in limit):
+            raise ValueError("a limited grant names at least one column as 'table.column'")
+    return Grant(reason=reason, actor_id=actor_id, owner_ids=ids, capability=_CAPABILITY,
+                 columns=limit)
 
 
 def allow_issuer(module_name: str) -> None:

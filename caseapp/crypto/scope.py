@@ -56,13 +56,17 @@ def owner_table(cls: type) -> str:
 class KeyScope:
     """Unwrapped data keys for one request or command. See the module docs."""
 
-    __slots__ = ("_closed", "_destroyed", "_keys", "_provider", "_reload", "grants")
+    __slots__ = ("_closed", "_destroyed", "_keys", "_limited", "_provider", "_reload",
+                 "grants")
 
     def __init__(self, provider: KeyProvider, *,
                  reload: Callable[[], KeyProvider | None] | None = None):
         self._provider = provider
         self._reload = reload
         self._keys: dict[str, aead.FieldKey] = {}
+        # Keys admitted only by column-limited grants, with the columns they open.
+        # Kept apart from _keys so the fast path of a read never admits them.
+        self._limited: dict[str, tuple[aead.FieldKey, frozenset[str]]] = {}
         self._destroyed: set[str] = set()
         self._closed = False
         self.grants: list[Grant] = []
@@ -81,11 +85,18 @@ class KeyScope:
     def holds(self, key_id: str) -> bool:
         return key_id in self._keys
 
-    def key(self, key_id: str | None) -> aead.FieldKey:
-        """The unwrapped key ``key_id``, or AccessNotGranted / KeyDestroyed."""
+    def key(self, key_id: str | None, column: str | None = None) -> aead.FieldKey:
+        """The unwrapped key ``key_id`` for ``column`` ("table.column"), or
+        AccessNotGranted / KeyDestroyed."""
         found = self._keys.get(key_id) if key_id is not None else None
         if found is not None:
             return found
+        limited = self._limited.get(key_id) if key_id is not None else None
+        if limited is not None:
+            if column is not None and column in limited[1]:
+                return limited[0]
+            raise AccessNotGranted(f"data key {key_id} is open here for other columns only "
+                                   f"(not {column})")
         if key_id in self._destroyed:
             raise KeyDestroyed(key_id)
         if key_id is None:
@@ -95,11 +106,13 @@ class KeyScope:
 
     def forget(self, key_id: str, *, destroyed: bool = False) -> None:
         self._keys.pop(key_id, None)
+        self._limited.pop(key_id, None)
         if destroyed:
             self._destroyed.add(key_id)
 
     def close(self) -> None:
         self._keys.clear()
+        self._limited.clear()
         self._destroyed.clear()
         self.grants.clear()
         self._closed = True
@@ -110,11 +123,28 @@ class KeyScope:
         if self._closed:
             raise AccessNotGranted("the key scope is closed")
 
-    def _add(self, key_id: str, dek: bytes) -> aead.FieldKey:
+    def _add(self, key_id: str, dek: bytes, columns: frozenset[str] | None = None
+             ) -> aead.FieldKey:
         self._check_open()
-        fk = self._keys[key_id] = aead.FieldKey(key_id, dek)
+        fk = aead.FieldKey(key_id, dek)
+        if columns is None:
+            self._keys[key_id] = fk
+        else:
+            self._limited[key_id] = (fk, columns)
         self._destroyed.discard(key_id)
         return fk
+
+    def _widen(self, key_id: str, columns: frozenset[str] | None) -> bool:
+        """A key already admitted for some columns: admit it for ``columns`` too
+        (None: for all). False when the key is not held at all."""
+        held = self._limited.get(key_id)
+        if held is None:
+            return False
+        if columns is None:
+            self._keys[key_id] = self._limited.pop(key_id)[0]
+        else:
+            self._limited[key_id] = (held[0], held[1] | columns)
+        return True
 
     def _unwrap(self, dk: Any) -> bytes:
         try:
@@ -214,7 +244,7 @@ def unlock(owner: Any, *, grant: Grant, session: Session | None = None) -> None:
         if row.wrapped is None:
             scope.forget(key_id, destroyed=True)
             continue
-        scope._add(key_id, scope._unwrap(row))
+        scope._add(key_id, scope._unwrap(row), grant.columns)
     scope.grants.append(grant)
 
 
@@ -231,7 +261,8 @@ def _wanted_keys(scope: KeyScope, owners: list, grant: Grant
         if not grant.covers(obj.id):
             raise AccessNotGranted(f"the grant does not cover {table} {obj.id}")
         key_id = obj.data_key_id
-        if key_id is None or key_id in scope._keys or key_id in scope._destroyed:
+        if key_id is None or key_id in scope._keys or key_id in scope._destroyed \
+                or scope._widen(key_id, grant.columns):
             continue
         previous = wanted.setdefault(key_id, (table, obj.id))
         if previous != (table, obj.id):

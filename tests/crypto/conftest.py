@@ -95,6 +95,12 @@ def grant_for(*owners, reason: str = "test.view"):
     return grants_module.issue_grant(reason, "tester", [o.id for o in owners])
 
 
+def limited_grant(*owners, columns):
+    """A grant covering ``owners`` for ``columns`` ("table.column") only."""
+    return grants_module.issue_grant("test.approval", "tester", [o.id for o in owners],
+                                     columns=columns)
+
+
 def sqlite_engine(path) -> object:
     engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
     configure_sqlite_engine(engine)

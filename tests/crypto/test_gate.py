@@ -17,7 +17,7 @@ from caseapp.crypto import (
 )
 from caseapp.crypto import grants as grants_module
 
-from .conftest import SampleCase, grant_for, tdb
+from .conftest import SampleCase, SampleNote, grant_for, limited_grant, tdb
 
 
 def seed(session, keyring, name="Lê Thị Hồng"):
@@ -194,3 +194,71 @@ def test_creator_is_authorised_via_new_data_key(session, keyring):
             new_data_key(session, case)
     with pytest.raises(AccessNotGranted):
         new_data_key(session, SampleCase())
+
+
+# --- column-limited grants: a purpose-bound reading ------------------------------------------
+
+def seed_with_note(session, keyring):
+    with key_scope(keyring):
+        case = SampleCase()
+        new_data_key(session, case)
+        case.child_name, case.child_phone, case.narrative = "Lê Thị Hồng", "0912345678", "n"
+        note = SampleNote(case=case)
+        note.text, note.summary = "the plan", "contacts inside"
+        session.add_all([case, note])
+        session.commit()
+        ids = case.id, note.id
+    session.expunge_all()
+    return ids
+
+
+def test_a_limited_grant_opens_its_columns_and_no_other(session, keyring):
+    case_id, note_id = seed_with_note(session, keyring)
+    with key_scope(keyring):
+        case = session.get(SampleCase, case_id)
+        note = session.get(SampleNote, note_id)
+        unlock(case, grant=limited_grant(case, columns={"sample_notes.text",
+                                                        "sample_cases.narrative"}))
+        assert note.text == "the plan"
+        assert case.narrative == "n"
+        for read in (lambda: case.child_name, lambda: case.child_phone, lambda: note.summary):
+            with pytest.raises(AccessNotGranted, match="other columns only"):
+                read()
+        with pytest.raises(AccessNotGranted):
+            case.child_phone = "0999999999"  # writing is limited alike
+        # A second limited grant adds its columns; a full grant opens the rest.
+        unlock(case, grant=limited_grant(case, columns={"sample_notes.summary"}))
+        assert note.summary == "contacts inside"
+        with pytest.raises(AccessNotGranted):
+            case.child_name  # noqa: B018
+        unlock(case, grant=grant_for(case))
+        assert case.child_name == "Lê Thị Hồng"
+
+
+def test_a_limited_grant_never_narrows_a_full_one(session, keyring):
+    case_id, _ = seed_with_note(session, keyring)
+    with key_scope(keyring):
+        case = session.get(SampleCase, case_id)
+        unlock(case, grant=grant_for(case))
+        unlock(case, grant=limited_grant(case, columns={"sample_notes.text"}))
+        assert case.child_phone == "0912345678"
+
+
+def test_a_limited_grant_names_columns(session, keyring):
+    case_id, _ = seed_with_note(session, keyring)
+    case = session.get(SampleCase, case_id)
+    for bad in (set(), {"text"}, {""}):
+        with pytest.raises(ValueError):
+            limited_grant(case, columns=bad)
+
+
+def test_limited_keys_do_not_outlive_the_scope(session, keyring):
+    case_id, note_id = seed_with_note(session, keyring)
+    with key_scope(keyring) as scope:
+        case = session.get(SampleCase, case_id)
+        unlock(case, grant=limited_grant(case, columns={"sample_notes.text"}))
+    assert not scope._limited
+    with key_scope(keyring):
+        note = session.get(SampleNote, note_id)
+        with pytest.raises(AccessNotGranted, match="not unlocked"):
+            note.text  # noqa: B018
