@@ -101,11 +101,21 @@ PDF_CHECK_SECONDS = 15
 # due this many hours after the request is received (Decree 13/2023: 72 h).
 DATA_REQUEST_HOURS = 72
 
-# --- Deadlines (Decree 56/2017 defaults), used by the case workflow.
+# --- Deadlines of the case workflow (README: Deadlines). "Decree" names the
+# article of Decree 56/2017 a default follows; "ours" marks one the decree
+# does not set.
+# Decree Art. 26(3), 31(2): emergency measures within 12 hours of the report.
 DEADLINE_EMERGENCY_HOURS = 12
+# Ours: the initial risk assessment (Mẫu 02) within 72 hours of the report.
 DEADLINE_ASSESSMENT_HOURS = 72
+# Ours: the needs assessment (Mẫu 03) within 5 working days of the initial one.
+DEADLINE_NEEDS_WORKING_DAYS = 5
+# Decree Art. 28(1): the plan (Mẫu 04) within 5 working days of the needs assessment.
 DEADLINE_PLAN_DRAFT_WORKING_DAYS = 5
+# Decree Art. 28(1) + 28(4): approved within 7 working days of the needs assessment.
 DEADLINE_PLAN_APPROVAL_WORKING_DAYS = 7
+# Decree Art. 28(4): the commune chairman decides within 2 working days.
+DEADLINE_DECISION_WORKING_DAYS = 2
 
 # Working days skip weekends and this country's public holidays (the
 # `holidays` package), plus dates a province declares itself (ISO strings).

@@ -22,14 +22,17 @@ from .forms import (
     AssignForm,
     ClosureRequestForm,
     DecisionForm,
+    DecisionRecordForm,
     HarmCategoriesForm,
     NeedsForm,
     NoteForm,
+    PersonForm,
     PlanForm,
     ReferralForm,
     ReferralStatusForm,
     ReopenForm,
     ReturnForm,
+    SendBackForm,
     SupportActionForm,
     SupportForm,
 )
@@ -67,8 +70,8 @@ MOVES = {
     "assess": ("assess", AssessForm, _l("The risk assessment was recorded; the case is in "
                                         "assessment."),
                _l("Initial risk assessment (form 02)"), _l("Record and start assessment")),
-    "start_support": ("support", SupportForm, _l("Support has started."), _l("Start support"),
-                      _l("Start support")),
+    "start_support": ("support", SupportForm, _l("Support has started."),
+                      _l("Start support (the plan is approved)"), _l("Start support")),
     "refer": ("refer", ReferralForm, _l("The case was referred."), _l("Refer to an agency"),
               _l("Refer")),
     "return": ("return", ReturnForm, _l("The case is back in support."),
@@ -118,8 +121,22 @@ ACTIONS: dict[str, Action] = {
         ApprovePlanForm,
         lambda u, c, f, item: service.approve_plan(u, c, item,
                                                    expected_version=f.expected_version),
-        _l("The support plan was approved."), rules.can_approve_latest_plan,
-        _l("Approve the support plan (form 05)"), _l("Approve plan"), item=True),
+        _l("The support plan was approved; the commune's decision (form 05) is due."),
+        rules.can_approve_plan, _l("Approve the support plan"), _l("Approve plan"), item=True),
+    "return_plan": Action(
+        SendBackForm,
+        lambda u, c, f, item: service.return_plan(u, c, item, f.to_data(),
+                                                  expected_version=f.expected_version),
+        _l("The plan was sent back to the officer with your reason."), rules.can_approve_plan,
+        _l("Send the plan back"), _l("Send back"), item=True),
+    "decision": Action(
+        DecisionRecordForm, lambda u, c, f, _i: service.record_decision(u, c, f.to_data()),
+        _l("The commune's decision was recorded."), rules.can_record_decision,
+        _l("Record the commune's decision (form 05)"), _l("Record decision")),
+    "person": Action(
+        PersonForm, lambda u, c, f, _i: service.add_person(u, c, f.to_data()),
+        _l("The person was added."), rules.can_work_on_case,
+        _l("Add someone around the child"), _l("Add person")),
     "support_action": Action(
         SupportActionForm,
         lambda u, c, f, _i: service.record_support_action(u, c, f.to_data()),
@@ -153,8 +170,9 @@ ACTIONS: dict[str, Action] = {
         DecisionForm, _approve_closure, _l("The case is closed."), _offered("closure"),
         _l("Approve closure"), _l("Approve closure")),
     "reject_closure": Action(
-        DecisionForm,
-        lambda u, c, f, _i: service.reject_closure(u, c, expected_version=f.expected_version),
+        SendBackForm,
+        lambda u, c, f, _i: service.reject_closure(u, c, f.to_data(),
+                                                   expected_version=f.expected_version),
         _l("The closure request was sent back; the case stays open."),
         rules.can_decide_closure, _l("Send the request back"), _l("Send back")),
     "reopen": _MOVE_ACTIONS["reopen"],
@@ -165,7 +183,7 @@ ACTIONS: dict[str, Action] = {
 }
 
 # What may still be done on a closed case; everything else in ACTIONS is case work.
-AFTER_CLOSURE_ACTIONS = frozenset({"reopen", "referral_status"})
+AFTER_CLOSURE_ACTIONS = frozenset({"reopen", "referral_status", "decision"})
 
 
 def make_form(name: str, case: Case, item: str | None = None, *, submitted: bool = False):
@@ -196,7 +214,7 @@ def forms_for(user, case: Case) -> dict[str, Any]:
     for name, spec in ACTIONS.items():
         if not spec.shown(user, case):
             continue
-        if name == "approve_plan":
+        if name in ("approve_plan", "return_plan"):
             forms[name] = make_form(name, case, case.latest_plan.id)
         elif name == "referral_status":
             forms[name] = {r.id: make_form(name, case, r.id) for r in case.referrals

@@ -33,14 +33,16 @@ def summary(case: Case, names: dict[str, str], now: datetime) -> dict:
         "channel": case.channel_code, "requested_by": case.requested_by_code,
         "help_requested": case.help_requested, "immediate_danger": case.immediate_danger,
         "harm_categories": case.harm_category_codes, "platforms": case.platform_codes,
-        "risk_level": case.risk_level, "age_band": case.age_band, "gender": case.gender_code,
+        "risk_level": case.risk_level, "age_band": case.age_band, "minor": case.is_minor,
+        "child_group": case.child_group, "gender": case.gender_code,
         "lead_officer": names.get(case.lead_officer_id),
         "assignees": sorted(names.get(i, i) for i in case.assignee_ids),
         "next_deadline_at": iso(case.next_deadline_at), "overdue": case.is_overdue(now),
         "deadlines": [{"step": step, "due_at": iso(due), "overdue": due <= now}
                       for step, due in deadlines.pending(case)],
         "closure_requested": case.closure_pending, "closure_reason": case.closure_reason_code,
-        "closed_at": iso(case.closed_at),
+        "closed_at": iso(case.closed_at), "plan_missing": case.plan_missing,
+        "decision_missing": case.decision_missing,
     }
 
 
@@ -55,10 +57,17 @@ def child_block(case: Case) -> dict:
                   "guardian_name": case.guardian_name,
                   "guardian_contact": case.guardian_contact},
         "reporter": {"name": case.reporter_name, "relation": case.reporter_relation,
-                     "phone": case.reporter_phone},
-        "consent": {"child": case.consent_child, "guardian": case.consent_guardian,
+                     "phone": case.reporter_phone, "address": case.reporter_address},
+        "consent": {"child": case.child_consent, "guardian": case.guardian_consent,
                     "legal_ground": case.legal_ground, "note": case.consent_note},
         "narrative": case.narrative,
+        "incident_place": case.incident_place, "child_condition": case.child_condition,
+        "consequences_without_help": case.consequences_without_help,
+        "family_circumstances": case.family_circumstances,
+        "current_caregiver": case.current_caregiver,
+        "help_before_report": case.help_before_report, "intake_notes": case.intake_notes,
+        "people": [{"relation": p.relation, "full_name": p.full_name, "age": p.age,
+                    "occupation": p.occupation, "contact": p.contact} for p in case.people],
         "offender_accounts": [{"handle": a.handle, "platform": a.platform_code}
                               for a in case.offender_accounts],
         "evidence_location": case.evidence_location,
@@ -70,7 +79,7 @@ def detail(case: Case, child: bool, names: dict[str, str], now: datetime) -> dic
     result = summary(case, names, now)
     result.update(child_block(case) if child else {"child": None})
     result["child_data_hidden"] = not child
-    result["consent_basis"] = {"child": case.consent_child, "guardian": case.consent_guardian,
+    result["consent_basis"] = {"child": case.child_consent, "guardian": case.guardian_consent,
                                "legal_ground": case.legal_ground}
     result["transitions"] = [{"from": t.from_stage, "to": t.to_stage, "at": iso(t.occurred_at),
                               "by": names.get(t.actor_id), "reason": t.reason_code,
@@ -78,11 +87,21 @@ def detail(case: Case, child: bool, names: dict[str, str], now: datetime) -> dic
     result["assessments"] = [{"kind": a.kind, "risk_level": a.risk_level,
                               "immediate_danger": a.immediate_danger,
                               "at": iso(a.recorded_at), "by": names.get(a.recorded_by_id),
-                              "notes": (a.notes if child else None)} for a in case.assessments]
+                              "meeting_on": iso(a.meeting_on),
+                              "notes": (a.notes if child else None),
+                              "details": (a.details if child else None)}
+                             for a in case.assessments]
     result["plans"] = [{"id": p.id, "version": p.version, "drafted_at": iso(p.drafted_at),
                         "drafted_by": names.get(p.drafted_by_id),
                         "approved_at": iso(p.approved_at),
                         "approved_by": names.get(p.approved_by_id),
+                        "returned_at": iso(p.returned_at),
+                        "return_reason": (p.return_reason if child else None),
+                        "decision_recorded_at": iso(p.decision_recorded_at),
+                        "decision": ({"number": p.decision_number,
+                                      "decided_on": iso(p.decision_date),
+                                      "signatory": p.decision_signatory}
+                                     if child and p.decision_recorded_at else None),
                         "goals": (p.goals if child else None),
                         "items": (p.items if child else None)} for p in case.plans]
     result["support_actions"] = [{"kind": a.kind, "performed_at": iso(a.performed_at),
@@ -107,5 +126,6 @@ def people_of(case: Case) -> set[str]:
             | case.assignee_ids | {t.actor_id for t in case.transitions}
             | {a.recorded_by_id for a in case.assessments}
             | {p.drafted_by_id for p in case.plans} | {p.approved_by_id for p in case.plans}
+            | {p.returned_by_id for p in case.plans}
             | {a.recorded_by_id for a in case.support_actions}
             | {n.author_id for n in case.notes})

@@ -30,14 +30,17 @@ from .schemas import (
     CaseList,
     Changed,
     ClosureIn,
+    DecisionIn,
     IntakeIn,
     NeedsIn,
     NoteIn,
     OneCase,
+    PersonIn,
     PlanIn,
     Recorded,
     ReferralIn,
     ReferralStatusIn,
+    SendBackIn,
     SupportActionIn,
     TransitionIn,
     VersionIn,
@@ -199,8 +202,7 @@ def update_referral(reference: str, referral_id: str):
        status=201, errors=CHANGE_ERRORS, summary="Record the needs assessment (form 03)")
 def needs_assessment(reference: str):
     case = queries.load_case(current_user, reference, action="api:needs", for_work=True)
-    service.record_needs_assessment(current_user, case,
-                                    data.NeedsAssessmentData(notes=parse(NeedsIn).notes))
+    service.record_needs_assessment(current_user, case, parse(NeedsIn).to_data())
     return changed(case, 201)
 
 
@@ -225,9 +227,44 @@ def approve_plan(reference: str, plan_id: str):
                                "approved_at": answers.iso(plan.approved_at)})
 
 
+@route(bp, "/cases/<reference>/plans/<plan_id>/return", "POST", body=SendBackIn,
+       answer=Changed, errors=CHANGE_ERRORS,
+       summary="Send the newest plan back with a reason (supervisors)")
+def return_plan(reference: str, plan_id: str):
+    case = queries.load_case(current_user, reference, action="api:return_plan",
+                             for_work=True)
+    body = parse(SendBackIn)
+    plan = service.return_plan(current_user, case, plan_id,
+                               data.SendBackData(reason=body.reason),
+                               expected_version=body.version)
+    return changed(case, plan={"id": plan.id, "version": plan.version,
+                               "returned_at": answers.iso(plan.returned_at)})
+
+
+@route(bp, "/cases/<reference>/plans/decision", "POST", body=DecisionIn, answer=Changed,
+       status=201, errors=CHANGE_ERRORS,
+       summary="Record the commune's decision on the approved plan (form 05)")
+def record_decision(reference: str):
+    # The decision may come back after closure (its own rule checks that).
+    case = queries.load_case(current_user, reference, action="api:decision")
+    plan = service.record_decision(current_user, case, parse(DecisionIn).to_data())
+    return changed(case, 201, plan={"id": plan.id, "version": plan.version,
+                                    "decision_recorded_at":
+                                        answers.iso(plan.decision_recorded_at)})
+
+
+@route(bp, "/cases/<reference>/people", "POST", body=PersonIn, answer=Changed, status=201,
+       errors=CHANGE_ERRORS, summary="Add someone around the child (form 01)")
+def add_person(reference: str):
+    case = queries.load_case(current_user, reference, action="api:person", for_work=True)
+    service.add_person(current_user, case, parse(PersonIn).to_data())
+    return changed(case, 201)
+
+
 @route(bp, "/cases/<reference>/support-actions", "POST", body=SupportActionIn,
        answer=Changed, status=201, errors=CHANGE_ERRORS,
-       summary="Record a dated support action (kind emergency meets the emergency deadline)")
+       summary="Record a dated support action (the emergency kinds, allowed from intake on, "
+               "meet the 12-hour deadline)")
 def support_action(reference: str):
     case = queries.load_case(current_user, reference, action="api:support_action",
                              for_work=True)
@@ -249,13 +286,14 @@ def request_closure(reference: str):
     return changed(case)
 
 
-@route(bp, "/cases/<reference>/closure-rejection", "POST", body=VersionIn, answer=Changed,
+@route(bp, "/cases/<reference>/closure-rejection", "POST", body=SendBackIn, answer=Changed,
        errors=CHANGE_ERRORS,
-       summary="Send a closure request back (supervisors); approving is the transition to "
-               "closure")
+       summary="Send a closure request back with a reason (supervisors); approving is the "
+               "transition to closure")
 def reject_closure(reference: str):
     case = queries.load_case(current_user, reference, action="api:reject_closure",
                              for_work=True)
-    service.reject_closure(current_user, case,
-                           expected_version=parse(VersionIn, optional=True).version)
+    body = parse(SendBackIn)
+    service.reject_closure(current_user, case, data.SendBackData(reason=body.reason),
+                           expected_version=body.version)
     return changed(case)

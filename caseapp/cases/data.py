@@ -29,16 +29,30 @@ class ReporterData:
     name: str = ""
     relation: str = ""
     phone: str = ""
+    address: str = ""
 
 
 @dataclass(frozen=True)
 class ConsentData:
-    """The child's consent (needed from age 7) and the guardian's, or a legal ground."""
+    """Consent as it was recorded: the child's (asked from age 7) and the
+    guardian's, each "given", "refused" or "not_asked"; and the legal ground
+    used when it is not complete (none chosen: the duty to receive the report)."""
 
-    child: bool | None = None
-    guardian: bool = False
+    child: str = "not_asked"
+    guardian: str = "not_asked"
     legal_ground: str | None = None  # "emergency" | "legal_duty"
     note: str = ""
+
+
+@dataclass(frozen=True)
+class PersonData:
+    """Someone around the child (father, mother, caregiver...): Mẫu 01."""
+
+    relation: str
+    full_name: str = ""
+    age: int | None = None
+    occupation: str = ""
+    contact: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,7 +71,8 @@ class IntakeData:
     requested_by: str
     child: ChildData
     consent: ConsentData
-    help_requested: bool = True
+    help_requested: bool | None = None  # required: no default, the 100% figure counts it
+    child_group: str = ""  # models.CHILD_GROUPS
     harm_categories: tuple[str, ...] = ()
     platforms: tuple[str, ...] = ()
     offender_accounts: tuple[OffenderAccountData, ...] = ()
@@ -65,6 +80,14 @@ class IntakeData:
     narrative: str = ""
     immediate_danger: bool = False
     evidence_location: str = ""
+    incident_place: str = ""
+    child_condition: str = ""
+    consequences_without_help: str = ""
+    family_circumstances: str = ""
+    current_caregiver: str = ""
+    help_before_report: str = ""
+    intake_notes: str = ""
+    people: tuple[PersonData, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,27 +105,47 @@ class NoteData:
 
 @dataclass(frozen=True)
 class AssessmentData:
-    """Initial risk assessment (Mẫu 02): intake -> assessment."""
+    """Initial risk assessment (Mẫu 02, Decree 56 Art. 26): intake -> assessment.
+
+    The three criteria (harm, the abuser's access, obstacles in the care
+    environment) each high, medium or low; whether the parents or caregiver
+    are the ones causing harm (Art. 31(1)); whether emergency measures are
+    applied (Art. 26(2)); the overall risk level and a note."""
 
     risk_level: str
     notes: str
     immediate_danger: bool = False
-    details: dict | None = None
+    harm: str = ""
+    access: str = ""
+    obstacles: str = ""
+    caregiver_harms: bool = False
+    emergency_measures: bool = False
 
 
 @dataclass(frozen=True)
 class NeedsAssessmentData:
-    """Needs assessment (Mẫu 03)."""
+    """Needs assessment (Mẫu 03, Decree 56 Art. 27(1) a-h) and the minutes of
+    the needs meeting (Art. 27(2)); ``notes`` is its conclusion."""
 
     notes: str
-    details: dict | None = None
+    condition: str = ""  # a) physical, psychological and emotional state
+    family: str = ""  # b) family, relationships, the parents' ability to protect
+    risk_factors: str = ""  # c) what could make the harm continue
+    learning: str = ""  # d) schooling and the child's ability to protect themself
+    community: str = ""  # đ) safety and support of the community
+    service_needs: str = ""  # e) medical, social, education, legal, counselling needs
+    child_views: str = ""  # g) the child's views and wishes
+    caregiver_views: str = ""  # h) the parents' or caregiver's (unless they cause harm)
+    meeting_date: date | None = None
+    meeting_chair: str = ""
+    meeting_participants: str = ""
+    meeting_measures: str = ""
 
 
 @dataclass(frozen=True)
 class SupportData:
-    """assessment -> support: needs a needs assessment, recorded before or given here."""
+    """assessment -> support: needs an approved plan."""
 
-    needs_assessment: NeedsAssessmentData | None = None
     note: str = ""
 
 
@@ -137,10 +180,28 @@ class ClosureData:
 
     reason: str
     outcome_summary: str
-    review_harm: str
-    review_access: str
-    review_obstacles: str
+    review_harm: str = ""
+    review_access: str = ""
+    review_obstacles: str = ""
+    review_self_protection: str = ""
+    review_recovery: str = ""
     review_notes: str = ""
+
+
+@dataclass(frozen=True)
+class SendBackData:
+    """A supervisor sends a plan or a closure request back: why (the officer sees it)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class DecisionData:
+    """The commune chairman's decision on the plan (Mẫu 05), as it came back."""
+
+    number: str
+    decided_on: date | None
+    signatory: str
 
 
 @dataclass(frozen=True)
@@ -157,9 +218,14 @@ class ReopenData:
 
 @dataclass(frozen=True)
 class PlanItem:
+    """A service or task of the plan (Art. 28(3) a-d)."""
+
     action: str
-    who: str = ""
-    due: date | None = None
+    who: str = ""  # the body or person responsible
+    due: date | None = None  # expected end
+    start: date | None = None
+    provider: str = ""  # the service provider mobilised
+    cost: int | None = None  # estimated cost, VND
 
 
 @dataclass(frozen=True)
@@ -173,7 +239,8 @@ class PlanData:
 
 @dataclass(frozen=True)
 class SupportActionData:
-    """A dated support action; kind "emergency" is the emergency action."""
+    """A dated support action; the emergency kinds (models.EMERGENCY_KINDS) are
+    emergency measures, allowed from intake on."""
 
     kind: str
     description: str

@@ -1,9 +1,27 @@
 """Deadlines in hours or working days, all from configuration.
 
-Defaults follow Decree 56/2017: emergency action within 12 hours of the
-report for a child in immediate danger; the assessment within
-``DEADLINE_ASSESSMENT_HOURS`` of the report; the support plan drafted within
-5 and approved within 7 working days of the risk assessment.
+Which are the decree's and which are ours (the README's deadline table says
+the same):
+
+* emergency measures within 12 hours of the report when the child is in
+  serious danger (Decree 56/2017, Art. 26(3) and 31(2)); danger found after
+  intake: 12 hours from when it was found (ours: the decree's clock would
+  already have run out);
+* the initial risk assessment (Mẫu 02) within ``DEADLINE_ASSESSMENT_HOURS``,
+  72 by default, of the report: **ours** (the decree sets no time);
+* the needs assessment (Mẫu 03, Art. 27) within
+  ``DEADLINE_NEEDS_WORKING_DAYS``, 5 by default, of the initial assessment:
+  **ours** (the decree sets no time; without it a case could wait in
+  assessment with nothing due);
+* the plan (Mẫu 04) drafted within 5 working days of the needs assessment
+  (Art. 28(1): "căn cứ mức độ tổn hại và nhu cầu ... trong thời hạn 05 ngày
+  làm việc");
+* the plan approved within 7 working days of the needs assessment: the 5 of
+  Art. 28(1) and the commune chairman's 2 of Art. 28(4) together; the union
+  supervisor's sign-off must come by then;
+* the commune chairman's decision (Mẫu 05) within 2 working days of the
+  supervisor's sign-off (Art. 28(4)); not for minors (16-17), to whom the
+  decree's procedure does not apply.
 
 Working days skip weekends and Vietnamese public holidays (the ``holidays``
 package, which also knows the Saturdays the government turns into working
@@ -51,12 +69,20 @@ def assessment_hours() -> int:
     return _non_negative("DEADLINE_ASSESSMENT_HOURS", 72)
 
 
+def needs_days() -> int:
+    return _non_negative("DEADLINE_NEEDS_WORKING_DAYS", 5)
+
+
 def plan_draft_days() -> int:
     return _non_negative("DEADLINE_PLAN_DRAFT_WORKING_DAYS", 5)
 
 
 def plan_approval_days() -> int:
     return _non_negative("DEADLINE_PLAN_APPROVAL_WORKING_DAYS", 7)
+
+
+def decision_days() -> int:
+    return _non_negative("DEADLINE_DECISION_WORKING_DAYS", 2)
 
 
 def local_timezone():
@@ -111,22 +137,24 @@ def add_working_days(start: datetime, days: int) -> datetime:
 
 # --- the case's deadlines --------------------------------------------------------------------
 
-STEPS = ("emergency", "assessment", "plan_draft", "plan_approval", "follow_up")
+# (step, due column, done column), in the procedure's order.
+TRACKED = (
+    ("emergency", "emergency_due_at", "emergency_done_at"),
+    ("assessment", "assessment_due_at", "assessed_at"),
+    ("needs", "needs_assessment_due_at", "needs_assessed_at"),
+    ("plan_draft", "plan_draft_due_at", "plan_drafted_at"),
+    ("plan_approval", "plan_approval_due_at", "plan_approved_at"),
+    ("decision", "decision_due_at", "decision_recorded_at"),
+)
+STEPS = tuple(step for step, _, _ in TRACKED) + ("follow_up",)
 
 
 def pending(case: Case) -> list[tuple[str, datetime]]:
     """The steps still to do, with their due times, nearest first."""
     if case.stage == "closure":
         return []
-    found = []
-    if case.emergency_due_at and not case.emergency_done_at:
-        found.append(("emergency", case.emergency_due_at))
-    if case.assessment_due_at and not case.assessed_at:
-        found.append(("assessment", case.assessment_due_at))
-    if case.plan_draft_due_at and not case.plan_drafted_at:
-        found.append(("plan_draft", case.plan_draft_due_at))
-    if case.plan_approval_due_at and not case.plan_approved_at:
-        found.append(("plan_approval", case.plan_approval_due_at))
+    found = [(step, getattr(case, due)) for step, due, done in TRACKED
+             if getattr(case, due) and not getattr(case, done)]
     if case.next_follow_up_at:
         found.append(("follow_up", case.next_follow_up_at))
     return sorted(found, key=lambda item: item[1])
@@ -160,18 +188,41 @@ def flag_danger(case: Case, at: datetime) -> None:
 def enter_stage(case: Case, stage: str, at: datetime) -> None:
     """Recompute the deadlines a stage starts (called by the workflow only)."""
     if stage == "assessment":
-        case.plan_draft_due_at = add_working_days(at, plan_draft_days())
-        case.plan_approval_due_at = add_working_days(at, plan_approval_days())
-        case.plan_drafted_at = None
-        case.plan_approved_at = None
+        # Entered by the initial assessment, or by a reopening: the procedure
+        # from the needs assessment on starts again.
+        case.needs_assessment_due_at = add_working_days(at, needs_days())
+        case.needs_assessed_at = None
+        case.plan_draft_due_at = case.plan_drafted_at = None
+        case.plan_approval_due_at = case.plan_approved_at = None
+        case.decision_due_at = case.decision_recorded_at = None
         case.next_follow_up_at = None
     elif stage == "closure":
         case.next_follow_up_at = None
     refresh(case)
 
 
+def needs_assessed(case: Case, at: datetime) -> None:
+    """The first needs assessment of this round starts the plan's clock (Art. 28(1))."""
+    if case.needs_assessed_at is not None:
+        return
+    case.needs_assessed_at = at
+    case.plan_draft_due_at = add_working_days(at, plan_draft_days())
+    case.plan_approval_due_at = add_working_days(at, plan_approval_days())
+    refresh(case)
+
+
 def plan_revised(case: Case, at: datetime) -> None:
-    """A plan revised after approval needs approval again, within the approval window."""
-    window = max(plan_approval_days() - plan_draft_days(), 1)
-    case.plan_approval_due_at = add_working_days(at, window)
+    """A plan revised after approval needs approval again, within the chairman's
+    window (Art. 28(4)); its decision is due again after that approval."""
+    case.plan_approval_due_at = add_working_days(at, decision_days())
     case.plan_approved_at = None
+    case.decision_due_at = case.decision_recorded_at = None
+
+
+def plan_approved(case: Case, at: datetime) -> None:
+    """The supervisor's sign-off: the commune's decision is due within 2 working
+    days (Art. 28(4)), except for a minor (the decree does not apply)."""
+    case.plan_approved_at = at
+    case.decision_recorded_at = None
+    case.decision_due_at = None if case.is_minor else add_working_days(at, decision_days())
+    refresh(case)

@@ -35,14 +35,34 @@ LEGAL_GROUND_LABELS = {
     "emergency": _l("Emergency: the child is in danger"),
     "legal_duty": _l("Legal duty (a request of a competent authority)"),
 }
+# The ground on file for an intake whose consent is not complete.
+INTAKE_GROUND_LABELS = {
+    **LEGAL_GROUND_LABELS,
+    "receive_report": _l("Duty to receive and record the report (Decree 56, Art. 25)"),
+}
 SHARING_BASIS_LABELS = {"consent": _l("Consent recorded for this agency"),
                         **LEGAL_GROUND_LABELS}
+CONSENT_LABELS = {"given": _l("Given"), "refused": _l("Refused"),
+                  "not_asked": _l("Not asked yet"), "too_young": _l("Under 7: not asked")}
+CHILD_GROUP_LABELS = {
+    "abused": _l("Harmed (abused)"),
+    "at_risk": _l("At risk of violence, exploitation or abandonment"),
+    "special_circumstances": _l("In special circumstances"),
+}
+PERSON_RELATION_LABELS = {
+    "father": _l("Father"), "mother": _l("Mother"), "caregiver": _l("Caregiver"),
+    "sibling": _l("Brother or sister"), "grandparent": _l("Grandparent"),
+    "relative": _l("Other relative"), "teacher": _l("Teacher"), "other": _l("Other"),
+}
+YES_NO = (("yes", _l("Yes")), ("no", _l("No")))
 REFERRAL_STATUS_LABELS = {
     "sent": _l("Sent"), "accepted": _l("Accepted"), "declined": _l("Declined"),
     "completed": _l("Completed"),
 }
 ACTION_KIND_LABELS = {
-    "emergency": _l("Emergency action"),
+    "emergency": _l("Emergency measure"),
+    "separation": _l("Emergency: temporary separation from the person or place causing harm"),
+    "safe_place": _l("Emergency: a safe place to stay"),
     "counselling": _l("Counselling"),
     "psychological": _l("Psychological support"),
     "medical": _l("Medical care"),
@@ -111,6 +131,7 @@ class LocalDateField(StringField):
 
 class WholeNumberField(StringField):
     widget = widgets.NumberInput(min=0, max=17)
+    message = _l("Give a whole number of years.")
 
     def process_formdata(self, valuelist):
         self.raw = (valuelist[0] if valuelist else "").strip()
@@ -120,12 +141,30 @@ class WholeNumberField(StringField):
         try:
             self.data = int(self.raw)
         except ValueError:
-            raise ValueError(_l("Give a whole number of years.")) from None
+            raise ValueError(self.message) from None
 
     def _value(self):
         if getattr(self, "raw", None):
             return self.raw
         return str(self.data) if self.data is not None else ""
+
+
+class AgeField(WholeNumberField):
+    widget = widgets.NumberInput(min=0, max=120)
+
+
+class MoneyField(WholeNumberField):
+    widget = widgets.NumberInput(min=0, step=1000)
+    message = _l("Give the estimated cost in dong, as a whole number.")
+
+    def process_formdata(self, valuelist):
+        # "1.500.000" or "1 500 000" as people write sums in Vietnam.
+        cleaned = [v.replace(".", "").replace(" ", "").replace(",", "") for v in valuelist]
+        super().process_formdata(cleaned)
+
+
+def _yes_no(value) -> bool | None:
+    return {"yes": True, "no": False}.get(value or "")
 
 
 def _checkboxes(label, **kwargs):
@@ -178,6 +217,8 @@ class VersionedForm(CaseForm):
 # --- intake (Mẫu 01) -----------------------------------------------------------------------------
 
 class IntakeForm(CaseForm):
+    """Mẫu 01 (Decree 56, Art. 25), in the form's order."""
+
     FIELDS: ClassVar[dict[str, str]] = {
         "child.full_name": "child_name", "child.date_of_birth": "child_dob",
         "child.estimated_age": "child_age", "child.gender": "child_gender",
@@ -185,19 +226,26 @@ class IntakeForm(CaseForm):
         "child.school_class": "child_class", "child.phone": "child_phone",
         "child.guardian_name": "guardian_name", "child.guardian_contact": "guardian_contact",
         "reporter.name": "reporter_name", "reporter.relation": "reporter_relation",
-        "reporter.phone": "reporter_phone", "offender_accounts": "offender_accounts",
-        "consent": "consent_guardian", "consent.legal_ground": "legal_ground",
+        "reporter.phone": "reporter_phone", "reporter.address": "reporter_address",
+        "offender_accounts": "offender_accounts",
+        "consent": "consent_guardian", "consent.child": "consent_child",
+        "consent.guardian": "consent_guardian", "consent.legal_ground": "legal_ground",
         "consent.note": "consent_note",
+        "people.0.full_name": "father_name", "people.0.age": "father_age",
+        "people.0.occupation": "father_occupation", "people.1.full_name": "mother_name",
+        "people.1.age": "mother_age", "people.1.occupation": "mother_occupation",
     }
 
     unit = select_field(_l("Unit handling the case"))
     received_at = LocalDateTimeField(_l("Received at"))
     channel = select_field(_l("How the report came in"))
     requested_by = radios(_l("Who asked for help"))
-    help_requested = BooleanField(_l("Help was requested"), default=True)
+    help_requested = radios(_l("Was help requested?"), YES_NO)
+    child_group = radios(_l("The child is"), CHILD_GROUP_LABELS.items())
     reporter_name = StringField(_l("Reporter's name"))
     reporter_relation = StringField(_l("Relation to the child"))
     reporter_phone = StringField(_l("Reporter's phone"), render_kw={"inputmode": "tel"})
+    reporter_address = StringField(_l("Reporter's address"))
     child_name = StringField(_l("Child's full name"))
     child_dob = LocalDateField(_l("Date of birth"))
     child_age = WholeNumberField(_l("Estimated age (if the date of birth is unknown)"))
@@ -206,8 +254,22 @@ class IntakeForm(CaseForm):
     child_school = StringField(_l("School"))
     child_class = StringField(_l("Class"))
     child_phone = StringField(_l("Child's phone"), render_kw={"inputmode": "tel"})
-    guardian_name = StringField(_l("Parent or guardian"))
+    incident_place = StringField(_l("Where it happened"))
+    child_condition = TextAreaField(_l("The child's condition now"), render_kw={"rows": 2})
+    consequences = TextAreaField(_l("What may happen to the child without help"),
+                                 render_kw={"rows": 2})
+    father_name = StringField(_l("Father's name"))
+    father_age = AgeField(_l("Age"))
+    father_occupation = StringField(_l("Occupation"))
+    mother_name = StringField(_l("Mother's name"))
+    mother_age = AgeField(_l("Age"))
+    mother_occupation = StringField(_l("Occupation"))
+    family_circumstances = TextAreaField(_l("Family circumstances"), render_kw={"rows": 2})
+    current_caregiver = StringField(_l("Who cares for the child now (if known)"))
+    guardian_name = StringField(_l("Parent or guardian to contact"))
     guardian_contact = StringField(_l("Guardian's contact"))
+    help_before_report = TextAreaField(_l("Help already given before the report"),
+                                       render_kw={"rows": 2})
     harm_categories = _checkboxes(_l("Kinds of harm"))
     platforms = _checkboxes(_l("Platforms"))
     offender_accounts = TextAreaField(_l("Offender accounts or links (one per line)"),
@@ -215,11 +277,24 @@ class IntakeForm(CaseForm):
     narrative = TextAreaField(_l("What happened"), render_kw={"rows": 6})
     evidence_location = StringField(_l("Where the material is held / police unit that took it"))
     immediate_danger = BooleanField(_l("The child is in immediate danger"))
-    consent_child = BooleanField(_l("The child (aged 7 or over) consents"))
-    consent_guardian = BooleanField(_l("The parent or guardian consents"))
-    legal_ground = select_field(_l("Or the legal ground used without consent"),
-                           [("", _l("None: consent recorded"))] + list(LEGAL_GROUND_LABELS.items()))
+    consent_child = select_field(_l("The child's consent (aged 7 or over)"),
+                                 [(k, CONSENT_LABELS[k]) for k in ("not_asked", "given",
+                                                                   "refused")])
+    consent_guardian = select_field(_l("The parent's or guardian's consent"),
+                                    [(k, CONSENT_LABELS[k]) for k in ("not_asked", "given",
+                                                                      "refused")])
+    legal_ground = select_field(_l("Ground used while consent is not complete"),
+                                [("", _l("The duty to receive the report (default)"))]
+                                + list(LEGAL_GROUND_LABELS.items()))
     consent_note = StringField(_l("Note on consent"))
+    intake_notes = TextAreaField(_l("Additional notes"), render_kw={"rows": 2})
+
+    def _people(self) -> tuple[data.PersonData, ...]:
+        return tuple(data.PersonData(relation=relation, full_name=_text(name.data),
+                                     age=age.data, occupation=_text(job.data))
+                     for relation, name, age, job in (
+                         ("father", self.father_name, self.father_age, self.father_occupation),
+                         ("mother", self.mother_name, self.mother_age, self.mother_occupation)))
 
     def to_data(self) -> data.IntakeData:
         handles = [line.strip() for line in (self.offender_accounts.data or "").splitlines()]
@@ -234,20 +309,30 @@ class IntakeForm(CaseForm):
             unit=self.unit.data or "", received_at=self.received_at.data,
             channel=self.channel.data or "", requested_by=self.requested_by.data or "",
             child=child,
-            consent=data.ConsentData(child=True if self.consent_child.data else None,
-                                     guardian=bool(self.consent_guardian.data),
+            consent=data.ConsentData(child=self.consent_child.data or "not_asked",
+                                     guardian=self.consent_guardian.data or "not_asked",
                                      legal_ground=self.legal_ground.data or None,
                                      note=_text(self.consent_note.data)),
-            help_requested=bool(self.help_requested.data),
+            help_requested=_yes_no(self.help_requested.data),
+            child_group=self.child_group.data or "",
             harm_categories=tuple(self.harm_categories.data or ()),
             platforms=tuple(self.platforms.data or ()),
             offender_accounts=tuple(data.OffenderAccountData(h) for h in handles if h),
             reporter=data.ReporterData(_text(self.reporter_name.data),
                                        _text(self.reporter_relation.data),
-                                       _text(self.reporter_phone.data)),
+                                       _text(self.reporter_phone.data),
+                                       _text(self.reporter_address.data)),
             narrative=_text(self.narrative.data),
             immediate_danger=bool(self.immediate_danger.data),
-            evidence_location=_text(self.evidence_location.data))
+            evidence_location=_text(self.evidence_location.data),
+            incident_place=_text(self.incident_place.data),
+            child_condition=_text(self.child_condition.data),
+            consequences_without_help=_text(self.consequences.data),
+            family_circumstances=_text(self.family_circumstances.data),
+            current_caregiver=_text(self.current_caregiver.data),
+            help_before_report=_text(self.help_before_report.data),
+            intake_notes=_text(self.intake_notes.data),
+            people=self._people())
 
 
 # --- actions on a case -----------------------------------------------------------------------
@@ -264,41 +349,77 @@ class AssignForm(VersionedForm):
 
 
 class AssessForm(VersionedForm):
-    risk_level = radios(_l("Risk level (form 02)"), LEVEL_LABELS.items())
-    immediate_danger = BooleanField(_l("The child is in immediate danger"))
+    """Mẫu 02 (Decree 56, Art. 26)."""
+
+    harm = radios(_l("How serious is the harm to the child?"), LEVEL_LABELS.items())
+    access = radios(_l("Can the person causing harm reach the child?"), LEVEL_LABELS.items())
+    obstacles = radios(_l("Obstacles to the child's safety where the child is cared for"),
+                       LEVEL_LABELS.items())
+    immediate_danger = BooleanField(_l("The child's life, health or dignity is in serious "
+                                       "danger now"))
+    caregiver_harms = BooleanField(_l("The parents or caregiver are the ones causing harm"))
+    emergency_measures = BooleanField(_l("Emergency measures are applied (within 12 hours)"))
+    risk_level = radios(_l("Overall risk level"), LEVEL_LABELS.items())
     notes = TextAreaField(_l("Assessment note"), render_kw={"rows": 4})
 
     def to_data(self) -> data.AssessmentData:
         return data.AssessmentData(risk_level=self.risk_level.data or "",
                                    notes=self.notes.data or "",
-                                   immediate_danger=bool(self.immediate_danger.data))
+                                   immediate_danger=bool(self.immediate_danger.data),
+                                   harm=self.harm.data or "", access=self.access.data or "",
+                                   obstacles=self.obstacles.data or "",
+                                   caregiver_harms=bool(self.caregiver_harms.data),
+                                   emergency_measures=bool(self.emergency_measures.data))
 
 
 class NeedsForm(CaseForm):
-    notes = TextAreaField(_l("Needs assessment (form 03)"), render_kw={"rows": 4})
+    """Mẫu 03 (Decree 56, Art. 27(1) a-h) and the needs meeting (Art. 27(2))."""
+
+    condition = TextAreaField(_l("a) The child's physical, psychological and emotional state"),
+                              render_kw={"rows": 2})
+    family = TextAreaField(_l("b) Family, the child's relationships, the parents' ability to "
+                              "protect the child"), render_kw={"rows": 2})
+    risk_factors = TextAreaField(_l("c) What could make the harm happen again"),
+                                 render_kw={"rows": 2})
+    learning = TextAreaField(_l("d) Schooling, and the child's ability to protect themself"),
+                             render_kw={"rows": 2})
+    community = TextAreaField(_l("e) Safety and support of the community where the child "
+                                 "lives"), render_kw={"rows": 2})
+    service_needs = TextAreaField(_l("f) Needs: medical care and treatment, social, schooling "
+                                     "or vocational, legal, counselling or therapy"),
+                                  render_kw={"rows": 2})
+    child_views = TextAreaField(_l("g) The child's views and wishes"), render_kw={"rows": 2})
+    caregiver_views = TextAreaField(_l("h) The parents' or caregiver's views (unless they "
+                                       "cause the harm)"), render_kw={"rows": 2})
+    meeting_date = LocalDateField(_l("Needs meeting: date"))
+    meeting_chair = StringField(_l("Chaired by"))
+    meeting_participants = TextAreaField(_l("Who took part"), render_kw={"rows": 2})
+    meeting_measures = TextAreaField(_l("Measures agreed"), render_kw={"rows": 2})
+    notes = TextAreaField(_l("Conclusion"), render_kw={"rows": 3})
 
     def to_data(self) -> data.NeedsAssessmentData:
-        return data.NeedsAssessmentData(notes=self.notes.data or "")
+        texts = {name: _text(getattr(self, name).data) for name in (
+            "condition", "family", "risk_factors", "learning", "community", "service_needs",
+            "child_views", "caregiver_views", "meeting_chair", "meeting_participants",
+            "meeting_measures")}
+        return data.NeedsAssessmentData(notes=self.notes.data or "",
+                                        meeting_date=self.meeting_date.data, **texts)
 
 
 class SupportForm(VersionedForm):
-    FIELDS: ClassVar[dict[str, str]] = {"needs_assessment": "needs"}
-
-    needs = TextAreaField(_l("Needs assessment (form 03), if not recorded yet"),
-                          render_kw={"rows": 3})
     note = TextAreaField(_l("Note"), render_kw={"rows": 2})
 
     def to_data(self) -> data.SupportData:
-        needs = _text(self.needs.data)
-        return data.SupportData(
-            needs_assessment=data.NeedsAssessmentData(notes=needs) if needs else None,
-            note=self.note.data or "")
+        return data.SupportData(note=self.note.data or "")
 
 
 class PlanItemForm(Form):
-    action = StringField(_l("Action"))
-    who = StringField(_l("Who"))
-    due = LocalDateField(_l("By when"))
+    action = StringField(_l("Service or task"))
+    who = StringField(_l("Who is responsible"))
+    provider = StringField(_l("Service provider mobilised"))
+    start = LocalDateField(_l("Start"))
+    due = LocalDateField(_l("Expected end"))
+    cost = MoneyField(_l("Estimated cost (VND)"))
 
 
 class PlanForm(VersionedForm):
@@ -316,7 +437,10 @@ class PlanForm(VersionedForm):
 
     def to_data(self) -> data.PlanData:
         items = tuple(data.PlanItem(action=_text(row.form.action.data),
-                                    who=_text(row.form.who.data), due=row.form.due.data)
+                                    who=_text(row.form.who.data), due=row.form.due.data,
+                                    start=row.form.start.data,
+                                    provider=_text(row.form.provider.data),
+                                    cost=row.form.cost.data)
                       for row in self.items if _text(row.form.action.data))
         return data.PlanData(goals=self.goals.data or "", items=items,
                              follow_up_at=self.follow_up_at.data)
@@ -324,6 +448,47 @@ class PlanForm(VersionedForm):
 
 class ApprovePlanForm(VersionedForm):
     plan_id = HiddenField()
+
+
+class SendBackForm(VersionedForm):
+    """Send a plan or a closure request back: the reason is what the officer reads."""
+
+    reason = TextAreaField(_l("What must change"), render_kw={"rows": 2})
+
+    def to_data(self) -> data.SendBackData:
+        return data.SendBackData(reason=self.reason.data or "")
+
+
+class DecisionRecordForm(CaseForm):
+    """The commune chairman's decision (Mẫu 05) as it came back."""
+
+    number = StringField(_l("Decision number"))
+    decided_on = LocalDateField(_l("Date of the decision"))
+    signatory = StringField(_l("Signed by"))
+
+    def to_data(self) -> data.DecisionData:
+        return data.DecisionData(number=_text(self.number.data),
+                                 decided_on=self.decided_on.data,
+                                 signatory=_text(self.signatory.data))
+
+
+class PersonForm(CaseForm):
+    FIELDS: ClassVar[dict[str, str]] = {"person.relation": "relation",
+                                        "person.full_name": "full_name",
+                                        "person.age": "age", "person.occupation": "occupation",
+                                        "person.contact": "contact"}
+
+    relation = select_field(_l("Relation to the child"), PERSON_RELATION_LABELS.items())
+    full_name = StringField(_l("Name"))
+    age = AgeField(_l("Age"))
+    occupation = StringField(_l("Occupation"))
+    contact = StringField(_l("Contact"))
+
+    def to_data(self) -> data.PersonData:
+        return data.PersonData(relation=self.relation.data or "",
+                               full_name=_text(self.full_name.data), age=self.age.data,
+                               occupation=_text(self.occupation.data),
+                               contact=_text(self.contact.data))
 
 
 class SupportActionForm(CaseForm):
@@ -381,6 +546,10 @@ class ClosureRequestForm(VersionedForm):
     review_harm = radios(_l("Harm to the child (form 06)"), LEVEL_LABELS.items())
     review_access = radios(_l("The abuser's access to the child"), LEVEL_LABELS.items())
     review_obstacles = radios(_l("Obstacles in the care environment"), LEVEL_LABELS.items())
+    review_self_protection = radios(_l("The child's ability to protect themself"),
+                                    LEVEL_LABELS.items())
+    review_recovery = radios(_l("The child's recovery (physical, psychological, emotional)"),
+                             LEVEL_LABELS.items())
     review_notes = TextAreaField(_l("Review notes"), render_kw={"rows": 2})
 
     def to_data(self) -> data.ClosureData:
@@ -389,6 +558,8 @@ class ClosureRequestForm(VersionedForm):
                                 review_harm=self.review_harm.data or "",
                                 review_access=self.review_access.data or "",
                                 review_obstacles=self.review_obstacles.data or "",
+                                review_self_protection=self.review_self_protection.data or "",
+                                review_recovery=self.review_recovery.data or "",
                                 review_notes=self.review_notes.data or "")
 
 

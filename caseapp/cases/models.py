@@ -19,6 +19,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -42,13 +43,40 @@ from caseapp.units.models import Unit
 STAGES = ("intake", "assessment", "support", "referral", "closure")
 OPEN_STAGES = STAGES[:-1]
 LEVELS = ("high", "medium", "low")
-AGE_BANDS = ("0-5", "6-10", "11-14", "15-17", "unknown")
+# Split at 16: the Law on Children protects those under 16; 16- and 17-year-olds
+# are minors the union helps the same way, counted apart.
+AGE_BANDS = ("0-5", "6-10", "11-15", "16-17", "unknown")
+MINOR_BAND = "16-17"
+# Bands before the split (until `caseapp cases reband` re-bands a case; a shredded
+# case keeps its old band, since its age can no longer be read).
+LEGACY_AGE_BANDS = ("11-14", "15-17")
+# Mẫu 01, note (4): the group the child belongs to.
+CHILD_GROUPS = ("abused", "at_risk", "special_circumstances")
+# Consent as it was recorded at intake. "too_young": the child is under 7 (the
+# child's own consent is asked from 7, Law on Children Art. 33).
+CONSENT_STATES = ("given", "refused", "not_asked")
+CHILD_CONSENT_STATES = CONSENT_STATES + ("too_young",)
 LEGAL_GROUNDS = ("emergency", "legal_duty")
+# The basis on which an intake is recorded when consent is not complete: the
+# duty to receive and record every report (Decree 56, Art. 25). It is not a
+# basis for sharing the case with anyone.
+RECEIVE_REPORT = "receive_report"
+INTAKE_GROUNDS = LEGAL_GROUNDS + (RECEIVE_REPORT,)
 SHARING_BASES = ("consent",) + LEGAL_GROUNDS
 REFERRAL_STATUSES = ("sent", "accepted", "declined", "completed")
 ASSESSMENT_KINDS = ("initial", "needs")  # Mẫu 02, Mẫu 03
-ACTION_KINDS = ("emergency", "counselling", "psychological", "medical", "legal", "education",
-                "online_safety", "family", "other")
+# Emergency measures (Decree 56, Art. 26(3), 31, 32): allowed from intake on,
+# before any plan; each meets the 12-hour deadline. Temporary separation from
+# the environment or person causing harm is its own kind (Art. 32).
+EMERGENCY_KINDS = ("emergency", "separation", "safe_place")
+ACTION_KINDS = EMERGENCY_KINDS + ("counselling", "psychological", "medical", "legal",
+                                  "education", "online_safety", "family", "other")
+# People around the child (Mẫu 01: father, mother, the current caregiver).
+PERSON_RELATIONS = ("father", "mother", "caregiver", "sibling", "grandparent", "relative",
+                    "teacher", "other")
+# Closure reasons allowed from assessment (no plan was made): reports found
+# unfounded, declined, unreachable, or that belong elsewhere.
+EARLY_CLOSURE_REASONS = ("unfounded", "declined", "no_contact", "duplicate", "transferred")
 REOPEN_REASONS = ("new_information", "new_incident", "closed_in_error", "other")
 
 
@@ -136,14 +164,23 @@ class Case(db.Model, SealedOwner, AccessSealed):
     __table_args__ = (
         CheckConstraint(_in("stage", STAGES), name="stage_known"),
         CheckConstraint(_in("risk_level", LEVELS, nullable=True), name="risk_level_known"),
-        CheckConstraint(_in("age_band", AGE_BANDS), name="age_band_known"),
-        CheckConstraint(_in("legal_ground", LEGAL_GROUNDS, nullable=True),
+        CheckConstraint(_in("age_band", AGE_BANDS + LEGACY_AGE_BANDS), name="age_band_known"),
+        CheckConstraint(_in("legal_ground", INTAKE_GROUNDS, nullable=True),
                         name="legal_ground_known"),
+        CheckConstraint(_in("child_group", CHILD_GROUPS, nullable=True),
+                        name="child_group_known"),
+        CheckConstraint(_in("child_consent", CHILD_CONSENT_STATES), name="child_consent_known"),
+        CheckConstraint(_in("guardian_consent", CONSENT_STATES),
+                        name="guardian_consent_known"),
         CheckConstraint(_in("review_harm_level", LEVELS, nullable=True), name="review_harm_known"),
         CheckConstraint(_in("review_access_level", LEVELS, nullable=True),
                         name="review_access_known"),
         CheckConstraint(_in("review_obstacles_level", LEVELS, nullable=True),
                         name="review_obstacles_known"),
+        CheckConstraint(_in("review_self_protection_level", LEVELS, nullable=True),
+                        name="review_self_protection_known"),
+        CheckConstraint(_in("review_recovery_level", LEVELS, nullable=True),
+                        name="review_recovery_known"),
         Index("ix_cases_unit_stage", "unit_id", "stage"),
     )
 
@@ -159,15 +196,20 @@ class Case(db.Model, SealedOwner, AccessSealed):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     channel_code: Mapped[str] = mapped_column(ForeignKey("ref_channels.code"))
     requested_by_code: Mapped[str] = mapped_column(ForeignKey("ref_requesters.code"))
-    help_requested: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Chosen at intake, never defaulted: the 100% figure counts it.
+    help_requested: Mapped[bool] = mapped_column(Boolean)
     immediate_danger: Mapped[bool] = mapped_column(Boolean, default=False)
     risk_level: Mapped[str | None] = mapped_column(String(8))
     age_band: Mapped[str] = mapped_column(String(8), default="unknown")
     gender_code: Mapped[str] = mapped_column(ForeignKey("ref_genders.code"))
+    # Mẫu 01 note (4); None on cases recorded before it was asked.
+    child_group: Mapped[str | None] = mapped_column(String(24))
 
-    # Consent, or the legal ground used without it
-    consent_child: Mapped[bool | None] = mapped_column(Boolean)  # None: under 7
-    consent_guardian: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Consent as recorded (given, refused, not asked; the child's "too_young"
+    # under 7), and the ground on file when it is not complete: the one chosen,
+    # else the duty to receive the report. NULL ground: both consents given.
+    child_consent: Mapped[str] = mapped_column(String(16))
+    guardian_consent: Mapped[str] = mapped_column(String(16))
     legal_ground: Mapped[str | None] = mapped_column(String(16))
     consent_recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     consent_recorded_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
@@ -194,10 +236,15 @@ class Case(db.Model, SealedOwner, AccessSealed):
     emergency_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     assessment_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     assessed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    needs_assessment_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    needs_assessed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     plan_draft_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     plan_drafted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     plan_approval_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     plan_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The commune chairman's decision on the approved plan (Art. 28(4)).
+    decision_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
@@ -206,10 +253,16 @@ class Case(db.Model, SealedOwner, AccessSealed):
     review_harm_level: Mapped[str | None] = mapped_column(String(8))
     review_access_level: Mapped[str | None] = mapped_column(String(8))
     review_obstacles_level: Mapped[str | None] = mapped_column(String(8))
+    # Mẫu 06, 1b: the child's ability to protect themself, and their recovery.
+    review_self_protection_level: Mapped[str | None] = mapped_column(String(8))
+    review_recovery_level: Mapped[str | None] = mapped_column(String(8))
     closure_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closure_requested_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     closure_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closure_approved_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    # The last request sent back (the reason is sealed below), shown to the officer.
+    closure_returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closure_returned_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
 
     # Optimistic concurrency: the second of two saves gets CaseConflict.
     version_id: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -228,7 +281,18 @@ class Case(db.Model, SealedOwner, AccessSealed):
     reporter_name = Sealed(str)
     reporter_relation = Sealed(str)
     reporter_phone = Sealed(str)
+    reporter_address = Sealed(str)
     narrative = Sealed(str)
+    # Mẫu 01: where it happened, the child's condition now, what is feared without
+    # help, the family's circumstances, who cares for the child now, help given
+    # before the report, and the receiver's additional notes.
+    incident_place = Sealed(str)
+    child_condition = Sealed(str)
+    consequences_without_help = Sealed(str)
+    family_circumstances = Sealed(str)
+    current_caregiver = Sealed(str)
+    help_before_report = Sealed(str)
+    intake_notes = Sealed(str)
     # Where abuse material is held and which police unit took it; never the material
     # (the evidence feature refuses uploads on such cases).
     evidence_location = Sealed(str)
@@ -238,6 +302,7 @@ class Case(db.Model, SealedOwner, AccessSealed):
     consent_note = Sealed(str)
     outcome_summary = Sealed(str)
     review_notes = Sealed(str)
+    closure_return_reason = Sealed(str)
 
     unit: Mapped[Unit] = relationship()
     recorded_by: Mapped[User] = relationship(foreign_keys=[recorded_by_id])
@@ -264,6 +329,8 @@ class Case(db.Model, SealedOwner, AccessSealed):
         cascade="all, delete-orphan")
     offender_accounts: Mapped[list[OffenderAccount]] = relationship(
         back_populates="case", cascade="all, delete-orphan")
+    people: Mapped[list[CasePerson]] = relationship(
+        back_populates="case", order_by="CasePerson.position", cascade="all, delete-orphan")
 
     @property
     def harm_category_codes(self) -> list[str]:
@@ -294,8 +361,33 @@ class Case(db.Model, SealedOwner, AccessSealed):
         return self.closure_requested_at is not None and self.stage != "closure"
 
     @property
+    def is_minor(self) -> bool:
+        """16 or 17 on the day of the report: helped the same way, outside the
+        decree's procedure (no commune decision), counted apart."""
+        return self.age_band == MINOR_BAND
+
+    @property
     def latest_plan(self) -> SupportPlan | None:
         return self.plans[-1] if self.plans else None
+
+    @property
+    def approved_plan(self) -> SupportPlan | None:
+        """The newest plan a supervisor approved (a later draft may be waiting)."""
+        return next((p for p in reversed(self.plans) if p.approved_at is not None), None)
+
+    @property
+    def plan_missing(self) -> bool:
+        """In support or referral without any approved plan (cases that entered
+        support before a plan was required): shown to their supervisors."""
+        return self.stage in ("support", "referral") and self.approved_plan is None
+
+    @property
+    def decision_missing(self) -> bool:
+        """An approved plan whose commune decision (Mẫu 05) is not recorded yet;
+        never for a minor (the decree's procedure does not apply)."""
+        plan = self.approved_plan
+        return (plan is not None and plan.decision_recorded_at is None and not self.is_minor
+                and self.stage != "closure")
 
     def is_overdue(self, now: datetime | None = None) -> bool:
         return (self.stage != "closure" and self.next_deadline_at is not None
@@ -328,6 +420,7 @@ class Case(db.Model, SealedOwner, AccessSealed):
     TIMED_STEPS: ClassVar[tuple[tuple[str, str], ...]] = (
         ("emergency_due_at", "emergency_done_at"),
         ("assessment_due_at", "assessed_at"),
+        ("needs_assessment_due_at", "needs_assessed_at"),
         ("plan_draft_due_at", "plan_drafted_at"),
         ("plan_approval_due_at", "plan_approved_at"),
     )
@@ -404,7 +497,12 @@ class CaseNote(db.Model, SealedRecord):
 
 
 class Assessment(db.Model, SealedRecord):
-    """Initial risk assessment (Mẫu 02) or needs assessment (Mẫu 03)."""
+    """Initial risk assessment (Mẫu 02) or needs assessment (Mẫu 03).
+
+    ``details`` holds the form's structured points: for Mẫu 02 the three
+    criteria (harm, access, obstacles), whether the caregiver causes the harm
+    and whether emergency measures are applied; for Mẫu 03 the points a-h of
+    Art. 27(1) and the needs meeting's chair, participants and measures."""
 
     __tablename__ = "case_assessments"
     __sealed_key_owner__ = "case"
@@ -420,17 +518,52 @@ class Assessment(db.Model, SealedRecord):
     immediate_danger: Mapped[bool] = mapped_column(Boolean, default=False)
     recorded_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # The needs meeting's day (Art. 27(2)); who took part is in the sealed details.
+    meeting_on: Mapped[date | None] = mapped_column(Date)
     notes = Sealed(str)
     details = Sealed(dict)
 
     case: Mapped[Case] = relationship(back_populates="assessments")
 
+    @property
+    def has_meeting(self) -> bool:
+        return self.meeting_on is not None
+
+
+class CasePerson(db.Model, SealedRecord):
+    """Someone around the child (Mẫu 01: father, mother, the caregiver): the
+    relation in clear (a code), who they are sealed."""
+
+    __tablename__ = "case_people"
+    __sealed_key_owner__ = "case"
+    __table_args__ = (CheckConstraint(_in("relation", PERSON_RELATIONS), name="relation_known"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    relation: Mapped[str] = mapped_column(String(16))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    recorded_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    full_name = Sealed(str)
+    age = Sealed(int)
+    occupation = Sealed(str)
+    contact = Sealed(str)
+
+    case: Mapped[Case] = relationship(back_populates="people")
+
 
 class SupportPlan(db.Model, SealedRecord):
-    """Support/intervention plan (Mẫu 04); approval (Mẫu 05) by a supervisor.
+    """Support and intervention plan (Mẫu 04, Decree 56 Art. 28).
 
-    ``items`` is a list of {"action", "who", "due"} (due as an ISO date); a
-    revision is a new version, and needs approval again.
+    ``items`` is a list of {"action", "who", "provider", "start", "due", "cost"}
+    (dates as ISO dates, cost in VND): the services and tasks with when they
+    start and end, who is responsible, the service provider mobilised, and the
+    estimated cost (Art. 28(3) a-d). A revision is a new version and needs
+    approval again.
+
+    Two approvals: a supervisor of the case's unit signs it off (the union's
+    internal gate, or sends it back with a reason); the commune chairman's
+    decision (Mẫu 05, Art. 28(4)) is recorded when it comes back.
     """
 
     __tablename__ = "case_plans"
@@ -443,8 +576,21 @@ class SupportPlan(db.Model, SealedRecord):
     drafted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     approved_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    returned_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_recorded_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    decision_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     goals = Sealed(str)
     items = Sealed(list)
+    return_reason = Sealed(str)
+    decision_number = Sealed(str)
+    decision_date = Sealed(date)
+    decision_signatory = Sealed(str)
+
+    @property
+    def is_waiting(self) -> bool:
+        """Drafted, neither approved nor sent back: a supervisor must decide."""
+        return self.approved_at is None and self.returned_at is None
 
     case: Mapped[Case] = relationship(back_populates="plans")
 

@@ -15,8 +15,18 @@ from caseapp.permissions import cases as rules
 from . import deadlines, panels, service, workflow
 from .actions import ACTIONS, forms_for
 from .errors import CaseConflict, CaseError
-from .forms import LEGAL_GROUND_LABELS, LEVEL_LABELS, REFERRAL_STATUS_LABELS, SHARING_BASIS_LABELS
+from .forms import (
+    CHILD_GROUP_LABELS,
+    CONSENT_LABELS,
+    INTAKE_GROUND_LABELS,
+    LEGAL_GROUND_LABELS,
+    LEVEL_LABELS,
+    PERSON_RELATION_LABELS,
+    REFERRAL_STATUS_LABELS,
+    SHARING_BASIS_LABELS,
+)
 from .models import Case
+from .procedure import CRITERIA_LABELS, NEEDS_POINT_LABELS, REVIEW_POINT_LABELS, procedure_steps
 from .screens import DEADLINE_LABELS, label, put_error, user_names
 from .timeline import timeline
 
@@ -27,8 +37,13 @@ def render_case(case: Case, *, submitted: tuple[str, str | None, Any] | None = N
     """The page, with a submitted action form (``submitted``: name, item, form) or a
     feature's submitted form (``panel_overrides``) put back with its errors."""
     child = rules.can_view_child_data(current_user, case)
+    # A supervisor asked to approve reads what they approve (and nothing else of
+    # the child's), audited like any view.
+    approval = rules.can_read_for_approval(current_user, case)
     if child:
         service.open_child_data(current_user, case)
+    elif approval:
+        service.open_for_approval(current_user, case)
     forms = forms_for(current_user, case)
     if submitted is not None:
         name, item, form = submitted
@@ -42,7 +57,11 @@ def render_case(case: Case, *, submitted: tuple[str, str | None, Any] | None = N
     # Panels last: the who-viewed panel reads this page's own view from the log.
     shown = panels.case_panels(current_user, case, child, panel_overrides)
     return render_template(
-        "cases/case.html", case=case, child=child, forms=forms, actions=ACTIONS,
+        "cases/case.html", case=case, child=child, approval=approval, forms=forms,
+        actions=ACTIONS, procedure=procedure_steps(case), criteria=CRITERIA_LABELS,
+        needs_points=NEEDS_POINT_LABELS, review_points=REVIEW_POINT_LABELS,
+        consent_labels=CONSENT_LABELS, child_group_labels=CHILD_GROUP_LABELS,
+        relation_labels=PERSON_RELATION_LABELS, intake_ground_labels=INTAKE_GROUND_LABELS,
         events=events, names=names, now=clock.now(), message=message,
         pending=deadlines.pending(case), deadline_labels=DEADLINE_LABELS,
         stage_labels=workflow.STAGE_LABELS, label=label, level_labels=LEVEL_LABELS,

@@ -48,13 +48,50 @@ class ReporterIn(Body):
     name: Short = ""
     relation: Short = ""
     phone: Short = ""
+    address: Short = ""
+
+
+ConsentState = Literal["given", "refused", "not_asked"]
+
+
+def _consent_state(value: Any) -> Any:
+    """Earlier clients sent booleans: true is "given", false or null "not asked"."""
+    if value is True:
+        return "given"
+    if value is False or value is None:
+        return "not_asked"
+    return value
 
 
 class ConsentIn(Body):
-    child: bool | None = Field(default=None, description="the child's own consent, from age 7")
-    guardian: bool = False
+    """Consent as recorded. Recording a report never waits for it (Decree 56,
+    Art. 25): without both consents the ground on file is ``legal_ground``, or
+    else the duty to receive the report. Under 7 the child's is not asked."""
+
+    child: ConsentState = Field(default="not_asked",
+                                description="the child's own consent, asked from age 7")
+    guardian: ConsentState = "not_asked"
     legal_ground: Literal["emergency", "legal_duty"] | None = None
     note: Text = ""
+
+    @field_validator("child", "guardian", mode="before")
+    @classmethod
+    def _from_boolean(cls, value: Any) -> Any:
+        return _consent_state(value)
+
+
+class PersonIn(Body):
+    """Someone around the child (Mẫu 01: father, mother, caregiver...)."""
+
+    relation: Literal["father", "mother", "caregiver", "sibling", "grandparent", "relative",
+                      "teacher", "other"]
+    full_name: Short = ""
+    age: Annotated[int, Field(ge=0, le=120)] | None = None
+    occupation: Short = ""
+    contact: Short = ""
+
+    def to_data(self) -> data.PersonData:
+        return data.PersonData(**self.model_dump())
 
 
 class OffenderAccountIn(Body):
@@ -69,7 +106,9 @@ class IntakeIn(Body):
     received_at: datetime = Field(description="to the minute; without offset: Vietnam time")
     channel: Code
     requested_by: Code
-    help_requested: bool = True
+    help_requested: bool = Field(description="no default: the 100% figure counts it")
+    child_group: Literal["abused", "at_risk", "special_circumstances"] | None = Field(
+        default=None, description="Mẫu 01, note (4)")
     harm_categories: Annotated[list[Code], Field(max_length=20)]
     platforms: Annotated[list[Code], Field(max_length=20)] = []
     offender_accounts: Annotated[list[OffenderAccountIn], Field(max_length=50)] = Field(
@@ -79,7 +118,15 @@ class IntakeIn(Body):
     evidence_location: Text = ""
     child: ChildIn
     reporter: ReporterIn = ReporterIn()
-    consent: ConsentIn
+    consent: ConsentIn = ConsentIn()
+    incident_place: Short = ""
+    child_condition: Text = ""
+    consequences_without_help: Text = ""
+    family_circumstances: Text = ""
+    current_caregiver: Short = ""
+    help_before_report: Text = ""
+    intake_notes: Text = ""
+    people: Annotated[list[PersonIn], Field(max_length=20)] = []
 
     @field_validator("offender_accounts", mode="before")
     @classmethod
@@ -94,13 +141,19 @@ class IntakeIn(Body):
             unit=self.unit, received_at=self.received_at, channel=self.channel,
             requested_by=self.requested_by, child=self.child.to_data(),
             consent=data.ConsentData(**self.consent.model_dump()),
-            help_requested=self.help_requested,
+            help_requested=self.help_requested, child_group=self.child_group or "",
             harm_categories=tuple(self.harm_categories), platforms=tuple(self.platforms),
             offender_accounts=tuple(data.OffenderAccountData(a.handle, a.platform)
                                     for a in self.offender_accounts),
             reporter=data.ReporterData(**self.reporter.model_dump()),
             narrative=self.narrative, immediate_danger=self.immediate_danger,
-            evidence_location=self.evidence_location)
+            evidence_location=self.evidence_location, incident_place=self.incident_place,
+            child_condition=self.child_condition,
+            consequences_without_help=self.consequences_without_help,
+            family_circumstances=self.family_circumstances,
+            current_caregiver=self.current_caregiver,
+            help_before_report=self.help_before_report, intake_notes=self.intake_notes,
+            people=tuple(p.to_data() for p in self.people))
 
 
 class AssignIn(Body):
@@ -123,17 +176,22 @@ class ReferralIn(Body):
 
 
 class TransitionIn(Body):
-    """The data of the step: intake→assessment {risk_level, notes, immediate_danger};
-    assessment→support {needs_assessment, note}; support→referral (as a referral);
-    referral→support {reason}; →closure (a supervisor's approval of the closure
-    request); closure→assessment (reopen) {reason}."""
+    """The data of the step: intake→assessment (Mẫu 02) {harm, access, obstacles,
+    risk_level, notes, immediate_danger, caregiver_harms, emergency_measures};
+    assessment→support {note} (needs an approved plan); support→referral (as a
+    referral); referral→support {reason}; →closure (a supervisor's approval of
+    the closure request); closure→assessment (reopen) {reason}."""
 
     to: Literal["intake", "assessment", "support", "referral", "closure"]
     version: Version
     risk_level: Level | None = None
+    harm: Level | None = None
+    access: Level | None = None
+    obstacles: Level | None = None
+    caregiver_harms: bool = False
+    emergency_measures: bool = False
     notes: Text = ""
     immediate_danger: bool = False
-    needs_assessment: Text | None = None
     note: Text = ""
     reason: Text = ""
     agency: Code = ""
@@ -146,13 +204,15 @@ class TransitionIn(Body):
         step = (stage, self.to)
         if step == ("intake", "assessment"):
             return data.AssessmentData(risk_level=self.risk_level or "", notes=self.notes,
-                                       immediate_danger=self.immediate_danger)
+                                       immediate_danger=self.immediate_danger,
+                                       harm=self.harm or "", access=self.access or "",
+                                       obstacles=self.obstacles or "",
+                                       caregiver_harms=self.caregiver_harms,
+                                       emergency_measures=self.emergency_measures)
         if step == ("closure", "assessment"):
             return data.ReopenData(reason=self.reason)
         if step == ("assessment", "support"):
-            needs = data.NeedsAssessmentData(notes=self.needs_assessment) \
-                if self.needs_assessment else None
-            return data.SupportData(needs_assessment=needs, note=self.note)
+            return data.SupportData(note=self.note)
         if step == ("referral", "support"):
             return data.ReturnData(reason=self.reason)
         if self.to == "referral":
@@ -175,13 +235,38 @@ class ReferralStatusIn(Body):
 
 
 class NeedsIn(Body):
-    notes: Text
+    """Mẫu 03: Decree 56 Art. 27(1) a-h, the needs meeting (Art. 27(2)), the conclusion."""
+
+    notes: Text = Field(description="the conclusion")
+    condition: Text = Field(description="a) physical, psychological, emotional state")
+    family: Text = Field(description="b) family, relationships, the parents' ability to "
+                                     "protect")
+    risk_factors: Text = ""
+    learning: Text = ""
+    community: Text = ""
+    service_needs: Text = Field(description="e) medical, social, schooling, legal, "
+                                            "counselling needs")
+    child_views: Text = ""
+    caregiver_views: Text = ""
+    meeting_date: date | None = None
+    meeting_chair: Short = ""
+    meeting_participants: Text = ""
+    meeting_measures: Text = ""
+
+    def to_data(self) -> data.NeedsAssessmentData:
+        return data.NeedsAssessmentData(**self.model_dump())
 
 
 class PlanItemIn(Body):
+    """A service or task (Art. 28(3) a-d)."""
+
     action: Text
     who: Short = ""
-    due: date | None = None
+    provider: Short = ""
+    start: date | None = None
+    due: date | None = Field(default=None, description="expected end")
+    cost: Annotated[int, Field(ge=0, le=10**12)] | None = Field(
+        default=None, description="estimated cost, VND")
 
 
 class PlanIn(Body):
@@ -192,7 +277,7 @@ class PlanIn(Body):
 
     def to_data(self) -> data.PlanData:
         return data.PlanData(goals=self.goals, follow_up_at=self.follow_up_at,
-                             items=tuple(data.PlanItem(i.action, i.who, i.due)
+                             items=tuple(data.PlanItem(**i.model_dump())
                                          for i in self.items))
 
 
@@ -207,17 +292,39 @@ class SupportActionIn(Body):
     next_follow_up_at: datetime | None = None
 
 
+class SendBackIn(Body):
+    reason: Text = Field(description="what must change: the officer reads it")
+    version: Version
+
+
+class DecisionIn(Body):
+    """The commune chairman's decision on the approved plan (Mẫu 05)."""
+
+    number: Short
+    decided_on: date
+    signatory: Short
+
+    def to_data(self) -> data.DecisionData:
+        return data.DecisionData(**self.model_dump())
+
+
 class ClosureIn(Body):
+    """After support the review (Mẫu 06) is required; from assessment only the
+    reasons that need no plan, without it."""
+
     reason: Code
     outcome_summary: Text
-    review_harm: Level
-    review_access: Level
-    review_obstacles: Level
+    review_harm: Level | None = None
+    review_access: Level | None = None
+    review_obstacles: Level | None = None
+    review_self_protection: Level | None = None
+    review_recovery: Level | None = None
     review_notes: Text = ""
     version: Version
 
     def to_data(self) -> data.ClosureData:
-        return data.ClosureData(**self.model_dump(exclude={"version"}))
+        values = self.model_dump(exclude={"version"})
+        return data.ClosureData(**{k: v or "" for k, v in values.items()})
 
 
 # --- what the routes answer -------------------------------------------------------------
@@ -244,6 +351,8 @@ class CaseSummary(Answer):
     platforms: list[str]
     risk_level: str | None
     age_band: str
+    minor: bool = Field(description="16 or 17: outside the decree's procedure, counted apart")
+    child_group: str | None
     gender: str
     lead_officer: str | None = Field(description="username")
     assignees: list[str]
@@ -253,6 +362,9 @@ class CaseSummary(Answer):
     closure_requested: bool
     closure_reason: str | None
     closed_at: Stamp
+    plan_missing: bool = Field(description="in support without an approved plan")
+    decision_missing: bool = Field(description="an approved plan without the commune's "
+                                               "decision (form 05)")
 
 
 class CaseListed(CaseSummary):

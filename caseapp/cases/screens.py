@@ -30,8 +30,10 @@ from .models import Case
 DEADLINE_LABELS = {
     "emergency": _l("Emergency action"),
     "assessment": _l("Risk assessment"),
+    "needs": _l("Needs assessment"),
     "plan_draft": _l("Support plan drafted"),
     "plan_approval": _l("Support plan approved"),
+    "decision": _l("Commune's decision on the plan"),
     "follow_up": _l("Follow-up"),
 }
 

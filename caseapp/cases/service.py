@@ -37,16 +37,19 @@ from .data import (
     ClosureApproval,
     ClosureData,
     ConsentData,
+    DecisionData,
     IntakeData,
     NeedsAssessmentData,
     NoteData,
     OffenderAccountData,
+    PersonData,
     PlanData,
     PlanItem,
     ReferralData,
     ReferralStatusData,
     ReopenData,
     ReporterData,
+    SendBackData,
     SupportActionData,
 )
 from .errors import CaseConflict, CaseError, CaseNotFound, IntakeLimitReached
@@ -60,12 +63,20 @@ from .guards import (
 )
 from .models import (
     ACTION_KINDS,
+    CHILD_GROUPS,
+    CONSENT_STATES,
+    EARLY_CLOSURE_REASONS,
+    EMERGENCY_KINDS,
     LEGAL_GROUNDS,
     LEVELS,
+    MINOR_BAND,
+    PERSON_RELATIONS,
+    RECEIVE_REPORT,
     Assessment,
     Case,
     CaseAssignee,
     CaseNote,
+    CasePerson,
     OffenderAccount,
     Referral,
     SupportAction,
@@ -74,14 +85,15 @@ from .models import (
 
 __all__ = [
     "AssignmentData", "CaseConflict", "CaseError", "CaseNotFound", "ChildData",
-    "ClosureApproval", "ClosureData", "ConsentData", "IntakeData", "NeedsAssessmentData",
-    "NoteData", "OffenderAccountData", "PermissionDenied", "PlanData", "PlanItem",
-    "ReferralData", "ReferralStatusData", "ReopenData", "ReporterData", "SupportActionData",
-    "add_note", "add_referral", "age_band", "approve_closure", "approve_plan", "assign",
-    "draft_plan", "new_reference", "open_child_data", "record_intake", "record_needs_assessment",
-    "record_support_action", "reject_closure", "reopen", "request_closure",
-    "set_harm_categories", "transition",
-    "update_referral",
+    "ClosureApproval", "ClosureData", "ConsentData", "DecisionData", "IntakeData",
+    "NeedsAssessmentData", "NoteData", "OffenderAccountData", "PermissionDenied", "PersonData",
+    "PlanData", "PlanItem", "ReferralData", "ReferralStatusData", "ReopenData", "ReporterData",
+    "SendBackData", "SupportActionData",
+    "add_note", "add_person", "add_referral", "age_band", "approve_closure", "approve_plan",
+    "assign", "draft_plan", "new_reference", "open_child_data", "open_for_approval",
+    "record_decision", "record_intake", "record_needs_assessment", "record_support_action",
+    "reject_closure", "reopen", "request_closure", "return_plan", "set_harm_categories",
+    "transition", "update_referral",
 ]
 
 REFERENCE_PREFIX = "HS-"
@@ -112,15 +124,16 @@ def age_on(born: date, day: date) -> int:
 
 
 def age_band(age: int | None) -> str:
+    """The band of an age in years; split at 16 (the Law on Children's "child")."""
     if age is None:
         return "unknown"
     if age <= 5:
         return "0-5"
     if age <= 10:
         return "6-10"
-    if age <= 14:
-        return "11-14"
-    return "15-17"
+    if age <= 15:
+        return "11-15"
+    return MINOR_BAND
 
 
 MAX_OFFENDER_ACCOUNTS = 50
@@ -176,6 +189,14 @@ def open_child_data(actor, case: Case) -> None:
     unlock(case, grant=rules.grant_case_view(actor, case))
 
 
+def open_for_approval(actor, case: Case) -> None:
+    """Make what a supervisor is asked to approve readable (the plan, the
+    assessments, the review and outcome; never the child's name or contacts):
+    checked and audited ("case.view", via "approval") by the permission layer."""
+    ensure_visible(actor, case, "view_for_approval")
+    unlock(case, grant=rules.grant_approval_view(actor, case))
+
+
 # --- intake ----------------------------------------------------------------------------------
 
 def _child_age(child: ChildData, received: date) -> int | None:
@@ -198,17 +219,55 @@ def _child_age(child: ChildData, received: date) -> int | None:
     return age
 
 
-def _check_consent(consent: ConsentData, age: int | None) -> None:
-    if consent.legal_ground:
-        if consent.legal_ground not in LEGAL_GROUNDS:
-            raise CaseError(_l("Unknown legal ground."), field="consent.legal_ground")
-        return
-    child_needed = age is None or age >= CONSENT_AGE
-    if consent.guardian is not True or (child_needed and consent.child is not True):
-        raise CaseError(_l("Record the consent of the child (aged 7 or over) and of the parent "
-                           "or guardian, or the legal ground used without it (for example an "
-                           "emergency). Without either the report cannot be recorded."),
-                        field="consent")
+def _consent_on_file(consent: ConsentData, age: int | None) -> tuple[str, str, str | None]:
+    """(the child's consent, the guardian's, the ground on file) as recorded.
+
+    Receiving a report is a duty (Decree 56, Art. 25): an intake never waits
+    for consent. When consent is not complete the ground on file is the one
+    chosen, else the duty to receive the report; consent to share with each
+    agency is still needed before a referral (the consent feature)."""
+    if consent.guardian not in CONSENT_STATES:
+        raise CaseError(_l("Say whether the parent or guardian gave consent, refused, or was "
+                           "not asked yet."), field="consent.guardian")
+    if consent.child not in CONSENT_STATES:
+        raise CaseError(_l("Say whether the child gave consent, refused, or was not asked "
+                           "yet."), field="consent.child")
+    if consent.legal_ground and consent.legal_ground not in LEGAL_GROUNDS:
+        raise CaseError(_l("Unknown legal ground."), field="consent.legal_ground")
+    child = "too_young" if age is not None and age < CONSENT_AGE else consent.child
+    complete = consent.guardian == "given" and child in ("given", "too_young")
+    ground = consent.legal_ground or (None if complete else RECEIVE_REPORT)
+    return child, consent.guardian, ground
+
+
+MAX_PEOPLE = 20
+MAX_PERSON_AGE = 120
+
+
+def _intake_people(people) -> list[tuple[str, dict]]:
+    """(relation, sealed values) of each person around the child that was named."""
+    if len(people or ()) > MAX_PEOPLE:
+        raise CaseError(_l("At most %(n)d people per case.", n=MAX_PEOPLE), field="people")
+    found = []
+    for i, person in enumerate(people or ()):
+        values = person_values(person, f"people.{i}")
+        if any(v not in (None, "") for v in values.values()):
+            found.append((person.relation, values))
+    return found
+
+
+def person_values(person, field: str) -> dict:
+    """Check one person's details; the sealed values to store."""
+    if person.relation not in PERSON_RELATIONS:
+        raise CaseError(_l("Choose how this person is related to the child."),
+                        field=f"{field}.relation")
+    age = person.age
+    if age is not None and (isinstance(age, bool) or not isinstance(age, int)
+                            or not 0 <= age <= MAX_PERSON_AGE):
+        raise CaseError(_l("Give the age in whole years."), field=f"{field}.age")
+    return {"full_name": clean_text(person.full_name, f"{field}.full_name"), "age": age,
+            "occupation": clean_text(person.occupation, f"{field}.occupation"),
+            "contact": clean_text(person.contact, f"{field}.contact")}
 
 
 def _check_intake_rate(actor) -> None:
@@ -275,8 +334,13 @@ def _intake_texts(data: IntakeData) -> dict[str, str]:
         ("reporter_name", data.reporter.name, "reporter.name"),
         ("reporter_relation", data.reporter.relation, "reporter.relation"),
     )}
-    texts["evidence_location"] = clean_text(data.evidence_location, "evidence_location",
-                                            max_length=LONG_TEXT)
+    texts["reporter_address"] = clean_text(data.reporter.address, "reporter.address")
+    texts["current_caregiver"] = clean_text(data.current_caregiver, "current_caregiver")
+    texts["incident_place"] = clean_text(data.incident_place, "incident_place")
+    for name in ("evidence_location", "child_condition",
+                 "consequences_without_help", "family_circumstances", "help_before_report",
+                 "intake_notes"):
+        texts[name] = clean_text(getattr(data, name), name, max_length=LONG_TEXT)
     texts["consent_note"] = clean_text(data.consent.note, "consent.note", max_length=LONG_TEXT)
     texts["narrative"] = clean_text(data.narrative, "narrative", required=True,
                                     max_length=LONG_TEXT, message=_l("Describe what happened."))
@@ -337,8 +401,14 @@ def record_intake(actor, data: IntakeData) -> Case:
     full_name = clean_text(child.full_name, "child.full_name", required=True,
                            message=_l("Give the child's name (or what the reporter calls them)."))
     age = _child_age(child, local_day)
-    _check_consent(data.consent, age)
+    if data.help_requested is None:
+        raise CaseError(_l("Say whether help was requested: yes or no."),
+                        field="help_requested")
+    if data.child_group and data.child_group not in CHILD_GROUPS:
+        raise CaseError(_l("Choose the child's group from the list."), field="child_group")
+    child_consent, guardian_consent, ground = _consent_on_file(data.consent, age)
     texts = _intake_texts(data)
+    people = _intake_people(data.people)
     child_phone, reporter_phone, indexes = _intake_phones(data, full_name)
     offenders = _intake_offenders(data)
 
@@ -349,9 +419,9 @@ def record_intake(actor, data: IntakeData) -> Case:
                     channel_code=data.channel, requested_by_code=data.requested_by,
                     help_requested=bool(data.help_requested),
                     immediate_danger=bool(data.immediate_danger), gender_code=child.gender,
-                    age_band=age_band(age), consent_child=data.consent.child,
-                    consent_guardian=data.consent.guardian is True,
-                    legal_ground=data.consent.legal_ground or None,
+                    age_band=age_band(age), child_group=data.child_group or None,
+                    child_consent=child_consent, guardian_consent=guardian_consent,
+                    legal_ground=ground,
                     consent_recorded_at=now, consent_recorded_by_id=actor.id,
                     created_at=now, updated_at=now, **indexes)
         workflow.begin(case, now)
@@ -372,12 +442,46 @@ def record_intake(actor, data: IntakeData) -> Case:
             account = OffenderAccount(case=case, platform_code=platform, handle_index=index)
             account.handle = handle
             db.session.add(account)
+        for position, (relation, values) in enumerate(people):
+            _new_person(case, relation, values, actor, now, position)
         db.session.flush()
         _audit("case.create", actor, case, stage="intake")
         # Likely earlier cases of the same child, offenders named before (the
         # matching feature: blind indexes compared in SQL, no other case decrypted).
         hooks.run(hooks.after_intake, case)
     return case
+
+
+def _new_person(case: Case, relation: str, values: dict, actor, now: datetime,
+                position: int) -> CasePerson:
+    person = CasePerson(case=case, relation=relation, position=position,
+                        recorded_by_id=actor.id, recorded_at=now)
+    for name, value in values.items():
+        if value not in (None, ""):
+            setattr(person, name, value)
+    db.session.add(person)
+    return person
+
+
+def add_person(actor, case: Case, data: PersonData) -> CasePerson:
+    """Someone around the child, added after intake by the people on the case."""
+    ensure_visible(actor, case, "add_person")
+    rules.require_open_for_work(actor, case, action="add_person")
+    rules.require(rules.can_change_child_data(actor, case), actor, case, action="add_person")
+    values = person_values(data, "person")
+    if not values["full_name"]:
+        raise CaseError(_l("Give the person's name."), field="person.full_name")
+    if len(case.people) >= MAX_PEOPLE:
+        raise CaseError(_l("At most %(n)d people per case.", n=MAX_PEOPLE), field="person")
+    grant = rules.grant_case_change(actor, case, action="add_person")
+    now = clock.now()
+    with atomic():
+        unlock(case, grant=grant)
+        person = _new_person(case, data.relation, values, actor, now,
+                             max((p.position for p in case.people), default=-1) + 1)
+        _touch(case, now)
+        _audit("case.person", actor, case, relation=data.relation)
+    return person
 
 
 # --- assignment --------------------------------------------------------------------------------
@@ -441,9 +545,17 @@ def reopen(actor, case: Case, data: ReopenData, *, expected_version: int | None 
     return workflow.move(actor, case, "assessment", data, expected_version=expected_version)
 
 
+REVIEW_FIELDS = ("review_harm", "review_access", "review_obstacles", "review_self_protection",
+                 "review_recovery")
+
+
 def request_closure(actor, case: Case, data: ClosureData, *,
                     expected_version: int | None = None) -> Case:
-    """The lead officer asks to close: reason, outcome summary and the review (Mẫu 06)."""
+    """The lead officer asks to close: reason, outcome summary and, after
+    support, the review (Mẫu 06: 1a harm, access, obstacles; 1b the child's
+    ability to protect themself and recover). From assessment (no plan was
+    made) only a report found unfounded, declined, unreachable or belonging
+    elsewhere can be closed, without the review."""
     ensure_visible(actor, case, "request_closure")
     rules.require_open_for_work(actor, case, action="request_closure")
     ensure_version(case, expected_version)
@@ -454,11 +566,17 @@ def request_closure(actor, case: Case, data: ClosureData, *,
                         field="reason")
     if reference_data.get("closure_reason", data.reason) is None:
         raise CaseError(_l("Choose the reason for closing."), field="reason")
+    early = case.stage == "assessment"
+    if early and data.reason not in EARLY_CLOSURE_REASONS:
+        raise CaseError(_l("Before support a case closes only as unfounded, declined, "
+                           "unreachable, a duplicate or transferred; otherwise make the plan "
+                           "first."), field="reason")
     summary = clean_text(data.outcome_summary, "outcome_summary", required=True,
                          max_length=LONG_TEXT, message=_l("Summarise the outcome."))
-    for field in ("review_harm", "review_access", "review_obstacles"):
-        if getattr(data, field) not in LEVELS:
-            raise CaseError(_l("Rate each point of the review: high, medium or low."),
+    levels = {field: getattr(data, field) or None for field in REVIEW_FIELDS}
+    for field, level in levels.items():
+        if (level is None and not early) or (level is not None and level not in LEVELS):
+            raise CaseError(_l("Rate each point of the review (form 06): high, medium or low."),
                             field=field)
     notes = clean_text(data.review_notes, "review_notes", max_length=LONG_TEXT)
     grant = rules.grant_case_change(actor, case, action="request_closure")
@@ -466,33 +584,44 @@ def request_closure(actor, case: Case, data: ClosureData, *,
     with atomic():
         unlock(case, grant=grant)
         case.closure_reason_code = data.reason
-        case.review_harm_level = data.review_harm
-        case.review_access_level = data.review_access
-        case.review_obstacles_level = data.review_obstacles
+        for field, level in levels.items():
+            setattr(case, f"{field}_level", level)
         case.outcome_summary = summary
         case.review_notes = notes or None
         case.closure_requested_at = now
         case.closure_requested_by_id = actor.id
         _touch(case, now)
-        _audit("case.closure_requested", actor, case, reason=data.reason)
+        _audit("case.closure_requested", actor, case, reason=data.reason, stage=case.stage)
     return case
 
 
-def reject_closure(actor, case: Case, *, expected_version: int | None = None) -> Case:
-    """A supervisor sends a closure request back: the case stays open."""
+def reject_closure(actor, case: Case, data: SendBackData | None = None, *,
+                   expected_version: int | None = None) -> Case:
+    """A supervisor sends a closure request back with a reason: the case stays open."""
     ensure_visible(actor, case, "decide_closure")
     ensure_version(case, expected_version)
     rules.require(rules.can_decide_closure(actor, case), actor, case, action="decide_closure")
+    reason = _send_back_reason(data or SendBackData(""))
+    grant = rules.grant_send_back(actor, case, action="decide_closure")
     now = clock.now()
     with atomic():
-        reason = case.closure_reason_code
-        case.closure_requested_at = None
-        case.closure_requested_by_id = None
-        case.closure_reason_code = None
-        case.review_harm_level = case.review_access_level = case.review_obstacles_level = None
+        unlock(case, grant=grant)
+        code = case.closure_reason_code
+        clear_closure_request(case)
+        case.closure_returned_at = now
+        case.closure_returned_by_id = actor.id
+        case.closure_return_reason = reason
         _touch(case, now)
-        _audit("case.closure_rejected", actor, case, reason=reason)
+        _audit("case.closure_rejected", actor, case, reason=code)
     return case
+
+
+def clear_closure_request(case: Case) -> None:
+    case.closure_requested_at = None
+    case.closure_requested_by_id = None
+    case.closure_reason_code = None
+    for field in REVIEW_FIELDS:
+        setattr(case, f"{field}_level", None)
 
 
 # --- what the case is about ---------------------------------------------------------------------
@@ -548,30 +677,78 @@ def add_note(actor, case: Case, data: NoteData) -> CaseNote:
     return note
 
 
+NEEDS_TEXTS = ("condition", "family", "risk_factors", "learning", "community",
+               "service_needs", "child_views", "caregiver_views", "meeting_chair",
+               "meeting_participants", "meeting_measures")
+# Mẫu 03's points without which there is nothing to plan from (Art. 27(1) a, b, e).
+NEEDS_REQUIRED = {
+    "condition": _l("Describe the child's physical, psychological and emotional state."),
+    "family": _l("Describe the family, the child's relationships and the parents' ability "
+                 "to protect the child."),
+    "service_needs": _l("Say what the child needs (care, treatment, social, schooling, legal, "
+                        "counselling)."),
+}
+
+
+def _needs_details(data: NeedsAssessmentData) -> tuple[dict, date | None]:
+    """The sealed points of Mẫu 03 and the meeting's date (in clear: it says only
+    that a meeting was held, and the plan's rule reads it without decrypting)."""
+    details: dict = {}
+    for name in NEEDS_TEXTS:
+        value = clean_text(getattr(data, name), name, max_length=LONG_TEXT,
+                           required=name in NEEDS_REQUIRED, message=NEEDS_REQUIRED.get(name))
+        if value:
+            details[name] = value
+    meeting = data.meeting_date
+    if meeting is not None:
+        if not isinstance(meeting, date) or isinstance(meeting, datetime):
+            raise CaseError(_l("Give the date as a date."), field="meeting_date")
+        if meeting > clock.now().astimezone(deadlines.local_timezone()).date():
+            raise CaseError(_l("The meeting cannot be in the future."), field="meeting_date")
+    if (meeting is None) != (not details.get("meeting_participants")):
+        field = "meeting_participants" if meeting is not None else "meeting_date"
+        raise CaseError(_l("Give the needs meeting's date and who took part."), field=field)
+    if meeting is None and (details.get("meeting_chair") or details.get("meeting_measures")):
+        raise CaseError(_l("Give the needs meeting's date and who took part."),
+                        field="meeting_date")
+    return details, meeting
+
+
 def record_needs_assessment(actor, case: Case, data: NeedsAssessmentData) -> Assessment:
-    """Needs assessment (Mẫu 03), by the people on the case once it is assessed."""
+    """Needs assessment (Mẫu 03) with the needs meeting's minutes, by the people
+    on the case once it is assessed. The first of a round starts the plan's
+    deadlines (Art. 28(1))."""
     ensure_visible(actor, case, "needs_assessment")
     rules.require_open_for_work(actor, case, action="needs_assessment")
-    allowed = rules.is_assignee(actor, case) and not case.is_purged \
-        and case.stage in ("assessment", "support", "referral")
-    rules.require(allowed, actor, case, action="needs_assessment")
+    rules.require(rules.can_record_needs_assessment(actor, case), actor, case,
+                  action="needs_assessment")
     notes = clean_text(data.notes, "notes", required=True, max_length=LONG_TEXT,
-                       message=_l("Write the needs assessment."))
-    if data.details is not None and not isinstance(data.details, dict):
-        raise CaseError(_l("The assessment details are not in the expected form."),
-                        field="details")
+                       message=_l("Write the conclusion of the needs assessment."))
+    details, meeting = _needs_details(data)
     grant = rules.grant_case_change(actor, case, action="needs_assessment")
     now = clock.now()
     with atomic():
         unlock(case, grant=grant)
         assessment = Assessment(case=case, kind="needs", recorded_by_id=actor.id,
-                                recorded_at=now)
+                                recorded_at=now, meeting_on=meeting)
         assessment.notes = notes
-        if data.details:
-            assessment.details = dict(data.details)
+        assessment.details = details
         db.session.add(assessment)
-        _audit("case.needs_assessment", actor, case)
+        deadlines.needs_assessed(case, now)
+        _touch(case, now)
+        _audit("case.needs_assessment", actor, case, meeting=meeting is not None)
     return assessment
+
+
+MAX_PLAN_COST = 10**12  # VND; anything above is a typing mistake
+
+
+def _plan_date(value, field: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise CaseError(_l("Give the date as a date."), field=field)
+    return value.isoformat()
 
 
 def _plan_items(items: tuple[PlanItem, ...]) -> list[dict]:
@@ -579,13 +756,31 @@ def _plan_items(items: tuple[PlanItem, ...]) -> list[dict]:
     for i, item in enumerate(items or ()):
         action = clean_text(item.action, f"items.{i}.action", required=True,
                             max_length=LONG_TEXT, message=_l("Say what will be done."))
-        who = clean_text(item.who, f"items.{i}.who")
-        if item.due is not None and (not isinstance(item.due, date)
-                                     or isinstance(item.due, datetime)):
-            raise CaseError(_l("Give the date as a date."), field=f"items.{i}.due")
-        rows.append({"action": action, "who": who,
-                     "due": item.due.isoformat() if item.due else None})
+        start, due = _plan_date(item.start, f"items.{i}.start"), _plan_date(
+            item.due, f"items.{i}.due")
+        if start and due and due < start:
+            raise CaseError(_l("The end is before the start."), field=f"items.{i}.due")
+        cost = item.cost
+        if cost is not None and (isinstance(cost, bool) or not isinstance(cost, int)
+                                 or not 0 <= cost <= MAX_PLAN_COST):
+            raise CaseError(_l("Give the estimated cost in dong, as a whole number."),
+                            field=f"items.{i}.cost")
+        rows.append({"action": action, "who": clean_text(item.who, f"items.{i}.who"),
+                     "provider": clean_text(item.provider, f"items.{i}.provider"),
+                     "start": start, "due": due, "cost": cost})
     return rows
+
+
+def _check_plan_basis(case: Case) -> None:
+    """A plan is drafted from the risk assessment (Mẫu 02) and the needs
+    assessment (Mẫu 03) with its meeting (Art. 27(2); not for a minor)."""
+    needs = [a for a in case.assessments if a.kind == "needs"]
+    if case.assessed_at is None or not needs:
+        raise CaseError(_l("Record the risk assessment (form 02) and the needs assessment "
+                           "(form 03) before the plan."), field="plan")
+    if not case.is_minor and not any(a.has_meeting for a in needs):
+        raise CaseError(_l("Record the needs meeting (its date and who took part) in the needs "
+                           "assessment before the plan."), field="plan")
 
 
 def draft_plan(actor, case: Case, data: PlanData, *, expected_version: int | None = None
@@ -595,6 +790,7 @@ def draft_plan(actor, case: Case, data: PlanData, *, expected_version: int | Non
     rules.require_open_for_work(actor, case, action="draft_plan")
     ensure_version(case, expected_version)
     rules.require(rules.can_draft_plan(actor, case), actor, case, action="draft_plan")
+    _check_plan_basis(case)
     goals = clean_text(data.goals, "goals", required=True, max_length=LONG_TEXT,
                        message=_l("Write the goals of the plan."))
     items = _plan_items(data.items)
@@ -623,31 +819,100 @@ def draft_plan(actor, case: Case, data: PlanData, *, expected_version: int | Non
     return plan
 
 
+def _waiting_plan(case: Case, plan_id: str) -> SupportPlan:
+    plan = case.latest_plan
+    if plan is None or plan.id != plan_id:
+        raise CaseError(_l("This is not the newest version of the plan."), field="plan")
+    if not plan.is_waiting:
+        raise CaseError(_l("This plan was already decided."), field="plan")
+    return plan
+
+
 def approve_plan(actor, case: Case, plan_id: str, *, expected_version: int | None = None
                  ) -> SupportPlan:
-    """A supervisor of the case's unit approves the newest plan (Mẫu 05)."""
+    """A supervisor of the case signs the newest plan off (the union's gate); the
+    commune's decision (Mẫu 05) is then due."""
     ensure_visible(actor, case, "approve_plan")
     rules.require_open_for_work(actor, case, action="approve_plan")
     ensure_version(case, expected_version)
     rules.require(rules.can_approve_plan(actor, case), actor, case, action="approve_plan")
-    plan = case.latest_plan
-    if plan is None or plan.id != plan_id:
-        raise CaseError(_l("This is not the newest version of the plan."), field="plan")
-    if plan.approved_at is not None:
-        raise CaseError(_l("This plan is already approved."), field="plan")
+    plan = _waiting_plan(case, plan_id)
     now = clock.now()
     with atomic():
         plan.approved_by_id = actor.id
         plan.approved_at = now
-        case.plan_approved_at = now
+        deadlines.plan_approved(case, now)
         _touch(case, now)
-        deadlines.refresh(case)
         _audit("case.plan_approved", actor, case, version=plan.version)
     return plan
 
 
+def _send_back_reason(data: SendBackData) -> str:
+    return clean_text(data.reason, "reason", required=True, max_length=LONG_TEXT,
+                      message=_l("Say what must change: the officer reads it."))
+
+
+def return_plan(actor, case: Case, plan_id: str, data: SendBackData, *,
+                expected_version: int | None = None) -> SupportPlan:
+    """A supervisor sends the newest plan back with a reason; the officer revises it."""
+    ensure_visible(actor, case, "return_plan")
+    rules.require_open_for_work(actor, case, action="return_plan")
+    ensure_version(case, expected_version)
+    rules.require(rules.can_approve_plan(actor, case), actor, case, action="return_plan")
+    plan = _waiting_plan(case, plan_id)
+    reason = _send_back_reason(data)
+    grant = rules.grant_send_back(actor, case, action="return_plan")
+    now = clock.now()
+    with atomic():
+        unlock(case, grant=grant)
+        plan.returned_by_id = actor.id
+        plan.returned_at = now
+        plan.return_reason = reason
+        _touch(case, now)
+        _audit("case.plan_returned", actor, case, version=plan.version)
+    return plan
+
+
+def record_decision(actor, case: Case, data: DecisionData) -> SupportPlan:
+    """The commune chairman's decision approving the plan (Mẫu 05, Art. 28(4)),
+    recorded by the people on the case when it comes back (also after closure)."""
+    ensure_visible(actor, case, "record_decision")
+    rules.require(rules.can_record_decision(actor, case), actor, case,
+                  action="record_decision")
+    plan = case.approved_plan
+    number = clean_text(data.number, "number", required=True, max_length=60,
+                        message=_l("Give the decision's number."))
+    signatory = clean_text(data.signatory, "signatory", required=True,
+                           message=_l("Give who signed the decision."))
+    decided_on = data.decided_on
+    if decided_on is None or not isinstance(decided_on, date) or isinstance(decided_on, datetime):
+        raise CaseError(_l("Give the decision's date."), field="decided_on")
+    local = deadlines.local_timezone()
+    if decided_on > clock.now().astimezone(local).date():
+        raise CaseError(_l("The decision's date cannot be in the future."), field="decided_on")
+    if decided_on < plan.drafted_at.astimezone(local).date():
+        raise CaseError(_l("The decision's date is before the plan was drafted."),
+                        field="decided_on")
+    grant = rules.grant_case_change(actor, case, action="record_decision", after_closure=True)
+    now = clock.now()
+    with atomic():
+        unlock(case, grant=grant)
+        plan.decision_number = number
+        plan.decision_date = decided_on
+        plan.decision_signatory = signatory
+        plan.decision_recorded_by_id = actor.id
+        plan.decision_recorded_at = now
+        if plan.id == case.approved_plan.id:
+            case.decision_recorded_at = now
+        _touch(case, now)
+        deadlines.refresh(case)
+        _audit("case.plan_decision", actor, case, version=plan.version)
+    return plan
+
+
 def record_support_action(actor, case: Case, data: SupportActionData) -> SupportAction:
-    """A dated action; "emergency" (from intake on) meets the emergency deadline.
+    """A dated action; an emergency measure (from intake on, before any plan)
+    meets the 12-hour deadline.
 
     The next follow-up given here replaces the planned one (None: none planned).
     """
@@ -655,11 +920,12 @@ def record_support_action(actor, case: Case, data: SupportActionData) -> Support
     rules.require_open_for_work(actor, case, action="support_action")
     if data.kind not in ACTION_KINDS:
         raise CaseError(_l("Choose the kind of action."), field="kind")
-    stages = ("intake", "assessment", "support", "referral") if data.kind == "emergency" \
+    emergency = data.kind in EMERGENCY_KINDS
+    stages = ("intake", "assessment", "support", "referral") if emergency \
         else ("support", "referral")
     if case.stage not in stages:
-        raise CaseError(_l("This kind of action cannot be recorded at this stage."),
-                        field="kind")
+        raise CaseError(_l("Before support starts (with an approved plan) only emergency "
+                           "measures can be recorded."), field="kind")
     description = clean_text(data.description, "description", required=True,
                              max_length=LONG_TEXT, message=_l("Describe what was done."))
     performed_at = aware_datetime(data.performed_at, "performed_at") or clock.now()
@@ -673,7 +939,7 @@ def record_support_action(actor, case: Case, data: SupportActionData) -> Support
                                recorded_by_id=actor.id, recorded_at=now)
         action.description = description
         db.session.add(action)
-        if data.kind == "emergency" and case.emergency_done_at is None:
+        if emergency and case.emergency_done_at is None:
             case.emergency_done_at = performed_at
         case.next_follow_up_at = follow_up
         _touch(case, now)

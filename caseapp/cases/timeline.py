@@ -50,8 +50,19 @@ def _assessments_and_plans(case: Case, child: bool) -> list[dict]:
                        "plan_items": plan.items if child else None})
         if plan.approved_at:
             events.append({"at": plan.approved_at, "kind": "plan", "actor": plan.approved_by_id,
-                           "title": _("Support plan, version %(n)d, approved (form 05)",
+                           "title": _("Support plan, version %(n)d, approved by a supervisor",
                                       n=plan.version)})
+        if plan.returned_at:
+            events.append({"at": plan.returned_at, "kind": "plan", "actor": plan.returned_by_id,
+                           "title": _("Support plan, version %(n)d, sent back", n=plan.version),
+                           "text": plan.return_reason if child else None})
+        if plan.decision_recorded_at:
+            events.append({"at": plan.decision_recorded_at, "kind": "plan",
+                           "actor": plan.decision_recorded_by_id,
+                           "title": _("Commune's decision on version %(n)d recorded (form 05)",
+                                      n=plan.version),
+                           "detail": _("No. %(number)s", number=plan.decision_number)
+                           if child else ""})
     return events
 
 
@@ -98,6 +109,11 @@ def timeline(case: Case, child: bool) -> list[dict]:
                        "title": _("Closure requested: %(reason)s",
                                   reason=label("closure_reason", case.closure_reason_code)),
                        "text": case.outcome_summary if child else None})
+    if case.closure_returned_at:
+        events.append({"at": case.closure_returned_at, "kind": "closure",
+                       "actor": case.closure_returned_by_id,
+                       "title": _("Closure request sent back"),
+                       "text": case.closure_return_reason if child else None})
     events += [{"at": due, "kind": "deadline", "overdue": due <= now,
                 "title": _("Deadline: %(step)s", step=DEADLINE_LABELS[step])}
                for step, due in deadlines.pending(case)]

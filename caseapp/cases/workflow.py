@@ -15,10 +15,19 @@ data against the case, and its effect. :func:`move` runs them in order: scope
 savepoint, the effect, the stage, the deadlines, the timeline row and the
 "case.transition" audit entry.
 
+The stages follow Decree 56/2017 (Art. 25-30): intake records the report
+(Mẫu 01); assessment holds the initial risk assessment (Mẫu 02, recorded by
+the move into it), the needs assessment with its meeting (Mẫu 03) and the
+plan (Mẫu 04) up to a supervisor's sign-off; the case enters support only
+with an approved plan. Emergency measures (Art. 26(3)) are support actions
+allowed from intake on, before any plan.
+
 Closure is a supervisor's act: the lead officer files the request (reason,
-outcome, review) with :func:`caseapp.cases.service.request_closure`, and the
-transition to closure is guarded so that only a supervisor of the case's unit
-can perform it, on a complete request. That *is* the approval.
+outcome and, after support, the review of Mẫu 06) with
+:func:`caseapp.cases.service.request_closure`, and the transition to closure
+is guarded so that only a supervisor of the case's unit can perform it, on a
+complete request. That *is* the approval. From assessment a case closes only
+for the reasons that need no plan (unfounded, declined, unreachable...).
 """
 from __future__ import annotations
 
@@ -40,6 +49,7 @@ from .data import AssessmentData, ClosureApproval, ReferralData, ReopenData, Ret
 from .errors import CaseError
 from .guards import LONG_TEXT, atomic, clean_text, ensure_version, ensure_visible
 from .models import (
+    EARLY_CLOSURE_REASONS,
     LEVELS,
     REOPEN_REASONS,
     SHARING_BASES,
@@ -75,27 +85,29 @@ class Transition:
 
 # --- required data ---------------------------------------------------------------------------
 
+CRITERIA = ("harm", "access", "obstacles")  # Mẫu 02, each high / medium / low
+
+
 def _check_assessment(case: Case, data: AssessmentData) -> None:
     if case.lead_officer_id is None:
         raise CaseError(_l("Assign a lead officer before the assessment."), field="lead_officer")
+    for criterion in CRITERIA:
+        if getattr(data, criterion) not in LEVELS:
+            raise CaseError(_l("Rate each criterion of the risk assessment: high, medium or "
+                               "low."), field=criterion)
     if data.risk_level not in LEVELS:
         raise CaseError(_l("Choose the risk level: high, medium or low."), field="risk_level")
     clean_text(data.notes, "notes", required=True, max_length=LONG_TEXT,
                message=_l("Write the assessment note."))
-    if data.details is not None and not isinstance(data.details, dict):
-        raise CaseError(_l("The assessment details are not in the expected form."),
-                        field="details")
 
 
 def _check_support(case: Case, data: SupportData) -> None:
-    has_needs = any(a.kind == "needs" for a in case.assessments)
-    if data.needs_assessment is None:
-        if not has_needs:
-            raise CaseError(_l("Record the needs assessment (form 03) before support starts."),
-                            field="needs_assessment")
-    else:
-        clean_text(data.needs_assessment.notes, "needs_assessment", required=True,
-                   max_length=LONG_TEXT, message=_l("Write the needs assessment."))
+    """Support carries out an approved plan (Decree 56, Art. 28-29)."""
+    if case.plan_approved_at is None or case.latest_plan is None \
+            or case.latest_plan.approved_at is None:
+        raise CaseError(_l("Support starts with a support plan (form 04) approved by a "
+                           "supervisor. Emergency measures can be recorded before it."),
+                        field="plan")
     clean_text(data.note, "note", max_length=LONG_TEXT)
 
 
@@ -120,11 +132,18 @@ def _check_return(case: Case, data: ReturnData) -> None:
                message=_l("Say why the case came back from referral."))
 
 
+REVIEW_LEVELS = ("review_harm_level", "review_access_level", "review_obstacles_level",
+                 "review_self_protection_level", "review_recovery_level")
+
+
 def _check_closure(case: Case, data: ClosureApproval) -> None:
-    complete = (case.closure_requested_at is not None and case.closure_reason_code is not None
-                and all(level in LEVELS for level in (
-                    case.review_harm_level, case.review_access_level,
-                    case.review_obstacles_level)))
+    """A request with its reason; after support, with the whole review (Mẫu 06);
+    from assessment, only for the reasons that need no plan."""
+    requested = case.closure_requested_at is not None and case.closure_reason_code is not None
+    if case.stage == "assessment":
+        complete = requested and case.closure_reason_code in EARLY_CLOSURE_REASONS
+    else:
+        complete = requested and all(getattr(case, name) in LEVELS for name in REVIEW_LEVELS)
     if not complete:
         raise CaseError(_l("The lead officer has not requested closure with a reason, an "
                            "outcome and the review."), field="closure")
@@ -142,8 +161,9 @@ def _assess(actor, case: Case, data: AssessmentData, now: datetime, row: CaseTra
                             immediate_danger=bool(data.immediate_danger),
                             recorded_by_id=actor.id, recorded_at=now)
     assessment.notes = clean_text(data.notes, "notes", max_length=LONG_TEXT)
-    if data.details:
-        assessment.details = dict(data.details)
+    assessment.details = {**{c: getattr(data, c) for c in CRITERIA},
+                          "caregiver_harms": bool(data.caregiver_harms),
+                          "emergency_measures": bool(data.emergency_measures)}
     db.session.add(assessment)
     case.risk_level = data.risk_level
     if data.immediate_danger and not case.immediate_danger:
@@ -155,13 +175,6 @@ def _assess(actor, case: Case, data: AssessmentData, now: datetime, row: CaseTra
 
 def _start_support(actor, case: Case, data: SupportData, now: datetime,
                    row: CaseTransition) -> None:
-    if data.needs_assessment is not None:
-        needs = Assessment(case=case, kind="needs", recorded_by_id=actor.id, recorded_at=now)
-        needs.notes = clean_text(data.needs_assessment.notes, "needs_assessment",
-                                 max_length=LONG_TEXT)
-        if data.needs_assessment.details:
-            needs.details = dict(data.needs_assessment.details)
-        db.session.add(needs)
     if data.note.strip():
         row.note = data.note.strip()
     if case.support_started_at is None:
@@ -205,7 +218,8 @@ def _reopen(actor, case: Case, data: ReopenData, now: datetime, row: CaseTransit
     case.closure_approved_at = None
     case.closure_approved_by_id = None
     case.closure_reason_code = None
-    case.review_harm_level = case.review_access_level = case.review_obstacles_level = None
+    for name in REVIEW_LEVELS:
+        setattr(case, name, None)
 
 
 def _closure_from(source: str) -> Transition:

@@ -65,6 +65,7 @@ GIVEN_F = ["Lan", "Hoa", "Mai", "Linh", "Trang", "Hương", "Ngân", "Vy", "Chi"
            "Nhung", "Hà", "My", "Quyên", "Trâm"]
 GIVEN_M = ["Nam", "Hùng", "Dũng", "Khoa", "Phúc", "Long", "Tuấn", "Bảo", "Huy", "Kiên", "Quân",
            "Sơn", "Tài", "Thịnh", "Vinh", "Đạt"]
+OCCUPATIONS = ["Nông dân", "Công nhân", "Buôn bán", "Giáo viên", "Lao động tự do"]
 RELATIONS = ["mẹ", "bố", "bà ngoại", "chị gái", "cô giáo chủ nhiệm", "hàng xóm", "anh trai"]
 HANDLE_WORDS = ["hot", "girl", "boy", "game", "shop", "kiemtien", "banbe", "tamsu", "idol", "vip"]
 NARRATIVES = {
@@ -153,8 +154,8 @@ def _make_case(rng: random.Random, units, people, now: datetime) -> None:
     dob = (received.date() - timedelta(days=age * 365 + rng.randrange(365))) if known_dob \
         else None
     danger = rng.random() < 0.1
-    consent = d.ConsentData(child=True, guardian=True) if rng.random() < 0.85 else \
-        d.ConsentData(legal_ground="emergency" if danger else "legal_duty")
+    consent = d.ConsentData(child="given", guardian="given") if rng.random() < 0.8 else \
+        d.ConsentData(legal_ground="emergency") if danger else d.ConsentData()
     child = d.ChildData(
         full_name=_name(rng, gender), date_of_birth=dob,
         estimated_age=None if known_dob else age, gender=gender,
@@ -173,8 +174,12 @@ def _make_case(rng: random.Random, units, people, now: datetime) -> None:
         requested_by=rng.choices(["child", "relative", "community", "agency"], [35, 45, 10, 10])[0],
         help_requested=rng.random() < 0.9, harm_categories=tuple(harms), platforms=platforms,
         offender_accounts=handles, child=child,
+        child_group=rng.choices(["abused", "at_risk"], [70, 30])[0],
         reporter=d.ReporterData(_name(rng, "female"), rng.choice(RELATIONS), _phone(rng)),
-        consent=consent, narrative=NARRATIVES[harms[0]], immediate_danger=danger)
+        consent=consent, narrative=NARRATIVES[harms[0]], immediate_danger=danger,
+        incident_place=f"Mạng xã hội ({platforms[0]})",
+        people=(d.PersonData("mother", _name(rng, "female"), rng.randint(28, 50),
+                             rng.choice(OCCUPATIONS)),))
 
     stage = rng.choices(["intake", "assessment", "support", "referral", "closure"],
                         [15, 20, 30, 10, 25])[0]
@@ -198,32 +203,29 @@ def _make_case(rng: random.Random, units, people, now: datetime) -> None:
         service.assign(supervisor, case, d.AssignmentData(lead.id))
     if stage == "intake":
         return
+    level = rng.choices(["high", "medium", "low"], [20, 45, 35])[0]
     with later():
         service.transition(lead, case, "assessment", d.AssessmentData(
-            risk_level=rng.choices(["high", "medium", "low"], [20, 45, 35])[0],
-            notes="Đánh giá ban đầu: đã trao đổi với em và gia đình.",
-            immediate_danger=danger))
-    if stage == "assessment":
+            risk_level=level, notes="Đánh giá ban đầu: đã trao đổi với em và gia đình.",
+            immediate_danger=danger, harm=level, access=rng.choice(["medium", "low"]),
+            obstacles=rng.choice(["medium", "low"]), emergency_measures=danger))
+    if stage == "assessment" and rng.random() < 0.5:
         return
     if stage == "closure" and rng.random() < 0.2:
         with later():
             service.request_closure(lead, case, d.ClosureData(
-                "unfounded", "Thông tin không có cơ sở sau khi xác minh.", "low", "low", "low"))
+                "unfounded", "Thông tin không có cơ sở sau khi xác minh."))
         with later():
             service.approve_closure(supervisor, case)
         return
+    _plan_case(rng, case, lead, supervisor, later)
+    if stage == "assessment" or case.plan_approved_at is None:
+        return
     with later():
-        service.transition(lead, case, "support", d.SupportData(d.NeedsAssessmentData(
-            "Cần hỗ trợ tâm lý và hướng dẫn an toàn trên mạng.")))
+        service.transition(lead, case, "support", d.SupportData())
     with later():
-        service.draft_plan(lead, case, d.PlanData(
-            "Bảo đảm an toàn và ổn định tâm lý cho em.",
-            (d.PlanItem("Tư vấn tâm lý hằng tuần", "Cán bộ phụ trách"),
-             d.PlanItem("Hướng dẫn gia đình cài đặt bảo mật tài khoản", "Tư vấn viên")),
-            follow_up_at=moment + timedelta(days=7)))
-    if rng.random() < 0.8:
-        with later():
-            service.approve_plan(supervisor, case, case.latest_plan.id)
+        service.record_support_action(lead, case, d.SupportActionData(
+            "counselling", "Buổi tư vấn đầu tiên với em."))
     if stage in ("referral", "closure") and rng.random() < 0.6:
         agency = rng.choice(["cybercrime_police", "social_work_centre", "school", "legal_aid"])
         with later():
@@ -239,9 +241,40 @@ def _make_case(rng: random.Random, units, people, now: datetime) -> None:
         service.request_closure(lead, case, d.ClosureData(
             rng.choice(["resolved", "resolved", "referred_completed", "declined"]),
             "Em đã ổn định, gia đình tiếp tục theo dõi.", "low", rng.choice(["low", "medium"]),
-            rng.choice(["low", "medium"])))
+            rng.choice(["low", "medium"]), review_self_protection=rng.choice(["high", "medium"]),
+            review_recovery=rng.choice(["high", "medium"])))
     with later():
         service.approve_closure(supervisor, case)
+
+
+def _plan_case(rng: random.Random, case, lead, supervisor, later) -> None:
+    """Needs assessment with its meeting, plan, sign-off and (mostly) the commune's decision."""
+    from caseapp.cases import data as d
+    from caseapp.cases import deadlines, service
+
+    with later():
+        today = clock.now().astimezone(deadlines.local_timezone()).date()
+        service.record_needs_assessment(lead, case, d.NeedsAssessmentData(
+            "Cần hỗ trợ tâm lý và hướng dẫn an toàn trên mạng.",
+            condition="Em lo lắng, ngủ kém.", family="Mẹ quan tâm, có khả năng bảo vệ em.",
+            service_needs="Tư vấn tâm lý; hướng dẫn bảo mật tài khoản.",
+            meeting_date=today, meeting_chair="Chủ tịch UBND xã",
+            meeting_participants="Cán bộ phụ trách, mẹ của em, giáo viên chủ nhiệm"))
+    with later():
+        service.draft_plan(lead, case, d.PlanData(
+            "Bảo đảm an toàn và ổn định tâm lý cho em.",
+            (d.PlanItem("Tư vấn tâm lý hằng tuần", "Cán bộ phụ trách", provider="Trung tâm CTXH",
+                        cost=rng.choice([0, 500_000, 1_200_000])),
+             d.PlanItem("Hướng dẫn gia đình cài đặt bảo mật tài khoản", "Tư vấn viên"))))
+    if rng.random() < 0.85:
+        with later():
+            service.approve_plan(supervisor, case, case.latest_plan.id)
+        if rng.random() < 0.7 and not case.is_minor:
+            with later():
+                service.record_decision(lead, case, d.DecisionData(
+                    f"{rng.randint(1, 300)}/QĐ-UBND",
+                    clock.now().astimezone(deadlines.local_timezone()).date(),
+                    "Chủ tịch UBND xã"))
 
 
 @click.command("demo-data", help="Add N synthetic cases (never real children) for demos and "

@@ -8,7 +8,9 @@ The role table of DESIGN.md, as rules on a loaded case:
   like a counselor, an intake they recorded until it leaves intake;
 * supervisor: the metadata of every case in their unit subtree; child data only
   when assigned, or read-only through an active break-glass access of their own
-  (:mod:`caseapp.break_glass`); assigns, approves plans and closures;
+  (:mod:`caseapp.break_glass`); assigns, approves plans and closures, and
+  while an approval waits reads what it approves (:func:`grant_approval_view`:
+  the plan, the assessments, the review; never the child's name or contacts);
 * admin: no case at all.
 
 :func:`caseapp.cases.queries.visible_cases` is the same rule as SQL; the two
@@ -220,14 +222,43 @@ def can_decide_closure(user, case) -> bool:
     return is_supervisor_of(user, case) and case.closure_pending and not case.is_purged
 
 
+PLAN_STAGES = ("assessment", "support", "referral")
+
+
 def can_draft_plan(user, case) -> bool:
-    return is_lead_officer(user, case) and case.stage in ("support", "referral") \
-        and not case.is_purged
+    """The plan (Mẫu 04) is drafted in assessment and revised during support."""
+    return is_lead_officer(user, case) and case.stage in PLAN_STAGES \
+        and not case.is_purged and not case.is_restricted
+
+
+def plan_waiting(case) -> bool:
+    plan = case.latest_plan
+    return plan is not None and plan.is_waiting
 
 
 def can_approve_plan(user, case) -> bool:
-    return is_supervisor_of(user, case) and case.stage in ("support", "referral") \
-        and not case.is_purged
+    """A supervisor of the case decides on the newest plan (approve, or send back)."""
+    return is_supervisor_of(user, case) and case.stage in PLAN_STAGES \
+        and not case.is_purged and plan_waiting(case)
+
+
+def can_record_decision(user, case) -> bool:
+    """The commune's decision on the approved plan (Mẫu 05), once, by the people
+    on the case; also after closure (it may come back late); never for a minor."""
+    plan = case.approved_plan
+    return (can_record_late_outcome(user, case) and plan is not None
+            and plan.decision_recorded_at is None and not case.is_minor)
+
+
+def approval_waiting(case) -> bool:
+    """A plan or a closure request waits for a supervisor's decision."""
+    return not case.is_purged and (
+        (case.stage in PLAN_STAGES and plan_waiting(case)) or case.closure_pending)
+
+
+def can_read_for_approval(user, case) -> bool:
+    """A supervisor of the case reads what they are asked to approve, while it waits."""
+    return is_supervisor_of(user, case) and approval_waiting(case)
 
 
 def can_reopen(user, case) -> bool:
@@ -249,12 +280,6 @@ def can_update_referrals(user, case) -> bool:
     """An agency's answer (accepted, declined, completed), late ones included."""
     return is_assignee(user, case) and not case.is_purged and any(
         r.status in ("sent", "accepted") for r in case.referrals)
-
-
-def can_approve_latest_plan(user, case) -> bool:
-    """A supervisor of the case approves the newest plan once."""
-    plan = case.latest_plan
-    return can_approve_plan(user, case) and plan is not None and plan.approved_at is None
 
 
 def can_open_supervision(user) -> bool:
@@ -330,6 +355,43 @@ def grant_case_view(user, case) -> Grant:
     record("case.view", actor=user, object_type="case", object_id=case.reference,
            unit_path=case.unit.path, details=details)
     return issue_grant("case.view", user.id, case.id)
+
+
+# What an approving supervisor reads ("table.column"): the plan, the risk and
+# needs assessments, the closure review and outcome, and what was sent back.
+# Not the child's name, contacts, address or school, nor the narrative.
+APPROVAL_COLUMNS = frozenset({
+    "case_plans.goals", "case_plans.items", "case_plans.return_reason",
+    "case_plans.decision_number", "case_plans.decision_date", "case_plans.decision_signatory",
+    "case_assessments.notes", "case_assessments.details",
+    "cases.outcome_summary", "cases.review_notes", "cases.closure_return_reason",
+})
+
+
+def grant_approval_view(user, case) -> Grant:
+    """Open the columns of :data:`APPROVAL_COLUMNS` for a supervisor deciding on a
+    plan or a closure: checked, then audited as "case.view" (via "approval")
+    like any view. The grant opens nothing else, whatever a template asks."""
+    if not can_read_for_approval(user, case):
+        raise deny(user, case, action="view_for_approval")
+    details = {"via": "approval"}
+    if has_request_context():
+        details["route"] = (request.endpoint or "unknown")[:64]
+    record("case.view", actor=user, object_type="case", object_id=case.reference,
+           unit_path=case.unit.path, details=details)
+    return issue_grant("case.approval", user.id, case.id, columns=APPROVAL_COLUMNS)
+
+
+SEND_BACK_COLUMNS = frozenset({"case_plans.return_reason", "cases.closure_return_reason"})
+
+
+def grant_send_back(user, case, *, action: str) -> Grant:
+    """Open the case's key to seal a supervisor's reason for sending a plan or a
+    closure request back (those columns only). For the services: their own
+    entry records the change."""
+    if not can_read_for_approval(user, case):
+        raise deny(user, case, action=action)
+    return issue_grant("case.send_back", user.id, case.id, columns=SEND_BACK_COLUMNS)
 
 
 def grant_break_glass(user, case) -> Grant:

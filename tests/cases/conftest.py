@@ -24,10 +24,13 @@ from caseapp.cases.data import (
     IntakeData,
     NeedsAssessmentData,
     OffenderAccountData,
+    PlanData,
+    PlanItem,
     ReferralData,
     ReporterData,
     SupportData,
 )
+from caseapp.cases.deadlines import VIETNAM
 from caseapp.extensions import db
 from tests.conftest import PASSWORD
 
@@ -44,6 +47,7 @@ NARRATIVE = "Em bị một tài khoản lạ nhắn tin đe doạ phát tán ả
 HANDLE = "https://www.facebook.com/ke.la.mat.danh.9999/"
 NOTE_TEXT = "Đã gọi điện cho phụ huynh lúc tối muộn"
 ASSESSMENT_NOTE = "Nguy cơ cao vì đối tượng biết địa chỉ nhà"
+PLAN_GOALS = "Bảo đảm an toàn cho em Như và ổn định tâm lý"
 SECRETS = [CHILD_NAME, "Quỳnh Như", CHILD_PHONE, "0912345678", "912345678", GUARDIAN_NAME,
            GUARDIAN_CONTACT, "0987654321", REPORTER_NAME, REPORTER_PHONE, "0369112233", ADDRESS,
            SCHOOL, NARRATIVE, "phát tán ảnh", "ke.la.mat.danh", NOTE_TEXT, ASSESSMENT_NOTE,
@@ -119,7 +123,7 @@ def intake_data(unit_code: str = "XA", **overrides) -> IntakeData:
         harm_categories=("sextortion", "cyberbullying"), platforms=("facebook",),
         offender_accounts=(OffenderAccountData(HANDLE, "facebook"),),
         child=child, reporter=ReporterData(REPORTER_NAME, "mẹ", REPORTER_PHONE),
-        consent=ConsentData(child=True, guardian=True), narrative=NARRATIVE,
+        consent=ConsentData(child="given", guardian="given"), narrative=NARRATIVE,
         immediate_danger=False)
     child_overrides = overrides.pop("child", None)
     if child_overrides:
@@ -128,11 +132,34 @@ def intake_data(unit_code: str = "XA", **overrides) -> IntakeData:
 
 
 def assessment_data(**overrides) -> AssessmentData:
-    return replace(AssessmentData(risk_level="high", notes=ASSESSMENT_NOTE), **overrides)
+    return replace(AssessmentData(risk_level="high", notes=ASSESSMENT_NOTE, harm="high",
+                                  access="medium", obstacles="low"), **overrides)
+
+
+def needs_data(**overrides) -> NeedsAssessmentData:
+    """Mẫu 03 with its meeting (the plan needs it)."""
+    return replace(NeedsAssessmentData(
+        notes="Cần hỗ trợ tâm lý", condition="Em lo lắng, mất ngủ",
+        family="Mẹ quan tâm, có khả năng bảo vệ em", service_needs="Tư vấn tâm lý",
+        meeting_date=clock.now().astimezone(VIETNAM).date(), meeting_chair="Chủ tịch UBND xã",
+        meeting_participants="Cán bộ phụ trách, mẹ của em"), **overrides)
+
+
+def plan_data(**overrides) -> PlanData:
+    return replace(PlanData(goals=PLAN_GOALS, items=(
+        PlanItem("Tư vấn tâm lý hằng tuần", "Cán bộ phụ trách", provider="Trung tâm CTXH",
+                 cost=500_000),)), **overrides)
 
 
 def support_data() -> SupportData:
-    return SupportData(needs_assessment=NeedsAssessmentData(notes="Cần hỗ trợ tâm lý"))
+    return SupportData(note="Bắt đầu hỗ trợ theo kế hoạch")
+
+
+def plan_approved(lead, supervisor, case) -> None:
+    """The procedure's steps before support: Mẫu 03 with its meeting, Mẫu 04, sign-off."""
+    service.record_needs_assessment(lead, case, needs_data())
+    service.draft_plan(lead, case, plan_data())
+    service.approve_plan(supervisor, case, case.latest_plan.id)
 
 
 def referral_data(**overrides) -> ReferralData:
@@ -144,7 +171,8 @@ def referral_data(**overrides) -> ReferralData:
 def closure_data(**overrides) -> ClosureData:
     return replace(ClosureData(reason="resolved", outcome_summary="Em đã an toàn, đi học lại",
                                review_harm="low", review_access="low",
-                               review_obstacles="medium"), **overrides)
+                               review_obstacles="medium", review_self_protection="high",
+                               review_recovery="medium"), **overrides)
 
 
 def consent_to_share(actor, case, agency: str):
@@ -160,11 +188,13 @@ STAGE_PATH = ("intake", "assessment", "support", "referral", "closure")
 
 @pytest.fixture
 def make_case(people):
-    """``make_case(stage="support", lead=..., recorder=..., unit=...)``: a case at ``stage``."""
+    """``make_case(stage="support", lead=..., recorder=..., unit=...)``: a case at
+    ``stage``, through every step of the procedure (``planned``: an assessment case
+    whose plan a supervisor approved, ready for support)."""
 
     def make(stage: str = "intake", *, recorder=None, lead=None, supervisor=None,
              assignees=(), unit=None, via: str = "support", assigned: bool = False,
-             **intake_overrides):
+             planned: bool = False, **intake_overrides):
         recorder = recorder or people.counselor
         supervisor = supervisor or people.supervisor
         lead = lead or people.officer
@@ -178,7 +208,11 @@ def make_case(people):
             db.session.commit()
             return case
         service.transition(lead, case, "assessment", assessment_data())
-        if stage in ("support", "referral") or (stage == "closure" and via != "assessment"):
+        to_support = stage in ("support", "referral") or (
+            stage == "closure" and via != "assessment")
+        if to_support or planned:
+            plan_approved(lead, supervisor, case)
+        if to_support:
             service.transition(lead, case, "support", support_data())
         if stage == "referral" or (stage == "closure" and via == "referral"):
             consent_to_share(lead, case, referral_data().agency)

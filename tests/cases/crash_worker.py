@@ -19,7 +19,7 @@ def main() -> int:
     from caseapp import create_app
     from caseapp.accounts.models import User
     from caseapp.cases import service
-    from caseapp.cases.data import NeedsAssessmentData, SupportData
+    from caseapp.cases.data import SupportData
     from caseapp.cases.models import Case
     from caseapp.crypto import KeyRing, key_scope
     from caseapp.extensions import db
@@ -32,7 +32,7 @@ def main() -> int:
         case = db.session.scalar(select(Case).where(Case.reference == reference))
         officer = db.session.get(User, officer_id)
         service.transition(officer, case, "support",
-                           SupportData(NeedsAssessmentData("Không bao giờ được lưu")))
+                           SupportData(note="Không bao giờ được lưu"))
         db.session.flush()
         entries = db.session.scalar(select(func.count()).select_from(audit.audit_entries))
         print(f"in-transaction stage={case.stage} entries={entries}", flush=True)

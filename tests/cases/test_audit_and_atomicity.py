@@ -14,16 +14,19 @@ from caseapp import clock
 from caseapp.cases import queries, service, workflow
 from caseapp.cases.data import (
     AssignmentData,
-    NeedsAssessmentData,
+    DecisionData,
     NoteData,
+    PersonData,
     PlanData,
     PlanItem,
     ReferralStatusData,
     ReopenData,
     ReturnData,
+    SendBackData,
     SupportActionData,
     SupportData,
 )
+from caseapp.cases.deadlines import VIETNAM
 from caseapp.cases.errors import CaseConflict, CaseNotFound
 from caseapp.cases.models import Case, CaseNote
 from caseapp.crypto import DataKey
@@ -39,6 +42,8 @@ from .conftest import (
     closure_data,
     consent_to_share,
     intake_data,
+    needs_data,
+    plan_data,
     referral_data,
 )
 
@@ -65,12 +70,20 @@ def run_lifecycle(people):
         ("case.transition", lambda: service.transition(officer, c(), "assessment",
                                                        assessment_data())),
         ("case.needs_assessment", lambda: service.record_needs_assessment(
-            officer, c(), NeedsAssessmentData("Cần hỗ trợ tâm lý", {"school": "ổn"}))),
-        ("case.transition", lambda: service.transition(officer, c(), "support", SupportData())),
+            officer, c(), needs_data())),
+        ("case.person", lambda: service.add_person(officer, c(), PersonData(
+            "mother", "Phạm Thị Mẹ", 38, "Buôn bán", "0911 000 111"))),
         ("case.plan", lambda: service.draft_plan(officer, c(), PlanData(
             "Giữ an toàn", (PlanItem("Tư vấn", "cán bộ", clock.now().date()),)))),
+        ("case.view", lambda: service.open_for_approval(supervisor, c())),
+        ("case.plan_returned", lambda: service.return_plan(
+            supervisor, c(), c().latest_plan.id, SendBackData("Thêm chi phí dự kiến"))),
+        ("case.plan", lambda: service.draft_plan(officer, c(), plan_data())),
         ("case.plan_approved", lambda: service.approve_plan(supervisor, c(),
                                                             c().latest_plan.id)),
+        ("case.plan_decision", lambda: service.record_decision(officer, c(), DecisionData(
+            "12/QĐ-UBND", clock.now().astimezone(VIETNAM).date(), "Chủ tịch UBND xã"))),
+        ("case.transition", lambda: service.transition(officer, c(), "support", SupportData())),
         ("case.support_action", lambda: service.record_support_action(
             people.officer2, c(), SupportActionData(
                 "counselling", "Buổi tư vấn", next_follow_up_at=clock.now() + timedelta(7)))),
@@ -88,7 +101,8 @@ def run_lifecycle(people):
                                                        ReturnData("Trả về"))),
         ("case.closure_requested", lambda: service.request_closure(officer, c(),
                                                                    closure_data())),
-        ("case.closure_rejected", lambda: service.reject_closure(supervisor, c())),
+        ("case.closure_rejected", lambda: service.reject_closure(
+            supervisor, c(), SendBackData("Bổ sung đánh giá 1b"))),
         ("case.closure_requested", lambda: service.request_closure(officer, c(),
                                                                    closure_data())),
         ("case.transition", lambda: service.approve_closure(supervisor, c())),
@@ -141,8 +155,9 @@ def test_no_child_data_in_any_audit_column(people, make_case):
 
 
 def test_a_transition_that_fails_after_its_entry_leaves_nothing(make_case, people, monkeypatch):
-    case = make_case("assessment")
+    case = make_case("assessment", planned=True)
     version, entries = case.version_id, audit_count()
+    moves = len(case.transitions)
 
     real_record = workflow.record
 
@@ -153,12 +168,12 @@ def test_a_transition_that_fails_after_its_entry_leaves_nothing(make_case, peopl
     monkeypatch.setattr(workflow, "record", record_then_die)
     with pytest.raises(RuntimeError):
         service.transition(people.officer, case, "support", SupportData(
-            NeedsAssessmentData("Ghi chú không được lưu")))
+            note="Ghi chú không được lưu"))
     db.session.commit()  # the caller's commit must find nothing of it
     db.session.expire_all()
     stored = db.session.get(Case, case.id)
     assert stored.stage == "assessment" and stored.version_id == version
-    assert [a.kind for a in stored.assessments] == ["initial"]
+    assert stored.support_started_at is None and len(stored.transitions) == moves
     assert stored.transitions[-1].to_stage == "assessment"
     assert audit_count() == entries
 
@@ -215,21 +230,20 @@ def test_stale_form_gets_a_conflict_and_changes_nothing(make_case, people):
 
 
 def test_a_concurrent_save_behind_our_back_is_a_conflict(make_case, people):
-    case = make_case("assessment")
+    case = make_case("assessment", planned=True)
     version, entries = case.version_id, audit_count()
     # Another process saved the case after we loaded it.
     db.session.execute(update(Case.__table__).where(Case.__table__.c.id == case.id)
                        .values(version_id=version + 1, risk_level="low"))
     with pytest.raises(CaseConflict):
-        service.transition(people.officer, case, "support", SupportData(
-            NeedsAssessmentData("Nhu cầu")))
+        service.transition(people.officer, case, "support", SupportData(note="Bắt đầu"))
     assert audit_count() == entries
     db.session.expire_all()
     stored = db.session.get(Case, case.id)
     # The other save is kept whole; ours left nothing.
     assert stored.stage == "assessment" and stored.risk_level == "low"
     assert stored.version_id == version + 1
-    assert len(stored.assessments) == 1
+    assert stored.support_started_at is None
 
 
 def test_every_change_bumps_the_version(make_case, people):

@@ -1,18 +1,18 @@
 """Deadlines: hours, working days (weekends, Tết, National Day), stored and queryable."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from caseapp import clock
 from caseapp.cases import deadlines, queries, service
-from caseapp.cases.data import PlanData, PlanItem, SupportActionData
+from caseapp.cases.data import DecisionData, PlanData, PlanItem, SupportActionData
 from caseapp.cases.models import Case
 from caseapp.extensions import db
 
-from .conftest import assessment_data, at, support_data
+from .conftest import assessment_data, at, needs_data, support_data
 
 
 def set_now(moment):
@@ -94,12 +94,20 @@ def test_received_at_is_kept_to_the_minute_and_naive_is_local(make_case):
     assert case.received_at == at(2026, 3, 6, 2, 15)
 
 
-def test_plan_deadlines_start_with_the_assessment_and_skip_tet(make_case, people):
+def test_plan_deadlines_start_with_the_needs_assessment_and_skip_tet(make_case, people):
     set_now(at(2026, 2, 12, 2))
     case = make_case("intake", assigned=True, received_at=at(2026, 2, 12, 1))
     set_now(at(2026, 2, 13, 2))  # Friday before Tết
     service.transition(people.officer, case, "assessment", assessment_data())
     assert case.assessed_at is not None
+    # Ours: the needs assessment within 5 working days; the plan's clock has not started.
+    assert case.needs_assessment_due_at == at(2026, 2, 27, 17)
+    assert case.plan_draft_due_at is None and case.plan_approval_due_at is None
+    assert case.next_deadline_at == case.needs_assessment_due_at
+    service.record_needs_assessment(people.officer, case, needs_data())
+    # Art. 28(1): drafted within 5 working days of the needs assessment; approved
+    # within the decree's 7 (5 + the chairman's 2). Tết is skipped.
+    assert case.needs_assessed_at is not None
     assert case.plan_draft_due_at == at(2026, 2, 27, 17)
     assert case.plan_approval_due_at == at(2026, 3, 3, 17)
     assert case.next_deadline_at == case.plan_draft_due_at
@@ -107,12 +115,15 @@ def test_plan_deadlines_start_with_the_assessment_and_skip_tet(make_case, people
 
 def test_deadline_lengths_come_from_config(make_case, people, monkeypatch, app):
     monkeypatch.setitem(app.config, "DEADLINE_PLAN_DRAFT_WORKING_DAYS", 2)
+    monkeypatch.setitem(app.config, "DEADLINE_NEEDS_WORKING_DAYS", 1)
     monkeypatch.setitem(app.config, "DEADLINE_EMERGENCY_HOURS", 6)
     set_now(at(2026, 3, 6, 2))
     case = make_case("intake", assigned=True, immediate_danger=True,
                      received_at=at(2026, 3, 6, 1))
     assert case.emergency_due_at == at(2026, 3, 6, 7)
     service.transition(people.officer, case, "assessment", assessment_data())
+    assert case.needs_assessment_due_at == at(2026, 3, 9, 17)
+    service.record_needs_assessment(people.officer, case, needs_data())
     assert case.plan_draft_due_at == at(2026, 3, 10, 17)
 
 
@@ -131,7 +142,8 @@ def test_overdue_until_the_step_is_done(make_case, people):
     assert case.is_overdue()
     assert [s for s, _ in deadlines.overdue(case, clock.now())] == ["emergency"]
     service.record_support_action(people.officer, case, SupportActionData(
-        "emergency", "Đưa em đến nơi an toàn", performed_at=at(2026, 3, 2, 13)))
+        "separation", "Đưa em đến nhà bà ngoại, tách khỏi người gây hại",
+        performed_at=at(2026, 3, 2, 13)))
     assert case.emergency_done_at == at(2026, 3, 2, 13)
     assert overdue_refs(clock.now()) == set()
     assert case.next_deadline_at == case.assessment_due_at
@@ -140,18 +152,27 @@ def test_overdue_until_the_step_is_done(make_case, people):
     assert overdue_refs(clock.now()) == {case.reference}
     service.transition(people.officer, case, "assessment", assessment_data())
     assert overdue_refs(clock.now()) == set()
-    # Plan drafted within 5 working days (due Fri 13 March, end of day)...
-    service.transition(people.officer, case, "support", support_data())
+    service.record_needs_assessment(people.officer, case, needs_data())
+    # Plan drafted within 5 working days of the needs assessment (Fri 13 March)...
     set_now(at(2026, 3, 13, 18))
     assert overdue_refs(clock.now()) == {case.reference}
     service.draft_plan(people.officer, case, PlanData(
         "Giữ an toàn cho em", (PlanItem("Gặp em hằng tuần", "cán bộ"),),
         follow_up_at=at(2026, 3, 20, 2)))
-    # ...approval still pending (due Tue 17 March), then the follow-up.
+    # ...approval still pending (due Tue 17 March, the 7th working day)...
     assert case.next_deadline_at == case.plan_approval_due_at == at(2026, 3, 17, 17)
     assert overdue_refs(clock.now()) == set()
     service.approve_plan(supervisor, case, case.latest_plan.id)
-    assert case.next_deadline_at == at(2026, 3, 20, 2)
+    # ...then the commune's decision, 2 working days after the sign-off (Art. 28(4)).
+    assert case.decision_due_at == at(2026, 3, 17, 17) == case.next_deadline_at
+    set_now(at(2026, 3, 18, 2))
+    assert overdue_refs(clock.now()) == {case.reference}
+    assert case.decision_missing
+    service.record_decision(people.officer, case, DecisionData(
+        "07/QĐ-UBND", date(2026, 3, 17), "Nguyễn Văn Chủ tịch"))
+    assert not case.decision_missing
+    assert case.next_deadline_at == at(2026, 3, 20, 2)  # the follow-up
+    service.transition(people.officer, case, "support", support_data())
     set_now(at(2026, 3, 21, 2))
     assert overdue_refs(clock.now()) == {case.reference}
     service.record_support_action(people.officer, case, SupportActionData(
@@ -159,18 +180,26 @@ def test_overdue_until_the_step_is_done(make_case, people):
     assert overdue_refs(clock.now()) == set()
 
 
+def test_a_minor_has_no_commune_decision_to_wait_for(make_case, people):
+    set_now(at(2026, 3, 2, 2))
+    case = make_case("assessment", planned=True, received_at=at(2026, 3, 2, 1),
+                     child={"date_of_birth": date(2009, 1, 1)})
+    assert case.is_minor
+    assert case.decision_due_at is None and not case.decision_missing
+    assert "decision" not in {step for step, _ in deadlines.pending(case)}
+
+
 def test_a_revised_plan_needs_approval_again(make_case, people):
     set_now(at(2026, 3, 2, 2))
     case = make_case("support", received_at=at(2026, 3, 2, 1))
     plan = PlanData("Mục tiêu", (PlanItem("Việc cần làm"),))
-    service.draft_plan(people.officer, case, plan)
-    service.approve_plan(people.supervisor, case, case.latest_plan.id)
     assert case.plan_approved_at is not None
     set_now(at(2026, 3, 9, 2))
     service.draft_plan(people.officer, case, plan)
     assert case.latest_plan.version == 2 and case.plan_approved_at is None
     assert case.plan_approval_due_at == at(2026, 3, 11, 17)  # the 2-day approval window
     assert case.next_deadline_at == case.plan_approval_due_at
+    assert case.stage == "support" and not case.plan_missing  # version 1 stays approved
 
 
 def test_closed_cases_have_no_deadline(make_case):

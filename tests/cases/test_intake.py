@@ -37,7 +37,8 @@ def test_intake_creates_a_case(people):
     assert case.harm_category_codes == ["sextortion", "cyberbullying"]
     assert case.platform_codes == ["facebook"]
     assert case.gender_code == "female" and case.help_requested
-    assert case.consent_child and case.consent_guardian and case.legal_ground is None
+    assert case.child_consent == case.guardian_consent == "given"
+    assert case.legal_ground is None
     assert case.consent_recorded_by_id == people.counselor.id and case.consent_recorded_at
     assert case.version_id == 1
     assert len(case.id) == 36 and case.data_key_id
@@ -81,46 +82,104 @@ def test_blind_indexes_are_stored(people):
     assert found is not None and found.case_id == case.id
 
 
-@pytest.mark.parametrize("dob,estimate,band", [
-    (date(2021, 1, 1), None, "0-5"), (None, 6, "6-10"), (None, 10, "6-10"),
-    (None, 11, "11-14"), (None, 14, "11-14"), (None, 15, "15-17"), (None, 17, "15-17"),
-    (None, None, "unknown"),
+@pytest.mark.parametrize("dob,estimate,band,minor", [
+    (date(2021, 1, 1), None, "0-5", False), (None, 6, "6-10", False),
+    (None, 10, "6-10", False), (None, 11, "11-15", False), (None, 15, "11-15", False),
+    (None, 16, "16-17", True), (None, 17, "16-17", True), (None, None, "unknown", False),
 ])
-def test_age_band(people, dob, estimate, band):
-    consent = ConsentData(child=True, guardian=True)
+def test_age_band_splits_at_16(people, dob, estimate, band, minor):
     case = service.record_intake(people.counselor, intake_data(
-        child={"date_of_birth": dob, "estimated_age": estimate}, consent=consent))
+        child={"date_of_birth": dob, "estimated_age": estimate}))
     assert case.age_band == band
+    assert case.is_minor is minor
 
 
-# --- consent -------------------------------------------------------------------------------
+# --- consent: recorded as it stands; receiving the report never waits for it -------------------
 
-@pytest.mark.parametrize("consent,child,ok", [
-    (ConsentData(child=True, guardian=True), {}, True),
-    (ConsentData(child=False, guardian=True), {}, False),
-    (ConsentData(child=True, guardian=False), {}, False),
-    (ConsentData(), {}, False),
-    (ConsentData(legal_ground="emergency"), {}, True),
-    (ConsentData(legal_ground="legal_duty"), {}, True),
-    (ConsentData(legal_ground="because"), {}, False),
-    # under 7: the guardian's consent is enough
-    (ConsentData(guardian=True), {"date_of_birth": None, "estimated_age": 5}, True),
-    # age unknown: the child's consent is needed too
-    (ConsentData(guardian=True), {"date_of_birth": None}, False),
-    (ConsentData(guardian=True), {}, False),
+@pytest.mark.parametrize("consent,child,recorded,ground", [
+    (ConsentData(child="given", guardian="given"), {}, ("given", "given"), None),
+    (ConsentData(child="refused", guardian="given"), {}, ("refused", "given"),
+     "receive_report"),
+    (ConsentData(child="given", guardian="not_asked"), {}, ("given", "not_asked"),
+     "receive_report"),
+    # Nobody asked yet (a child calling the hotline at night): recorded all the same.
+    (ConsentData(), {}, ("not_asked", "not_asked"), "receive_report"),
+    (ConsentData(legal_ground="emergency"), {}, ("not_asked", "not_asked"), "emergency"),
+    (ConsentData(legal_ground="legal_duty"), {}, ("not_asked", "not_asked"), "legal_duty"),
+    # Under 7 the child's own consent is not asked: the guardian's is enough.
+    (ConsentData(guardian="given"), {"date_of_birth": None, "estimated_age": 5},
+     ("too_young", "given"), None),
+    # A 13-year-old whose consent was simply not asked is not "under 7".
+    (ConsentData(guardian="given"), {"date_of_birth": None, "estimated_age": 13},
+     ("not_asked", "given"), "receive_report"),
+    (ConsentData(guardian="given"), {"date_of_birth": None}, ("not_asked", "given"),
+     "receive_report"),
 ])
-def test_consent_or_a_legal_ground_is_required(people, consent, child, ok):
-    data = intake_data(consent=consent, child=child)
+def test_intake_is_recorded_with_consent_as_it_stands(people, consent, child, recorded, ground):
+    case = service.record_intake(people.counselor, intake_data(consent=consent, child=child))
+    assert (case.child_consent, case.guardian_consent) == recorded
+    assert case.legal_ground == ground
+
+
+@pytest.mark.parametrize("consent,field", [
+    (ConsentData(legal_ground="because"), "consent.legal_ground"),
+    (ConsentData(child="maybe"), "consent.child"),
+    (ConsentData(guardian="too_young"), "consent.guardian"),
+    (ConsentData(legal_ground="receive_report"), "consent.legal_ground"),
+])
+def test_unknown_consent_values_are_refused(people, consent, field):
     before = audit_count()
-    if ok:
-        case = service.record_intake(people.counselor, data)
-        assert case.legal_ground == consent.legal_ground
-    else:
-        with pytest.raises(CaseError) as error:
-            service.record_intake(people.counselor, data)
-        assert error.value.field.startswith("consent")
-        assert audit_count() == before
-        assert db.session.scalar(select(Case)) is None
+    with pytest.raises(CaseError) as error:
+        service.record_intake(people.counselor, intake_data(consent=consent))
+    assert error.value.field == field
+    assert audit_count() == before
+    assert db.session.scalar(select(Case)) is None
+
+
+def test_help_requested_has_no_default(people):
+    with pytest.raises(CaseError) as error:
+        service.record_intake(people.counselor, intake_data(help_requested=None))
+    assert error.value.field == "help_requested"
+    assert db.session.scalar(select(Case)) is None
+    case = service.record_intake(people.counselor, intake_data(help_requested=False))
+    assert case.help_requested is False
+
+
+def test_form_01_fields_and_the_people_around_the_child_are_sealed(people):
+    from caseapp.cases.data import PersonData
+
+    case = service.record_intake(people.counselor, intake_data(
+        child_group="abused", incident_place="Nhóm Zalo lớp 8A",
+        child_condition="Em sợ hãi, không dám đến trường",
+        consequences_without_help="Ảnh có thể bị phát tán", family_circumstances="Bố đi làm xa",
+        current_caregiver="Bà ngoại", help_before_report="Cô giáo đã nói chuyện với em",
+        intake_notes="Gọi lại sau 17 giờ",
+        people=(PersonData("father", "Phạm Văn Khiêm", 41, "Công nhân"),
+                PersonData("mother", "", None, ""))))  # an empty row is not stored
+    assert case.child_group == "abused"
+    (father,) = case.people
+    assert (father.relation, father.full_name, father.age, father.occupation) == (
+        "father", "Phạm Văn Khiêm", 41, "Công nhân")
+    assert case.incident_place == "Nhóm Zalo lớp 8A" and case.current_caregiver == "Bà ngoại"
+    db.session.commit()
+    raw = db.session.execute(select(Case.__table__.c.incident_place,
+                                    Case.__table__.c.family_circumstances)).one()
+    assert all(isinstance(v, bytes) and b"Zalo" not in v and "Bố".encode() not in v for v in raw)
+
+
+@pytest.mark.parametrize("person,field", [
+    ({"relation": "uncle"}, "people.0.relation"),
+    ({"age": 130}, "people.0.age"),
+    ({"age": -1}, "people.0.age"),
+])
+def test_bad_people_are_refused(people, person, field):
+    from caseapp.cases.data import PersonData
+
+    values = {"relation": "father", "full_name": "Phạm Văn Khiêm", **person}
+    with pytest.raises(CaseError) as error:
+        service.record_intake(people.counselor, intake_data(people=(PersonData(**values),)))
+    assert error.value.field == field
+    assert db.session.scalar(select(Case)) is None
 
 
 # --- validation ----------------------------------------------------------------------------
@@ -142,6 +201,8 @@ def test_consent_or_a_legal_ground_is_required(people, consent, child, ok):
     ({"offender_accounts": (OffenderAccountData("  "),)}, "offender_accounts.0"),
     ({"offender_accounts": (OffenderAccountData("abc", "myspace"),)}, "offender_accounts.0"),
     ({"narrative": "x" * 20_001}, "narrative"),
+    ({"child_group": "orphan"}, "child_group"),
+    ({"incident_place": "x" * 501}, "incident_place"),
 ])
 def test_intake_validation(people, overrides, field):
     with pytest.raises(CaseError) as error:

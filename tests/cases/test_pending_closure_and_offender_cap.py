@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from caseapp.cases import service
-from caseapp.cases.data import OffenderAccountData
+from caseapp.cases.data import OffenderAccountData, SendBackData
 from caseapp.cases.errors import CaseError
 
 from .conftest import closure_data, intake_data
@@ -19,7 +19,7 @@ def test_a_pending_closure_request_cannot_be_replaced(make_case, people):
         service.request_closure(people.officer, case,
                                 closure_data(outcome_summary="Something else entirely"))
     assert case.outcome_summary == summary_before
-    service.reject_closure(people.supervisor, case)
+    service.reject_closure(people.supervisor, case, SendBackData("Bổ sung kết quả rà soát"))
     service.request_closure(people.officer, case,
                             closure_data(outcome_summary="A revised summary"))
     assert case.closure_pending

@@ -91,10 +91,11 @@ def test_a_process_dying_mid_transition_leaves_nothing(own_app):
     with own_app.app_context():
         with key_scope():
             people = make_people()
-            steps = dict(list(run_lifecycle(people))[:5])  # up to the assessment
-            for action in ("case.create", "case.note", "case.support_action", "case.assign",
-                           "case.transition"):
-                steps[action]()
+            # Every step up to the plan's approval and decision: ready for support.
+            for action, step in run_lifecycle(people):
+                step()
+                if action == "case.plan_decision":
+                    break
         db.session.commit()
         case = db.session.scalar(select(Case))
         reference, officer_id, version = case.reference, people.officer.id, case.version_id
@@ -114,7 +115,8 @@ def test_a_process_dying_mid_transition_leaves_nothing(own_app):
         case = db.session.scalar(select(Case).where(Case.reference == reference))
         assert case.stage == "assessment" and case.version_id == version
         assert db.session.scalar(select(func.count()).select_from(audit.audit_entries)) == entries
-        assert db.session.execute(text("SELECT count(*) FROM case_assessments")).scalar() == 1
+        assert case.support_started_at is None and case.transitions[-1].to_stage == "assessment"
+        assert db.session.execute(text("SELECT count(*) FROM case_assessments")).scalar() == 2
         verdict = audit.verify_chain(db.session.connection(),
                                      own_app.extensions["caseapp_keys"].audit_mac_key)
         assert verdict.ok

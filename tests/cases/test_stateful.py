@@ -34,7 +34,6 @@ from caseapp.cases import queries, service
 from caseapp.cases.data import (
     AssignmentData,
     ClosureApproval,
-    NeedsAssessmentData,
     NoteData,
     ReopenData,
     ReturnData,
@@ -46,7 +45,15 @@ from caseapp.extensions import db
 from caseapp.permissions import PermissionDenied
 from tests.conftest import examples
 
-from .conftest import CHILD_NAME, assessment_data, closure_data, intake_data, referral_data
+from .conftest import (
+    CHILD_NAME,
+    assessment_data,
+    closure_data,
+    intake_data,
+    needs_data,
+    plan_data,
+    referral_data,
+)
 
 EDGES = {("intake", "assessment"), ("assessment", "support"), ("support", "referral"),
          ("referral", "support"), ("assessment", "closure"), ("support", "closure"),
@@ -74,6 +81,7 @@ class Model:
     lead: str | None = None
     assignees: set[str] = field(default_factory=set)
     closure_requested: bool = False
+    planned: bool = False  # a plan approved since the case (re-)entered assessment
 
 
 def active(user) -> bool:
@@ -108,7 +116,7 @@ def may_move(user, m: Model, target: str) -> bool:
 
 def data_for(source: str, target: str):
     return {("intake", "assessment"): assessment_data(),
-            ("assessment", "support"): SupportData(NeedsAssessmentData("Nhu cầu")),
+            ("assessment", "support"): SupportData(note="Bắt đầu hỗ trợ"),
             ("support", "referral"): referral_data(sharing_basis="legal_duty"),
             ("referral", "support"): ReturnData("Trả về"),
             ("closure", "assessment"): ReopenData("new_information")}.get(
@@ -233,12 +241,34 @@ def test_random_actions_keep_every_rule(app, people):  # noqa: C901 (the machine
                     return None
                 if not may_move(actor, m, target):
                     return self.expect_denial(call, PermissionDenied)
+                if (m.stage, target) == ("assessment", "support") and not m.planned:
+                    # Support carries out an approved plan: refused, nothing written.
+                    with pytest.raises(CaseError):
+                        call()
+                    return None
                 call()
             self.expected["change"] += 1
             reached.add((m.stage, target))
             if target == "closure" or m.stage == "closure":
                 m.closure_requested = False
+            if target == "assessment":
+                m.planned = False
             m.stage = target
+            return None
+
+        @rule(m=cases)
+        def plan(self, m):
+            """The lead officer assesses the needs and drafts the plan; a supervisor
+            approves it (Decree 56, Art. 27-28)."""
+            lead = users_by_id.get(m.lead)
+            if m.stage != "assessment" or lead is None or not lead.is_enabled:
+                return None
+            with key_scope():
+                service.record_needs_assessment(lead, m.case, needs_data())
+                service.draft_plan(lead, m.case, plan_data())
+                service.approve_plan(users["supervisor"], m.case, m.case.latest_plan.id)
+            self.expected["change"] += 3
+            m.planned = True
             return None
 
         @rule(m=cases, pick=st.integers(0, 1))
@@ -249,14 +279,19 @@ def test_random_actions_keep_every_rule(app, people):  # noqa: C901 (the machine
             if m.stage in ("support", "referral", "assessment") and not m.closure_requested \
                     and pick:
                 return self.request_closure(m, "right")
+            if m.stage == "assessment" and not m.planned:
+                return self.plan(m)
             return self.move(m, "right", "next", pick)
 
         @rule(m=cases, who=ACTOR)
         def request_closure(self, m, who):
             actor = next((u for u in users.values() if u.id == m.lead), users["officer"]) \
                 if who == "right" else users[who]
+            # Before support only the reasons that need no plan (no review then).
+            data = closure_data(reason="unfounded") if m.stage == "assessment" \
+                else closure_data()
             def call():
-                return service.request_closure(actor, m.case, closure_data())
+                return service.request_closure(actor, m.case, data)
             with key_scope():
                 if not sees(actor, m):
                     return self.expect_denial(call, CaseNotFound)
@@ -321,7 +356,8 @@ def test_random_actions_keep_every_rule(app, people):  # noqa: C901 (the machine
                 if case.stage != "intake":
                     assert case.lead_officer_id and case.assessed_at and case.risk_level
                 if case.stage in ("support", "referral"):
-                    assert any(a.kind == "needs" for a in case.assessments)
+                    assert any(a.kind == "needs" and a.has_meeting for a in case.assessments)
+                    assert case.approved_plan is not None and not case.plan_missing
                     assert case.support_started_at is not None
                 if case.stage == "referral":
                     assert case.referrals

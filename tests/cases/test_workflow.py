@@ -12,9 +12,9 @@ from caseapp.cases.data import (
     AssessmentData,
     AssignmentData,
     ClosureApproval,
-    NeedsAssessmentData,
     ReopenData,
     ReturnData,
+    SendBackData,
     SupportData,
 )
 from caseapp.cases.errors import CaseError, CaseNotFound
@@ -147,14 +147,14 @@ def test_only_the_lead_officer_assesses(make_case, people, who):
 
 
 def test_other_assignee_cannot_move_the_case(make_case, people):
-    case = make_case("assessment", assignees=[people.officer2])
+    case = make_case("assessment", assignees=[people.officer2], planned=True)
     with pytest.raises(PermissionDenied):
         service.transition(people.officer2, case, "support", support_data())
     assert case.stage == "assessment"
 
 
 def test_disabled_lead_officer_is_refused(make_case, people):
-    case = make_case("assessment")
+    case = make_case("assessment", planned=True)
     people.officer.is_enabled = False
     with pytest.raises(CaseNotFound):
         service.transition(people.officer, case, "support", support_data())
@@ -193,8 +193,13 @@ def test_closure_without_a_request_is_refused(make_case, people):
 def test_supervisor_rejects_a_closure_request(make_case, people):
     case = make_case("support")
     service.request_closure(people.officer, case, closure_data())
-    service.reject_closure(people.supervisor, case)
+    with pytest.raises(CaseError) as error:  # a reason the officer can act on
+        service.reject_closure(people.supervisor, case, SendBackData("  "))
+    assert error.value.field == "reason" and case.closure_pending
+    service.reject_closure(people.supervisor, case, SendBackData("Bổ sung kết quả rà soát"))
     assert not case.closure_pending and case.closure_reason_code is None
+    assert case.closure_return_reason == "Bổ sung kết quả rà soát"
+    assert case.closure_returned_by_id == people.supervisor.id
     with pytest.raises(PermissionDenied):
         service.approve_closure(people.supervisor, case)
 
@@ -224,10 +229,16 @@ def test_request_closure_is_the_lead_officers(make_case, people):
     (AssessmentData(risk_level="", notes="x"), "risk_level"),
     (AssessmentData(risk_level="extreme", notes="x"), "risk_level"),
     (AssessmentData(risk_level="high", notes="   "), "notes"),
-    (AssessmentData(risk_level="high", notes="x", details=["not", "a", "dict"]), "details"),
+    (AssessmentData(risk_level="high", notes="x", access="low", obstacles="low"), "harm"),
+    (AssessmentData(risk_level="high", notes="x", harm="low", access="no", obstacles="low"),
+     "access"),
+    (AssessmentData(risk_level="high", notes="x", harm="low", access="low"), "obstacles"),
     (SupportData(), "data"),
 ])
-def test_assessment_requires_risk_level_and_note(make_case, people, data, field):
+def test_assessment_requires_the_criteria_risk_level_and_note(make_case, people, data, field):
+    if data.__class__ is AssessmentData and field in ("risk_level", "notes"):
+        data = AssessmentData(**{**data.__dict__, "harm": "high", "access": "low",
+                                 "obstacles": "low"})
     case = make_case("intake", assigned=True)
     with pytest.raises(CaseError) as error:
         service.transition(people.officer, case, "assessment", data)
@@ -242,19 +253,6 @@ def test_assessment_records_form_02_and_flags_danger(make_case, people):
     assert case.emergency_due_at is not None and case.assessed_at is not None
     (initial,) = case.assessments
     assert initial.kind == "initial" and initial.risk_level == "medium"
-
-
-def test_support_requires_the_needs_assessment(make_case, people):
-    case = make_case("assessment")
-    with pytest.raises(CaseError) as error:
-        service.transition(people.officer, case, "support", SupportData())
-    assert error.value.field == "needs_assessment"
-    with pytest.raises(CaseError):
-        service.transition(people.officer, case, "support",
-                           SupportData(NeedsAssessmentData(notes=" ")))
-    service.record_needs_assessment(people.officer, case, NeedsAssessmentData("Cần tư vấn"))
-    service.transition(people.officer, case, "support", SupportData())
-    assert case.stage == "support" and case.support_started_at is not None
 
 
 @pytest.mark.parametrize("overrides,field", [
@@ -295,6 +293,8 @@ def test_return_from_referral_needs_a_reason(make_case, people):
     ({"outcome_summary": ""}, "outcome_summary"),
     ({"review_harm": ""}, "review_harm"), ({"review_access": "huge"}, "review_access"),
     ({"review_obstacles": None}, "review_obstacles"),
+    ({"review_self_protection": ""}, "review_self_protection"),
+    ({"review_recovery": "great"}, "review_recovery"),
 ])
 def test_closure_request_requires_reason_outcome_and_review(make_case, people, overrides, field):
     case = make_case("support")
@@ -322,7 +322,7 @@ def test_available_transitions_follow_the_guards(make_case, people):
 
 
 def test_reassignment_moves_the_case_to_the_new_lead(make_case, people, make_user):
-    case = make_case("assessment")
+    case = make_case("assessment", planned=True)
     service.assign(people.supervisor, case, AssignmentData(people.officer2.id))
     db.session.commit()
     with pytest.raises(CaseNotFound):
@@ -341,7 +341,8 @@ LEAD_MOVES = [("assessment", "support", support_data), ("support", "referral", r
 def test_every_lead_move_is_refused_to_everyone_else(make_case, people, source, target, data,
                                                      who):
     # officer2 and the counselor are on the case, but not as lead officer
-    case = make_case(source, assignees=[people.officer2, people.counselor])
+    case = make_case(source, assignees=[people.officer2, people.counselor],
+                     planned=source == "assessment")
     if target == "referral":
         consent_to_share(people.officer, case, "cybercrime_police")
     actor = getattr(people, who)
