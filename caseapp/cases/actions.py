@@ -60,7 +60,12 @@ def _move(target: str):
 
 
 def _offered(target: str):
-    """Shown when the workflow table has the move and its guard allows ``user``."""
+    """Shown when the workflow table has the move and its guard allows ``user``,
+    and the step the move needs is done (support needs an approved plan: the
+    form is not offered before it, the plan's forms are)."""
+    if target == "support":
+        return lambda user, case: workflow.may_move(user, case, target) and (
+            case.stage != "assessment" or case.plan_approved_at is not None)
     return lambda user, case: workflow.may_move(user, case, target)
 
 

@@ -154,7 +154,8 @@ class AgeField(WholeNumberField):
 
 
 class MoneyField(WholeNumberField):
-    widget = widgets.NumberInput(min=0, step=1000)
+    # Text, not a number input: people write "1.500.000", which a number input refuses.
+    widget = widgets.TextInput()
     message = _l("Give the estimated cost in dong, as a whole number.")
 
     def process_formdata(self, valuelist):
@@ -419,7 +420,7 @@ class PlanItemForm(Form):
     provider = StringField(_l("Service provider mobilised"))
     start = LocalDateField(_l("Start"))
     due = LocalDateField(_l("Expected end"))
-    cost = MoneyField(_l("Estimated cost (VND)"))
+    cost = MoneyField(_l("Estimated cost (VND)"), render_kw={"inputmode": "numeric"})
 
 
 class PlanForm(VersionedForm):

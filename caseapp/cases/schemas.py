@@ -382,6 +382,14 @@ class CaseDetail(CaseSummary):
     offender_accounts: list[dict[str, Any]] | None = None
     evidence_location: str | None = None
     outcome_summary: str | None = None
+    incident_place: str | None = None
+    child_condition: str | None = None
+    consequences_without_help: str | None = None
+    family_circumstances: str | None = None
+    current_caregiver: str | None = None
+    help_before_report: str | None = None
+    intake_notes: str | None = None
+    people: list[dict[str, Any]] | None = None
     consent_basis: dict[str, Any]
     transitions: list[dict[str, Any]]
     assessments: list[dict[str, Any]]

@@ -6,11 +6,22 @@ written here and in ``templates/printing/`` in Vietnamese, not translated):
 
 * Mẫu 01: the report received at intake (always);
 * Mẫu 02: the initial risk assessment (once the case was assessed);
-* Mẫu 03: the needs assessment(s) (once one is recorded);
-* Mẫu 04: the support/intervention plan, newest version (once drafted);
-* Mẫu 05: the approval of the plan, newest approved version (once approved);
-* Mẫu 06: the review before closing (once closure was requested; then the
-  sign-off too once a supervisor approved it).
+* Mẫu 03: the needs assessment(s) and the needs meeting (once one is recorded);
+* Mẫu 04: the support and intervention plan, newest version (once drafted);
+* Mẫu 05: the draft decision approving the plan, for the commune chairman to
+  sign (once a supervisor approved a plan; not for a minor of 16-17, to whom
+  the decree's procedure does not apply);
+* Mẫu 06: the review at the end of the plan (once the lead officer recorded it
+  with a closure request).
+
+**Which forms follow the annex word for word.** The annex of the decree could
+be read only through secondary copies (README: "Printed forms"). Mẫu 01's
+title and every field, in order, were found in two copies that agree; it is
+printed as the annex has it (the app's further intake data follows on a
+separate, marked page). For Mẫu 02 to 06 the annex text was not found whole:
+they are built from the decree's articles (and for Mẫu 06 the annex's title
+and section 1a, which were found) and their header says "Dựa theo Mẫu số ...",
+never "ban hành kèm theo".
 
 Which forms exist is read from operational metadata; their content is child
 data, read only after :func:`caseapp.permissions.printing.grant_case_print`
@@ -33,29 +44,42 @@ from caseapp.crypto import unlock
 from caseapp.permissions import printing as print_rules
 
 DECREE = "Nghị định số 56/2017/NĐ-CP ngày 09/5/2017 của Chính phủ"
+ANNEX = "Phụ lục Nghị định số 56/2017/NĐ-CP"
 
 
 @dataclass(frozen=True)
 class FormSpec:
     code: str
-    title: str  # the form's title, in Vietnamese (official text)
+    title: str  # the form's title, in Vietnamese (official text where found)
     link: Any  # the panel's link, an English msgid
     template: str
+    # True: title and fields as the annex has them; False: built on the decree's
+    # articles, headed "Dựa theo Mẫu số ..." (README: "Printed forms").
+    verbatim: bool
+
+    @property
+    def header(self) -> str:
+        if self.verbatim:
+            return f"Mẫu số {self.code} ({ANNEX})"
+        return f"Dựa theo Mẫu số {self.code}, {ANNEX}"
 
 
 FORMS: dict[str, FormSpec] = {spec.code: spec for spec in (
-    FormSpec("01", "Phiếu tiếp nhận thông tin, thông báo, tố giác về hành vi xâm hại trẻ em",
-             _l("Print form 01: report received"), "printing/form_01.html"),
-    FormSpec("02", "Phiếu đánh giá ban đầu về nguy cơ đối với trẻ em",
-             _l("Print form 02: initial risk assessment"), "printing/form_02.html"),
-    FormSpec("03", "Phiếu đánh giá nhu cầu hỗ trợ, can thiệp đối với trẻ em",
-             _l("Print form 03: needs assessment"), "printing/form_03.html"),
-    FormSpec("04", "Kế hoạch hỗ trợ, can thiệp đối với trẻ em",
-             _l("Print form 04: support plan"), "printing/form_04.html"),
-    FormSpec("05", "Phê duyệt kế hoạch hỗ trợ, can thiệp đối với trẻ em",
-             _l("Print form 05: plan approval"), "printing/form_05.html"),
-    FormSpec("06", "Phiếu rà soát, đánh giá kết quả hỗ trợ, can thiệp và đóng hồ sơ",
-             _l("Print form 06: review and closure"), "printing/form_06.html"),
+    FormSpec("01", "BÁO CÁO TIẾP NHẬN THÔNG TIN TRẺ EM",
+             _l("Print form 01: report received"), "printing/form_01.html", verbatim=True),
+    FormSpec("02", "ĐÁNH GIÁ NGUY CƠ BAN ĐẦU, MỨC ĐỘ TỔN HẠI CỦA TRẺ EM",
+             _l("Print form 02: initial risk assessment"), "printing/form_02.html",
+             verbatim=False),
+    FormSpec("03", "BÁO CÁO THU THẬP THÔNG TIN, ĐÁNH GIÁ NGUY CƠ CỤ THỂ TÌNH HÌNH TRẺ EM",
+             _l("Print form 03: needs assessment"), "printing/form_03.html", verbatim=False),
+    FormSpec("04", "KẾ HOẠCH HỖ TRỢ, CAN THIỆP",
+             _l("Print form 04: support plan"), "printing/form_04.html", verbatim=False),
+    FormSpec("05", "QUYẾT ĐỊNH",
+             _l("Print form 05: draft decision on the plan"), "printing/form_05.html",
+             verbatim=False),
+    FormSpec("06", ("RÀ SOÁT, ĐÁNH GIÁ TÌNH TRẠNG CỦA TRẺ EM SAU KHI THỰC HIỆN KẾ HOẠCH "
+                    "HỖ TRỢ, CAN THIỆP"),
+             _l("Print form 06: review"), "printing/form_06.html", verbatim=False),
 )}
 
 # Official wording of the codes the forms print (the app's own labels are
@@ -63,15 +87,26 @@ FORMS: dict[str, FormSpec] = {spec.code: spec for spec in (
 LEVELS_VI = {"high": "Cao", "medium": "Trung bình", "low": "Thấp"}
 STAGES_VI = {"intake": "Tiếp nhận", "assessment": "Đánh giá", "support": "Hỗ trợ, can thiệp",
              "referral": "Chuyển gửi", "closure": "Đã đóng hồ sơ"}
+# Mẫu 01, note (4): "Trẻ em thuộc đối tượng: bị xâm hại/có nguy cơ bị bạo lực,
+# bóc lột, bỏ rơi/trẻ em có hoàn cảnh đặc biệt".
+CHILD_GROUPS_VI = {"abused": "BỊ XÂM HẠI",
+                   "at_risk": "CÓ NGUY CƠ BỊ BẠO LỰC, BÓC LỘT, BỎ RƠI",
+                   "special_circumstances": "CÓ HOÀN CẢNH ĐẶC BIỆT"}
+CONSENTS_VI = {"given": "Đồng ý", "refused": "Không đồng ý", "not_asked": "Chưa hỏi ý kiến",
+               "too_young": "Không áp dụng (trẻ em dưới 7 tuổi)"}
 LEGAL_GROUNDS_VI = {
     "emergency": "Khẩn cấp: trẻ em đang gặp nguy hiểm",
     "legal_duty": "Nghĩa vụ theo luật định (yêu cầu của cơ quan có thẩm quyền)",
+    "receive_report": ("Trách nhiệm tiếp nhận, ghi chép thông tin (Điều 25 Nghị định số "
+                       "56/2017/NĐ-CP)"),
 }
 SHARING_BASES_VI = {"consent": "Có sự đồng ý (ghi nhận khi tiếp nhận)", **LEGAL_GROUNDS_VI}
 REFERRAL_STATUSES_VI = {"sent": "Đã gửi", "accepted": "Đã tiếp nhận", "declined": "Từ chối",
                         "completed": "Đã hoàn thành"}
 ACTION_KINDS_VI = {
-    "emergency": "Can thiệp khẩn cấp",
+    "emergency": "Biện pháp can thiệp khẩn cấp",
+    "separation": "Tạm thời cách ly trẻ em khỏi môi trường hoặc người gây tổn hại",
+    "safe_place": "Bố trí nơi tạm trú an toàn",
     "counselling": "Tư vấn",
     "psychological": "Hỗ trợ tâm lý",
     "medical": "Chăm sóc y tế",
@@ -81,7 +116,54 @@ ACTION_KINDS_VI = {
     "family": "Hỗ trợ gia đình",
     "other": "Khác",
 }
+EMERGENCY_KINDS = ("emergency", "separation", "safe_place")
+PERSON_RELATIONS_VI = {"father": "Cha", "mother": "Mẹ", "caregiver": "Người chăm sóc",
+                       "sibling": "Anh, chị, em", "grandparent": "Ông, bà",
+                       "relative": "Người thân khác", "teacher": "Giáo viên", "other": "Khác"}
 YES, NO = "Có", "Không"
+
+# Mẫu 02 and Mẫu 06 1a: the three criteria. Their wording and the meaning of
+# each level are the annex's (Mẫu 06, section 1a, found verbatim).
+HARM_CRITERIA = (
+    ("harm", "Mức độ tổn hại của trẻ em có còn nghiêm trọng không", {
+        "high": "tổn hại của trẻ em vẫn còn rất nghiêm trọng, ảnh hưởng đến sự phát triển của "
+                "trẻ em",
+        "medium": "tổn hại của trẻ em còn ít nghiêm trọng",
+        "low": "tổn hại của trẻ em không còn nghiêm trọng"}),
+    ("access", "Khả năng tiếp cận trẻ em của đối tượng xâm hại", {
+        "high": "đối tượng xâm hại vẫn có khả năng tiếp cận trẻ em và thường xuyên",
+        "medium": "đối tượng xâm hại có cơ hội tiếp cận trẻ em, nhưng không thường xuyên",
+        "low": "đối tượng xâm hại ít hoặc không có khả năng tiếp cận trẻ em"}),
+    ("obstacles", "Những trở ngại trong môi trường chăm sóc trẻ em đối với việc bảo đảm an "
+                  "toàn cho trẻ em", {
+        "high": "môi trường chăm sóc vẫn có nhiều trở ngại đáng kể để bảo đảm an toàn cho trẻ em",
+        "medium": "có một vài trở ngại, nhưng trẻ em vẫn có được sự bảo vệ nhất định",
+        "low": "có ít hoặc không có trở ngại nào cho việc bảo vệ trẻ em"}),
+)
+# Mẫu 02 words the first criterion for the start of the procedure.
+INITIAL_HARM_LABEL = "Mức độ tổn hại của trẻ em"
+# Mẫu 06 1b (its rows were not found in the annex): from Art. 30(1)(b), the
+# child's ability to protect themself and the stability of their recovery.
+SELF_CRITERIA = (
+    ("self_protection", "Khả năng tự bảo vệ của trẻ em"),
+    ("recovery", "Sự phục hồi, ổn định về thể chất, tâm lý, nhận thức, tình cảm của trẻ em"),
+)
+# Mẫu 03: Decree 56, Art. 27(1) a-h, verbatim.
+NEEDS_POINTS = (
+    ("a", "condition", "Tình trạng thể chất, tâm lý, tình cảm của trẻ em"),
+    ("b", "family", "Hoàn cảnh gia đình, mối quan hệ của trẻ em và năng lực bảo vệ trẻ em của "
+                    "cha, mẹ, các thành viên trong gia đình"),
+    ("c", "risk_factors", "Các yếu tố làm trẻ em có thể bị xâm hại hoặc tiếp tục bị xâm hại"),
+    ("d", "learning", "Điều kiện, khả năng học tập và khả năng tự bảo vệ của trẻ em"),
+    ("đ", "community", "Mức độ an toàn và khả năng hỗ trợ của cộng đồng dân cư nơi trẻ em "
+                       "sinh sống"),
+    ("e", "service_needs", "Nhu cầu chăm sóc y tế, chữa trị các tổn hại về thể chất và tinh "
+                           "thần của trẻ em; nhu cầu trợ giúp xã hội, hỗ trợ giáo dục, đào tạo, "
+                           "giáo dục nghề nghiệp, trợ giúp pháp lý, hỗ trợ tư vấn, trị liệu tâm "
+                           "lý và các dịch vụ bảo vệ trẻ em khác"),
+    ("g", "child_views", "Ý kiến, nguyện vọng của trẻ em được hỗ trợ, can thiệp"),
+    ("h", "caregiver_views", "Ý kiến, nguyện vọng của cha, mẹ, người chăm sóc trẻ em"),
+)
 
 
 # --- which forms exist -----------------------------------------------------------------------
@@ -109,9 +191,9 @@ def is_available(case, code: str) -> bool:
     if code == "04":
         return bool(case.plans)
     if code == "05":
-        return bool(_approved_plans(case))
+        return bool(_approved_plans(case)) and not case.is_minor
     if code == "06":
-        return case.closure_requested_at is not None or case.stage == "closure"
+        return case.review_harm_level is not None
     return False
 
 
@@ -119,10 +201,6 @@ def available_forms(case) -> list[FormSpec]:
     if case.is_purged:
         return []
     return [spec for code, spec in FORMS.items() if is_available(case, code)]
-
-
-# --- the panel -------------------------------------------------------------------------------
-
 
 
 # --- formatting ------------------------------------------------------------------------------
@@ -154,23 +232,6 @@ def ref_label(kind: str, code: str | None) -> str:
     return entry.label_vi if entry is not None else (code or "")
 
 
-def _value_text(value) -> str:
-    if isinstance(value, bool):
-        return YES if value else NO
-    if isinstance(value, dict):
-        return "; ".join(f"{k}: {_value_text(v)}" for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return ", ".join(_value_text(v) for v in value)
-    return "" if value is None else str(value)
-
-
-def detail_rows(details: dict | None) -> list[tuple[str, str]]:
-    """An assessment's structured details as (label, text) rows, in their order."""
-    if not isinstance(details, dict):
-        return []
-    return [(str(key).replace("_", " "), _value_text(value)) for key, value in details.items()]
-
-
 def _due(value) -> str:
     if not value:
         return ""
@@ -178,6 +239,11 @@ def _due(value) -> str:
         return fmt_date(date.fromisoformat(str(value)))
     except ValueError:
         return str(value)
+
+
+def money(value) -> str:
+    """1500000 -> "1.500.000" (Vietnamese thousands separator)."""
+    return f"{value:,}".replace(",", ".") if isinstance(value, int) else ""
 
 
 # --- what each form prints (the case must be unlocked) ---------------------------------------
@@ -192,7 +258,10 @@ def _child(case) -> dict:
     return {
         "name": case.child_full_name or "",
         "born": born,
-        "gender": ref_label("gender", case.gender_code),
+        "date_of_birth": fmt_date(case.child_date_of_birth),
+        "estimated_age": case.child_estimated_age,
+        "gender": case.gender_code,
+        "gender_label": ref_label("gender", case.gender_code),
         "address": case.child_address or "",
         "school": case.child_school or "",
         "school_class": case.child_class or "",
@@ -202,20 +271,30 @@ def _child(case) -> dict:
     }
 
 
-def _assessment(a, names) -> dict:
-    return {"at": fmt_datetime(a.recorded_at), "by": names.get(a.recorded_by_id, ""),
-            "risk": a.risk_level, "immediate_danger": a.immediate_danger,
-            "notes": a.notes or "", "details": detail_rows(a.details)}
+def _person(case, relation: str) -> dict:
+    found = next((p for p in case.people if p.relation == relation), None)
+    if found is None:
+        return {"name": "", "age": "", "occupation": ""}
+    return {"name": found.full_name or "", "age": "" if found.age is None else found.age,
+            "occupation": found.occupation or ""}
 
 
 def _plan(plan, names) -> dict:
+    items = [i for i in (plan.items or []) if isinstance(i, dict)]
+    costs = [i.get("cost") for i in items if isinstance(i.get("cost"), int)]
     return {"version": plan.version, "drafted_at": fmt_datetime(plan.drafted_at),
             "drafted_by": names.get(plan.drafted_by_id, ""), "goals": plan.goals or "",
             "activities": [{"action": i.get("action", ""), "who": i.get("who", ""),
-                       "due": _due(i.get("due"))} for i in (plan.items or [])
-                           if isinstance(i, dict)],
+                            "provider": i.get("provider") or "", "start": _due(i.get("start")),
+                            "due": _due(i.get("due")), "cost": money(i.get("cost"))}
+                           for i in items],
+            "total_cost": money(sum(costs)) if costs else "",
             "approved_at": fmt_datetime(plan.approved_at),
-            "approved_by": names.get(plan.approved_by_id, "")}
+            "approved_by": names.get(plan.approved_by_id, ""),
+            "decision": ({"number": plan.decision_number or "",
+                          "date": fmt_date(plan.decision_date),
+                          "signatory": plan.decision_signatory or ""}
+                         if plan.decision_recorded_at else None)}
 
 
 def _actions(case, names, *, kinds=None) -> list[dict]:
@@ -232,6 +311,118 @@ def _referrals(case) -> list[dict]:
              "declined_at": fmt_date(r.declined_at), "completed_at": fmt_date(r.completed_at),
              "reason": r.reason or "", "what_was_sent": r.what_was_sent or "",
              "outcome": r.outcome or ""} for r in case.referrals]
+
+
+def _tally(levels) -> dict:
+    """"Tổng số Cao: Trung bình: Thấp:" of a section of Mẫu 06 (or Mẫu 02)."""
+    return {code: sum(1 for level in levels if level == code) for code in LEVELS_VI}
+
+
+def _form_01(case, names, family_copy: bool) -> dict:
+    received = local(case.received_at)
+    context = dict(
+        dated=place_date(case.unit.name, case.received_at),
+        number=f"{case.reference}/BC-{case.unit.code}",
+        group=CHILD_GROUPS_VI.get(case.child_group or "", ""),
+        received_time=received.strftime("%H:%M"), received_day=received.day,
+        received_month=received.month, received_year=received.year,
+        channel=ref_label("channel", case.channel_code),
+        incident_place=case.incident_place or "", condition=case.child_condition or "",
+        consequences=case.consequences_without_help or "",
+        father=_person(case, "father"), mother=_person(case, "mother"),
+        family=case.family_circumstances or "", caregiver=case.current_caregiver or "",
+        help_before=case.help_before_report or "",
+        reporter={"name": case.reporter_name or "", "phone": case.reporter_phone or "",
+                  "address": case.reporter_address or "",
+                  "relation": case.reporter_relation or ""},
+        notes=case.intake_notes or "",
+        others=[{"relation": PERSON_RELATIONS_VI.get(p.relation, p.relation),
+                 "name": p.full_name or "", "age": "" if p.age is None else p.age,
+                 "occupation": p.occupation or "", "contact": p.contact or ""}
+                for p in case.people if p.relation not in ("father", "mother")],
+        # The app's further intake data, on its own page after the form.
+        requested_by=ref_label("requested_by", case.requested_by_code),
+        help_requested=case.help_requested,
+        harms=[ref_label("harm_category", c) for c in case.harm_category_codes],
+        platforms=[ref_label("platform", c) for c in case.platform_codes],
+        offender_accounts=[{"platform": ref_label("platform", a.platform_code)
+                            if a.platform_code else "", "handle": a.handle or ""}
+                           for a in case.offender_accounts],
+        narrative=case.narrative or "", immediate_danger=case.immediate_danger,
+        evidence={"location": case.evidence_location or "",
+                  "police_unit": case.evidence_police_unit or "",
+                  "police_reference": case.evidence_police_reference or ""},
+        consent={"child": CONSENTS_VI[case.child_consent],
+                 "guardian": CONSENTS_VI[case.guardian_consent],
+                 "ground": LEGAL_GROUNDS_VI.get(case.legal_ground or "", ""),
+                 "note": case.consent_note or ""},
+        recorded_by=names.get(case.recorded_by_id, ""))
+    if family_copy:
+        # Where the child lives and studies and how to reach them: a guardian asking
+        # may be the person the child was moved away from.
+        context["child_extra"] = {"address": "", "phone": "", "school": "",
+                                  "guardian_contact": ""}
+        context.update(channel="", requested_by="",
+                       reporter={"name": "", "phone": "", "address": "", "relation": ""},
+                       offender_accounts=[], others=[], caregiver="",
+                       evidence={"location": "", "police_unit": "", "police_reference": ""})
+    return context
+
+
+def _form_02(case, names) -> dict:
+    initial = _initial(case)[-1]
+    details = initial.details if isinstance(initial.details, dict) else {}
+    levels = [details.get(key) for key, _, _ in HARM_CRITERIA]
+    return dict(
+        dated=place_date(case.unit.name, initial.recorded_at),
+        at=fmt_datetime(initial.recorded_at), by=names.get(initial.recorded_by_id, ""),
+        received_at=fmt_datetime(case.received_at),
+        harms=[ref_label("harm_category", c) for c in case.harm_category_codes],
+        criteria=[(INITIAL_HARM_LABEL if key == "harm" else label, details.get(key))
+                  for key, label, _ in HARM_CRITERIA],
+        counts=_tally(levels), risk=initial.risk_level,
+        immediate_danger=initial.immediate_danger,
+        caregiver_harms=details.get("caregiver_harms"),
+        emergency_measures=details.get("emergency_measures"),
+        notes=initial.notes or "",
+        emergency_due=fmt_datetime(case.emergency_due_at),
+        emergency_done=fmt_datetime(case.emergency_done_at),
+        emergency_actions=_actions(case, names, kinds=EMERGENCY_KINDS))
+
+
+def _form_03(case, names) -> dict:
+    records = []
+    for a in _needs(case):
+        details = a.details if isinstance(a.details, dict) else {}
+        records.append({
+            "at": fmt_datetime(a.recorded_at), "by": names.get(a.recorded_by_id, ""),
+            "points": [(letter, label, details.get(key, "")) for letter, key, label in
+                       NEEDS_POINTS],
+            "meeting": {"date": fmt_date(a.meeting_on), "chair": details.get("meeting_chair", ""),
+                        "participants": details.get("meeting_participants", ""),
+                        "measures": details.get("meeting_measures", "")},
+            "conclusion": a.notes or ""})
+    return dict(dated=place_date(case.unit.name, _needs(case)[-1].recorded_at),
+                records=records, risk_level=case.risk_level)
+
+
+def _form_06(case, names) -> dict:
+    section_a = [(label, meanings, getattr(case, f"review_{key}_level"))
+                 for key, label, meanings in HARM_CRITERIA]
+    section_b = [(label, getattr(case, f"review_{key}_level")) for key, label in SELF_CRITERIA]
+    return dict(
+        dated=place_date(case.unit.name, case.closure_requested_at),
+        done_on=fmt_date(case.closure_requested_at),
+        officer=names.get(case.closure_requested_by_id, ""),
+        section_a=section_a, tally_a=_tally([level for _, _, level in section_a]),
+        section_b=section_b, tally_b=_tally([level for _, level in section_b]),
+        reason=ref_label("closure_reason", case.closure_reason_code),
+        review_notes=case.review_notes or "", outcome_summary=case.outcome_summary or "",
+        requested_at=fmt_datetime(case.closure_requested_at),
+        approved_at=fmt_datetime(case.closure_approved_at),
+        approved_by=names.get(case.closure_approved_by_id, ""),
+        plan=_plan(case.approved_plan or case.plans[-1], names) if case.plans else None,
+        actions=_actions(case, names), referrals=_referrals(case))
 
 
 def form_context(case, code: str, printed_by, *, family_copy: bool = False) -> dict:
@@ -253,55 +444,16 @@ def form_context(case, code: str, printed_by, *, family_copy: bool = False) -> d
         "levels": LEVELS_VI, "lead_officer": names.get(case.lead_officer_id, ""),
         "printed_at": fmt_datetime(clock.now()),
         "printed_by": printed_by.display_name or printed_by.username,
-        "family_copy": family_copy,
+        "family_copy": family_copy, "minor": case.is_minor,
     }
     if code == "01":
-        context.update(
-            dated=place_date(case.unit.name, case.received_at),
-            received_at=fmt_datetime(case.received_at),
-            channel=ref_label("channel", case.channel_code),
-            requested_by=ref_label("requested_by", case.requested_by_code),
-            help_requested=case.help_requested,
-            reporter={"name": case.reporter_name or "", "relation": case.reporter_relation or "",
-                      "phone": case.reporter_phone or ""},
-            harms=[ref_label("harm_category", c) for c in case.harm_category_codes],
-            platforms=[ref_label("platform", c) for c in case.platform_codes],
-            offender_accounts=[{"platform": ref_label("platform", a.platform_code)
-                                if a.platform_code else "", "handle": a.handle or ""}
-                               for a in case.offender_accounts],
-            narrative=case.narrative or "", immediate_danger=case.immediate_danger,
-            evidence={"location": case.evidence_location or "",
-                      "police_unit": case.evidence_police_unit or "",
-                      "police_reference": case.evidence_police_reference or ""},
-            consent={"child": case.consent_child, "guardian": case.consent_guardian,
-                     "legal_ground": LEGAL_GROUNDS_VI.get(case.legal_ground, "")
-                     if case.legal_ground else "",
-                     "note": case.consent_note or ""},
-            recorded_by=names.get(case.recorded_by_id, ""))
+        context.update(_form_01(case, names, family_copy))
         if family_copy:
-            # Where the child lives and studies and how to reach them: a guardian asking
-            # may be the person the child was moved away from.
-            context["child"] = {**context["child"], "address": "", "phone": "", "school": "",
-                                "school_class": "", "guardian_contact": ""}
-            context.update(channel="", requested_by="",
-                           reporter={"name": "", "relation": "", "phone": ""},
-                           offender_accounts=[], evidence={"location": "", "police_unit": "",
-                                                           "police_reference": ""})
+            context["child"] = {**context["child"], **context.pop("child_extra")}
     elif code == "02":
-        initial = _initial(case)[-1]
-        context.update(
-            dated=place_date(case.unit.name, initial.recorded_at),
-            assessment=_assessment(initial, names),
-            received_at=fmt_datetime(case.received_at),
-            harms=[ref_label("harm_category", c) for c in case.harm_category_codes],
-            emergency_due=fmt_datetime(case.emergency_due_at),
-            emergency_done=fmt_datetime(case.emergency_done_at),
-            emergency_actions=_actions(case, names, kinds=("emergency",)))
+        context.update(_form_02(case, names))
     elif code == "03":
-        needs = _needs(case)
-        context.update(dated=place_date(case.unit.name, needs[-1].recorded_at),
-                       assessments=[_assessment(a, names) for a in needs],
-                       risk_level=case.risk_level)
+        context.update(_form_03(case, names))
     elif code == "04":
         plan = case.plans[-1]
         context.update(dated=place_date(case.unit.name, plan.drafted_at),
@@ -311,24 +463,10 @@ def form_context(case, code: str, printed_by, *, family_copy: bool = False) -> d
     elif code == "05":
         plan = _approved_plans(case)[-1]
         newer = case.plans[-1] if case.plans[-1].version != plan.version else None
-        context.update(dated=place_date(case.unit.name, plan.approved_at),
-                       plan=_plan(plan, names),
+        context.update(dated="", plan=_plan(plan, names),
                        newer_version=newer.version if newer is not None else None)
     elif code == "06":
-        context.update(
-            dated=place_date(case.unit.name, case.closure_approved_at
-                             or case.closure_requested_at),
-            received_at=fmt_datetime(case.received_at),
-            reason=ref_label("closure_reason", case.closure_reason_code),
-            review={"harm": case.review_harm_level, "access": case.review_access_level,
-                    "obstacles": case.review_obstacles_level},
-            review_notes=case.review_notes or "", outcome_summary=case.outcome_summary or "",
-            requested_at=fmt_datetime(case.closure_requested_at),
-            requested_by=names.get(case.closure_requested_by_id, ""),
-            approved_at=fmt_datetime(case.closure_approved_at),
-            approved_by=names.get(case.closure_approved_by_id, ""),
-            plan=_plan(case.plans[-1], names) if case.plans else None,
-            actions=_actions(case, names), referrals=_referrals(case))
+        context.update(_form_06(case, names))
     return context
 
 

@@ -8,18 +8,19 @@ import pytest
 
 from caseapp.admin import service as admin_service
 from caseapp.cases import service as cases
-from caseapp.cases.data import (
-    AssessmentData,
-    AssignmentData,
-    NeedsAssessmentData,
-    SupportData,
-)
+from caseapp.cases.data import AssignmentData, SupportData
 from caseapp.crypto import key_scope
 from caseapp.extensions import db
 from tests.browser.conftest import create_staff
 from tests.browser.test_case_lifecycle import fits, log_in, open_page
 from tests.care.test_evidence import png
-from tests.cases.conftest import CHILD_NAME, REPORTER_NAME, intake_data
+from tests.cases.conftest import (
+    CHILD_NAME,
+    REPORTER_NAME,
+    assessment_data,
+    intake_data,
+    plan_approved,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.no_db_isolation]
 
@@ -40,9 +41,9 @@ def make_world(app) -> tuple[dict, str]:
             "XA", harm_categories=("cyberbullying",)))
         cases.assign(people["gs.tuan"][0], case, AssignmentData(people["cb.minh"][0].id, ()))
         cases.transition(people["cb.minh"][0], case, "assessment",
-                         AssessmentData(risk_level="medium", notes="Nguy cơ trung bình"))
-        cases.transition(people["cb.minh"][0], case, "support", SupportData(
-            needs_assessment=NeedsAssessmentData(notes="Cần hỗ trợ tâm lý")))
+                         assessment_data(risk_level="medium"))
+        plan_approved(people["cb.minh"][0], people["gs.tuan"][0], case)
+        cases.transition(people["cb.minh"][0], case, "support", SupportData())
         db.session.commit()
         reference = case.reference
         people = {name: (user.id, secret) for name, (user, secret) in people.items()}

@@ -1,8 +1,13 @@
-"""Intake → assessment → support → closure in a real browser, with two officers (a
-reassignment) and a supervisor, partly at a phone's width, without console errors."""
+"""The Decree 56 procedure in a real browser, at a phone's width for the people who
+work from a phone: intake (form 01) → risk assessment (02) → needs and meeting (03)
+→ plan (04) sent back and approved → the commune's decision (05) recorded →
+support → review (06) → closure; with two officers (a reassignment) and a
+supervisor who reads what they approve, without console errors."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pyotp
 import pytest
@@ -16,6 +21,7 @@ from tests.conftest import PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.no_db_isolation]
 
 CHILD = "Nguyễn Thị Bích Ngọc"  # synthetic
+TODAY = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date().isoformat()
 
 
 def make_people(app) -> dict:
@@ -78,20 +84,25 @@ def test_intake_to_closure(live_server, browser):
     fits(phone, 390)
     phone.select_option("select[name=channel]", "hotline_111")
     phone.check("input[name=requested_by][value=relative]")
+    phone.check("input[name=help_requested][value=yes]")
     phone.fill("input[name=reporter_name]", "Nguyễn Văn Hùng")
     phone.fill("input[name=reporter_relation]", "bố")
     phone.fill("input[name=reporter_phone]", "0912 555 666")
     phone.fill("input[name=child_name]", CHILD)
     phone.fill("input[name=child_dob]", "2011-09-15")
     phone.check("input[name=child_gender][value=female]")
+    phone.check("input[name=child_group][value=abused]")
+    phone.fill("input[name=incident_place]", "Nhóm Facebook của lớp")
+    phone.fill("input[name=mother_name]", "Trần Thị Mai")
+    phone.fill("input[name=mother_age]", "38")
     phone.check("input[name=harm_categories][value=sextortion]")
     phone.check("input[name=harm_categories][value=cyberbullying]")
     phone.check("input[name=platforms][value=facebook]")
     phone.fill("textarea[name=offender_accounts]", "https://facebook.com/tk.gia.mao.123")
     phone.fill("textarea[name=narrative]", "Em bị đe doạ phát tán ảnh riêng tư")
     phone.check("input[name=immediate_danger]")
-    phone.check("input[name=consent_child]")
-    phone.check("input[name=consent_guardian]")
+    phone.select_option("select[name=consent_child]", "given")
+    phone.select_option("select[name=consent_guardian]", "given")
     with phone.expect_navigation():
         phone.click("text=Lưu thông báo")
     reference = re.search(r"/cases/(HS-[A-Z0-9]{8})$", phone.url).group(1)
@@ -113,12 +124,17 @@ def test_intake_to_closure(live_server, browser):
     assert CHILD not in sup.content()
     assert sup.locator("#metadata-only").count() == 1
 
-    # The first officer assesses.
+    # The first officer records an emergency measure and the risk assessment (form 02).
     minh = open_page(browser, base, 1280, errors)
     log_in(minh, base, "cb.minh", people["cb.minh"][1])
     minh.goto(f"{base}/cases")
     assert minh.locator("tr", has_text=reference).count() == 1
     minh.click(f"text={reference}")
+    minh.select_option("select[name=support_action-kind]", "separation")
+    minh.fill("textarea[name=support_action-description]", "Đưa em về nhà bà ngoại")
+    submit(minh, "support_action")
+    for criterion, level in (("harm", "high"), ("access", "medium"), ("obstacles", "low")):
+        minh.check(f"input[name=assess-{criterion}][value={level}]")
     minh.check("input[name=assess-risk_level][value=high]")
     minh.fill("textarea[name=assess-notes]", "Đối tượng biết trường của em")
     submit(minh, "assess")
@@ -129,19 +145,64 @@ def test_intake_to_closure(live_server, browser):
     sup.locator("select[name=assign-lead_officer]").select_option(people["cb.hoa"][0])
     submit(sup, "assign")
 
-    # The second officer (on a phone) starts support and asks to close.
+    # The second officer (on a phone): the needs and their meeting (03), the plan (04).
     hoa = open_page(browser, base, 390, errors)
     log_in(hoa, base, "cb.hoa", people["cb.hoa"][1])
     hoa.goto(f"{base}/cases/{reference}")
     fits(hoa, 390)
     assert CHILD in hoa.content()
-    hoa.fill("textarea[name=support-needs]", "Cần hỗ trợ tâm lý và gỡ tài khoản giả")
+    assert hoa.locator("form[data-action=support]").count() == 0  # no plan yet
+    hoa.fill("textarea[name=needs-condition]", "Em lo sợ, không dám đi học")
+    hoa.fill("textarea[name=needs-family]", "Mẹ quan tâm, có khả năng bảo vệ em")
+    hoa.fill("textarea[name=needs-service_needs]", "Tư vấn tâm lý; gỡ tài khoản giả")
+    hoa.fill("input[name=needs-meeting_date]", TODAY)
+    hoa.fill("textarea[name=needs-meeting_participants]", "Cán bộ phụ trách, mẹ của em")
+    hoa.fill("textarea[name=needs-notes]", "Cần hỗ trợ tâm lý và gỡ tài khoản giả")
+    submit(hoa, "needs")
+    hoa.fill("textarea[name=plan-goals]", "Em an toàn, đi học lại")
+    hoa.fill("input[name=plan-items-0-action]", "Tư vấn tâm lý hằng tuần")
+    hoa.fill("input[name=plan-items-0-cost]", "1.200.000")
+    submit(hoa, "plan")
+    fits(hoa, 390)
+
+    # The supervisor reads the plan (not the child's name) and sends it back.
+    sup.goto(f"{base}/cases/{reference}")
+    approval = sup.locator("#approval").inner_text()
+    assert "Tư vấn tâm lý hằng tuần" in approval and "1.200.000" in approval
+    assert CHILD not in sup.content() and "0912 555 666" not in sup.content()
+    fits(sup, 390)
+    sup.fill("form[data-action=return_plan] textarea", "Ghi rõ người phụ trách từng việc")
+    submit(sup, "return_plan")
+
+    # The officer sees why, and revises the plan.
+    hoa.goto(f"{base}/cases/{reference}")
+    assert "Ghi rõ người phụ trách từng việc" in hoa.locator("#plan-returned").inner_text()
+    hoa.fill("textarea[name=plan-goals]", "Em an toàn, đi học lại")
+    hoa.fill("input[name=plan-items-0-action]", "Tư vấn tâm lý hằng tuần")
+    hoa.fill("input[name=plan-items-0-who]", "Cán bộ Phạm Hoa")
+    submit(hoa, "plan")
+
+    # The supervisor approves; the commune's decision is then due.
+    sup.goto(f"{base}/cases/{reference}")
+    assert "Cán bộ Phạm Hoa" in sup.locator("#approval").inner_text()
+    submit(sup, "approve_plan")
+    assert sup.locator("[data-step=decision][data-state=missing]").count() == 1
+
+    # The officer records the commune's decision (05) and starts support.
+    hoa.goto(f"{base}/cases/{reference}")
+    hoa.fill("input[name=decision-number]", "12/QĐ-UBND")
+    hoa.fill("input[name=decision-decided_on]", TODAY)
+    hoa.fill("input[name=decision-signatory]", "Nguyễn Văn Chủ")
+    submit(hoa, "decision")
+    assert hoa.locator("[data-step=decision][data-state=done]").count() == 1
+    hoa.fill("textarea[name=support-note]", "Bắt đầu theo kế hoạch")
     submit(hoa, "support")
     hoa.fill("textarea[name=note-text]", "Đã gặp em và gia đình")
     submit(hoa, "note")
     hoa.select_option("select[name=request_closure-reason]", "resolved")
     hoa.fill("textarea[name=request_closure-outcome_summary]", "Em đã an toàn, đi học lại")
-    for part, level in (("harm", "low"), ("access", "low"), ("obstacles", "medium")):
+    for part, level in (("harm", "low"), ("access", "low"), ("obstacles", "medium"),
+                        ("self_protection", "high"), ("recovery", "medium")):
         hoa.check(f"input[name=request_closure-review_{part}][value={level}]")
     submit(hoa, "request_closure")
     fits(hoa, 390)
@@ -151,10 +212,11 @@ def test_intake_to_closure(live_server, browser):
     assert response.status == 404
     errors[:] = [e for e in errors if "404" not in e]  # the expected 404 above
 
-    # The supervisor approves the closure.
+    # The supervisor reads the review (06) and approves the closure.
     sup.goto(f"{base}/supervision")
     assert reference in sup.locator("#closures").inner_text()
     sup.goto(f"{base}/cases/{reference}")
+    assert "Em đã an toàn, đi học lại" in sup.locator("#approval").inner_text()
     submit(sup, "approve_closure")
     assert "Đã đóng" in sup.locator(".badge.stage").inner_text()
     fits(sup, 390)

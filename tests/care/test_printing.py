@@ -14,18 +14,19 @@ from flask import render_template
 from sqlalchemy import select
 
 import audit
+from caseapp import clock
 from caseapp.auditlog.who_viewed import child_data_views
 from caseapp.cases import service
 from caseapp.cases.data import (
-    AssessmentData,
     AssignmentData,
-    NeedsAssessmentData,
+    DecisionData,
+    PersonData,
     PlanData,
     PlanItem,
     ReferralStatusData,
     SupportActionData,
-    SupportData,
 )
+from caseapp.cases.deadlines import VIETNAM
 from caseapp.extensions import db
 from caseapp.permissions import PermissionDenied
 from caseapp.permissions import printing as print_rules
@@ -37,11 +38,14 @@ from tests.cases.conftest import (
     NARRATIVE,
     REPORTER_NAME,
     SECRETS,
+    assessment_data,
     audit_count,
     audit_rows,
     closure_data,
     intake_data,
+    needs_data,
     referral_data,
+    support_data,
 )
 
 from .test_break_glass import request_glass
@@ -89,7 +93,9 @@ def test_each_form_prints_once_its_stage_record_exists(people, login, app):
     people.officer.locale = "en"  # the user works in English; the forms stay Vietnamese
     db.session.commit()
     officer = login(people.officer)
-    case = service.record_intake(people.counselor, intake_data())
+    case = service.record_intake(people.counselor, intake_data(
+        child_group="abused", incident_place="Nhóm Zalo của lớp",
+        people=(PersonData("father", "Phạm Văn Khiêm", 41, "Công nhân"),)))
     service.assign(people.supervisor, case, AssignmentData(people.officer.id))
     db.session.commit()
 
@@ -100,6 +106,7 @@ def test_each_form_prints_once_its_stage_record_exists(people, login, app):
         assert '<html lang="vi">' in html and f"Mẫu số {form}" in html
         assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in html and "56/2017/NĐ-CP" in html
         assert CHILD_NAME in html and case.reference in html
+        assert "ban hành kèm theo" not in html.casefold()
         for text in texts:
             assert text in html, (form, text)
         if missing:
@@ -109,35 +116,49 @@ def test_each_form_prints_once_its_stage_record_exists(people, login, app):
             assert CHILD_NAME not in body(refused)
         return html
 
-    html = check("01", NARRATIVE, REPORTER_NAME, HANDLE, "Chuyển từ Tổng đài 111",
-                 "Tống tiền bằng hình ảnh nhạy cảm", "Họ và tên trẻ em", "04/03/2012",
+    html = check("01", "TIẾP NHẬN THÔNG TIN TRẺ EM BỊ XÂM HẠI", REPORTER_NAME, HANDLE,
+                 NARRATIVE, "Chuyển từ Tổng đài 111", "Tống tiền bằng hình ảnh nhạy cảm",
+                 "Nhóm Zalo của lớp", "Phạm Văn Khiêm", "Công nhân", "04/03/2012",
                  missing="02")
     # Official text, never the user's English.
     assert "Child's full name" not in html and "Sextortion" not in html
 
     service.record_support_action(people.officer, case, SupportActionData(
-        kind="emergency", description=EMERGENCY_TEXT))
-    service.transition(people.officer, case, "assessment", AssessmentData(
-        risk_level="high", notes=ASSESSMENT_NOTE, immediate_danger=True,
-        details={"kha_nang_tiep_can": DETAIL_VALUE}))
+        kind="separation", description=EMERGENCY_TEXT))
+    service.transition(people.officer, case, "assessment", assessment_data(
+        immediate_danger=True, caregiver_harms=True, emergency_measures=True))
     db.session.commit()
-    html = check("02", ASSESSMENT_NOTE, DETAIL_VALUE, EMERGENCY_TEXT, "☒ Cao", missing="03")
-    assert "☒ Trung bình" not in html
+    html = check("02", ASSESSMENT_NOTE, EMERGENCY_TEXT, "Dựa theo Mẫu số 02",
+                 "Tạm thời cách ly trẻ em", missing="03")
+    assert re.search(r"Mức độ nguy cơ</th><td><span class=\"levels\"><span class=\"box "
+                     r"checked\">☒ Cao", html)
+    assert "Cao: 1; Trung bình: 1; Thấp: 1" in html  # harm high, access medium, obstacles low
 
-    service.transition(people.officer, case, "support", SupportData(
-        needs_assessment=NeedsAssessmentData(notes=NEEDS_NOTE)))
+    service.record_needs_assessment(people.officer, case, needs_data(notes=NEEDS_NOTE))
     db.session.commit()
-    check("03", NEEDS_NOTE, missing="04")
+    check("03", NEEDS_NOTE, "Cán bộ phụ trách, mẹ của em", "Chủ tịch UBND xã",
+          "Tình trạng thể chất, tâm lý, tình cảm của trẻ em", missing="04")
 
     service.draft_plan(people.officer, case, PlanData(goals=PLAN_GOALS, items=(
-        PlanItem(action=PLAN_ACTION, who="cb.minh", due=date(2031, 6, 30)),)))
+        PlanItem(action=PLAN_ACTION, who="cb.minh", due=date(2031, 6, 30),
+                 start=date(2031, 1, 5), provider="Trung tâm Công tác xã hội",
+                 cost=1_500_000),)))
     db.session.commit()
-    check("04", PLAN_GOALS, PLAN_ACTION, "30/06/2031", "Chưa phê duyệt", missing="05")
+    check("04", PLAN_GOALS, PLAN_ACTION, "05/01/2031", "30/06/2031", "1.500.000",
+          "Trung tâm Công tác xã hội", "Chưa phê duyệt", missing="05")
 
     service.approve_plan(people.supervisor, case, case.latest_plan.id)
     db.session.commit()
-    check("05", PLAN_GOALS, PLAN_ACTION, "NGƯỜI PHÊ DUYỆT", "gs.tuan", missing="06")
-    assert "Đã phê duyệt" in check("04")
+    html = check("05", "QUYẾT ĐỊNH", "CHỦ TỊCH ỦY BAN NHÂN DÂN", "DỰ THẢO", PLAN_GOALS,
+                 PLAN_ACTION, "Căn cứ Luật Trẻ em", "(Ký, ghi rõ họ tên, đóng dấu)",
+                 missing="06")
+    service.record_decision(people.officer, case, DecisionData(
+        "31/QĐ-UBND", clock.now().astimezone(VIETNAM).date(), "Nguyễn Văn Chủ"))
+    service.transition(people.officer, case, "support", support_data())
+    db.session.commit()
+    html = check("05", "31/QĐ-UBND", "Nguyễn Văn Chủ")
+    assert "DỰ THẢO" not in html
+    assert "Quyết định phê duyệt số 31/QĐ-UBND" in check("04")
 
     service.transition(people.officer, case, "referral",
                        referral_data(sharing_basis="legal_duty"))
@@ -147,13 +168,16 @@ def test_each_form_prints_once_its_stage_record_exists(people, login, app):
         status="completed", outcome=REFERRAL_OUTCOME))
     service.request_closure(people.officer, case, closure_data(outcome_summary=OUTCOME))
     db.session.commit()
-    html = check("06", OUTCOME, "Đã hỗ trợ xong, trẻ an toàn", "Đang chờ phê duyệt",
-                 REFERRAL_OUTCOME, "Phòng An ninh mạng", EMERGENCY_TEXT)
-    assert "☒ Trung bình" in html  # obstacles: medium
+    html = check("06", "RÀ SOÁT, ĐÁNH GIÁ TÌNH TRẠNG CỦA TRẺ EM SAU KHI THỰC HIỆN KẾ HOẠCH",
+                 OUTCOME, "Đã hỗ trợ xong, trẻ an toàn", "Đang chờ thông qua",
+                 REFERRAL_OUTCOME, "Phòng An ninh mạng", EMERGENCY_TEXT,
+                 "b) Đánh giá khả năng tự bảo vệ, phục hồi của trẻ em")
+    assert "Cao: 0; Trung bình: 1; Thấp: 2" in html  # 1a: harm low, access low, obstacles medium
+    assert "Cao: 1; Trung bình: 1; Thấp: 0" in html  # 1b: self-protection high, recovery medium
 
     service.approve_closure(people.supervisor, case)
     db.session.commit()
-    assert "Đã phê duyệt lúc" in check("06", OUTCOME)
+    assert "Đã thông qua lúc" in check("06", OUTCOME)
     # Every form stays printable on a closed case.
     for form in ("01", "02", "03", "04", "05"):
         check(form)
@@ -164,6 +188,37 @@ def test_each_form_prints_once_its_stage_record_exists(people, login, app):
     assert re.findall(r'data-form="(\d+)"', panel) == ["01", "02", "03", "04", "05", "06"]
     assert "Print form 01: report received" in panel
     assert 'lang="en"' in page
+
+
+def test_a_minor_has_no_form_05(people, login, make_case):
+    case = make_case("support", child={"date_of_birth": date(2009, 2, 1)})
+    assert case.is_minor
+    officer = login(people.officer)
+    response = officer.get(print_url(case, "05"))
+    assert response.status_code == 404 and CHILD_NAME not in body(response)
+    plan = body(officer.get(print_url(case, "04")))
+    assert "Đã được thông qua" in plan and "chờ Chủ tịch" not in plan
+
+
+def test_form_01_prints_consent_as_it_was_recorded(people, login):
+    """A 13-year-old whose consent was not asked is not "under 7"."""
+    from caseapp.cases.data import ConsentData
+
+    case = service.record_intake(people.counselor, intake_data(
+        consent=ConsentData(guardian="given"), child={"date_of_birth": None,
+                                                      "estimated_age": 13}))
+    db.session.commit()
+    html = body(login(people.counselor).get(print_url(case, "01")))
+    child_row = html.split('data-field="dong-y-tre-em"', 1)[1].split("</tr>", 1)[0]
+    assert "Chưa hỏi ý kiến" in child_row and "dưới 7" not in child_row
+    assert "Trách nhiệm tiếp nhận, ghi chép thông tin (Điều 25" in html
+    young = service.record_intake(people.counselor, intake_data(
+        consent=ConsentData(guardian="given"), child={"date_of_birth": None,
+                                                      "estimated_age": 5}))
+    db.session.commit()
+    html = body(login(people.counselor).get(print_url(young, "01")))
+    child_row = html.split('data-field="dong-y-tre-em"', 1)[1].split("</tr>", 1)[0]
+    assert "Không áp dụng (trẻ em dưới 7 tuổi)" in child_row
 
 
 def test_a_revised_plan_prints_the_approved_version_as_form_05(people, login, make_case):
@@ -177,7 +232,7 @@ def test_a_revised_plan_prints_the_approved_version_as_form_05(people, login, ma
     officer = login(people.officer)
     approved = body(officer.get(print_url(case, "05")))
     assert PLAN_GOALS in approved and "Mục tiêu sửa đổi" not in approved
-    assert "phiên bản 2" in approved  # the note that a revision awaits approval
+    assert "phiên bản 3" in approved  # the note that a revision awaits approval
     latest = body(officer.get(print_url(case, "04")))
     assert "Mục tiêu sửa đổi" in latest and "Chưa phê duyệt" in latest
 
@@ -246,8 +301,8 @@ def test_intake_recorder_prints_until_the_case_leaves_intake(people, login, make
     counselor = login(people.counselor)
     assert CHILD_NAME in body(counselor.get(print_url(case, "01")))
     service.assign(people.supervisor, case, AssignmentData(people.officer.id))
-    service.transition(people.officer, case, "assessment", AssessmentData(
-        risk_level="low", notes=ASSESSMENT_NOTE))
+    service.transition(people.officer, case, "assessment",
+                       assessment_data(risk_level="low"))
     db.session.commit()
     response = counselor.get(print_url(case, "01"))
     assert response.status_code == 404 and CHILD_NAME not in body(response)
@@ -357,7 +412,7 @@ def test_dates_print_in_local_time(people, login, make_case):
     case = make_case("intake")
     html = body(login(people.counselor).get(print_url(case, "01")))
     local = case.received_at.astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
-    assert local.strftime("%H:%M ngày %d/%m/%Y") in html
+    assert local.strftime("%H:%M. Ngày %d tháng %m năm %Y") in html
     assert f"ngày {local.day:02d} tháng {local.month:02d} năm {local.year}" in html
 
 
@@ -365,10 +420,10 @@ def test_panel_lists_the_forms_that_exist_only_beside_child_data(people, make_ca
     case = make_case("support")
     assert printing_panel.panel_context(people.officer, case, False) is None
     panel = printing_panel.panel_context(people.officer, case, True)
-    assert [spec.code for spec in panel["forms"]] == ["01", "02", "03"]
+    assert [spec.code for spec in panel["forms"]] == ["01", "02", "03", "04", "05"]
     with app.test_request_context():
         html = render_template(printing_panel.PANEL.template, panel=panel)
-    staff = [f"/cases/{case.reference}/print/{form}" for form in ("01", "02", "03")]
+    staff = [f"/cases/{case.reference}/print/{form}" for form in ("01", "02", "03", "04", "05")]
     assert re.findall(r'href="([^"]+)"', html) == staff + [f"{staff[0]}?copy=family"]
     assert_no_child_data(html)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from caseapp import clock
+from caseapp.cases.deadlines import VIETNAM
 from caseapp.cases.models import Case
 from caseapp.extensions import db
 from tests.cases.conftest import CHILD_NAME, NARRATIVE, audit_count
@@ -68,15 +69,34 @@ def test_lifecycle_through_the_api(people, login):
     officer.post(f"/cases/{ref}/support-actions", {"kind": "emergency",
                                                    "description": "Gọi điện cho gia đình"},
                  expect=201)
-    officer.post(f"/cases/{ref}/transition", {"to": "assessment", "risk_level": "medium",
-                                              "notes": "Nguy cơ trung bình"})
+    officer.post(f"/cases/{ref}/transition", {
+        "to": "assessment", "risk_level": "medium", "harm": "medium", "access": "low",
+        "obstacles": "low", "notes": "Nguy cơ trung bình"})
     assert counselor.get(f"/cases/{ref}").status_code == 404
-    officer.post(f"/cases/{ref}/transition", {"to": "support",
-                                              "needs_assessment": "Cần tư vấn"})
+    # Support carries out an approved plan: refused before it.
+    assert "plan" in officer.post(f"/cases/{ref}/transition", {"to": "support"},
+                                  expect=422)["fields"]
+    officer.post(f"/cases/{ref}/needs-assessments", {
+        "notes": "Cần tư vấn", "condition": "Em lo lắng", "family": "Mẹ quan tâm",
+        "service_needs": "Tư vấn tâm lý", "meeting_date": "2026-01-05",
+        "meeting_participants": "Cán bộ, mẹ của em"}, expect=201)
     plan = officer.post(f"/cases/{ref}/plans", {
         "goals": "Em đi học lại", "items": [{"action": "Tư vấn", "who": "cb.minh",
-                                             "due": "2031-01-01"}]}, expect=201)["plan"]
+                                             "start": "2030-12-01", "due": "2031-01-01",
+                                             "cost": 300000}]}, expect=201)["plan"]
+    returned = supervisor.post(f"/cases/{ref}/plans/{plan['id']}/return",
+                               {"reason": "Thêm cơ sở cung cấp dịch vụ"})["plan"]
+    assert returned["returned_at"]
+    plan = officer.post(f"/cases/{ref}/plans", {
+        "goals": "Em đi học lại", "items": [{"action": "Tư vấn", "who": "cb.minh",
+                                             "provider": "Trung tâm CTXH"}]},
+                        expect=201)["plan"]
     supervisor.post(f"/cases/{ref}/plans/{plan['id']}/approve")
+    officer.post(f"/cases/{ref}/plans/decision", {
+        "number": "21/QĐ-UBND", "signatory": "Chủ tịch UBND xã",
+        "decided_on": clock.now().astimezone(VIETNAM).date().isoformat()},
+        expect=201)
+    officer.post(f"/cases/{ref}/transition", {"to": "support"})
     # Sharing on consent needs the consent for that agency first (422 without it).
     refused = officer.post(f"/cases/{ref}/transition", {
         "to": "referral", "agency": "school", "reason": "Nhà trường theo dõi",
@@ -96,7 +116,8 @@ def test_lifecycle_through_the_api(people, login):
     officer.post(f"/cases/{ref}/transition", {"to": "support", "reason": "Đã xong"})
     officer.post(f"/cases/{ref}/closure-request", {
         "reason": "resolved", "outcome_summary": "An toàn", "review_harm": "low",
-        "review_access": "low", "review_obstacles": "low"})
+        "review_access": "low", "review_obstacles": "low", "review_self_protection": "high",
+        "review_recovery": "high"})
     # Only a supervisor approves: the officer's attempt is refused (403, audited).
     officer.post(f"/cases/{ref}/transition", {"to": "closure"}, expect=403)
     closed = supervisor.post(f"/cases/{ref}/transition", {"to": "closure"})["case"]
@@ -110,7 +131,10 @@ def test_lifecycle_through_the_api(people, login):
         "assessment", "support", "referral", "support", "closure", "assessment"]
     assert detail["notes"][0]["text"] == "Đã gặp phụ huynh"
     assert {r["agency"] for r in detail["referrals"]} == {"school", "legal_aid"}
-    assert detail["plans"][0]["approved_by"] == people.supervisor.username
+    assert detail["plans"][0]["return_reason"] == "Thêm cơ sở cung cấp dịch vụ"
+    assert detail["plans"][1]["approved_by"] == people.supervisor.username
+    assert detail["plans"][1]["decision"]["number"] == "21/QĐ-UBND"
+    assert not detail["plan_missing"] and not detail["decision_missing"]
 
 
 def test_csrf_header_missing_is_400(people, login):
@@ -125,7 +149,9 @@ def test_bad_input_is_422_and_nothing_is_written(people, login):
     api = Api(login(people.counselor))
     before = case_count(), audit_count(action="case.create")
     cases = [
-        (intake_json(consent={"child": False, "guardian": False}), "consent"),
+        (intake_json(consent={"child": "maybe"}), "consent.child"),
+        (intake_json(help_requested=None), "help_requested"),
+        (intake_json(people=[{"relation": "uncle"}]), "people.0.relation"),
         (intake_json(received_at="yesterday"), "received_at"),
         (intake_json(harm_categories=[]), "harm_categories"),
         (intake_json(harm_categories=["nonsense"]), "harm_categories"),
@@ -155,7 +181,7 @@ def test_transition_errors(people, login, make_case):
     api = Api(login(people.officer))
     error = api.post(f"/cases/{case.reference}/transition", {"to": "assessment"},
                      expect=422)
-    assert "risk_level" in error["fields"]
+    assert "harm" in error["fields"]
     assert api.post(f"/cases/{case.reference}/transition", {"to": "referral"},
                     expect=422)["fields"].get("stage")
     assert api.post(f"/cases/{case.reference}/transition",

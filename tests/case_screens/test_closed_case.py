@@ -18,6 +18,7 @@ from .conftest import act, api_token, token
 # Routes that stay open after closure, each for its own reason (see the module docs).
 AFTER_CLOSURE_ROUTES = {
     "/api/v1/cases/<reference>/referrals/<referral_id>",   # an agency's late answer
+    "/api/v1/cases/<reference>/plans/decision",            # the commune's decision, late
     "/cases/<reference>/data-requests",                    # the child's rights do not close
     "/cases/<reference>/data-requests/answer",
     "/cases/<reference>/data-requests/lift",

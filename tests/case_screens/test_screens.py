@@ -22,9 +22,6 @@ def vietnamese(message: str) -> str:
 
 
 _MESSAGES = [
-    ("Record the consent of the child (aged 7 or over) and of the parent or guardian, or the "
-    "legal ground used without it (for example an emergency). Without either the report "
-    "cannot be recorded."),
     "The report was not saved. Correct the fields marked below and save again.",
 ]
 
@@ -37,7 +34,10 @@ def test_bad_intake_shows_vietnamese_errors_and_saves_nothing(people, login):
     client = login(people.counselor)
     before = case_count(), audit_count(action="case.create")
     bad = [
-        ({"consent_child": None, "consent_guardian": None}, "Record the consent of the child"),
+        ({"help_requested": None}, "Say whether help was requested: yes or no."),
+        ({"consent_child": "maybe"}, ("Say whether the child gave consent, refused, or was not "
+                                      "asked yet.")),
+        ({"father_age": "bốn mươi"}, "Give a whole number of years."),
         ({"received_at": "hôm qua"}, ("Give the date and time as day, month, year, hour and "
                                      "minute.")),
         ({"harm_categories": None}, "Choose at least one kind of harm from the list."),
@@ -99,8 +99,8 @@ def test_refused_action_is_403(people, login, make_case):
 
 def test_action_error_is_shown_on_the_form(people, login, make_case):
     case = make_case("intake", assigned=True)
-    response = act(login(people.officer), case.reference, "assess", risk_level="",
-                   notes="ghi chú của tôi")
+    response = act(login(people.officer), case.reference, "assess", harm="high",
+                   access="low", obstacles="low", risk_level="", notes="ghi chú của tôi")
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and "ghi chú của tôi" in html
     assert vietnamese("Choose the risk level: high, medium or low.") in unescape(html)

@@ -17,7 +17,9 @@ def intake_form(client, **overrides):
     now = clock.now().astimezone().strftime("%Y-%m-%dT%H:%M")
     form = {
         "csrf_token": token(client, "/cases/new"), "unit": "XA", "received_at": now,
-        "channel": "hotline_111", "requested_by": "relative", "help_requested": "y",
+        "channel": "hotline_111", "requested_by": "relative", "help_requested": "yes",
+        "child_group": "abused", "father_name": "Phạm Văn Khiêm", "father_age": "41",
+        "father_occupation": "Công nhân",
         "reporter_name": "Lê Thị Hường", "reporter_relation": "mẹ",
         "reporter_phone": "0369 112 233", "child_name": CHILD_NAME,
         "child_dob": "2012-03-04", "child_gender": "female",
@@ -26,8 +28,8 @@ def intake_form(client, **overrides):
         "guardian_contact": "0987 654 321", "harm_categories": ["sextortion", "grooming"],
         "platforms": ["facebook", "zalo"],
         "offender_accounts": "https://facebook.com/ke.la\nzalo: 0900000000",
-        "narrative": "Em bị đe doạ phát tán ảnh", "consent_child": "y",
-        "consent_guardian": "y", "legal_ground": "",
+        "narrative": "Em bị đe doạ phát tán ảnh", "consent_child": "given",
+        "consent_guardian": "given", "legal_ground": "",
     }
     form.update(overrides)
     return {k: v for k, v in form.items() if v is not None}
@@ -63,23 +65,42 @@ def test_lifecycle_through_the_screens(people, login):
     # The counselor lost sight of it once it left intake? Not yet: still at intake.
     assert counselor.get(f"/cases/{reference}").status_code == 200
 
-    # Officer: assessment, needs, support, plan
+    # Officer: risk assessment (form 02), needs and its meeting (03), plan (04)
     assert CHILD_NAME in officer.get(f"/cases/{reference}").get_data(as_text=True)
-    assert act(officer, reference, "assess", risk_level="high",
-               notes="Nguy cơ cao").status_code == 302
+    assert act(officer, reference, "assess", harm="high", access="medium", obstacles="low",
+               risk_level="high", notes="Nguy cơ cao").status_code == 302
     assert counselor.get(f"/cases/{reference}").status_code == 404
-    assert act(officer, reference, "needs", notes="Cần hỗ trợ tâm lý").status_code == 302
-    assert act(officer, reference, "support", note="Bắt đầu hỗ trợ").status_code == 302
+    today = clock.now().astimezone().strftime("%Y-%m-%d")
+    assert act(officer, reference, "needs", notes="Cần hỗ trợ tâm lý",
+               condition="Em lo lắng", family="Mẹ quan tâm", service_needs="Tư vấn tâm lý",
+               meeting_date=today, meeting_participants="Cán bộ, mẹ của em").status_code == 302
+    # No support before an approved plan (an emergency measure would be allowed).
+    refused = act(officer, reference, "support", note="Bắt đầu hỗ trợ")
+    assert refused.status_code == 422
     response = act(officer, reference, "plan", **{
         "goals": "Em an toàn, tài khoản giả bị gỡ", "items-0-action": "Tư vấn tâm lý",
-        "items-0-who": "cb.minh", "items-0-due": "2031-01-10", "follow_up_at": ""})
+        "items-0-who": "cb.minh", "items-0-due": "2031-01-10", "items-0-cost": "1.500.000",
+        "follow_up_at": ""})
     assert response.status_code == 302, response.get_data(as_text=True)
 
-    # Supervisor approves the plan
+    # Supervisor reads what they approve (not the child's name), sends it back, approves
+    page = supervisor.get(f"/cases/{reference}").get_data(as_text=True)
+    assert 'id="approval"' in page and "Tư vấn tâm lý" in page and "1.500.000" in page
+    assert CHILD_NAME not in page and "0987 654 321" not in page
     case = db.session.scalar(select(Case).where(Case.reference == reference))
     db.session.refresh(case)
     plan_id = case.latest_plan.id
-    assert act(supervisor, reference, "approve_plan", plan_id).status_code == 302
+    assert act(supervisor, reference, "return_plan", plan_id,
+               reason="Ghi rõ người phụ trách").status_code == 302
+    assert "Ghi rõ người phụ trách" in officer.get(f"/cases/{reference}").get_data(as_text=True)
+    assert act(officer, reference, "plan", **{
+        "goals": "Em an toàn, tài khoản giả bị gỡ", "items-0-action": "Tư vấn tâm lý",
+        "items-0-who": "cb.minh (cán bộ phụ trách)", "follow_up_at": ""}).status_code == 302
+    db.session.refresh(case)
+    assert act(supervisor, reference, "approve_plan", case.latest_plan.id).status_code == 302
+    assert act(officer, reference, "decision", number="15/QĐ-UBND", decided_on=today,
+               signatory="Nguyễn Văn A").status_code == 302
+    assert act(officer, reference, "support", note="Bắt đầu hỗ trợ").status_code == 302
 
     # Officer: a support action, referral, returned, closure request
     assert act(officer, reference, "support_action", kind="counselling",
@@ -106,7 +127,8 @@ def test_lifecycle_through_the_screens(people, login):
     assert act(officer, reference, "note", text="Gia đình yên tâm").status_code == 302
     assert act(officer, reference, "request_closure", reason="resolved",
                outcome_summary="Em đã an toàn", review_harm="low", review_access="low",
-               review_obstacles="medium").status_code == 302
+               review_obstacles="medium", review_self_protection="high",
+               review_recovery="medium").status_code == 302
 
     # Supervisor approves the closure, then reopens
     assert reference in supervisor.get("/supervision").get_data(as_text=True)
@@ -126,7 +148,7 @@ def test_lifecycle_through_the_screens(people, login):
 
 
 def test_version_conflict_keeps_the_input(people, login, make_case):
-    case = make_case("assessment")
+    case = make_case("assessment", planned=True)
     officer = login(people.officer)
     supervisor = login(people.supervisor)
     page = officer.get(f"/cases/{case.reference}").get_data(as_text=True)
@@ -136,8 +158,7 @@ def test_version_conflict_keeps_the_input(people, login, make_case):
                assignees=people.officer2.id).status_code == 302
     response = officer.post(f"/cases/{case.reference}/support", data={
         "support-csrf_token": token(officer, f"/cases/{case.reference}"),
-        "support-version": stale, "support-needs": "Nhu cầu rất riêng của em",
-        "support-note": "ghi chú"})
+        "support-version": stale, "support-note": "Nhu cầu rất riêng của em"})
     assert response.status_code == 409
     html = response.get_data(as_text=True)
     assert 'id="conflict"' in html and "Nhu cầu rất riêng của em" in html
