@@ -49,9 +49,39 @@ def run_migrations_online():
     conf_args.setdefault("render_item", render_item)
 
     with target_db.engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _sqlite_foreign_keys(connection, on=False)
+        try:
+            context.configure(connection=connection, target_metadata=target_metadata,
+                              **conf_args)
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if sqlite:
+                _sqlite_foreign_keys(connection, on=True)
+        if sqlite:
+            _sqlite_check_foreign_keys(connection)
+
+
+def _sqlite_foreign_keys(connection, *, on: bool) -> None:
+    """Batch mode rebuilds a SQLite table (copy, DROP, rename). With foreign keys
+    on, the DROP deletes the table's rows first and cascades into every table
+    that refers to it ON DELETE CASCADE: altering ``cases`` would empty its
+    notes, plans, people... The pragma only works outside a transaction, so it
+    is set on the driver's connection before Alembic begins (SQLite's own
+    procedure for altering tables does the same)."""
+    raw = connection.connection.driver_connection
+    raw.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+
+
+def _sqlite_check_foreign_keys(connection) -> None:
+    """With the checks off during the migration, verify them after it."""
+    raw = connection.connection.driver_connection
+    problems = raw.execute("PRAGMA foreign_key_check").fetchall()
+    if problems:
+        raise RuntimeError(f"the migration left {len(problems)} broken foreign key(s), "
+                           f"first: {problems[0]}")
 
 
 if context.is_offline_mode():

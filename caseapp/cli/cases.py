@@ -1,4 +1,5 @@
-"""Case commands: ``caseapp retention purge`` and ``caseapp demo-data --cases N``."""
+"""Case commands: ``caseapp retention purge``, ``caseapp cases reband`` and
+``caseapp demo-data --cases N``."""
 from __future__ import annotations
 
 import random
@@ -19,7 +20,7 @@ from .common import commit_or_fail, fail
 
 
 def register(app) -> None:
-    for command in (retention, demo_data):
+    for command in (retention, demo_data, cases_group):
         if command.name not in app.cli.commands:
             app.cli.add_command(command)
 
@@ -50,6 +51,26 @@ def purge(dry_run):
         click.echo("warning: the SQLite WAL could not be checkpointed now (a reader held it); "
                    "run the command again when the app is idle", err=True)
     click.echo(f"purged {count} case(s) closed more than {days} days ago")
+
+
+# --- one-off maintenance of cases ------------------------------------------------------------
+
+@click.group("cases", help="Maintenance of the cases (run with the keys).")
+def cases_group():
+    pass
+
+
+@cases_group.command("reband", help="Put cases recorded before the age bands split at 16 "
+                                    "into the new bands (reads each child's age only).")
+@with_appcontext
+def reband():
+    from caseapp.cases import banding
+    from caseapp.crypto import key_scope
+
+    with key_scope():
+        report = commit_or_fail(banding.reband)
+    click.echo(f"re-banded {report.changed} case(s); {report.unchanged} already in the right "
+               f"band; {report.shredded} shredded case(s) keep their old band (11-14 or 15-17)")
 
 
 # --- demo data -------------------------------------------------------------------------------

@@ -382,6 +382,16 @@ def grant_approval_view(user, case) -> Grant:
     return issue_grant("case.approval", user.id, case.id, columns=APPROVAL_COLUMNS)
 
 
+AGE_COLUMNS = frozenset({"cases.child_date_of_birth", "cases.child_estimated_age"})
+
+
+def grant_reband(case_ids) -> Grant:
+    """For ``caseapp cases reband`` (the host's operator, holding the keys): open
+    the date of birth and estimated age of these cases, nothing else, to put
+    them in the age bands split at 16. The service audits each case it changes."""
+    return issue_grant("cases.reband", None, case_ids, columns=AGE_COLUMNS)
+
+
 SEND_BACK_COLUMNS = frozenset({"case_plans.return_reason", "cases.closure_return_reason"})
 
 

@@ -1,5 +1,7 @@
 """What a supervisor must act on: overdue cases, unassigned ones, approvals waiting,
-open data requests and recent break-glass uses, all within their unit subtree.
+cases in support without an approved plan, approved plans without the commune's
+decision, open data requests and recent break-glass uses, all within their unit
+subtree.
 
 Every list comes through the scoped query and its rows are checked again
 (:func:`caseapp.cases.queries.fetch_cases`); nothing here opens child data
@@ -18,9 +20,10 @@ from caseapp.accounts.models import User
 from caseapp.break_glass import service as break_glass
 from caseapp.cases import queries
 from caseapp.cases.actions import make_form
-from caseapp.cases.models import Case
+from caseapp.cases.models import MINOR_BAND, Case, SupportPlan
 from caseapp.data_rights import service as data_rights
 from caseapp.extensions import db
+from caseapp.permissions import cases as rules
 
 
 @dataclass
@@ -30,6 +33,8 @@ class Queue:
     waiting: list[Case]
     closures: list[Case]
     plans: list[Case]
+    plan_missing: list[Case]
+    decisions: list[Case]
     assign_forms: dict[str, Any]
     names: dict[str, str]
     disabled: set[str]
@@ -47,10 +52,24 @@ def queue(supervisor) -> Queue:
     closures = queries.fetch_cases(supervisor, queries.visible_cases(supervisor).where(
         Case.stage != "closure", Case.closure_requested_at.is_not(None))
         .order_by(Case.closure_requested_at))
-    plans = queries.fetch_cases(supervisor, queries.visible_cases(supervisor).where(
-        Case.stage.in_(("support", "referral")), Case.plan_drafted_at.is_not(None),
+    plans = [c for c in queries.fetch_cases(supervisor, queries.visible_cases(supervisor).where(
+        Case.stage.in_(rules.PLAN_STAGES), Case.plan_drafted_at.is_not(None),
         Case.plan_approved_at.is_(None)).order_by(Case.plan_approval_due_at))
-    cases = [*waiting, *overdue, *closures, *plans]
+        if rules.plan_waiting(c)]
+    has_approved_plan = select(SupportPlan.id).where(SupportPlan.case_id == Case.id,
+                                                     SupportPlan.approved_at.is_not(None))
+    # In support without any approved plan (cases that entered support before the
+    # plan was required), and approved plans without the commune's decision.
+    plan_missing = queries.fetch_cases(supervisor, queries.visible_cases(supervisor).where(
+        Case.stage.in_(("support", "referral")), ~has_approved_plan.exists())
+        .order_by(Case.received_at))
+    decisions = [c for c in queries.fetch_cases(supervisor, queries.visible_cases(supervisor)
+                                                .where(Case.stage != "closure",
+                                                       Case.age_band != MINOR_BAND,
+                                                       has_approved_plan.exists())
+                                                .order_by(Case.received_at))
+                 if c.decision_missing]
+    cases = [*waiting, *overdue, *closures, *plans, *plan_missing, *decisions]
     people_ids = ({c.lead_officer_id for c in cases if c.lead_officer_id}
                   | {uid for c in cases for uid in c.assignee_ids})
     people = db.session.scalars(select(User).where(User.id.in_(people_ids))).all() \
@@ -62,6 +81,7 @@ def queue(supervisor) -> Queue:
         select(User).where(User.id.in_({a.user_id for a in glass_uses})))} if glass_uses else {}
     return Queue(
         now=now, overdue=overdue, waiting=waiting, closures=closures, plans=plans,
+        plan_missing=plan_missing, decisions=decisions,
         assign_forms={c.id: make_form("assign", c) for c in waiting},
         names={u.id: u.display_name or u.username for u in people},
         disabled={u.id for u in people if not u.is_enabled},

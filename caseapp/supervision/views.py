@@ -36,6 +36,7 @@ def queue():
         "supervision/queue.html", overdue=found.overdue, waiting=found.waiting,
         data_requests=found.data_requests, request_labels=DATA_REQUEST_KIND_LABELS,
         waiting_ids={c.id for c in found.waiting}, closures=found.closures, plans=found.plans,
+        plan_missing=found.plan_missing, decisions=found.decisions,
         assign_forms=found.assign_forms, names=found.names, disabled=found.disabled,
         now=found.now, label=label, stage_labels=workflow.STAGE_LABELS,
         glass_uses=found.glass_uses, glass_reasons=found.glass_reasons,

@@ -48,4 +48,60 @@ def test_demo_data_needs_a_unit(runner):
 def test_register_adds_the_commands():
     app = Flask("probe")
     cases_cli.register(app)
-    assert {"retention", "demo-data"} <= set(app.cli.commands)
+    assert {"retention", "demo-data", "cases"} <= set(app.cli.commands)
+
+
+def test_reband_puts_old_bands_into_the_bands_split_at_16(runner, people, make_case):
+    """Cases recorded before the split (bands 11-14, 15-17) are re-banded from the
+    child's age on the report's day; a shredded case keeps its old band."""
+    from datetime import date
+
+    from sqlalchemy import update
+
+    from caseapp import clock
+    from caseapp.cases.retention import shred
+
+    fifteen = make_case("intake", child={"date_of_birth": date(2011, 1, 1)})
+    sixteen = make_case("intake", child={"date_of_birth": None, "estimated_age": 16})
+    twelve = make_case("intake", child={"date_of_birth": None, "estimated_age": 12})
+    gone = make_case("closure", child={"date_of_birth": None, "estimated_age": 16})
+    shred(gone, clock.now(), reason="retention")
+    old = {fifteen.id: "15-17", sixteen.id: "15-17", twelve.id: "11-14", gone.id: "15-17"}
+    for case_id, band in old.items():  # as the database held them before the split
+        db.session.execute(update(Case).where(Case.id == case_id).values(age_band=band))
+    db.session.commit()
+    db.session.expire_all()
+    assert not db.session.get(Case, sixteen.id).is_minor
+
+    result = runner.invoke(cases_cli.reband, [])
+    assert result.exit_code == 0, result.output
+    assert "re-banded 3 case(s)" in result.output and "1 shredded case(s)" in result.output
+    db.session.expire_all()
+    bands = {case_id: db.session.get(Case, case_id).age_band for case_id in old}
+    assert bands == {fifteen.id: "11-15", sixteen.id: "16-17", twelve.id: "11-15",
+                     gone.id: "15-17"}
+    assert db.session.get(Case, sixteen.id).is_minor
+    assert audit_count(action="case.rebanded") == 3
+    # Nothing left to do the second time.
+    again = runner.invoke(cases_cli.reband, [])
+    assert "re-banded 0 case(s)" in again.output and audit_count(action="case.rebanded") == 3
+
+
+def test_the_reband_grant_opens_the_age_and_nothing_else(people, make_case):
+    import pytest
+
+    from caseapp.crypto import AccessNotGranted, unlock
+    from caseapp.permissions import cases as rules
+
+    case = make_case("intake")
+    db.session.commit()
+    db.session.expire_all()
+    case = db.session.get(Case, case.id)
+    from caseapp.crypto import key_scope
+
+    with key_scope():
+        unlock(case, grant=rules.grant_reband([case.id]))
+        assert case.child_date_of_birth is not None
+        for name in ("child_full_name", "child_phone", "narrative", "guardian_contact"):
+            with pytest.raises(AccessNotGranted):
+                getattr(case, name)

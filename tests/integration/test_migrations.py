@@ -1,6 +1,7 @@
 """The models and the newest migration never drift apart."""
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.types import TypeDecorator
@@ -53,3 +54,103 @@ def test_audit_table_refuses_update_and_delete(app):
             db.session.execute(text("UPDATE audit_entries SET action = 'x'"))
         with pytest.raises(DBAPIError, match="append-only"), db.session.begin_nested():
             db.session.execute(text("DELETE FROM audit_entries"))
+
+
+@pytest.mark.no_db_isolation
+def test_existing_cases_migrate_to_the_decree_procedure(tmp_path):
+    """Data recorded before the Decree 56 procedure (revision 9b3eaaea1c44): consent
+    as two booleans, cases in support without a plan. After the upgrade they keep
+    their stage, show "plan missing" to their supervisors, and their consent reads
+    as it was recorded; no access row looks forged."""
+    from types import SimpleNamespace
+
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from caseapp import MIGRATIONS_DIR, create_app
+    from caseapp.accounts import service as accounts
+    from caseapp.admin import service as admin_service
+    from caseapp.auditing.integrity import intact
+    from caseapp.cases.data import ConsentData
+    from caseapp.cases.models import Case
+    from caseapp.crypto import key_scope
+    from caseapp.supervision import service as supervision
+    from tests.cases.conftest import plan_approved
+    from tests.conftest import PASSWORD, settings_for_tests
+
+    path = tmp_path / "old.db"
+    app = create_app(settings_for_tests(str(tmp_path), SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}"),
+                     env="testing")
+    with app.app_context():
+        upgrade(directory=MIGRATIONS_DIR)
+        with key_scope():
+            from caseapp.cases import service
+            from tests.cases.conftest import assessment_data, intake_data, support_data
+
+            district = admin_service.create_unit("system", "HUYEN", "Huyện đoàn")
+            commune = admin_service.create_unit("system", "XA", "Đoàn xã", "HUYEN")
+            people = SimpleNamespace(**{name.split(".")[0]: admin_service.create_user(
+                accounts.SYSTEM, admin_service.NewUser(name, role, unit.code, PASSWORD))
+                for name, role, unit in (("tvv.lan", "counselor", commune),
+                                         ("cb.minh", "officer", commune),
+                                         ("gs.tuan", "supervisor", district))})
+            made = {}
+            for key, consent, child in (
+                    ("both", ConsentData("given", "given"), {}),
+                    ("ground", ConsentData(legal_ground="emergency"), {}),
+                    ("young", ConsentData(guardian="given"),
+                     {"date_of_birth": None, "estimated_age": 5})):
+                made[key] = service.record_intake(people.tvv, intake_data(
+                    "XA", consent=consent, child=child))
+            legacy = made["both"]
+            service.assign(people.gs, legacy, service.AssignmentData(people.cb.id))
+            service.transition(people.cb, legacy, "assessment", assessment_data())
+            plan_approved(people.cb, people.gs, legacy)
+            service.transition(people.cb, legacy, "support", support_data())
+            db.session.commit()
+            ids = {key: case.id for key, case in made.items()}
+            supervisor_id = people.gs.id
+        db.session.remove()
+        kept = ("cases", "case_assessments", "case_transitions", "case_assignees",
+                "case_offender_accounts", "case_harm_categories", "data_keys")
+
+        def counts():
+            with db.engine.connect() as connection:
+                return {t: connection.execute(text(f"SELECT count(*) FROM {t}")).scalar()
+                        for t in kept}
+        before = counts()
+        downgrade(directory=MIGRATIONS_DIR, revision="9b3eaaea1c44")
+        # Rebuilding `cases` (SQLite batch mode) must not cascade into its records.
+        assert counts() == before
+        with db.engine.begin() as connection:
+            # As such a case was before the procedure: in support, no plan at all.
+            connection.execute(text("DELETE FROM case_plans WHERE case_id = :id"),
+                               {"id": ids["both"]})
+            rows = dict(connection.execute(text(
+                "SELECT id, consent_child FROM cases")).all())
+        assert rows[ids["both"]] in (1, True) and rows[ids["young"]] is None, (rows, ids)
+        upgrade(directory=MIGRATIONS_DIR)
+        assert counts() == before
+        db.session.remove()
+        with key_scope():
+            cases = {key: db.session.get(Case, case_id) for key, case_id in ids.items()}
+            assert all(intact(case) for case in cases.values())
+            assert (cases["both"].child_consent, cases["both"].guardian_consent) == (
+                "given", "given")
+            assert (cases["ground"].child_consent, cases["ground"].guardian_consent,
+                    cases["ground"].legal_ground) == ("not_asked", "not_asked", "emergency")
+            assert cases["young"].child_consent == "too_young"
+            legacy = cases["both"]
+            assert legacy.stage == "support" and legacy.plan_missing
+            assert legacy.needs_assessed_at is not None  # from its needs assessment
+            from flask_login import login_user
+
+            from caseapp.accounts.models import User
+
+            supervisor = db.session.get(User, supervisor_id)
+            with app.test_request_context():
+                login_user(supervisor)
+                queue = supervision.queue(supervisor)
+            assert [c.reference for c in queue.plan_missing] == [legacy.reference]
+        db.session.remove()
+        db.engine.dispose()
