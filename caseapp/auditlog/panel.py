@@ -13,6 +13,7 @@ VIEW_VIA_LABELS = {
     "break_glass": _l("break-glass"),
     "reason": _l("break-glass reason"),
     "restricted": _l("restricted"),
+    "approval": _l("reading to approve (plan, assessments, review)"),
 }
 
 
