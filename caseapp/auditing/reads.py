@@ -67,6 +67,21 @@ def case_entries(reference: str, actions: tuple[str, ...]) -> list[CaseEntry]:
                       _details(r.details)) for r in rows]
 
 
+def latest_genuine(reference: str, actions: tuple[str, ...],
+                   relevant=lambda entry: True) -> CaseEntry | None:
+    """The newest entry of ``actions`` about case ``reference`` for which
+    ``relevant(entry)`` holds, if it is genuine (its MAC checked with the key
+    outside the database); None when there is none or it was forged."""
+    for entry in case_entries(reference, actions):
+        if not relevant(entry):
+            continue
+        mac_key = current_app.extensions["caseapp_keys"].audit_mac_key
+        if not audit.entry_is_authentic(db.session.connection(), mac_key, entry.seq):
+            return None
+        return entry
+    return None
+
+
 def logged_fact(action: str, *, reference: str, actor_id: str, detail: tuple[str, str],
                 object_type: str = "case") -> CaseEntry | None:
     """The newest entry of ``action`` about ``reference`` (a case's reference, or

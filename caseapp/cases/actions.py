@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from caseapp.permissions import cases as rules
 
@@ -37,7 +39,7 @@ from .forms import (
     SupportForm,
 )
 from .models import Case
-from .screens import fill_assign_choices, reference_choices
+from .screens import fill_assign_choices, local_now, reference_choices
 
 
 @dataclass(frozen=True)
@@ -208,9 +210,32 @@ def make_form(name: str, case: Case, item: str | None = None, *, submitted: bool
             form.harm_categories.data = list(case.harm_category_codes)
     elif isinstance(form, ClosureRequestForm):
         form.reason.choices = reference_choices("closure_reason", blank=_("Choose…"))
+    elif isinstance(form, PlanForm) and not submitted:
+        fill_plan_form(form, case)
+    elif isinstance(form, NeedsForm):
+        # The meeting was held: not after today.
+        form.meeting_date.render_kw = {"max": local_now().date().isoformat()}
     if hasattr(form, "version") and not submitted:
         form.version.data = str(case.version_id)
     return form
+
+
+def fill_plan_form(form: PlanForm, case: Case) -> None:
+    """A revision starts from the newest plan (its goals and rows), when the
+    page shows the child's data (the case is unlocked then)."""
+    plan = case.latest_plan
+    if plan is None or not rules.can_view_child_data(current_user, case):
+        return
+    form.goals.data = plan.goals
+    for row, item in zip(form.items, plan.items or [], strict=False):
+        row.form.action.data = item.get("action")
+        row.form.who.data = item.get("who")
+        row.form.provider.data = item.get("provider")
+        for name in ("start", "due"):
+            value = item.get(name)
+            getattr(row.form, name).data = date.fromisoformat(value) if value else None
+        cost = item.get("cost")
+        row.form.cost.raw = f"{cost:,}".replace(",", ".") if isinstance(cost, int) else ""
 
 
 def forms_for(user, case: Case) -> dict[str, Any]:

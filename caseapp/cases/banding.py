@@ -5,7 +5,7 @@ under 16, so they are now 0-5, 6-10, 11-15, 16-17 and a 16- or 17-year-old
 is a minor counted apart. A migration never decrypts, so the cases in an old
 band ("11-14", "15-17") are re-banded by ``caseapp cases reband``, which opens
 the date of birth and estimated age only (a column-limited grant) and audits
-each case it changes. A shredded case cannot be read any more: it keeps its
+each case whose age it read. A shredded case cannot be read any more: it keeps its
 old band and is counted as such.
 """
 from __future__ import annotations
@@ -57,12 +57,14 @@ def reband() -> RebandReport:
         unlock(cases, grant=rules.grant_reband([c.id for c in cases]))
         for case in cases:
             band = age_band(_age(case))
-            if band == case.age_band:
-                unchanged += 1
-                continue
+            # Every case whose age was read is recorded, changed or not (the
+            # "who has seen this child" panel reads the log).
             record("case.rebanded", actor="system", object_type="case",
                    object_id=case.reference, unit_path=case.unit.path,
                    details={"from": case.age_band, "to": band})
+            if band == case.age_band:
+                unchanged += 1
+                continue
             case.age_band = band
             changed += 1
         db.session.commit()

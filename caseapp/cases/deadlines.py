@@ -179,10 +179,10 @@ def start(case: Case) -> None:
 
 
 def flag_danger(case: Case, at: datetime) -> None:
-    """Immediate danger found after intake: emergency action is due from when it was found."""
+    """Immediate danger found after intake: emergency action is due from when it
+    was found; an emergency measure already recorded counts."""
     if case.emergency_due_at is None:
         case.emergency_due_at = add_hours(at, emergency_hours())
-        case.emergency_done_at = None
 
 
 def enter_stage(case: Case, stage: str, at: datetime) -> None:

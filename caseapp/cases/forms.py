@@ -156,12 +156,19 @@ class AgeField(WholeNumberField):
 class MoneyField(WholeNumberField):
     # Text, not a number input: people write "1.500.000", which a number input refuses.
     widget = widgets.TextInput()
-    message = _l("Give the estimated cost in dong, as a whole number.")
+    message = _l("Write the estimated cost in dong as a whole number, for example 1.500.000.")
 
     def process_formdata(self, valuelist):
-        # "1.500.000" or "1 500 000" as people write sums in Vietnam.
-        cleaned = [v.replace(".", "").replace(" ", "").replace(",", "") for v in valuelist]
-        super().process_formdata(cleaned)
+        # "1.500.000" or "1 500 000" as people write sums in Vietnam; "1,5" (a
+        # decimal comma: 1.5 million? 1.5 dong?) is refused, not guessed.
+        self.raw = (valuelist[0] if valuelist else "").strip()
+        self.data = None
+        if not self.raw:
+            return
+        cleaned = self.raw.replace(".", "").replace(" ", "")
+        if not cleaned.isdigit():
+            raise ValueError(self.message)
+        self.data = int(cleaned)
 
 
 def _yes_no(value) -> bool | None:
@@ -260,11 +267,11 @@ class IntakeForm(CaseForm):
     consequences = TextAreaField(_l("What may happen to the child without help"),
                                  render_kw={"rows": 2})
     father_name = StringField(_l("Father's name"))
-    father_age = AgeField(_l("Age"))
-    father_occupation = StringField(_l("Occupation"))
+    father_age = AgeField(_l("Father's age"))
+    father_occupation = StringField(_l("Father's occupation"))
     mother_name = StringField(_l("Mother's name"))
-    mother_age = AgeField(_l("Age"))
-    mother_occupation = StringField(_l("Occupation"))
+    mother_age = AgeField(_l("Mother's age"))
+    mother_occupation = StringField(_l("Mother's occupation"))
     family_circumstances = TextAreaField(_l("Family circumstances"), render_kw={"rows": 2})
     current_caregiver = StringField(_l("Who cares for the child now (if known)"))
     guardian_name = StringField(_l("Parent or guardian to contact"))
@@ -425,7 +432,7 @@ class PlanItemForm(Form):
 
 class PlanForm(VersionedForm):
     goals = TextAreaField(_l("Goals of the plan (form 04)"), render_kw={"rows": 3})
-    items = FieldList(FormField(PlanItemForm), min_entries=3, max_entries=12)
+    items = FieldList(FormField(PlanItemForm), min_entries=6, max_entries=12)
     follow_up_at = LocalDateTimeField(_l("Next follow-up"))
 
     def field_for(self, name):
@@ -544,13 +551,16 @@ class ReturnForm(VersionedForm):
 class ClosureRequestForm(VersionedForm):
     reason = select_field(_l("Reason for closing"))
     outcome_summary = TextAreaField(_l("Outcome summary"), render_kw={"rows": 3})
-    review_harm = radios(_l("Harm to the child (form 06)"), LEVEL_LABELS.items())
-    review_access = radios(_l("The abuser's access to the child"), LEVEL_LABELS.items())
-    review_obstacles = radios(_l("Obstacles in the care environment"), LEVEL_LABELS.items())
-    review_self_protection = radios(_l("The child's ability to protect themself"),
-                                    LEVEL_LABELS.items())
-    review_recovery = radios(_l("The child's recovery (physical, psychological, emotional)"),
-                             LEVEL_LABELS.items())
+    review_harm = radios(_l("1a. Harm to the child: is it still serious? (high: still very "
+                            "serious)"), LEVEL_LABELS.items())
+    review_access = radios(_l("1a. The abuser's access to the child (high: can still reach "
+                              "the child, often)"), LEVEL_LABELS.items())
+    review_obstacles = radios(_l("1a. Obstacles to the child's safety where they are cared "
+                                 "for (high: many)"), LEVEL_LABELS.items())
+    review_self_protection = radios(_l("1b. The child's ability to protect themself (high: "
+                                       "strong)"), LEVEL_LABELS.items())
+    review_recovery = radios(_l("1b. The child's recovery, physical, psychological and "
+                                "emotional (high: well recovered)"), LEVEL_LABELS.items())
     review_notes = TextAreaField(_l("Review notes"), render_kw={"rows": 2})
 
     def to_data(self) -> data.ClosureData:

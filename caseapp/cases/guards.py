@@ -63,13 +63,28 @@ def clean_text(value, field: str, *, required: bool = False, max_length: int = S
     if len(value) > max_length:
         raise CaseError(_l("This text is too long (at most %(n)d characters).", n=max_length),
                         field=field)
-    if "\x00" in value:
+    if "\x00" in value or BIDI_CONTROLS.intersection(value):
         raise CaseError(_l("This text contains a character that is not allowed."), field=field)
     return value
 
 
+# Characters that reorder how text is shown (a name that reads differently from
+# what it holds): refused in everything typed into a case.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
 # The programme started in 2021; nothing it records happened before 2000.
 EARLIEST_YEAR = 2000
+# Follow-ups, dates of plans: nothing is planned further ahead than this.
+LATEST_YEARS_AHEAD = 10
+
+
+def check_day(value, field: str, *, earliest=None, latest=None) -> None:
+    """A date within the years the programme plans for (and ``earliest``/``latest``)."""
+    today = clock.now().astimezone(deadlines.local_timezone()).date()
+    if value.year < EARLIEST_YEAR or (earliest is not None and value < earliest):
+        raise CaseError(_l("This date is too far in the past."), field=field)
+    if value.year > today.year + LATEST_YEARS_AHEAD or (latest is not None and value > latest):
+        raise CaseError(_l("This date is too far in the future."), field=field)
 
 
 def aware_datetime(value: datetime | None, field: str) -> datetime | None:
@@ -80,6 +95,8 @@ def aware_datetime(value: datetime | None, field: str) -> datetime | None:
         raise CaseError(_l("Give a date and time."), field=field)
     if value.year < EARLIEST_YEAR:
         raise CaseError(_l("This date is too far in the past."), field=field)
+    if value.year > clock.now().year + LATEST_YEARS_AHEAD:
+        raise CaseError(_l("This date is too far in the future."), field=field)
     if value.tzinfo is None:
         value = value.replace(tzinfo=deadlines.local_timezone())
     try:

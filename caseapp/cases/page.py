@@ -3,6 +3,7 @@ user may take, its timeline, and the panels features register.
 """
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
@@ -16,6 +17,7 @@ from . import deadlines, panels, service, workflow
 from .actions import ACTIONS, forms_for
 from .errors import CaseConflict, CaseError
 from .forms import (
+    ACTION_KIND_LABELS,
     CHILD_GROUP_LABELS,
     CONSENT_LABELS,
     INTAKE_GROUND_LABELS,
@@ -29,6 +31,21 @@ from .models import Case
 from .procedure import CRITERIA_LABELS, NEEDS_POINT_LABELS, REVIEW_POINT_LABELS, procedure_steps
 from .screens import DEADLINE_LABELS, label, put_error, user_names
 from .timeline import timeline
+
+# The supervisor's decisions: shown at the end of what they decide on.
+DECISION_ACTIONS = ("approve_plan", "return_plan", "approve_closure", "reject_closure")
+
+
+def iso_day(value) -> str:
+    """"2031-01-10" (how a plan stores its dates) as 10/01/2031; "—" when empty."""
+    try:
+        return date.fromisoformat(str(value)).strftime("%d/%m/%Y") if value else "—"
+    except ValueError:
+        return str(value)
+
+
+def money(value) -> str:
+    return f"{value:,}".replace(",", ".") if isinstance(value, int) else "—"
 
 
 def render_case(case: Case, *, submitted: tuple[str, str | None, Any] | None = None,
@@ -45,12 +62,16 @@ def render_case(case: Case, *, submitted: tuple[str, str | None, Any] | None = N
     elif approval:
         service.open_for_approval(current_user, case)
     forms = forms_for(current_user, case)
+    failed = None
     if submitted is not None:
         name, item, form = submitted
         if isinstance(forms.get(name), dict):
             forms[name][item] = form
         else:
             forms[name] = form
+        if form.errors or form.form_errors:
+            # The form may be far down a long page: say so at the top, with a link.
+            failed = {"title": ACTIONS[name].title, "anchor": f"act-{name}"}
     events = timeline(case, child)
     names = user_names([e.get("actor") for e in events] + [case.lead_officer_id]
                        + list(case.assignee_ids))
@@ -62,6 +83,9 @@ def render_case(case: Case, *, submitted: tuple[str, str | None, Any] | None = N
         needs_points=NEEDS_POINT_LABELS, review_points=REVIEW_POINT_LABELS,
         consent_labels=CONSENT_LABELS, child_group_labels=CHILD_GROUP_LABELS,
         relation_labels=PERSON_RELATION_LABELS, intake_ground_labels=INTAKE_GROUND_LABELS,
+        action_kind_labels=ACTION_KIND_LABELS, decision_actions=DECISION_ACTIONS,
+        failed=failed,
+        day=iso_day, money=money,
         events=events, names=names, now=clock.now(), message=message,
         pending=deadlines.pending(case), deadline_labels=DEADLINE_LABELS,
         stage_labels=workflow.STAGE_LABELS, label=label, level_labels=LEVEL_LABELS,

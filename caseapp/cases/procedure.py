@@ -48,7 +48,7 @@ REVIEW_POINT_LABELS = {
 class Step:
     key: str
     label: Any
-    state: str  # done | waiting | due | missing | not_applicable | later
+    state: str  # done | active | waiting | due | missing | not_applicable | later
     at: datetime | None = None
     note: Any = ""
 
@@ -63,7 +63,7 @@ def _plan_step(case: Case) -> Step:
         return Step("plan", _l("Support plan (form 04)"), "done", plan.approved_at,
                     _l("Version %(n)d approved by a supervisor", n=plan.version))
     if plan.returned_at:
-        return Step("plan", _l("Support plan (form 04)"), "due", plan.returned_at,
+        return Step("plan", _l("Support plan (form 04)"), "due", case.plan_approval_due_at,
                     _l("Version %(n)d sent back: to be revised", n=plan.version))
     return Step("plan", _l("Support plan (form 04)"), "waiting", plan.drafted_at,
                 _l("Version %(n)d waits for a supervisor", n=plan.version))
@@ -89,7 +89,8 @@ def procedure_steps(case: Case) -> list[Step]:
                      "done" if case.emergency_done_at else "due" if case.emergency_due_at
                      else "not_applicable",
                      case.emergency_done_at or case.emergency_due_at,
-                     "" if case.emergency_due_at else _l("No immediate danger recorded"))
+                     "" if case.emergency_due_at or case.emergency_done_at
+                     else _l("No immediate danger recorded"))
     needs_meeting = any(a.kind == "needs" and a.has_meeting for a in case.assessments)
     closed = case.stage == "closure"
     return [
@@ -104,8 +105,9 @@ def procedure_steps(case: Case) -> list[Step]:
              else _l("The needs meeting is not recorded")),
         _plan_step(case),
         _decision_step(case),
-        Step("support", _l("Support"), "done" if case.support_started_at else "later",
-             case.support_started_at),
+        Step("support", _l("Support"),
+             "active" if case.stage in ("support", "referral")
+             else "done" if case.support_started_at else "later", case.support_started_at),
         Step("closure", _l("Review and closure (form 06)"),
              "done" if closed else "waiting" if case.closure_pending else "later",
              case.closed_at if closed else case.closure_requested_at),

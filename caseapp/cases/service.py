@@ -57,6 +57,7 @@ from .guards import (
     LONG_TEXT,
     atomic,
     aware_datetime,
+    check_day,
     clean_text,
     ensure_version,
     ensure_visible,
@@ -252,6 +253,8 @@ def _intake_people(people) -> list[tuple[str, dict]]:
     for i, person in enumerate(people or ()):
         values = person_values(person, f"people.{i}")
         if any(v not in (None, "") for v in values.values()):
+            if not values["full_name"]:
+                raise CaseError(_l("Give the person's name."), field=f"people.{i}.full_name")
             found.append((person.relation, values))
     return found
 
@@ -705,6 +708,7 @@ def _needs_details(data: NeedsAssessmentData) -> tuple[dict, date | None]:
             raise CaseError(_l("Give the date as a date."), field="meeting_date")
         if meeting > clock.now().astimezone(deadlines.local_timezone()).date():
             raise CaseError(_l("The meeting cannot be in the future."), field="meeting_date")
+        check_day(meeting, "meeting_date")
     if (meeting is None) != (not details.get("meeting_participants")):
         field = "meeting_participants" if meeting is not None else "meeting_date"
         raise CaseError(_l("Give the needs meeting's date and who took part."), field=field)
@@ -748,6 +752,7 @@ def _plan_date(value, field: str) -> str | None:
         return None
     if not isinstance(value, date) or isinstance(value, datetime):
         raise CaseError(_l("Give the date as a date."), field=field)
+    check_day(value, field)
     return value.isoformat()
 
 
@@ -763,8 +768,8 @@ def _plan_items(items: tuple[PlanItem, ...]) -> list[dict]:
         cost = item.cost
         if cost is not None and (isinstance(cost, bool) or not isinstance(cost, int)
                                  or not 0 <= cost <= MAX_PLAN_COST):
-            raise CaseError(_l("Give the estimated cost in dong, as a whole number."),
-                            field=f"items.{i}.cost")
+            raise CaseError(_l("Write the estimated cost in dong as a whole number, for "
+                               "example 1.500.000."), field=f"items.{i}.cost")
         rows.append({"action": action, "who": clean_text(item.who, f"items.{i}.who"),
                      "provider": clean_text(item.provider, f"items.{i}.provider"),
                      "start": start, "due": due, "cost": cost})
@@ -775,9 +780,12 @@ def _check_plan_basis(case: Case) -> None:
     """A plan is drafted from the risk assessment (Mẫu 02) and the needs
     assessment (Mẫu 03) with its meeting (Art. 27(2); not for a minor)."""
     needs = [a for a in case.assessments if a.kind == "needs"]
-    if case.assessed_at is None or not needs:
-        raise CaseError(_l("Record the risk assessment (form 02) and the needs assessment "
-                           "(form 03) before the plan."), field="plan")
+    if case.assessed_at is None:
+        raise CaseError(_l("Record the risk assessment (form 02) before the plan."),
+                        field="plan")
+    if not needs:
+        raise CaseError(_l("Record the needs assessment (form 03) before the plan."),
+                        field="plan")
     if not case.is_minor and not any(a.has_meeting for a in needs):
         raise CaseError(_l("Record the needs meeting (its date and who took part) in the needs "
                            "assessment before the plan."), field="plan")
@@ -890,6 +898,7 @@ def record_decision(actor, case: Case, data: DecisionData) -> SupportPlan:
     local = deadlines.local_timezone()
     if decided_on > clock.now().astimezone(local).date():
         raise CaseError(_l("The decision's date cannot be in the future."), field="decided_on")
+    check_day(decided_on, "decided_on")
     if decided_on < plan.drafted_at.astimezone(local).date():
         raise CaseError(_l("The decision's date is before the plan was drafted."),
                         field="decided_on")

@@ -103,8 +103,7 @@ def _check_assessment(case: Case, data: AssessmentData) -> None:
 
 def _check_support(case: Case, data: SupportData) -> None:
     """Support carries out an approved plan (Decree 56, Art. 28-29)."""
-    if case.plan_approved_at is None or case.latest_plan is None \
-            or case.latest_plan.approved_at is None:
+    if not rules.plan_approved(case):
         raise CaseError(_l("Support starts with a support plan (form 04) approved by a "
                            "supervisor. Emergency measures can be recorded before it."),
                         field="plan")

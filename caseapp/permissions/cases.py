@@ -24,6 +24,7 @@ from typing import Any
 from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
 
+from caseapp.auditing import reads as audit_reads
 from caseapp.auditing.integrity import intact
 from caseapp.auditing.writer import record
 from caseapp.crypto.grants import Grant, issue_grant
@@ -219,7 +220,15 @@ def closure_request_offered(user, case) -> bool:
 
 
 def can_decide_closure(user, case) -> bool:
-    return is_supervisor_of(user, case) and case.closure_pending and not case.is_purged
+    """A supervisor of the case approves or sends back a closure request; on a
+    restricted case only with their own break-glass access (they must be able
+    to read what they decide on)."""
+    return is_supervisor_of(user, case) and not case.is_purged and _may_read_to_decide(
+        user, case) and closure_waiting(case)
+
+
+def _may_read_to_decide(user, case) -> bool:
+    return not case.is_restricted or active_break_glass(user, case) is not None
 
 
 PLAN_STAGES = ("assessment", "support", "referral")
@@ -231,15 +240,52 @@ def can_draft_plan(user, case) -> bool:
         and not case.is_purged and not case.is_restricted
 
 
-def plan_waiting(case) -> bool:
+# The procedure's state that opens a reading or the way to support is taken
+# from the plan rows only when the audit log's genuine entries agree: a
+# database writer who clears a plan's approval, or sets it, gains nothing.
+PLAN_ACTIONS = ("case.plan", "case.plan_approved", "case.plan_returned")
+CLOSURE_ACTIONS = ("case.closure_requested", "case.closure_rejected", "case.transition")
+
+
+def _latest_plan_entry(case, action: str) -> bool:
     plan = case.latest_plan
-    return plan is not None and plan.is_waiting
+    entry = audit_reads.latest_genuine(case.reference, PLAN_ACTIONS)
+    return (plan is not None and entry is not None and entry.action == action
+            and entry.details.get("version") == plan.version)
+
+
+def plan_waiting(case) -> bool:
+    """The newest plan waits for a supervisor (its row and the log agree)."""
+    plan = case.latest_plan
+    return plan is not None and plan.is_waiting and _latest_plan_entry(case, "case.plan")
+
+
+def plan_approved(case) -> bool:
+    """The newest plan was approved by a supervisor (its row and the log agree)."""
+    plan = case.latest_plan
+    return (plan is not None and plan.approved_at is not None
+            and case.plan_approved_at is not None
+            and _latest_plan_entry(case, "case.plan_approved"))
+
+
+def _closure_step(entry) -> bool:
+    return entry.action != "case.transition" or "closure" in (
+        entry.details.get("from"), entry.details.get("to"))
+
+
+def closure_waiting(case) -> bool:
+    """A closure request waits (the case's columns and the log agree)."""
+    if not case.closure_pending:
+        return False
+    entry = audit_reads.latest_genuine(case.reference, CLOSURE_ACTIONS, _closure_step)
+    return entry is not None and entry.action == "case.closure_requested"
 
 
 def can_approve_plan(user, case) -> bool:
-    """A supervisor of the case decides on the newest plan (approve, or send back)."""
+    """A supervisor of the case decides on the newest plan (approve, or send back);
+    on a restricted case only with their own break-glass access."""
     return is_supervisor_of(user, case) and case.stage in PLAN_STAGES \
-        and not case.is_purged and plan_waiting(case)
+        and not case.is_purged and _may_read_to_decide(user, case) and plan_waiting(case)
 
 
 def can_record_decision(user, case) -> bool:
@@ -253,12 +299,19 @@ def can_record_decision(user, case) -> bool:
 def approval_waiting(case) -> bool:
     """A plan or a closure request waits for a supervisor's decision."""
     return not case.is_purged and (
-        (case.stage in PLAN_STAGES and plan_waiting(case)) or case.closure_pending)
+        (case.stage in PLAN_STAGES and plan_waiting(case)) or closure_waiting(case))
 
 
 def can_read_for_approval(user, case) -> bool:
-    """A supervisor of the case reads what they are asked to approve, while it waits."""
-    return is_supervisor_of(user, case) and approval_waiting(case)
+    """A supervisor of the case reads what they are asked to approve, while it
+    waits. Not on a restricted case: there the child's data is for a
+    supervisor's break-glass only, which shows them everything anyway."""
+    return is_supervisor_of(user, case) and not case.is_restricted \
+        and approval_waiting(case)
+
+
+def can_send_back(user, case) -> bool:
+    return can_approve_plan(user, case) or can_decide_closure(user, case)
 
 
 def can_reopen(user, case) -> bool:
@@ -362,7 +415,6 @@ def grant_case_view(user, case) -> Grant:
 # Not the child's name, contacts, address or school, nor the narrative.
 APPROVAL_COLUMNS = frozenset({
     "case_plans.goals", "case_plans.items", "case_plans.return_reason",
-    "case_plans.decision_number", "case_plans.decision_date", "case_plans.decision_signatory",
     "case_assessments.notes", "case_assessments.details",
     "cases.outcome_summary", "cases.review_notes", "cases.closure_return_reason",
 })
@@ -399,7 +451,7 @@ def grant_send_back(user, case, *, action: str) -> Grant:
     """Open the case's key to seal a supervisor's reason for sending a plan or a
     closure request back (those columns only). For the services: their own
     entry records the change."""
-    if not can_read_for_approval(user, case):
+    if not can_send_back(user, case):
         raise deny(user, case, action=action)
     return issue_grant("case.send_back", user.id, case.id, columns=SEND_BACK_COLUMNS)
 
@@ -435,7 +487,8 @@ def grant_break_glass_reason(user, access) -> Grant:
         details["route"] = (request.endpoint or "unknown")[:64]
     record("case.break_glass_reason", actor=user, object_type="case",
            object_id=case.reference, unit_path=case.unit.path, details=details)
-    return issue_grant("case.break_glass_reason", user.id, case.id)
+    return issue_grant("case.break_glass_reason", user.id, case.id,
+                       columns={"break_glass_accesses.reason"})
 
 
 def grant_case_change(user, case, *, action: str, after_closure: bool = False) -> Grant:

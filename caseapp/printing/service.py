@@ -75,7 +75,7 @@ FORMS: dict[str, FormSpec] = {spec.code: spec for spec in (
     FormSpec("04", "KẾ HOẠCH HỖ TRỢ, CAN THIỆP",
              _l("Print form 04: support plan"), "printing/form_04.html", verbatim=False),
     FormSpec("05", "QUYẾT ĐỊNH",
-             _l("Print form 05: draft decision on the plan"), "printing/form_05.html",
+             _l("Print form 05: decision on the plan"), "printing/form_05.html",
              verbatim=False),
     FormSpec("06", ("RÀ SOÁT, ĐÁNH GIÁ TÌNH TRẠNG CỦA TRẺ EM SAU KHI THỰC HIỆN KẾ HOẠCH "
                     "HỖ TRỢ, CAN THIỆP"),
@@ -321,7 +321,7 @@ def _tally(levels) -> dict:
 def _form_01(case, names, family_copy: bool) -> dict:
     received = local(case.received_at)
     context = dict(
-        dated=place_date(case.unit.name, case.received_at),
+        dated=place_date(case.unit.name, case.received_at), issuer=case.unit.name,
         number=f"{case.reference}/BC-{case.unit.code}",
         group=CHILD_GROUPS_VI.get(case.child_group or "", ""),
         received_time=received.strftime("%H:%M"), received_day=received.day,
@@ -358,13 +358,21 @@ def _form_01(case, names, family_copy: bool) -> dict:
                  "note": case.consent_note or ""},
         recorded_by=names.get(case.recorded_by_id, ""))
     if family_copy:
-        # Where the child lives and studies and how to reach them: a guardian asking
-        # may be the person the child was moved away from.
+        # Where the child lives, studies or stays and how to reach them: a guardian
+        # asking may be the person the child was moved away from. Free texts can say
+        # any of it, and a school union's own name says where the child studies.
         context["child_extra"] = {"address": "", "phone": "", "school": "",
                                   "guardian_contact": ""}
+        unit = case.unit.parent if case.unit.school_type and case.unit.parent else case.unit
+        blank_parent = {"occupation": ""}
         context.update(channel="", requested_by="",
                        reporter={"name": "", "phone": "", "address": "", "relation": ""},
-                       offender_accounts=[], others=[], caregiver="",
+                       offender_accounts=[], others=[], caregiver="", incident_place="",
+                       help_before="", notes="", family="",
+                       father={**context["father"], **blank_parent},
+                       mother={**context["mother"], **blank_parent},
+                       issuer=unit.name, number=case.reference,
+                       dated=place_date(unit.name, case.received_at),
                        evidence={"location": "", "police_unit": "", "police_reference": ""})
     return context
 

@@ -455,3 +455,28 @@ def test_the_family_copy_leaves_out_reporter_offender_and_police(people, login, 
     # Only form 01 has such a copy: the others name agencies and the police.
     assert client.get(print_url(case, "03") + "?copy=family").status_code == 404
     assert len(prints(case.reference)) == 2
+
+
+def test_the_family_copy_leaves_out_where_the_child_stays_and_studies(people, login, make_unit,
+                                                                      make_user):
+    """Free texts and a school union's own name can say where the child is."""
+    school = make_unit("TRUONGLTT", people.commune, "Liên đội Trường THCS Lý Tự Trọng")
+    school.school_type = "lower_secondary"
+    counselor = make_user("counselor", school, "tvv.truong").user
+    db.session.commit()
+    case = service.record_intake(counselor, intake_data(
+        "TRUONGLTT", incident_place="Nhà bà ngoại, thôn Bắc",
+        family_circumstances="Mẹ đã đưa em về ở nhà bà ngoại",
+        help_before_report="Cô giáo chủ nhiệm đã đưa em về nhà bà",
+        intake_notes="Hiện em ở số nhà 12",
+        people=(PersonData("mother", "Trần Thị Mẹ", 38, "Giáo viên Trường Tiểu học Tân Lập"),)))
+    db.session.commit()
+    client = login(counselor)
+    staff = body(client.get(print_url(case, "01")))
+    family = body(client.get(print_url(case, "01") + "?copy=family"))
+    withheld = ("thôn Bắc", "nhà bà ngoại", "số nhà 12", "Trường Tiểu học Tân Lập",
+                "LIÊN ĐỘI TRƯỜNG THCS LÝ TỰ TRỌNG", "TRUONGLTT")
+    for text in withheld:
+        assert text in staff, text  # positive control
+        assert text not in family, text
+    assert "Trần Thị Mẹ" in family  # the parents' names stay (form 01 asks for them)

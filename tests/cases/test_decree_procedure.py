@@ -304,3 +304,132 @@ def test_the_supervisor_reads_the_review_and_sends_it_back_with_a_reason(make_ca
         service.open_child_data(people.officer, case)
         assert case.closure_return_reason == "Bổ sung mục 1b"
         assert case.child_full_name == CHILD_NAME
+
+
+# --- what a restriction and a database writer cannot open -----------------------------------
+
+def test_a_restricted_case_gives_no_approval_reading(make_case, people):
+    """A granted "restrict" request leaves the child's data to a supervisor's own
+    break-glass: no reading for approval, and no deciding blind."""
+    case = planned(make_case, people)
+    case.restricted_at = clock.now()
+    db.session.commit()
+    with key_scope(), pytest.raises(PermissionDenied):
+        service.open_for_approval(people.supervisor, case)
+    with pytest.raises(PermissionDenied):
+        service.approve_plan(people.supervisor, case, case.latest_plan.id)
+    with pytest.raises(PermissionDenied):
+        service.return_plan(people.supervisor, case, case.latest_plan.id, SendBackData("Sửa"))
+    assert case.latest_plan.is_waiting
+
+
+def _forge(statement, **values):
+    from sqlalchemy import text
+
+    db.session.execute(text(statement), values)
+    db.session.commit()
+    db.session.expire_all()
+
+
+def test_a_database_writer_cannot_open_an_approval_reading(make_case, people):
+    from caseapp.cases.models import Case
+
+    case = make_case("support")  # its plan was approved, nothing waits
+    # Clear the plan's approval by hand: "waiting" again, says the row...
+    _forge("UPDATE case_plans SET approved_at = NULL, approved_by_id = NULL "
+           "WHERE case_id = :id", id=case.id)
+    case = db.session.get(Case, case.id)
+    assert case.latest_plan.is_waiting
+    # ...but the log says it was approved: no reading, no approving.
+    with key_scope(), pytest.raises(PermissionDenied):
+        service.open_for_approval(people.supervisor, case)
+    with pytest.raises(PermissionDenied):
+        service.approve_plan(people.supervisor, case, case.latest_plan.id)
+
+
+def test_a_forged_closure_request_opens_nothing(make_case, people):
+    from caseapp.cases.models import Case
+
+    case = make_case("support")
+    service.request_closure(people.officer, case, closure_data(outcome_summary="Em ổn"))
+    service.reject_closure(people.supervisor, case, SendBackData("Chưa đủ"))
+    db.session.commit()
+    _forge("UPDATE cases SET closure_requested_at = closure_returned_at, "
+           "closure_reason_code = 'resolved' WHERE id = :id", id=case.id)
+    case = db.session.get(Case, case.id)
+    assert case.closure_pending
+    with key_scope(), pytest.raises(PermissionDenied):
+        service.open_for_approval(people.supervisor, case)
+    with pytest.raises(PermissionDenied):
+        service.approve_closure(people.supervisor, case)
+    assert case.stage == "support"
+
+
+def test_a_forged_plan_approval_does_not_open_support(make_case, people):
+    from caseapp.cases.models import Case
+
+    case = make_case("assessment")
+    service.record_needs_assessment(people.officer, case, needs_data())
+    service.draft_plan(people.officer, case, plan_data())
+    db.session.commit()
+    _forge("UPDATE case_plans SET approved_at = drafted_at, approved_by_id = :sup "
+           "WHERE case_id = :id", id=case.id, sup=people.supervisor.id)
+    _forge("UPDATE cases SET plan_approved_at = updated_at WHERE id = :id", id=case.id)
+    case = db.session.get(Case, case.id)
+    with pytest.raises(CaseError) as error:
+        service.transition(people.officer, case, "support", support_data())
+    assert error.value.field == "plan" and case.stage == "assessment"
+
+
+# --- input at the edges ----------------------------------------------------------------------
+
+def test_far_future_dates_are_refused_not_stored(make_case, people):
+    from datetime import UTC, datetime
+
+    case = make_case("assessment")
+    service.record_needs_assessment(people.officer, case, needs_data())
+    with pytest.raises(CaseError) as error:
+        service.draft_plan(people.officer, case, plan_data(
+            follow_up_at=datetime(9999, 12, 31, 23, 59, tzinfo=UTC)))
+    assert error.value.field == "follow_up_at" and case.plans == []
+    with pytest.raises(CaseError) as error:
+        service.draft_plan(people.officer, case, PlanData(PLAN_GOALS, (
+            PlanItem("Việc", due=date(9000, 1, 1)),)))
+    assert error.value.field == "items.0.due"
+    with pytest.raises(CaseError) as error:
+        service.record_needs_assessment(people.officer, case, needs_data(
+            meeting_date=date(1, 1, 1)))
+    assert error.value.field == "meeting_date"
+
+
+def test_text_that_reorders_itself_is_refused(people):
+    from caseapp.cases.data import PersonData
+    from tests.cases.conftest import intake_data
+
+    with pytest.raises(CaseError) as error:
+        service.record_intake(people.counselor, intake_data(people=(
+            PersonData("father", "Nguyễn\u202eVăn A"),)))
+    assert error.value.field == "people.0.full_name"
+
+
+def test_a_person_needs_a_name(people):
+    from caseapp.cases.data import PersonData
+    from tests.cases.conftest import intake_data
+
+    with pytest.raises(CaseError) as error:
+        service.record_intake(people.counselor, intake_data(people=(
+            PersonData("mother", "", 38, "Buôn bán"),)))
+    assert error.value.field == "people.0.full_name"
+
+
+def test_an_emergency_measure_before_the_danger_was_assessed_counts(make_case, people):
+    case = make_case("intake", assigned=True)  # no danger at intake
+    service.record_support_action(people.officer, case, SupportActionData(
+        "separation", "Đưa em về nhà bà ngoại"))
+    done = case.emergency_done_at
+    service.transition(people.officer, case, "assessment", service.workflow.TRANSITIONS[
+        ("intake", "assessment")].data_type(risk_level="high", notes="x", harm="high",
+                                             access="high", obstacles="low",
+                                             immediate_danger=True))
+    assert case.emergency_due_at is not None and case.emergency_done_at == done
+    assert "emergency" not in {step for step, _ in service.deadlines.pending(case)}

@@ -1,0 +1,97 @@
+"""The Decree 56 procedure on the case page: the supervisor decides where they
+read, a failed form is announced at the top, a revision starts from the plan
+sent back, money is written the Vietnamese way, a restricted case shows no
+reading for approval."""
+from __future__ import annotations
+
+import re
+from html import unescape
+
+from caseapp import clock
+from caseapp.cases import service
+from caseapp.cases.data import SendBackData
+from caseapp.extensions import db
+from tests.cases.conftest import CHILD_NAME, needs_data, plan_data
+
+from .conftest import act
+
+
+def page_of(client, case) -> str:
+    return unescape(client.get(f"/cases/{case.reference}").get_data(as_text=True))
+
+
+def planned(make_case, people):
+    case = make_case("assessment")
+    service.record_needs_assessment(people.officer, case, needs_data())
+    service.draft_plan(people.officer, case, plan_data())
+    db.session.commit()
+    return case
+
+
+def test_the_supervisor_decides_at_the_end_of_what_they_read(people, login, make_case):
+    case = planned(make_case, people)
+    html = page_of(login(people.supervisor), case)
+    approval = html.split('id="approval"', 1)[1].split("</section>", 1)[0]
+    # The plan's rows carry their labels (a phone shows one block per row)...
+    assert 'data-label="Dịch vụ, công việc"' in approval and "500.000" in approval
+    # ...and the approve and send-back forms are inside the section, not far below it.
+    assert 'data-action="approve_plan"' in approval and 'data-action="return_plan"' in approval
+    assert html.count('data-action="approve_plan"') == 1
+    assert CHILD_NAME not in html
+
+
+def test_a_failed_form_is_announced_at_the_top(people, login, make_case):
+    case = planned(make_case, people)
+    response = act(login(people.supervisor), case.reference, "return_plan",
+                   case.latest_plan.id, reason="  ")
+    html = unescape(response.get_data(as_text=True))
+    assert response.status_code == 422
+    banner = html.split('id="form-failed"', 1)[1].split("</p>", 1)[0]
+    assert 'href="#act-return_plan"' in banner and "Chưa lưu được gì." in banner
+    assert html.index('id="form-failed"') < html.index('id="approval"')
+    assert case.latest_plan.is_waiting
+
+
+def test_a_revision_starts_from_the_plan_sent_back(people, login, make_case):
+    case = planned(make_case, people)
+    service.return_plan(people.supervisor, case, case.latest_plan.id,
+                        SendBackData("Ghi rõ người phụ trách"))
+    db.session.commit()
+    html = page_of(login(people.officer), case)
+    form = html.split('data-action="plan"', 1)[1].split("</form>", 1)[0]
+    assert "Bảo đảm an toàn cho em Như" in form  # the goals, as they were
+    assert 'value="Tư vấn tâm lý hằng tuần"' in form and 'value="500.000"' in form
+    assert "Ghi rõ người phụ trách" in html.split('id="procedure"', 1)[1]
+
+
+def test_money_is_written_the_vietnamese_way(people, login, make_case):
+    case = make_case("assessment")
+    service.record_needs_assessment(people.officer, case, needs_data())
+    db.session.commit()
+    officer = login(people.officer)
+    refused = act(officer, case.reference, "plan", goals="Mục tiêu",
+                  **{"items-0-action": "Tư vấn", "items-0-cost": "1,5 triệu"})
+    assert refused.status_code == 422
+    assert "ví dụ 1.500.000" in unescape(refused.get_data(as_text=True))
+    assert act(officer, case.reference, "plan", goals="Mục tiêu",
+               **{"items-0-action": "Tư vấn", "items-0-cost": "1.500.000"}).status_code == 302
+    db.session.refresh(case)
+    assert case.latest_plan.items[0]["cost"] == 1_500_000
+
+
+def test_a_restricted_case_shows_no_reading_for_approval(people, login, make_case):
+    case = planned(make_case, people)
+    case.restricted_at = clock.now()
+    db.session.commit()
+    html = page_of(login(people.supervisor), case)
+    assert 'id="approval"' not in html and 'data-action="approve_plan"' not in html
+    assert "Bảo đảm an toàn cho em Như" not in html
+
+
+def test_the_procedure_box_shows_each_step(people, login, make_case):
+    case = make_case("support")
+    html = page_of(login(people.supervisor), case)
+    steps = dict(re.findall(r'data-step="(\w+)" data-state="(\w+)"', html))
+    assert steps == {"intake": "done", "emergency": "not_applicable", "assessment": "done",
+                     "needs": "done", "plan": "done", "decision": "missing",
+                     "support": "active", "closure": "later"}
