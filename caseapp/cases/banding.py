@@ -19,7 +19,7 @@ from caseapp.crypto import unlock
 from caseapp.extensions import db
 from caseapp.permissions import cases as rules
 
-from . import deadlines
+from . import deadlines, facts
 from .models import LEGACY_AGE_BANDS, Case
 from .service import age_band, age_on
 
@@ -59,13 +59,14 @@ def reband() -> RebandReport:
             band = age_band(_age(case))
             # Every case whose age was read is recorded, changed or not (the
             # "who has seen this child" panel reads the log).
+            before = case.age_band
+            case.age_band = band
             record("case.rebanded", actor="system", object_type="case",
                    object_id=case.reference, unit_path=case.unit.path,
-                   details={"from": case.age_band, "to": band})
-            if band == case.age_band:
+                   details={"from": before, "to": band, "facts": facts.snapshot(case)})
+            if band == before:
                 unchanged += 1
-                continue
-            case.age_band = band
-            changed += 1
+            else:
+                changed += 1
         db.session.commit()
     return RebandReport(changed, unchanged, shredded)

@@ -23,7 +23,7 @@ from caseapp.auditing.writer import record
 from caseapp.crypto import destroy_owner_key
 from caseapp.extensions import db
 
-from . import hooks
+from . import facts, hooks
 from .guards import atomic
 from .models import Case, OffenderAccount
 
@@ -93,4 +93,5 @@ def shred(case: Case, now: datetime, *, reason: str, actor="system",
         # ("possibly the same child" links); offender matches stay (see above).
         hooks.run(hooks.before_purge, case)
         record("case.purged", actor=actor, object_type="case", object_id=case.reference,
-               unit_path=case.unit.path, details={"reason": reason, **details})
+               unit_path=case.unit.path, details={"reason": reason, **details,
+                                                  "facts": facts.snapshot(case)})

@@ -30,7 +30,7 @@ from caseapp.permissions import PermissionDenied
 from caseapp.permissions import cases as rules
 from caseapp.units.models import Unit
 
-from . import deadlines, hooks, reference_data, workflow
+from . import deadlines, facts, hooks, reference_data, workflow
 from .data import (
     AssignmentData,
     ChildData,
@@ -174,8 +174,10 @@ def _touch(case: Case, now: datetime) -> None:
 
 
 def _audit(action: str, actor, case: Case, **details) -> None:
+    """One entry about ``case``, with its facts as they stand after the change
+    (codes and times, never child data: :mod:`caseapp.cases.facts`)."""
     record(action, actor=actor, object_type="case", object_id=case.reference,
-           unit_path=case.unit.path, details=details or None)
+           unit_path=case.unit.path, details={**details, "facts": facts.snapshot(case)})
 
 
 # --- reading -----------------------------------------------------------------------------------

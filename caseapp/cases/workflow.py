@@ -44,7 +44,7 @@ from caseapp.crypto import unlock
 from caseapp.extensions import db
 from caseapp.permissions import cases as rules
 
-from . import deadlines, hooks, reference_data
+from . import deadlines, facts, hooks, reference_data
 from .data import AssessmentData, ClosureApproval, ReferralData, ReopenData, ReturnData, SupportData
 from .errors import CaseError
 from .guards import LONG_TEXT, atomic, clean_text, ensure_version, ensure_visible
@@ -306,5 +306,6 @@ def move(actor, case: Case, target: str, data=None, *, expected_version: int | N
         case.updated_at = now
         deadlines.enter_stage(case, target, now)
         record("case.transition", actor=actor, object_type="case", object_id=case.reference,
-               unit_path=case.unit.path, details={"from": source, "to": target})
+               unit_path=case.unit.path, details={"from": source, "to": target,
+                                                  "facts": facts.snapshot(case)})
     return case
