@@ -187,6 +187,25 @@ def write_checkpoint(app: Flask | None = None, *, force: bool = True) -> dict | 
     return written
 
 
+def sign_head_in_transaction(app: Flask | None = None) -> dict:
+    """Sign the head as the caller's transaction sees it and append it to the
+    file and the mirrors, without committing: for a report computed in the
+    same transaction, so the checkpoint covers exactly what the report read.
+    The caller holds the log against writers (see :mod:`caseapp.reports.service`)
+    and commits."""
+    app = app or current_app._get_current_object()
+    with _exclusive(app):
+        keys = app.extensions["caseapp_keys"]
+        written = audit.make_checkpoint(db.session.connection(), keys.audit_signing_key)
+        audit.append_checkpoint_file(checkpoint_path(app), written)
+        _append_to_mirrors(app, written)
+        record("audit.checkpoint", actor="system", details={"seq": written["seq"]})
+    state = _state(app)
+    with state.lock:
+        state.loaded, state.seq, state.at = True, written["seq"], _parse_at(written["at"])
+    return written
+
+
 def _due(app: Flask, state: _State, head: int, now: datetime) -> bool:
     every_entries, every_minutes = _limits(app)
     if not every_entries and not every_minutes:

@@ -16,11 +16,11 @@ def _create_app():
 
 
 def register(app) -> None:
-    from . import audit_cmd, cases, units, users
+    from . import audit_cmd, cases, reports, units, users
 
     cases.register(app)
 
-    for group in (units.units, users.users, audit_cmd.audit):
+    for group in (units.units, users.users, audit_cmd.audit, reports.report):
         if group.name not in app.cli.commands:
             app.cli.add_command(group)
 

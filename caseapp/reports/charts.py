@@ -1,0 +1,63 @@
+"""Charts of the dashboard: SVG drawn on the server by matplotlib (its
+object-oriented API, no global state, so requests never share a figure),
+shown as images (``data:`` URIs, which the CSP's img-src allows; an image
+runs no script), each beside the table of its numbers, so that nothing is
+only in a picture. Text stays text in the SVG (DejaVu Sans has the
+Vietnamese letters)."""
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Sequence
+
+from matplotlib import rcParams
+from matplotlib.figure import Figure
+
+rcParams["svg.fonttype"] = "none"  # labels as <text>, not outlines
+rcParams["font.family"] = "DejaVu Sans"
+COLOURS = ("#0b5cad", "#2e8540", "#c2410c", "#6b7280")
+
+
+def _uri(figure: Figure) -> str:
+    out = io.BytesIO()
+    figure.savefig(out, format="svg", bbox_inches="tight", metadata={"Date": None})
+    return "data:image/svg+xml;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+
+
+def bars(title: str, labels: Sequence[str], series: dict[str, Sequence[float | None]], *,
+         percent: bool = False) -> str:
+    """Horizontal bars, one group per label and a bar per series, values printed."""
+    rows, width = len(labels), 0.8 / max(len(series), 1)
+    figure = Figure(figsize=(6.4, 0.9 + 0.55 * rows * max(len(series), 1) ** 0.5))
+    axes = figure.subplots()
+    for i, (name, values) in enumerate(series.items()):
+        positions = [r + i * width for r in range(rows)]
+        shown = [v or 0 for v in values]
+        drawn = axes.barh(positions, shown, height=width, label=name,
+                          color=COLOURS[i % len(COLOURS)])
+        axes.bar_label(drawn, labels=["—" if v is None else (f"{v:.0f} %" if percent
+                                                             else f"{v:g}") for v in values],
+                       padding=3, fontsize=9)
+    axes.set_yticks([r + width * (len(series) - 1) / 2 for r in range(rows)], labels=labels)
+    axes.invert_yaxis()
+    axes.set_title(title, loc="left", fontsize=11)
+    if percent:
+        axes.set_xlim(0, 110)
+    axes.spines[["top", "right"]].set_visible(False)
+    if len(series) > 1:
+        axes.legend(loc="lower center", bbox_to_anchor=(0.5, -0.35), ncols=len(series),
+                    frameon=False, fontsize=9)
+    return _uri(figure)
+
+
+def line(title: str, labels: Sequence[str], series: dict[str, Sequence[float]]) -> str:
+    figure = Figure(figsize=(6.4, 3))
+    axes = figure.subplots()
+    for i, (name, values) in enumerate(series.items()):
+        axes.plot(list(labels), list(values), marker="o", label=name,
+                  color=COLOURS[i % len(COLOURS)])
+    axes.set_title(title, loc="left", fontsize=11)
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.set_ylim(bottom=0)
+    axes.legend(frameon=False, fontsize=9)
+    return _uri(figure)

@@ -1,0 +1,171 @@
+"""The 100% view: the figures of a period for a supervisor's unit (or an
+officer's own caseload), the cases behind every "not yet" by reference, and
+the breakdowns as charts with their tables. Metadata only: no decryption.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, not_, or_, select
+
+from caseapp import clock
+from caseapp.break_glass.models import BreakGlassAccess
+from caseapp.cases import queries
+from caseapp.cases.models import Case
+from caseapp.cases.screens import user_names
+from caseapp.extensions import db
+from caseapp.permissions import cases as rules
+from caseapp.units.models import Unit
+
+from . import charts, figures
+from .numbers import GROUPS, TIMED_STEPS, share
+from .period import Period
+
+GROUP_LABELS = {"children": _l("Children under 16"), "minors": _l("Minors of 16-17"),
+                "unbanded": _l("Not yet re-banded (15-17)"), "total": _l("Total")}
+STEP_LABELS = {"emergency": _l("Emergency measures (12 hours)"),
+               "assessment": _l("Initial assessment"), "needs": _l("Needs assessment"),
+               "plan_draft": _l("Plan drafted"), "plan_approval": _l("Plan approved")}
+
+
+@dataclass
+class Row:
+    case: Case
+    how_late: str = ""
+
+
+@dataclass
+class Dashboard:
+    period: Period
+    as_of: datetime
+    unit: Unit | None  # None: an officer's own caseload
+    numbers: Counter
+    not_handled: list[Row]
+    late: list[Row]
+    unfounded: list[Case]
+    no_help: list[Case]
+    caseload: list[tuple[str, int]]
+    unassigned: int
+    plans_waiting: int
+    closures_waiting: int
+    break_glass_uses: int
+    names: dict[str, str]
+    charts: dict[str, str] = field(default_factory=dict)
+
+    def share(self, numerator: str, *denominator: str) -> float | None:
+        bottom = self.numbers[denominator[0]] - sum(self.numbers[k] for k in denominator[1:])
+        return share(self.numbers[numerator], bottom)
+
+    def breakdown(self, prefix: str) -> list[tuple[str, int]]:
+        return sorted(((k[len(prefix) + 1:], v) for k, v in self.numbers.items()
+                       if k.startswith(prefix + ".")), key=lambda kv: -kv[1])
+
+    def months(self) -> list[tuple[str, int, int]]:
+        found = sorted({k.split(".")[1] for k in self.numbers if k.startswith("month.")})
+        return [(m, self.numbers[f"month.{m}.requests"], self.numbers[f"month.{m}.handled"])
+                for m in found]
+
+
+def _late_text(case: Case, now: datetime) -> str:
+    if case.stage == "closure" or case.next_deadline_at is None or case.next_deadline_at > now:
+        return ""
+    hours = int((now - case.next_deadline_at).total_seconds() // 3600)
+    return str(_l("%(days)d d %(hours)d h", days=hours // 24, hours=hours % 24))
+
+
+def _cases(user, scope: figures.Scope, period: Period, as_of: datetime, condition) -> list:
+    query = (queries.visible_cases(user).join(Unit, Case.unit_id == Unit.id)
+             .where(scope.clause(), Case.received_at >= period.start,
+                    Case.received_at < period.end, Case.created_at <= as_of, condition)
+             .order_by(Case.received_at))
+    return queries.fetch_cases(user, query)
+
+
+def build(user, unit: Unit | None, period: Period) -> Dashboard:
+    """The view for ``user``: a supervisor's chosen unit (in their subtree), or,
+    with ``unit`` None, their own caseload as lead officer."""
+    as_of = clock.now()
+    scope = figures.Scope(unit=unit) if unit is not None else figures.Scope(
+        lead_officer_id=user.id)
+    n = figures.compute(scope, period, as_of)
+    unfounded, handled = figures._unfounded(as_of), figures._handled(as_of)
+    missed = or_(*(and_(figures._applies(s, as_of), not_(figures._met(s, as_of)))
+                   for s in TIMED_STEPS))
+    help_ = Case.help_requested.is_(True)
+    not_handled = [Row(c, _late_text(c, as_of)) for c in _cases(
+        user, scope, period, as_of, and_(help_, not_(unfounded), not_(handled)))]
+    late = [Row(c, _late_text(c, as_of)) for c in _cases(user, scope, period, as_of,
+                                                          and_(help_, missed))]
+    unfounded_cases = _cases(user, scope, period, as_of, and_(help_, unfounded))
+    no_help = _cases(user, scope, period, as_of, Case.help_requested.is_(False))
+
+    open_cases = queries.visible_cases(user).join(Unit, Case.unit_id == Unit.id).where(
+        scope.clause(), Case.stage != "closure")
+    ids = open_cases.with_only_columns(Case.id).scalar_subquery()
+    caseload = db.session.execute(
+        select(Case.lead_officer_id, func.count()).where(Case.id.in_(ids),
+                                                         Case.lead_officer_id.is_not(None))
+        .group_by(Case.lead_officer_id).order_by(func.count().desc())).all()
+    unassigned = db.session.scalar(select(func.count()).where(
+        Case.id.in_(ids), Case.lead_officer_id.is_(None))) or 0
+    plans_waiting = db.session.scalar(select(func.count()).where(
+        Case.id.in_(ids), Case.stage.in_(rules.PLAN_STAGES), Case.plan_drafted_at.is_not(None),
+        Case.plan_approved_at.is_(None))) or 0
+    closures_waiting = db.session.scalar(select(func.count()).where(
+        Case.id.in_(ids), Case.closure_requested_at.is_not(None))) or 0
+    in_scope = queries.visible_cases(user).join(Unit, Case.unit_id == Unit.id).where(
+        scope.clause()).with_only_columns(Case.id).scalar_subquery()
+    glass = db.session.scalar(select(func.count()).select_from(BreakGlassAccess).where(
+        BreakGlassAccess.case_id.in_(in_scope), BreakGlassAccess.started_at >= period.start,
+        BreakGlassAccess.started_at < period.end)) or 0
+    people = {c.lead_officer_id for rows in (not_handled, late) for r in rows
+              for c in [r.case]} | {uid for uid, _ in caseload}
+    board = Dashboard(period=period, as_of=as_of, unit=unit, numbers=n, not_handled=not_handled,
+                      late=late, unfounded=unfounded_cases, no_help=no_help,
+                      caseload=[(uid, count) for uid, count in caseload],
+                      unassigned=unassigned, plans_waiting=plans_waiting,
+                      closures_waiting=closures_waiting, break_glass_uses=glass,
+                      names=user_names(people))
+    board.charts = _charts(board)
+    return board
+
+
+def _percent(value: float | None) -> float | None:
+    return None if value is None else round(100 * value, 1)
+
+
+def _charts(b: Dashboard) -> dict[str, str]:
+    groups = [g for g in (*GROUPS, "total") if g != "unbanded" or b.numbers["requests.unbanded"]]
+    made = {
+        "handled": charts.bars(
+            str(_l("Requests and how many were supported")),
+            [str(GROUP_LABELS[g]) for g in groups],
+            {str(_l("Requests")): [b.numbers[f"requests.{g}"] for g in groups],
+             str(_l("Supported")): [b.numbers[f"handled.{g}"] for g in groups],
+             str(_l("Not yet")): [b.numbers[f"not_handled.{g}"] for g in groups]}),
+        "on_time": charts.bars(
+            str(_l("On time, per deadline")), [str(STEP_LABELS[s]) for s in TIMED_STEPS],
+            {str(_l("% on time")): [_percent(b.share(f"on_time.{s}.met", f"on_time.{s}.due"))
+                                   for s in TIMED_STEPS]}, percent=True),
+    }
+    months = b.months()
+    if months:
+        made["months"] = charts.line(str(_l("Requests and supported, by month")),
+                                     [f"{m[5:]}/{m[2:4]}" for m, _, _ in months],
+                                     {str(_l("Requests")): [r for _, r, _ in months],
+                                      str(_l("Supported")): [h for _, _, h in months]})
+    return made
+
+
+def units_for(user) -> list[Unit]:
+    """The units a supervisor may choose: theirs and those below it."""
+    return db.session.scalars(select(Unit).where(
+        Unit.path.startswith(user.unit.path, autoescape=True)).order_by(Unit.path)).all()
+
+
+def unit_names() -> dict[str, str]:
+    """Unit paths (as the breakdown keys them) to names."""
+    return {u.path: u.name for u in db.session.scalars(select(Unit))}

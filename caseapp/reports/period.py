@@ -1,0 +1,115 @@
+"""Reporting periods: a half-year ("2026-H1"), a year ("2026"), or a range of
+months ("2026-01..2026-06") or days ("2026-01-15..2026-02-10"), in local dates.
+The union reports by half-year and year; a range serves anything else."""
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from flask_babel import lazy_gettext as _l
+
+from caseapp.cases import deadlines
+
+_HALF = re.compile(r"^(\d{4})-H([12])$")
+_YEAR = re.compile(r"^(\d{4})$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+EARLIEST = date(2017, 1, 1)  # Decree 56/2017; nothing before it is the programme's
+
+
+class PeriodError(ValueError):
+    """A period that cannot be read; ``message`` says how to write one."""
+
+    def __init__(self):
+        super().__init__("bad period")
+        self.message = _l("Write the period as 2026-H1, 2026, 2026-01..2026-06 or "
+                          "2026-01-15..2026-02-10.")
+
+
+@dataclass(frozen=True)
+class Period:
+    code: str  # as written: 2026-H1, 2026, 2026-01..2026-06
+    first: date
+    last: date  # inclusive
+
+    @property
+    def start(self) -> datetime:
+        """The first instant (UTC) of the period's first local day."""
+        return _utc(self.first)
+
+    @property
+    def end(self) -> datetime:
+        """The first instant (UTC) after the period's last local day."""
+        return _utc(self.last + timedelta(days=1))
+
+    @property
+    def title_vi(self) -> str:
+        half = _HALF.match(self.code)
+        if half:
+            which = "6 tháng đầu" if half.group(2) == "1" else "6 tháng cuối"
+            return f"{which} năm {half.group(1)}"
+        if _YEAR.match(self.code):
+            return f"năm {self.code}"
+        return f"từ {self.first:%d/%m/%Y} đến {self.last:%d/%m/%Y}"
+
+
+def _utc(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=deadlines.local_timezone()).astimezone(UTC)
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _bound(text: str, *, last: bool) -> date:
+    if (m := _DAY.match(text)) is not None:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    if (m := _MONTH.match(text)) is not None:
+        year, month = int(m.group(1)), int(m.group(2))
+        return _month_end(year, month) if last else date(year, month, 1)
+    raise ValueError(text)
+
+
+def parse(text: str | None, today: date | None = None) -> Period:
+    """The period ``text`` names; none: the current half-year."""
+    text = (text or "").strip()
+    if not text:
+        today = today or local_today()
+        text = f"{today.year}-H{1 if today.month <= 6 else 2}"
+    try:
+        if (m := _HALF.match(text)) is not None:
+            year, half = int(m.group(1)), int(m.group(2))
+            period = Period(text, date(year, 1 if half == 1 else 7, 1),
+                            date(year, 6, 30) if half == 1 else date(year, 12, 31))
+        elif (m := _YEAR.match(text)) is not None:
+            year = int(m.group(1))
+            period = Period(text, date(year, 1, 1), date(year, 12, 31))
+        elif ".." in text:
+            first, last = text.split("..", 1)
+            period = Period(text, _bound(first.strip(), last=False),
+                            _bound(last.strip(), last=True))
+        else:
+            raise ValueError(text)
+    except ValueError:
+        raise PeriodError() from None
+    if period.last < period.first or period.first < EARLIEST or period.last.year > 2100:
+        raise PeriodError()
+    return period
+
+
+def local_today() -> date:
+    from caseapp import clock
+
+    return clock.now().astimezone(deadlines.local_timezone()).date()
+
+
+def school_year(today: date | None = None, first_month: int = 9,
+                last_month: int = 5) -> Period:
+    """The school year containing ``today`` (September to May by default)."""
+    today = today or local_today()
+    start_year = today.year if today.month >= first_month else today.year - 1
+    end_year = start_year + 1 if last_month < first_month else start_year
+    first, last = date(start_year, first_month, 1), _month_end(end_year, last_month)
+    return Period(f"{first:%Y-%m}..{last:%Y-%m}", first, last)

@@ -1,0 +1,176 @@
+"""The programme's report: computed from the database at a signed checkpoint,
+published with small counts suppressed, and verifiable from the log alone.
+
+Making a report holds the audit log against writers for the few seconds it
+takes (every change to a case writes its entry in the same transaction, so
+no case changes meanwhile), computes the numbers, signs the log's head in
+the same transaction and records the export. The report names that
+checkpoint; :func:`verify` checks its signature and the chain up to it,
+rebuilds every case from the newest facts the log holds about it
+(:mod:`caseapp.cases.facts`) and recomputes each number
+(:mod:`caseapp.reports.numbers`).
+
+What a verified report proves: its numbers are what the instance's own
+signed log says about the cases, at the checkpoint named. What it does not
+prove: that what was recorded happened (a district can record a support
+action that never took place); the log is the district's own.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from flask import current_app
+from sqlalchemy import select, text
+
+import audit
+from caseapp import clock
+from caseapp.auditing.writer import record
+from caseapp.auditlog.checkpoints import sign_head_in_transaction
+from caseapp.cases import facts as case_facts
+from caseapp.extensions import db
+from caseapp.units.models import Unit
+
+from . import figures, numbers
+from .period import Period
+from .period import parse as parse_period
+
+FORMAT_VERSION = 1
+SMALL = range(1, 5)  # counts of 1 to 4 are published as "<5"
+SUPPRESSED = "<5"
+
+
+@dataclass(frozen=True)
+class Report:
+    unit_code: str
+    unit_name: str
+    unit_path: str
+    period: Period
+    as_of: datetime
+    checkpoint: dict
+    numbers: dict[str, int | str]  # as published: a count, or "<5"
+    suppressed: bool
+
+    def data(self) -> dict:
+        """What a file carries for `caseapp report --verify`."""
+        return {"format": FORMAT_VERSION, "period": self.period.code, "unit": self.unit_code,
+                "unit_path": self.unit_path, "as_of": self.as_of.isoformat(),
+                "checkpoint": self.checkpoint, "suppressed": self.suppressed,
+                "numbers": self.numbers}
+
+    def value(self, key: str) -> int | str:
+        return self.numbers.get(key, 0)
+
+    def share(self, numerator: str, denominator: str | tuple[str, ...]) -> str:
+        """A percentage, unless it would let a suppressed count be worked out."""
+        keys = (denominator,) if isinstance(denominator, str) else denominator
+        values = [self.numbers.get(numerator, 0)]
+        bottom = 0
+        for i, key in enumerate(keys):
+            value = self.numbers.get(key, 0)
+            values.append(value)
+            if isinstance(value, int):
+                bottom += value if i == 0 else -value
+        if any(v == SUPPRESSED for v in values) or not bottom:
+            return "—"
+        top = values[0]
+        if self.suppressed and (bottom - top) in SMALL:
+            return "—"
+        return f"{100 * top / bottom:.1f}".replace(".", ",") + " %"
+
+
+def publish(exact: Counter, *, suppress: bool) -> dict[str, int | str]:
+    return {key: (SUPPRESSED if suppress and value in SMALL else value)
+            for key, value in sorted(exact.items())}
+
+
+def _hold_the_log() -> None:
+    """Keep writers out until this transaction ends (they all write the log)."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("LOCK TABLE audit_entries IN SHARE ROW EXCLUSIVE MODE"))
+    else:
+        db.session.execute(select(1))  # SQLite: BEGIN IMMEDIATE takes the write lock
+
+
+def make(actor, unit: Unit, period: Period, *, fmt: str, suppress: bool = True) -> Report:
+    """Compute the report for ``unit``'s subtree and ``period`` at a signed
+    checkpoint, and record the export ("report.export"). Commits."""
+    _hold_the_log()
+    as_of = clock.now()
+    exact = figures.compute(figures.Scope(unit=unit), period, as_of)
+    checkpoint = sign_head_in_transaction()
+    record("report.export", actor=actor, object_type="unit", object_id=unit.code,
+           unit_path=unit.path, details={"period": period.code, "format": fmt,
+                                         "checkpoint": checkpoint["seq"],
+                                         "suppressed": suppress})
+    db.session.commit()
+    return Report(unit.code, unit.name, unit.path, period, as_of, checkpoint,
+                  publish(exact, suppress=suppress), suppress)
+
+
+# --- verification from the log ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    problems: list[str]
+    checked: int  # how many numbers were compared
+
+
+def facts_in_log(up_to: int) -> dict[str, case_facts.CaseFacts]:
+    """The newest facts of every case in the log's entries up to seq ``up_to``."""
+    entries = audit.audit_entries.c
+    found: dict[str, case_facts.CaseFacts] = {}
+    rows = db.session.execute(
+        select(entries.object_id, entries.unit_path, entries.details)
+        .where(entries.object_type == "case", entries.seq <= up_to, entries.outcome == "ok",
+               entries.details.contains('"facts":', autoescape=True))
+        .order_by(entries.seq))
+    for reference, unit_path, details in rows:
+        try:
+            values = json.loads(details).get("facts")
+        except (TypeError, ValueError, AttributeError):
+            continue
+        parsed = case_facts.parse(reference, unit_path or "", values)
+        if parsed is not None:
+            found[reference] = parsed
+    return found
+
+
+def _matches(published, recomputed: int) -> bool:
+    if published == SUPPRESSED:
+        return recomputed in SMALL
+    return isinstance(published, int) and published == recomputed
+
+
+def verify(data: dict) -> Verdict:
+    """Check a report's data (as read from its file) against the instance's log."""
+    problems: list[str] = []
+    if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
+        return Verdict(False, ["not a caseapp report (or a format this version cannot read)"],
+                       0)
+    keys = current_app.extensions["caseapp_keys"]
+    checkpoint = data.get("checkpoint")
+    if not audit.verify_checkpoint(checkpoint, keys.audit_verify_key):
+        return Verdict(False, ["the checkpoint the report names is not signed by this "
+                               "instance's key"], 0)
+    chain = audit.verify_chain(db.session.connection(), keys.audit_mac_key,
+                               checkpoints=[checkpoint], public_key=keys.audit_verify_key)
+    if not chain.ok:
+        return Verdict(False, [f"the audit log does not verify: {chain.problem}"], 0)
+    unit = db.session.scalar(select(Unit).where(Unit.code == data.get("unit")))
+    if unit is None or unit.path != data.get("unit_path"):
+        return Verdict(False, ["the report's unit is not this instance's"], 0)
+    period = parse_period(data.get("period"))
+    as_of = datetime.fromisoformat(data["as_of"]).astimezone(UTC)
+    cases = [f for f in facts_in_log(checkpoint["seq"]).values()
+             if f.unit_path.startswith(unit.path)]
+    recomputed = numbers.compute(cases, period.start, period.end, as_of, figures.utc_offset())
+    published = data.get("numbers") or {}
+    for key in sorted(set(published) | set(recomputed)):
+        if not _matches(published.get(key, 0), recomputed.get(key, 0)):
+            problems.append(f"{key}: the report says {published.get(key, 0)}, the log says "
+                            f"{recomputed.get(key, 0)}")
+    return Verdict(not problems, problems, len(set(published) | set(recomputed)))

@@ -1,0 +1,93 @@
+"""/figures: the 100% view for supervisors (their units) and officers (their own
+caseload), and the report's download."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
+
+from caseapp.cases import workflow
+from caseapp.cases.forms import LEVEL_LABELS
+from caseapp.cases.screens import label
+from caseapp.core.errors import render_error
+from caseapp.core.forms import choice_list
+from caseapp.permissions import cases as rules
+from caseapp.units.models import Unit
+
+from . import dashboard, export, service
+from .forms import ChoiceForm, DownloadForm
+from .period import PeriodError, parse
+
+bp = Blueprint("reports", __name__, template_folder="templates")
+
+MEDIA = {"csv": "text/csv; charset=utf-8", "html": "text/html; charset=utf-8",
+         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+@bp.before_request
+@login_required
+def require_login():
+    """Supervisors and officers only (checked in the views, with a message)."""
+
+
+def _allowed() -> bool:
+    return rules.can_open_supervision(current_user) or (
+        current_user.is_enabled and current_user.role == "officer")
+
+
+def _choose(args) -> tuple[ChoiceForm, Unit | None, str | None]:
+    """The period and unit asked for; an error message when they cannot be used."""
+    form = ChoiceForm(args)
+    units = dashboard.units_for(current_user) if current_user.role == "supervisor" else []
+    form.unit.choices = choice_list((u.code, f"{'· ' * (u.depth - units[0].depth)}{u.name}")
+                                    for u in units)
+    unit = None
+    if units:
+        code = (form.unit.data or units[0].code).upper()
+        unit = next((u for u in units if u.code == code), None)
+        if unit is None:
+            return form, None, str(_l("Choose one of your units."))
+        form.unit.data = unit.code
+    try:
+        period = parse(form.period.data)
+    except PeriodError as error:
+        return form, unit, str(error.message)
+    form.period.data = period.code
+    return form, unit, None
+
+
+@bp.get("/figures")
+def figures_page():
+    if not _allowed():
+        return render_error(403, message=_l("The figures are for supervisors and officers."))
+    form, unit, problem = _choose(request.args)
+    if problem:
+        form.period.errors = [problem]
+        return render_template("reports/figures.html", form=form, board=None,
+                               download=None), 422
+    board = dashboard.build(current_user, unit, parse(form.period.data))
+    download = DownloadForm(formdata=None, period=form.period.data,
+                            unit=unit.code if unit else "")
+    return render_template("reports/figures.html", form=form, board=board, download=download,
+                           groups=dashboard.GROUP_LABELS, steps=dashboard.STEP_LABELS,
+                           stage_labels=workflow.STAGE_LABELS, level_labels=LEVEL_LABELS,
+                           label=label, unit_names=dashboard.unit_names())
+
+
+@bp.post("/figures/report")
+def download_report():
+    if not rules.can_open_supervision(current_user):
+        return render_error(403, message=_l("Reports are for supervisors."))
+    form = DownloadForm()
+    if not form.validate_on_submit() or form.format.data not in export.FORMATS:
+        abort(400)
+    choice, unit, problem = _choose(MultiDict({"period": form.period.data or "",
+                                               "unit": form.unit.data or ""}))
+    if problem or unit is None:
+        return render_error(422, message=problem or _l("Choose one of your units."))
+    made = service.make(current_user, unit, parse(choice.period.data), fmt=form.format.data)
+    name = f"bao-cao-{unit.code}-{made.period.code.replace('..', '_')}.{form.format.data}"
+    return Response(export.render(made, form.format.data), mimetype=MEDIA[form.format.data],
+                    headers={"Content-Disposition": f'attachment; filename="{name}"',
+                             "Cache-Control": "no-store"})
