@@ -16,6 +16,7 @@ from caseapp.extensions import db
 from caseapp.reports import export
 from tests.cases.conftest import audit_rows
 
+
 def supported(case, officer):
     from caseapp.cases import service
     from caseapp.cases.data import SupportActionData
