@@ -148,8 +148,9 @@ def _charts(b: Dashboard) -> dict[str, str]:
              str(_l("Not yet")): [b.numbers[f"not_handled.{g}"] for g in groups]}),
         "on_time": charts.bars(
             str(_l("On time, per deadline")), [str(STEP_LABELS[s]) for s in TIMED_STEPS],
-            {str(_l("Share on time (percent)")): [_percent(b.share(f"on_time.{s}.met", f"on_time.{s}.due"))
-                                   for s in TIMED_STEPS]}, percent=True),
+            {str(_l("Share on time (percent)")): [
+                _percent(b.share(f"on_time.{s}.met", f"on_time.{s}.due")) for s in TIMED_STEPS]},
+            percent=True),
     }
     months = b.months()
     if months:
