@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, exists, func, literal, not_, or_, select
+from sqlalchemy import and_, case, exists, func, literal, literal_column, not_, or_, select
 from sqlalchemy.sql import ColumnElement
 
 from caseapp.cases import deadlines
@@ -98,7 +98,9 @@ def _month(column) -> ColumnElement:
     hours = int(utc_offset().total_seconds() // 3600)
     if db.engine.dialect.name == "sqlite":
         return func.strftime("%Y-%m", column, f"{hours:+d} hours")
-    return func.to_char(column + timedelta(hours=hours), "YYYY-MM")
+    # An integer of our own, rendered inline: a bound interval would be processed
+    # as the column's (time-zone aware) type.
+    return func.to_char(column + literal_column(f"INTERVAL '{hours:d} hours'"), "YYYY-MM")
 
 
 def requests_query(scope: Scope, period: Period, as_of: datetime):
@@ -117,7 +119,11 @@ def _where(scope: Scope, period: Period, as_of: datetime, *, help_only: bool = T
 
 
 def compute(scope: Scope, period: Period, as_of: datetime) -> Counter:
-    """Every key of :mod:`caseapp.reports.numbers`, from the database."""
+    """Every key of :mod:`caseapp.reports.numbers`, from the database.
+
+    Computed groups are grouped by their label: PostgreSQL binds each literal of
+    an expression as its own parameter, so the same expression repeated in GROUP
+    BY would not match the one in SELECT."""
     n: Counter = Counter()
     base = select().select_from(Case).join(Unit, Case.unit_id == Unit.id)
     where = _where(scope, period, as_of)
@@ -125,7 +131,7 @@ def compute(scope: Scope, period: Period, as_of: datetime) -> Counter:
 
     rows = db.session.execute(base.add_columns(
         _group().label("g"), func.count(), _count(unfounded), _count(handled))
-        .where(where).group_by(_group())).all()
+        .where(where).group_by("g")).all()
     for group, requests, unfounded_n, handled_n in rows:
         for g in (group, "total"):
             n[f"requests.{g}"] += requests
@@ -156,8 +162,8 @@ def compute(scope: Scope, period: Period, as_of: datetime) -> Counter:
             Case.risk_level, "none")), ("by_channel", Case.channel_code),
             ("by_gender", Case.gender_code), ("by_band", Case.age_band),
             ("by_unit", Unit.path)):
-        for key, count in db.session.execute(base.add_columns(column, func.count())
-                                             .where(where).group_by(column)):
+        for key, count in db.session.execute(base.add_columns(column.label("k"), func.count())
+                                             .where(where).group_by("k")):
             n[f"{name}.{key}"] = count
     for name, table, column in (("by_harm", case_harm_categories, "harm_category_code"),
                                 ("by_platform", case_platforms, "platform_code")):
@@ -168,8 +174,8 @@ def compute(scope: Scope, period: Period, as_of: datetime) -> Counter:
             n[f"{name}.{key}"] = count
     month = _month(Case.received_at)
     for key, requests, handled_n in db.session.execute(
-            base.add_columns(month, func.count(), _count(handled)).where(where)
-            .group_by(month)):
+            base.add_columns(month.label("m"), func.count(), _count(handled)).where(where)
+            .group_by("m")):
         n[f"month.{key}.requests"] = requests
         n[f"month.{key}.handled"] = handled_n
     closed = and_(Case.stage == "closure", Case.closure_reason_code.is_not(None),
