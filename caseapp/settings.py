@@ -106,9 +106,20 @@ def _general_problems(values: dict[str, Any]) -> list[str]:
         value = values.get(name, 1)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             problems.append(f"{name} must be a whole number of at least 1")
+    problems += _notice_problems(values)
     bad_roles = set(values["TOTP_ROLES"]) - set(ROLES)
     if bad_roles:
         problems.append(f"TOTP_ROLES names unknown roles: {', '.join(sorted(bad_roles))}")
+    return problems
+
+
+def _notice_problems(values: dict[str, Any]) -> list[str]:
+    problems = [f"{name} must be a whole number, 0 or more"
+                for name in ("NOTIFY_DEADLINE_HOURS", "NOTIFY_SCAN_MINUTES")
+                if isinstance(values.get(name, 0), bool)
+                or not isinstance(values.get(name, 0), int) or values.get(name, 0) < 0]
+    if values.get("SMTP_SSL") and values.get("SMTP_STARTTLS"):
+        problems.append("SMTP_SSL and SMTP_STARTTLS exclude each other: choose one")
     return problems
 
 

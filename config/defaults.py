@@ -137,3 +137,20 @@ AUDIT_CHECKPOINT_EVERY_MINUTES = 60
 # share, a folder another account backs up. Someone who cuts the log and the
 # instance's checkpoint file must reach these too, or `audit verify` fails.
 AUDIT_CHECKPOINT_MIRRORS: tuple[str, ...] = ()
+
+# --- Notifications: a deadline within this many hours is announced to the
+# people on the case; the app scans for such deadlines (and missed ones) after
+# a request at most every NOTIFY_SCAN_MINUTES (0: only `caseapp notifications
+# scan`, e.g. from cron).
+NOTIFY_DEADLINE_HOURS = 24
+NOTIFY_SCAN_MINUTES = 10
+
+# --- E-mail digest of unread notifications (`caseapp notifications digest`, from
+# cron): kinds and case references only. Off while SMTP_HOST is unset.
+SMTP_HOST = None
+SMTP_PORT = 25
+SMTP_STARTTLS = False
+SMTP_SSL = False
+SMTP_USERNAME = None
+SMTP_PASSWORD = None
+MAIL_FROM = None

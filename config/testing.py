@@ -17,3 +17,5 @@ INTAKE_LIMIT_PER_DAY = 100000
 # Periodic audit checkpoints off: tests that want them switch them on.
 AUDIT_CHECKPOINT_EVERY_ENTRIES = 0
 AUDIT_CHECKPOINT_EVERY_MINUTES = 0
+# The app's own notification scan after requests off: tests run scans themselves.
+NOTIFY_SCAN_MINUTES = 0

@@ -9,6 +9,7 @@ import contextvars
 import os
 import re
 import shutil
+import socket
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -320,3 +321,36 @@ def fresh_instance(instance_template, tmp_path):
     copy = tmp_path / "inst"
     shutil.copytree(instance_template, copy)
     return copy
+
+
+class Mailbox:
+    """What an SMTP server on loopback received."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        from email import message_from_bytes, policy
+
+        self.messages.append((list(envelope.rcpt_tos),
+                              message_from_bytes(envelope.content, policy=policy.default)))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server (aiosmtpd) on a free loopback port: ``smtp.port``,
+    ``smtp.messages`` [(recipients, message)]."""
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    box.port = port
+    try:
+        yield box
+    finally:
+        controller.stop()

@@ -7,7 +7,11 @@ Each is a list of callables a feature appends to in its ``init_app``:
 * ``referral_check(case, agency, basis)``: raise CaseError when the case may
   not be shared with ``agency`` on ``basis`` (consent to share);
 * ``referral_made(actor, case, agency, basis, now)``: a referral was recorded;
-* ``before_purge(case)``: a case's child data is about to be shredded.
+* ``before_purge(case)``: a case's child data is about to be shredded;
+* ``case_event(event, actor, case, info)``: a hand-off between people happened
+  (``recorded``, ``assigned`` with ``info["added"]``, ``plan_waiting``,
+  ``plan_approved``, ``plan_returned``, ``closure_waiting``, ``closure_returned``,
+  ``closed``): who should hear of it is the notifications feature's business.
 
 Callables run in registration order, inside the caller's transaction.
 """
@@ -21,6 +25,7 @@ intake_flags: list[Callable[[Any], dict]] = []
 referral_check: list[Callable[[Any, str, str], None]] = []
 referral_made: list[Callable[..., None]] = []
 before_purge: list[Callable[[Any], None]] = []
+case_event: list[Callable[[str, Any, Any, dict], None]] = []
 
 
 def add(hook: list, function: Callable) -> None:

@@ -451,6 +451,7 @@ def record_intake(actor, data: IntakeData) -> Case:
             _new_person(case, relation, values, actor, now, position)
         db.session.flush()
         _audit("case.create", actor, case, stage="intake")
+        hooks.run(hooks.case_event, "recorded", actor, case, {})
         # Likely earlier cases of the same child, offenders named before (the
         # matching feature: blind indexes compared in SQL, no other case decrypted).
         hooks.run(hooks.after_intake, case)
@@ -529,6 +530,10 @@ def assign(actor, case: Case, data: AssignmentData, *, expected_version: int | N
         _audit("case.assign", actor, case, lead=lead.id,
                lead_changed=previous_lead != lead.id,
                added=sorted(set(others) - before), removed=sorted(before - set(others)))
+        added = set(others) - before
+        if previous_lead != lead.id:
+            added.add(lead.id)
+        hooks.run(hooks.case_event, "assigned", actor, case, {"added": sorted(added)})
     return case
 
 
@@ -597,6 +602,7 @@ def request_closure(actor, case: Case, data: ClosureData, *,
         case.closure_requested_by_id = actor.id
         _touch(case, now)
         _audit("case.closure_requested", actor, case, reason=data.reason, stage=case.stage)
+        hooks.run(hooks.case_event, "closure_waiting", actor, case, {})
     return case
 
 
@@ -618,6 +624,7 @@ def reject_closure(actor, case: Case, data: SendBackData | None = None, *,
         case.closure_return_reason = reason
         _touch(case, now)
         _audit("case.closure_rejected", actor, case, reason=code)
+        hooks.run(hooks.case_event, "closure_returned", actor, case, {})
     return case
 
 
@@ -826,6 +833,7 @@ def draft_plan(actor, case: Case, data: PlanData, *, expected_version: int | Non
         _touch(case, now)
         deadlines.refresh(case)
         _audit("case.plan", actor, case, version=plan.version)
+        hooks.run(hooks.case_event, "plan_waiting", actor, case, {})
     return plan
 
 
@@ -854,6 +862,7 @@ def approve_plan(actor, case: Case, plan_id: str, *, expected_version: int | Non
         deadlines.plan_approved(case, now)
         _touch(case, now)
         _audit("case.plan_approved", actor, case, version=plan.version)
+        hooks.run(hooks.case_event, "plan_approved", actor, case, {})
     return plan
 
 
@@ -880,6 +889,7 @@ def return_plan(actor, case: Case, plan_id: str, data: SendBackData, *,
         plan.return_reason = reason
         _touch(case, now)
         _audit("case.plan_returned", actor, case, version=plan.version)
+        hooks.run(hooks.case_event, "plan_returned", actor, case, {})
     return plan
 
 

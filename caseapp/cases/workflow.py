@@ -308,4 +308,6 @@ def move(actor, case: Case, target: str, data=None, *, expected_version: int | N
         record("case.transition", actor=actor, object_type="case", object_id=case.reference,
                unit_path=case.unit.path, details={"from": source, "to": target,
                                                   "facts": facts.snapshot(case)})
+        if target == "closure":
+            hooks.run(hooks.case_event, "closed", actor, case, {})
     return case

@@ -16,11 +16,12 @@ def _create_app():
 
 
 def register(app) -> None:
-    from . import audit_cmd, cases, reports, units, users
+    from . import audit_cmd, cases, notifications, reports, units, users
 
     cases.register(app)
 
-    for group in (units.units, users.users, audit_cmd.audit, reports.report):
+    for group in (units.units, users.users, audit_cmd.audit, reports.report,
+                  notifications.notifications):
         if group.name not in app.cli.commands:
             app.cli.add_command(group)
 

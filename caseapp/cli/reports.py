@@ -39,9 +39,9 @@ def report(period, unit_code, fmt, out_path, no_suppress, verify_path):
             raw = fh.read()
         try:
             data = export.read_data(raw)
+            verdict = service.verify_file(raw)
         except export.NotAReport:
             fail("this file holds no caseapp report data")
-        verdict = service.verify(data)
         for problem in verdict.problems:
             click.echo(f"mismatch: {problem}")
         if not verdict.ok:

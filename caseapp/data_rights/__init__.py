@@ -5,8 +5,11 @@ from __future__ import annotations
 
 def init_app(app) -> None:
     from caseapp.cases import panels
+    from caseapp.notifications import events
 
-    from . import panel, views
+    from . import panel, service, views
 
     app.register_blueprint(views.bp)
     panels.register(panel.PANEL)
+    if service.due_requests not in events.SCANNERS:
+        events.SCANNERS.append(service.due_requests)

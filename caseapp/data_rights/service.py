@@ -215,3 +215,16 @@ def open_requests_in_scope(supervisor) -> list[DataRequest]:
 def overdue_clause(now: datetime | None = None):
     """SQL: requests still open past their deadline (for the supervision dashboard)."""
     return (DataRequest.status == "open") & (DataRequest.due_at <= (now or clock.now()))
+
+
+def due_requests(now: datetime, window) -> list[tuple[list[str], str, str, str]]:
+    """For the notification scan: open requests falling due within ``window``,
+    to the case's supervisors (who answer them), once per request."""
+    found = []
+    rows = db.session.scalars(select(DataRequest).where(
+        DataRequest.status == "open", DataRequest.due_at <= now + window))
+    for row in rows:
+        case = row.case
+        found.append((case_supervisors(case), "data_request_due", case.reference,
+                      f"data_request_due:{row.id}"))
+    return found

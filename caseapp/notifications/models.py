@@ -4,10 +4,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    CheckConstraint,
     ForeignKey,
     Index,
     Integer,
     String,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -15,10 +17,13 @@ from caseapp import clock
 from caseapp.database import UTCDateTime
 from caseapp.extensions import db
 
+DIGESTS = ("none", "daily", "weekly")
+
 
 class Notification(db.Model):
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_user_unread", "user_id", "read_at"),)
+    __table_args__ = (Index("ix_notifications_user_unread", "user_id", "read_at"),
+                      UniqueConstraint("user_id", "dedupe_key", name="once_per_key"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
@@ -26,3 +31,20 @@ class Notification(db.Model):
     case_reference: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set for notices a scan makes ("deadline_soon:<case>:<step>:<due>"): each once.
+    dedupe_key: Mapped[str | None] = mapped_column(String(120))
+
+
+class NotificationSettings(db.Model):
+    """Whether and where a person gets an e-mail digest of their unread notices
+    (kinds and case references only, never child data)."""
+
+    __tablename__ = "notification_settings"
+    __table_args__ = (CheckConstraint("digest IN ('none', 'daily', 'weekly')",
+                                      name="digest_known"),)
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    digest: Mapped[str] = mapped_column(String(8), default="none")
+    last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

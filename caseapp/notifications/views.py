@@ -1,12 +1,14 @@
 """The notifications page and its unread count."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import service
-from .forms import MarkReadForm
+from . import digest, service
+from .forms import DigestForm, MarkReadForm
+from .labels import KIND_LABELS, URGENT
 
 bp = Blueprint("notifications", __name__, template_folder="templates")
 
@@ -17,10 +19,34 @@ def require_login():
     """Every screen here needs a logged-in user."""
 
 
+def _page(digest_form=None, status: int = 200):
+    items = service.notifications_for(current_user)
+    if digest_form is None:
+        settings = digest.settings_of(current_user)
+        digest_form = DigestForm(formdata=None, email=settings.email or "",
+                                 digest=settings.digest)
+    return render_template("notifications/notifications.html", items=items, form=MarkReadForm(),
+                           digest_form=digest_form, labels=KIND_LABELS,
+                           urgent=URGENT), status
+
+
 @bp.get("/notifications")
 def notifications():
-    items = service.notifications_for(current_user)
-    return render_template("notifications/notifications.html", items=items, form=MarkReadForm())
+    return _page()
+
+
+@bp.post("/notifications/digest")
+def save_digest():
+    form = DigestForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        digest.save_settings(current_user, form.email.data, form.digest.data)
+    except ValueError as error:
+        form.email.errors = [str(error)]
+        return _page(form, 422)
+    flash(_("Your digest setting was saved."), "info")
+    return redirect(url_for("notifications.notifications"))
 
 
 @bp.post("/notifications/read")

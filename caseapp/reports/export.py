@@ -12,6 +12,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass
+from html.parser import HTMLParser
 
 from flask import current_app, has_request_context, render_template
 from openpyxl import Workbook, load_workbook
@@ -177,6 +178,64 @@ def render(report: Report, fmt: str) -> bytes:
 
 class NotAReport(ValueError):
     """The file holds no report data this version can read."""
+
+
+def kind_of(raw: bytes) -> str:
+    if raw[:2] == b"PK":
+        return "xlsx"
+    head = raw[:400].decode("utf-8-sig", errors="replace").lower()
+    return "html" if "<html" in head or "<!doctype" in head else "csv"
+
+
+class _Cells(HTMLParser):
+    """The text of every table cell of an HTML report, row by row."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows: list[list[str]] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None and self.rows:
+            self.rows[-1].append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)
+
+
+def visible_cells(raw: bytes) -> list[list[str]]:
+    """What a reader of the file sees in its tables (not the data block, not the
+    title), as text, for comparison with a rendering of the data."""
+    kind = kind_of(raw)
+    if kind == "xlsx":
+        sheet = load_workbook(io.BytesIO(raw), read_only=True).worksheets[0]
+        rows = [[_text(v) for v in row] for row in sheet.iter_rows(min_row=3, values_only=True)]
+    elif kind == "html":
+        parser = _Cells()
+        parser.feed(raw.decode("utf-8", errors="replace"))
+        rows = parser.rows
+    else:
+        rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig", errors="replace"))))[2:]
+        rows = [row for row in rows if not row or row[0] != DATA_MARK]
+    trimmed = []
+    for row in rows:
+        while row and row[-1] == "":
+            row = row[:-1]
+        if row:
+            trimmed.append(row)
+    return trimmed
 
 
 def read_data(raw: bytes) -> dict:

@@ -174,3 +174,28 @@ def verify(data: dict) -> Verdict:
             problems.append(f"{key}: the report says {published.get(key, 0)}, the log says "
                             f"{recomputed.get(key, 0)}")
     return Verdict(not problems, problems, len(set(published) | set(recomputed)))
+
+
+def verify_file(raw: bytes) -> Verdict:
+    """:func:`verify` the data a report file carries, then check that the tables
+    a reader sees are the ones that data makes (an edited cell fails too)."""
+    from . import export
+
+    data = export.read_data(raw)
+    verdict = verify(data)
+    if not verdict.ok:
+        return verdict
+    unit = db.session.scalar(select(Unit).where(Unit.code == data["unit"]))
+    rebuilt = Report(unit.code, unit.name, unit.path, parse_period(data["period"]),
+                     datetime.fromisoformat(data["as_of"]), data["checkpoint"],
+                     dict(data["numbers"]), bool(data.get("suppressed")))
+    kind = export.kind_of(raw)
+    seen, expected = export.visible_cells(raw), export.visible_cells(export.render(rebuilt, kind))
+    problems = []
+    for i in range(max(len(seen), len(expected))):
+        shown = seen[i] if i < len(seen) else []
+        made = expected[i] if i < len(expected) else []
+        if shown != made:
+            problems.append(f"table row {i + 1}: the file shows {' | '.join(shown)!r}, its data "
+                            f"makes {' | '.join(made)!r}")
+    return Verdict(not problems, problems[:20], verdict.checked)

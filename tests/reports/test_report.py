@@ -70,6 +70,39 @@ def test_an_edited_report_fails(runner, cases, tmp_path):
     assert checked.exit_code == 1 and "requests.total" in checked.output
 
 
+def _edit_a_visible_total(raw: bytes, fmt: str) -> bytes:
+    """Change the shown number of requests (8) in the first table, not the data."""
+    if fmt == "xlsx":
+        book = load_workbook(io.BytesIO(raw))
+        sheet = book.worksheets[0]
+        for row in sheet.iter_rows():
+            if row[0].value == "Tổng cộng":
+                assert row[1].value == 8
+                row[1].value = 9
+                break
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue()
+    text_ = raw.decode("utf-8")
+    old, new = (("Tổng cộng,8,", "Tổng cộng,9,") if fmt == "csv" else (
+        '<td data-label="Nhóm">Tổng cộng</td><td data-label="Yêu cầu hỗ trợ" class="num">8<',
+        '<td data-label="Nhóm">Tổng cộng</td><td data-label="Yêu cầu hỗ trợ" class="num">9<'))
+    assert text_.count(old) == 1, old
+    return text_.replace(old, new).encode("utf-8")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "html"])
+def test_a_report_whose_shown_numbers_were_edited_fails(runner, cases, tmp_path, fmt):
+    """The data block untouched, a number a reader sees changed: caught."""
+    out = tmp_path / f"report.{fmt}"
+    assert run(runner, "--period", str(clock.now().year), "--unit", "TINH", "--format", fmt,
+               "--out", str(out)).exit_code == 0
+    out.write_bytes(_edit_a_visible_total(out.read_bytes(), fmt))
+    checked = run(runner, "--verify", str(out))
+    assert checked.exit_code == 1, checked.output
+    assert "Tổng cộng" in checked.output and "9" in checked.output
+
+
 def test_a_report_from_a_rewritten_log_fails(runner, cases, tmp_path):
     out = tmp_path / "report.html"
     assert run(runner, "--period", str(clock.now().year), "--unit", "TINH", "--format", "html",

@@ -77,3 +77,13 @@ def test_instance_config_and_secret_file_are_layered(tmp_path):
 def test_unknown_environment_is_refused():
     with pytest.raises(settings.ConfigError, match="CASEAPP_ENV"):
         load("staging")
+
+
+@pytest.mark.parametrize("overrides,named", [
+    ({"SMTP_SSL": True, "SMTP_STARTTLS": True}, "SMTP_SSL"),
+    ({"NOTIFY_DEADLINE_HOURS": -1}, "NOTIFY_DEADLINE_HOURS"),
+    ({"NOTIFY_SCAN_MINUTES": "often"}, "NOTIFY_SCAN_MINUTES"),
+])
+def test_mail_and_notice_settings_are_checked(overrides, named):
+    with pytest.raises(settings.ConfigError, match=named):
+        load("development", **overrides)

@@ -1,0 +1,110 @@
+"""The scan: a deadline within the window is announced to the people on the case,
+a missed one to them and the supervisors above, each once however often the scan
+runs; closed cases and steps done are left alone."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from caseapp.cases import service
+from caseapp.extensions import db
+from caseapp.notifications import events
+from caseapp.notifications.models import Notification
+from tests.cases.conftest import assessment_data
+
+
+def notices(kind: str, reference: str) -> list[str]:
+    return sorted(db.session.scalars(select(Notification.user_id).where(
+        Notification.kind == kind, Notification.case_reference == reference)))
+
+
+def ids(*users) -> list[str]:
+    return sorted(u.id for u in users)
+
+
+def scan(at) -> int:
+    return events.scan_and_commit(at)
+
+
+def test_soon_then_missed_each_once_at_the_minute(app, people, make_case):
+    case = make_case("intake", assignees=[people.officer2])
+    due = case.assessment_due_at
+    window = timedelta(hours=app.config["NOTIFY_DEADLINE_HOURS"])
+
+    assert scan(due - window - timedelta(minutes=1)) == 0
+    assert notices("deadline_soon", case.reference) == []
+
+    assert scan(due - window + timedelta(minutes=1)) == 2
+    assert notices("deadline_soon", case.reference) == ids(people.officer, people.officer2)
+    assert scan(due - timedelta(minutes=1)) == 0  # not again
+    assert notices("deadline_missed", case.reference) == []
+
+    assert scan(due + timedelta(minutes=1)) == 4
+    assert notices("deadline_missed", case.reference) == ids(
+        people.officer, people.officer2, people.supervisor, people.province_supervisor)
+    assert scan(due + timedelta(hours=5)) == 0
+    assert scan(due + timedelta(days=3)) == 0
+    assert notices("deadline_missed", case.reference) == ids(
+        people.officer, people.officer2, people.supervisor, people.province_supervisor)
+
+
+def test_a_step_done_in_time_is_never_called_missed(people, make_case):
+    case = make_case("intake", assigned=True)
+    due = case.assessment_due_at
+    service.transition(people.officer, case, "assessment", assessment_data())
+    db.session.commit()
+    scan(due + timedelta(minutes=1))
+    assert notices("deadline_missed", case.reference) == []
+
+
+def test_an_unassigned_case_tells_its_supervisors(people, make_case):
+    case = make_case("intake")
+    scan(case.assessment_due_at + timedelta(minutes=1))
+    assert notices("deadline_missed", case.reference) == ids(people.supervisor,
+                                                             people.province_supervisor)
+    assert people.other_supervisor.id not in notices("deadline_soon", case.reference)
+
+
+def test_a_closed_case_has_no_deadline_to_announce(people, make_case):
+    case = make_case("closure", via="assessment")
+    assert scan(case.received_at + timedelta(days=400)) == 0
+    assert notices("deadline_missed", case.reference) == []
+
+
+def test_a_data_request_falling_due_reaches_the_supervisors_once(people, make_case):
+    from caseapp.data_rights import service as rights
+
+    case = make_case("support")
+    request = rights.record_request(people.supervisor, case, rights.DataRequestData(
+        kind="access", requested_by="guardian"))
+    db.session.commit()
+    scan(request.due_at - timedelta(minutes=1))
+    assert notices("data_request_due", case.reference) == ids(people.supervisor,
+                                                              people.province_supervisor)
+    assert scan(request.due_at + timedelta(days=1)) == 0
+
+
+def test_the_scan_command_reports_what_it_made(runner, people, make_case, travel):
+    case = make_case("intake", assigned=True)
+    travel(hours=73)  # the assessment (72 hours) is now late
+    result = runner.invoke(args=["notifications", "scan"])
+    assert result.exit_code == 0, result.output
+    assert "made 3 notification(s)" in result.output
+    assert notices("deadline_missed", case.reference) == ids(
+        people.officer, people.supervisor, people.province_supervisor)
+    again = runner.invoke(args=["notifications", "scan"])
+    assert "made 0 notification(s)" in again.output
+
+
+def test_the_app_scans_after_a_request_when_asked_to(app, client, people, make_case, travel):
+    case = make_case("intake", assigned=True)
+    travel(hours=73)
+    app.config["NOTIFY_SCAN_MINUTES"] = 10
+    try:
+        app.extensions.pop(events._LAST_SCAN, None)
+        assert client.get("/login").status_code == 200
+        assert notices("deadline_missed", case.reference)
+    finally:
+        app.config["NOTIFY_SCAN_MINUTES"] = 0
+        app.extensions.pop(events._LAST_SCAN, None)
