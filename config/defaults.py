@@ -154,3 +154,8 @@ SMTP_SSL = False
 SMTP_USERNAME = None
 SMTP_PASSWORD = None
 MAIL_FROM = None
+
+# --- Awareness sessions: the school year the coverage is counted over
+# (September to May).
+SCHOOL_YEAR_FIRST_MONTH = 9
+SCHOOL_YEAR_LAST_MONTH = 5

@@ -8,15 +8,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from caseapp.core.forms import choice_list
 from caseapp.i18n import ROLE_LABELS
 from caseapp.settings import ROLES
-
-SCHOOL_LABELS = {
-    "": _l("Not a school"),
-    "primary": _l("Primary school (Liên đội)"),
-    "lower_secondary": _l("Lower secondary school (Liên đội)"),
-    "upper_secondary": _l("Upper secondary school (Đoàn trường)"),
-    "vocational": _l("Vocational/continuing education centre"),
-    "other": _l("Other school"),
-}
+from caseapp.units.labels import SCHOOL_LABELS
 
 
 class UserForm(FlaskForm):
@@ -43,4 +35,11 @@ class UnitForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     parent = SelectField(_l("Parent unit"), choices=[])
+    school_type = SelectField(_l("School type"), choices=choice_list(SCHOOL_LABELS.items()))
+
+
+class SchoolForm(FlaskForm):
+    """Mark an existing unit as a school of a kind, or as none."""
+
+    unit = SelectField(_l("Unit"), choices=[], validate_choice=False)
     school_type = SelectField(_l("School type"), choices=choice_list(SCHOOL_LABELS.items()))

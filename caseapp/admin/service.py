@@ -246,8 +246,20 @@ def create_unit(actor, code: str, name: str, parent_code: str | None = None,
     unit.path = f"{parent.path if parent else '/'}{unit.id}/"
     db.session.flush()
     record("unit.create", actor=actor, object_type="unit", object_id=unit.code,
-           unit_path=unit.path, details={"parent": parent.code if parent else None})
+           unit_path=unit.path, details={"parent": parent.code if parent else None,
+                                         "school": unit.school_type or ""})
     return unit
+
+
+def set_school_type(actor, unit: Unit, school_type: str | None) -> None:
+    """Mark a unit as a school of a type, or as none (the awareness coverage
+    counts schools; the log keeps the type so a report can be re-checked)."""
+    permissions.require(actor == "system" or permissions.can_manage_units(actor))
+    if school_type and school_type not in SCHOOL_TYPES:
+        raise UnitError(_l("Unknown school type."), field="school_type")
+    unit.school_type = school_type or None
+    record("unit.school", actor=actor, object_type="unit", object_id=unit.code,
+           unit_path=unit.path, details={"school": unit.school_type or ""})
 
 
 def rename_unit(actor, unit: Unit, name: str) -> None:

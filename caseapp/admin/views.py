@@ -9,11 +9,19 @@ from caseapp import permissions
 from caseapp.accounts.forms import ConfirmForm
 from caseapp.accounts.models import User
 from caseapp.core.forms import choice_list
+from caseapp.extensions import db
 from caseapp.i18n import CHANGE_KIND_LABELS, ROLE_LABELS
 from caseapp.units import service as units
 
 from . import changes, service
-from .forms import SCHOOL_LABELS, PasswordResetForm, UnitForm, UserEditForm, UserForm
+from .forms import (
+    SCHOOL_LABELS,
+    PasswordResetForm,
+    SchoolForm,
+    UnitForm,
+    UserEditForm,
+    UserForm,
+)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
@@ -137,9 +145,38 @@ def user_action(user_id: str, action: str):
     return redirect(url_for("admin.user", user_id=target.id))
 
 
+def _school_form(form: SchoolForm | None = None) -> SchoolForm:
+    form = form or SchoolForm(formdata=None)
+    form.unit.choices = choice_list((u.code, f"{'· ' * u.depth}{u.name}") for u in units.tree())
+    return form
+
+
 @bp.get("/units")
 def unit_list():
-    return render_template("admin/units.html", units=units.tree(), school_labels=SCHOOL_LABELS)
+    return render_template("admin/units.html", units=units.tree(), school_labels=SCHOOL_LABELS,
+                           school_form=_school_form())
+
+
+@bp.post("/units/school")
+def set_school():
+    form = _school_form(SchoolForm())
+    if not form.validate_on_submit():
+        abort(400)
+    unit = units.by_code((form.unit.data or "").upper())
+    problem = None if unit else _("Choose a unit.")
+    if unit is not None:
+        try:
+            service.set_school_type(current_user, unit, form.school_type.data or None)
+        except service.UnitError as exc:
+            problem = exc.message
+    if problem:
+        db.session.rollback()
+        form.school_type.errors = [str(problem)]
+        return render_template("admin/units.html", units=units.tree(),
+                               school_labels=SCHOOL_LABELS, school_form=form), 422
+    db.session.commit()
+    flash(_("Saved."), "info")
+    return redirect(url_for("admin.unit_list"))
 
 
 @bp.route("/units/new", methods=["GET", "POST"])

@@ -34,3 +34,18 @@ def list_units():
         parent = unit.parent.code if unit.parent else "-"
         click.echo(f"{'  ' * unit.depth}{unit.code}\t{unit.name}\tparent={parent}"
                    f"\tschool={unit.school_type or '-'}")
+
+
+@units.command("school", help="Mark a unit as a school of a type (or 'none': not a school).")
+@click.argument("code")
+@click.argument("school_type", type=click.Choice((*SCHOOL_TYPES, "none")))
+@with_appcontext
+def school(code, school_type):
+    from .common import fail
+
+    unit = service.by_code(code.strip().upper())
+    if unit is None:
+        fail(f"no unit {code}")
+    commit_or_fail(lambda: admin_service.set_school_type(
+        "system", unit, None if school_type == "none" else school_type))
+    click.echo(f"{unit.code}: school type {school_type}")

@@ -36,6 +36,18 @@ def can_manage_units(user) -> bool:
     return is_admin(user)
 
 
+def can_record_awareness(user, unit) -> bool:
+    """Awareness sessions: anyone with a role in the unit; a supervisor also for the
+    units below theirs."""
+    if not _usable(user) or unit is None or user.unit is None:
+        return False
+    if not (intact(unit) and intact(user.unit)):
+        return False
+    if user.unit_id == unit.id:
+        return True
+    return user.role == "supervisor" and unit.path.startswith(user.unit.path)
+
+
 # --- accounts: the second person ---------------------------------------------------------------
 
 # Roles that can see a child's data: making or changing such an account needs a second person.

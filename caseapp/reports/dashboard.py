@@ -12,13 +12,18 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, not_, or_, select
 
 from caseapp import clock
+from caseapp.awareness import service as sessions
+from caseapp.awareness import year as school_year
+from caseapp.awareness.service import Coverage
+from caseapp.awareness.year import SchoolYear
 from caseapp.break_glass.models import BreakGlassAccess
 from caseapp.cases import queries
 from caseapp.cases.models import Case
 from caseapp.cases.screens import user_names
 from caseapp.extensions import db
 from caseapp.permissions import cases as rules
-from caseapp.units.models import Unit
+from caseapp.units.labels import SCHOOL_LABELS
+from caseapp.units.models import SCHOOL_TYPES, Unit
 
 from . import charts, figures
 from .numbers import GROUPS, TIMED_STEPS, share
@@ -54,6 +59,22 @@ class Dashboard:
     break_glass_uses: int
     names: dict[str, str]
     charts: dict[str, str] = field(default_factory=dict)
+    # The awareness sessions' coverage of the schools in the current school year
+    # (a unit's view only).
+    school_year: SchoolYear | None = None
+    coverage: Coverage | None = None
+
+    def coverage_by_type(self) -> list[tuple[str, int, int]]:
+        """(school type, schools, schools with a session), in SCHOOL_TYPES order."""
+        if self.coverage is None:
+            return []
+        rows = []
+        for kind in SCHOOL_TYPES:
+            of_kind = [u for u in self.coverage.schools if u.school_type == kind]
+            if of_kind:
+                rows.append((kind, len(of_kind),
+                             sum(1 for u in of_kind if u.id in self.coverage.covered)))
+        return rows
 
     def share(self, numerator: str, *denominator: str) -> float | None:
         bottom = self.numbers[denominator[0]] - sum(self.numbers[k] for k in denominator[1:])
@@ -129,6 +150,9 @@ def build(user, unit: Unit | None, period: Period) -> Dashboard:
                       unassigned=unassigned, plans_waiting=plans_waiting,
                       closures_waiting=closures_waiting, break_glass_uses=glass,
                       names=user_names(people))
+    if unit is not None:
+        board.school_year = school_year.current()
+        board.coverage = sessions.coverage(unit, board.school_year.first, board.school_year.last)
     board.charts = _charts(board)
     return board
 
@@ -152,6 +176,13 @@ def _charts(b: Dashboard) -> dict[str, str]:
                 _percent(b.share(f"on_time.{s}.met", f"on_time.{s}.due")) for s in TIMED_STEPS]},
             percent=True),
     }
+    by_type = b.coverage_by_type()
+    if by_type:
+        made["coverage"] = charts.bars(
+            str(_l("Schools that held an awareness session, by kind")),
+            [str(SCHOOL_LABELS[kind]) for kind, _, _ in by_type],
+            {str(_l("Schools")): [total for _, total, _ in by_type],
+             str(_l("With a session")): [covered for _, _, covered in by_type]})
     months = b.months()
     if months:
         made["months"] = charts.line(str(_l("Requests and supported, by month")),

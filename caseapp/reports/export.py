@@ -22,7 +22,7 @@ from caseapp.cases import deadlines, reference_data
 from caseapp.extensions import db
 from caseapp.units.models import Unit
 
-from .numbers import GROUPS, TIMED_STEPS
+from .numbers import AUDIENCES, GROUPS, TIMED_STEPS
 from .service import Report
 
 FORMATS = ("csv", "xlsx", "html")
@@ -39,6 +39,8 @@ STAGE_VI = {"intake": "Tiếp nhận", "assessment": "Đánh giá", "support": "
 RISK_VI = {"high": "Cao", "medium": "Trung bình", "low": "Thấp", "none": "Chưa đánh giá"}
 STATUS_VI = {"sent": "Đã gửi", "accepted": "Đã tiếp nhận", "declined": "Từ chối",
              "completed": "Đã hoàn thành"}
+AUDIENCE_VI = {"children": "trẻ em, học sinh", "parents": "cha mẹ", "teachers": "giáo viên",
+               "union_members": "đoàn viên, thanh niên"}
 LIST_OF = {"by_channel": "channel", "by_gender": "gender", "by_harm": "harm_category",
            "by_platform": "platform", "closures": "closure_reason"}
 
@@ -105,6 +107,16 @@ def tables(report: Report) -> list[Table]:
                      [(_label("agency", k.split(".")[1]),
                        STATUS_VI.get(k.split(".")[2], k.split(".")[2]), report.numbers[k])
                       for k in referrals]))
+    schools = v("awareness.schools")
+    out.append(Table("15. Truyền thông, giáo dục phòng ngừa trong kỳ", ("", "Số lượng"),
+                     [("Số buổi truyền thông", v("awareness.sessions")),
+                      ("Số lượt người tham dự", v("awareness.attendees"))]
+                     + [(f"Số buổi dành cho {AUDIENCE_VI[a]}", v(f"awareness.audience.{a}"))
+                        for a in AUDIENCES]
+                     + [("Số trường học", schools),
+                        ("Số trường đã tổ chức ít nhất một buổi", v("awareness.schools_covered")),
+                        ("Tỷ lệ trường đã tổ chức", share("awareness.schools_covered",
+                                                          "awareness.schools"))]))
     return out
 
 

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, case, exists, func, literal, literal_column, not_, or_, select
 from sqlalchemy.sql import ColumnElement
 
+from caseapp.awareness import service as sessions
 from caseapp.cases import deadlines
 from caseapp.cases.models import (
     Case,
@@ -190,3 +191,12 @@ def compute(scope: Scope, period: Period, as_of: datetime) -> Counter:
             .group_by(Referral.agency_code, Referral.status)):
         n[f"referrals.{agency}.{status}"] = count
     return +n
+
+
+def awareness(unit: Unit, period: Period) -> Counter:
+    """The awareness keys of :mod:`caseapp.reports.numbers` for ``unit``'s subtree."""
+    found = Counter(sessions.totals(unit, period.first, period.last))
+    cover = sessions.coverage(unit, period.first, period.last)
+    found["awareness.schools"] = len(cover.schools)
+    found["awareness.schools_covered"] = len(cover.covered)
+    return +found

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from caseapp.cases.facts import CaseFacts
 
@@ -124,3 +124,33 @@ def compute(facts: Iterable[CaseFacts], start: datetime, end: datetime, as_of: d
 
 def share(numerator: int, denominator: int) -> float | None:
     return numerator / denominator if denominator else None
+
+
+# --- awareness sessions --------------------------------------------------------------------------
+# For a unit's subtree and the days of the period: the sessions held, their
+# attendance, how many reached each audience, the schools and how many of
+# them held at least one (``awareness.schools_covered``).
+
+AUDIENCES = ("children", "parents", "teachers", "union_members")
+
+
+def awareness(sessions: Iterable[tuple[date, int, str, str]], schools: Iterable[str],
+              first: date, last: date) -> Counter:
+    """``sessions``: (day held, attendees, audience codes joined by commas, unit
+    path) of the subtree's sessions; ``schools``: the paths of its schools."""
+    n: Counter = Counter()
+    schools = set(schools)
+    covered = set()
+    for held_on, attendees, audience, unit_path in sessions:
+        if not first <= held_on <= last:
+            continue
+        n["awareness.sessions"] += 1
+        n["awareness.attendees"] += attendees
+        for code in audience.split(","):
+            if code in AUDIENCES:
+                n[f"awareness.audience.{code}"] += 1
+        if unit_path in schools:
+            covered.add(unit_path)
+    n["awareness.schools"] = len(schools)
+    n["awareness.schools_covered"] = len(covered)
+    return +n

@@ -20,10 +20,10 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from flask import current_app
-from sqlalchemy import select, text
+from sqlalchemy import or_, select, text
 
 import audit
 from caseapp import clock
@@ -82,8 +82,10 @@ class Report:
 
 
 def publish(exact: Counter, *, suppress: bool) -> dict[str, int | str]:
-    return {key: (SUPPRESSED if suppress and value in SMALL else value)
-            for key, value in sorted(exact.items())}
+    """Counts of children 1 to 4 as "<5"; awareness sessions count events and
+    audiences, never a child, and are shown as they are."""
+    return {key: (SUPPRESSED if suppress and value in SMALL and not key.startswith(
+        "awareness.") else value) for key, value in sorted(exact.items())}
 
 
 def _hold_the_log() -> None:
@@ -100,6 +102,7 @@ def make(actor, unit: Unit, period: Period, *, fmt: str, suppress: bool = True) 
     _hold_the_log()
     as_of = clock.now()
     exact = figures.compute(figures.Scope(unit=unit), period, as_of)
+    exact.update(figures.awareness(unit, period))
     checkpoint = sign_head_in_transaction()
     record("report.export", actor=actor, object_type="unit", object_id=unit.code,
            unit_path=unit.path, details={"period": period.code, "format": fmt,
@@ -139,6 +142,42 @@ def facts_in_log(up_to: int) -> dict[str, case_facts.CaseFacts]:
     return found
 
 
+def awareness_in_log(up_to: int, unit_path: str) -> tuple[list, list[str]]:
+    """From the log up to seq ``up_to``, under ``unit_path``: the sessions as their
+    newest entry left them (deleted ones dropped) and the paths of the units whose
+    newest entry marks them as schools."""
+    entries = audit.audit_entries.c
+    sessions: dict[str, tuple | None] = {}
+    schools: dict[str, bool] = {}
+    rows = db.session.execute(
+        select(entries.action, entries.object_id, entries.unit_path, entries.details)
+        .where(entries.seq <= up_to, entries.outcome == "ok",
+               entries.unit_path.startswith(unit_path, autoescape=True),
+               or_(entries.object_type == "awareness",
+                   entries.action.in_(("unit.create", "unit.school"))))
+        .order_by(entries.seq))
+    for action, object_id, path, details in rows:
+        try:
+            found = json.loads(details)
+        except (TypeError, ValueError):
+            continue
+        if action in ("unit.create", "unit.school"):
+            if "school" in found:
+                schools[path] = bool(found["school"])
+            continue
+        if action == "awareness.delete":
+            sessions[object_id] = None
+            continue
+        try:
+            held_on, attendees, audience = found["facts"][:3]
+            sessions[object_id] = (date.fromisoformat(held_on), int(attendees), str(audience),
+                                   path)
+        except (KeyError, TypeError, ValueError):
+            continue
+    return ([s for s in sessions.values() if s is not None],
+            [path for path, is_school in schools.items() if is_school])
+
+
 def _matches(published, recomputed: int) -> bool:
     if published == SUPPRESSED:
         return recomputed in SMALL
@@ -168,6 +207,8 @@ def verify(data: dict) -> Verdict:
     cases = [f for f in facts_in_log(checkpoint["seq"]).values()
              if f.unit_path.startswith(unit.path)]
     recomputed = numbers.compute(cases, period.start, period.end, as_of, figures.utc_offset())
+    sessions, schools = awareness_in_log(checkpoint["seq"], unit.path)
+    recomputed.update(numbers.awareness(sessions, schools, period.first, period.last))
     published = data.get("numbers") or {}
     for key in sorted(set(published) | set(recomputed)):
         if not _matches(published.get(key, 0), recomputed.get(key, 0)):

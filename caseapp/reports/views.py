@@ -13,6 +13,7 @@ from caseapp.cases.screens import label
 from caseapp.core.errors import render_error
 from caseapp.core.forms import choice_list
 from caseapp.permissions import cases as rules
+from caseapp.units.labels import SCHOOL_LABELS
 from caseapp.units.models import Unit
 
 from . import dashboard, export, service
@@ -72,7 +73,8 @@ def figures_page():
     return render_template("reports/figures.html", form=form, board=board, download=download,
                            groups=dashboard.GROUP_LABELS, steps=dashboard.STEP_LABELS,
                            stage_labels=workflow.STAGE_LABELS, level_labels=LEVEL_LABELS,
-                           label=label, unit_names=dashboard.unit_names())
+                           label=label, unit_names=dashboard.unit_names(),
+                           school_labels=SCHOOL_LABELS)
 
 
 @bp.post("/figures/report")

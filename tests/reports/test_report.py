@@ -139,3 +139,40 @@ def test_bad_periods_and_units_are_refused(runner, cases, tmp_path):
         result = run(runner, *args, "--out", str(tmp_path / "x.csv"), "--format", "csv")
         assert result.exit_code == 1 and "error:" in result.output
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_awareness_numbers_are_reported_and_recomputed_from_the_log(runner, people, tmp_path):
+    from caseapp.admin import service as admin_service
+    from caseapp.awareness import service as sessions
+    from caseapp.cases.deadlines import VIETNAM
+
+    admin_service.set_school_type("system", people.commune, "primary")
+    day = clock.now().astimezone(VIETNAM).date()
+    data = sessions.SessionData(day, ("children", "parents"), 3, "An toàn trên mạng")
+    kept = sessions.record_session(people.counselor, people.commune, data)
+    dropped = sessions.record_session(people.supervisor, people.district, data)
+    db.session.commit()
+    sessions.delete_session(people.supervisor, dropped)
+    db.session.commit()
+    out = tmp_path / "report.csv"
+    assert run(runner, "--period", str(day.year), "--unit", "TINH", "--format", "csv",
+               "--out", str(out)).exit_code == 0
+    numbers = export.read_data(out.read_bytes())["numbers"]
+    # Events, not children: shown exactly even when small.
+    assert numbers["awareness.sessions"] == 1 and numbers["awareness.attendees"] == 3
+    assert numbers["awareness.audience.parents"] == 1
+    assert (numbers["awareness.schools"], numbers["awareness.schools_covered"]) == (1, 1)
+    assert "Số trường đã tổ chức ít nhất một buổi,1" in out.read_text("utf-8-sig")
+    assert run(runner, "--verify", str(out)).exit_code == 0
+    # Changed after the report: the report still matches the log up to its checkpoint.
+    sessions.update_session(people.counselor, kept, sessions.SessionData(
+        day, ("children",), 40, "An toàn trên mạng"), expected_version=1)
+    db.session.commit()
+    assert run(runner, "--verify", str(out)).exit_code == 0
+    # A report that claims more sessions than the log holds fails.
+    raw = out.read_text("utf-8-sig")
+    assert raw.count('awareness.attendees"": 3,') == 1  # in the CSV-quoted data block
+    out.write_text(raw.replace('awareness.attendees"": 3,', 'awareness.attendees"": 30,'),
+                   "utf-8-sig")
+    checked = run(runner, "--verify", str(out))
+    assert checked.exit_code == 1 and "awareness.attendees" in checked.output

@@ -1,0 +1,183 @@
+"""Recording awareness sessions, and a school year's coverage.
+
+Every change is audited with the session's *facts* (date, attendees,
+audiences; never the topic or notes, which are free text) so that the
+report's awareness numbers can be recomputed from the log like the rest.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from caseapp import clock
+from caseapp.auditing.writer import record
+from caseapp.cases import deadlines
+from caseapp.extensions import db
+from caseapp.permissions import can_record_awareness
+from caseapp.units.models import Unit
+
+from .models import AUDIENCES, MAX_ATTENDEES, AwarenessSession
+
+FIRST_DAY = date(2000, 1, 1)
+
+
+class AwarenessError(ValueError):
+    """A session that cannot be saved; ``field`` names the form field to blame."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.message, self.field = message, field
+
+
+class StaleSession(AwarenessError):
+    """Someone saved the session since it was opened."""
+
+
+@dataclass(frozen=True)
+class SessionData:
+    held_on: date | None
+    audiences: tuple[str, ...]
+    attendees: int | None
+    topic: str
+    notes: str = ""
+
+
+def _today() -> date:
+    return clock.now().astimezone(deadlines.local_timezone()).date()
+
+
+def _checked(data: SessionData) -> SessionData:
+    if data.held_on is None or not FIRST_DAY <= data.held_on <= _today():
+        raise AwarenessError(_l("Give the day the session was held (not in the future)."),
+                             "held_on")
+    audiences = tuple(sorted(set(data.audiences)))
+    if not audiences or set(audiences) - set(AUDIENCES):
+        raise AwarenessError(_l("Choose who the session was for."), "audiences")
+    if data.attendees is None or not 1 <= data.attendees <= MAX_ATTENDEES:
+        raise AwarenessError(_l("Give the number of people who attended (1 to 100,000)."),
+                             "attendees")
+    topic, notes = (data.topic or "").strip(), (data.notes or "").strip()
+    if not topic or len(topic) > 200:
+        raise AwarenessError(_l("Give the session's topic (at most 200 characters)."), "topic")
+    if len(notes) > 2000:
+        raise AwarenessError(_l("Notes are at most 2,000 characters."), "notes")
+    return SessionData(data.held_on, audiences, data.attendees, topic, notes)
+
+
+def facts(session: AwarenessSession, unit: Unit) -> list:
+    """What the log keeps of a session: its day, attendance, audiences, school type."""
+    return [session.held_on.isoformat(), session.attendees, session.audience,
+            unit.school_type or ""]
+
+
+def _audit(action: str, actor, session: AwarenessSession) -> None:
+    record(action, actor=actor, object_type="awareness", object_id=session.id,
+           unit_path=session.unit.path, details={"facts": facts(session, session.unit)})
+
+
+def _require(actor, unit: Unit) -> None:
+    from caseapp.permissions import PermissionDenied
+
+    if not can_record_awareness(actor, unit):
+        record("awareness.denied", outcome="denied", actor=actor, object_type="unit",
+               object_id=unit.code if unit else None, unit_path=unit.path if unit else None)
+        raise PermissionDenied(_l("You may record sessions only for your unit (supervisors: "
+                                  "and the units below it)."))
+
+
+def record_session(actor, unit: Unit, data: SessionData) -> AwarenessSession:
+    _require(actor, unit)
+    data = _checked(data)
+    now = clock.now()
+    session = AwarenessSession(unit_id=unit.id, unit=unit, held_on=data.held_on,
+                               audience=",".join(data.audiences), attendees=data.attendees,
+                               topic=data.topic, notes=data.notes, recorded_by_id=actor.id,
+                               recorded_at=now, updated_at=now, version=1)
+    db.session.add(session)
+    db.session.flush()
+    _audit("awareness.create", actor, session)
+    return session
+
+
+def update_session(actor, session: AwarenessSession, data: SessionData, *,
+                   expected_version: int | None) -> AwarenessSession:
+    _require(actor, session.unit)
+    if expected_version is not None and expected_version != session.version:
+        raise StaleSession(_l("Someone saved this session meanwhile. Here it is as it is now."))
+    data = _checked(data)
+    session.held_on, session.audience = data.held_on, ",".join(data.audiences)
+    session.attendees, session.topic, session.notes = data.attendees, data.topic, data.notes
+    session.updated_at = clock.now()
+    session.version += 1
+    _audit("awareness.update", actor, session)
+    return session
+
+
+def delete_session(actor, session: AwarenessSession) -> None:
+    _require(actor, session.unit)
+    _audit("awareness.delete", actor, session)
+    db.session.delete(session)
+
+
+def visible_units(user) -> list[Unit]:
+    """The units whose sessions ``user`` sees: theirs, and below it for supervisors."""
+    if user.unit is None:
+        return []
+    if user.role == "supervisor":
+        return list(db.session.scalars(select(Unit).where(
+            Unit.path.startswith(user.unit.path, autoescape=True)).order_by(Unit.path)))
+    return [user.unit]
+
+
+def recordable_units(user) -> list[Unit]:
+    return [u for u in visible_units(user) if can_record_awareness(user, u)]
+
+
+def sessions_in(units: list[Unit], start: date, end: date) -> list[AwarenessSession]:
+    """Sessions of ``units`` held from ``start`` to ``end`` (inclusive), newest first."""
+    if not units:
+        return []
+    return list(db.session.scalars(select(AwarenessSession).where(
+        AwarenessSession.unit_id.in_([u.id for u in units]),
+        AwarenessSession.held_on >= start, AwarenessSession.held_on <= end)
+        .order_by(AwarenessSession.held_on.desc(), AwarenessSession.recorded_at.desc())))
+
+
+@dataclass(frozen=True)
+class Coverage:
+    schools: list[Unit]
+    covered: set[int]  # unit ids of schools with at least one session
+
+    @property
+    def without(self) -> list[Unit]:
+        return [u for u in self.schools if u.id not in self.covered]
+
+
+def coverage(root: Unit, start: date, end: date) -> Coverage:
+    """The schools in ``root``'s subtree and which held a session from ``start`` to ``end``."""
+    schools = list(db.session.scalars(select(Unit).where(
+        Unit.path.startswith(root.path, autoescape=True), Unit.school_type.is_not(None))
+        .order_by(Unit.path)))
+    covered = set(db.session.scalars(select(AwarenessSession.unit_id).where(
+        AwarenessSession.unit_id.in_([u.id for u in schools]),
+        AwarenessSession.held_on >= start, AwarenessSession.held_on <= end)
+        .group_by(AwarenessSession.unit_id))) if schools else set()
+    return Coverage(schools, covered)
+
+
+def totals(root: Unit, start: date, end: date) -> dict[str, int]:
+    """Sessions and attendance in ``root``'s subtree from ``start`` to ``end``, and
+    how many sessions reached each audience."""
+    where = (Unit.path.startswith(root.path, autoescape=True),
+             AwarenessSession.held_on >= start, AwarenessSession.held_on <= end)
+    base = select().select_from(AwarenessSession).join(Unit, AwarenessSession.unit_id == Unit.id)
+    count, attendees = db.session.execute(base.add_columns(
+        func.count(), func.coalesce(func.sum(AwarenessSession.attendees), 0)).where(*where)).one()
+    found = {"awareness.sessions": count, "awareness.attendees": attendees}
+    for code in AUDIENCES:
+        found[f"awareness.audience.{code}"] = db.session.scalar(base.add_columns(func.count())
+            .where(*where, AwarenessSession.audience.contains(code, autoescape=True))) or 0
+    return found

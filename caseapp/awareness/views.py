@@ -1,0 +1,138 @@
+"""/awareness: the sessions of the user's units for a school year, a form to
+record one, and each session's edit and delete."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from caseapp.core.forms import choice_list
+from caseapp.extensions import db
+from caseapp.permissions import can_record_awareness
+from caseapp.units.labels import SCHOOL_LABELS
+
+from . import service
+from .forms import AUDIENCE_LABELS, DeleteForm, SessionForm
+from .models import AwarenessSession
+from .year import school_years
+
+bp = Blueprint("awareness", __name__, template_folder="templates")
+
+
+@bp.before_request
+@login_required
+def require_login():
+    """Everyone with a unit; what they see is decided per unit."""
+
+
+def _form(form: SessionForm | None = None) -> SessionForm:
+    form = form or SessionForm(formdata=None)
+    form.unit.choices = choice_list((u.code, u.name)
+                                    for u in service.recordable_units(current_user))
+    return form
+
+
+def _page(form: SessionForm | None = None, status: int = 200):
+    years = school_years()
+    chosen = request.args.get("year") or years[0].code
+    year = next((y for y in years if y.code == chosen), years[0])
+    units = service.visible_units(current_user)
+    root = units[0] if units else None
+    return render_template(
+        "awareness/sessions.html", form=_form(form), year=year, years=years,
+        sessions=service.sessions_in(units, year.first, year.last),
+        coverage=service.coverage(root, year.first, year.last) if root else None,
+        audience_labels=AUDIENCE_LABELS, school_labels=SCHOOL_LABELS,
+        may_edit=lambda s: can_record_awareness(current_user, s.unit)), status
+
+
+@bp.get("/awareness")
+def sessions():
+    return _page()
+
+
+def _unit_chosen(form: SessionForm):
+    code = (form.unit.data or "").strip().upper()
+    return next((u for u in service.recordable_units(current_user) if u.code == code), None)
+
+
+@bp.post("/awareness")
+def record():
+    form = SessionForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        return _page(form, 422)
+    unit = _unit_chosen(form)
+    if unit is None:
+        form.unit.errors = [_("Choose one of your units.")]
+        return _page(form, 422)
+    try:
+        service.record_session(current_user, unit, form.to_data())
+    except service.AwarenessError as error:
+        db.session.rollback()
+        getattr(form, error.field or "topic").errors = [str(error.message)]
+        return _page(form, 422)
+    db.session.commit()
+    flash(_("The session was recorded."), "info")
+    return redirect(url_for("awareness.sessions"))
+
+
+def _load(session_id: str) -> AwarenessSession:
+    found = db.session.get(AwarenessSession, session_id) if len(session_id) <= 36 else None
+    if found is None or not can_record_awareness(current_user, found.unit):
+        abort(404)  # another unit's session: as if it did not exist
+    return found
+
+
+def _edit_page(session: AwarenessSession, form: SessionForm | None = None, status: int = 200):
+    if form is None:
+        form = SessionForm(formdata=None, held_on=session.held_on,
+                           audiences=list(session.audiences), attendees=session.attendees,
+                           topic=session.topic, notes=session.notes, version=session.version)
+    return render_template("awareness/session.html", session=session, form=form,
+                           delete_form=DeleteForm(), audience_labels=AUDIENCE_LABELS), status
+
+
+@bp.get("/awareness/<session_id>")
+def edit(session_id: str):
+    return _edit_page(_load(session_id))
+
+
+@bp.post("/awareness/<session_id>")
+def save(session_id: str):
+    session = _load(session_id)
+    form = SessionForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        return _edit_page(session, form, 422)
+    try:
+        version = int(form.version.data) if form.version.data else None
+    except ValueError:
+        version = None
+    try:
+        service.update_session(current_user, session, form.to_data(), expected_version=version)
+    except service.StaleSession as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(url_for("awareness.edit", session_id=session.id))
+    except service.AwarenessError as error:
+        db.session.rollback()
+        getattr(form, error.field or "topic").errors = [str(error.message)]
+        return _edit_page(session, form, 422)
+    db.session.commit()
+    flash(_("The session was saved."), "info")
+    return redirect(url_for("awareness.sessions"))
+
+
+@bp.post("/awareness/<session_id>/delete")
+def delete(session_id: str):
+    session = _load(session_id)
+    if not DeleteForm().validate_on_submit():
+        abort(400)
+    service.delete_session(current_user, session)
+    db.session.commit()
+    flash(_("The session was deleted."), "info")
+    return redirect(url_for("awareness.sessions"))
+
