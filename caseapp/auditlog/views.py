@@ -98,7 +98,7 @@ def _csv_lines(entries: Iterable[service.Entry], zone) -> Iterator[str]:
             entry.occurred_at.astimezone(zone).isoformat(), entry.actor_type, entry.actor_id,
             entry.actor_name, entry.actor_role, entry.client_addr, entry.action,
             entry.object_type, entry.object_id, entry.outcome, entry.unit_path,
-            entry.unit_name, entry.request_id, entry.details, entry.mac)])
+            entry.unit_name, entry.request_id, entry.details_shown, entry.mac)])
         if count % 200 == 0:
             yield buffer.getvalue()
             buffer.seek(0)

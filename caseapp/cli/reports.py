@@ -3,6 +3,7 @@ verification from the audit log."""
 from __future__ import annotations
 
 import os
+import zipfile
 
 import click
 from flask.cli import with_appcontext
@@ -40,15 +41,17 @@ def report(period, unit_code, fmt, out_path, no_suppress, verify_path):
         try:
             data = export.read_data(raw)
             verdict = service.verify_file(raw)
-        except export.NotAReport:
-            fail("this file holds no caseapp report data")
+        except (export.NotAReport, zipfile.BadZipFile, KeyError, ValueError, OSError):
+            fail("this file holds no caseapp report data this version can read")
         for problem in verdict.problems:
             click.echo(f"mismatch: {problem}")
         if not verdict.ok:
             fail(f"the report does not match this instance's audit log "
                  f"({len(verdict.problems)} problem(s))")
         click.echo(f"ok: {verdict.checked} number(s) recomputed from the audit log up to "
-                   f"checkpoint {data['checkpoint']['seq']} all match")
+                   f"checkpoint {data['checkpoint']['seq']} (signed {data['checkpoint']['at']}) "
+                   f"all match; report of {data['unit']}, {data['period']}, as of "
+                   f"{data['as_of']}")
         return
     if not out_path:
         fail("give --out FILE (or --verify FILE)")
@@ -62,7 +65,10 @@ def report(period, unit_code, fmt, out_path, no_suppress, verify_path):
         else db.session.scalar(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id))
     if unit is None:
         fail("no such unit")
-    made = service.make("system", unit, chosen, fmt=fmt, suppress=not no_suppress)
+    try:
+        made = service.make("system", unit, chosen, fmt=fmt, suppress=not no_suppress)
+    except PeriodError as error:
+        fail(str(error.message))
     body = export.render(made, fmt)
     fd = os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as fh:

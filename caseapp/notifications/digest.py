@@ -5,6 +5,7 @@ the instance is configured with (``SMTP_HOST``...). Sent by
 gets it at the frequency they chose)."""
 from __future__ import annotations
 
+import logging
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from caseapp.extensions import db
 
 from .labels import KIND_LABELS, URGENT
 from .models import Notification, NotificationSettings
+
+log = logging.getLogger("caseapp.notifications")
 
 EVERY = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
 
@@ -52,7 +55,9 @@ def _body(user: User, items: list[Notification]) -> str:
     return "\n".join(lines)
 
 
-def _send(messages: list[EmailMessage]) -> None:
+def _send(messages: list[EmailMessage]) -> list[bool]:
+    """Send each message on one connection; a message the server refuses (a bad
+    address) does not stop the others. Which were taken, in order."""
     config = current_app.config
     host, port = config["SMTP_HOST"], int(config.get("SMTP_PORT") or 25)
     if config.get("SMTP_SSL"):
@@ -65,8 +70,16 @@ def _send(messages: list[EmailMessage]) -> None:
             server.starttls(context=ssl.create_default_context())
         if config.get("SMTP_USERNAME"):
             server.login(config["SMTP_USERNAME"], config.get("SMTP_PASSWORD") or "")
+        taken = []
         for message in messages:
-            server.send_message(message)
+            try:
+                server.send_message(message)
+                taken.append(True)
+            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError,
+                    smtplib.SMTPSenderRefused, smtplib.SMTPNotSupportedError):
+                log.warning("the mail server refused one digest")
+                taken.append(False)
+    return taken
 
 
 def send_digests(now: datetime | None = None) -> DigestResult:
@@ -99,12 +112,12 @@ def send_digests(now: datetime | None = None) -> DigestResult:
             message.set_content(_body(user, items))
         messages.append(message)
         sent_to.append(settings)
-    if messages:
-        _send(messages)
-    for settings in sent_to:
-        settings.last_digest_at = now
+    taken = _send(messages) if messages else []
+    for settings, ok in zip(sent_to, taken, strict=True):
+        if ok:
+            settings.last_digest_at = now
     db.session.commit()
-    return DigestResult(len(messages), skipped)
+    return DigestResult(sum(taken), skipped + taken.count(False))
 
 
 def settings_of(user) -> NotificationSettings:
@@ -124,7 +137,11 @@ def save_settings(user, email: str, digest: str) -> NotificationSettings:
             Address(addr_spec=email)
         except (ValueError, HeaderParseError, IndexError):
             raise ValueError(_("This is not an e-mail address.")) from None
-        if len(email) > 254 or "@" not in email:
+        local, _at, domain = email.rpartition("@")
+        # Plain addresses only: no address literal, no non-ASCII (a mail server
+        # without SMTPUTF8 would refuse it), a domain with a dot.
+        if (len(email) > 254 or not local or not email.isascii() or "[" in domain
+                or "." not in domain.strip(".")):
             raise ValueError(_("This is not an e-mail address."))
     if digest != "none" and not email:
         raise ValueError(_("Give the e-mail address the digest goes to."))

@@ -12,7 +12,6 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from html.parser import HTMLParser
 
 from flask import current_app, has_request_context, render_template
 from openpyxl import Workbook, load_workbook
@@ -134,7 +133,7 @@ def neutral(value):
 
 def to_csv(report: Report) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL)  # a ";" in a name never splits a cell
     writer.writerow([neutral(title(report))])
     writer.writerow(["Tính đến", report.as_of.isoformat(), "Điểm kiểm tra nhật ký",
                      report.checkpoint["seq"]])
@@ -199,55 +198,40 @@ def kind_of(raw: bytes) -> str:
     return "html" if "<html" in head or "<!doctype" in head else "csv"
 
 
-class _Cells(HTMLParser):
-    """The text of every table cell of an HTML report, row by row."""
-
-    def __init__(self):
-        super().__init__()
-        self.rows: list[list[str]] = []
-        self._cell: list[str] | None = None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "tr":
-            self.rows.append([])
-        elif tag in ("td", "th"):
-            self._cell = []
-
-    def handle_endtag(self, tag):
-        if tag in ("td", "th") and self._cell is not None and self.rows:
-            self.rows[-1].append("".join(self._cell).strip())
-            self._cell = None
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell.append(data)
-
-
 def _text(value) -> str:
     return "" if value is None else str(value)
 
 
 def visible_cells(raw: bytes) -> list[list[str]]:
-    """What a reader of the file sees in its tables (not the data block, not the
-    title), as text, for comparison with a rendering of the data."""
-    kind = kind_of(raw)
-    if kind == "xlsx":
-        sheet = load_workbook(io.BytesIO(raw), read_only=True).worksheets[0]
-        rows = [[_text(v) for v in row] for row in sheet.iter_rows(min_row=3, values_only=True)]
-    elif kind == "html":
-        parser = _Cells()
-        parser.feed(raw.decode("utf-8", errors="replace"))
-        rows = parser.rows
-    else:
-        rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig", errors="replace"))))[2:]
-        rows = [row for row in rows if not row or row[0] != DATA_MARK]
-    trimmed = []
-    for row in rows:
-        while row and row[-1] == "":
-            row = row[:-1]
-        if row:
-            trimmed.append(row)
-    return trimmed
+    """The text of an XLSX report's first sheet, row by row (blank rows and
+    trailing blanks dropped), for comparison with a rendering of its data."""
+    sheet = load_workbook(io.BytesIO(raw), read_only=True).worksheets[0]
+    rows = []
+    for row in sheet.iter_rows(values_only=True):
+        cells = [_text(v) for v in row]
+        while cells and cells[-1] == "":
+            cells.pop()
+        if cells:
+            rows.append(cells)
+    return rows
+
+
+def xlsx_tampering(raw: bytes) -> list[str]:
+    """What could make an XLSX report show other numbers than its cells hold:
+    number formats, hidden rows or columns, conditional formats, other sheets."""
+    book = load_workbook(io.BytesIO(raw))
+    problems = []
+    if book.sheetnames != ["Báo cáo", DATA_SHEET]:
+        problems.append(f"the workbook's sheets were changed: {book.sheetnames}")
+    sheet = book.worksheets[0]
+    if any(cell.number_format != "General" for row in sheet.iter_rows() for cell in row):
+        problems.append("a cell was given a number format (it may show another number)")
+    if any(d.hidden for d in sheet.row_dimensions.values()) or any(
+            d.hidden for d in sheet.column_dimensions.values()):
+        problems.append("rows or columns were hidden")
+    if len(sheet.conditional_formatting):
+        problems.append("conditional formats were added")
+    return problems
 
 
 def read_data(raw: bytes) -> dict:

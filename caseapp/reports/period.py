@@ -12,10 +12,11 @@ from flask_babel import lazy_gettext as _l
 
 from caseapp.cases import deadlines
 
-_HALF = re.compile(r"^(\d{4})-H([12])$")
-_YEAR = re.compile(r"^(\d{4})$")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+# ASCII digits only, matched whole (``fullmatch``): the code goes into a file name.
+_HALF = re.compile(r"([0-9]{4})-H([12])")
+_YEAR = re.compile(r"([0-9]{4})")
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
+_DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 EARLIEST = date(2017, 1, 1)  # Decree 56/2017; nothing before it is the programme's
 
 
@@ -30,9 +31,10 @@ class PeriodError(ValueError):
 
 @dataclass(frozen=True)
 class Period:
-    code: str  # as written: 2026-H1, 2026, 2026-01..2026-06
+    code: str  # 2026-H1, 2026, 2026-01..2026-06 or 2026-01-15..2026-02-10, rebuilt
     first: date
     last: date  # inclusive
+    by_day: bool = False  # a range of days (not whole months)
 
     @property
     def start(self) -> datetime:
@@ -63,12 +65,13 @@ def _month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
-def _bound(text: str, *, last: bool) -> date:
-    if (m := _DAY.match(text)) is not None:
-        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    if (m := _MONTH.match(text)) is not None:
+def _bound(text: str, *, last: bool) -> tuple[date, bool]:
+    """A range's bound and whether it names a day (not a month)."""
+    if (m := _DAY.fullmatch(text)) is not None:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3))), True
+    if (m := _MONTH.fullmatch(text)) is not None:
         year, month = int(m.group(1)), int(m.group(2))
-        return _month_end(year, month) if last else date(year, month, 1)
+        return (_month_end(year, month) if last else date(year, month, 1)), False
     raise ValueError(text)
 
 
@@ -79,17 +82,21 @@ def parse(text: str | None, today: date | None = None) -> Period:
         today = today or local_today()
         text = f"{today.year}-H{1 if today.month <= 6 else 2}"
     try:
-        if (m := _HALF.match(text)) is not None:
+        if (m := _HALF.fullmatch(text)) is not None:
             year, half = int(m.group(1)), int(m.group(2))
-            period = Period(text, date(year, 1 if half == 1 else 7, 1),
+            period = Period(f"{year:04d}-H{half}", date(year, 1 if half == 1 else 7, 1),
                             date(year, 6, 30) if half == 1 else date(year, 12, 31))
-        elif (m := _YEAR.match(text)) is not None:
+        elif (m := _YEAR.fullmatch(text)) is not None:
             year = int(m.group(1))
-            period = Period(text, date(year, 1, 1), date(year, 12, 31))
-        elif ".." in text:
-            first, last = text.split("..", 1)
-            period = Period(text, _bound(first.strip(), last=False),
-                            _bound(last.strip(), last=True))
+            period = Period(f"{year:04d}", date(year, 1, 1), date(year, 12, 31))
+        elif text.count("..") == 1:
+            first_text, last_text = text.split("..")
+            (first, first_day), (last, last_day) = (_bound(first_text, last=False),
+                                                    _bound(last_text, last=True))
+            by_day = first_day or last_day
+            code = (f"{first:%Y-%m-%d}..{last:%Y-%m-%d}" if by_day
+                    else f"{first:%Y-%m}..{last:%Y-%m}")
+            period = Period(code, first, last, by_day)
         else:
             raise ValueError(text)
     except ValueError:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, text
 
 import audit
@@ -34,12 +35,22 @@ from caseapp.extensions import db
 from caseapp.units.models import Unit
 
 from . import figures, numbers
-from .period import Period
+from .numbers import GROUPS
+from .period import Period, PeriodError
 from .period import parse as parse_period
 
 FORMAT_VERSION = 1
 SMALL = range(1, 5)  # counts of 1 to 4 are published as "<5"
 SUPPRESSED = "<5"
+HIDDEN = "x"  # not small itself, hidden so that a "<5" beside it cannot be worked out
+
+
+class DayRangeRefused(PeriodError):
+    def __init__(self):
+        super().__init__()
+        self.message = _l("A report with small counts hidden covers whole months (a half-year, "
+                          "a year or a range of months such as 2026-01..2026-03): two reports a "
+                          "few days apart would give a child's case away by difference.")
 
 
 @dataclass(frozen=True)
@@ -73,7 +84,7 @@ class Report:
             values.append(value)
             if isinstance(value, int):
                 bottom += value if i == 0 else -value
-        if any(v == SUPPRESSED for v in values) or not bottom:
+        if any(v in (SUPPRESSED, HIDDEN) for v in values) or not bottom:
             return "—"
         top = values[0]
         if self.suppressed and (bottom - top) in SMALL:
@@ -81,11 +92,46 @@ class Report:
         return f"{100 * top / bottom:.1f}".replace(".", ",") + " %"
 
 
+def _additive_sets(exact: Counter) -> list[tuple[list[str], str]]:
+    """The published cells that add up to another published cell: (parts, total).
+    A breakdown's parts absent from ``exact`` are zeros, shown as such."""
+    sets: list[tuple[list[str], str]] = []
+    for measure in ("requests", "unfounded", "handled", "not_handled"):
+        sets.append(([f"{measure}.{g}" for g in GROUPS], f"{measure}.total"))
+    for g in (*GROUPS, "total"):
+        sets.append(([f"unfounded.{g}", f"handled.{g}", f"not_handled.{g}"], f"requests.{g}"))
+    for prefix in ("by_stage", "by_risk", "by_channel", "by_gender", "by_band", "by_unit"):
+        sets.append(([k for k in exact if k.startswith(prefix + ".")], "requests.total"))
+    months = sorted({k.split(".")[1] for k in exact if k.startswith("month.")})
+    sets.append(([f"month.{m}.requests" for m in months], "requests.total"))
+    sets.append(([f"month.{m}.handled" for m in months], "handled.total"))
+    return sets
+
+
 def publish(exact: Counter, *, suppress: bool) -> dict[str, int | str]:
-    """Counts of children 1 to 4 as "<5"; awareness sessions count events and
-    audiences, never a child, and are shown as they are."""
-    return {key: (SUPPRESSED if suppress and value in SMALL and not key.startswith(
-        "awareness.") else value) for key, value in sorted(exact.items())}
+    """Counts of children 1 to 4 as "<5"; then, wherever a "<5" could be worked
+    out from a total and the other cells adding up to it, the smallest other
+    cell is hidden too (HIDDEN), or the total when all others are zeros.
+    Awareness sessions count events and audiences, never a child, and are
+    shown as they are."""
+    if not suppress:
+        return dict(sorted(exact.items()))
+    small = {k for k, v in exact.items() if v in SMALL and not k.startswith("awareness.")}
+    hidden: set[str] = set()
+    sets = _additive_sets(exact)
+    changed = True
+    while changed:
+        changed = False
+        for parts, total in sets:
+            concealed = [p for p in parts if p in small or p in hidden]
+            if len(concealed) != 1 or total in small or total in hidden:
+                continue
+            others = sorted((exact.get(p, 0), p) for p in parts
+                            if p not in concealed and exact.get(p, 0) > 0)
+            hidden.add(others[0][1] if others else total)
+            changed = True
+    return {key: (SUPPRESSED if key in small else HIDDEN if key in hidden else value)
+            for key, value in sorted(exact.items())}
 
 
 def _hold_the_log() -> None:
@@ -98,16 +144,23 @@ def _hold_the_log() -> None:
 
 def make(actor, unit: Unit, period: Period, *, fmt: str, suppress: bool = True) -> Report:
     """Compute the report for ``unit``'s subtree and ``period`` at a signed
-    checkpoint, and record the export ("report.export"). Commits."""
+    checkpoint, and record the export ("report.export"). Commits.
+
+    A report with small counts hidden covers whole months: two reports a day
+    apart would give a single case away by difference."""
+    if suppress and period.by_day:
+        raise DayRangeRefused()
     _hold_the_log()
     as_of = clock.now()
     exact = figures.compute(figures.Scope(unit=unit), period, as_of)
     exact.update(figures.awareness(unit, period))
     checkpoint = sign_head_in_transaction()
+    # The export's entry binds the report's date and settings to its checkpoint:
+    # --verify requires it (an old checkpoint with a newer date fails).
     record("report.export", actor=actor, object_type="unit", object_id=unit.code,
            unit_path=unit.path, details={"period": period.code, "format": fmt,
                                          "checkpoint": checkpoint["seq"],
-                                         "suppressed": suppress})
+                                         "suppressed": suppress, "as_of": as_of.isoformat()})
     db.session.commit()
     return Report(unit.code, unit.name, unit.path, period, as_of, checkpoint,
                   publish(exact, suppress=suppress), suppress)
@@ -178,14 +231,34 @@ def awareness_in_log(up_to: int, unit_path: str) -> tuple[list, list[str]]:
             [path for path, is_school in schools.items() if is_school])
 
 
-def _matches(published, recomputed: int) -> bool:
-    if published == SUPPRESSED:
-        return recomputed in SMALL
-    return isinstance(published, int) and published == recomputed
+def _export_entry(data: dict) -> dict | None:
+    """The "report.export" entry of the report's unit, period and checkpoint."""
+    entries = audit.audit_entries.c
+    rows = db.session.execute(select(entries.details).where(
+        entries.action == "report.export", entries.outcome == "ok",
+        entries.object_id == data.get("unit"), entries.seq > data["checkpoint"]["seq"]))
+    for (details,) in rows:
+        try:
+            found = json.loads(details)
+        except (TypeError, ValueError):
+            continue
+        if (found.get("checkpoint") == data["checkpoint"]["seq"]
+                and found.get("period") == data.get("period")
+                and found.get("as_of") == data.get("as_of")
+                and bool(found.get("suppressed")) == bool(data.get("suppressed"))):
+            return found
+    return None
 
 
 def verify(data: dict) -> Verdict:
     """Check a report's data (as read from its file) against the instance's log."""
+    try:
+        return _verify(data)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return Verdict(False, ["the report's data is damaged or incomplete"], 0)
+
+
+def _verify(data: dict) -> Verdict:
     problems: list[str] = []
     if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
         return Verdict(False, ["not a caseapp report (or a format this version cannot read)"],
@@ -202,6 +275,9 @@ def verify(data: dict) -> Verdict:
     unit = db.session.scalar(select(Unit).where(Unit.code == data.get("unit")))
     if unit is None or unit.path != data.get("unit_path"):
         return Verdict(False, ["the report's unit is not this instance's"], 0)
+    if _export_entry(data) is None:
+        return Verdict(False, ["no export of this report (unit, period, date and checkpoint) "
+                               "is in the log"], 0)
     period = parse_period(data.get("period"))
     as_of = datetime.fromisoformat(data["as_of"]).astimezone(UTC)
     cases = [f for f in facts_in_log(checkpoint["seq"]).values()
@@ -209,17 +285,19 @@ def verify(data: dict) -> Verdict:
     recomputed = numbers.compute(cases, period.start, period.end, as_of, figures.utc_offset())
     sessions, schools = awareness_in_log(checkpoint["seq"], unit.path)
     recomputed.update(numbers.awareness(sessions, schools, period.first, period.last))
+    expected = publish(recomputed, suppress=bool(data.get("suppressed")))
     published = data.get("numbers") or {}
-    for key in sorted(set(published) | set(recomputed)):
-        if not _matches(published.get(key, 0), recomputed.get(key, 0)):
-            problems.append(f"{key}: the report says {published.get(key, 0)}, the log says "
-                            f"{recomputed.get(key, 0)}")
-    return Verdict(not problems, problems, len(set(published) | set(recomputed)))
+    for key in sorted(set(published) | set(expected)):
+        if published.get(key, 0) != expected.get(key, 0):
+            problems.append(f"{key}: the report says {published.get(key, 0)}, the log gives "
+                            f"{expected.get(key, 0)}")
+    return Verdict(not problems, problems, len(set(published) | set(expected)))
 
 
 def verify_file(raw: bytes) -> Verdict:
-    """:func:`verify` the data a report file carries, then check that the tables
-    a reader sees are the ones that data makes (an edited cell fails too)."""
+    """:func:`verify` the data a report file carries, then check that what a reader
+    sees is what that data makes: CSV and HTML byte for byte, XLSX cell by cell
+    with nothing hidden, reformatted or added."""
     from . import export
 
     data = export.read_data(raw)
@@ -231,12 +309,18 @@ def verify_file(raw: bytes) -> Verdict:
                      datetime.fromisoformat(data["as_of"]), data["checkpoint"],
                      dict(data["numbers"]), bool(data.get("suppressed")))
     kind = export.kind_of(raw)
-    seen, expected = export.visible_cells(raw), export.visible_cells(export.render(rebuilt, kind))
-    problems = []
+    remade = export.render(rebuilt, kind)
+    if kind != "xlsx":
+        if raw != remade:
+            return Verdict(False, ["the file is not as it was made: its text was changed (or "
+                                   "the unit was renamed since)"], verdict.checked)
+        return verdict
+    problems = export.xlsx_tampering(raw)
+    seen, expected = export.visible_cells(raw), export.visible_cells(remade)
     for i in range(max(len(seen), len(expected))):
         shown = seen[i] if i < len(seen) else []
         made = expected[i] if i < len(expected) else []
         if shown != made:
-            problems.append(f"table row {i + 1}: the file shows {' | '.join(shown)!r}, its data "
+            problems.append(f"row {i + 1}: the file shows {' | '.join(shown)!r}, its data "
                             f"makes {' | '.join(made)!r}")
     return Verdict(not problems, problems[:20], verdict.checked)

@@ -88,7 +88,10 @@ def download_report():
                                                "unit": form.unit.data or ""}))
     if problem or unit is None:
         return render_error(422, message=problem or _l("Choose one of your units."))
-    made = service.make(current_user, unit, parse(choice.period.data), fmt=form.format.data)
+    try:
+        made = service.make(current_user, unit, parse(choice.period.data), fmt=form.format.data)
+    except PeriodError as error:
+        return render_error(422, message=error.message)
     name = f"bao-cao-{unit.code}-{made.period.code.replace('..', '_')}.{form.format.data}"
     return Response(export.render(made, form.format.data), mimetype=MEDIA[form.format.data],
                     headers={"Content-Disposition": f'attachment; filename="{name}"',

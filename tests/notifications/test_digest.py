@@ -153,3 +153,26 @@ def test_each_person_sees_and_sets_only_their_own(people, login):
         "csrf_token": token(other, "/notifications"), "email": "cb.hoa@xa.test",
         "digest": "daily", "user_id": people.officer.id})
     assert db.session.get(NotificationSettings, people.officer.id).email == "cb.minh@xa.test"
+
+
+def test_one_refused_address_does_not_stop_the_others(people, make_case, mail_to):
+    make_case("intake", assignees=[people.officer2])  # both officers have a notice
+    digest.save_settings(people.officer, "refused.minh@xa.test", "daily")
+    digest.save_settings(people.officer2, "cb.hoa@xa.test", "daily")
+    db.session.commit()
+    result = digest.send_digests()
+    assert result.sent == 1
+    assert [to for to, _ in mail_to.messages] == [["cb.hoa@xa.test"]]
+    refused = db.session.get(NotificationSettings, people.officer.id)
+    taken = db.session.get(NotificationSettings, people.officer2.id)
+    assert refused.last_digest_at is None and taken.last_digest_at is not None
+    # The next run tries the refused one again and does not repeat the other.
+    assert digest.send_digests().sent == 0
+    assert len(mail_to.messages) == 1
+
+
+@pytest.mark.parametrize("address", ["a@ví.vn", "a@[10.0.0.1]", "a@localhost", "@xa.test",
+                                     "a@xa.test\r\nBcc: b@xa.test", "a@xa.test, b@xa.test"])
+def test_addresses_a_mail_server_could_refuse_or_misread_are_refused(people, address):
+    with pytest.raises(ValueError):
+        digest.save_settings(people.officer, address, "daily")
