@@ -73,6 +73,18 @@ def reband():
                f"band; {report.shredded} shredded case(s) keep their old band (11-14 or 15-17)")
 
 
+@cases_group.command("log-facts", help="Once, after upgrading to verifiable reports: write "
+                                       "the facts of cases and schools recorded before into the "
+                                       "audit log.")
+@with_appcontext
+def log_facts():
+    from caseapp.reports import backfill
+
+    done = commit_or_fail(backfill.log_missing_facts)
+    click.echo(f"logged the facts of {done.cases} case(s) and {done.schools} school(s); the "
+               f"others were in the log already")
+
+
 # --- demo data -------------------------------------------------------------------------------
 # Synthetic people only: names are drawn from lists of common Vietnamese family,
 # middle and given names, places and schools are generic, and the phone numbers

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 def init_app(app) -> None:
-    from . import views
+    from . import api, views
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(api.bp)
