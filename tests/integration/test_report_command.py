@@ -18,6 +18,14 @@ def test_report_then_verify_then_tamper(fresh_instance, tmp_path):
     env = clean_env(str(fresh_instance))
     made = run_caseapp(["demo-data", "--cases", "12", "--seed", "5"], env)
     assert made.returncode == 0, made.stderr
+    listed = run_caseapp(["units", "list"], env)
+    school = next(line.split()[0] for line in listed.stdout.splitlines()
+                  if "parent=-" not in line)
+    marked = run_caseapp(["units", "school", school, "primary"], env)
+    assert marked.returncode == 0 and "primary" in marked.stdout, marked.stderr
+    assert run_caseapp(["units", "school", "NO-SUCH", "primary"], env).returncode == 1
+    facts = run_caseapp(["cases", "log-facts"], env)
+    assert facts.returncode == 0 and "0 case(s) and 0 school(s)" in facts.stdout, facts.stdout
     year = str(clock.now().year)
     out = tmp_path / "report.csv"
     written = run_caseapp(["report", "--period", year, "--format", "csv", "--out", str(out)],
@@ -30,6 +38,7 @@ def test_report_then_verify_then_tamper(fresh_instance, tmp_path):
             (f"{year}-01-01",)).fetchone()
     (total,) = [row for row in rows if row[:1] == ["Tổng cộng"]][:1]
     assert total[1] == (str(asked) if asked >= 5 else "<5")
+    assert ["Số trường học", "1"] in rows
 
     checked = run_caseapp(["report", "--verify", str(out)], env)
     assert checked.returncode == 0, checked.stderr
