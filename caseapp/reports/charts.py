@@ -8,14 +8,24 @@ from __future__ import annotations
 
 import base64
 import io
+import textwrap
 from collections.abc import Sequence
 
 from matplotlib import rcParams
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 rcParams["svg.fonttype"] = "none"  # labels as <text>, not outlines
 rcParams["font.family"] = "DejaVu Sans"
+rcParams["font.size"] = 10
 COLOURS = ("#0b5cad", "#2e8540", "#c2410c", "#6b7280")
+# Drawn about as wide as a phone shows it (4.2 in = 302 pt), so 10-point text
+# stays 10 points there instead of shrinking to 6.
+WIDTH_INCHES = 4.2
+
+
+def _wrap(label: str, width: int = 22) -> str:
+    return "\n".join(textwrap.wrap(label, width)) or label
 
 
 def _uri(figure: Figure) -> str:
@@ -28,7 +38,7 @@ def bars(title: str, labels: Sequence[str], series: dict[str, Sequence[float | N
          percent: bool = False) -> str:
     """Horizontal bars, one group per label and a bar per series, values printed."""
     rows, width = len(labels), 0.8 / max(len(series), 1)
-    figure = Figure(figsize=(6.4, 0.9 + 0.55 * rows * max(len(series), 1) ** 0.5))
+    figure = Figure(figsize=(WIDTH_INCHES, 1.1 + 0.6 * rows * max(len(series), 1) ** 0.5))
     axes = figure.subplots()
     for i, (name, values) in enumerate(series.items()):
         positions = [r + i * width for r in range(rows)]
@@ -37,27 +47,36 @@ def bars(title: str, labels: Sequence[str], series: dict[str, Sequence[float | N
                           color=COLOURS[i % len(COLOURS)])
         axes.bar_label(drawn, labels=["—" if v is None else (f"{v:.0f} %" if percent
                                                              else f"{v:g}") for v in values],
-                       padding=3, fontsize=9)
-    axes.set_yticks([r + width * (len(series) - 1) / 2 for r in range(rows)], labels=labels)
+                       padding=3, fontsize=10)
+    axes.set_yticks([r + width * (len(series) - 1) / 2 for r in range(rows)],
+                    labels=[_wrap(label) for label in labels])
     axes.invert_yaxis()
-    axes.set_title(title, loc="left", fontsize=11)
+    axes.set_title(_wrap(title, 40), loc="left", fontsize=11)
     if percent:
-        axes.set_xlim(0, 110)
+        axes.set_xlim(0, 115)
+    else:
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts: whole numbers
+        axes.set_xlim(0, max([v or 0 for values in series.values() for v in values] + [1])
+                      * 1.2)
     axes.spines[["top", "right"]].set_visible(False)
     if len(series) > 1:
-        axes.legend(loc="lower center", bbox_to_anchor=(0.5, -0.35), ncols=len(series),
-                    frameon=False, fontsize=9)
+        axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=len(series),
+                    frameon=False, fontsize=10)
     return _uri(figure)
 
 
 def line(title: str, labels: Sequence[str], series: dict[str, Sequence[float]]) -> str:
-    figure = Figure(figsize=(6.4, 3))
+    figure = Figure(figsize=(WIDTH_INCHES, 3))
     axes = figure.subplots()
     for i, (name, values) in enumerate(series.items()):
         axes.plot(list(labels), list(values), marker="o", label=name,
                   color=COLOURS[i % len(COLOURS)])
-    axes.set_title(title, loc="left", fontsize=11)
+    axes.set_title(_wrap(title, 40), loc="left", fontsize=11)
     axes.spines[["top", "right"]].set_visible(False)
     axes.set_ylim(bottom=0)
-    axes.legend(frameon=False, fontsize=9)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    if len(labels) > 6:  # a year of months: every other label, slanted
+        axes.set_xticks(range(0, len(labels), 2), [labels[i] for i in range(0, len(labels), 2)])
+    axes.tick_params(axis="x", labelrotation=45)
+    axes.legend(frameon=False, fontsize=10)
     return _uri(figure)

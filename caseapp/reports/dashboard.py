@@ -39,7 +39,8 @@ STEP_LABELS = {"emergency": _l("Emergency measures (12 hours)"),
 @dataclass
 class Row:
     case: Case
-    how_late: str = ""
+    how_late: str = ""  # the worst missed deadline: "Initial assessment: 2 d 4 h"
+    late_by: float = 0.0  # its seconds, to sort by
 
 
 @dataclass
@@ -90,11 +91,31 @@ class Dashboard:
                 for m in found]
 
 
-def _late_text(case: Case, now: datetime) -> str:
-    if case.stage == "closure" or case.next_deadline_at is None or case.next_deadline_at > now:
-        return ""
-    hours = int((now - case.next_deadline_at).total_seconds() // 3600)
-    return str(_l("%(days)d d %(hours)d h", days=hours // 24, hours=hours % 24))
+def _worst_miss(case: Case, as_of: datetime) -> tuple[str, float]:
+    """The deadline of ``case`` missed by the most (done late, or still undone
+    past it by ``as_of``), as "step: d h" and seconds; ("", 0) when none was."""
+    worst, late_by = "", 0.0
+    for step in TIMED_STEPS:
+        due_name, done_name = figures.STEP_COLUMNS[step]
+        due, done = getattr(case, due_name), getattr(case, done_name)
+        if due is None or due > as_of:
+            continue
+        if done is None and case.closed_at is not None and case.closed_at <= due:
+            continue  # closed before it fell due: not applicable
+        seconds = ((done or as_of) - due).total_seconds()
+        if (done is None or done > due) and seconds > late_by:
+            worst, late_by = step, seconds
+    if not worst:
+        return "", 0.0
+    hours = int(late_by // 3600)
+    return (f"{STEP_LABELS[worst]}: "
+            f"{_l('%(days)d d %(hours)d h', days=hours // 24, hours=hours % 24)}"), late_by
+
+
+def _rows(cases: list, as_of: datetime) -> list[Row]:
+    """The cases as list rows, the most overdue first."""
+    rows = [Row(c, *_worst_miss(c, as_of)) for c in cases]
+    return sorted(rows, key=lambda row: -row.late_by)
 
 
 def _cases(user, scope: figures.Scope, period: Period, as_of: datetime, condition) -> list:
@@ -116,10 +137,10 @@ def build(user, unit: Unit | None, period: Period) -> Dashboard:
     missed = or_(*(and_(figures._applies(s, as_of), not_(figures._met(s, as_of)))
                    for s in TIMED_STEPS))
     help_ = Case.help_requested.is_(True)
-    not_handled = [Row(c, _late_text(c, as_of)) for c in _cases(
-        user, scope, period, as_of, and_(help_, not_(unfounded), not_(handled)))]
-    late = [Row(c, _late_text(c, as_of)) for c in _cases(user, scope, period, as_of,
-                                                          and_(help_, missed))]
+    not_handled = _rows(_cases(user, scope, period, as_of,
+                               and_(help_, not_(unfounded), not_(handled))), as_of)
+    # As "every deadline met" counts them: unfounded cases apart.
+    late = _rows(_cases(user, scope, period, as_of, and_(help_, not_(unfounded), missed)), as_of)
     unfounded_cases = _cases(user, scope, period, as_of, and_(help_, unfounded))
     no_help = _cases(user, scope, period, as_of, Case.help_requested.is_(False))
 

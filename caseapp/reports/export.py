@@ -131,11 +131,22 @@ def neutral(value):
     return value
 
 
+LEGEND = ("Ghi chú: “<5” là từ 1 đến 4 trường hợp; “x” là số bị ẩn để không thể suy ra một "
+          "số nhỏ bằng phép trừ; tỷ lệ ghi thành khoảng khi số chính xác sẽ làm lộ một số nhỏ; "
+          "“—” là không tính được.")
+DATA_NOTE = "Dữ liệu kiểm chứng (lệnh caseapp report --verify), xin đừng sửa:"
+
+
+def as_of_text(report: Report) -> str:
+    zone = deadlines.local_timezone()
+    return report.as_of.astimezone(zone).strftime("%H:%M ngày %d/%m/%Y")
+
+
 def to_csv(report: Report) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, quoting=csv.QUOTE_ALL)  # a ";" in a name never splits a cell
     writer.writerow([neutral(title(report))])
-    writer.writerow(["Tính đến", report.as_of.isoformat(), "Điểm kiểm tra nhật ký",
+    writer.writerow(["Tính đến", as_of_text(report), "Điểm kiểm tra nhật ký",
                      report.checkpoint["seq"]])
     for table in tables(report):
         writer.writerow([])
@@ -144,6 +155,9 @@ def to_csv(report: Report) -> bytes:
         for row in table.rows:
             writer.writerow([neutral(c) for c in row])
     writer.writerow([])
+    if report.suppressed:
+        writer.writerow([LEGEND])
+    writer.writerow([DATA_NOTE])
     writer.writerow([DATA_MARK, json.dumps(report.data(), ensure_ascii=False, sort_keys=True)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel reads it as UTF-8
 
@@ -153,7 +167,7 @@ def to_xlsx(report: Report) -> bytes:
     sheet = book.active
     sheet.title = "Báo cáo"
     sheet.append([neutral(title(report))])
-    sheet.append(["Tính đến", report.as_of.isoformat(), "Điểm kiểm tra nhật ký",
+    sheet.append(["Tính đến", as_of_text(report), "Điểm kiểm tra nhật ký",
                   report.checkpoint["seq"]])
     for table in tables(report):
         sheet.append([])
@@ -161,6 +175,10 @@ def to_xlsx(report: Report) -> bytes:
         sheet.append([neutral(h) for h in table.head])
         for row in table.rows:
             sheet.append([neutral(c) for c in row])
+    if report.suppressed:
+        sheet.append([])
+        sheet.append([LEGEND])
+    sheet.column_dimensions["A"].width = 48
     data = book.create_sheet(DATA_SHEET)
     data.append([DATA_MARK])
     data.append([json.dumps(report.data(), ensure_ascii=False, sort_keys=True)])
@@ -178,7 +196,7 @@ def to_html(report: Report) -> bytes:
         with current_app.test_request_context():
             return to_html(report)
     return render_template("reports/report.html", report=report, title=title(report),
-                           tables=tables(report), zone=deadlines.local_timezone(),
+                           tables=tables(report), zone=deadlines.local_timezone(), legend=LEGEND,
                            data=json.dumps(report.data(), ensure_ascii=False,
                                            sort_keys=True)).encode("utf-8")
 

@@ -23,10 +23,10 @@ EARLIEST = date(2017, 1, 1)  # Decree 56/2017; nothing before it is the programm
 class PeriodError(ValueError):
     """A period that cannot be read; ``message`` says how to write one."""
 
-    def __init__(self):
+    def __init__(self, message=None):
         super().__init__("bad period")
-        self.message = _l("Write the period as 2026-H1, 2026, 2026-01..2026-06 or "
-                          "2026-01-15..2026-02-10.")
+        self.message = message or _l("Write the period as 2026-H1, 2026, 2026-10 (a month), "
+                                     "2026-01..2026-06 or 2026-01-15..2026-02-10.")
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,10 @@ def parse(text: str | None, today: date | None = None) -> Period:
         elif (m := _YEAR.fullmatch(text)) is not None:
             year = int(m.group(1))
             period = Period(f"{year:04d}", date(year, 1, 1), date(year, 12, 31))
+        elif (m := _MONTH.fullmatch(text)) is not None:  # one month: a range of one
+            year, month = int(m.group(1)), int(m.group(2))
+            period = Period(f"{year:04d}-{month:02d}..{year:04d}-{month:02d}",
+                            date(year, month, 1), _month_end(year, month))
         elif text.count("..") == 1:
             first_text, last_text = text.split("..")
             (first, first_day), (last, last_day) = (_bound(first_text, last=False),
@@ -101,9 +105,27 @@ def parse(text: str | None, today: date | None = None) -> Period:
             raise ValueError(text)
     except ValueError:
         raise PeriodError() from None
-    if period.last < period.first or period.first < EARLIEST or period.last.year > 2100:
+    if period.last < period.first:
+        raise PeriodError(_l("The period's start is after its end."))
+    if period.first < EARLIEST or period.last.year > 2100:
         raise PeriodError()
     return period
+
+
+def presets(today: date | None = None) -> list[tuple[str, str]]:
+    """Periods offered as one click: this and last half-year, this and last year."""
+    today = today or local_today()
+    year, half = today.year, 1 if today.month <= 6 else 2
+    previous = (year, 1) if half == 2 else (year - 1, 2)
+    return [
+        (f"{year}-H{half}", str(_l("First half of %(year)d", year=year) if half == 1
+                                else _l("Second half of %(year)d", year=year))),
+        (f"{previous[0]}-H{previous[1]}",
+         str(_l("First half of %(year)d", year=previous[0]) if previous[1] == 1
+             else _l("Second half of %(year)d", year=previous[0]))),
+        (str(year), str(_l("Year %(year)d", year=year))),
+        (str(year - 1), str(_l("Year %(year)d", year=year - 1))),
+    ]
 
 
 def local_today() -> date:

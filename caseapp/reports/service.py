@@ -75,21 +75,38 @@ class Report:
         return self.numbers.get(key, 0)
 
     def share(self, numerator: str, denominator: str | tuple[str, ...]) -> str:
-        """A percentage, unless it would let a suppressed count be worked out."""
-        keys = (denominator,) if isinstance(denominator, str) else denominator
-        values = [self.numbers.get(numerator, 0)]
-        bottom = 0
-        for i, key in enumerate(keys):
-            value = self.numbers.get(key, 0)
-            values.append(value)
-            if isinstance(value, int):
-                bottom += value if i == 0 else -value
-        if any(v in (SUPPRESSED, HIDDEN) for v in values) or not bottom:
+        """A percentage; where it would let a small count be worked out, the range
+        it lies in over every value the hidden count could take (1 to 4)."""
+        keys = (numerator, *((denominator,) if isinstance(denominator, str) else denominator))
+        values = [self.numbers.get(key, 0) for key in keys]
+        if HIDDEN in values or values.count(SUPPRESSED) > 1:
             return "—"
-        top = values[0]
-        if self.suppressed and (bottom - top) in SMALL:
+
+        def ratio(vals) -> float | None:
+            bottom = vals[1] - sum(vals[2:])
+            return vals[0] / bottom if bottom > 0 else None
+
+        if SUPPRESSED in values:
+            at = values.index(SUPPRESSED)
+            found = [r for r in (ratio([k if i == at else v for i, v in enumerate(values)])
+                                 for k in SMALL) if r is not None]
+        else:
+            exact = ratio(values)
+            if exact is None:
+                return "—"
+            bottom = values[1] - sum(values[2:])
+            if not (self.suppressed and (bottom - values[0]) in SMALL):
+                return _percent(exact)
+            # What is left (not yet supported, late) is small: a range, not the count.
+            found = [(bottom - k) / bottom for k in SMALL]
+        if not found:
             return "—"
-        return f"{100 * top / bottom:.1f}".replace(".", ",") + " %"
+        low, high = min(found), max(found)
+        return _percent(low) if low == high else f"{_percent(low)[:-2]}–{_percent(high)}"
+
+
+def _percent(value: float) -> str:
+    return f"{100 * value:.1f}".replace(".", ",") + " %"
 
 
 def _additive_sets(exact: Counter) -> list[tuple[list[str], str]]:

@@ -18,7 +18,7 @@ from caseapp.units.models import Unit
 
 from . import dashboard, export, service
 from .forms import ChoiceForm, DownloadForm
-from .period import PeriodError, parse
+from .period import PeriodError, parse, presets
 
 bp = Blueprint("reports", __name__, template_folder="templates")
 
@@ -66,7 +66,7 @@ def figures_page():
     if problem:
         form.period.errors = [problem]
         return render_template("reports/figures.html", form=form, board=None,
-                               download=None), 422
+                               download=None, presets=presets()), 422
     board = dashboard.build(current_user, unit, parse(form.period.data))
     download = DownloadForm(formdata=None, period=form.period.data,
                             unit=unit.code if unit else "")
@@ -74,7 +74,7 @@ def figures_page():
                            groups=dashboard.GROUP_LABELS, steps=dashboard.STEP_LABELS,
                            stage_labels=workflow.STAGE_LABELS, level_labels=LEVEL_LABELS,
                            label=label, unit_names=dashboard.unit_names(),
-                           school_labels=SCHOOL_LABELS)
+                           school_labels=SCHOOL_LABELS, presets=presets())
 
 
 @bp.post("/figures/report")

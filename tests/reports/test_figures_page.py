@@ -37,7 +37,7 @@ def test_a_supervisor_sees_the_100_percent_view(people, login, make_case):
     db.session.commit()
     status, html = figures(login(people.supervisor), period=str(clock.now().year))
     assert status == 200
-    assert [cell(html, "total", i) for i in range(5)] == ["3", "1", "1", "1", "50.0 %"]
+    assert [cell(html, "total", i) for i in range(5)] == ["3", "1", "1", "1", "50,0 %"]
     not_handled = html.split('id="not-handled"', 1)[1].split("</section>", 1)[0]
     assert waiting.reference in not_handled and supported.reference not in not_handled
     apart = html.split('id="apart"', 1)[1].split("</section>", 1)[0]

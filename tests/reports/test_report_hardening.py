@@ -181,3 +181,22 @@ def test_the_audit_export_holds_no_case_facts(people, login, make_case):
         client = login(who)
         body = client.get("/audit/export.csv").get_data(as_text=True)
         assert "facts" not in body and "sextortion" not in body
+
+
+def test_a_share_next_to_a_small_count_is_a_range_that_hides_it():
+    from caseapp.reports.period import parse as parse_period
+
+    def report(numbers):
+        return service.Report("X", "X", "/1/", parse_period("2026"), clock.now(), {},
+                              numbers, True)
+
+    # 37 supported of 74 less 1 to 4 unfounded: 37/73 to 37/70.
+    shown = report({"handled.total": 37, "requests.total": 74, "unfounded.total": SUPPRESSED})
+    assert shown.share("handled.total", ("requests.total", "unfounded.total")) == "50,7–52,9 %"
+    # 98 of 100 supported: the 2 not yet would show; a range from 96 % to 99 %.
+    nearly = report({"handled.total": 98, "requests.total": 100})
+    assert nearly.share("handled.total", ("requests.total", "unfounded.total")) == "96,0–99,0 %"
+    exact = report({"handled.total": 50, "requests.total": 100})
+    assert exact.share("handled.total", ("requests.total", "unfounded.total")) == "50,0 %"
+    hidden = report({"handled.total": HIDDEN, "requests.total": 100})
+    assert hidden.share("handled.total", "requests.total") == "—"
