@@ -175,7 +175,8 @@ def set_school():
         return render_template("admin/units.html", units=units.tree(),
                                school_labels=SCHOOL_LABELS, school_form=form), 422
     db.session.commit()
-    flash(_("Saved."), "info")
+    flash(_("%(unit)s: %(kind)s.", unit=unit.name, kind=SCHOOL_LABELS[unit.school_type or ""]),
+          "info")
     return redirect(url_for("admin.unit_list"))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     HiddenField,
     SelectField,
     SelectMultipleField,
@@ -11,6 +12,7 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
+from wtforms.validators import DataRequired
 
 from caseapp.cases.forms import LocalDateField, WholeNumberField
 from caseapp.core.forms import choice_list
@@ -47,4 +49,5 @@ class SessionForm(FlaskForm):
 
 
 class DeleteForm(FlaskForm):
-    pass
+    confirm = BooleanField(_l("Yes, delete this session (it cannot be undone)"),
+                           validators=[DataRequired(_l("Tick the box to confirm."))])

@@ -36,6 +36,14 @@ class StaleSession(AwarenessError):
     """Someone saved the session since it was opened."""
 
 
+class InvalidSession(AwarenessError):
+    """Every field that is wrong, at once: ``errors`` maps field to message."""
+
+    def __init__(self, errors: dict):
+        super().__init__(next(iter(errors.values())), next(iter(errors)))
+        self.errors = errors
+
+
 @dataclass(frozen=True)
 class SessionData:
     held_on: date | None
@@ -50,21 +58,27 @@ def _today() -> date:
 
 
 def _checked(data: SessionData) -> SessionData:
+    errors = {}
     if data.held_on is None or not FIRST_DAY <= data.held_on <= _today():
-        raise AwarenessError(_l("Give the day the session was held (not in the future)."),
-                             "held_on")
+        errors["held_on"] = _l("Give the day the session was held (not in the future).")
     audiences = tuple(sorted(set(data.audiences)))
     if not audiences or set(audiences) - set(AUDIENCES):
-        raise AwarenessError(_l("Choose who the session was for."), "audiences")
+        errors["audiences"] = _l("Choose who the session was for.")
     if data.attendees is None or not 1 <= data.attendees <= MAX_ATTENDEES:
-        raise AwarenessError(_l("Give the number of people who attended (1 to 100,000)."),
-                             "attendees")
+        errors["attendees"] = _l("Give the number of people who attended (1 to 100,000).")
     topic, notes = (data.topic or "").strip(), (data.notes or "").strip()
     if not topic or len(topic) > 200:
-        raise AwarenessError(_l("Give the session's topic (at most 200 characters)."), "topic")
+        errors["topic"] = _l("Give the session's topic (at most 200 characters).")
     if len(notes) > 2000:
-        raise AwarenessError(_l("Notes are at most 2,000 characters."), "notes")
+        errors["notes"] = _l("Notes are at most 2,000 characters.")
+    if errors:
+        raise InvalidSession(errors)
     return SessionData(data.held_on, audiences, data.attendees, topic, notes)
+
+
+def check(data: SessionData) -> SessionData:
+    """The data as it would be saved; InvalidSession naming every wrong field."""
+    return _checked(data)
 
 
 def facts(session: AwarenessSession, unit: Unit) -> list:
@@ -103,8 +117,13 @@ def record_session(actor, unit: Unit, data: SessionData) -> AwarenessSession:
 
 
 def update_session(actor, session: AwarenessSession, data: SessionData, *,
-                   expected_version: int | None) -> AwarenessSession:
+                   expected_version: int | None, unit: Unit | None = None) -> AwarenessSession:
+    """Save changes; ``unit``: move the session to another unit the actor may
+    record for (entered under the wrong one)."""
     _require(actor, session.unit)
+    if unit is not None and unit.id != session.unit_id:
+        _require(actor, unit)
+        session.unit_id, session.unit = unit.id, unit
     if expected_version is not None and expected_version != session.version:
         raise StaleSession(_l("Someone saved this session meanwhile. Here it is as it is now."))
     data = _checked(data)
@@ -123,13 +142,11 @@ def delete_session(actor, session: AwarenessSession) -> None:
 
 
 def visible_units(user) -> list[Unit]:
-    """The units whose sessions ``user`` sees: theirs, and below it for supervisors."""
+    """The units whose sessions ``user`` sees: theirs and those below it."""
     if user.unit is None:
         return []
-    if user.role == "supervisor":
-        return list(db.session.scalars(select(Unit).where(
-            Unit.path.startswith(user.unit.path, autoescape=True)).order_by(Unit.path)))
-    return [user.unit]
+    return list(db.session.scalars(select(Unit).where(
+        Unit.path.startswith(user.unit.path, autoescape=True)).order_by(Unit.path)))
 
 
 def recordable_units(user) -> list[Unit]:

@@ -14,7 +14,7 @@ from caseapp.units.labels import SCHOOL_LABELS
 from . import service
 from .forms import AUDIENCE_LABELS, DeleteForm, SessionForm
 from .models import AwarenessSession
-from .year import school_years
+from .year import school_year_of, school_years
 
 bp = Blueprint("awareness", __name__, template_folder="templates")
 
@@ -25,10 +25,18 @@ def require_login():
     """Everyone with a unit; what they see is decided per unit."""
 
 
-def _form(form: SessionForm | None = None) -> SessionForm:
-    form = form or SessionForm(formdata=None)
-    form.unit.choices = choice_list((u.code, u.name)
-                                    for u in service.recordable_units(current_user))
+def _unit_choices(form: SessionForm) -> SessionForm:
+    """The units the user may record for, as a tree, schools marked; no unit
+    chosen in advance when there are several (a session under the wrong one
+    would count for no school)."""
+    units = service.recordable_units(current_user)
+    top = min((u.depth for u in units), default=0)
+    pairs = [(u.code, f"{'· ' * (u.depth - top)}{u.name}"
+                      + (f" ({SCHOOL_LABELS[u.school_type]})" if u.school_type else ""))
+             for u in units]
+    if len(pairs) > 1:
+        pairs.insert(0, ("", _("Choose the unit that held it")))
+    form.unit.choices = choice_list(pairs)
     return form
 
 
@@ -39,8 +47,8 @@ def _page(form: SessionForm | None = None, status: int = 200):
     units = service.visible_units(current_user)
     root = units[0] if units else None
     return render_template(
-        "awareness/sessions.html", form=_form(form), year=year, years=years,
-        sessions=service.sessions_in(units, year.first, year.last),
+        "awareness/sessions.html", form=_unit_choices(form or SessionForm(formdata=None)),
+        year=year, years=years, sessions=service.sessions_in(units, year.first, year.last),
         coverage=service.coverage(root, year.first, year.last) if root else None,
         audience_labels=AUDIENCE_LABELS, school_labels=SCHOOL_LABELS,
         may_edit=lambda s: can_record_awareness(current_user, s.unit)), status
@@ -56,26 +64,50 @@ def _unit_chosen(form: SessionForm):
     return next((u for u in service.recordable_units(current_user) if u.code == code), None)
 
 
+def _all_errors(form: SessionForm, error: service.AwarenessError | None = None) -> None:
+    """Show every wrong field at once: the form's own (a date it could not read)
+    and the service's checks of the rest."""
+    if error is None:
+        try:
+            service.check(form.to_data())
+        except service.InvalidSession as found:
+            error = found
+    if isinstance(error, service.InvalidSession):
+        for name, message in error.errors.items():
+            field = getattr(form, name)
+            if not field.errors:
+                field.errors = [str(message)]
+    elif error is not None:
+        getattr(form, error.field or "topic").errors = [str(error.message)]
+
+
+def _saved(session: AwarenessSession, message: str):
+    year = school_year_of(session.held_on)
+    flash(_("%(message)s It is listed under the school year %(year)s.", message=message,
+            year=year.code), "info")
+    return redirect(url_for("awareness.sessions", year=year.code))
+
+
 @bp.post("/awareness")
 def record():
-    form = SessionForm()
-    if not form.validate_on_submit():
-        if "csrf_token" in form.errors:
-            abort(400)
-        return _page(form, 422)
+    form = _unit_choices(SessionForm())
+    valid = form.validate_on_submit()
+    if "csrf_token" in form.errors:
+        abort(400)
     unit = _unit_chosen(form)
     if unit is None:
         form.unit.errors = [_("Choose one of your units.")]
+    if not valid or unit is None:
+        _all_errors(form)
         return _page(form, 422)
     try:
-        service.record_session(current_user, unit, form.to_data())
+        session = service.record_session(current_user, unit, form.to_data())
     except service.AwarenessError as error:
         db.session.rollback()
-        getattr(form, error.field or "topic").errors = [str(error.message)]
+        _all_errors(form, error)
         return _page(form, 422)
     db.session.commit()
-    flash(_("The session was recorded."), "info")
-    return redirect(url_for("awareness.sessions"))
+    return _saved(session, _("The session was recorded."))
 
 
 def _load(session_id: str) -> AwarenessSession:
@@ -85,13 +117,15 @@ def _load(session_id: str) -> AwarenessSession:
     return found
 
 
-def _edit_page(session: AwarenessSession, form: SessionForm | None = None, status: int = 200):
+def _edit_page(session: AwarenessSession, form: SessionForm | None = None, status: int = 200,
+               delete_form: DeleteForm | None = None):
     if form is None:
-        form = SessionForm(formdata=None, held_on=session.held_on,
+        form = SessionForm(formdata=None, unit=session.unit.code, held_on=session.held_on,
                            audiences=list(session.audiences), attendees=session.attendees,
                            topic=session.topic, notes=session.notes, version=session.version)
-    return render_template("awareness/session.html", session=session, form=form,
-                           delete_form=DeleteForm(), audience_labels=AUDIENCE_LABELS), status
+    return render_template("awareness/session.html", session=session, form=_unit_choices(form),
+                           delete_form=delete_form or DeleteForm(),
+                           audience_labels=AUDIENCE_LABELS), status
 
 
 @bp.get("/awareness/<session_id>")
@@ -102,37 +136,45 @@ def edit(session_id: str):
 @bp.post("/awareness/<session_id>")
 def save(session_id: str):
     session = _load(session_id)
-    form = SessionForm()
-    if not form.validate_on_submit():
-        if "csrf_token" in form.errors:
-            abort(400)
+    form = _unit_choices(SessionForm())
+    valid = form.validate_on_submit()
+    if "csrf_token" in form.errors:
+        abort(400)
+    unit = _unit_chosen(form) if form.unit.data else session.unit
+    if unit is None:
+        form.unit.errors = [_("Choose one of your units.")]
+    if not valid or unit is None:
+        _all_errors(form)
         return _edit_page(session, form, 422)
     try:
         version = int(form.version.data) if form.version.data else None
     except ValueError:
         version = None
     try:
-        service.update_session(current_user, session, form.to_data(), expected_version=version)
+        service.update_session(current_user, session, form.to_data(), expected_version=version,
+                               unit=unit)
     except service.StaleSession as error:
         db.session.rollback()
         flash(str(error.message), "error")
         return redirect(url_for("awareness.edit", session_id=session.id))
     except service.AwarenessError as error:
         db.session.rollback()
-        getattr(form, error.field or "topic").errors = [str(error.message)]
+        _all_errors(form, error)
         return _edit_page(session, form, 422)
     db.session.commit()
-    flash(_("The session was saved."), "info")
-    return redirect(url_for("awareness.sessions"))
+    return _saved(session, _("The session was saved."))
 
 
 @bp.post("/awareness/<session_id>/delete")
 def delete(session_id: str):
     session = _load(session_id)
-    if not DeleteForm().validate_on_submit():
-        abort(400)
+    form = DeleteForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        return _edit_page(session, status=422, delete_form=form)
+    year = school_year_of(session.held_on)
     service.delete_session(current_user, session)
     db.session.commit()
     flash(_("The session was deleted."), "info")
-    return redirect(url_for("awareness.sessions"))
-
+    return redirect(url_for("awareness.sessions", year=year.code))

@@ -25,7 +25,7 @@ from caseapp.extensions import db
 from caseapp.permissions import supervisors_over
 
 from .models import Notification
-from .service import notify
+from .service import notify, settle
 
 log = logging.getLogger("caseapp.notifications")
 
@@ -51,11 +51,23 @@ def _people_on(case: Case) -> list[str]:
     return [uid for uid in (case.lead_officer_id, *case.assignee_ids) if uid]
 
 
+# What each hand-off settles: the notices that asked for the work just done.
+SETTLES = {
+    "assigned": ("case_recorded", "case_recorded_danger"),
+    "plan_approved": ("plan_waiting",),
+    "plan_returned": ("plan_waiting",),
+    "closure_returned": ("closure_waiting",),
+    "closed": None,  # everything still unread about the case
+}
+
+
 def on_case_event(event: str, actor, case: Case, info: dict) -> None:
     """Listener of :data:`caseapp.cases.hooks.case_event`."""
     kind = CASE_EVENTS.get(event)
     if kind is None:
         return
+    if event in SETTLES:
+        settle(case.reference, SETTLES[event])
     if event == "recorded":
         # A child in danger now: a kind of its own, listed first.
         kind = "case_recorded_danger" if case.immediate_danger else kind

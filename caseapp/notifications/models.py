@@ -34,6 +34,14 @@ class Notification(db.Model):
     # Set for notices a scan makes ("deadline_soon:<case>:<step>:<due>"): each once.
     dedupe_key: Mapped[str | None] = mapped_column(String(120))
 
+    @property
+    def step(self) -> str | None:
+        """The deadline's step of a deadline notice ("assessment"), else None."""
+        if not self.kind.startswith("deadline_") or not self.dedupe_key:
+            return None
+        parts = self.dedupe_key.split(":", 3)
+        return parts[2] if len(parts) > 2 else None
+
 
 class NotificationSettings(db.Model):
     """Whether and where a person gets an e-mail digest of their unread notices

@@ -32,14 +32,32 @@ def notifications_for(user, limit: int = 200) -> list[Notification]:
                                              Notification.id.desc()).limit(limit)))
 
 
+# Left unread by "mark all as read": a child in danger waits until the case is
+# assigned (which settles the notice for everyone).
+KEPT_UNTIL_SETTLED = ("case_recorded_danger",)
+
+
 def mark_read(user, notification_id: int | None = None) -> int:
-    """Mark one of ``user``'s notifications (or all of them) read; returns how many."""
+    """Mark one of ``user``'s notifications (or all of them but the urgent ones)
+    read; returns how many."""
     query = update(Notification).where(Notification.user_id == user.id,
                                        Notification.read_at.is_(None))
     if notification_id is not None:
         query = query.where(Notification.id == notification_id)
+    else:
+        query = query.where(Notification.kind.not_in(KEPT_UNTIL_SETTLED))
     result = db.session.execute(query.values(read_at=clock.now()))
     return result.rowcount or 0
+
+
+def settle(reference: str, kinds: Iterable[str] | None = None) -> int:
+    """The notices about case ``reference`` (of ``kinds``, or all) that the work
+    done answers: read for everyone, so nobody acts on a stale one."""
+    query = update(Notification).where(Notification.case_reference == reference,
+                                       Notification.read_at.is_(None))
+    if kinds is not None:
+        query = query.where(Notification.kind.in_(tuple(kinds)))
+    return db.session.execute(query.values(read_at=clock.now())).rowcount or 0
 
 
 def notify_account_event(kind: str, user_ids: list[str]) -> None:

@@ -1,14 +1,18 @@
 """The notifications page and its unread count."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
+from caseapp.cases.screens import DEADLINE_LABELS
+from caseapp.extensions import db
+
 from . import digest, service
 from .forms import DigestForm, MarkReadForm
 from .labels import KIND_LABELS, URGENT
+from .models import Notification
 
 bp = Blueprint("notifications", __name__, template_folder="templates")
 
@@ -26,8 +30,9 @@ def _page(digest_form=None, status: int = 200):
         digest_form = DigestForm(formdata=None, email=settings.email or "",
                                  digest=settings.digest)
     return render_template("notifications/notifications.html", items=items, form=MarkReadForm(),
-                           digest_form=digest_form, labels=KIND_LABELS,
-                           urgent=URGENT), status
+                           digest_form=digest_form, labels=KIND_LABELS, urgent=URGENT,
+                           step_labels=DEADLINE_LABELS,
+                           mail_ready=bool(current_app.config.get("SMTP_HOST"))), status
 
 
 @bp.get("/notifications")
@@ -45,7 +50,25 @@ def save_digest():
     except ValueError as error:
         form.email.errors = [str(error)]
         return _page(form, 422)
-    flash(_("Your digest setting was saved."), "info")
+    if current_app.config.get("SMTP_HOST"):
+        flash(_("Your digest setting was saved."), "info")
+    else:
+        flash(_("Your digest setting was saved. This server does not send e-mail yet: the "
+                "digest starts once an administrator sets it up."), "info")
+    return redirect(url_for("notifications.notifications"))
+
+
+@bp.get("/notifications/<int:notification_id>/open")
+def open_notification(notification_id: int):
+    """Follow a notice to what it is about, marking it read (only the reader's own)."""
+    found = db.session.get(Notification, notification_id) if notification_id < 2**31 else None
+    if found is None or found.user_id != current_user.id:
+        abort(404)
+    service.mark_read(current_user, found.id)
+    if found.kind.startswith("account_change"):
+        return redirect(url_for("account_changes.account_changes"))
+    if found.case_reference:
+        return redirect(url_for("cases.case_page", reference=found.case_reference))
     return redirect(url_for("notifications.notifications"))
 
 

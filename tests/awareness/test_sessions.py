@@ -96,11 +96,13 @@ def test_supervisors_above_record_and_edit_other_units_do_not_see(people, login)
         **form(other, unit=""), "topic": "đã sửa", "version": "1"})
     assert refused.status_code == 404
     assert other.post(f"/awareness/{session.id}/delete", data={
-        "csrf_token": token(other, "/awareness")}).status_code == 404
-    # An officer of the district sees the district's sessions only, not the commune's.
-    officer2 = login(people.officer2)
-    assert TOPIC not in officer2.get("/awareness").get_data(as_text=True)
-    assert officer2.get(f"/awareness/{session.id}").status_code == 404
+        "csrf_token": token(other, "/awareness"), "confirm": "y"}).status_code == 404
+    # The district's officer sees the commune's sessions (below theirs); an officer of
+    # the sibling district does not, nor may they open it.
+    assert TOPIC in login(people.officer2).get("/awareness").get_data(as_text=True)
+    sibling = login(people.other_officer)
+    assert TOPIC not in sibling.get("/awareness").get_data(as_text=True)
+    assert sibling.get(f"/awareness/{session.id}").status_code == 404
     db.session.refresh(session)
     assert session.topic == TOPIC
 
@@ -123,7 +125,11 @@ def test_edit_checks_the_version_and_delete_is_audited(people, login):
     assert bad.status_code == 422
     db.session.refresh(session)
     assert session.attendees == 80
-    gone = client.post(f"{edit}/delete", data={"csrf_token": token(client, edit)})
+    unconfirmed = client.post(f"{edit}/delete", data={"csrf_token": token(client, edit)})
+    assert unconfirmed.status_code == 422 and "Đánh dấu" in unconfirmed.get_data(as_text=True)
+    assert count() == 1
+    gone = client.post(f"{edit}/delete", data={"csrf_token": token(client, edit),
+                                               "confirm": "y"})
     assert gone.status_code == 302
     assert count() == 0
     assert [json.loads(r.details)["facts"][1] for r in audit_rows(action="awareness.update")] \
@@ -174,3 +180,38 @@ def test_an_admin_marks_a_school_and_it_is_audited(people, login):
     refused = supervisor.post("/admin/units/school", data={
         "csrf_token": token(supervisor, "/awareness"), "unit": "XA", "school_type": ""})
     assert refused.status_code == 403
+
+
+def test_a_communes_counselor_records_the_session_held_at_its_school(people, login,
+                                                                     make_unit):
+    school = make_unit("THCS-XA", parent=people.commune, name="Liên đội THCS xã")
+    admin_service.set_school_type("system", school, "lower_secondary")
+    db.session.commit()
+    client = login(people.counselor)
+    page = client.get("/awareness").get_data(as_text=True)
+    assert "Liên đội THCS xã" in page and 'value="THCS-XA"' in page
+    # With two units to choose from, none is chosen for them.
+    assert client.post("/awareness", data=form(client, unit="")).status_code == 422
+    assert client.post("/awareness", data=form(client, unit="THCS-XA")).status_code == 302
+    assert "1 / 1" in client.get("/awareness").get_data(as_text=True)
+
+
+def test_every_wrong_field_is_named_at_once(people, login):
+    client = login(people.counselor)
+    response = client.post("/awareness", data=form(client, held_on="", audiences=[],
+                                                   attendees="0", topic=""))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    for message in ("không phải ngày trong tương lai", "Chọn đối tượng", "từ 1 đến 100.000",
+                    "chủ đề"):
+        assert message in html
+
+
+def test_a_session_of_last_school_year_says_where_it_went(people, login):
+    client = login(people.counselor)
+    day = today() - timedelta(days=400)
+    response = client.post("/awareness", data=form(client, held_on=day.isoformat()),
+                           follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and TOPIC in html
+    assert "năm học" in html and "-" in html.split("năm học", 1)[1][:20]

@@ -2,6 +2,8 @@
 case reference only; nobody outside the case's line hears of it."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from caseapp.cases import service
@@ -106,3 +108,63 @@ def test_a_change_rolled_back_tells_no_one(people, make_case):
     assert told("plan_waiting", case.reference)  # made in the change's transaction...
     db.session.rollback()
     assert told("plan_waiting", case.reference) == []  # ...and gone with it
+
+
+def unread(kind: str, reference: str) -> list[str]:
+    return sorted(db.session.scalars(select(Notification.user_id).where(
+        Notification.kind == kind, Notification.case_reference == reference,
+        Notification.read_at.is_(None))))
+
+
+def test_work_done_settles_the_notices_that_asked_for_it(people, make_case):
+    case = service.record_intake(people.counselor, intake_data(immediate_danger=True))
+    db.session.commit()
+    assert unread("case_recorded_danger", case.reference)
+    service.assign(people.supervisor, case, AssignmentData(people.officer.id, ()))
+    db.session.commit()
+    assert unread("case_recorded_danger", case.reference) == []  # for every supervisor
+    service.transition(people.officer, case, "assessment", assessment_data())
+    service.record_needs_assessment(people.officer, case, needs_data())
+    plan = service.draft_plan(people.officer, case, plan_data())
+    db.session.commit()
+    assert len(unread("plan_waiting", case.reference)) == 2
+    service.approve_plan(people.supervisor, case, plan.id)
+    db.session.commit()
+    assert unread("plan_waiting", case.reference) == []
+
+
+def test_following_a_notice_marks_it_read_and_mark_all_keeps_a_child_in_danger(
+        people, login):
+    from tests.case_screens.conftest import token
+
+    danger = service.record_intake(people.counselor, intake_data(immediate_danger=True))
+    plain = service.record_intake(people.counselor, intake_data())
+    db.session.commit()
+    client = login(people.supervisor)
+    (note,) = db.session.scalars(select(Notification).where(
+        Notification.user_id == people.supervisor.id, Notification.kind == "case_recorded",
+        Notification.case_reference == plain.reference)).all()
+    opened = client.get(f"/notifications/{note.id}/open")
+    assert opened.status_code == 302 and opened.location.endswith(f"/cases/{plain.reference}")
+    db.session.refresh(note)
+    assert note.read_at is not None
+    # Someone else's notice: as if it did not exist.
+    (theirs,) = db.session.scalars(select(Notification).where(
+        Notification.user_id == people.province_supervisor.id,
+        Notification.kind == "case_recorded",
+        Notification.case_reference == plain.reference)).all()
+    assert client.get(f"/notifications/{theirs.id}/open").status_code == 404
+    db.session.refresh(theirs)
+    assert theirs.read_at is None
+    client.post("/notifications/read", data={"csrf_token": token(client, "/notifications")})
+    assert unread("case_recorded_danger", danger.reference) == sorted(
+        [people.supervisor.id, people.province_supervisor.id])
+
+
+def test_a_deadline_notice_names_its_step(people, make_case, login):
+    from caseapp.notifications import events
+
+    case = make_case("intake", assigned=True)
+    events.scan_and_commit(case.assessment_due_at + timedelta(minutes=1))
+    page = login(people.officer).get("/notifications").get_data(as_text=True)
+    assert 'data-kind="deadline_missed"' in page and "(Đánh giá nguy cơ)" in page

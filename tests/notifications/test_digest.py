@@ -130,6 +130,7 @@ def test_a_person_sets_their_digest_on_the_notifications_page(people, login):
         "digest": "weekly"}, follow_redirects=True)
     assert saved.status_code == 200
     assert "Đã lưu thiết lập bản tóm tắt của bạn." in saved.get_data(as_text=True)
+    assert "chưa gửi thư điện tử" in saved.get_data(as_text=True)  # no SMTP_HOST here
     settings = db.session.get(NotificationSettings, people.officer.id)
     db.session.refresh(settings)
     assert (settings.email, settings.digest) == ("cb.minh@xa.test", "weekly")
