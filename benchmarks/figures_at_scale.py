@@ -84,7 +84,7 @@ AUDIENCES = ("children", "parents", "teachers", "union_members")
 SCHOOL_TYPES = ("primary", "lower_secondary", "upper_secondary", "vocational", "other")
 
 
-SLOW = 5.0  # seconds: a part whose warm-up takes longer is timed best of 2
+SLOW = 3.0  # seconds: a part whose warm-up takes longer is timed best of 2
 
 
 def best_of(fn, repeat: int):
