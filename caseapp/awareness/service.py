@@ -15,8 +15,11 @@ from sqlalchemy import func, select
 from caseapp import clock
 from caseapp.auditing.writer import record
 from caseapp.cases import deadlines
+from caseapp.cases.guards import BIDI_CONTROLS
+from caseapp.crypto import destroy_owner_key, new_data_key, unlock
+from caseapp.crypto.shredding import scrub_after_commit
 from caseapp.extensions import db
-from caseapp.permissions import can_record_awareness
+from caseapp.permissions import can_record_awareness, grant_awareness_notes
 from caseapp.units.models import Unit
 
 from .models import AUDIENCES, MAX_ATTENDEES, AwarenessSession
@@ -71,6 +74,9 @@ def _checked(data: SessionData) -> SessionData:
         errors["topic"] = _l("Give the session's topic (at most 200 characters).")
     if len(notes) > 2000:
         errors["notes"] = _l("Notes are at most 2,000 characters.")
+    for name, text in (("topic", topic), ("notes", notes)):
+        if name not in errors and ("\x00" in text or BIDI_CONTROLS.intersection(text)):
+            errors[name] = _l("This text contains a character that is not allowed.")
     if errors:
         raise InvalidSession(errors)
     return SessionData(data.held_on, audiences, data.attendees, topic, notes)
@@ -102,16 +108,32 @@ def _require(actor, unit: Unit) -> None:
                                   "and the units below it)."))
 
 
+def deny(actor, session: AwarenessSession) -> None:
+    """Record a refused look at another unit's session (answered as not found)."""
+    record("awareness.denied", outcome="denied", actor=actor, object_type="awareness",
+           object_id=session.id, unit_path=session.unit.path)
+
+
+def refuse_unit(actor, code: str) -> None:
+    """Record an attempt to file a session under a unit the actor may not use."""
+    unit = db.session.scalar(select(Unit).where(Unit.code == code[:32]))
+    if unit is not None:
+        record("awareness.denied", outcome="denied", actor=actor, object_type="unit",
+               object_id=unit.code, unit_path=unit.path)
+
+
 def record_session(actor, unit: Unit, data: SessionData) -> AwarenessSession:
     _require(actor, unit)
     data = _checked(data)
     now = clock.now()
     session = AwarenessSession(unit_id=unit.id, unit=unit, held_on=data.held_on,
                                audience=",".join(data.audiences), attendees=data.attendees,
-                               topic=data.topic, notes=data.notes, recorded_by_id=actor.id,
+                               topic=data.topic, recorded_by_id=actor.id,
                                recorded_at=now, updated_at=now, version=1)
     db.session.add(session)
     db.session.flush()
+    new_data_key(db.session, session)  # the notes' own key, shredded with the session
+    session.notes = data.notes
     _audit("awareness.create", actor, session)
     return session
 
@@ -128,7 +150,9 @@ def update_session(actor, session: AwarenessSession, data: SessionData, *,
         raise StaleSession(_l("Someone saved this session meanwhile. Here it is as it is now."))
     data = _checked(data)
     session.held_on, session.audience = data.held_on, ",".join(data.audiences)
-    session.attendees, session.topic, session.notes = data.attendees, data.topic, data.notes
+    session.attendees, session.topic = data.attendees, data.topic
+    open_notes(actor, session)
+    session.notes = data.notes
     session.updated_at = clock.now()
     session.version += 1
     _audit("awareness.update", actor, session)
@@ -138,7 +162,17 @@ def update_session(actor, session: AwarenessSession, data: SessionData, *,
 def delete_session(actor, session: AwarenessSession) -> None:
     _require(actor, session.unit)
     _audit("awareness.delete", actor, session)
+    if session.data_key_id is not None:
+        destroy_owner_key(db.session, session)  # the notes unreadable in any backup
+        scrub_after_commit()  # and out of the SQLite WAL
     db.session.delete(session)
+
+
+def open_notes(actor, session: AwarenessSession) -> None:
+    """Make the session's notes readable in this request (for the people who may
+    edit it)."""
+    if session.data_key_id is not None:
+        unlock(session, grant=grant_awareness_notes(actor, session))
 
 
 def visible_units(user) -> list[Unit]:

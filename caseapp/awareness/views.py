@@ -2,10 +2,14 @@
 record one, and each session's edit and delete."""
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from caseapp.core.errors import render_error
 from caseapp.core.forms import choice_list
 from caseapp.extensions import db
 from caseapp.permissions import can_record_awareness
@@ -17,12 +21,17 @@ from .models import AwarenessSession
 from .year import school_year_of, school_years
 
 bp = Blueprint("awareness", __name__, template_folder="templates")
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 @bp.before_request
 @login_required
 def require_login():
-    """Everyone with a unit; what they see is decided per unit."""
+    """Staff with a unit; what they see is decided per unit. Not admins."""
+    if current_user.role == "admin" or current_user.unit is None:
+        return render_error(403, message=_l("Awareness sessions are recorded by a unit's "
+                                            "staff."))
+    return None
 
 
 def _unit_choices(form: SessionForm) -> SessionForm:
@@ -61,7 +70,10 @@ def sessions():
 
 def _unit_chosen(form: SessionForm):
     code = (form.unit.data or "").strip().upper()
-    return next((u for u in service.recordable_units(current_user) if u.code == code), None)
+    found = next((u for u in service.recordable_units(current_user) if u.code == code), None)
+    if found is None and code:
+        service.refuse_unit(current_user, code)  # another unit's code: recorded
+    return found
 
 
 def _all_errors(form: SessionForm, error: service.AwarenessError | None = None) -> None:
@@ -111,18 +123,23 @@ def record():
 
 
 def _load(session_id: str) -> AwarenessSession:
-    found = db.session.get(AwarenessSession, session_id) if len(session_id) <= 36 else None
+    found = db.session.get(AwarenessSession, session_id) if UUID.fullmatch(session_id) else None
     if found is None or not can_record_awareness(current_user, found.unit):
-        abort(404)  # another unit's session: as if it did not exist
+        if found is not None:  # another unit's: refused, recorded, as if it did not exist
+            service.deny(current_user, found)
+            db.session.commit()
+        abort(404)
     return found
 
 
 def _edit_page(session: AwarenessSession, form: SessionForm | None = None, status: int = 200,
                delete_form: DeleteForm | None = None):
     if form is None:
+        service.open_notes(current_user, session)
         form = SessionForm(formdata=None, unit=session.unit.code, held_on=session.held_on,
                            audiences=list(session.audiences), attendees=session.attendees,
-                           topic=session.topic, notes=session.notes, version=session.version)
+                           topic=session.topic, notes=session.notes or "",
+                           version=session.version)
     return render_template("awareness/session.html", session=session, form=_unit_choices(form),
                            delete_form=delete_form or DeleteForm(),
                            audience_labels=AUDIENCE_LABELS), status
@@ -146,10 +163,9 @@ def save(session_id: str):
     if not valid or unit is None:
         _all_errors(form)
         return _edit_page(session, form, 422)
-    try:
-        version = int(form.version.data) if form.version.data else None
-    except ValueError:
-        version = None
+    raw = (form.version.data or "").strip()
+    # A version that cannot be read is treated as stale: the save is refused.
+    version = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 9 else -1
     try:
         service.update_session(current_user, session, form.to_data(), expected_version=version,
                                unit=unit)

@@ -75,14 +75,23 @@ def reband():
 
 @cases_group.command("log-facts", help="Once, after upgrading to verifiable reports: write "
                                        "the facts of cases and schools recorded before into the "
-                                       "audit log.")
+                                       "audit log (refused the second time).")
 @with_appcontext
 def log_facts():
     from caseapp.reports import backfill
 
-    done = commit_or_fail(backfill.log_missing_facts)
-    click.echo(f"logged the facts of {done.cases} case(s) and {done.schools} school(s); the "
-               f"others were in the log already")
+    try:
+        done = commit_or_fail(backfill.log_missing_facts)
+    except backfill.AlreadyDone as error:
+        fail(f"{error}: it runs once, so it cannot log later what the tables say now")
+    for reference in done.cases:
+        click.echo(f"case {reference}")
+    for code in done.schools:
+        click.echo(f"unit {code}")
+    for reference in done.refused:
+        click.echo(f"NOT logged, its row fails its integrity check: case {reference}", err=True)
+    click.echo(f"logged the facts of {len(done.cases)} case(s) and {len(done.schools)} unit(s); "
+               f"{len(done.refused)} case(s) refused")
 
 
 # --- demo data -------------------------------------------------------------------------------

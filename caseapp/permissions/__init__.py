@@ -37,13 +37,22 @@ def can_manage_units(user) -> bool:
 
 
 def can_record_awareness(user, unit) -> bool:
-    """Awareness sessions: anyone with a role in the unit or a unit above it (a
-    commune's counselor records the session held at a school of the commune)."""
-    if not _usable(user) or unit is None or user.unit is None:
+    """Awareness sessions: the staff of the unit or of a unit above it (a
+    commune's counselor records the session held at a school of the commune).
+    Not admins: they manage accounts and units, and a session's notes are staff
+    writing about children's groups."""
+    if not _usable(user) or unit is None or user.unit is None or user.role == "admin":
         return False
     if not (intact(unit) and intact(user.unit)):
         return False
     return unit.path.startswith(user.unit.path)
+
+
+def grant_awareness_notes(user, session) -> Grant:
+    """The notes of an awareness session, for the people who may edit it."""
+    if not can_record_awareness(user, session.unit):
+        raise PermissionDenied()
+    return issue_grant("awareness.notes", user.id, session.id)
 
 
 # --- accounts: the second person ---------------------------------------------------------------

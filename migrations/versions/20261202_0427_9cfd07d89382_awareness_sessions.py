@@ -1,7 +1,7 @@
 """awareness sessions
 
 The sessions units record (the programme's prevention target): day, audiences,
-attendance, topic.
+attendance, topic; notes sealed with the session's own data key.
 
 Revision ID: 9cfd07d89382
 Revises: ef4464e482b4
@@ -28,17 +28,20 @@ def upgrade():
     sa.Column('audience', sa.String(length=64), nullable=False),
     sa.Column('attendees', sa.Integer(), nullable=False),
     sa.Column('topic', sa.String(length=200), nullable=False),
-    sa.Column('notes', sa.Text(), nullable=False),
+    sa.Column('notes', sa.LargeBinary(), nullable=True),
     sa.Column('recorded_by_id', sa.String(length=36), nullable=False),
     sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('data_key_id', sa.String(length=36), nullable=True),
     sa.CheckConstraint('attendees BETWEEN 1 AND 100000', name=op.f('ck_awareness_sessions_attendees_range')),
+    sa.ForeignKeyConstraint(['data_key_id'], ['data_keys.id'], name=op.f('fk_awareness_sessions_data_key_id_data_keys')),
     sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_awareness_sessions_recorded_by_id_users')),
     sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_awareness_sessions_unit_id_units')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_awareness_sessions'))
     )
     with op.batch_alter_table('awareness_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_awareness_sessions_data_key_id'), ['data_key_id'], unique=True)
         batch_op.create_index(batch_op.f('ix_awareness_sessions_held_on'), ['held_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_awareness_sessions_unit_id'), ['unit_id'], unique=False)
 
@@ -50,6 +53,7 @@ def downgrade():
     with op.batch_alter_table('awareness_sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_awareness_sessions_unit_id'))
         batch_op.drop_index(batch_op.f('ix_awareness_sessions_held_on'))
+        batch_op.drop_index(batch_op.f('ix_awareness_sessions_data_key_id'))
 
     op.drop_table('awareness_sessions')
     # ### end Alembic commands ###

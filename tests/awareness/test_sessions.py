@@ -215,3 +215,49 @@ def test_a_session_of_last_school_year_says_where_it_went(people, login):
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and TOPIC in html
     assert "năm học" in html and "-" in html.split("năm học", 1)[1][:20]
+
+
+def test_admins_have_no_awareness_pages(people, login):
+    admin = login(people.admin)
+    assert admin.get("/awareness").status_code == 403
+    assert 'href="/awareness"' not in admin.get("/admin/units").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("fields", [{"topic": "a\x00b"}, {"notes": "n\x00"},
+                                    {"topic": "\u202eevil"}])
+def test_control_characters_are_refused(people, login, fields):
+    client = login(people.counselor)
+    response = client.post("/awareness", data=form(client, **fields))
+    assert response.status_code == 422
+    assert "ký tự không được phép" in response.get_data(as_text=True)
+    assert count() == 0
+
+
+@pytest.mark.parametrize("path", ["/awareness/%00", "/awareness/abc", "/awareness/" + "9" * 40])
+def test_odd_ids_are_not_found(people, login, path):
+    assert login(people.counselor).get(path).status_code == 404
+
+
+def test_notes_are_sealed_and_refusals_recorded(people, login):
+    from sqlalchemy import text
+
+    secret = "Ghi chú riêng của buổi"
+    client = login(people.counselor)
+    client.post("/awareness", data=form(client, notes=secret))
+    (session,) = db.session.scalars(select(AwarenessSession)).all()
+    raw = db.session.execute(text("SELECT notes FROM awareness_sessions")).scalar()
+    assert raw and secret.encode() not in bytes(raw)
+    assert secret in client.get(f"/awareness/{session.id}").get_data(as_text=True)
+    assert secret not in client.get("/awareness").get_data(as_text=True)
+    other = login(people.other_officer)
+    assert other.get(f"/awareness/{session.id}").status_code == 404
+    assert len(audit_rows(action="awareness.denied")) == 1
+    other.post("/awareness", data=form(other, unit="XA"))
+    assert len(audit_rows(action="awareness.denied")) == 2
+    # Deleting shreds the notes' key.
+    key_id = session.data_key_id
+    edit = f"/awareness/{session.id}"
+    client.post(f"{edit}/delete", data={"csrf_token": token(client, edit), "confirm": "y"})
+    from caseapp.crypto.models import DataKey
+    db.session.expire_all()
+    assert db.session.get(DataKey, key_id).is_destroyed

@@ -25,7 +25,7 @@ def test_report_then_verify_then_tamper(fresh_instance, tmp_path):
     assert marked.returncode == 0 and "primary" in marked.stdout, marked.stderr
     assert run_caseapp(["units", "school", "NO-SUCH", "primary"], env).returncode == 1
     facts = run_caseapp(["cases", "log-facts"], env)
-    assert facts.returncode == 0 and "0 case(s) and 0 school(s)" in facts.stdout, facts.stdout
+    assert facts.returncode == 0 and "0 case(s) and 0 unit(s)" in facts.stdout, facts.stdout
     year = str(clock.now().year)
     out = tmp_path / "report.csv"
     written = run_caseapp(["report", "--period", year, "--format", "csv", "--out", str(out)],
