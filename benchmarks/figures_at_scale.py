@@ -183,7 +183,8 @@ def _days(rng, low, high):
     return timedelta(days=rng.uniform(low, high))
 
 
-def make_case(rng, now, refs, unit, district_of, officer_of, counselor_of, supervisor_of):
+def make_case(rng, now, refs, unit, district_of, officer_of, counselor_of,  # noqa: C901
+              supervisor_of):
     """One case's row and its link rows, as its history up to ``now`` left it.
     Working days are approximated by 7 calendar days per 5 (the benchmark
     times reading, not the deadline calendar)."""
@@ -444,7 +445,7 @@ def seed(app, province, districts, communes, people, count: int, seed_value: int
             audience = ",".join(sorted(set(rng.choices(AUDIENCES, k=rng.choice((1, 2, 3))))))
             sessions.append({"id": str(uuid.uuid4()), "unit_id": unit.id, "held_on": held,
                              "audience": audience, "attendees": rng.randint(15, 400),
-                             "topic": "An toàn trên mạng cho trẻ em", "notes": "",
+                             "topic": "An toàn trên mạng cho trẻ em",
                              "recorded_by_id": recorder[unit.id],
                              "recorded_at": datetime.combine(held, datetime.min.time(), UTC),
                              "updated_at": datetime.combine(held, datetime.min.time(), UTC),
@@ -661,6 +662,98 @@ def print_tables(args, dialect, results, memory, profiles, year_code) -> None:
 
 # --- the run ---------------------------------------------------------------------------------
 
+def prepare(app, cases: int, seed_value: int) -> list[tuple]:
+    """Migrate, seed and check; enrol the two supervisors. Returns the scopes:
+    (name, supervisor id, username, TOTP secret, unit id, unit code)."""
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from caseapp import MIGRATIONS_DIR
+    from caseapp.accounts.models import User
+    from caseapp.auditing.writer import ensure_genesis
+    from caseapp.extensions import db
+
+    engine = db.engine
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    upgrade(directory=MIGRATIONS_DIR)
+    ensure_genesis()
+    db.session.commit()
+    t0 = time.perf_counter()
+    province, districts, communes, people = build_units_and_people()
+    t1 = time.perf_counter()
+    counts = seed(app, province, districts, communes, people, cases, seed_value)
+    db.session.commit()
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT").execute(
+                text("VACUUM ANALYZE"))
+    else:
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
+    t2 = time.perf_counter()
+    print(f"{engine.dialect.name}: {len(communes) + len(districts) + 1} units and "
+          f"{len(people)} people through the services in {t1 - t0:.1f} s; seeded in "
+          f"{t2 - t1:.1f} s: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
+    check_sample(db.session.get(User, people["province"].id))
+    scopes = []
+    for name, key, unit in (("province", "province", province),
+                            ("district", "gs.h1", districts[0])):
+        user = db.session.get(User, people[key].id)
+        scopes.append((name, user.id, user.username, enrol(user), unit.id, unit.code))
+    db.session.remove()
+    return scopes
+
+
+def runners(app, client, uid: str, unit_id: int, code: str, period, statement):
+    """The five parts, each starting from a fresh session as a request would."""
+    from sqlalchemy import select
+
+    from caseapp import clock
+    from caseapp.accounts.models import User
+    from caseapp.crypto import key_scope
+    from caseapp.extensions import db
+    from caseapp.reports import dashboard, export, figures, service
+    from caseapp.units.models import Unit
+
+    def load():
+        db.session.remove()  # SQLite: BEGIN IMMEDIATE; never leave a transaction open
+        return db.session.get(User, uid), db.session.get(Unit, unit_id)
+
+    def run_bare():
+        db.session.remove()
+        path = db.session.scalar(select(Unit.path).where(Unit.id == unit_id))
+        return bare(statement, path, period, clock.now())
+
+    def run_figures():
+        _user, unit = load()
+        as_of = clock.now()
+        n = figures.compute(figures.Scope(unit=unit), period, as_of)
+        n.update(figures.awareness(unit, period))
+        return n
+
+    def run_build():
+        user, unit = load()
+        with app.test_request_context("/figures"), key_scope():
+            return dashboard.build(user, unit, period)
+
+    def run_get():
+        db.session.remove()
+        response = client.get(f"/figures?period={period.code}&unit={code}")
+        assert response.status_code == 200, response.status_code
+        return len(response.data)
+
+    def run_report():
+        user, unit = load()
+        with app.test_request_context("/figures/report"), key_scope():
+            report = service.make(user, unit, period, fmt="xlsx")
+            return len(export.render(report, "xlsx"))
+
+    return run_bare, run_figures, run_build, run_get, run_report
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=None,
@@ -670,124 +763,44 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--profile", action="store_true",
-                        help="also cProfile dashboard.build and the report (province, year)")
+                        help="also cProfile (c) and (d) for the province and the year")
     args = parser.parse_args()
 
-    from flask_migrate import upgrade
-    from sqlalchemy import event, select, text
+    from sqlalchemy import event
     from sqlalchemy.engine import make_url
 
-    from caseapp import MIGRATIONS_DIR, clock, create_app
-    from caseapp.accounts.models import User
-    from caseapp.auditing.writer import ensure_genesis
-    from caseapp.crypto import KeyRing, key_scope
+    from caseapp import create_app
+    from caseapp.crypto import KeyRing
     from caseapp.extensions import db
-    from caseapp.reports import dashboard, export, figures, service
     from caseapp.reports.period import local_today, parse
-    from caseapp.units.models import Unit
 
+    if args.database_url and not (make_url(args.database_url).database or "").startswith("bench"):
+        parser.error("the PostgreSQL database's name must start with 'bench' (its schema is "
+                     "dropped)")
     with tempfile.TemporaryDirectory(prefix="bench-figures-") as tmp:
         os.chmod(tmp, 0o700)
-        url = args.database_url or f"sqlite:///{tmp}/bench.db"
-        if args.database_url:
-            name = make_url(url).database or ""
-            if not name.startswith("bench"):
-                parser.error("the PostgreSQL database's name must start with 'bench' "
-                             "(its schema is dropped)")
         app = create_app({"INSTANCE_PATH": tmp, "SECRET_KEY": "benchmark-" + "x" * 40,
                           "CASEAPP_KEYRING": KeyRing.generate(),
-                          "SQLALCHEMY_DATABASE_URI": url}, env="testing")
+                          "SQLALCHEMY_DATABASE_URI": args.database_url
+                          or f"sqlite:///{tmp}/bench.db"}, env="testing")
         app.test_client_class = isolated_client_class()
         app.extensions["caseapp_audit_started"] = True
         with app.app_context():
             engine = db.engine
-            dialect = engine.dialect.name
-            if dialect == "postgresql":
-                with engine.begin() as connection:
-                    connection.execute(text("DROP SCHEMA public CASCADE"))
-                    connection.execute(text("CREATE SCHEMA public"))
-            upgrade(directory=MIGRATIONS_DIR)
-            ensure_genesis()
-            db.session.commit()
-
-            t0 = time.perf_counter()
-            province, districts, communes, people = build_units_and_people()
-            t1 = time.perf_counter()
-            counts = seed(app, province, districts, communes, people, args.cases, args.seed)
-            if dialect == "postgresql":
-                db.session.commit()
-                with engine.connect() as connection:
-                    connection.execution_options(isolation_level="AUTOCOMMIT").execute(
-                        text("VACUUM ANALYZE"))
-            else:
-                db.session.execute(text("ANALYZE"))
-                db.session.commit()
-            t2 = time.perf_counter()
-            print(f"{dialect}: {len(communes) + len(districts) + 1} units and {len(people)} "
-                  f"people through the services in {t1 - t0:.1f} s; seeded in {t2 - t1:.1f} s: "
-                  + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
-            sup_province, sup_district = people["province"].id, people["gs.h1"].id
-            district = districts[0]
-            check_sample(db.session.get(User, sup_province))
-            secrets_ = {uid: enrol(db.session.get(User, uid))
-                        for uid in (sup_province, sup_district)}
-            usernames = {uid: db.session.get(User, uid).username
-                         for uid in (sup_province, sup_district)}
-            province_id, district_id = province.id, district.id
-            db.session.remove()
-
-            @event.listens_for(engine, "before_cursor_execute")
-            def _count(*_args):
-                STATEMENTS[0] += 1
-
+            scopes = prepare(app, args.cases, args.seed)
+            event.listen(engine, "before_cursor_execute",
+                         lambda *_a: STATEMENTS.__setitem__(0, STATEMENTS[0] + 1))
             periods = [parse(None), parse(str(local_today().year))]
-            scopes = [("province", sup_province, province_id),
-                      ("district", sup_district, district_id)]
             statement = bare_statement()
             results, memory, profiles = [], [], {}
-            for scope_name, uid, unit_id in scopes:
-                db.session.remove()  # SQLite: BEGIN IMMEDIATE, no transaction left open
-                client = log_in(app, usernames[uid], secrets_[uid])
-                code = db.session.get(Unit, unit_id).code
-                db.session.remove()
+            for scope_name, uid, username, secret, unit_id, code in scopes:
+                db.session.remove()  # SQLite: the login needs the write lock
+                client = log_in(app, username, secret)
                 for period in periods:
-                    def load(uid=uid, unit_id=unit_id):
-                        db.session.remove()
-                        return db.session.get(User, uid), db.session.get(Unit, unit_id)
-
-                    def run_bare(unit_id=unit_id, period=period):
-                        db.session.remove()
-                        path = db.session.scalar(select(Unit.path).where(Unit.id == unit_id))
-                        return bare(statement, path, period, clock.now())
-
-                    def run_figures(period=period):
-                        _user, unit = load()
-                        as_of = clock.now()
-                        n = figures.compute(figures.Scope(unit=unit), period, as_of)
-                        n.update(figures.awareness(unit, period))
-                        return n
-
-                    def run_build(period=period):
-                        user, unit = load()
-                        with app.test_request_context("/figures"), key_scope():
-                            board = dashboard.build(user, unit, period)
-                        return board
-
-                    def run_get(client=client, period=period, code=code):
-                        db.session.remove()
-                        response = client.get(f"/figures?period={period.code}&unit={code}")
-                        assert response.status_code == 200, response.status_code
-                        return len(response.data)
-
-                    def run_report(period=period):
-                        user, unit = load()
-                        with app.test_request_context("/figures/report"), key_scope():
-                            report = service.make(user, unit, period, fmt="xlsx")
-                            return len(export.render(report, "xlsx"))
-
+                    parts = runners(app, client, uid, unit_id, code, period, statement)
                     label = f"{scope_name} {period.code}"
-                    results.append(measure(label, args.repeat, run_bare, run_figures, run_build,
-                                           run_get, run_report))
+                    results.append(measure(label, args.repeat, *parts))
+                    _bare, _figures, run_build, run_get, run_report = parts
                     memory.append((label, peak_memory(run_build), peak_memory(run_get),
                                    peak_memory(run_report)))
                     if args.profile and scope_name == "province" and period is periods[-1]:
@@ -795,7 +808,8 @@ def main() -> int:
                             ("dashboard.build", run_build), ("GET /figures", run_get),
                             ("report make+xlsx", run_report))}
                     print(f"  measured {label}", file=sys.stderr, flush=True)
-            print_tables(args, dialect, results, memory, profiles, periods[-1].code)
+            print_tables(args, engine.dialect.name, results, memory, profiles,
+                         periods[-1].code)
             db.session.remove()
             engine.dispose()
     return 0

@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased
 
 from caseapp import clock
 from caseapp.accounts.models import User
+from caseapp.crypto.row_integrity import prefetch
 from caseapp.extensions import db
 from caseapp.permissions import cases as rules
 from caseapp.units.models import Unit
@@ -89,7 +90,9 @@ def fetch_cases(user, query: Select) -> list[Case]:
     unit (or an assignment inserted) by hand in the database is not listed
     (and is reported).
     """
-    return [case for case in db.session.scalars(query) if rules.can_view_case(user, case)]
+    cases = list(db.session.scalars(query))
+    prefetch(cases)  # the rows' anchors in one query per 500, not three queries per row
+    return [case for case in cases if rules.can_view_case(user, case)]
 
 
 def by_nearest_deadline(query: Select, now: datetime | None = None) -> Select:

@@ -8,6 +8,7 @@ cases still point at it.
 """
 from __future__ import annotations
 
+from flask import g, has_app_context
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -146,12 +147,15 @@ def get(kind: str, code: str | None, *, active_only: bool = True):
 
 
 def label(kind: str, code: str | None) -> str:
-    """The label of ``code`` in the current language (the code itself if unknown)."""
-    entry = get(kind, code, active_only=False)
-    if entry is None:
-        return code or ""
+    """The label of ``code`` in the current language (the code itself if unknown);
+    remembered for the request (a list of thousands of rows asks for a few labels)."""
     locale = get_locale()
-    return entry.label(str(locale) if locale else None)
+    cache = g.setdefault("reference_labels", {}) if has_app_context() else {}
+    key = (kind, code, str(locale) if locale else None)
+    if key not in cache:
+        entry = get(kind, code, active_only=False)
+        cache[key] = (code or "") if entry is None else entry.label(key[2])
+    return cache[key]
 
 
 # --- admin changes --------------------------------------------------------------------------

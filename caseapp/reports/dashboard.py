@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, not_, or_, select
+from sqlalchemy import and_, case, func, not_, or_, select
 
 from caseapp import clock
 from caseapp.awareness import service as sessions
@@ -91,39 +91,61 @@ class Dashboard:
                 for m in found]
 
 
-def _worst_miss(case: Case, as_of: datetime) -> tuple[str, float]:
-    """The deadline of ``case`` missed by the most (done late, or still undone
-    past it by ``as_of``), as "step: d h" and seconds; ("", 0) when none was."""
+# A list shows this many cases (the most overdue, or the newest); its heading
+# gives the count, and the supervision queue and case lists hold the rest.
+LIST_LIMIT = 100
+_TIMES = [getattr(Case, name) for step in TIMED_STEPS for name in figures.STEP_COLUMNS[step]]
+
+
+def _worst_miss(times, closed_at, as_of: datetime) -> tuple[str, float]:
+    """Of a case's (due, done) pairs in TIMED_STEPS order, the deadline missed by
+    the most (done late, or undone past it by ``as_of``): its step and seconds."""
     worst, late_by = "", 0.0
-    for step in TIMED_STEPS:
-        due_name, done_name = figures.STEP_COLUMNS[step]
-        due, done = getattr(case, due_name), getattr(case, done_name)
+    for i, step in enumerate(TIMED_STEPS):
+        due, done = times[2 * i], times[2 * i + 1]
         if due is None or due > as_of:
             continue
-        if done is None and case.closed_at is not None and case.closed_at <= due:
+        if done is None and closed_at is not None and closed_at <= due:
             continue  # closed before it fell due: not applicable
         seconds = ((done or as_of) - due).total_seconds()
         if (done is None or done > due) and seconds > late_by:
             worst, late_by = step, seconds
-    if not worst:
-        return "", 0.0
+    return worst, late_by
+
+
+def _late_text(step: str, late_by: float) -> str:
+    if not step:
+        return ""
     hours = int(late_by // 3600)
-    return (f"{STEP_LABELS[worst]}: "
-            f"{_l('%(days)d d %(hours)d h', days=hours // 24, hours=hours % 24)}"), late_by
+    how_long = _l("%(days)d d %(hours)d h", days=hours // 24, hours=hours % 24)
+    return f"{STEP_LABELS[step]}: {how_long}"
 
 
-def _rows(cases: list, as_of: datetime) -> list[Row]:
-    """The cases as list rows, the most overdue first."""
-    rows = [Row(c, *_worst_miss(c, as_of)) for c in cases]
-    return sorted(rows, key=lambda row: -row.late_by)
+def _where(user, scope: figures.Scope, period: Period, as_of: datetime, condition):
+    return (queries.visible_cases(user).join(Unit, Case.unit_id == Unit.id)
+            .where(scope.clause(), Case.received_at >= period.start,
+                   Case.received_at < period.end, Case.created_at <= as_of, condition))
 
 
-def _cases(user, scope: figures.Scope, period: Period, as_of: datetime, condition) -> list:
-    query = (queries.visible_cases(user).join(Unit, Case.unit_id == Unit.id)
-             .where(scope.clause(), Case.received_at >= period.start,
-                    Case.received_at < period.end, Case.created_at <= as_of, condition)
-             .order_by(Case.received_at))
-    return queries.fetch_cases(user, query)
+def _overdue_rows(user, scope, period, as_of: datetime, condition) -> list[Row]:
+    """The LIST_LIMIT cases most overdue: ranked on their deadline columns alone,
+    then only those loaded as cases (and checked row by row)."""
+    ranked = []
+    for case_id, closed_at, *times in db.session.execute(
+            _where(user, scope, period, as_of, condition)
+            .with_only_columns(Case.id, Case.closed_at, *_TIMES)):
+        step, late_by = _worst_miss(times, closed_at, as_of)
+        ranked.append((-late_by, case_id, step, late_by))
+    ranked.sort()
+    chosen = {case_id: (step, late_by) for _, case_id, step, late_by in ranked[:LIST_LIMIT]}
+    cases = queries.fetch_cases(user, select(Case).where(Case.id.in_(list(chosen))))
+    rows = [Row(c, _late_text(*chosen[c.id]), chosen[c.id][1]) for c in cases]
+    return sorted(rows, key=lambda row: (-row.late_by, row.case.received_at))
+
+
+def _newest(user, scope, period, as_of: datetime, condition) -> list:
+    return queries.fetch_cases(user, _where(user, scope, period, as_of, condition)
+                               .order_by(Case.received_at.desc()).limit(LIST_LIMIT))
 
 
 def build(user, unit: Unit | None, period: Period) -> Dashboard:
@@ -137,27 +159,29 @@ def build(user, unit: Unit | None, period: Period) -> Dashboard:
     missed = or_(*(and_(figures._applies(s, as_of), not_(figures._met(s, as_of)))
                    for s in TIMED_STEPS))
     help_ = Case.help_requested.is_(True)
-    not_handled = _rows(_cases(user, scope, period, as_of,
-                               and_(help_, not_(unfounded), not_(handled))), as_of)
+    not_handled = _overdue_rows(user, scope, period, as_of,
+                                and_(help_, not_(unfounded), not_(handled)))
     # As "every deadline met" counts them: unfounded cases apart.
-    late = _rows(_cases(user, scope, period, as_of, and_(help_, not_(unfounded), missed)), as_of)
-    unfounded_cases = _cases(user, scope, period, as_of, and_(help_, unfounded))
-    no_help = _cases(user, scope, period, as_of, Case.help_requested.is_(False))
+    late = _overdue_rows(user, scope, period, as_of, and_(help_, not_(unfounded), missed))
+    unfounded_cases = _newest(user, scope, period, as_of, and_(help_, unfounded))
+    no_help = _newest(user, scope, period, as_of, Case.help_requested.is_(False))
 
+    # Open work now, in two statements over the scope's open cases.
     open_cases = queries.visible_cases(user).join(Unit, Case.unit_id == Unit.id).where(
         scope.clause(), Case.stage != "closure")
-    ids = open_cases.with_only_columns(Case.id).scalar_subquery()
     caseload = db.session.execute(
-        select(Case.lead_officer_id, func.count()).where(Case.id.in_(ids),
-                                                         Case.lead_officer_id.is_not(None))
+        open_cases.with_only_columns(Case.lead_officer_id, func.count())
+        .where(Case.lead_officer_id.is_not(None))
         .group_by(Case.lead_officer_id).order_by(func.count().desc())).all()
-    unassigned = db.session.scalar(select(func.count()).where(
-        Case.id.in_(ids), Case.lead_officer_id.is_(None))) or 0
-    plans_waiting = db.session.scalar(select(func.count()).where(
-        Case.id.in_(ids), Case.stage.in_(rules.PLAN_STAGES), Case.plan_drafted_at.is_not(None),
-        Case.plan_approved_at.is_(None))) or 0
-    closures_waiting = db.session.scalar(select(func.count()).where(
-        Case.id.in_(ids), Case.closure_requested_at.is_not(None))) or 0
+    unassigned, plans_waiting, closures_waiting = db.session.execute(
+        open_cases.with_only_columns(
+            func.coalesce(func.sum(case((Case.lead_officer_id.is_(None), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((and_(Case.stage.in_(rules.PLAN_STAGES),
+                                               Case.plan_drafted_at.is_not(None),
+                                               Case.plan_approved_at.is_(None)), 1),
+                                        else_=0)), 0),
+            func.coalesce(func.sum(case((Case.closure_requested_at.is_not(None), 1),
+                                        else_=0)), 0))).one()
     in_scope = queries.visible_cases(user).join(Unit, Case.unit_id == Unit.id).where(
         scope.clause()).with_only_columns(Case.id).scalar_subquery()
     glass = db.session.scalar(select(func.count()).select_from(BreakGlassAccess).where(

@@ -91,3 +91,25 @@ def test_the_download_is_a_report_and_is_recorded(people, login, make_case):
     # Without the form's token, nothing is made.
     assert client.post("/figures/report", data={"period": "2026", "unit": "HUYEN",
                                                 "format": "csv"}).status_code == 400
+
+
+def test_long_lists_show_the_most_overdue_first_and_say_how_many(people, login, make_case,
+                                                                  monkeypatch):
+    from datetime import timedelta
+
+    from caseapp.reports import dashboard
+    from tests.cases.conftest import intake_data
+
+    monkeypatch.setattr(dashboard, "LIST_LIMIT", 2)
+    now = clock.now().replace(second=0, microsecond=0)
+    made = {}
+    for days in (4, 9, 6):  # assessment due 3 days after: 1, 6 and 3 days overdue
+        made[days] = service.record_intake(people.counselor, intake_data(
+            received_at=now - timedelta(days=days)))
+    db.session.commit()
+    status, html = figures(login(people.supervisor), period=str(clock.now().year))
+    late = html.split('id="late"', 1)[1].split("</section>", 1)[0]
+    listed = re.findall(r'data-reference="([^"]+)"', late)
+    assert listed == [made[9].reference, made[6].reference]
+    assert "(3)" in late and "Liệt kê 2 trên 3" in late
+    assert "Đánh giá ban đầu: 6 ngày 0 giờ" in late
