@@ -10,6 +10,7 @@ import base64
 import io
 import textwrap
 from collections.abc import Sequence
+from functools import lru_cache
 
 from matplotlib import rcParams
 from matplotlib.figure import Figure
@@ -34,9 +35,26 @@ def _uri(figure: Figure) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(out.getvalue()).decode("ascii")
 
 
+# A chart is a pure function of what it shows: the same numbers (a supervisor
+# reloading the page, a colleague of the same unit) reuse the drawing, which
+# costs more than the figures' queries on a small unit.
+_CACHE_SIZE = 256
+
+
 def bars(title: str, labels: Sequence[str], series: dict[str, Sequence[float | None]], *,
          percent: bool = False) -> str:
     """Horizontal bars, one group per label and a bar per series, values printed."""
+    return _bars(title, tuple(labels), tuple((k, tuple(v)) for k, v in series.items()),
+                 percent)
+
+
+def line(title: str, labels: Sequence[str], series: dict[str, Sequence[float]]) -> str:
+    return _line(title, tuple(labels), tuple((k, tuple(v)) for k, v in series.items()))
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _bars(title: str, labels: tuple, series_items: tuple, percent: bool) -> str:
+    series = dict(series_items)
     rows, width = len(labels), 0.8 / max(len(series), 1)
     figure = Figure(figsize=(WIDTH_INCHES, 1.1 + 0.6 * rows * max(len(series), 1) ** 0.5))
     axes = figure.subplots()
@@ -65,7 +83,9 @@ def bars(title: str, labels: Sequence[str], series: dict[str, Sequence[float | N
     return _uri(figure)
 
 
-def line(title: str, labels: Sequence[str], series: dict[str, Sequence[float]]) -> str:
+@lru_cache(maxsize=_CACHE_SIZE)
+def _line(title: str, labels: tuple, series_items: tuple) -> str:
+    series = dict(series_items)
     figure = Figure(figsize=(WIDTH_INCHES, 3))
     axes = figure.subplots()
     for i, (name, values) in enumerate(series.items()):
