@@ -131,3 +131,34 @@ def test_app_refuses_to_start_without_keys(tmp_path):
                             timeout=60)
     assert result.returncode != 0
     assert "caseapp keys init" in (result.stderr + result.stdout)
+
+
+def test_help_before_quickstart_lists_every_command_without_a_traceback(tmp_path):
+    """A newcomer's first command, in an empty folder: every command listed, and
+    one line saying what is missing."""
+    from tests.http_client import clean_env, run_caseapp
+
+    env = clean_env(str(tmp_path / "instance"))
+    shown = run_caseapp(["--help"], env)
+    assert shown.returncode == 0, shown.stderr
+    listed = shown.stdout.split("Commands:", 1)[1]
+    for command in ("audit", "cases", "db", "demo-data", "keys", "notifications",
+                    "quickstart", "report", "retention", "serve", "units", "users"):
+        assert f"\n  {command} " in listed, command
+    assert "Traceback" not in shown.stderr
+    assert "run `caseapp quickstart`" in shown.stderr
+    assert len([line for line in shown.stderr.splitlines() if line.strip()]) == 1
+
+
+def test_a_bad_setting_is_one_line_naming_it(fresh_instance):
+    from tests.http_client import clean_env, run_caseapp
+
+    env = clean_env(str(fresh_instance), CASEAPP_REQUIRE_TOTP="false")
+    for args in (["users", "list"], ["report", "--verify", "/dev/null"], ["db", "current"]):
+        refused = run_caseapp(args, env)
+        assert refused.returncode == 1, (args, refused.stderr)
+        lines = [line for line in refused.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1 and "REQUIRE_TOTP" in lines[0] and "Traceback" not in lines[0]
+    missing_keys = run_caseapp(["users", "list"], clean_env(
+        str(fresh_instance), CASEAPP_KEYS=str(fresh_instance / "nowhere.json")))
+    assert missing_keys.returncode == 1 and "Traceback" not in missing_keys.stderr
