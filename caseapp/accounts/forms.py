@@ -3,35 +3,37 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import EqualTo
+
+from caseapp.core.forms import max_length, required
 
 
 class LoginForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)],
+    username = StringField(_l("Username"), validators=[required(), max_length(64)],
                            render_kw={"autocomplete": "username", "autocapitalize": "none"})
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)],
+    password = PasswordField(_l("Password"), validators=[required(), max_length(1024)],
                              render_kw={"autocomplete": "current-password"})
 
 
 class CodeForm(FlaskForm):
     code = StringField(_l("Code from your authenticator app, or a recovery code"),
-                       validators=[DataRequired(), Length(max=32)],
+                       validators=[required(), max_length(32)],
                        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
 
 
 class EnrolForm(FlaskForm):
     code = StringField(_l("6-digit code shown by the app"),
-                       validators=[DataRequired(), Length(min=6, max=8)],
+                       validators=[required(), max_length(8, 6)],
                        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
 
 
 class PasswordChangeForm(FlaskForm):
-    current_password = PasswordField(_l("Current password"), validators=[DataRequired()],
+    current_password = PasswordField(_l("Current password"), validators=[required()],
                                      render_kw={"autocomplete": "current-password"})
-    new_password = PasswordField(_l("New password"), validators=[DataRequired()],
+    new_password = PasswordField(_l("New password"), validators=[required()],
                                  render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(_l("Repeat the new password"),
-                            validators=[DataRequired(),
+                            validators=[required(),
                                         EqualTo("new_password", _l("The passwords differ."))],
                             render_kw={"autocomplete": "new-password"})
 
@@ -41,5 +43,5 @@ class ConfirmForm(FlaskForm):
 
 
 class RecoveryCodesForm(FlaskForm):
-    current_password = PasswordField(_l("Current password"), validators=[DataRequired()],
+    current_password = PasswordField(_l("Current password"), validators=[required()],
                                      render_kw={"autocomplete": "current-password"})

@@ -3,37 +3,37 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import Optional
 
-from caseapp.core.forms import choice_list
+from caseapp.core.forms import choice_list, max_length, required
 from caseapp.i18n import ROLE_LABELS
 from caseapp.settings import ROLES
 from caseapp.units.labels import SCHOOL_LABELS
 
 
 class UserForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[DataRequired(), Length(min=3, max=64)])
-    display_name = StringField(_l("Full name"), validators=[Optional(), Length(max=200)])
+    username = StringField(_l("Username"), validators=[required(), max_length(64, 3)])
+    display_name = StringField(_l("Full name"), validators=[Optional(), max_length(200)])
     role = SelectField(_l("Role"), choices=choice_list((r, ROLE_LABELS[r]) for r in ROLES))
     unit = SelectField(_l("Unit"), choices=[])
-    password = PasswordField(_l("Initial password"), validators=[DataRequired()],
+    password = PasswordField(_l("Initial password"), validators=[required()],
                              render_kw={"autocomplete": "new-password"})
 
 
 class UserEditForm(FlaskForm):
-    display_name = StringField(_l("Full name"), validators=[Optional(), Length(max=200)])
+    display_name = StringField(_l("Full name"), validators=[Optional(), max_length(200)])
     role = SelectField(_l("Role"), choices=choice_list((r, ROLE_LABELS[r]) for r in ROLES))
     unit = SelectField(_l("Unit"), choices=[])
 
 
 class PasswordResetForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[DataRequired()],
+    password = PasswordField(_l("New password"), validators=[required()],
                              render_kw={"autocomplete": "new-password"})
 
 
 class UnitForm(FlaskForm):
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    code = StringField(_l("Code"), validators=[required(), max_length(32)])
+    name = StringField(_l("Name"), validators=[required(), max_length(200)])
     parent = SelectField(_l("Parent unit"), choices=[])
     school_type = SelectField(_l("School type"), choices=choice_list(SCHOOL_LABELS.items()))
 

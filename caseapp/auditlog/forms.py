@@ -3,9 +3,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
-from wtforms.validators import Length, Optional, Regexp, ValidationError
+from wtforms.validators import Optional, Regexp, ValidationError
 
-from caseapp.core.forms import choice_list
+from caseapp.core.forms import choice_list, max_length
 
 OUTCOME_LABELS = {
     "ok": _l("Succeeded"),
@@ -21,13 +21,13 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    user = StringField(_l("User"), validators=[Optional(), Length(max=64)],
+    user = StringField(_l("User"), validators=[Optional(), max_length(64)],
                        render_kw={"autocapitalize": "none", "autocomplete": "off"})
     reference = StringField(_l("Case or object reference"),
-                            validators=[Optional(), Length(max=64)],
+                            validators=[Optional(), max_length(64)],
                             render_kw={"autocapitalize": "none", "autocomplete": "off"})
     action = StringField(_l("Action"), validators=[
-        Optional(), Length(max=64),
+        Optional(), max_length(64),
         Regexp(r"^[a-z0-9_.]+\*?$", message=_l("An action looks like auth.login or auth."))],
         render_kw={"autocapitalize": "none", "autocomplete": "off"})
     outcome = SelectField(_l("Outcome"), choices=choice_list(

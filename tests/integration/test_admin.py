@@ -93,3 +93,19 @@ def test_admin_cannot_reset_own_password_from_the_admin_page(client, make_user):
 
     db.session.refresh(admin.user)
     assert passwords.hasher().verify(admin.user.password_hash, PASSWORD)
+
+
+def test_empty_forms_say_every_error_in_vietnamese(client, make_user):
+    """WTForms has no Vietnamese: every validator's message is ours."""
+    admin = make_user("admin")
+    Auth(client).login(admin)
+    for path, fields in (("/admin/units/new", {"code": "", "name": ""}),
+                         ("/admin/users/new", {"username": "ab", "password": ""})):
+        response = client.post(path, data={"csrf_token": csrf_token(client, path), **fields})
+        html = response.get_data(as_text=True)
+        assert "This field is required" not in html and "characters long" not in html
+        assert "Trường này là bắt buộc." in html or "Nhập từ 3 đến 64 ký tự." in html
+    unit_page = client.post("/admin/units/new", data={
+        "csrf_token": csrf_token(client, "/admin/units/new"), "code": "", "name": ""})
+    assert unit_page.get_data(as_text=True).count("Trường này là bắt buộc.") == 2
+    assert units.by_code("") is None
