@@ -112,3 +112,20 @@ def test_reopened_case_takes_work_again(people, login, closed):
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
     officer = login(people.officer)
     assert act(officer, closed.reference, "note", text="Làm việc lại").status_code == 302
+
+
+def test_a_closed_case_no_longer_shows_danger_as_current(people, login, make_case):
+    """"Immediate danger" is a state of the open case; once closed, the badge goes
+    (the assessment still records that there was danger)."""
+    open_case = make_case("assessment", immediate_danger=True)
+    closed = make_case("closure", via="assessment", immediate_danger=True)
+    db.session.commit()
+    supervisor = login(people.supervisor)
+    assert 'class="badge danger"' in supervisor.get(
+        f"/cases/{open_case.reference}").get_data(as_text=True)
+    assert 'class="badge danger"' not in supervisor.get(
+        f"/cases/{closed.reference}").get_data(as_text=True)
+    listing = supervisor.get("/cases?closed=1").get_data(as_text=True)
+    row = listing.split(closed.reference, 1)[1].split("</td>", 1)[0] if \
+        closed.reference in listing else ""
+    assert 'badge danger' not in row
