@@ -60,7 +60,8 @@ def _today() -> date:
     return clock.now().astimezone(deadlines.local_timezone()).date()
 
 
-def _checked(data: SessionData) -> SessionData:
+def check(data: SessionData) -> SessionData:
+    """The data as it would be saved; InvalidSession naming every wrong field."""
     errors = {}
     if data.held_on is None or not FIRST_DAY <= data.held_on <= _today():
         errors["held_on"] = _l("Give the day the session was held (not in the future).")
@@ -80,11 +81,6 @@ def _checked(data: SessionData) -> SessionData:
     if errors:
         raise InvalidSession(errors)
     return SessionData(data.held_on, audiences, data.attendees, topic, notes)
-
-
-def check(data: SessionData) -> SessionData:
-    """The data as it would be saved; InvalidSession naming every wrong field."""
-    return _checked(data)
 
 
 def facts(session: AwarenessSession, unit: Unit) -> list:
@@ -124,7 +120,7 @@ def refuse_unit(actor, code: str) -> None:
 
 def record_session(actor, unit: Unit, data: SessionData) -> AwarenessSession:
     _require(actor, unit)
-    data = _checked(data)
+    data = check(data)
     now = clock.now()
     session = AwarenessSession(unit_id=unit.id, unit=unit, held_on=data.held_on,
                                audience=",".join(data.audiences), attendees=data.attendees,
@@ -148,7 +144,7 @@ def update_session(actor, session: AwarenessSession, data: SessionData, *,
         session.unit_id, session.unit = unit.id, unit
     if expected_version is not None and expected_version != session.version:
         raise StaleSession(_l("Someone saved this session meanwhile. Here it is as it is now."))
-    data = _checked(data)
+    data = check(data)
     session.held_on, session.audience = data.held_on, ",".join(data.audiences)
     session.attendees, session.topic = data.attendees, data.topic
     open_notes(actor, session)

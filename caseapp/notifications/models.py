@@ -17,8 +17,6 @@ from caseapp import clock
 from caseapp.database import UTCDateTime
 from caseapp.extensions import db
 
-DIGESTS = ("none", "daily", "weekly")
-
 
 class Notification(db.Model):
     __tablename__ = "notifications"

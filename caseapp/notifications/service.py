@@ -50,6 +50,17 @@ def mark_read(user, notification_id: int | None = None) -> int:
     return result.rowcount or 0
 
 
+def open_own(user, notification_id: int) -> Notification | None:
+    """``user``'s notification ``notification_id``, marked read; None for anyone
+    else's (or none)."""
+    found = db.session.get(Notification, notification_id) if 0 < notification_id < 2**31 \
+        else None
+    if found is None or found.user_id != user.id:
+        return None
+    mark_read(user, found.id)
+    return found
+
+
 def settle(reference: str, kinds: Iterable[str] | None = None) -> int:
     """The notices about case ``reference`` (of ``kinds``, or all) that the work
     done answers: read for everyone, so nobody acts on a stale one."""

@@ -7,12 +7,10 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
 from caseapp.cases.screens import DEADLINE_LABELS
-from caseapp.extensions import db
 
 from . import digest, service
 from .forms import DigestForm, MarkReadForm
 from .labels import KIND_LABELS, URGENT
-from .models import Notification
 
 bp = Blueprint("notifications", __name__, template_folder="templates")
 
@@ -61,10 +59,9 @@ def save_digest():
 @bp.get("/notifications/<int:notification_id>/open")
 def open_notification(notification_id: int):
     """Follow a notice to what it is about, marking it read (only the reader's own)."""
-    found = db.session.get(Notification, notification_id) if notification_id < 2**31 else None
-    if found is None or found.user_id != current_user.id:
+    found = service.open_own(current_user, notification_id)
+    if found is None:
         abort(404)
-    service.mark_read(current_user, found.id)
     if found.kind.startswith("account_change"):
         return redirect(url_for("account_changes.account_changes"))
     if found.case_reference:

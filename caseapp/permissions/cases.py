@@ -340,6 +340,11 @@ def can_open_supervision(user) -> bool:
     return _active(user) and user.role == "supervisor"
 
 
+def can_open_figures(user) -> bool:
+    """The figures: supervisors for their units, officers for their own caseload."""
+    return can_open_supervision(user) or (_active(user) and user.role == "officer")
+
+
 # --- denial ----------------------------------------------------------------------------------
 
 def record_denial(user, case=None, *, action: str, reference: str | None = None) -> None:

@@ -45,18 +45,15 @@ class FiguresAnswer(BaseModel):
               {"name": "unit", "in": "query", "required": False, "schema": {"type": "string"},
                "description": "a unit code in the supervisor's subtree"}])
 def figures_api():
-    officer = current_user.is_enabled and current_user.role == "officer"
-    if not (rules.can_open_supervision(current_user) or officer):
+    if not rules.can_open_figures(current_user):
         return problem(403, _l("The figures are for supervisors and officers."))
     try:
         period = parse(request.args.get("period"))
     except PeriodError as error:
         return problem(422, error.message, fields={"period": error.message})
     unit = None
-    if not officer:
-        units = dashboard.units_for(current_user)
-        code = (request.args.get("unit") or units[0].code).strip().upper()
-        unit = next((u for u in units if u.code == code), None)
+    if current_user.role == "supervisor":
+        unit = dashboard.chosen_unit(dashboard.units_for(current_user), request.args.get("unit"))
         if unit is None:
             message = _l("Choose one of your units.")
             return problem(422, message, fields={"unit": message})

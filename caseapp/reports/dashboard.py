@@ -243,6 +243,12 @@ def units_for(user) -> list[Unit]:
         Unit.path.startswith(user.unit.path, autoescape=True)).order_by(Unit.path)).all()
 
 
+def chosen_unit(units: list[Unit], code: str | None) -> Unit | None:
+    """The unit ``code`` names among ``units`` (the first when none is named)."""
+    code = (code or units[0].code).strip().upper()
+    return next((u for u in units if u.code == code), None)
+
+
 def unit_names() -> dict[str, str]:
     """Unit paths (as the breakdown keys them) to names."""
     return {u.path: u.name for u in db.session.scalars(select(Unit))}

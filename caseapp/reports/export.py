@@ -40,8 +40,6 @@ STATUS_VI = {"sent": "Đã gửi", "accepted": "Đã tiếp nhận", "declined":
              "completed": "Đã hoàn thành"}
 AUDIENCE_VI = {"children": "trẻ em, học sinh", "parents": "cha mẹ", "teachers": "giáo viên",
                "union_members": "đoàn viên, thanh niên"}
-LIST_OF = {"by_channel": "channel", "by_gender": "gender", "by_harm": "harm_category",
-           "by_platform": "platform", "closures": "closure_reason"}
 
 
 @dataclass(frozen=True)

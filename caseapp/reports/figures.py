@@ -8,7 +8,7 @@ numbers are computed there in Python from the audit log's facts.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, exists, func, literal, literal_column, not_, or_, select
@@ -47,14 +47,6 @@ class Scope:
         if self.lead_officer_id is not None:
             return Case.lead_officer_id == self.lead_officer_id
         return Unit.path.startswith(self.unit.path, autoescape=True)
-
-
-@dataclass
-class Figures:
-    numbers: Counter
-    period: Period
-    as_of: datetime
-    extra: dict = field(default_factory=dict)
 
 
 def utc_offset() -> timedelta:
@@ -102,13 +94,6 @@ def _month(column) -> ColumnElement:
     # An integer of our own, rendered inline: a bound interval would be processed
     # as the column's (time-zone aware) type.
     return func.to_char(column + literal_column(f"INTERVAL '{hours:d} hours'"), "YYYY-MM")
-
-
-def requests_query(scope: Scope, period: Period, as_of: datetime):
-    """The cases of the scope received in the period and recorded by ``as_of``."""
-    return (select(Case.id).join(Unit, Case.unit_id == Unit.id)
-            .where(scope.clause(), Case.received_at >= period.start,
-                   Case.received_at < period.end, Case.created_at <= as_of))
 
 
 def _where(scope: Scope, period: Period, as_of: datetime, *, help_only: bool = True):

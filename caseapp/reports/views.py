@@ -32,11 +32,6 @@ def require_login():
     """Supervisors and officers only (checked in the views, with a message)."""
 
 
-def _allowed() -> bool:
-    return rules.can_open_supervision(current_user) or (
-        current_user.is_enabled and current_user.role == "officer")
-
-
 def _choose(args) -> tuple[ChoiceForm, Unit | None, str | None]:
     """The period and unit asked for; an error message when they cannot be used."""
     form = ChoiceForm(args)
@@ -45,8 +40,7 @@ def _choose(args) -> tuple[ChoiceForm, Unit | None, str | None]:
                                     for u in units)
     unit = None
     if units:
-        code = (form.unit.data or units[0].code).upper()
-        unit = next((u for u in units if u.code == code), None)
+        unit = dashboard.chosen_unit(units, form.unit.data)
         if unit is None:
             return form, None, str(_l("Choose one of your units."))
         form.unit.data = unit.code
@@ -60,7 +54,7 @@ def _choose(args) -> tuple[ChoiceForm, Unit | None, str | None]:
 
 @bp.get("/figures")
 def figures_page():
-    if not _allowed():
+    if not rules.can_open_figures(current_user):
         return render_error(403, message=_l("The figures are for supervisors and officers."))
     form, unit, problem = _choose(request.args)
     if problem:

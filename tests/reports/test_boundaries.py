@@ -122,7 +122,10 @@ def test_a_period_starts_at_the_first_local_minute(people):
     assert sql["requests.total"] == 1
     november, _ = both(people.province, "2026-11..2026-11")
     assert november["requests.total"] == 1
-    assert before.reference != first.reference
+    listed = figures.compute(figures.Scope(unit=people.province), parse_period("2026-12"),
+                             clock.now())
+    assert listed["requests.total"] == 1 and first.received_at == local(2026, 12, 1, 0, 0)
+    assert before.received_at == local(2026, 11, 30, 23, 59)
 
 
 def test_a_communes_supervisor_never_counts_another_communes_cases(people, make_unit,
