@@ -61,6 +61,9 @@ def log_in(page, base, username, secret):
 
 
 def fits(page, width):
+    # A click that follows a link returns before the next page has loaded;
+    # measure the page the person is looking at, not the one being replaced.
+    page.wait_for_load_state("load")
     assert page.evaluate("document.documentElement.scrollWidth") <= width, page.url
 
 
@@ -79,8 +82,10 @@ def test_intake_to_closure(live_server, browser):
     # The counselor records the report on a phone.
     phone = open_page(browser, base, 390, errors)
     log_in(phone, base, "tvv.lan", None)
-    phone.click("nav >> text=Hồ sơ")
-    phone.click("text=Tiếp nhận thông báo mới")
+    with phone.expect_navigation():
+        phone.click("nav >> text=Hồ sơ")
+    with phone.expect_navigation():
+        phone.click("text=Tiếp nhận thông báo mới")
     fits(phone, 390)
     phone.select_option("select[name=channel]", "hotline_111")
     phone.check("input[name=requested_by][value=relative]")
@@ -112,7 +117,8 @@ def test_intake_to_closure(live_server, browser):
     # The supervisor (on a phone too) assigns the first officer from the queue.
     sup = open_page(browser, base, 390, errors)
     log_in(sup, base, "gs.tuan", people["gs.tuan"][1])
-    sup.click("nav >> text=Giám sát")
+    with sup.expect_navigation():
+        sup.click("nav >> text=Giám sát")
     assert reference in sup.locator("#unassigned").inner_text()
     fits(sup, 390)
     row = sup.locator("#unassigned tr", has_text=reference)
@@ -129,7 +135,8 @@ def test_intake_to_closure(live_server, browser):
     log_in(minh, base, "cb.minh", people["cb.minh"][1])
     minh.goto(f"{base}/cases")
     assert minh.locator("tr", has_text=reference).count() == 1
-    minh.click(f"text={reference}")
+    with minh.expect_navigation():
+        minh.click(f"text={reference}")
     minh.select_option("select[name=support_action-kind]", "separation")
     minh.fill("textarea[name=support_action-description]", "Đưa em về nhà bà ngoại")
     submit(minh, "support_action")
