@@ -65,7 +65,18 @@ def main():
 def _add_setup_commands() -> None:
     from flask_migrate.cli import db as migrate_db
 
-    from . import audit_cmd, cases, keys, notifications, quickstart, reports, serve, units, users
+    from . import (
+        audit_cmd,
+        backup,
+        cases,
+        keys,
+        notifications,
+        quickstart,
+        reports,
+        serve,
+        units,
+        users,
+    )
 
     main.add_command(quickstart.quickstart)
     main.add_command(keys.keys)
@@ -76,7 +87,7 @@ def _add_setup_commands() -> None:
     # ready yet (they build the app when they run, and say what is missing).
     for command in (units.units, users.users, audit_cmd.audit, reports.report,
                     notifications.notifications, cases.retention, cases.demo_data,
-                    cases.cases_group, migrate_db):
+                    cases.cases_group, backup.backup, backup.restore, migrate_db):
         main.add_command(command)
 
 

@@ -1,0 +1,163 @@
+"""`caseapp backup` and `caseapp restore`, run as an operator runs them.
+
+The backup is taken while `caseapp serve` answers requests that write (failed
+logins are audited), the instance then moves on, the backup is restored, and
+the database is what it was at the backup: nothing lost, the audit chain
+verifies. On PostgreSQL (CI's second run) the same with `pg_dump`.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import threading
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from tests.conftest import TEST_DATABASE_URL
+from tests.http_client import HttpSession, ServerProcess, clean_env, free_port, run_caseapp
+
+pytestmark = pytest.mark.no_db_isolation
+
+ON_POSTGRESQL = bool(TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgresql"))
+
+
+@pytest.fixture
+def database_url():
+    """A database of its own: a file in the instance (SQLite) or a fresh
+    PostgreSQL database on CI's server, dropped afterwards."""
+    if not ON_POSTGRESQL:
+        yield None
+        return
+    base = make_url(TEST_DATABASE_URL)
+    name = f"caseapp_backup_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield base.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def make_instance(folder, template, database_url, cases: int) -> dict[str, str]:
+    extra = {"CASEAPP_DATABASE_URL": database_url} if database_url else {}
+    env = clean_env(str(folder), **extra)
+    if database_url:
+        made = run_caseapp(["quickstart", "--no-serve"], env)
+        assert made.returncode == 0, made.stderr
+    else:
+        shutil.copytree(template, folder)  # quickstart's instance, made once per worker
+    seeded = run_caseapp(["demo-data", "--cases", str(cases)], env, timeout=300)
+    assert seeded.returncode == 0, seeded.stderr
+    return env
+
+
+def count(env: dict[str, str], table: str) -> int:
+    url = env.get("CASEAPP_DATABASE_URL") or f"sqlite:///{env['CASEAPP_INSTANCE']}/caseapp.db"
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def test_online_backup_then_restore_loses_nothing_and_the_chain_verifies(
+        tmp_path, instance_template, database_url):
+    env = make_instance(tmp_path / "inst", instance_template, database_url, cases=6)
+    port = free_port()
+    server = ServerProcess(["serve", "--workers", "2", "--port", str(port)], env, port)
+    stop = threading.Event()
+    answered: list[int] = []
+
+    def people_at_work():
+        # Failed logins are audited: the app writes while the backup copies.
+        client = HttpSession(port)
+        while not stop.is_set():
+            answered.append(client.login("nobody.here", "not the password").status)
+
+    try:
+        server.wait_ready()
+        worker = threading.Thread(target=people_at_work)
+        worker.start()
+        out = tmp_path / "backup.db"
+        made = run_caseapp(["backup", "--out", str(out)], env, timeout=300)
+        stop.set()
+        worker.join()
+    finally:
+        stop.set()
+        server.stop()
+    assert made.returncode == 0, made.stderr
+    assert "backup written" in made.stdout
+    assert "pages" in made.stderr or "pg_dump" in made.stderr  # progress shown
+    assert answered and set(answered) <= {200, 401, 429}, answered  # served throughout
+    assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
+    cases_at_backup = count(env, "cases")
+
+    # The instance moves on after the backup.
+    more = run_caseapp(["demo-data", "--cases", "2"], env, timeout=300)
+    assert more.returncode == 0, more.stderr
+    assert run_caseapp(["audit", "checkpoint"], env).returncode == 0
+    assert count(env, "cases") == cases_at_backup + 2
+
+    restored = run_caseapp(["restore", str(out), "--yes"], env, timeout=300)
+    assert restored.returncode == 0, restored.stderr
+    assert "restored" in restored.stdout
+    assert count(env, "cases") == cases_at_backup
+    # Its own "backup.create" entry is in the copy, and the restore is on the record.
+    assert count(env, "audit_entries WHERE action = 'backup.create'") == 1
+    assert count(env, "audit_entries WHERE action = 'backup.restore'") == 1
+    verified = run_caseapp(["audit", "verify"], env)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    # The database it replaced was kept, and still holds the later cases.
+    saved = os.listdir(os.path.join(env["CASEAPP_INSTANCE"], "backups"))
+    assert len(saved) == 1 and saved[0].startswith("before-restore-")
+
+    # The app serves the restored database.
+    port = free_port()
+    server = ServerProcess(["serve", "--workers", "1", "--port", str(port)], env, port)
+    try:
+        server.wait_ready()
+    finally:
+        server.stop()
+
+
+def test_restore_refuses_what_is_not_this_instances_backup(tmp_path, instance_template,
+                                                          database_url):
+    env = make_instance(tmp_path / "inst", instance_template, database_url, cases=1)
+    before = count(env, "cases")
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not a database at all" * 100)
+    refused = run_caseapp(["restore", str(junk), "--yes"], env)
+    assert refused.returncode == 1
+    assert refused.stderr.startswith("error: ") and "Traceback" not in refused.stderr
+    assert "not a" in refused.stderr
+
+    missing = run_caseapp(["restore", str(tmp_path / "nowhere.db"), "--yes"], env)
+    assert missing.returncode == 1 and "does not exist" in missing.stderr
+
+    # Another instance's backup (other keys) is refused before anything changes.
+    other = clean_env(str(tmp_path / "other"))
+    assert run_caseapp(["quickstart", "--no-serve"], other).returncode == 0
+    foreign = tmp_path / "foreign.db"
+    assert run_caseapp(["backup", "--out", str(foreign)], other).returncode == 0
+    refused = run_caseapp(["restore", str(foreign), "--yes"], env)
+    assert refused.returncode == 1
+    # (On PostgreSQL the SQLite file is refused for what it is.)
+    assert ("not a PostgreSQL backup" if ON_POSTGRESQL else "another instance") in refused.stderr
+    assert count(env, "cases") == before
+    assert not os.path.exists(os.path.join(env["CASEAPP_INSTANCE"], "backups"))
+    assert run_caseapp(["audit", "verify"], env).returncode == 0
+
+
+def test_a_backup_needs_a_file_name_in_a_folder_that_exists(tmp_path, instance_template):
+    env = clean_env(str(tmp_path / "inst"))
+    shutil.copytree(instance_template, env["CASEAPP_INSTANCE"])
+    nowhere = run_caseapp(["backup", "--out", str(tmp_path / "no" / "such" / "b.db")], env)
+    assert nowhere.returncode == 1 and "does not exist" in nowhere.stderr
+    folder = run_caseapp(["backup", "--out", str(tmp_path)], env)
+    assert folder.returncode != 0 and "Traceback" not in folder.stderr
