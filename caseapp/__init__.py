@@ -99,6 +99,7 @@ def configure_accounts(app: Flask) -> None:
 
 
 def configure_web(app: Flask) -> None:
+    from .accounts import rate_limits  # noqa: F401  (registers the caseapp-db:// storage)
     from .core import security
 
     limiter.init_app(app)

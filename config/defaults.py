@@ -45,14 +45,17 @@ LOGIN_HARD_LOCK_AFTER = 100
 LOGIN_ADDRESS_THROTTLE_AFTER = 20
 # Coarse request-rate limit on the login form (Flask-Limiter).
 LOGIN_RATE_LIMIT = "30 per minute"
+# Where Flask-Limiter counts: the app's own database by default, so every
+# worker of `caseapp serve` shares one allowance (caseapp.accounts.rate_limits);
+# "redis://host:6379" where a Redis is at hand. Never "memory://" with several
+# workers: each would grant the whole allowance again.
+RATELIMIT_STORAGE_URI = "caseapp-db://"
 # Reports recorded per staff member through the web or the API: a report also
 # answers "is this child or offender already known?" (the duplicate flag), so a
 # script must not ask it at will. Counted from the audit log (every worker
 # agrees; a refused form does not count).
 INTAKE_LIMIT_PER_HOUR = 20
 INTAKE_LIMIT_PER_DAY = 60
-# memory:// for one process; redis://... when several app servers share it.
-RATELIMIT_STORAGE_URI = "memory://"
 
 # --- Second factor
 REQUIRE_TOTP = True

@@ -160,3 +160,16 @@ class AccountChange(db.Model, AccessSealed):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
     new_unit: Mapped[Unit | None] = relationship(foreign_keys=[new_unit_id])
+
+
+class RateLimitCounter(db.Model):
+    """Flask-Limiter's fixed-window counters, in the shared database so every
+    app process counts against one allowance (caseapp.accounts.rate_limits).
+    The key is a keyed hash: client addresses are not stored."""
+
+    __tablename__ = "rate_limit_counters"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    # Seconds since the epoch: the limits library's own unit for expiry.
+    expires_at: Mapped[float] = mapped_column(db.Float, index=True)

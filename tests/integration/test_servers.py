@@ -191,3 +191,28 @@ def test_serve_names_an_unsafe_setting_and_does_not_start(tmp_path):
     result = run_caseapp(["serve", "--port", str(free_port())], env, timeout=60)
     assert result.returncode == 1
     assert "SECRET_KEY" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_workers_share_one_login_rate_allowance(instance):
+    """Flask-Limiter's counters are in the database: two workers together grant
+    the allowance once (with per-process memory each granted all of it)."""
+    port = free_port()
+    env = clean_env(instance, CASEAPP_LOGIN_RATE_LIMIT="6 per minute")
+    process = ServerProcess(["serve", "--workers", "2", "--port", str(port)], env, port)
+    statuses: list[int] = []
+    try:
+        process.wait_ready()
+        # Sixteen at once, so both workers take some of them; each a different
+        # username, so the failed-login throttle (five per username) stays out of it.
+        threads = [threading.Thread(target=lambda n=n: statuses.append(
+            HttpSession(port).login(f"nobody.{n}", "not the password").status))
+            for n in range(16)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=300)
+    finally:
+        process.stop()
+    assert len(statuses) == 16
+    assert statuses.count(429) == 10, statuses
+    assert "worker" in process.log().lower()
