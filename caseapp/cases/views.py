@@ -24,6 +24,7 @@ from . import queries, service, workflow
 from .actions import ACTIONS, AFTER_CLOSURE_ACTIONS, make_form
 from .errors import CaseConflict, CaseError
 from .forms import IntakeForm
+from .models import HOTLINE_CHANNELS
 from .page import render_case
 from .screens import intake_units, label, local_now, put_error, reference_choices, user_names
 
@@ -117,7 +118,8 @@ def new_case():
                         put_error(form, problem)
             except PermissionDenied as exc:
                 form.unit.errors = [*form.unit.errors, str(exc.message)]
-    return render_template("cases/new.html", form=form, failed=status == 422), status
+    return render_template("cases/new.html", form=form, failed=status == 422,
+                           hotline_channels=HOTLINE_CHANNELS), status
 
 
 # --- the case page -----------------------------------------------------------------------------

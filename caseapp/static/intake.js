@@ -21,6 +21,18 @@
       sync();
     }
     var summary = document.getElementById("error-summary");
-    if (summary) { summary.focus(); }
+    if (summary) {
+      summary.focus();
+      // A link of the summary puts the cursor in its field, not only the page there.
+      summary.addEventListener("click", function (event) {
+        var link = event.target.closest ? event.target.closest("a[href^='#']") : null;
+        var target = link && document.getElementById(link.getAttribute("href").slice(1));
+        if (target && typeof target.focus === "function") {
+          event.preventDefault();
+          target.scrollIntoView({block: "center"});
+          target.focus();
+        }
+      });
+    }
   });
 })();
