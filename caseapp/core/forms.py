@@ -105,8 +105,8 @@ def format_day(value: date | None) -> str:
 class DayField(StringField):
     """A day typed as dd/mm/yyyy, whatever the browser's language.
 
-    A text input (``<input type="date">`` shows mm/dd/yyyy in an English
-    browser, and each browser its own way): numeric keyboard on a phone, the
+    A text input (the browser's own date input shows mm/dd/yyyy in an
+    English browser, and each browser its own way): numeric keyboard on a phone, the
     format as placeholder and pattern. Accepts d/m/yyyy, dd-mm-yyyy,
     dd.mm.yyyy and ISO; shows dd/mm/yyyy; a wrong or impossible day is a
     message on the field, never an error page. ``data`` is a ``date`` or None.
