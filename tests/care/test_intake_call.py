@@ -416,3 +416,19 @@ def test_no_form_of_the_app_uses_the_browsers_date_input():
                      r'type="?date', source):
             offenders.append(str(path.relative_to(root)))
     assert offenders == []
+
+
+def test_shredding_the_case_shreds_the_call(people):
+    from caseapp.cases import retention
+    from caseapp.crypto.errors import KeyDestroyed
+
+    case = service.record_intake(people.counselor, call_data(
+        reporter=ReporterData(REPORTER_NAME, anonymous=True)))
+    db.session.commit()
+    retention.shred(case, clock.now(), reason="retention")
+    db.session.commit()
+    for name in ("hotline_call_number", "child_whereabouts", "harm_when", "advice_given",
+                 "child_access_needs", "safe_tonight", "reporter_name"):
+        with pytest.raises(KeyDestroyed):
+            getattr(case, name)
+    assert case.reporter_anonymous  # the rule stays; nobody can read what it guarded
