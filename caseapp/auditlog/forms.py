@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import Optional, Regexp, ValidationError
 
-from caseapp.core.forms import choice_list, max_length
+from caseapp.core.forms import DayField, choice_list, max_length
 
 OUTCOME_LABELS = {
     "ok": _l("Succeeded"),
@@ -32,8 +32,8 @@ class AuditFilterForm(FlaskForm):
         render_kw={"autocapitalize": "none", "autocomplete": "off"})
     outcome = SelectField(_l("Outcome"), choices=choice_list(
         [("", _l("Any"))] + list(OUTCOME_LABELS.items())), validators=[Optional()])
-    date_from = DateField(_l("From (date)"), validators=[Optional()])
-    date_to = DateField(_l("To (date)"), validators=[Optional()])
+    date_from = DayField(_l("From (date)"), validators=[Optional()])
+    date_to = DayField(_l("To (date)"), validators=[Optional()])
 
     def validate_date_from(self, field):
         _check_year(field)

@@ -14,8 +14,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired
 
-from caseapp.cases.forms import LocalDateField, WholeNumberField
-from caseapp.core.forms import choice_list
+from caseapp.cases.forms import WholeNumberField
+from caseapp.core.forms import DayField, choice_list
 
 from .service import SessionData
 
@@ -34,7 +34,7 @@ class AttendeesField(WholeNumberField):
 
 class SessionForm(FlaskForm):
     unit = SelectField(_l("Unit that held it"), choices=[], validate_choice=False)
-    held_on = LocalDateField(_l("Day held"))
+    held_on = DayField(_l("Day held"))
     audiences = SelectMultipleField(
         _l("For"), choices=choice_list(AUDIENCE_LABELS.items()), validate_choice=False,
         widget=widgets.ListWidget(prefix_label=False), option_widget=widgets.CheckboxInput())

@@ -46,8 +46,9 @@ def summary(case: Case, names: dict[str, str], now: datetime) -> dict:
     }
 
 
-def child_block(case: Case) -> dict:
-    """The sealed data of an unlocked case."""
+def child_block(case: Case, *, reporter: bool = True) -> dict:
+    """The sealed data of an unlocked case. ``reporter``: whether the caller may
+    know who reported (an anonymous reporter: the people on the case only)."""
     return {
         "child": {"full_name": case.child_full_name,
                   "date_of_birth": iso(case.child_date_of_birth),
@@ -55,9 +56,13 @@ def child_block(case: Case) -> dict:
                   "address": case.child_address, "school": case.child_school,
                   "school_class": case.child_class, "phone": case.child_phone,
                   "guardian_name": case.guardian_name,
-                  "guardian_contact": case.guardian_contact},
-        "reporter": {"name": case.reporter_name, "relation": case.reporter_relation,
-                     "phone": case.reporter_phone, "address": case.reporter_address},
+                  "guardian_contact": case.guardian_contact,
+                  "access_needs": case.child_access_needs},
+        "reporter": ({"name": case.reporter_name, "relation": case.reporter_relation,
+                      "phone": case.reporter_phone, "address": case.reporter_address,
+                      "anonymous": case.reporter_anonymous} if reporter
+                     else {"name": None, "relation": None, "phone": None, "address": None,
+                           "anonymous": True}),
         "consent": {"child": case.child_consent, "guardian": case.guardian_consent,
                     "legal_ground": case.legal_ground, "note": case.consent_note},
         "narrative": case.narrative,
@@ -66,6 +71,9 @@ def child_block(case: Case) -> dict:
         "family_circumstances": case.family_circumstances,
         "current_caregiver": case.current_caregiver,
         "help_before_report": case.help_before_report, "intake_notes": case.intake_notes,
+        "hotline_call_number": case.hotline_call_number, "harm_date": iso(case.harm_date),
+        "harm_when": case.harm_when, "child_whereabouts": case.child_whereabouts,
+        "safe_tonight": case.safe_tonight, "advice_given": case.advice_given,
         "people": [{"relation": p.relation, "full_name": p.full_name, "age": p.age,
                     "occupation": p.occupation, "contact": p.contact} for p in case.people],
         "offender_accounts": [{"handle": a.handle, "platform": a.platform_code}
@@ -75,9 +83,10 @@ def child_block(case: Case) -> dict:
     }
 
 
-def detail(case: Case, child: bool, names: dict[str, str], now: datetime) -> dict:
+def detail(case: Case, child: bool, names: dict[str, str], now: datetime, *,
+           reporter: bool = True) -> dict:
     result = summary(case, names, now)
-    result.update(child_block(case) if child else {"child": None})
+    result.update(child_block(case, reporter=reporter) if child else {"child": None})
     result["child_data_hidden"] = not child
     result["consent_basis"] = {"child": case.child_consent, "guardian": case.guardian_consent,
                                "legal_ground": case.legal_ground}

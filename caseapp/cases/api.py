@@ -67,7 +67,10 @@ def case_error(exc: CaseError):
         return render_error(409, None, exc.message)
     if isinstance(exc, IntakeLimitReached):
         return render_error(429, None, exc.message)
-    return render_error(422, None, exc.message, fields={exc.field or "_": exc.message})
+    fields: dict = {}
+    for error in getattr(exc, "errors", (exc,)):
+        fields.setdefault(error.field or "_", error.message)
+    return render_error(422, None, exc.message, fields=fields)
 
 
 def answer(model: type[BaseModel], status: int = 200, **values):
@@ -142,7 +145,9 @@ def get_case(reference: str):
     case = queries.load_case(current_user, reference, action="api:open")
     child = open_if_allowed(case)
     names = answers.usernames(answers.people_of(case))
-    return answer(OneCase, case=answers.detail(case, child, names, clock.now()))
+    return answer(OneCase, case=answers.detail(case, child, names, clock.now(),
+                                               reporter=rules.can_see_reporter(current_user,
+                                                                               case)))
 
 
 @route(bp, "/cases/<reference>/assign", "POST", body=AssignIn, answer=Changed,

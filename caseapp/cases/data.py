@@ -22,6 +22,9 @@ class ChildData:
     phone: str = ""
     guardian_name: str = ""
     guardian_contact: str = ""
+    # A disability or need that changes how to reach the child (deaf: write,
+    # do not call; needs an interpreter...).
+    access_needs: str = ""
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,9 @@ class ReporterData:
     relation: str = ""
     phone: str = ""
     address: str = ""
+    # Asks to stay anonymous: name and contacts kept for the people on the case
+    # only, printed on no copy.
+    anonymous: bool = False
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,18 @@ class IntakeData:
     help_before_report: str = ""
     intake_notes: str = ""
     people: tuple[PersonData, ...] = ()
+    # A hotline call (the channels of models.HOTLINE_CHANNELS): the hotline's number
+    # of the call, to find it again in the hotline's records.
+    hotline_call_number: str = ""
+    # When the harm happened: a day, or in words ("about two weeks ago").
+    harm_date: date | None = None
+    harm_when: str = ""
+    # Where the child is now, and whether they are safe tonight ("yes", "no",
+    # "unknown"; "" not asked). "no" is immediate danger.
+    child_whereabouts: str = ""
+    safe_tonight: str = ""
+    # The advice the counselor already gave on the call.
+    advice_given: str = ""
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,17 @@ class CaseError(Exception):
         self.field = field
 
 
+class CaseErrors(CaseError):
+    """Several refusals at once: every mistake of a form, each naming its field,
+    so the person corrects them all in one go. ``field`` and ``message`` are the
+    first one's (for callers that show a single message)."""
+
+    def __init__(self, errors):
+        errors = tuple(errors)
+        super().__init__(errors[0].message, errors[0].field)
+        self.errors = errors
+
+
 class IntakeLimitReached(CaseError):
     """Too many reports recorded by one person lately (429 on the API)."""
 

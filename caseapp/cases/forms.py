@@ -7,7 +7,6 @@ with a message naming the field (the same message the API gives).
 """
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import ClassVar
 
 from flask_babel import lazy_gettext as _l
@@ -25,10 +24,12 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
+from wtforms.validators import ValidationError
 
-from caseapp.core.forms import choice_list
+from caseapp.core.forms import DayField, DayTimeField, choice_list, marked
 
 from . import data
+from .models import HOTLINE_CHANNELS
 
 LEVEL_LABELS = {"high": _l("High"), "medium": _l("Medium"), "low": _l("Low")}
 LEGAL_GROUND_LABELS = {
@@ -55,6 +56,11 @@ PERSON_RELATION_LABELS = {
     "relative": _l("Other relative"), "teacher": _l("Teacher"), "other": _l("Other"),
 }
 YES_NO = (("yes", _l("Yes")), ("no", _l("No")))
+SAFE_TONIGHT_LABELS = {
+    "no": _l("No: the child is not safe tonight (immediate danger)"),
+    "unknown": _l("Not known"),
+    "yes": _l("Yes"),
+}
 REFERRAL_STATUS_LABELS = {
     "sent": _l("Sent"), "accepted": _l("Accepted"), "declined": _l("Declined"),
     "completed": _l("Completed"),
@@ -81,53 +87,6 @@ REOPEN_REASON_LABELS = {
 
 
 # --- fields that say in the user's language what is wrong with a date or a number ------------
-
-class LocalDateTimeField(StringField):
-    """A local date and time to the minute (``<input type="datetime-local">``)."""
-
-    widget = widgets.DateTimeLocalInput()
-    formats = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S")
-
-    def process_formdata(self, valuelist):
-        self.raw = (valuelist[0] if valuelist else "").strip()
-        self.data = None
-        if not self.raw:
-            return
-        for fmt in self.formats:
-            try:
-                self.data = datetime.strptime(self.raw, fmt)
-                return
-            except ValueError:
-                continue
-        raise ValueError(_l("Give the date and time as day, month, year, hour and minute."))
-
-    def _value(self):
-        if getattr(self, "raw", None):
-            return self.raw
-        return self.data.strftime("%Y-%m-%dT%H:%M") if isinstance(self.data, datetime) else ""
-
-
-class LocalDateField(StringField):
-    widget = widgets.DateInput()
-
-    def process_formdata(self, valuelist):
-        self.raw = (valuelist[0] if valuelist else "").strip()
-        self.data = None
-        if not self.raw:
-            return
-        for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-            try:
-                self.data = datetime.strptime(self.raw, fmt).date()
-                return
-            except ValueError:
-                continue
-        raise ValueError(_l("Give the date as day, month and year."))
-
-    def _value(self):
-        if getattr(self, "raw", None):
-            return self.raw
-        return self.data.isoformat() if isinstance(self.data, date) else ""
-
 
 class WholeNumberField(StringField):
     widget = widgets.NumberInput(min=0, max=17)
@@ -242,27 +201,48 @@ class IntakeForm(CaseForm):
         "people.0.full_name": "father_name", "people.0.age": "father_age",
         "people.0.occupation": "father_occupation", "people.1.full_name": "mother_name",
         "people.1.age": "mother_age", "people.1.occupation": "mother_occupation",
+        "child.access_needs": "child_access_needs", "reporter.anonymous": "reporter_anonymous",
     }
 
-    unit = select_field(_l("Unit handling the case"))
-    received_at = LocalDateTimeField(_l("Received at"))
-    channel = select_field(_l("How the report came in"))
-    requested_by = radios(_l("Who asked for help"))
-    help_requested = radios(_l("Was help requested?"), YES_NO)
-    child_group = radios(_l("The child is"), CHILD_GROUP_LABELS.items())
+    # In the order a call goes, the danger question first.
+    immediate_danger = BooleanField(_l("The child is in immediate danger"))
+    safe_tonight = radios(_l("Is the child safe tonight?"), SAFE_TONIGHT_LABELS.items(),
+                          validators=[marked()])
+    child_whereabouts = StringField(_l("Where the child is now"))
+    unit = select_field(_l("Unit handling the case"), validators=[marked()])
+    received_at = DayTimeField(_l("Received at"), validators=[marked()])
+    channel = select_field(_l("How the report came in"), validators=[marked()])
+    hotline_call_number = StringField(_l("Hotline 111 call number"),
+                                      render_kw={"autocomplete": "off", "maxlength": 32,
+                                                 "autocapitalize": "characters"})
+    requested_by = radios(_l("Who asked for help"), validators=[marked()])
+    help_requested = radios(_l("Was help requested?"), YES_NO, validators=[marked()])
+    reporter_anonymous = BooleanField(_l("The reporter asks to stay anonymous"))
     reporter_name = StringField(_l("Reporter's name"))
     reporter_relation = StringField(_l("Relation to the child"))
     reporter_phone = StringField(_l("Reporter's phone"), render_kw={"inputmode": "tel"})
     reporter_address = StringField(_l("Reporter's address"))
-    child_name = StringField(_l("Child's full name"))
-    child_dob = LocalDateField(_l("Date of birth"))
+    child_name = StringField(_l("Child's full name"), validators=[marked()])
+    child_dob = DayField(_l("Date of birth"))
     child_age = WholeNumberField(_l("Estimated age (if the date of birth is unknown)"))
     child_gender = radios(_l("Gender"), default="unknown")
+    child_group = radios(_l("The child is"), CHILD_GROUP_LABELS.items())
     child_address = StringField(_l("Address"))
     child_school = StringField(_l("School"))
     child_class = StringField(_l("Class"))
     child_phone = StringField(_l("Child's phone"), render_kw={"inputmode": "tel"})
+    child_access_needs = TextAreaField(_l("A disability or need that changes how to reach "
+                                          "the child"), render_kw={"rows": 2})
+    harm_categories = _checkboxes(_l("Kinds of harm"), validators=[marked()])
+    harm_date = DayField(_l("When the harm happened (the day)"))
+    harm_when = StringField(_l("Or, if the day is not known, when roughly"))
     incident_place = StringField(_l("Where it happened"))
+    platforms = _checkboxes(_l("Platforms"))
+    offender_accounts = TextAreaField(_l("Offender accounts or links (one per line)"),
+                                      render_kw={"rows": 3})
+    narrative = TextAreaField(_l("What happened"), render_kw={"rows": 6},
+                              validators=[marked()])
+    evidence_location = StringField(_l("Where the material is held / police unit that took it"))
     child_condition = TextAreaField(_l("The child's condition now"), render_kw={"rows": 2})
     consequences = TextAreaField(_l("What may happen to the child without help"),
                                  render_kw={"rows": 2})
@@ -278,13 +258,7 @@ class IntakeForm(CaseForm):
     guardian_contact = StringField(_l("Guardian's contact"))
     help_before_report = TextAreaField(_l("Help already given before the report"),
                                        render_kw={"rows": 2})
-    harm_categories = _checkboxes(_l("Kinds of harm"))
-    platforms = _checkboxes(_l("Platforms"))
-    offender_accounts = TextAreaField(_l("Offender accounts or links (one per line)"),
-                                      render_kw={"rows": 3})
-    narrative = TextAreaField(_l("What happened"), render_kw={"rows": 6})
-    evidence_location = StringField(_l("Where the material is held / police unit that took it"))
-    immediate_danger = BooleanField(_l("The child is in immediate danger"))
+    advice_given = TextAreaField(_l("Advice already given on the call"), render_kw={"rows": 3})
     consent_child = select_field(_l("The child's consent (aged 7 or over)"),
                                  [(k, CONSENT_LABELS[k]) for k in ("not_asked", "given",
                                                                    "refused")])
@@ -296,6 +270,13 @@ class IntakeForm(CaseForm):
                                 + list(LEGAL_GROUND_LABELS.items()))
     consent_note = StringField(_l("Note on consent"))
     intake_notes = TextAreaField(_l("Additional notes"), render_kw={"rows": 2})
+
+    def validate_safe_tonight(self, field) -> None:
+        # Asked of the counselor on every call (the API may leave it out: its
+        # older clients do not send it, and it is then recorded as not asked).
+        if not field.data:
+            raise ValidationError(_l("Say whether the child is safe tonight: yes, no, or not "
+                                     "known."))
 
     def _people(self) -> tuple[data.PersonData, ...]:
         return tuple(data.PersonData(relation=relation, full_name=_text(name.data),
@@ -312,7 +293,8 @@ class IntakeForm(CaseForm):
             gender=self.child_gender.data or "unknown", address=_text(self.child_address.data),
             school=_text(self.child_school.data), school_class=_text(self.child_class.data),
             phone=_text(self.child_phone.data), guardian_name=_text(self.guardian_name.data),
-            guardian_contact=_text(self.guardian_contact.data))
+            guardian_contact=_text(self.guardian_contact.data),
+            access_needs=_text(self.child_access_needs.data))
         return data.IntakeData(
             unit=self.unit.data or "", received_at=self.received_at.data,
             channel=self.channel.data or "", requested_by=self.requested_by.data or "",
@@ -329,7 +311,8 @@ class IntakeForm(CaseForm):
             reporter=data.ReporterData(_text(self.reporter_name.data),
                                        _text(self.reporter_relation.data),
                                        _text(self.reporter_phone.data),
-                                       _text(self.reporter_address.data)),
+                                       _text(self.reporter_address.data),
+                                       anonymous=bool(self.reporter_anonymous.data)),
             narrative=_text(self.narrative.data),
             immediate_danger=bool(self.immediate_danger.data),
             evidence_location=_text(self.evidence_location.data),
@@ -340,7 +323,15 @@ class IntakeForm(CaseForm):
             current_caregiver=_text(self.current_caregiver.data),
             help_before_report=_text(self.help_before_report.data),
             intake_notes=_text(self.intake_notes.data),
-            people=self._people())
+            people=self._people(),
+            # Asked (and shown) for a hotline call only: a number typed before the
+            # channel changed is not part of the report.
+            hotline_call_number=(_text(self.hotline_call_number.data)
+                                 if self.channel.data in HOTLINE_CHANNELS else ""),
+            harm_date=self.harm_date.data, harm_when=_text(self.harm_when.data),
+            child_whereabouts=_text(self.child_whereabouts.data),
+            safe_tonight=self.safe_tonight.data or "",
+            advice_given=_text(self.advice_given.data))
 
 
 # --- actions on a case -----------------------------------------------------------------------
@@ -399,7 +390,7 @@ class NeedsForm(CaseForm):
     child_views = TextAreaField(_l("g) The child's views and wishes"), render_kw={"rows": 2})
     caregiver_views = TextAreaField(_l("h) The parents' or caregiver's views (unless they "
                                        "cause the harm)"), render_kw={"rows": 2})
-    meeting_date = LocalDateField(_l("Needs meeting: date"))
+    meeting_date = DayField(_l("Needs meeting: date"))
     meeting_chair = StringField(_l("Chaired by"))
     meeting_participants = TextAreaField(_l("Who took part"), render_kw={"rows": 2})
     meeting_measures = TextAreaField(_l("Measures agreed"), render_kw={"rows": 2})
@@ -425,15 +416,15 @@ class PlanItemForm(Form):
     action = StringField(_l("Service or task"))
     who = StringField(_l("Who is responsible"))
     provider = StringField(_l("Service provider mobilised"))
-    start = LocalDateField(_l("Start"))
-    due = LocalDateField(_l("Expected end"))
+    start = DayField(_l("Start"))
+    due = DayField(_l("Expected end"))
     cost = MoneyField(_l("Estimated cost (VND)"), render_kw={"inputmode": "numeric"})
 
 
 class PlanForm(VersionedForm):
     goals = TextAreaField(_l("Goals of the plan (form 04)"), render_kw={"rows": 3})
     items = FieldList(FormField(PlanItemForm), min_entries=6, max_entries=12)
-    follow_up_at = LocalDateTimeField(_l("Next follow-up"))
+    follow_up_at = DayTimeField(_l("Next follow-up"))
 
     def field_for(self, name):
         if name and name.startswith("items.") and name.count(".") == 2:
@@ -471,7 +462,7 @@ class DecisionRecordForm(CaseForm):
     """The commune chairman's decision (Mẫu 05) as it came back."""
 
     number = StringField(_l("Decision number"))
-    decided_on = LocalDateField(_l("Date of the decision"))
+    decided_on = DayField(_l("Date of the decision"))
     signatory = StringField(_l("Signed by"))
 
     def to_data(self) -> data.DecisionData:
@@ -502,8 +493,8 @@ class PersonForm(CaseForm):
 class SupportActionForm(CaseForm):
     kind = select_field(_l("Kind of action"), ACTION_KIND_LABELS.items())
     description = TextAreaField(_l("What was done"), render_kw={"rows": 3})
-    performed_at = LocalDateTimeField(_l("When (empty: now)"))
-    next_follow_up_at = LocalDateTimeField(_l("Next follow-up"))
+    performed_at = DayTimeField(_l("When (empty: now)"))
+    next_follow_up_at = DayTimeField(_l("Next follow-up"))
 
     def to_data(self) -> data.SupportActionData:
         return data.SupportActionData(kind=self.kind.data or "",
@@ -533,7 +524,7 @@ class ReferralStatusForm(CaseForm):
     referral_id = HiddenField()
     status = select_field(_l("New status"), [(s, REFERRAL_STATUS_LABELS[s])
                                         for s in ("accepted", "declined", "completed")])
-    at = LocalDateTimeField(_l("Date (empty: now)"))
+    at = DayTimeField(_l("Date (empty: now)"))
     outcome = TextAreaField(_l("Outcome"), render_kw={"rows": 2})
 
     def to_data(self) -> data.ReferralStatusData:

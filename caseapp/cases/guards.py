@@ -13,7 +13,7 @@ from caseapp.extensions import db
 from caseapp.permissions import cases as rules
 
 from . import deadlines
-from .errors import CaseConflict, CaseError, CaseNotFound
+from .errors import CaseConflict, CaseError, CaseErrors, CaseNotFound
 from .models import Case
 
 
@@ -44,6 +44,35 @@ def atomic() -> Iterator[None]:
             db.session.flush()
     except StaleDataError:
         raise CaseConflict() from None
+
+
+class Problems:
+    """Collects a service's refusals instead of stopping at the first, so that a
+    form shows every mistake at once. Checks that a later one depends on get a
+    stand-in value (``default``) when they fail."""
+
+    def __init__(self) -> None:
+        self.found: list[CaseError] = []
+
+    def check(self, check, *args, default=None, **kwargs):
+        """``check(*args, **kwargs)``, or ``default`` when it refuses (kept)."""
+        try:
+            return check(*args, **kwargs)
+        except CaseErrors as exc:
+            self.found.extend(exc.errors)
+        except CaseError as exc:
+            self.found.append(exc)
+        return default
+
+    def add(self, message, field: str | None) -> None:
+        self.found.append(CaseError(message, field=field))
+
+    def raise_any(self) -> None:
+        """Nothing refused: return. One: that CaseError. Several: CaseErrors."""
+        if len(self.found) == 1:
+            raise self.found[0]
+        if self.found:
+            raise CaseErrors(self.found)
 
 
 SHORT_TEXT = 200

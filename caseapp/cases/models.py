@@ -78,6 +78,12 @@ PERSON_RELATIONS = ("father", "mother", "caregiver", "sibling", "grandparent", "
 # unfounded, declined, unreachable, or that belong elsewhere.
 EARLY_CLOSURE_REASONS = ("unfounded", "declined", "no_contact", "duplicate", "transferred")
 REOPEN_REASONS = ("new_information", "new_incident", "closed_in_error", "other")
+# The channels that are a call to the national child-protection hotline 111: the
+# hotline's number of the call is asked for them only.
+HOTLINE_CHANNELS = ("hotline_111", "hotline_app")
+# Is the child safe tonight? "no" counts as immediate danger (the 12-hour
+# emergency deadline runs and the case says so at its top).
+SAFE_TONIGHT = ("yes", "no", "unknown")
 
 
 def _in(column: str, values: tuple[str, ...], *, nullable: bool = False) -> str:
@@ -198,6 +204,12 @@ class Case(db.Model, SealedOwner, AccessSealed):
     requested_by_code: Mapped[str] = mapped_column(ForeignKey("ref_requesters.code"))
     # Chosen at intake, never defaulted: the 100% figure counts it.
     help_requested: Mapped[bool] = mapped_column(Boolean)
+    # The reporter asked to stay anonymous: their name and contacts are shown only
+    # to the people on the case and printed on no copy. In clear because it is a
+    # rule about who sees what (read before any key is opened, like restricted_at),
+    # not data about anyone.
+    reporter_anonymous: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                     server_default=false())
     immediate_danger: Mapped[bool] = mapped_column(Boolean, default=False)
     risk_level: Mapped[str | None] = mapped_column(String(8))
     age_band: Mapped[str] = mapped_column(String(8), default="unknown")
@@ -293,6 +305,17 @@ class Case(db.Model, SealedOwner, AccessSealed):
     current_caregiver = Sealed(str)
     help_before_report = Sealed(str)
     intake_notes = Sealed(str)
+    # What a hotline counselor asks on the call: the hotline's number of the call,
+    # when the harm happened (a day, or in words), where the child is now and
+    # whether they are safe tonight (SAFE_TONIGHT), the advice already given, and
+    # a disability or need that changes how to reach the child.
+    hotline_call_number = Sealed(str)
+    harm_date = Sealed(date)
+    harm_when = Sealed(str)
+    child_whereabouts = Sealed(str)
+    safe_tonight = Sealed(str)
+    advice_given = Sealed(str)
+    child_access_needs = Sealed(str)
     # Where abuse material is held and which police unit took it; never the material
     # (the evidence feature refuses uploads on such cases).
     evidence_location = Sealed(str)

@@ -84,7 +84,7 @@ def render_case(case: Case, *, submitted: tuple[str, str | None, Any] | None = N
         consent_labels=CONSENT_LABELS, child_group_labels=CHILD_GROUP_LABELS,
         relation_labels=PERSON_RELATION_LABELS, intake_ground_labels=INTAKE_GROUND_LABELS,
         action_kind_labels=ACTION_KIND_LABELS, decision_actions=DECISION_ACTIONS,
-        failed=failed,
+        failed=failed, reporter_shown=rules.can_see_reporter(current_user, case),
         day=iso_day, money=money,
         events=events, names=names, now=clock.now(), message=message,
         pending=deadlines.pending(case), deadline_labels=DEADLINE_LABELS,

@@ -39,6 +39,8 @@ class ChildIn(Body):
     phone: Short = ""
     guardian_name: Short = ""
     guardian_contact: Short = ""
+    access_needs: Text = Field(default="", description="a disability or need that changes how "
+                                                       "to reach the child")
 
     def to_data(self) -> data.ChildData:
         return data.ChildData(**self.model_dump())
@@ -49,6 +51,9 @@ class ReporterIn(Body):
     relation: Short = ""
     phone: Short = ""
     address: Short = ""
+    anonymous: bool = Field(default=False, description="the reporter asks to stay anonymous: "
+                            "name and contacts shown only to the people on the case, "
+                            "printed on no copy")
 
 
 ConsentState = Literal["given", "refused", "not_asked"]
@@ -127,6 +132,16 @@ class IntakeIn(Body):
     help_before_report: Text = ""
     intake_notes: Text = ""
     people: Annotated[list[PersonIn], Field(max_length=20)] = []
+    hotline_call_number: Annotated[str, Field(max_length=32)] = Field(
+        default="", description="the hotline's number of the call (channels hotline_111 and "
+                                "hotline_app only)")
+    harm_date: date | None = Field(default=None, description="the day the harm happened")
+    harm_when: Short = Field(default="", description="when the harm happened, in words, if "
+                                                     "the day is not known")
+    child_whereabouts: Short = Field(default="", description="where the child is now")
+    safe_tonight: Literal["yes", "no", "unknown"] | None = Field(
+        default=None, description="is the child safe tonight; \"no\" records immediate danger")
+    advice_given: Text = Field(default="", description="advice already given on the call")
 
     @field_validator("offender_accounts", mode="before")
     @classmethod
@@ -153,7 +168,10 @@ class IntakeIn(Body):
             family_circumstances=self.family_circumstances,
             current_caregiver=self.current_caregiver,
             help_before_report=self.help_before_report, intake_notes=self.intake_notes,
-            people=tuple(p.to_data() for p in self.people))
+            people=tuple(p.to_data() for p in self.people),
+            hotline_call_number=self.hotline_call_number, harm_date=self.harm_date,
+            harm_when=self.harm_when, child_whereabouts=self.child_whereabouts,
+            safe_tonight=self.safe_tonight or "", advice_given=self.advice_given)
 
 
 class AssignIn(Body):
@@ -390,6 +408,12 @@ class CaseDetail(CaseSummary):
     help_before_report: str | None = None
     intake_notes: str | None = None
     people: list[dict[str, Any]] | None = None
+    hotline_call_number: str | None = None
+    harm_date: str | None = Field(default=None, json_schema_extra={"format": "date"})
+    harm_when: str | None = None
+    child_whereabouts: str | None = None
+    safe_tonight: str | None = None
+    advice_given: str | None = None
     consent_basis: dict[str, Any]
     transitions: list[dict[str, Any]]
     assessments: list[dict[str, Any]]

@@ -60,12 +60,16 @@ def local_now() -> datetime:
 
 
 def put_error(form, exc: CaseError) -> None:
-    """A service's refusal onto the field it names, or at the top of the form."""
-    field = form.field_for(exc.field)
-    if field is not None:
-        field.errors = [*field.errors, str(exc.message)]
-    else:
-        form.form_errors.append(str(exc.message))
+    """A service's refusal onto the field it names, or at the top of the form;
+    every one of them when the service found several (CaseErrors)."""
+    for error in getattr(exc, "errors", (exc,)):
+        field = form.field_for(error.field)
+        message = str(error.message)
+        if field is not None:
+            if message not in field.errors:
+                field.errors = [*field.errors, message]
+        elif message not in form.form_errors:
+            form.form_errors.append(message)
 
 
 def user_names(ids) -> dict[str, str]:

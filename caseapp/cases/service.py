@@ -12,7 +12,9 @@ name, a contact, a narrative or any other child data.
 """
 from __future__ import annotations
 
+import re
 import secrets
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app, has_request_context
@@ -52,9 +54,10 @@ from .data import (
     SendBackData,
     SupportActionData,
 )
-from .errors import CaseConflict, CaseError, CaseNotFound, IntakeLimitReached
+from .errors import CaseConflict, CaseError, CaseErrors, CaseNotFound, IntakeLimitReached
 from .guards import (
     LONG_TEXT,
+    Problems,
     atomic,
     aware_datetime,
     check_day,
@@ -68,11 +71,13 @@ from .models import (
     CONSENT_STATES,
     EARLY_CLOSURE_REASONS,
     EMERGENCY_KINDS,
+    HOTLINE_CHANNELS,
     LEGAL_GROUNDS,
     LEVELS,
     MINOR_BAND,
     PERSON_RELATIONS,
     RECEIVE_REPORT,
+    SAFE_TONIGHT,
     Assessment,
     Case,
     CaseAssignee,
@@ -92,7 +97,8 @@ __all__ = [
     "SendBackData", "SupportActionData",
     "add_note", "add_person", "add_referral", "age_band", "approve_closure", "approve_plan",
     "assign", "draft_plan", "new_reference", "open_child_data", "open_for_approval",
-    "record_decision", "record_intake", "record_needs_assessment", "record_support_action",
+    "intake_problems", "record_decision", "record_intake", "record_needs_assessment",
+    "record_support_action",
     "reject_closure", "reopen", "request_closure", "return_plan", "set_harm_categories",
     "transition", "update_referral",
 ]
@@ -311,143 +317,255 @@ def _intake_received_at(data: IntakeData) -> datetime:
     return received_at.replace(second=0, microsecond=0)
 
 
-def _intake_codes(data: IntakeData) -> tuple[list, list]:
+def _intake_codes(data: IntakeData, problems: Problems) -> tuple[list, list]:
     """The coded answers (known codes only): kinds of harm and platforms."""
     if reference_data.get("channel", data.channel) is None:
-        raise CaseError(_l("Choose how the report came in."), field="channel")
+        problems.add(_l("Choose how the report came in."), "channel")
     if reference_data.get("requested_by", data.requested_by) is None:
-        raise CaseError(_l("Choose who asked for help."), field="requested_by")
+        problems.add(_l("Choose who asked for help."), "requested_by")
     if reference_data.get("gender", data.child.gender) is None:
-        raise CaseError(_l("Choose the child's gender (or unknown)."), field="child.gender")
-    harms = _require_codes("harm_category", data.harm_categories, "harm_categories",
+        problems.add(_l("Choose the child's gender (or unknown)."), "child.gender")
+    harms = problems.check(_require_codes, "harm_category", data.harm_categories,
+                           "harm_categories",
                            _l("Choose at least one kind of harm from the list."),
-                           at_least_one=True)
-    platforms = _require_codes("platform", data.platforms, "platforms",
-                               _l("Choose platforms from the list."))
+                           at_least_one=True, default=[])
+    platforms = problems.check(_require_codes, "platform", data.platforms, "platforms",
+                               _l("Choose platforms from the list."), default=[])
     return harms, platforms
 
 
-def _intake_texts(data: IntakeData) -> dict[str, str]:
+def _intake_texts(data: IntakeData, problems: Problems) -> dict[str, str]:
     """The free texts that are sealed as they are (checked for length and characters)."""
     child = data.child
-    texts = {name: clean_text(value, field) for name, value, field in (
-        ("child_address", child.address, "child.address"),
-        ("child_school", child.school, "child.school"),
-        ("child_class", child.school_class, "child.school_class"),
-        ("guardian_name", child.guardian_name, "child.guardian_name"),
-        ("guardian_contact", child.guardian_contact, "child.guardian_contact"),
-        ("reporter_name", data.reporter.name, "reporter.name"),
-        ("reporter_relation", data.reporter.relation, "reporter.relation"),
-    )}
-    texts["reporter_address"] = clean_text(data.reporter.address, "reporter.address")
-    texts["current_caregiver"] = clean_text(data.current_caregiver, "current_caregiver")
-    texts["incident_place"] = clean_text(data.incident_place, "incident_place")
+    texts: dict[str, str] = {}
+
+    def put(name, value, field, **kwargs):
+        texts[name] = problems.check(clean_text, value, field, default="", **kwargs)
+
+    for name, value, field in (
+            ("child_address", child.address, "child.address"),
+            ("child_school", child.school, "child.school"),
+            ("child_class", child.school_class, "child.school_class"),
+            ("guardian_name", child.guardian_name, "child.guardian_name"),
+            ("guardian_contact", child.guardian_contact, "child.guardian_contact"),
+            ("reporter_name", data.reporter.name, "reporter.name"),
+            ("reporter_relation", data.reporter.relation, "reporter.relation"),
+            ("reporter_address", data.reporter.address, "reporter.address"),
+            ("current_caregiver", data.current_caregiver, "current_caregiver"),
+            ("incident_place", data.incident_place, "incident_place"),
+            ("child_whereabouts", data.child_whereabouts, "child_whereabouts"),
+            ("harm_when", data.harm_when, "harm_when")):
+        put(name, value, field)
+    put("child_access_needs", child.access_needs, "child.access_needs", max_length=LONG_TEXT)
     for name in ("evidence_location", "child_condition",
                  "consequences_without_help", "family_circumstances", "help_before_report",
-                 "intake_notes"):
-        texts[name] = clean_text(getattr(data, name), name, max_length=LONG_TEXT)
-    texts["consent_note"] = clean_text(data.consent.note, "consent.note", max_length=LONG_TEXT)
-    texts["narrative"] = clean_text(data.narrative, "narrative", required=True,
-                                    max_length=LONG_TEXT, message=_l("Describe what happened."))
+                 "intake_notes", "advice_given"):
+        put(name, getattr(data, name), name, max_length=LONG_TEXT)
+    put("consent_note", data.consent.note, "consent.note", max_length=LONG_TEXT)
+    put("narrative", data.narrative, "narrative", required=True, max_length=LONG_TEXT,
+        message=_l("Describe what happened."))
     return texts
 
 
-def _intake_phones(data: IntakeData, full_name: str) -> tuple[str, str, dict]:
+# The hotline's number of a call as its records write it: letters and digits,
+# with "-", "/" or "." between them.
+HOTLINE_CALL_NUMBER = re.compile(r"^[0-9A-Za-z](?:[0-9A-Za-z./-]{0,30}[0-9A-Za-z])?$")
+
+
+def _intake_call(data: IntakeData, received_day: date, problems: Problems) -> dict:
+    """What the hotline counselor asked on the call that is not free text: the
+    call's number (hotline channels only), the day the harm happened, and whether
+    the child is safe tonight."""
+    values: dict = {}
+    number = problems.check(clean_text, data.hotline_call_number, "hotline_call_number",
+                            max_length=32, default="")
+    if number:
+        if data.channel not in HOTLINE_CHANNELS:
+            problems.add(_l("A call number is only for reports from hotline 111."),
+                         "hotline_call_number")
+        elif not HOTLINE_CALL_NUMBER.match(number):
+            problems.add(_l("Write the call number as the hotline gave it: letters and digits, "
+                            "with '-', '/' or '.' between them, at most 32."),
+                         "hotline_call_number")
+        else:
+            values["hotline_call_number"] = number
+    if data.harm_date is not None:
+        if not isinstance(data.harm_date, date) or isinstance(data.harm_date, datetime):
+            problems.add(_l("Give the day the harm happened as a date."), "harm_date")
+        elif data.harm_date > received_day:
+            problems.add(_l("The harm cannot have happened after the report was received."),
+                         "harm_date")
+        else:
+            try:
+                check_day(data.harm_date, "harm_date")
+            except CaseError as exc:
+                problems.found.append(exc)
+            else:
+                values["harm_date"] = data.harm_date
+    if data.safe_tonight and data.safe_tonight not in SAFE_TONIGHT:
+        problems.add(_l("Say whether the child is safe tonight: yes, no, or not known."),
+                     "safe_tonight")
+    elif data.safe_tonight:
+        values["safe_tonight"] = data.safe_tonight
+    return values
+
+
+def _intake_phones(data: IntakeData, full_name: str, problems: Problems
+                   ) -> tuple[str, str, dict]:
     """(child's phone, reporter's phone, the child's blind indexes)."""
     child = data.child
-    child_phone = clean_text(child.phone, "child.phone", max_length=40)
-    reporter_phone = clean_text(data.reporter.phone, "reporter.phone", max_length=40)
+    child_phone = problems.check(clean_text, child.phone, "child.phone", max_length=40,
+                                 default="")
+    reporter_phone = problems.check(clean_text, data.reporter.phone, "reporter.phone",
+                                    max_length=40, default="")
     bad_phone = _l("This is not a phone number.")
     if reporter_phone:
         # Checked, not indexed: an index of reporters' phones would let anyone holding
         # the database group cases by whistle-blower, and nothing needs it.
-        _index("reporter_phone", reporter_phone, "reporter.phone", bad_phone)
+        problems.check(_index, "reporter_phone", reporter_phone, "reporter.phone", bad_phone)
     indexes = {
-        "child_phone_index": _index("child_phone", child_phone, "child.phone", bad_phone)
-        if child_phone else None,
-        "child_dob_family_index": _index("child_dob_family",
-                                         (child.date_of_birth, _family_name(full_name)),
-                                         "child.date_of_birth", _l("Check the date of birth."))
+        "child_phone_index": problems.check(_index, "child_phone", child_phone, "child.phone",
+                                            bad_phone) if child_phone else None,
+        "child_dob_family_index": problems.check(
+            _index, "child_dob_family", (child.date_of_birth, _family_name(full_name)),
+            "child.date_of_birth", _l("Check the date of birth."))
         if child.date_of_birth else None,
     }
     return child_phone, reporter_phone, indexes
 
 
-def _intake_offenders(data: IntakeData) -> list[tuple[str | None, str, int]]:
+def _intake_offenders(data: IntakeData, problems: Problems
+                      ) -> list[tuple[str | None, str, int]]:
     """(platform, handle, blind index) of each offender account named."""
     if len(data.offender_accounts or ()) > MAX_OFFENDER_ACCOUNTS:
-        raise CaseError(_l("At most %(n)d offender accounts per report.", n=MAX_OFFENDER_ACCOUNTS),
-                        field="offender_accounts")
+        problems.add(_l("At most %(n)d offender accounts per report.", n=MAX_OFFENDER_ACCOUNTS),
+                     "offender_accounts")
+        return []
     offenders = []
     for i, account in enumerate(data.offender_accounts or ()):
-        handle = clean_text(account.handle, f"offender_accounts.{i}", required=True,
-                            max_length=500)
+        field = f"offender_accounts.{i}"
+        handle = problems.check(clean_text, account.handle, field, required=True,
+                                max_length=500)
         if account.platform and reference_data.get("platform", account.platform) is None:
-            raise CaseError(_l("Choose platforms from the list."),
-                            field=f"offender_accounts.{i}")
-        offenders.append((account.platform or None, handle, _index(
-            "offender_handle", handle, f"offender_accounts.{i}",
-            _l("This is not an account name or link."))))
+            problems.add(_l("Choose platforms from the list."), field)
+        elif handle:
+            index = problems.check(_index, "offender_handle", handle, field,
+                                   _l("This is not an account name or link."))
+            if index is not None:
+                offenders.append((account.platform or None, handle, index))
     return offenders
+
+
+@dataclass(frozen=True)
+class _Intake:
+    """An intake that passed every check: what :func:`record_intake` writes."""
+
+    unit: Unit
+    received_at: datetime
+    harms: list
+    platforms: list
+    full_name: str
+    age: int | None
+    consent: tuple[str, str, str | None]
+    texts: dict[str, str]
+    call: dict
+    people: list
+    child_phone: str
+    reporter_phone: str
+    indexes: dict
+    offenders: list
+
+
+def _check_intake(actor, data: IntakeData, *, limit: bool) -> _Intake:
+    """Every check of an intake, all of them: one CaseError, or CaseErrors naming
+    each field that is wrong (a person corrects them all at once). A refused unit
+    (PermissionDenied) and the intake limit stop at once: they are not mistakes
+    to correct on the form."""
+    problems = Problems()
+    unit = problems.check(_intake_unit, actor, data)
+    if limit:
+        _check_intake_rate(actor)
+    received_at = problems.check(_intake_received_at, data)
+    local_day = (received_at or clock.now()).astimezone(deadlines.local_timezone()).date()
+    harms, platforms = _intake_codes(data, problems)
+    child = data.child
+    full_name = problems.check(
+        clean_text, child.full_name, "child.full_name", required=True, default="",
+        message=_l("Give the child's name (or what the reporter calls them)."))
+    age = problems.check(_child_age, child, local_day)
+    if data.help_requested is None:
+        problems.add(_l("Say whether help was requested: yes or no."), "help_requested")
+    if data.child_group and data.child_group not in CHILD_GROUPS:
+        problems.add(_l("Choose the child's group from the list."), "child_group")
+    consent = problems.check(_consent_on_file, data.consent, age)
+    texts = _intake_texts(data, problems)
+    call = _intake_call(data, local_day, problems)
+    people = problems.check(_intake_people, data.people, default=[])
+    child_phone, reporter_phone, indexes = _intake_phones(data, full_name, problems)
+    offenders = _intake_offenders(data, problems)
+    problems.raise_any()
+    return _Intake(unit, received_at, harms, platforms, full_name, age, consent, texts, call,
+                   people, child_phone, reporter_phone, indexes, offenders)
+
+
+def intake_problems(actor, data: IntakeData) -> list[CaseError]:
+    """What :func:`record_intake` would refuse in ``data``, all of it, writing
+    nothing (for a form that has mistakes of its own to show with these)."""
+    try:
+        _check_intake(actor, data, limit=False)
+    except CaseErrors as exc:
+        return list(exc.errors)
+    except CaseError as exc:
+        return [exc]
+    return []
 
 
 def record_intake(actor, data: IntakeData) -> Case:
     """Form Mẫu 01: a new case at intake, in ``data.unit``. Returns the case (with its reference).
 
-    Everything is checked before anything is written; then the case, its
-    sealed fields and its audit entry are written in one savepoint.
+    Everything is checked before anything is written (every mistake at once:
+    CaseErrors); then the case, its sealed fields and its audit entry are
+    written in one savepoint. A child not safe tonight is in immediate danger.
     """
-    unit = _intake_unit(actor, data)
-    _check_intake_rate(actor)
-    received_at = _intake_received_at(data)
-    local_day = received_at.astimezone(deadlines.local_timezone()).date()
-    harms, platforms = _intake_codes(data)
-    child = data.child
-    full_name = clean_text(child.full_name, "child.full_name", required=True,
-                           message=_l("Give the child's name (or what the reporter calls them)."))
-    age = _child_age(child, local_day)
-    if data.help_requested is None:
-        raise CaseError(_l("Say whether help was requested: yes or no."),
-                        field="help_requested")
-    if data.child_group and data.child_group not in CHILD_GROUPS:
-        raise CaseError(_l("Choose the child's group from the list."), field="child_group")
-    child_consent, guardian_consent, ground = _consent_on_file(data.consent, age)
-    texts = _intake_texts(data)
-    people = _intake_people(data.people)
-    child_phone, reporter_phone, indexes = _intake_phones(data, full_name)
-    offenders = _intake_offenders(data)
+    checked = _check_intake(actor, data, limit=True)
+    unit, child = checked.unit, data.child
+    child_consent, guardian_consent, ground = checked.consent
+    # "Not safe tonight" is immediate danger: the 12-hour emergency deadline runs
+    # and the case shows it at its top, whether or not the box was ticked too.
+    in_danger = bool(data.immediate_danger) or checked.call.get("safe_tonight") == "no"
 
     now = clock.now()
     with atomic():
         case = Case(reference=new_reference(), unit_id=unit.id, unit=unit,
-                    recorded_by_id=actor.id, received_at=received_at,
+                    recorded_by_id=actor.id, received_at=checked.received_at,
                     channel_code=data.channel, requested_by_code=data.requested_by,
                     help_requested=bool(data.help_requested),
-                    immediate_danger=bool(data.immediate_danger), gender_code=child.gender,
-                    age_band=age_band(age), child_group=data.child_group or None,
+                    immediate_danger=in_danger, gender_code=child.gender,
+                    age_band=age_band(checked.age), child_group=data.child_group or None,
                     child_consent=child_consent, guardian_consent=guardian_consent,
-                    legal_ground=ground,
+                    legal_ground=ground, reporter_anonymous=bool(data.reporter.anonymous),
                     consent_recorded_at=now, consent_recorded_by_id=actor.id,
-                    created_at=now, updated_at=now, **indexes)
+                    created_at=now, updated_at=now, **checked.indexes)
         workflow.begin(case, now)
         db.session.add(case)
         new_data_key(db.session, case)
-        case.harm_categories = harms
-        case.platforms = platforms
-        case.child_full_name = full_name
+        case.harm_categories = checked.harms
+        case.platforms = checked.platforms
+        case.child_full_name = checked.full_name
         if child.date_of_birth is not None:
             case.child_date_of_birth = child.date_of_birth
         elif child.estimated_age is not None:
             case.child_estimated_age = child.estimated_age
-        for name, value in (("child_phone", child_phone), ("reporter_phone", reporter_phone),
-                            *texts.items()):
+        for name, value in (("child_phone", checked.child_phone),
+                            ("reporter_phone", checked.reporter_phone),
+                            *checked.texts.items(), *checked.call.items()):
             if value:
                 setattr(case, name, value)
-        for platform, handle, index in offenders:
+        for platform, handle, index in checked.offenders:
             account = OffenderAccount(case=case, platform_code=platform, handle_index=index)
             account.handle = handle
             db.session.add(account)
-        for position, (relation, values) in enumerate(people):
+        for position, (relation, values) in enumerate(checked.people):
             _new_person(case, relation, values, actor, now, position)
         db.session.flush()
         _audit("case.create", actor, case, stage="intake")

@@ -24,6 +24,7 @@ from . import queries, service, workflow
 from .actions import ACTIONS, AFTER_CLOSURE_ACTIONS, make_form
 from .errors import CaseConflict, CaseError
 from .forms import IntakeForm
+from .models import HOTLINE_CHANNELS
 from .page import render_case
 from .screens import intake_units, label, local_now, put_error, reference_choices, user_names
 
@@ -106,10 +107,19 @@ def new_case():
             return redirect(url_for("cases.case_page", reference=case.reference))
     elif form.is_submitted():
         status = 422
-    if status == 422:
-        form.form_errors.insert(0, _("The report was not saved. Correct the fields marked "
-                                     "below and save again."))
-    return render_template("cases/new.html", form=form), status
+        if not form.csrf_token.errors:
+            # The form's own mistakes (a date it cannot read...) and, with them,
+            # everything the service would refuse: all of them in one round trip.
+            unreadable = {name for name, field in form._fields.items() if field.errors}
+            try:
+                for problem in service.intake_problems(current_user, form.to_data()):
+                    field = form.field_for(problem.field)
+                    if field is None or field.name not in unreadable:
+                        put_error(form, problem)
+            except PermissionDenied as exc:
+                form.unit.errors = [*form.unit.errors, str(exc.message)]
+    return render_template("cases/new.html", form=form, failed=status == 422,
+                           hotline_channels=HOTLINE_CHANNELS), status
 
 
 # --- the case page -----------------------------------------------------------------------------

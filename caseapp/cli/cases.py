@@ -220,6 +220,8 @@ def _make_case(rng: random.Random, units, people, now: datetime) -> None:
         reporter=d.ReporterData(_name(rng, "female"), rng.choice(RELATIONS), _phone(rng)),
         consent=consent, narrative=NARRATIVES[harms[0]], immediate_danger=danger,
         incident_place=f"Mạng xã hội ({platforms[0]})",
+        # Asked on every call; no random draw, so a seed makes the same data as before.
+        safe_tonight="no" if danger else "unknown",
         people=(d.PersonData("mother", _name(rng, "female"), rng.randint(28, 50),
                              rng.choice(OCCUPATIONS)),))
 

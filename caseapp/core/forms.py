@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField
+from wtforms import HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from caseapp import clock
 from caseapp.i18n import LANGUAGE_NAMES
 
 
@@ -24,6 +27,22 @@ def max_length(most: int, least: int = -1) -> Length:
     return Length(max=most, message=_l("Write at most %(max)d characters."))
 
 
+class Marked:
+    """Marks a field as required before anyone submits (a star beside its label,
+    ``required`` and ``aria-required`` on its input) without checking it here:
+    the service checks, and says what is missing together with every other
+    mistake of the form."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form, field) -> None:
+        return None
+
+
+def marked() -> Marked:
+    return Marked()
+
+
 def choice_list(pairs: Iterable[tuple[str, object]]) -> list[SelectChoice]:
     """(value, label) pairs as WTForms 3.3 select choices."""
     return [SelectChoice(value, label) for value, label in pairs]
@@ -32,3 +51,154 @@ def choice_list(pairs: Iterable[tuple[str, object]]) -> list[SelectChoice]:
 class LanguageForm(FlaskForm):
     locale = SelectField(choices=choice_list(LANGUAGE_NAMES.items()))
     next = HiddenField()
+
+
+# --- dates typed as people in Vietnam write them -------------------------------------------
+
+DAY_HINT = "dd/mm/yyyy"
+# Day, month, year (4 digits) separated by "/", "-" or "." ("5/9/2011", "05-09-2011",
+# "05.09.2011"); or ISO ("2011-09-05"), which links and older bookmarks carry.
+_DAY = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})$")
+_ISO_DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+# What the browser may check as the person types (the server decides).
+DAY_PATTERN = r"\d{1,2}[\/.\-]\d{1,2}[\/.\-]\d{4}|\d{4}-\d{1,2}-\d{1,2}"
+# The programme's records start long after this; a parent's birth can be older still.
+EARLIEST_DAY_YEAR = 1900
+LATEST_YEARS_AHEAD = 10
+
+
+def bad_day_message():
+    return _l("Enter the date as dd/mm/yyyy, for example 15/09/2011.")
+
+
+def parse_day(text: str, *, today: date | None = None,
+              latest_years_ahead: int = LATEST_YEARS_AHEAD) -> date:
+    """The day ``text`` names (dd/mm/yyyy and its variants, or ISO); ValueError
+    with a message for the person otherwise (a day that does not exist, such as
+    31/02, or one too far back or ahead to be meant)."""
+    text = (text or "").strip()
+    found = _DAY.match(text)
+    if found:
+        day, month, year = (int(part) for part in found.groups())
+    else:
+        found = _ISO_DAY.match(text)
+        if not found:
+            raise ValueError(bad_day_message())
+        year, month, day = (int(part) for part in found.groups())
+    try:
+        value = date(year, month, day)
+    except ValueError:
+        raise ValueError(_l("This day does not exist in the calendar: check the day and the "
+                            "month.")) from None
+    today = today or date.today()
+    if value.year < EARLIEST_DAY_YEAR:
+        raise ValueError(_l("This date is too far in the past."))
+    if value.year > today.year + latest_years_ahead:
+        raise ValueError(_l("This date is too far in the future."))
+    return value
+
+
+def format_day(value: date | None) -> str:
+    return value.strftime("%d/%m/%Y") if isinstance(value, date) else ""
+
+
+class DayField(StringField):
+    """A day typed as dd/mm/yyyy, whatever the browser's language.
+
+    A text input (the browser's own date input shows mm/dd/yyyy in an
+    English browser, and each browser its own way): numeric keyboard on a phone, the
+    format as placeholder and pattern. Accepts d/m/yyyy, dd-mm-yyyy,
+    dd.mm.yyyy and ISO; shows dd/mm/yyyy; a wrong or impossible day is a
+    message on the field, never an error page. ``data`` is a ``date`` or None.
+    """
+
+    def __init__(self, label=None, validators=None, *, latest_years_ahead: int =
+                 LATEST_YEARS_AHEAD, **kwargs):
+        render_kw = {"inputmode": "numeric", "placeholder": DAY_HINT, "pattern": DAY_PATTERN,
+                     "autocomplete": "off", "maxlength": 12, "size": 12,
+                     "class": "day-input", **(kwargs.pop("render_kw", None) or {})}
+        super().__init__(label, validators, render_kw=render_kw, **kwargs)
+        self.latest_years_ahead = latest_years_ahead
+        self.raw = ""
+
+    def process_formdata(self, valuelist):
+        self.raw = (valuelist[0] if valuelist else "").strip()
+        self.data = None
+        if self.raw:
+            self.data = parse_day(self.raw, today=_local_today(),
+                                  latest_years_ahead=self.latest_years_ahead)
+
+    def _value(self):
+        if self.raw:
+            return self.raw
+        return format_day(self.data)
+
+
+def _local_today() -> date:
+    return clock.now().date()
+
+
+# "15/09/2011 14:30"; the time also as 14.30, 14h30 or 14h, as people write it.
+_DAY_TIME = re.compile(r"^(?P<day>.+?)[\s,]+(?P<hour>\d{1,2})\s*"
+                       r"(?:[:.hH]\s*(?P<minute>\d{2})?)?$")
+DAY_TIME_HINT = "dd/mm/yyyy hh:mm"
+
+
+def bad_day_time_message():
+    return _l("Enter the date and time as dd/mm/yyyy hh:mm, for example 15/09/2011 14:30.")
+
+
+def parse_day_time(text: str, *, today: date | None = None,
+                   latest_years_ahead: int = LATEST_YEARS_AHEAD) -> datetime:
+    """A local day and time to the minute (24-hour clock); ISO ("2011-09-15T14:30",
+    what a datetime-local input sent) too. ValueError with a message otherwise."""
+    text = (text or "").strip()
+    iso = text.replace(" ", "T", 1) if re.match(r"^\d{4}-", text) else ""
+    if iso:
+        try:
+            value = datetime.fromisoformat(iso).replace(second=0, microsecond=0, tzinfo=None)
+        except ValueError:
+            raise ValueError(bad_day_time_message()) from None
+        parse_day(value.date().isoformat(), today=today, latest_years_ahead=latest_years_ahead)
+        return value
+    found = _DAY_TIME.match(text)
+    if not found:
+        raise ValueError(bad_day_time_message())
+    day = parse_day(found["day"], today=today, latest_years_ahead=latest_years_ahead)
+    hour, minute = int(found["hour"]), int(found["minute"] or 0)
+    if hour > 23 or minute > 59:
+        raise ValueError(_l("This time does not exist: hours go from 00 to 23, minutes from "
+                            "00 to 59."))
+    return datetime(day.year, day.month, day.day, hour, minute)
+
+
+def format_day_time(value: datetime | None) -> str:
+    return value.strftime("%d/%m/%Y %H:%M") if isinstance(value, datetime) else ""
+
+
+class DayTimeField(StringField):
+    """A local date and time typed as dd/mm/yyyy hh:mm (24-hour clock), whatever
+    the browser's language: the sibling of :class:`DayField` for the moments a
+    case records (received at, performed at, next follow-up). ``data`` is a naive
+    local ``datetime`` or None."""
+
+    def __init__(self, label=None, validators=None, *, latest_years_ahead: int =
+                 LATEST_YEARS_AHEAD, **kwargs):
+        render_kw = {"placeholder": DAY_TIME_HINT, "autocomplete": "off", "maxlength": 20,
+                     "size": 17, "class": "day-input",
+                     **(kwargs.pop("render_kw", None) or {})}
+        super().__init__(label, validators, render_kw=render_kw, **kwargs)
+        self.latest_years_ahead = latest_years_ahead
+        self.raw = ""
+
+    def process_formdata(self, valuelist):
+        self.raw = (valuelist[0] if valuelist else "").strip()
+        self.data = None
+        if self.raw:
+            self.data = parse_day_time(self.raw, today=_local_today(),
+                                       latest_years_ahead=self.latest_years_ahead)
+
+    def _value(self):
+        if self.raw:
+            return self.raw
+        return format_day_time(self.data)

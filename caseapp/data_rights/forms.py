@@ -5,7 +5,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 
-from caseapp.cases.forms import CaseForm, LocalDateTimeField, radios
+from caseapp.cases.forms import CaseForm, radios
+from caseapp.core.forms import DayTimeField
 
 from .service import DataAnswerData, DataRequestData
 
@@ -24,7 +25,7 @@ DATA_REQUEST_STATUS_LABELS = {"open": _l("Waiting for an answer"), "granted": _l
 class DataRequestForm(CaseForm):
     kind = radios(_l("What is asked"), DATA_REQUEST_KIND_LABELS.items())
     requested_by = radios(_l("Who asked"), DATA_REQUESTER_LABELS.items())
-    received_at = LocalDateTimeField(_l("Received at (empty: now)"))
+    received_at = DayTimeField(_l("Received at (empty: now)"))
     details = TextAreaField(_l("Details (what to correct, what to give)"), render_kw={"rows": 2})
 
     def to_data(self):

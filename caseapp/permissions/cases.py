@@ -126,6 +126,15 @@ def can_view_child_data(user, case) -> bool:
     return _works_on(user, case) or active_break_glass(user, case) is not None
 
 
+def can_see_reporter(user, case) -> bool:
+    """Who reported, among the child's data a user may see. A reporter who asked to
+    stay anonymous is known to the people on the case only (the lead officer, the
+    assignees, the counselor while the intake is theirs), never to a supervisor
+    (not through break-glass, not when reading for an approval), and is printed
+    on no copy (:mod:`caseapp.printing`)."""
+    return not case.reporter_anonymous or _works_on(user, case)
+
+
 def can_copy_child_data(user, case) -> bool:
     """Take a copy of the child's data away (print a form, download evidence): the
     people working on the case. Break-glass is read-only: it shows the child's

@@ -94,6 +94,7 @@ CHILD_GROUPS_VI = {"abused": "BỊ XÂM HẠI",
                    "special_circumstances": "CÓ HOÀN CẢNH ĐẶC BIỆT"}
 CONSENTS_VI = {"given": "Đồng ý", "refused": "Không đồng ý", "not_asked": "Chưa hỏi ý kiến",
                "too_young": "Không áp dụng (trẻ em dưới 7 tuổi)"}
+SAFE_TONIGHT_VI = {"yes": "Có", "no": "Không (nguy hiểm tức thời)", "unknown": "Chưa rõ"}
 LEGAL_GROUNDS_VI = {
     "emergency": "Khẩn cấp: trẻ em đang gặp nguy hiểm",
     "legal_duty": "Nghĩa vụ theo luật định (yêu cầu của cơ quan có thẩm quyền)",
@@ -332,10 +333,21 @@ def _form_01(case, names, family_copy: bool) -> dict:
         father=_person(case, "father"), mother=_person(case, "mother"),
         family=case.family_circumstances or "", caregiver=case.current_caregiver or "",
         help_before=case.help_before_report or "",
-        reporter={"name": case.reporter_name or "", "phone": case.reporter_phone or "",
-                  "address": case.reporter_address or "",
-                  "relation": case.reporter_relation or ""},
+        # An anonymous reporter's name and contacts go on no copy (the full one too).
+        reporter=({"name": "", "phone": "", "address": "", "relation": ""}
+                  if case.reporter_anonymous else
+                  {"name": case.reporter_name or "", "phone": case.reporter_phone or "",
+                   "address": case.reporter_address or "",
+                   "relation": case.reporter_relation or ""}),
+        reporter_anonymous=case.reporter_anonymous,
         notes=case.intake_notes or "",
+        # What the hotline counselor asked on the call (the app's own data).
+        call={"number": case.hotline_call_number or "",
+              "harm_when": " · ".join(v for v in (fmt_date(case.harm_date),
+                                                  case.harm_when or "") if v),
+              "whereabouts": case.child_whereabouts or "",
+              "safe_tonight": SAFE_TONIGHT_VI.get(case.safe_tonight or "", ""),
+              "advice": case.advice_given or "", "access_needs": case.child_access_needs or ""},
         others=[{"relation": PERSON_RELATIONS_VI.get(p.relation, p.relation),
                  "name": p.full_name or "", "age": "" if p.age is None else p.age,
                  "occupation": p.occupation or "", "contact": p.contact or ""}
@@ -367,6 +379,10 @@ def _form_01(case, names, family_copy: bool) -> dict:
         blank_parent = {"occupation": ""}
         context.update(channel="", requested_by="",
                        reporter={"name": "", "phone": "", "address": "", "relation": ""},
+                       # Where the child is now, whether they are safe there, what they
+                       # were told to do: not for a guardian who may be the danger.
+                       call={**context["call"], "number": "", "whereabouts": "",
+                             "safe_tonight": "", "advice": ""},
                        offender_accounts=[], others=[], caregiver="", incident_place="",
                        help_before="", notes="", family="",
                        father={**context["father"], **blank_parent},

@@ -184,8 +184,13 @@ def test_filter_form_through_the_page(client, make_user, add_entry):
     assert client.get("/audit/export.csv?date_from=not-a-date").status_code == 400
     assert client.get("/audit/export.csv?date_to=0001-01-01").status_code == 400
     far = client.get("/audit/?date_from=0001-01-01")
-    assert far.status_code == 200 and "Ngày này nằm ngoài khoảng cho phép." in far.get_data(
+    assert far.status_code == 200 and "Ngày này quá xa trong quá khứ." in far.get_data(
         as_text=True)
+    # Typed as people write dates (dd/mm/yyyy), shown back the same way.
+    html = client.get("/audit/?date_from=02/05/2026&date_to=31/05/2026").get_data(as_text=True)
+    assert "VN-8" in html and "VN-7" not in html and 'value="02/05/2026"' in html
+    impossible = client.get("/audit/?date_from=31/02/2026").get_data(as_text=True)
+    assert "Ngày này không có trên lịch" in impossible
     assert client.get("/audit/?before=abc").status_code == 400
 
 

@@ -52,8 +52,10 @@ def test_a_counselor_records_a_session_of_their_unit(people, login):
 
 
 @pytest.mark.parametrize("fields,message", [
-    ({"held_on": "2099-01-01"}, "không phải ngày trong tương lai"),
-    ({"held_on": "hôm qua"}, "Hãy nhập ngày gồm ngày, tháng và năm."),
+    ({"held_on": "01/01/2030"}, "không phải ngày trong tương lai"),
+    ({"held_on": "2099-01-01"}, "quá xa trong tương lai"),
+    ({"held_on": "hôm qua"}, "Nhập ngày theo dạng dd/mm/yyyy, ví dụ 15/09/2011."),
+    ({"held_on": "31/02/2026"}, "Ngày này không có trên lịch"),
     ({"audiences": []}, "Chọn đối tượng"),
     ({"audiences": ["children", "pirates"]}, "Chọn đối tượng"),
     ({"attendees": "0"}, "từ 1 đến 100.000"),

@@ -6,7 +6,7 @@ supervisor who reads what they approve, without console errors."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pyotp
@@ -21,7 +21,11 @@ from tests.conftest import PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.no_db_isolation]
 
 CHILD = "Nguyễn Thị Bích Ngọc"  # synthetic
-TODAY = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date().isoformat()
+# Dates are typed as dd/mm/yyyy whatever the browser's language (this Chromium's is English).
+NOW = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh"))
+TODAY = NOW.strftime("%d/%m/%Y")
+HARM_DAY = (NOW - timedelta(days=3)).strftime("%d/%m/%Y")
+REPORTER = "Nguyễn Văn Hùng"  # synthetic; asks to stay anonymous
 
 
 def make_people(app) -> dict:
@@ -87,16 +91,54 @@ def test_intake_to_closure(live_server, browser):
     with phone.expect_navigation():
         phone.click("text=Tiếp nhận thông báo mới")
     fits(phone, 390)
+    # Required fields are marked before anything is typed, and explained.
+    assert phone.locator(".required-legend").is_visible()
+    assert phone.locator("input[name=child_name][aria-required=true]").count() == 1
+    assert phone.locator("#safe_tonight-group[aria-required=true]").count() == 1
+    # The danger question comes first, and the time received is shown as dd/mm/yyyy hh:mm.
+    first = phone.locator("form.intake fieldset.group").first
+    assert first.locator("input[name=immediate_danger]").count() == 1
+    assert re.fullmatch(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}",
+                        phone.input_value("input[name=received_at]"))
+    # The hotline's call number is asked only for a call through 111.
+    assert not phone.locator("input[name=hotline_call_number]").is_visible()
+
+    # Saved empty: every mistake at once, in Vietnamese, at the top, nothing saved.
+    phone.fill("input[name=received_at]", "")
+    with phone.expect_navigation():
+        phone.click("text=Lưu thông báo")
+    summary = phone.locator("#error-summary")
+    assert summary.is_visible() and "chưa được lưu" in summary.inner_text()
+    assert summary.locator("a").count() >= 7, summary.inner_text()
+    assert "Hãy cho biết đêm nay trẻ có an toàn không" in summary.inner_text()
+    assert phone.evaluate("document.getElementById('error-summary')"
+                          ".getBoundingClientRect().top") < 900
+    fits(phone, 390)
+    # A link of the summary leads to its field.
+    summary.locator("a[href='#child_name']").click()
+    assert phone.evaluate("document.activeElement.name") == "child_name"
+
+    phone.check("input[name=immediate_danger]")
+    phone.check("input[name=safe_tonight][value=no]")
+    phone.fill("input[name=child_whereabouts]", "Ở nhà bà ngoại")
+    phone.fill("input[name=received_at]", NOW.strftime("%d/%m/%Y %H:%M"))
     phone.select_option("select[name=channel]", "hotline_111")
+    assert phone.locator("input[name=hotline_call_number]").is_visible()
+    phone.fill("input[name=hotline_call_number]", "111-2026-0457")
     phone.check("input[name=requested_by][value=relative]")
     phone.check("input[name=help_requested][value=yes]")
-    phone.fill("input[name=reporter_name]", "Nguyễn Văn Hùng")
+    phone.check("input[name=reporter_anonymous]")
+    phone.fill("input[name=reporter_name]", REPORTER)
     phone.fill("input[name=reporter_relation]", "bố")
     phone.fill("input[name=reporter_phone]", "0912 555 666")
     phone.fill("input[name=child_name]", CHILD)
-    phone.fill("input[name=child_dob]", "2011-09-15")
+    # A day that does not exist is refused with a message, the rest kept.
+    phone.fill("input[name=child_dob]", "31/02/2011")
     phone.check("input[name=child_gender][value=female]")
     phone.check("input[name=child_group][value=abused]")
+    phone.fill("textarea[name=child_access_needs]", "Em khiếm thính: nhắn tin, không gọi điện")
+    phone.fill("input[name=harm_date]", HARM_DAY)
+    phone.fill("input[name=harm_when]", "buổi tối")
     phone.fill("input[name=incident_place]", "Nhóm Facebook của lớp")
     phone.fill("input[name=mother_name]", "Trần Thị Mai")
     phone.fill("input[name=mother_age]", "38")
@@ -105,14 +147,28 @@ def test_intake_to_closure(live_server, browser):
     phone.check("input[name=platforms][value=facebook]")
     phone.fill("textarea[name=offender_accounts]", "https://facebook.com/tk.gia.mao.123")
     phone.fill("textarea[name=narrative]", "Em bị đe doạ phát tán ảnh riêng tư")
-    phone.check("input[name=immediate_danger]")
+    phone.fill("textarea[name=advice_given]", "Không trả lời đối tượng, giữ lại tin nhắn")
     phone.select_option("select[name=consent_child]", "given")
     phone.select_option("select[name=consent_guardian]", "given")
     with phone.expect_navigation():
         phone.click("text=Lưu thông báo")
+    summary = phone.locator("#error-summary")
+    assert "Ngày này không có trên lịch" in summary.inner_text()
+    assert phone.input_value("textarea[name=advice_given]") == (
+        "Không trả lời đối tượng, giữ lại tin nhắn")
+    assert phone.input_value("input[name=hotline_call_number]") == "111-2026-0457"
+    phone.fill("input[name=child_dob]", "15/09/2011")
+    with phone.expect_navigation():
+        phone.click("text=Lưu thông báo")
     reference = re.search(r"/cases/(HS-[A-Z0-9]{8})$", phone.url).group(1)
-    assert CHILD in phone.content()
+    child = phone.locator("#child").inner_text()
+    assert CHILD in child and "15/09/2011" in child and HARM_DAY in child
+    assert "111-2026-0457" in child and "Ở nhà bà ngoại" in child and "khiếm thính" in child
+    # The counselor who took the call knows the reporter; "not safe tonight" is danger.
+    assert REPORTER in child and "Đề nghị giữ bí mật danh tính" in child
+    assert phone.locator(".badge.danger").count() == 1
     fits(phone, 390)
+    errors[:] = [e for e in errors if "422" not in e]  # the two refused saves above
 
     # The supervisor (on a phone too) assigns the first officer from the queue.
     sup = open_page(browser, base, 390, errors)
@@ -158,6 +214,8 @@ def test_intake_to_closure(live_server, browser):
     hoa.goto(f"{base}/cases/{reference}")
     fits(hoa, 390)
     assert CHILD in hoa.content()
+    # The lead officer is on the case: they know who reported.
+    assert REPORTER in hoa.locator("#child").inner_text()
     assert hoa.locator("form[data-action=support]").count() == 0  # no plan yet
     hoa.fill("textarea[name=needs-condition]", "Em lo sợ, không dám đi học")
     hoa.fill("textarea[name=needs-family]", "Mẹ quan tâm, có khả năng bảo vệ em")
@@ -177,6 +235,7 @@ def test_intake_to_closure(live_server, browser):
     approval = sup.locator("#approval").inner_text()
     assert "Tư vấn tâm lý hằng tuần" in approval and "1.200.000" in approval
     assert CHILD not in sup.content() and "0912 555 666" not in sup.content()
+    assert REPORTER not in sup.content()
     fits(sup, 390)
     sup.fill("form[data-action=return_plan] textarea", "Ghi rõ người phụ trách từng việc")
     submit(sup, "return_plan")

@@ -73,7 +73,7 @@ def test_a_supervisor_follows_the_figures_at_a_phones_width(live_server, browser
     form = page.locator("#new-session form")
     form.locator("select[name=unit]").select_option("XA")
     form.locator("input[name=held_on]").fill(
-        clock.now().date().isoformat())
+        clock.now().date().strftime("%d/%m/%Y"))
     form.locator("input[name=audiences][value=children]").check()
     form.locator("input[name=attendees]").fill("120")
     form.locator("input[name=topic]").fill("An toàn trên mạng")

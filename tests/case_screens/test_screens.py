@@ -22,7 +22,7 @@ def vietnamese(message: str) -> str:
 
 
 _MESSAGES = [
-    "The report was not saved. Correct the fields marked below and save again.",
+    "The report was not saved. Correct these and save again:",
 ]
 
 
@@ -38,8 +38,8 @@ def test_bad_intake_shows_vietnamese_errors_and_saves_nothing(people, login):
         ({"consent_child": "maybe"}, ("Say whether the child gave consent, refused, or was not "
                                       "asked yet.")),
         ({"father_age": "bốn mươi"}, "Give a whole number of years."),
-        ({"received_at": "hôm qua"}, ("Give the date and time as day, month, year, hour and "
-                                     "minute.")),
+        ({"received_at": "hôm qua"}, ("Enter the date and time as dd/mm/yyyy hh:mm, for "
+                                     "example 15/09/2011 14:30.")),
         ({"harm_categories": None}, "Choose at least one kind of harm from the list."),
         ({"child_name": ""}, "Give the child's name (or what the reporter calls them)."),
         ({"child_dob": "2000-01-01"}, "This system is for children under 18."),

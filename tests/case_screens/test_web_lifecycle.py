@@ -6,6 +6,7 @@ import re
 from sqlalchemy import select
 
 from caseapp import clock
+from caseapp.cases.deadlines import VIETNAM
 from caseapp.cases.models import Case
 from caseapp.extensions import db
 from tests.cases.conftest import CHILD_NAME, audit_count
@@ -14,15 +15,17 @@ from .conftest import act, token
 
 
 def intake_form(client, **overrides):
-    now = clock.now().astimezone().strftime("%Y-%m-%dT%H:%M")
+    # Typed as people in Vietnam write dates, whatever the browser's language.
+    now = clock.now().astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
     form = {
         "csrf_token": token(client, "/cases/new"), "unit": "XA", "received_at": now,
+        "safe_tonight": "yes",
         "channel": "hotline_111", "requested_by": "relative", "help_requested": "yes",
         "child_group": "abused", "father_name": "Phạm Văn Khiêm", "father_age": "41",
         "father_occupation": "Công nhân",
         "reporter_name": "Lê Thị Hường", "reporter_relation": "mẹ",
         "reporter_phone": "0369 112 233", "child_name": CHILD_NAME,
-        "child_dob": "2012-03-04", "child_gender": "female",
+        "child_dob": "04/03/2012", "child_gender": "female",
         "child_address": "Thôn Đông Sơn", "child_school": "THCS Lý Tự Trọng",
         "child_class": "8A", "guardian_name": "Phạm Văn Khiêm",
         "guardian_contact": "0987 654 321", "harm_categories": ["sextortion", "grooming"],

@@ -120,3 +120,37 @@ def test_a_process_dying_mid_transition_leaves_nothing(own_app):
         verdict = audit.verify_chain(db.session.connection(),
                                      own_app.extensions["caseapp_keys"].audit_mac_key)
         assert verdict.ok
+
+
+def test_the_database_file_holds_no_hotline_call(own_app):
+    """What a hotline counselor records on the call (issue 15) is sealed too."""
+    from caseapp.cases import service
+    from caseapp.cases.data import ReporterData
+
+    from .conftest import intake_data
+
+    canaries = {"hotline_call_number": "T111-CANARY-4471", "child_whereabouts": "Canary quán net",
+                "harm_when": "Canary ba tuần trước", "advice_given": "Canary chặn tài khoản",
+                "safe_tonight": "no"}
+    path = own_app.config["DB_PATH"]
+    with own_app.app_context():
+        with key_scope():
+            people = make_people()
+            service.record_intake(people.counselor, intake_data(
+                **canaries, reporter=ReporterData("Canary Người Gọi", "hàng xóm", "0988 777 555",
+                                                  anonymous=True),
+                child={"access_needs": "Canary khiếm thính"}))
+        db.session.commit()
+        db.session.remove()
+        sqlite_scrub(db.engine)
+        db.engine.dispose()
+    raw = path.read_bytes()
+    for suffix in ("-wal", "-journal"):
+        extra = path.with_name(path.name + suffix)
+        if extra.exists():
+            raw += extra.read_bytes()
+    assert "Đoàn xã".encode() in raw  # positive control: clear text is found
+    for secret in [*(v for k, v in canaries.items() if k != "safe_tonight"),
+                   "Canary Người Gọi", "0988 777 555", "Canary khiếm thính"]:
+        for encoding in ("utf-8", "utf-16-le"):
+            assert secret.encode(encoding) not in raw, secret
