@@ -1,7 +1,7 @@
 """Rate limit counters in the database: one allowance shared by every worker
 
 Revision ID: d41f0185a4de
-Revises: 9cfd07d89382
+Revises: 2746344a01fb
 Create Date: 2026-12-02 07:20:18.003066
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'd41f0185a4de'
-down_revision = '9cfd07d89382'
+down_revision = '2746344a01fb'
 branch_labels = None
 depends_on = None
 
