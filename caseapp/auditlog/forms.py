@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
-from wtforms.validators import Optional, Regexp, ValidationError
+from wtforms.validators import Optional, ValidationError
 
 from caseapp.core.forms import choice_list, max_length
 
@@ -26,10 +26,9 @@ class AuditFilterForm(FlaskForm):
     reference = StringField(_l("Case or object reference"),
                             validators=[Optional(), max_length(64)],
                             render_kw={"autocapitalize": "none", "autocomplete": "off"})
-    action = StringField(_l("Action"), validators=[
-        Optional(), max_length(64),
-        Regexp(r"^[a-z0-9_.]+\*?$", message=_l("An action looks like auth.login or auth."))],
-        render_kw={"autocapitalize": "none", "autocomplete": "off"})
+    # The actions in words, chosen from a list: the view fills the choices
+    # (caseapp.auditlog.wording) in the reader's language.
+    action = SelectField(_l("Action"), choices=[], validators=[Optional()])
     outcome = SelectField(_l("Outcome"), choices=choice_list(
         [("", _l("Any"))] + list(OUTCOME_LABELS.items())), validators=[Optional()])
     date_from = DateField(_l("From (date)"), validators=[Optional()])
