@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Optional, ValidationError
 
+from caseapp.core.base_form import AppForm
 from caseapp.core.forms import choice_list, max_length
 
 OUTCOME_LABELS = {
@@ -14,7 +14,7 @@ OUTCOME_LABELS = {
 }
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(AppForm):
     """The filters of the audit log page. Sent by GET (a search changes
     nothing), so without a CSRF token: build it with ``formdata=request.args``."""
 

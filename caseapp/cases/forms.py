@@ -11,7 +11,6 @@ from datetime import date, datetime
 from typing import ClassVar
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     FieldList,
@@ -26,6 +25,7 @@ from wtforms import (
     widgets,
 )
 
+from caseapp.core.base_form import AppForm
 from caseapp.core.forms import choice_list
 
 from . import data
@@ -193,7 +193,7 @@ def _text(value) -> str:
     return (value or "").strip()
 
 
-class CaseForm(FlaskForm):
+class CaseForm(AppForm):
     """A form about one case. ``FIELDS`` maps a service's field name to this form's."""
 
     FIELDS: ClassVar[dict[str, str]] = {}

@@ -3,11 +3,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from caseapp.core.base_form import AppForm
 from caseapp.i18n import LANGUAGE_NAMES
 
 
@@ -29,6 +29,6 @@ def choice_list(pairs: Iterable[tuple[str, object]]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(AppForm):
     locale = SelectField(choices=choice_list(LANGUAGE_NAMES.items()))
     next = HiddenField()

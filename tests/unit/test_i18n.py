@@ -36,9 +36,13 @@ def test_compiled_catalog_matches_the_po_file():
         po = read_po(handle)
     with open(CATALOG / "messages.mo", "rb") as handle:
         mo = read_mo(handle)
+    def same(string):  # a plural's forms: a tuple in the .po, a list from the .mo
+        return tuple(string) if isinstance(string, (list, tuple)) else string
+
     for message in po:
         if message.id and message.string and not message.fuzzy:
-            assert mo.get(message.id) is not None and mo.get(message.id).string == message.string, \
+            compiled = mo.get(message.id)
+            assert compiled is not None and same(compiled.string) == same(message.string), \
                 f"stale messages.mo (run `pybabel compile -d caseapp/translations`): {message.id}"
 
 
@@ -63,3 +67,112 @@ def test_anonymous_language_choice(client):
     token = csrf_token(client)
     client.post("/language", data={"csrf_token": token, "locale": "en", "next": "/login"})
     assert "Log in" in client.get("/login").get_data(as_text=True)
+
+
+# --- the libraries' own messages --------------------------------------------------------
+
+def _catalog():
+    with open(CATALOG / "messages.po", "rb") as handle:
+        return read_po(handle)
+
+
+def _translated(catalog, message_id) -> bool:
+    found = catalog.get(message_id)
+    if found is None or found.fuzzy:
+        return False
+    strings = found.string if isinstance(found.string, tuple) else (found.string,)
+    return all(strings)
+
+
+def test_every_wtforms_default_message_has_a_vietnamese_translation():
+    """WTForms ships no Vietnamese: each message its validators and fields can say
+    (its own catalogue template, whatever version is installed) is in ours."""
+    import wtforms
+
+    pot = Path(wtforms.__file__).parent / "locale" / "wtforms.pot"
+    with open(pot, "rb") as handle:
+        template = read_po(handle)
+    catalog = _catalog()
+    ids = [m.id[0] if isinstance(m.id, tuple) else m.id for m in template if m.id]
+    assert len(ids) > 30 and "Not a valid date value." in ids
+    missing = [i for i in ids if not _translated(catalog, i)]
+    assert missing == [], "WTForms messages without Vietnamese:\n" + "\n".join(missing)
+
+
+def test_every_flask_wtf_message_is_ours():
+    """Flask-WTF's CSRF refusals (raised untranslated) map to our messages, and its
+    file validators' messages are in the catalogue."""
+    import re
+
+    import flask_wtf
+
+    from caseapp.core.base_form import CSRF_MESSAGES
+
+    source = (Path(flask_wtf.__file__).parent / "csrf.py").read_text("utf-8")
+    raised = set(re.findall(r'ValidationError\("([^"]+)"\)', source))
+    assert raised and raised <= CSRF_MESSAGES.keys()
+    catalog = _catalog()
+    assert all(_translated(catalog, m._args[0]) for m in CSRF_MESSAGES.values())
+    files = (Path(flask_wtf.__file__).parent / "file.py").read_text("utf-8")
+    for message in re.findall(r'gettext\(\s*"([^"{]+(?:\{extensions\})?)"\s*\)', files):
+        assert _translated(catalog, message), message
+
+
+def test_every_form_takes_its_messages_from_our_catalogue(app):
+    """Every form class derives from AppForm, so WTForms speaks Vietnamese."""
+    import importlib
+    import pkgutil
+
+    from flask_wtf import FlaskForm
+
+    import caseapp
+    from caseapp.core.base_form import AppForm
+
+    for module in pkgutil.walk_packages(caseapp.__path__, "caseapp."):
+        if module.name.endswith("gunicorn_settings"):
+            continue
+        importlib.import_module(module.name)
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    ours = [c for c in subclasses(FlaskForm) if c.__module__.startswith("caseapp.")]
+    assert len(ours) > 20
+    strays = [f"{c.__module__}.{c.__name__}" for c in ours if not issubclass(c, AppForm)]
+    assert strays == [], "forms not derived from caseapp.core.base_form.AppForm: " \
+        + ", ".join(strays)
+
+
+def test_library_defaults_are_said_in_vietnamese(app):
+    from wtforms import DateField, IntegerField, SelectField, StringField
+    from wtforms.validators import DataRequired, Length, NumberRange
+
+    from caseapp.core.base_form import AppForm
+    from caseapp.core.forms import choice_list
+
+    class Sample(AppForm):
+        class Meta:
+            csrf = False
+
+        when = DateField()
+        count = IntegerField(validators=[NumberRange(min=1, max=9)])
+        kind = SelectField(choices=choice_list([("a", "A")]))
+        name = StringField(validators=[DataRequired(), Length(min=5)])
+        other = IntegerField(validators=[NumberRange(min=1, max=9)])
+
+    from werkzeug.datastructures import MultiDict
+
+    with app.test_request_context():
+        form = Sample(MultiDict({"when": "31/02/2026", "count": "x", "kind": "zz",
+                                 "name": "ab", "other": "12"}))
+        assert not form.validate()
+        assert form.errors == {
+            "when": ["Ngày không hợp lệ."],
+            "count": ["Hãy nhập một số nguyên.",
+                      "Số phải nằm trong khoảng từ 1 đến 9."],
+            "kind": ["Lựa chọn không hợp lệ: hãy chọn một mục trong danh sách."],
+            "name": ["Nhập ít nhất 5 ký tự."],
+            "other": ["Số phải nằm trong khoảng từ 1 đến 9."],
+        }
