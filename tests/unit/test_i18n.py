@@ -1,6 +1,8 @@
 """Every UI string has a Vietnamese translation, and the compiled catalog is current."""
 from __future__ import annotations
 
+import re
+from html import unescape
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
@@ -176,3 +178,76 @@ def test_library_defaults_are_said_in_vietnamese(app):
             "name": ["Nhập ít nhất 5 ký tự."],
             "other": ["Số phải nằm trong khoảng từ 1 đến 9."],
         }
+
+
+# --- no English on a Vietnamese page ------------------------------------------------------
+
+from tests.case_screens.conftest import login, token  # noqa: E402,F401  (fixtures)
+from tests.cases.conftest import make_case, password_hash, people  # noqa: E402,F401
+
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w+\}")
+SKIPPED_ENDPOINTS = {"static", "auditlog.export_csv", "accounts.enrol_qr", "accounts.logout"}
+
+
+def english_needles() -> list[str]:
+    """Source strings of three words or more (each piece between placeholders) whose
+    Vietnamese differs: finding one on a Vietnamese page means an untranslated text."""
+    needles = set()
+    for message in _catalog():
+        if not message.id or isinstance(message.id, tuple) or message.string == message.id:
+            continue
+        for piece in PLACEHOLDER.split(message.id):
+            piece = piece.strip(" .,:;()")
+            if len(piece.split()) >= 3:
+                needles.add(piece)
+    return sorted(needles)
+
+
+def no_arg_pages(app) -> set[str]:
+    return {rule.rule for rule in app.url_map.iter_rules()
+            if "GET" in rule.methods and not rule.arguments
+            and rule.endpoint not in SKIPPED_ENDPOINTS and not rule.rule.startswith("/api/")}
+
+
+def english_on(html: str, needles: list[str]) -> list[str]:
+    text = unescape(re.sub(r"\s+", " ", html))
+    return [n for n in needles if n in text]
+
+
+def test_no_page_of_any_role_shows_an_untranslated_source_string(app, people, make_case,  # noqa: F811
+                                                                 login):  # noqa: F811
+    """Every page each role reaches (every argument-free page, a case at each
+    point of its life, its printed forms, the admin's pages) and the errors of
+    empty forms, under the Vietnamese locale: no known English source string."""
+    needles = english_needles()
+    assert len(needles) > 500
+    open_case = make_case("support", assignees=(people.counselor,))
+    closed = make_case("closure", via="referral")
+    pages = no_arg_pages(app) | {"/help", "/login"}
+    case_pages = {f"/cases/{c.reference}" for c in (open_case, closed)} | {
+        f"/cases/{open_case.reference}/print/{code}" for code in ("01", "02", "03", "04")}
+    admin_pages = {f"/admin/users/{people.officer.id}", "/admin/users/new", "/admin/units/new"}
+    found: dict[str, list[str]] = {}
+    anonymous = app.test_client()
+    for path in ("/login", "/help"):
+        found.update({f"anonymous {path}": english_on(
+            anonymous.get(path).get_data(as_text=True), needles)})
+    for role in ("counselor", "officer", "supervisor", "admin"):
+        client = login(getattr(people, role))
+        extra = admin_pages if role == "admin" else case_pages
+        for path in sorted(pages | extra):
+            response = client.get(path)
+            if response.mimetype == "text/html":
+                found[f"{role} {path}"] = english_on(response.get_data(as_text=True), needles)
+        # Errors of empty or wrong forms, the validators' defaults included.
+        posts = {"/admin/units/new": {}, "/admin/users/new": {"role": "nobody"}} \
+            if role == "admin" else {"/cases/new": {"received_at": "32/13/2026"}}
+        for path, fields in posts.items():
+            response = client.post(path, data={"csrf_token": token(client, path), **fields})
+            found[f"{role} POST {path}"] = english_on(response.get_data(as_text=True), needles)
+        bad_filter = client.get("/audit/?action=nothing&date_from=bad&outcome=zz")
+        found[f"{role} /audit/ (bad filter)"] = english_on(bad_filter.get_data(as_text=True),
+                                                          needles)
+    shown = {where: hits for where, hits in found.items() if hits}
+    assert shown == {}, "English on Vietnamese pages:\n" + "\n".join(
+        f"{where}: {hits}" for where, hits in shown.items())
