@@ -180,6 +180,31 @@ def test_library_defaults_are_said_in_vietnamese(app):
         }
 
 
+# --- one name for one thing ------------------------------------------------------------
+
+# Words once used for a concept that has one name on every screen: (avoid, use).
+GLOSSARY = (
+    ("loại hình xâm hại", "hình thức bị xâm hại"),
+    ("hình thức xâm hại", "hình thức bị xâm hại"),
+    ("hình thức bị tổn hại", "hình thức bị xâm hại"),
+    ("xác thực hai bước", "xác thực hai lớp"),
+    ("trường hợp trùng", "khả năng trùng"),
+)
+
+
+def test_one_concept_has_one_name():
+    """The kind of harm is "hình thức bị xâm hại" in its label and its errors alike,
+    the second factor "xác thực hai lớp" everywhere."""
+    wrong = []
+    for message in _catalog():
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for string in strings:
+            for avoid, use in GLOSSARY:
+                if avoid in (string or "").lower():
+                    wrong.append(f"{message.id!r}: says {avoid!r}, not {use!r}")
+    assert wrong == [], "\n".join(wrong)
+
+
 # --- no English on a Vietnamese page ------------------------------------------------------
 
 from tests.case_screens.conftest import login, token  # noqa: E402,F401  (fixtures)
