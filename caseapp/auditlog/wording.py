@@ -54,7 +54,12 @@ class Wording:
     label: Any
     detail: Any = None
     kinds: Mapping[str, str] = field(default_factory=dict)
+    names: Mapping[str, Any] = field(default_factory=dict)  # key labels of this action's own
 
+
+# A search of the log itself: its filters ("action" is the action searched for).
+SEARCH_KINDS = {"from": "day", "to": "day", "action": "searched_action", "actor": "user"}
+SEARCH_NAMES = {"action": _l("action"), "actor": _l("user")}
 
 # --- every action the code records -------------------------------------------------------
 
@@ -72,9 +77,9 @@ ACTIONS: dict[str, Wording] = {
                                      "%(kind)s", {"kind": "change_kind"}),
     "app.start": Wording(_l("The application started")),
     "audit.checkpoint": Wording(_l("Audit log checkpoint signed"), _l("at entry %(seq)s")),
-    "audit.export": Wording(_l("Audit log exported"), kinds={"from": "day", "to": "day"}),
+    "audit.export": Wording(_l("Audit log exported"), kinds=SEARCH_KINDS, names=SEARCH_NAMES),
     "audit.verify": Wording(_l("Audit log checked"), _l("%(count)s entries")),
-    "audit.view": Wording(_l("Audit log read"), kinds={"from": "day", "to": "day"}),
+    "audit.view": Wording(_l("Audit log read"), kinds=SEARCH_KINDS, names=SEARCH_NAMES),
     "auth.login": Wording(_l("Log in")),
     "auth.logout": Wording(_l("Log out")),
     "auth.lockout": Wording(_l("Logging in locked after failed attempts"),
@@ -364,6 +369,7 @@ KIND_READERS: dict[str, Callable[[Any], str]] = {
     "level": _table(LEVEL_LABELS),
     "day": _day,
     "copy": lambda value: str(_l("the family's copy")) if value == "family" else str(value),
+    "searched_action": lambda value: str(FAMILIES.get(value) or action_label(str(value))),
 }
 
 # The kind of a key wherever its action does not say otherwise.
@@ -433,7 +439,8 @@ def describe(entry, names: Mapping[str, str] | None = None) -> Described:
                 shown = {k: _value(kinds, k, values[k], names) for k in wanted}
                 sentence = f"{sentence}: {str(wording.detail) % shown}"
                 used = wanted
-    rest = [(str(KEY_LABELS.get(k, k)), _value(kinds, k, v, names))
+    own_names = wording.names if wording is not None else {}
+    rest = [(str(own_names.get(k) or KEY_LABELS.get(k, k)), _value(kinds, k, v, names))
             for k, v in items if k not in used]
     return Described(sentence, rest, _subject(entry, names))
 
@@ -458,7 +465,7 @@ def _subject(entry, names: Mapping[str, str]) -> str:
     return f"{label} {shown}"
 
 
-USER_KEYS = ("lead", "added", "removed")
+USER_KEYS = ("lead", "added", "removed", "actor")
 
 
 def user_names(entries: Iterable) -> dict[str, str]:

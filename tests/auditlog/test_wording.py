@@ -99,6 +99,10 @@ def test_a_transition_reads_as_a_sentence(app):
         assert ("qua", "dòng lệnh trên máy chủ") in role.details
         denied = wording.describe(_entry("case.denied", {"action": "api:approve_plan"}))
         assert denied.sentence == "Bị từ chối truy cập hồ sơ: thông qua kế hoạch (qua API)"
+        search = wording.describe(_entry("audit.view", {"action": "case.", "shown": 50,
+                                                        "from": "2026-05-01"}))
+        assert search.details == [("thao tác", "Hồ sơ (tất cả)"), ("từ", "01/05/2026"),
+                                  ("số mục hiển thị", "50")]
         login = wording.describe(_entry("auth.login", {"reason": "bad_credentials",
                                                        "failures": 3}))
         assert login.details == [("số lần nhập sai", "3"),
