@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from json.encoder import encode_basestring as _enc  # what json.dumps uses for str
@@ -211,12 +211,13 @@ def verify_chain(
     checkpoints: Iterable[dict] = (),
     public_key=None,
     batch: int = 5000,
+    progress: Callable[[int], None] | None = None,
 ) -> VerifyResult:
     """Check every entry's link and MAC in seq order, and every checkpoint.
 
     Stops at the first problem. ``public_key`` is the Ed25519 public key the
     checkpoints were signed with; it is required whenever checkpoints are
-    given.
+    given. ``progress(count)`` is told the entries checked after each batch.
     """
     _check_key(key)
     key = bytes(key)
@@ -269,6 +270,8 @@ def verify_chain(
             prev_bytes = mac
             head_seq = seq
             head_mac = stored
+        if progress is not None:
+            progress(count)
 
     if last_pinned > (head_seq or 0):
         return _fail(count, head_seq, head_mac, (head_seq or 0) + 1,

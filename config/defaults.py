@@ -87,6 +87,14 @@ BABEL_DEFAULT_LOCALE = "vi"
 BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 LANGUAGES = ("vi", "en")
 
+# --- The product's name as the organisation says it: in the header and page
+# titles (short), the e-mails and the printed forms' footer (full). None: the
+# built-in names in the page's language ("Bảo vệ trẻ em trên mạng", "Hệ thống
+# quản lý hồ sơ trẻ em bị xâm hại trên môi trường mạng"). One name whatever
+# the language once set (CASEAPP_PRODUCT_NAME=..., CASEAPP_PRODUCT_SHORT_NAME=...).
+PRODUCT_NAME = None
+PRODUCT_SHORT_NAME = None
+
 # --- Break-glass: how long a supervisor's emergency read-only access lasts
 # (5 to 240 minutes), and how many a supervisor may open in 24 hours.
 BREAK_GLASS_MINUTES = 60

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
-from wtforms.validators import Optional, Regexp, ValidationError
+from wtforms.validators import Optional, ValidationError
 
+from caseapp.core.base_form import AppForm
 from caseapp.core.forms import DayField, choice_list, max_length
 
 OUTCOME_LABELS = {
@@ -14,7 +14,7 @@ OUTCOME_LABELS = {
 }
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(AppForm):
     """The filters of the audit log page. Sent by GET (a search changes
     nothing), so without a CSRF token: build it with ``formdata=request.args``."""
 
@@ -26,10 +26,9 @@ class AuditFilterForm(FlaskForm):
     reference = StringField(_l("Case or object reference"),
                             validators=[Optional(), max_length(64)],
                             render_kw={"autocapitalize": "none", "autocomplete": "off"})
-    action = StringField(_l("Action"), validators=[
-        Optional(), max_length(64),
-        Regexp(r"^[a-z0-9_.]+\*?$", message=_l("An action looks like auth.login or auth."))],
-        render_kw={"autocapitalize": "none", "autocomplete": "off"})
+    # The actions in words, chosen from a list: the view fills the choices
+    # (caseapp.auditlog.wording) in the reader's language.
+    action = SelectField(_l("Action"), choices=[], validators=[Optional()])
     outcome = SelectField(_l("Outcome"), choices=choice_list(
         [("", _l("Any"))] + list(OUTCOME_LABELS.items())), validators=[Optional()])
     date_from = DayField(_l("From (date)"), validators=[Optional()])

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -168,9 +169,10 @@ def _details(value) -> dict:
     return parsed if isinstance(parsed, dict) else {}
 
 
-def verify_log() -> Report:
+def verify_log(progress: Callable[[int, int], None] | None = None) -> Report:
     """Walk the chain with every checkpoint copy, then check the log is whole.
-    Reads only; the caller ends the transaction."""
+    Reads only; the caller ends the transaction. ``progress(checked, total)``
+    is told as the walk goes."""
     keys = current_app.extensions["caseapp_keys"]
     checkpoints, own_count, notes, problem = read_copies()
     if not mirror_paths():
@@ -178,8 +180,11 @@ def verify_log() -> Report:
                      "together with the instance's own checkpoint file cannot be detected")
     if problem is not None:
         return Report(False, 0, None, None, None, problem, 0, notes)
-    result = audit.verify_chain(db.session.connection(), keys.audit_mac_key,
-                                checkpoints=checkpoints, public_key=keys.audit_verify_key)
+    total = db.session.scalar(select(func.count()).select_from(audit.audit_entries)) or 0
+    result = audit.verify_chain(
+        db.session.connection(), keys.audit_mac_key, checkpoints=checkpoints,
+        public_key=keys.audit_verify_key,
+        progress=(lambda checked: progress(checked, total)) if progress else None)
     report = Report(result.ok, result.count, result.head_seq, result.head_mac,
                     result.first_bad_seq, result.problem, len(checkpoints), notes)
     if not report.ok:

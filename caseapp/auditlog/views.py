@@ -6,13 +6,13 @@ import io
 from collections.abc import Iterable, Iterator
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
-from flask_babel import format_datetime
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from caseapp import clock
-from caseapp.i18n import ROLE_LABELS
+from caseapp.core.forms import choice_list
 
-from . import checkpoints, hooks, service
+from . import checkpoints, hooks, service, wording
 from .forms import OUTCOME_LABELS, AuditFilterForm
 
 bp = Blueprint("auditlog", __name__, url_prefix="/audit", template_folder="templates")
@@ -33,7 +33,9 @@ def require_reader():
 
 
 def _form() -> AuditFilterForm:
-    return AuditFilterForm(formdata=request.args)
+    form = AuditFilterForm(formdata=request.args)
+    form.action.choices = choice_list([("", _("Any action"))] + wording.action_choices())
+    return form
 
 
 def _filters(form: AuditFilterForm) -> service.AuditFilter:
@@ -68,15 +70,15 @@ def index():
     args = _filter_args()
     # The newest signed checkpoint: a number that goes back shows a log that was cut.
     checkpoint_seq, checkpoint_at = checkpoints.last_checkpoint(checkpoints.checkpoint_path())
-    return render_template("auditlog/index.html", form=form, page=page, roles=ROLE_LABELS,
+    described = []
+    if page is not None:
+        names = wording.user_names(page.entries)
+        described = [(entry, wording.describe(entry, names)) for entry in page.entries]
+    return render_template("auditlog/index.html", form=form, page=page, described=described,
                            checkpoint_seq=checkpoint_seq, checkpoint_at=checkpoint_at,
-                           outcomes=OUTCOME_LABELS, filtered=bool(args), local_time=_local_time,
+                           outcomes=OUTCOME_LABELS, filtered=bool(args),
                            page_url=lambda **cursor: url_for("auditlog.index", **args, **cursor),
                            export_url=url_for("auditlog.export_csv", **args))
-
-
-def _local_time(value) -> str:
-    return format_datetime(value, "yyyy-MM-dd HH:mm:ss")
 
 
 def _safe_cell(value) -> str:

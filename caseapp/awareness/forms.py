@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -15,6 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired
 
 from caseapp.cases.forms import WholeNumberField
+from caseapp.core.base_form import AppForm
 from caseapp.core.forms import DayField, choice_list
 
 from .service import SessionData
@@ -32,7 +32,7 @@ class AttendeesField(WholeNumberField):
     message = _l("Give the number of people who attended (1 to 100,000).")
 
 
-class SessionForm(FlaskForm):
+class SessionForm(AppForm):
     unit = SelectField(_l("Unit that held it"), choices=[], validate_choice=False)
     held_on = DayField(_l("Day held"))
     audiences = SelectMultipleField(
@@ -48,6 +48,6 @@ class SessionForm(FlaskForm):
                            self.attendees.data, self.topic.data or "", self.notes.data or "")
 
 
-class DeleteForm(FlaskForm):
+class DeleteForm(AppForm):
     confirm = BooleanField(_l("Yes, delete this session (it cannot be undone)"),
                            validators=[DataRequired(_l("Tick the box to confirm."))])

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 
 from caseapp.cases.forms import CaseForm
+from caseapp.core.base_form import AppForm
 
 
 class BreakGlassForm(CaseForm):
@@ -18,5 +18,5 @@ class BreakGlassForm(CaseForm):
                            render_kw={"rows": 3})
 
 
-class EndBreakGlassForm(FlaskForm):
+class EndBreakGlassForm(AppForm):
     """Only the CSRF token."""

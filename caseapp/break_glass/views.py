@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from caseapp.cases import queries
 from caseapp.cases.errors import CaseError
 from caseapp.cases.page import submit_panel_form
+from caseapp.i18n import format_moment
 from caseapp.permissions import cases as rules
 
 from . import service
@@ -36,7 +36,7 @@ def break_glass(reference: str):
     response = submit_panel_form(case, form, REQUEST_PANEL, "form", ask, None)
     if granted:  # the message says until when, so it is made here
         flash(_("Emergency access granted until %(until)s. Every view is recorded.",
-                until=format_datetime(granted[0].ends_at(), "HH:mm")), "info")
+                until=format_moment(granted[0].ends_at())), "info")
     return response
 
 

@@ -10,6 +10,7 @@ old band and is counted as such.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -41,11 +42,14 @@ def _age(case: Case) -> int | None:
     return case.child_estimated_age
 
 
-def reband() -> RebandReport:
-    """Put every readable case of an old band into the new bands; commit per batch."""
+def reband(progress: Callable[[int, int], None] | None = None) -> RebandReport:
+    """Put every readable case of an old band into the new bands; commit per batch.
+    ``progress(done, total)`` is told after each batch."""
     changed = unchanged = 0
     shredded = db.session.query(Case).filter(Case.age_band.in_(LEGACY_AGE_BANDS),
                                              Case.purged_at.is_not(None)).count()
+    total = db.session.query(Case).filter(Case.age_band.in_(LEGACY_AGE_BANDS),
+                                          Case.purged_at.is_(None)).count()
     last = ""
     while True:
         cases = db.session.scalars(
@@ -69,4 +73,6 @@ def reband() -> RebandReport:
             else:
                 changed += 1
         db.session.commit()
+        if progress is not None:
+            progress(changed + unchanged, total)
     return RebandReport(changed, unchanged, shredded)

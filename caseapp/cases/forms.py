@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import ClassVar
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     FieldList,
@@ -26,6 +25,7 @@ from wtforms import (
 )
 from wtforms.validators import ValidationError
 
+from caseapp.core.base_form import AppForm
 from caseapp.core.forms import DayField, DayTimeField, choice_list, marked
 
 from . import data
@@ -152,7 +152,7 @@ def _text(value) -> str:
     return (value or "").strip()
 
 
-class CaseForm(FlaskForm):
+class CaseForm(AppForm):
     """A form about one case. ``FIELDS`` maps a service's field name to this form's."""
 
     FIELDS: ClassVar[dict[str, str]] = {}

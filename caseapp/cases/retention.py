@@ -13,6 +13,7 @@ key: rotate and retire the KEK version to make them useless too.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -50,16 +51,21 @@ def count_due(now: datetime | None = None) -> int:
     return db.session.scalar(select(func.count()).select_from(due(now).subquery())) or 0
 
 
-def purge(now: datetime | None = None, *, limit: int | None = None) -> int:
-    """Shred every case due; returns how many. One audit entry per case; the caller commits."""
+def purge(now: datetime | None = None, *, limit: int | None = None,
+          progress: Callable[[int, int], None] | None = None) -> int:
+    """Shred every case due; returns how many. One audit entry per case; the caller commits.
+    ``progress(done, total)`` is told after each case."""
     now = now or clock.now()
     query = due(now)
     if limit is not None:
         query = query.limit(limit)
     purged = 0
-    for case in list(db.session.scalars(query)):
+    cases = list(db.session.scalars(query))
+    for case in cases:
         shred(case, now, reason="retention", retention_days=retention_days())
         purged += 1
+        if progress is not None:
+            progress(purged, len(cases))
     # Cases deleted earlier at the child's request kept their offender handles'
     # indexes (a repeat-offender warning); past the retention period those go too.
     expired = select(Case.id).where(Case.purged_at.is_not(None), Case.closed_at.is_not(None),

@@ -16,6 +16,8 @@ from caseapp.auditlog import checkpoints as periodic
 from caseapp.auditlog import verification
 from caseapp.extensions import db
 
+from .common import Progress
+
 
 @click.group("audit", help="The append-only audit log.")
 def audit():
@@ -26,7 +28,9 @@ def audit():
                               "whole; exit 1 naming the first broken entry.")
 @with_appcontext
 def verify():
-    report = verification.verify_log()
+    shown = Progress("checking entries")
+    report = verification.verify_log(progress=shown.update)
+    shown.finish()
     db.session.rollback()
     for note in report.notes:
         click.echo(f"note: {note}", err=True)

@@ -16,7 +16,7 @@ from caseapp.admin import service as admin_service
 from caseapp.cases.models import Case
 from caseapp.extensions import db
 
-from .common import commit_or_fail, fail
+from .common import Progress, commit_or_fail, fail
 
 
 def register(app) -> None:
@@ -43,7 +43,9 @@ def purge(dry_run):
     if dry_run:
         click.echo(f"{policy.count_due()} case(s) closed more than {days} days ago are due")
         return
-    count = commit_or_fail(policy.purge)
+    shown = Progress("shredding cases")
+    count = commit_or_fail(lambda: policy.purge(progress=shown.update))
+    shown.finish()
     db.session.close()
     try:
         sqlite_scrub(db.engine)
@@ -67,8 +69,10 @@ def reband():
     from caseapp.cases import banding
     from caseapp.crypto import key_scope
 
+    shown = Progress("re-banding cases")
     with key_scope():
-        report = commit_or_fail(banding.reband)
+        report = commit_or_fail(lambda: banding.reband(progress=shown.update))
+    shown.finish()
     click.echo(f"re-banded {report.changed} case(s); {report.unchanged} already in the right "
                f"band; {report.shredded} shredded case(s) keep their old band (11-14 or 15-17)")
 
@@ -81,7 +85,9 @@ def log_facts():
     from caseapp.reports import backfill
 
     try:
-        done = commit_or_fail(backfill.log_missing_facts)
+        shown = Progress("reading cases")
+        done = commit_or_fail(lambda: backfill.log_missing_facts(progress=shown.update))
+        shown.finish()
     except backfill.AlreadyDone as error:
         fail(f"{error}: it runs once, so it cannot log later what the tables say now")
     for reference in done.cases:
@@ -345,6 +351,7 @@ def demo_data(count, unit_code, seed):
     now = clock.now()
     batch = 50
     done = 0
+    shown = Progress("synthetic cases", count)
     while done < count:
         size = min(batch, count - done)
         try:
@@ -359,6 +366,8 @@ def demo_data(count, unit_code, seed):
                 raise
             fail(str(message))
         done += size
+        shown.update(done)
+    shown.finish()
     total = db.session.scalar(select(func.count()).select_from(Case))
     click.echo(f"added {count} synthetic case(s); {total} case(s) in the database")
 

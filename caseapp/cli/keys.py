@@ -7,7 +7,7 @@ import click
 
 from caseapp import settings
 
-from .common import fail, make_private_dir
+from .common import Progress, fail, make_private_dir
 
 
 @click.group(help="Key-encryption keys, blind-index and audit keys.")
@@ -88,10 +88,9 @@ def rotate(batch_size, resume):
             db.session.commit()
             click.echo(f"version {ring.current_version} is now current")
 
-        def progress(done: int, total: int) -> None:
-            click.echo(f"re-wrapped {done}/{total}")
-
-        count = rotate_data_keys(db.engine, ring, batch_size=batch_size, progress=progress)
+        shown = Progress("re-wrapping data keys")
+        count = rotate_data_keys(db.engine, ring, batch_size=batch_size, progress=shown.update)
+        shown.finish()
         record("keys.rotate_done", actor="system",
                details={"version": ring.current_version, "rewrapped": count})
         db.session.commit()

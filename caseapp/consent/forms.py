@@ -4,10 +4,10 @@ from __future__ import annotations
 from typing import ClassVar
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, TextAreaField
 
 from caseapp.cases.forms import CaseForm, radios, select_field
+from caseapp.core.base_form import AppForm
 
 from .service import SharingConsentData
 
@@ -31,5 +31,5 @@ class SharingConsentForm(CaseForm):
                                   note=self.note.data or "")
 
 
-class WithdrawConsentForm(FlaskForm):
+class WithdrawConsentForm(AppForm):
     consent_id = HiddenField()

@@ -5,12 +5,12 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from caseapp import clock
+from caseapp.core.base_form import AppForm
 from caseapp.i18n import LANGUAGE_NAMES
 
 
@@ -48,7 +48,7 @@ def choice_list(pairs: Iterable[tuple[str, object]]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(AppForm):
     locale = SelectField(choices=choice_list(LANGUAGE_NAMES.items()))
     next = HiddenField()
 

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 
 from caseapp.cases.forms import CaseForm, radios
+from caseapp.core.base_form import AppForm
 from caseapp.core.forms import DayTimeField
 
 from .service import DataAnswerData, DataRequestData
@@ -42,5 +42,5 @@ class DataAnswerForm(CaseForm):
         return DataAnswerData(decision=self.decision.data or "", answer=self.answer.data or "")
 
 
-class LiftRestrictionForm(FlaskForm):
+class LiftRestrictionForm(AppForm):
     request_id = HiddenField()

@@ -1,8 +1,8 @@
 """Forms of matches."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
+from caseapp.core.base_form import AppForm
 
 
-class MatchDecisionForm(FlaskForm):
+class MatchDecisionForm(AppForm):
     """Link or dismiss a match: only the CSRF token."""

@@ -13,13 +13,14 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from flask import current_app
-from flask_babel import force_locale, format_datetime
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from caseapp import clock
 from caseapp.accounts.models import User
 from caseapp.extensions import db
+from caseapp.i18n import format_moment, product_name
 
 from .labels import KIND_LABELS, URGENT
 from .models import Notification, NotificationSettings
@@ -48,7 +49,7 @@ def _body(user: User, items: list[Notification]) -> str:
              ""]
     for n in items:
         label = str(KIND_LABELS.get(n.kind, n.kind))
-        lines.append(f"- {format_datetime(n.created_at, 'dd/MM/yyyy HH:mm')} · {label} "
+        lines.append(f"- {format_moment(n.created_at)} · {label} "
                      f"{n.case_reference or ''}".rstrip())
     lines += ["", _("Open the app to see them. This e-mail holds no child's data, and none "
                     "should ever be sent by e-mail.")]
@@ -106,7 +107,8 @@ def send_digests(now: datetime | None = None) -> DigestResult:
             continue
         with force_locale(user.locale or current_app.config.get("BABEL_DEFAULT_LOCALE", "vi")):
             message = EmailMessage()
-            message["Subject"] = _("caseapp: %(n)d unread notifications", n=len(items))
+            message["Subject"] = _("%(product)s: %(n)d unread notifications",
+                                   product=product_name(short=True), n=len(items))
             message["From"] = current_app.config.get("MAIL_FROM") or "caseapp@localhost"
             message["To"] = settings.email
             message.set_content(_body(user, items))

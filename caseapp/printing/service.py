@@ -35,12 +35,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from caseapp import clock
 from caseapp.cases import deadlines, reference_data
 from caseapp.cases.screens import user_names
 from caseapp.crypto import unlock
+from caseapp.i18n import format_day, format_moment, product_name
 from caseapp.permissions import printing as print_rules
 
 DECREE = "Nghị định số 56/2017/NĐ-CP ngày 09/5/2017 của Chính phủ"
@@ -211,15 +213,17 @@ def local(value: datetime | None) -> datetime | None:
 
 
 def fmt_datetime(value: datetime | None) -> str:
-    return local(value).strftime("%H:%M ngày %d/%m/%Y") if value is not None else ""
+    return format_moment(value)
 
 
 def fmt_date(value: date | datetime | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = local(value).date()
-    return value.strftime("%d/%m/%Y")
+    return format_day(value)
+
+
+def vietnamese_product_name() -> str:
+    """The product's name on a printed form (in Vietnamese, as the whole form is)."""
+    with force_locale("vi"):
+        return product_name()
 
 
 def place_date(place: str, value: datetime | None) -> str:
@@ -468,6 +472,7 @@ def form_context(case, code: str, printed_by, *, family_copy: bool = False) -> d
         "levels": LEVELS_VI, "lead_officer": names.get(case.lead_officer_id, ""),
         "printed_at": fmt_datetime(clock.now()),
         "printed_by": printed_by.display_name or printed_by.username,
+        "product": vietnamese_product_name(),
         "family_copy": family_copy, "minor": case.is_minor,
     }
     if code == "01":

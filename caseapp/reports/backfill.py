@@ -12,9 +12,10 @@ whose row MAC fails are not logged; their references are listed.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 import audit
 from caseapp.auditing.integrity import intact
@@ -66,15 +67,19 @@ def _units_said() -> set[str]:
     return {code for code, raw in rows if "school" in _details(raw)}
 
 
-def log_missing_facts() -> Backfill:
-    """Write the missing entries and the mark that it was done (the caller commits)."""
+def log_missing_facts(progress: Callable[[int, int], None] | None = None) -> Backfill:
+    """Write the missing entries and the mark that it was done (the caller commits).
+    ``progress(done, total)`` is told as the cases are read."""
     entries = audit.audit_entries.c
     done = db.session.scalar(select(entries.seq).where(entries.action == DONE).limit(1))
     if done is not None:
         raise AlreadyDone(done)
     result = Backfill()
     logged = _with_facts()
-    for case in db.session.scalars(select(Case).order_by(Case.created_at)):
+    total = db.session.scalar(select(func.count()).select_from(Case)) or 0
+    for done, case in enumerate(db.session.scalars(select(Case).order_by(Case.created_at)), 1):
+        if progress is not None:
+            progress(done, total)
         if case.reference in logged:
             continue
         if not intact(case):

@@ -17,8 +17,9 @@ from flask import current_app, has_request_context, render_template
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
-from caseapp.cases import deadlines, reference_data
+from caseapp.cases import reference_data
 from caseapp.extensions import db
+from caseapp.i18n import format_moment
 from caseapp.units.models import Unit
 
 from .numbers import AUDIENCES, GROUPS, TIMED_STEPS
@@ -136,8 +137,7 @@ DATA_NOTE = "Dữ liệu kiểm chứng (lệnh caseapp report --verify), xin đ
 
 
 def as_of_text(report: Report) -> str:
-    zone = deadlines.local_timezone()
-    return report.as_of.astimezone(zone).strftime("%H:%M ngày %d/%m/%Y")
+    return format_moment(report.as_of)
 
 
 def to_csv(report: Report) -> bytes:
@@ -194,7 +194,7 @@ def to_html(report: Report) -> bytes:
         with current_app.test_request_context():
             return to_html(report)
     return render_template("reports/report.html", report=report, title=title(report),
-                           tables=tables(report), zone=deadlines.local_timezone(), legend=LEGEND,
+                           tables=tables(report), as_of=as_of_text(report), legend=LEGEND,
                            data=json.dumps(report.data(), ensure_ascii=False,
                                            sort_keys=True)).encode("utf-8")
 

@@ -3,13 +3,13 @@ report download (a POST: it signs a checkpoint and is audited)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 
+from caseapp.core.base_form import AppForm
 from caseapp.core.forms import choice_list
 
 
-class ChoiceForm(FlaskForm):
+class ChoiceForm(AppForm):
     class Meta:
         csrf = False  # a GET form that changes nothing
 
@@ -17,7 +17,7 @@ class ChoiceForm(FlaskForm):
     unit = SelectField(_l("Unit"), choices=[], validate_choice=False)
 
 
-class DownloadForm(FlaskForm):
+class DownloadForm(AppForm):
     period = StringField()
     unit = StringField()
     format = SelectField(_l("Format"), choices=choice_list(

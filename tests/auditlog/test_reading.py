@@ -178,7 +178,7 @@ def test_filter_form_through_the_page(client, make_user, add_entry):
     Auth(client).login(admin)
     html = client.get("/audit/?date_from=2026-05-02&date_to=2026-05-31").get_data(as_text=True)
     assert "VN-8" in html and "VN-7" not in html
-    assert "2026-05-03 10:00:00" in html  # shown in Vietnam time
+    assert "03/05/2026 10:00" in html  # shown in Vietnam time, as dd/MM/yyyy HH:mm
     bad = client.get("/audit/?date_from=2026-05-09&date_to=2026-05-01")
     assert bad.status_code == 200 and "VN-8" not in bad.get_data(as_text=True)
     assert client.get("/audit/export.csv?date_from=not-a-date").status_code == 400
@@ -199,10 +199,10 @@ def test_filter_form_through_the_page(client, make_user, add_entry):
 
 def test_pages_of_fifty_newest_first(client, make_user, add_entry):
     admin = make_user("admin")
-    first = add_entry("paging.test", ref="P-0")
+    first = add_entry("case.note", ref="P-0")
     for i in range(1, 120):
-        add_entry("paging.test", ref=f"P-{i}")
-    only = service.AuditFilter(action="paging.test")
+        add_entry("case.note", ref=f"P-{i}")
+    only = service.AuditFilter(action="case.note")
 
     page1 = service.search(admin.user, only)
     assert [e.seq for e in page1.entries] == list(range(first + 119, first + 69, -1))
@@ -220,10 +220,10 @@ def test_pages_of_fifty_newest_first(client, make_user, add_entry):
     assert newest.entries == page1.entries and newest.newer is None
 
     Auth(client).login(admin)
-    html = client.get("/audit/?action=paging.test").get_data(as_text=True)
+    html = client.get("/audit/?action=case.note").get_data(as_text=True)
     assert "P-119" in html and "P-70<" in html and "P-69<" not in html
-    assert f"before={page1.older}" in html and "action=paging.test" in html
-    html = client.get(f"/audit/?action=paging.test&before={page1.older}").get_data(as_text=True)
+    assert f"before={page1.older}" in html and "action=case.note" in html
+    html = client.get(f"/audit/?action=case.note&before={page1.older}").get_data(as_text=True)
     assert "P-69<" in html and "P-119" not in html and f"after={page2.newer}" in html
 
 
@@ -235,7 +235,10 @@ def test_viewing_the_log_is_recorded_without_typed_text(client, make_user, add_e
     add_entry("case.view", ref="VN-9")
     Auth(client).login(admin)
     client.get("/audit/?reference=VN-9&outcome=ok")
-    client.get("/audit/?reference=Nguyen.Thi.Hoa&user=le.van.tam&action=hoa.")
+    client.get("/audit/?reference=Nguyen.Thi.Hoa&user=le.van.tam&action=keys.retire")
+    # An action is chosen from the list: anything else is refused, read nothing, recorded nothing.
+    typed = client.get("/audit/?action=hoa.").get_data(as_text=True)
+    assert "Hãy sửa bộ lọc ở trên để xem các mục." in typed
     first, second = entries(action="audit.view")
     assert first.actor_id == admin.user.id and first.object_type == "audit_log"
     assert json.loads(first.details) == {"reference": "VN-9", "outcome": "ok", "shown": 1}
@@ -284,9 +287,9 @@ def test_export_of_more_than_one_batch(client, make_user, add_entry, monkeypatch
     monkeypatch.setattr(service, "EXPORT_BATCH", 7)
     admin = make_user("admin")
     for i in range(30):
-        add_entry("batch.test", ref=f"B-{i}")
+        add_entry("case.note", ref=f"B-{i}")
     Auth(client).login(admin)
-    body = client.get("/audit/export.csv?action=batch.test").get_data(as_text=True)
+    body = client.get("/audit/export.csv?action=case.note").get_data(as_text=True)
     rows = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff"))))
     assert [r["object_id"] for r in rows] == [f"B-{i}" for i in range(29, -1, -1)]
 

@@ -24,6 +24,9 @@ def test_demo_data_is_synthetic_valid_and_repeatable(runner, make_unit):
     first = runner.invoke(cases_cli.demo_data, ["--cases", "30", "--seed", "7"])
     assert first.exit_code == 0, first.output
     assert "created demo staff" in first.output and "added 30 synthetic case(s)" in first.output
+    # A long command shows how far it got, on stderr (stdout stays the result).
+    assert first.stderr.splitlines() == ["synthetic cases: 30/30 (100%)"]
+    assert "synthetic cases:" not in first.stdout
     cases = db.session.scalars(select(Case)).all()
     assert len(cases) == 30
     assert {c.stage for c in cases} >= {"intake", "support", "closure"}
@@ -76,6 +79,7 @@ def test_reband_puts_old_bands_into_the_bands_split_at_16(runner, people, make_c
     result = runner.invoke(cases_cli.reband, [])
     assert result.exit_code == 0, result.output
     assert "re-banded 3 case(s)" in result.output and "1 shredded case(s)" in result.output
+    assert "re-banding cases: 3/3 (100%)" in result.stderr
     db.session.expire_all()
     bands = {case_id: db.session.get(Case, case_id).age_band for case_id in old}
     assert bands == {fifteen.id: "11-15", sixteen.id: "16-17", twelve.id: "11-15",
@@ -105,3 +109,28 @@ def test_the_reband_grant_opens_the_age_and_nothing_else(people, make_case):
         for name in ("child_full_name", "child_phone", "narrative", "guardian_contact"):
             with pytest.raises(AccessNotGranted):
                 getattr(case, name)
+
+
+def test_progress_counts_in_tenths_into_a_file_and_in_place_on_a_terminal():
+    import io
+
+    from caseapp.cli.common import Progress
+
+    log = io.StringIO()
+    shown = Progress("cases", 1000, stream=log)
+    for done in range(1, 1001):
+        shown.update(done)
+    shown.finish()
+    lines = log.getvalue().splitlines()
+    assert lines[0] == "cases: 1/1000 (0%)" and lines[-1] == "cases: 1000/1000 (100%)"
+    assert len(lines) == 11  # one line per tenth: a cron log stays short
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    screen = Terminal()
+    live = Progress("entries", None, stream=screen)
+    live.update(5)
+    live.finish()
+    assert screen.getvalue() == "\rentries: 5\rentries: 5\n"

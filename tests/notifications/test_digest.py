@@ -37,7 +37,7 @@ def test_a_daily_digest_lists_unread_notices_once(people, make_case, mail_to, tr
     assert to == ["cb.minh@xa.test"] and message["To"] == "cb.minh@xa.test"
     assert message["From"] == "caseapp@xa.test"
     assert case.reference in body(message)
-    assert "Bạn được phân công xử lý vụ việc" in body(message)  # the person's language
+    assert "Bạn được phân công xử lý hồ sơ" in body(message)  # the person's language
     everything = message.as_string() + body(message)
     assert not [secret for secret in SECRETS if secret in everything]
 
