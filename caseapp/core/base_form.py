@@ -1,7 +1,7 @@
 """The base of every form: WTForms' and Flask-WTF's own messages in our catalogue.
 
 WTForms ships no Vietnamese, and Flask-WTF would look only in WTForms' own
-catalogues: a DateField, a choice or a length check would answer in English
+catalogues: a date, a choice or a length check would answer in English
 on a Vietnamese page. :class:`AppForm` hands WTForms our translations instead;
 the library's messages are listed in :mod:`caseapp.core.validator_messages`
 so that they are extracted into our catalogue (a test checks every one of

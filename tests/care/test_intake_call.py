@@ -263,7 +263,7 @@ VI = {
     "safe_tonight": "Hãy cho biết đêm nay trẻ có an toàn không: có, không hoặc chưa rõ.",
     "help_requested": "Cho biết có yêu cầu hỗ trợ hay không: có hoặc không.",
     "child_name": "Nhập tên của trẻ (hoặc tên mà người báo tin gọi).",
-    "harm_categories": "Chọn ít nhất một hình thức bị tổn hại trong danh sách.",
+    "harm_categories": "Chọn ít nhất một hình thức bị xâm hại trong danh sách.",
     "narrative": "Mô tả sự việc đã xảy ra.",
     "child_dob": "Ngày này không có trên lịch: hãy kiểm tra lại ngày và tháng.",
     "hotline_call_number": "Hãy ghi mã số cuộc gọi đúng như Tổng đài cung cấp",
