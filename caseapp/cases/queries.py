@@ -7,11 +7,13 @@ with :class:`CaseNotFound` (404) and audits the denial.
 """
 from __future__ import annotations
 
+import base64
 import re
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, exists, false, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Select, and_, exists, false, func, literal, or_, select, tuple_
+from sqlalchemy.orm import aliased, selectinload
 
 from caseapp import clock
 from caseapp.accounts.models import User
@@ -90,25 +92,104 @@ def fetch_cases(user, query: Select) -> list[Case]:
     unit (or an assignment inserted) by hand in the database is not listed
     (and is reported).
     """
+    return [case for case in _load(query) if rules.can_view_case(user, case)]
+
+
+def _load(query: Select) -> list[Case]:
+    # What the rules and the lists read of every row, in one query each per
+    # page rather than one per row.
+    query = query.options(selectinload(Case.assignees), selectinload(Case.harm_categories),
+                          selectinload(Case.unit))
     cases = list(db.session.scalars(query))
     prefetch(cases)  # the rows' anchors in one query per 500, not three queries per row
-    return [case for case in cases if rules.can_view_case(user, case)]
+    return cases
+
+
+# "My cases" is read a page at a time. The order is the nearest deadline
+# first (so the overdue ones, whose deadlines are the nearest, come first),
+# then cases without a deadline, each by the oldest report; the case id breaks
+# ties. It is a keyset: the next page starts after the last row shown, served
+# by the (next_deadline_at, received_at, id) index, however deep the page.
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class PageMark:
+    """Where a page of "My cases" ends: carried in the next page's URL as an
+    opaque token (a deadline, a time of report, a case id: no child data)."""
+
+    deadline: datetime | None
+    received_at: datetime
+    case_id: str
+
+    def token(self) -> str:
+        raw = "|".join((self.deadline.isoformat() if self.deadline else "",
+                        self.received_at.isoformat(), self.case_id))
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    @classmethod
+    def parse(cls, token: str | None) -> PageMark | None:
+        """The mark in ``token``, or None for anything else (the first page)."""
+        if not token or len(token) > 200:
+            return None
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+            deadline, received, case_id = raw.split("|")
+            return cls(clock.as_utc(datetime.fromisoformat(deadline)) if deadline else None,
+                       clock.as_utc(datetime.fromisoformat(received)), case_id[:36])
+        except (ValueError, UnicodeDecodeError):
+            return None
+
+    @classmethod
+    def of(cls, case: Case) -> PageMark:
+        return cls(case.next_deadline_at, case.received_at, case.id)
+
+
+def _after(mark: PageMark):
+    later_report = tuple_(Case.received_at, Case.id) > tuple_(
+        literal(mark.received_at, Case.received_at.type), literal(mark.case_id))
+    if mark.deadline is None:
+        return and_(Case.next_deadline_at.is_(None), later_report)
+    deadline = literal(mark.deadline, Case.next_deadline_at.type)
+    return or_(Case.next_deadline_at.is_(None),
+               Case.next_deadline_at > deadline,
+               and_(Case.next_deadline_at == deadline, later_report))
 
 
 def by_nearest_deadline(query: Select, now: datetime | None = None) -> Select:
-    """Overdue first, then the nearest deadline, then the oldest report."""
-    now = now or clock.now()
-    overdue_first = Case.overdue_clause(now)
-    return query.order_by(overdue_first.desc(), Case.next_deadline_at.is_(None),
-                          Case.next_deadline_at, Case.received_at)
+    """The nearest deadline first (overdue ones are the nearest), then the cases
+    without one; the oldest report first among equals."""
+    return query.order_by(Case.next_deadline_at.is_(None), Case.next_deadline_at,
+                          Case.received_at, Case.id)
 
 
-def my_cases(user, *, include_closed: bool = False, now: datetime | None = None) -> Select:
+def my_cases(user, *, include_closed: bool = False, now: datetime | None = None,
+             after: PageMark | None = None) -> Select:
     """"My cases": sorted by the nearest deadline with overdue first."""
     query = visible_cases(user)
     if not include_closed:
         query = query.where(Case.stage != "closure")
+    if after is not None:
+        query = query.where(_after(after))
     return by_nearest_deadline(query, now)
+
+
+def count_my_cases(user, *, include_closed: bool = False) -> int:
+    """How many cases "My cases" lists in all (one aggregate, nothing loaded)."""
+    query = visible_cases(user)
+    if not include_closed:
+        query = query.where(Case.stage != "closure")
+    return db.session.scalar(select(func.count()).select_from(
+        query.with_only_columns(Case.id).subquery()))
+
+
+def my_cases_page(user, *, include_closed: bool = False, after: PageMark | None = None,
+                  size: int | None = None) -> tuple[list[Case], PageMark | None]:
+    """One page of "My cases" and the mark where the next begins (None: the last)."""
+    size = size or PAGE_SIZE
+    rows = _load(my_cases(user, include_closed=include_closed, after=after).limit(size + 1))
+    mark = PageMark.of(rows[size - 1]) if len(rows) > size else None
+    return [case for case in rows[:size] if rules.can_view_case(user, case)], mark
 
 
 def overdue_cases(user, now: datetime | None = None) -> Select:

@@ -62,10 +62,14 @@ def require_login():
 def my_cases():
     include_closed = request.args.get("closed") == "1"
     now = clock.now()
-    cases = queries.fetch_cases(current_user, queries.my_cases(
-        current_user, include_closed=include_closed, now=now))
+    after = queries.PageMark.parse(request.args.get("after"))
+    cases, next_mark = queries.my_cases_page(current_user, include_closed=include_closed,
+                                             after=after)
+    total = queries.count_my_cases(current_user, include_closed=include_closed)
     names = user_names(c.lead_officer_id for c in cases)
     return render_template("cases/list.html", cases=cases, now=now, names=names,
+                           total=total, first_page=after is None,
+                           next_token=next_mark.token() if next_mark else None,
                            include_closed=include_closed, stage_labels=workflow.STAGE_LABELS,
                            label=label,
                            can_intake=current_user.role in rules.INTAKE_ROLES)
