@@ -146,10 +146,10 @@ def _production_problems(values: dict[str, Any]) -> list[str]:
         )
     problems += [message for name, check, message in PRODUCTION_RULES
                  if not check(values.get(name))]
-    weakened = {"officer", "supervisor", "admin"} - set(values["TOTP_ROLES"])
+    weakened = set(ROLES) - set(values["TOTP_ROLES"])
     if weakened:
-        problems.append("TOTP_ROLES must include officer, supervisor and admin in "
-                        f"production (missing: {', '.join(sorted(weakened))})")
+        problems.append("TOTP_ROLES must include every role (counselor, officer, supervisor "
+                        f"and admin) in production (missing: {', '.join(sorted(weakened))})")
     return problems
 
 

@@ -54,9 +54,10 @@ INTAKE_LIMIT_PER_DAY = 60
 # memory:// for one process; redis://... when several app servers share it.
 RATELIMIT_STORAGE_URI = "memory://"
 
-# --- Second factor
+# --- Second factor: every role that can see a child's data (counselors see it
+# all at intake), and admins, who manage the accounts that can.
 REQUIRE_TOTP = True
-TOTP_ROLES = ("officer", "supervisor", "admin")
+TOTP_ROLES = ("counselor", "officer", "supervisor", "admin")
 TOTP_ISSUER = "caseapp"
 TOTP_VALID_WINDOW = 1
 RECOVERY_CODE_COUNT = 10
