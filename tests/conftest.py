@@ -246,7 +246,8 @@ def make_user(app, make_unit):
         unit = unit or make_unit()
         username = username or f"{role}{next(counter)}"
         user = admin_service.create_user(accounts.SYSTEM,
-                                    admin_service.NewUser(username, role, unit.code, password))
+                                    admin_service.NewUser(username, role, unit.code, password,
+                                                          temporary_password=False))
         secret = None
         if totp:
             accounts.begin_totp_enrolment(user)

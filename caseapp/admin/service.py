@@ -40,6 +40,11 @@ class NewUser:
     unit_code: str
     password: str
     display_name: str = ""
+    # Whether the password was chosen by someone other than its owner (an admin,
+    # the host's operator, quickstart): then the owner replaces it at the first
+    # login. Only the command line may say otherwise (`--own-password`, demo
+    # staff); an account made on a screen always gets a temporary password.
+    temporary_password: bool = True
 
 
 def create_user(actor, data: NewUser) -> User:
@@ -66,7 +71,7 @@ def create_user(actor, data: NewUser) -> User:
     user = User(username=username, role=data.role, unit_id=unit.id, unit=unit,
                 password_hash=password_hash, display_name=data.display_name.strip()[:200],
                 is_enabled=True, awaiting_confirmation=not by_host,
-                must_change_password=not by_host)
+                must_change_password=data.temporary_password or not by_host)
     db.session.add(user)
     db.session.flush()
     details = {"role": data.role, "unit": unit.code}

@@ -45,7 +45,8 @@ def create_staff(username: str, role: str, unit: str, name: str = "") -> tuple:
     from tests.conftest import PASSWORD
 
     user = admin_service.create_user(accounts.SYSTEM,
-                                admin_service.NewUser(username, role, unit, PASSWORD, name))
+                                admin_service.NewUser(username, role, unit, PASSWORD, name,
+                                                      temporary_password=False))
     accounts.begin_totp_enrolment(user)
     secret = accounts.enrolment_secret(user)
     accounts.confirm_totp_enrolment(user, pyotp.TOTP(secret).now())

@@ -14,7 +14,7 @@ from caseapp.admin import service as admin_service
 from caseapp.cases.models import Case
 from caseapp.extensions import db
 from tests.cases.conftest import CHILD_NAME, audit_count
-from tests.conftest import PASSWORD, Auth, MadeUser
+from tests.conftest import Auth
 
 from .conftest import api_token, enrol
 

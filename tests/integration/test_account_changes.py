@@ -208,7 +208,7 @@ def test_the_command_line_sets_up_accounts_at_once_and_says_so(runner, org):
                            input=PASSWORD + "\n")
     assert result.exit_code == 0, result.output
     made = accounts.find_user("cb.ngay")
-    assert not made.awaiting_confirmation and not made.must_change_password
+    assert not made.awaiting_confirmation and made.must_change_password  # the operator chose it
     from audit.models import audit_entries
 
     details = db.session.execute(select(audit_entries.c.details).where(
