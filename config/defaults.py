@@ -66,6 +66,11 @@ LOGIN_SECOND_STEP_MINUTES = 5
 
 # --- Sessions (server-side, in the database)
 SESSION_IDLE_MINUTES = 15
+# The page warns this long before the idle limit and offers to stay signed in.
+SESSION_WARN_SECONDS = 120
+# Text typed into a form when the session ended is kept (sealed) this long for
+# its owner's next login, then deleted.
+KEPT_FORM_MINUTES = 30
 SESSION_ABSOLUTE_HOURS = 8
 SESSION_COOKIE_NAME = "__Host-caseapp"
 SESSION_COOKIE_SECURE = True
