@@ -37,16 +37,19 @@ def test_an_admin_renames_and_deactivates_the_quickstart_sample_unit(app, login)
     answer = client.post(f"/admin/units/{sample.code}/name", data={
         "csrf_token": token(client, "/admin/units"), "name": "Huyện đoàn Đức Trọng"})
     assert answer.status_code == 302
+    db.session.expire_all()
     assert units.by_code(sample.code).name == "Huyện đoàn Đức Trọng"
     assert "Huyện đoàn Đức Trọng" in client.get("/admin/units").get_data(as_text=True)
     # The admin's own account lives there: admins see no case, so it does not block.
     answer = client.post(f"/admin/units/{sample.code}/deactivate",
                          data={"csrf_token": token(client, "/admin/units")})
     assert answer.status_code == 302
+    db.session.expire_all()
     assert not units.by_code(sample.code).is_active
     assert "Không còn hoạt động" in client.get("/admin/units").get_data(as_text=True)
     answer = client.post(f"/admin/units/{sample.code}/reactivate",
                          data={"csrf_token": token(client, "/admin/units")})
+    db.session.expire_all()
     assert answer.status_code == 302 and units.by_code(sample.code).is_active
     assert [o for o, _ in audited("unit.update", sample.code)] == ["ok"]
     assert "Đức Trọng" in audited("unit.update", sample.code)[0][1]
