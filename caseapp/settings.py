@@ -94,15 +94,6 @@ def _general_problems(values: dict[str, Any]) -> list[str]:
         problems.append("PASSWORD_MIN_LENGTH must be at least 12")
     if values["SESSION_IDLE_MINUTES"] < 1 or values["SESSION_ABSOLUTE_HOURS"] < 1:
         problems.append("SESSION_IDLE_MINUTES and SESSION_ABSOLUTE_HOURS must be positive")
-    warn = values.get("SESSION_WARN_SECONDS", 120)
-    if isinstance(warn, bool) or not isinstance(warn, int) or \
-            not 10 <= warn < values["SESSION_IDLE_MINUTES"] * 60:
-        problems.append("SESSION_WARN_SECONDS must be a whole number from 10 up to the idle "
-                        "limit (SESSION_IDLE_MINUTES) in seconds")
-    kept = values.get("KEPT_FORM_MINUTES", 30)
-    if isinstance(kept, bool) or not isinstance(kept, int) or not 1 <= kept <= 120:
-        problems.append("KEPT_FORM_MINUTES must be a whole number from 1 to 120: typed text "
-                        "is kept only for its owner's next login")
     if values["BABEL_DEFAULT_LOCALE"] not in values["LANGUAGES"]:
         problems.append("BABEL_DEFAULT_LOCALE must be one of LANGUAGES")
     minutes = values.get("BREAK_GLASS_MINUTES", 60)
@@ -115,10 +106,26 @@ def _general_problems(values: dict[str, Any]) -> list[str]:
         value = values.get(name, 1)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             problems.append(f"{name} must be a whole number of at least 1")
-    problems += _notice_problems(values)
+    problems += _notice_problems(values) + _session_end_problems(values)
     bad_roles = set(values["TOTP_ROLES"]) - set(ROLES)
     if bad_roles:
         problems.append(f"TOTP_ROLES names unknown roles: {', '.join(sorted(bad_roles))}")
+    return problems
+
+
+def _whole(value, least: int, most: int) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int) and least <= value <= most
+
+
+def _session_end_problems(values: dict[str, Any]) -> list[str]:
+    problems = []
+    if not _whole(values.get("SESSION_WARN_SECONDS", 120), 10,
+                  values["SESSION_IDLE_MINUTES"] * 60 - 1):
+        problems.append("SESSION_WARN_SECONDS must be a whole number from 10 up to the idle "
+                        "limit (SESSION_IDLE_MINUTES) in seconds")
+    if not _whole(values.get("KEPT_FORM_MINUTES", 30), 1, 120):
+        problems.append("KEPT_FORM_MINUTES must be a whole number from 1 to 120: typed text "
+                        "is kept only for its owner's next login")
     return problems
 
 

@@ -34,8 +34,12 @@ NOT_KEPT = frozenset({"accounts.login", "accounts.second_factor", "accounts.enro
 
 def init_app(app) -> None:
     app.session_interface.passive_paths = frozenset({STATUS_PATH})
-    # First of all before-request hooks: ahead of Flask-WTF's CSRF check.
-    app.before_request_funcs.setdefault(None, []).insert(0, session_end)
+    # Ahead of Flask-WTF's CSRF check, right after the hook that opens the
+    # request's key scope (sealing the kept text needs it).
+    hooks = app.before_request_funcs.setdefault(None, [])
+    names = [getattr(f, "__name__", "") for f in hooks]
+    after = names.index("_open_key_scope") + 1 if "_open_key_scope" in names else 0
+    hooks.insert(after, session_end)
     app.context_processor(lambda: {"session_watch": session_watch, "kept_form": kept_form})
 
 

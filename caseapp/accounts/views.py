@@ -237,7 +237,7 @@ def account():
 
 def _remaining(touched: bool = False) -> dict:
     left = current_app.session_interface.remaining(current_app, session, touched=touched)
-    seconds = int(left.total_seconds())
+    seconds = round(left.total_seconds())
     return {"remaining": seconds, "warn": current_app.config["SESSION_WARN_SECONDS"],
             "ended": seconds <= 0}
 
