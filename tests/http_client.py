@@ -146,6 +146,7 @@ class ServerProcess:
 
     def __init__(self, args: list[str], env: dict[str, str], port: int, cwd: str | None = None):
         self.port = port
+        self.args = args
         folder = os.path.join(cwd or os.getcwd(), env["CASEAPP_INSTANCE"])
         self.log_path = os.path.join(os.path.abspath(folder), f"server-{port}.log")
         self._log = open(self.log_path, "w")  # noqa: SIM115 (closed in stop())
