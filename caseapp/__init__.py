@@ -108,17 +108,8 @@ def configure_web(app: Flask) -> None:
 
     @app.before_request
     def start_request():
-        g.request_id = uuid.uuid4().hex
-        ended = getattr(session, "ended_user_id", None)
-        if ended and request.endpoint != "static":
-            from flask import flash
-            from flask_babel import gettext as _
-
-            from .accounts import service
-
-            service.session_ended(ended, session.ended_reason)
-            session.ended_user_id = None
-            flash(_("Your session has ended. Please log in again."), "info")
+        # Set already when a hook ahead of this one wrote to the audit log.
+        g.setdefault("request_id", uuid.uuid4().hex)
 
     @app.after_request
     def commit_request(response):
@@ -159,11 +150,13 @@ def configure_features(app: Flask) -> None:
     from importlib import import_module
 
     from . import permissions
+    from .accounts import kept
     from .accounts import service as accounts
 
     # A lower layer's registry, filled from the top: the permission layer makes
     # the grant that opens a user's own second factor.
     accounts.register_second_factor_grant(permissions.grant_own_second_factor)
+    kept.register_grant(permissions.grant_own_kept_form)
     for name in FEATURES:
         import_module(f"caseapp.{name}").init_app(app)
 

@@ -1,6 +1,7 @@
 """Imports every model module so the metadata (and Alembic) sees all tables."""
 from caseapp.accounts.models import (  # noqa: F401
     AccountChange,
+    KeptForm,
     LoginThrottle,
     RecoveryCode,
     User,

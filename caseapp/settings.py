@@ -106,10 +106,26 @@ def _general_problems(values: dict[str, Any]) -> list[str]:
         value = values.get(name, 1)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             problems.append(f"{name} must be a whole number of at least 1")
-    problems += _notice_problems(values)
+    problems += _notice_problems(values) + _session_end_problems(values)
     bad_roles = set(values["TOTP_ROLES"]) - set(ROLES)
     if bad_roles:
         problems.append(f"TOTP_ROLES names unknown roles: {', '.join(sorted(bad_roles))}")
+    return problems
+
+
+def _whole(value, least: int, most: int) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int) and least <= value <= most
+
+
+def _session_end_problems(values: dict[str, Any]) -> list[str]:
+    problems = []
+    if not _whole(values.get("SESSION_WARN_SECONDS", 120), 10,
+                  values["SESSION_IDLE_MINUTES"] * 60 - 1):
+        problems.append("SESSION_WARN_SECONDS must be a whole number from 10 up to the idle "
+                        "limit (SESSION_IDLE_MINUTES) in seconds")
+    if not _whole(values.get("KEPT_FORM_MINUTES", 30), 1, 120):
+        problems.append("KEPT_FORM_MINUTES must be a whole number from 1 to 120: typed text "
+                        "is kept only for its owner's next login")
     return problems
 
 
@@ -146,10 +162,10 @@ def _production_problems(values: dict[str, Any]) -> list[str]:
         )
     problems += [message for name, check, message in PRODUCTION_RULES
                  if not check(values.get(name))]
-    weakened = {"officer", "supervisor", "admin"} - set(values["TOTP_ROLES"])
+    weakened = set(ROLES) - set(values["TOTP_ROLES"])
     if weakened:
-        problems.append("TOTP_ROLES must include officer, supervisor and admin in "
-                        f"production (missing: {', '.join(sorted(weakened))})")
+        problems.append("TOTP_ROLES must include every role (counselor, officer, supervisor "
+                        f"and admin) in production (missing: {', '.join(sorted(weakened))})")
     return problems
 
 

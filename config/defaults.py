@@ -57,9 +57,10 @@ RATELIMIT_STORAGE_URI = "caseapp-db://"
 INTAKE_LIMIT_PER_HOUR = 20
 INTAKE_LIMIT_PER_DAY = 60
 
-# --- Second factor
+# --- Second factor: every role that can see a child's data (counselors see it
+# all at intake), and admins, who manage the accounts that can.
 REQUIRE_TOTP = True
-TOTP_ROLES = ("officer", "supervisor", "admin")
+TOTP_ROLES = ("counselor", "officer", "supervisor", "admin")
 TOTP_ISSUER = "caseapp"
 TOTP_VALID_WINDOW = 1
 RECOVERY_CODE_COUNT = 10
@@ -68,6 +69,11 @@ LOGIN_SECOND_STEP_MINUTES = 5
 
 # --- Sessions (server-side, in the database)
 SESSION_IDLE_MINUTES = 15
+# The page warns this long before the idle limit and offers to stay signed in.
+SESSION_WARN_SECONDS = 120
+# Text typed into a form when the session ended is kept (sealed) this long for
+# its owner's next login, then deleted.
+KEPT_FORM_MINUTES = 30
 SESSION_ABSOLUTE_HOURS = 8
 SESSION_COOKIE_NAME = "__Host-caseapp"
 SESSION_COOKIE_SECURE = True

@@ -213,6 +213,16 @@ class MadeUser:
         totp = pyotp.TOTP(self.totp_secret)
         return totp.generate_otp(totp.timecode(clock.now()) + offset_steps)
 
+    def unused_code(self) -> str:
+        """A code of a time step not used yet (a second login within 30 seconds
+        takes the next step, which the valid window accepts)."""
+        from caseapp.accounts.models import User
+
+        last = db.session.scalar(db.select(User.totp_last_step).where(
+            User.id == self.user.id))
+        now = pyotp.TOTP(self.totp_secret).timecode(clock.now())
+        return self.code(0 if last is None or last < now else last + 1 - now)
+
 
 @pytest.fixture
 def make_unit(app):
@@ -236,7 +246,8 @@ def make_user(app, make_unit):
         unit = unit or make_unit()
         username = username or f"{role}{next(counter)}"
         user = admin_service.create_user(accounts.SYSTEM,
-                                    admin_service.NewUser(username, role, unit.code, password))
+                                    admin_service.NewUser(username, role, unit.code, password,
+                                                          temporary_password=False))
         secret = None
         if totp:
             accounts.begin_totp_enrolment(user)
@@ -275,8 +286,20 @@ class Auth:
             return response
         token = csrf_token(self.client, "/login/code")
         return self.client.post("/login/code", data={
-            "csrf_token": token, "code": code if code is not None else made.code()},
+            "csrf_token": token, "code": code if code is not None else made.unused_code()},
             follow_redirects=follow)
+
+    def enrol(self) -> str:
+        """Set up the second factor on the first-login page, as a person would;
+        returns the secret (the response shows the recovery codes)."""
+        page = self.client.get("/login/enrol").get_data(as_text=True)
+        secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', page).group(1)
+        totp = pyotp.TOTP(secret)
+        answer = self.client.post("/login/enrol", data={
+            "csrf_token": csrf_token(self.client, "/login/enrol"),
+            "code": totp.generate_otp(totp.timecode(clock.now()))})
+        assert answer.status_code == 200, answer.status_code
+        return secret
 
     def logout(self):
         token = csrf_token(self.client, "/account")

@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.parse
 from dataclasses import dataclass
+from datetime import datetime
 
 CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 CASEAPP = os.path.join(os.path.dirname(sys.executable), "caseapp")
@@ -70,10 +71,54 @@ class HttpSession:
         return self.request("POST", path, form=form, **kwargs)
 
     def login(self, username: str, password: str) -> Answer:
+        """Password, then the second factor as the person's phone would give it
+        (set up on the first login). Returns the answer of the last step: a
+        redirect home, or after a first-login set-up the recovery codes (200)."""
         page = self.get("/login")
         token = CSRF_FIELD.search(page.body).group(1)
-        return self.post("/login", {"username": username, "password": password,
-                                    "csrf_token": token})
+        answer = self.post("/login", {"username": username, "password": password,
+                                      "csrf_token": token})
+        where = answer.headers.get("Location", "")
+        if answer.status != 302 or where not in ("/login/code", "/login/enrol"):
+            return answer
+        step_page = self.get(where)
+        token = CSRF_FIELD.search(step_page.body).group(1)
+        if where == "/login/enrol":
+            PHONES[username] = Phone(SECRET_FIELD.search(step_page.body).group(1))
+        return self.post(where, {"code": PHONES[username].code(), "csrf_token": token})
+
+
+SECRET_FIELD = re.compile(r'<code class="secret">([A-Z2-7]+)</code>')
+
+
+class Phone:
+    """A person's authenticator app: each code is accepted once, so a second
+    login within 30 seconds takes the next time step (or waits for it)."""
+
+    def __init__(self, secret: str):
+        import pyotp
+
+        self.totp = pyotp.TOTP(secret)
+        self.last_step = -1
+
+    def code(self) -> str:
+        step = max(self.totp.timecode(datetime.now()), self.last_step + 1)
+        while step > self.totp.timecode(datetime.now()) + 1:  # outside the valid window
+            time.sleep(1)
+        self.last_step = step
+        return self.totp.generate_otp(step)
+
+
+# Per username: the tests' usernames differ between instances.
+PHONES: dict[str, Phone] = {}
+
+
+def logged_in(answer: Answer) -> bool:
+    """The last step of :meth:`HttpSession.login` let the person in."""
+    if answer.status == 302:
+        return answer.headers.get("Location") == "/"
+    return answer.status == 200 and ("Recovery codes" in answer.body
+                                     or "Mã khôi phục" in answer.body)
 
 
 def free_port() -> int:
@@ -101,6 +146,7 @@ class ServerProcess:
 
     def __init__(self, args: list[str], env: dict[str, str], port: int, cwd: str | None = None):
         self.port = port
+        self.args = args
         folder = os.path.join(cwd or os.getcwd(), env["CASEAPP_INSTANCE"])
         self.log_path = os.path.join(os.path.abspath(folder), f"server-{port}.log")
         self._log = open(self.log_path, "w")  # noqa: SIM115 (closed in stop())

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 
 def init_app(app) -> None:
-    from . import views
+    from . import idle, views
 
     app.register_blueprint(views.bp)
+    idle.init_app(app)

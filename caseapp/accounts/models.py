@@ -120,6 +120,25 @@ class UserSession(db.Model):
     data: Mapped[str] = mapped_column(Text, default="{}")
 
 
+class KeptForm(db.Model, SealedOwner):
+    """What someone had typed into a form when their session ended under them.
+
+    Sealed under its own data key (the text is a child's data as often as not),
+    bound to the user whose session it was, handed back only to them after they
+    log in again, and gone after ``KEPT_FORM_MINUTES``: read once, or purged.
+    """
+
+    __tablename__ = "kept_forms"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # {"page": the page the form was on, "action": where it was sent,
+    #  "fields": {name: [values]}}
+    content = Sealed(dict)
+
+
 ACCOUNT_CHANGE_KINDS = ("create", "role_unit", "password", "second_factor")
 ACCOUNT_CHANGE_STATUSES = ("pending", "confirmed", "declined", "cancelled")
 

@@ -69,6 +69,12 @@ class DatabaseSession(CallbackDict, SessionMixin):
         # revoked: the app records the expiry and tells the user.
         self.ended_user_id: str | None = None
         self.ended_reason: str | None = None
+        # A passive request (the page asking how long is left) neither extends
+        # the session nor, once it has ended, consumes it: the form posted next
+        # must still find whose session it was.
+        self.passive = False
+        self.last_seen_at = None
+        self.expires_at = None
 
     def rotate(self) -> None:
         """Issue a new session id (at login and password change: no fixation)."""
@@ -82,6 +88,8 @@ class DatabaseSession(CallbackDict, SessionMixin):
 
 class DatabaseSessionInterface(SessionInterface):
     session_class = DatabaseSession
+    # Paths whose requests are passive (set by caseapp.accounts.idle).
+    passive_paths: frozenset[str] = frozenset()
 
     def _idle(self, app) -> timedelta:
         return timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
@@ -97,6 +105,7 @@ class DatabaseSessionInterface(SessionInterface):
         now = clock.now()
         if row is None:
             return DatabaseSession()
+        passive = request.path in self.passive_paths
         ended = None
         if row.expires_at <= now:
             ended = "absolute"
@@ -106,14 +115,28 @@ class DatabaseSessionInterface(SessionInterface):
             fresh = DatabaseSession()
             fresh.ended_user_id = row.user_id
             fresh.ended_reason = ended
-            db.session.delete(row)
+            fresh.passive = passive
+            if not passive:
+                db.session.delete(row)
             return fresh
         data = _open_data(row)
         if data is None:
             # Forged or edited in the database: treat as no session at all.
             db.session.delete(row)
             return DatabaseSession()
-        return DatabaseSession(data, token=token)
+        opened = DatabaseSession(data, token=token)
+        opened.passive = passive
+        opened.last_seen_at, opened.expires_at = row.last_seen_at, row.expires_at
+        return opened
+
+    def remaining(self, app, session: DatabaseSession, *, touched: bool = False) -> timedelta:
+        """Time left before ``session`` ends (idle or absolute): as of its last
+        request, or (``touched``) of this one, which extends it."""
+        if session.last_seen_at is None or session.expires_at is None:
+            return timedelta(0)
+        last_seen = clock.now() if touched else session.last_seen_at
+        ends = min(last_seen + self._idle(app), session.expires_at)
+        return max(ends - clock.now(), timedelta(0))
 
     def save_session(self, app, session: DatabaseSession, response):
         name = self.get_cookie_name(app)
@@ -121,6 +144,8 @@ class DatabaseSessionInterface(SessionInterface):
         path = self.get_cookie_path(app)
         now = clock.now()
         old_digest = session.digest
+        if session.passive:
+            return
 
         if not session:
             if old_digest:

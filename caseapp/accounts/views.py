@@ -7,6 +7,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -22,7 +23,7 @@ from caseapp.core.errors import render_error
 from caseapp.core.safety import safe_next
 from caseapp.extensions import db, limiter
 
-from . import service, totp
+from . import kept, service, totp
 from .forms import (
     CodeForm,
     ConfirmForm,
@@ -38,7 +39,8 @@ bp = Blueprint("accounts", __name__, template_folder="templates")
 PENDING = "pending_login"
 # What someone who must choose a new password may still open.
 OPEN_BEFORE_NEW_PASSWORD = frozenset({"accounts.account", "accounts.logout", "static",
-                                      "home.set_language", "home.help_page"})
+                                      "home.set_language", "home.help_page",
+                                      "accounts.session_status", "accounts.extend_session"})
 
 
 @bp.before_app_request
@@ -80,6 +82,9 @@ def _pending_user() -> tuple[User, dict] | None:
 
 def _finish_login(user: User, username_typed: str, next_url: str | None):
     service.login_succeeded(user, username_typed)
+    kept.purge_expired()
+    # Back to the form whose text was kept when the session ended under it.
+    next_url = kept.waiting_page(user) or next_url
     locale = session.get("locale")
     session.clear()
     session.rotate()
@@ -228,3 +233,27 @@ def account():
     remaining = service.remaining_recovery_codes(current_user)
     return render_template("accounts/account.html", form=form, codes_form=RecoveryCodesForm(),
                            remaining_codes=remaining)
+
+
+def _remaining(touched: bool = False) -> dict:
+    left = current_app.session_interface.remaining(current_app, session, touched=touched)
+    seconds = round(left.total_seconds())
+    return {"remaining": seconds, "warn": current_app.config["SESSION_WARN_SECONDS"],
+            "ended": seconds <= 0}
+
+
+@bp.get("/session/status")
+def session_status():
+    """How long the session has left. Passive: asking does not extend it
+    (see :mod:`.idle`), so a page left open still times out."""
+    if not current_user.is_authenticated:
+        return jsonify(remaining=0, ended=True)
+    return jsonify(_remaining())
+
+
+@bp.post("/session/extend")
+@login_required
+def extend_session():
+    """"Stay signed in": any request extends the session; this one does nothing else.
+    A POST with the CSRF token, so another site cannot keep someone's session alive."""
+    return jsonify(_remaining(touched=True))

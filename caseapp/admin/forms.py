@@ -38,6 +38,10 @@ class UnitForm(AppForm):
     school_type = SelectField(_l("School type"), choices=choice_list(SCHOOL_LABELS.items()))
 
 
+class UnitRenameForm(AppForm):
+    name = StringField(_l("New name"), validators=[required(), max_length(200)])
+
+
 class SchoolForm(AppForm):
     """Mark an existing unit as a school of a kind, or as none."""
 

@@ -25,12 +25,15 @@ from caseapp.accounts.service import (
 )
 from caseapp.accounts.sessions import revoke_user_sessions
 from caseapp.auditing.writer import record
+from caseapp.cases.models import Case
 from caseapp.extensions import db
 from caseapp.settings import ROLES
 from caseapp.units.models import SCHOOL_TYPES, Unit
 from caseapp.units.service import UnitError, by_code, tree
 
 from . import changes
+
+INACTIVE_UNIT = _l("This unit is no longer active: choose another one.")
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,11 @@ class NewUser:
     unit_code: str
     password: str
     display_name: str = ""
+    # Whether the password was chosen by someone other than its owner (an admin,
+    # the host's operator, quickstart): then the owner replaces it at the first
+    # login. Only the command line may say otherwise (`--own-password`, demo
+    # staff); an account made on a screen always gets a temporary password.
+    temporary_password: bool = True
 
 
 def create_user(actor, data: NewUser) -> User:
@@ -54,6 +62,8 @@ def create_user(actor, data: NewUser) -> User:
     unit = db.session.scalar(select(Unit).where(Unit.code == data.unit_code))
     if unit is None:
         raise AccountError(_l("Unknown unit."), field="unit")
+    if not unit.is_active:
+        raise AccountError(INACTIVE_UNIT, field="unit")
     if find_user(username) is not None:
         raise AccountError(_l("This username is taken."), field="username")
     try:
@@ -66,7 +76,7 @@ def create_user(actor, data: NewUser) -> User:
     user = User(username=username, role=data.role, unit_id=unit.id, unit=unit,
                 password_hash=password_hash, display_name=data.display_name.strip()[:200],
                 is_enabled=True, awaiting_confirmation=not by_host,
-                must_change_password=not by_host)
+                must_change_password=data.temporary_password or not by_host)
     db.session.add(user)
     db.session.flush()
     details = {"role": data.role, "unit": unit.code}
@@ -101,6 +111,8 @@ def update_user(actor, user: User, *, role: str, unit_code: str, display_name: s
     unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
     if unit is None:
         raise AccountError(_l("Unknown unit."), field="unit")
+    if not unit.is_active and unit.id != user.unit_id:
+        raise AccountError(INACTIVE_UNIT, field="unit")
     moving = role != user.role or unit.id != user.unit_id
     if moving and not permissions.can_change_role_or_unit(actor, user):
         record("user.update", outcome="denied", actor=actor, object_type="user",
@@ -234,6 +246,8 @@ def create_unit(actor, code: str, name: str, parent_code: str | None = None,
         parent = by_code(parent_code)
         if parent is None:
             raise UnitError(_l("Unknown parent unit."), field="parent")
+        if not parent.is_active:
+            raise UnitError(INACTIVE_UNIT, field="parent")
     elif actor != "system" and tree():
         # A new top of the tree has no supervisor above it, so its accounts would be
         # confirmed by admins alone: the host's operator makes one (`caseapp units create`).
@@ -267,8 +281,80 @@ def rename_unit(actor, unit: Unit, name: str) -> None:
     name = name.strip()
     if not name or len(name) > 200:
         raise UnitError(_l("Give the unit a name (at most 200 characters)."), field="name")
+    if name == unit.name:
+        return
     unit.name = name
+    # A unit's name is the organisation's, not a person's: the log keeps it.
     record("unit.update", actor=actor, object_type="unit", object_id=unit.code,
+           unit_path=unit.path, details={"name": name})
+
+
+@dataclass(frozen=True)
+class UnitInUse:
+    """What still hangs on a unit (each must be zero before it is deactivated)."""
+
+    open_cases: int
+    staff: int
+    active_units: int
+
+
+def unit_in_use(unit: Unit) -> UnitInUse:
+    open_cases = db.session.scalar(select(func.count()).select_from(Case).where(
+        Case.unit_id == unit.id, Case.stage != "closure", Case.purged_at.is_(None))) or 0
+    staff = db.session.scalar(select(func.count()).select_from(User).where(
+        User.unit_id == unit.id, User.is_enabled.is_(True), User.role != "admin")) or 0
+    children = db.session.scalar(select(func.count()).select_from(Unit).where(
+        Unit.parent_id == unit.id, Unit.is_active.is_(True))) or 0
+    return UnitInUse(open_cases, staff, children)
+
+
+def deactivate_unit(actor, unit: Unit) -> None:
+    """A unit that no longer exists stops taking new cases, accounts and sub-units.
+
+    Refused while anything still depends on it, rather than moving it on the
+    admin's behalf: an open case is a child still being helped by that unit's
+    people (their supervisor closes it, or it is recorded again where the child
+    is now helped); its staff's accounts are moved or disabled by the admin with
+    a second person's confirmation, so nobody loses their cases unseen; its
+    active sub-units would be left under a unit that is gone. Admin accounts do
+    not count: they see no case, and the first admin lives in the sample unit.
+    Closed cases stay in the unit, so the figures of past periods do not change.
+    """
+    permissions.require(actor == "system" or permissions.can_manage_units(actor))
+    if not unit.is_active:
+        return
+    in_use = unit_in_use(unit)
+    reasons = []
+    if in_use.open_cases:
+        reasons.append(_l("%(n)d open cases: their supervisor closes them first",
+                          n=in_use.open_cases))
+    if in_use.staff:
+        reasons.append(_l("%(n)d active staff accounts: move them to another unit or "
+                          "disable them first", n=in_use.staff))
+    if in_use.active_units:
+        reasons.append(_l("%(n)d active units under it: deactivate or move them first",
+                          n=in_use.active_units))
+    if reasons:
+        record("unit.deactivate", outcome="denied", actor=actor, object_type="unit",
+               object_id=unit.code, unit_path=unit.path,
+               details={"open_cases": in_use.open_cases, "staff": in_use.staff,
+                        "units": in_use.active_units})
+        raise UnitError(_l("This unit cannot be deactivated yet. It still has %(reasons)s.",
+                           reasons="; ".join(str(r) for r in reasons)), field="active")
+    unit.is_active = False
+    record("unit.deactivate", actor=actor, object_type="unit", object_id=unit.code,
+           unit_path=unit.path)
+
+
+def reactivate_unit(actor, unit: Unit) -> None:
+    permissions.require(actor == "system" or permissions.can_manage_units(actor))
+    if unit.is_active:
+        return
+    if unit.parent is not None and not unit.parent.is_active:
+        raise UnitError(_l("The unit above this one is not active: reactivate it first."),
+                        field="active")
+    unit.is_active = True
+    record("unit.reactivate", actor=actor, object_type="unit", object_id=unit.code,
            unit_path=unit.path)
 
 

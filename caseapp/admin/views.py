@@ -19,6 +19,7 @@ from .forms import (
     PasswordResetForm,
     SchoolForm,
     UnitForm,
+    UnitRenameForm,
     UserEditForm,
     UserForm,
 )
@@ -33,8 +34,10 @@ def require_admin():
         abort(403)
 
 
-def _unit_choices(blank: bool = False):
-    choices = [(u.code, f"{'· ' * u.depth}{u.name} ({u.code})") for u in units.tree()]
+def _unit_choices(blank: bool = False, keep: str | None = None):
+    """Active units (and ``keep``, a user's present unit even if no longer active)."""
+    choices = [(u.code, f"{'· ' * u.depth}{u.name} ({u.code})") for u in units.tree()
+               if u.is_active or u.code == keep]
     return choice_list(([("", _("(top level)"))] if blank else []) + choices)
 
 
@@ -81,7 +84,7 @@ def _load_user(user_id: str) -> User:
 def user(user_id: str):
     target = _load_user(user_id)
     form = UserEditForm(obj=target)
-    form.unit.choices = _unit_choices()
+    form.unit.choices = _unit_choices(keep=target.unit.code)
     if not form.is_submitted():
         form.unit.data = target.unit.code
     if form.validate_on_submit():
@@ -151,10 +154,64 @@ def _school_form(form: SchoolForm | None = None) -> SchoolForm:
     return form
 
 
+def _units_page(school_form=None, unit_errors=None, status: int = 200,
+                rename_form: UnitRenameForm | None = None):
+    return render_template("admin/units.html", units=units.tree(), school_labels=SCHOOL_LABELS,
+                           school_form=school_form or _school_form(),
+                           rename_form=rename_form, unit_errors=unit_errors or {},
+                           confirm=ConfirmForm()), status
+
+
 @bp.get("/units")
 def unit_list():
-    return render_template("admin/units.html", units=units.tree(), school_labels=SCHOOL_LABELS,
-                           school_form=_school_form())
+    return _units_page()
+
+
+def _load_unit(code: str):
+    unit = units.by_code(code) if len(code) <= 32 else None
+    if unit is None:
+        abort(404)
+    return unit
+
+
+@bp.post("/units/<code>/name")
+def rename_unit(code: str):
+    unit = _load_unit(code)
+    form = UnitRenameForm()
+    problem = None
+    if form.validate_on_submit():
+        try:
+            service.rename_unit(current_user, unit, form.name.data)
+        except service.UnitError as exc:
+            problem = exc.message
+    elif "csrf_token" in form.errors:
+        abort(400)
+    else:
+        problem = form.name.errors[0]
+    if problem:
+        db.session.rollback()
+        return _units_page(unit_errors={unit.code: str(problem)}, status=422, rename_form=form)
+    flash(_("The unit is now called %(name)s.", name=unit.name), "info")
+    return redirect(url_for("admin.unit_list", _anchor=f"unit-{unit.code}"))
+
+
+@bp.post("/units/<code>/<state>")
+def set_unit_state(code: str, state: str):
+    unit = _load_unit(code)
+    if state not in ("deactivate", "reactivate"):
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    operation = service.deactivate_unit if state == "deactivate" else service.reactivate_unit
+    try:
+        operation(current_user, unit)
+    except service.UnitError as exc:
+        # The refusal is audited; nothing else is written.
+        db.session.commit()
+        return _units_page(unit_errors={unit.code: str(exc.message)}, status=409)
+    flash(_("%(name)s no longer takes new cases or accounts.", name=unit.name)
+          if state == "deactivate" else _("%(name)s is active again.", name=unit.name), "info")
+    return redirect(url_for("admin.unit_list", _anchor=f"unit-{unit.code}"))
 
 
 @bp.post("/units/school")
@@ -172,8 +229,7 @@ def set_school():
     if problem:
         db.session.rollback()
         form.school_type.errors = [str(problem)]
-        return render_template("admin/units.html", units=units.tree(),
-                               school_labels=SCHOOL_LABELS, school_form=form), 422
+        return _units_page(school_form=form, status=422)
     db.session.commit()
     flash(_("%(unit)s: %(kind)s.", unit=unit.name, kind=SCHOOL_LABELS[unit.school_type or ""]),
           "info")

@@ -104,7 +104,8 @@ def fill_assign_choices(form: AssignForm, case: Case) -> None:
 
 def intake_units() -> list[Unit]:
     prefix = current_user.unit.path
-    units = db.session.scalars(select(Unit).where(Unit.path.startswith(prefix, autoescape=True))
+    units = db.session.scalars(select(Unit).where(Unit.path.startswith(prefix, autoescape=True),
+                                                  Unit.is_active.is_(True))
                                .order_by(Unit.path)).all()
     return list(units)
 

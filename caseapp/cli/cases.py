@@ -178,8 +178,10 @@ def _ensure_demo_people(root, password: str):
     for username, role, unit in specs:
         user = accounts.find_user(username)
         if user is None:
+            # Demo staff share the password the operator chose for the demo.
             user = admin_service.create_user(accounts.SYSTEM, admin_service.NewUser(
-                username, role, unit.code, password, display_name=f"Demo {username}"))
+                username, role, unit.code, password, display_name=f"Demo {username}",
+                temporary_password=False))
             created.append(username)
         people[username] = user
     return communes, people, created

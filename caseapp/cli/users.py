@@ -42,12 +42,18 @@ def _get(username: str) -> User:
 @click.option("--unit", "unit_code", required=True, help="Code of the user's unit.")
 @click.option("--name", "display_name", default="", help="The person's full name.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--own-password", is_flag=True,
+              help="The password is the account owner's own (they typed it): no change at the "
+                   "first login. Without it, they choose a new one when they first log in.")
 @with_appcontext
-def create(username, role, unit_code, display_name, password_stdin):
+def create(username, role, unit_code, display_name, password_stdin, own_password):
     password = _read_password(password_stdin)
     user = commit_or_fail(lambda: admin_service.create_user(
-        service.SYSTEM, admin_service.NewUser(username, role, unit_code, password, display_name)))
+        service.SYSTEM, admin_service.NewUser(username, role, unit_code, password, display_name,
+                                              temporary_password=not own_password)))
     click.echo(f"created user {user.username} ({user.role}, {unit_code})")
+    if user.must_change_password:
+        click.echo("they choose their own password at the first login")
 
 
 @users.command("list")

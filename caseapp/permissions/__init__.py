@@ -125,6 +125,12 @@ def grant_own_second_factor(user) -> Grant:
     return issue_grant("account.second_factor", user.id, user.id)
 
 
+def grant_own_kept_form(user, kept) -> Grant:
+    """Text a user typed before their session ended: theirs alone, after they log in again."""
+    require(bool(user and user.is_authenticated) and kept.user_id == user.id)
+    return issue_grant("account.kept_form", user.id, kept.id)
+
+
 def grant_account_admin(actor, user) -> Grant:
     """An admin (or the CLI) resetting a user's second factor."""
     require(actor == "system" or can_manage_users(actor))

@@ -202,7 +202,9 @@ def can_answer_data_request(user, case) -> bool:
 
 
 def can_record_intake(user, unit) -> bool:
-    return _active(user) and user.role in INTAKE_ROLES and unit_contains(user.unit, unit)
+    """A deactivated unit takes no new case (its closed ones stay counted)."""
+    return (_active(user) and user.role in INTAKE_ROLES and unit.is_active
+            and unit_contains(user.unit, unit))
 
 
 def can_assign(user, case) -> bool:

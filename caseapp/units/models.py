@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseapp import clock
@@ -31,6 +31,9 @@ class Unit(db.Model, AccessSealed):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     path: Mapped[str] = mapped_column(String(255), default="", index=True)
     school_type: Mapped[str | None] = mapped_column(String(32))
+    # A unit that no longer exists (merged, renamed away in a reorganisation):
+    # it takes no new case, account or sub-unit; its closed cases stay counted.
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     parent: Mapped[Unit | None] = relationship(remote_side=[id])

@@ -1,7 +1,7 @@
 """Rate limit counters in the database: one allowance shared by every worker
 
 Revision ID: d41f0185a4de
-Revises: 2746344a01fb
+Revises: 76c88654e80c
 Create Date: 2026-12-02 07:20:18.003066
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'd41f0185a4de'
-down_revision = '2746344a01fb'
+down_revision = '76c88654e80c'
 branch_labels = None
 depends_on = None
 

@@ -31,7 +31,7 @@ def test_case_trail_lists_one_case_oldest_first(make_user, add_entry):
 def test_entries_about_an_account_belong_to_its_unit(client, make_user, make_unit):
     district = make_unit()
     commune = make_unit(parent=district)
-    counselor = make_user("counselor", unit=commune, totp=False)
+    counselor = make_user("counselor", unit=commune)
     supervisor = make_user("supervisor", unit=district)
     client.post("/login", data={"csrf_token": csrf_token(client), "username": counselor.username,
                                 "password": "not the password"})
@@ -50,7 +50,7 @@ def test_entries_about_an_account_belong_to_its_unit(client, make_user, make_uni
 
 
 def test_no_password_typed_username_or_session_id_in_any_entry(app, client, make_user):
-    counselor = make_user("counselor", totp=False)
+    counselor = make_user("counselor")
     cookie_name = app.config["SESSION_COOKIE_NAME"]
     secrets = {"ghost.typed.name", "Ghost-Password-Typed-1", "Wrong-Password-Typed-2",
                counselor.username, PASSWORD, "New-Password-Chosen-3 long enough"}
@@ -122,7 +122,7 @@ def test_a_system_entry_written_during_a_request_carries_nobodys_session(app, cl
     from caseapp.auditing.writer import record
     from caseapp.extensions import db
 
-    counselor = make_user("counselor", totp=False)
+    counselor = make_user("counselor")
     Auth(client).login(counselor)
     with app.test_request_context("/", environ_base={"REMOTE_ADDR": "10.1.2.3"}):
         from flask import session

@@ -34,7 +34,7 @@ def live_server(tmp_path):
 
 
 def create_staff(username: str, role: str, unit: str, name: str = "") -> tuple:
-    """A user for a browser test, with TOTP enrolled when the role needs it.
+    """A user for a browser test, with TOTP enrolled (every role logs in with it).
 
     Returns (user, secret); the caller holds an app context and a key scope
     and commits. The enrolment's code step is cleared so the login can use it.
@@ -45,11 +45,10 @@ def create_staff(username: str, role: str, unit: str, name: str = "") -> tuple:
     from tests.conftest import PASSWORD
 
     user = admin_service.create_user(accounts.SYSTEM,
-                                admin_service.NewUser(username, role, unit, PASSWORD, name))
-    secret = None
-    if role != "counselor":
-        accounts.begin_totp_enrolment(user)
-        secret = accounts.enrolment_secret(user)
-        accounts.confirm_totp_enrolment(user, pyotp.TOTP(secret).now())
-        user.totp_last_step = None
+                                admin_service.NewUser(username, role, unit, PASSWORD, name,
+                                                      temporary_password=False))
+    accounts.begin_totp_enrolment(user)
+    secret = accounts.enrolment_secret(user)
+    accounts.confirm_totp_enrolment(user, pyotp.TOTP(secret).now())
+    user.totp_last_step = None
     return user, secret

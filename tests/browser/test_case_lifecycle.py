@@ -85,7 +85,7 @@ def test_intake_to_closure(live_server, browser):
 
     # The counselor records the report on a phone.
     phone = open_page(browser, base, 390, errors)
-    log_in(phone, base, "tvv.lan", None)
+    log_in(phone, base, "tvv.lan", people["tvv.lan"][1])
     with phone.expect_navigation():
         phone.click("nav >> text=Hồ sơ")
     with phone.expect_navigation():

@@ -33,10 +33,14 @@ def enrol(user) -> MadeUser:
 @pytest.fixture
 def login(app):
     """``login(user)``: a fresh client logged in as ``user`` (one client per person)."""
+    enrolled: dict[str, MadeUser] = {}  # a second login of the same person reuses the phone
+
     def log_in(user):
         client = app.test_client()
-        made = enrol(user) if user.role in app.config["TOTP_ROLES"] else MadeUser(
-            user, PASSWORD, None)
+        if user.id not in enrolled:
+            enrolled[user.id] = enrol(user) if user.role in app.config["TOTP_ROLES"] \
+                else MadeUser(user, PASSWORD, None)
+        made = enrolled[user.id]
         response = Auth(client).login(made)
         assert response.status_code in (200, 302), response.status_code
         client.user = user

@@ -34,7 +34,7 @@ def test_non_object_json_bodies_are_refused_not_500(app, make_user, body):
 
 
 def test_far_past_intake_time_is_a_field_error_not_500(app, make_user, make_unit):
-    counselor = make_user("counselor", totp=False)
+    counselor = make_user("counselor")
     client = app.test_client()
     Auth(client).login(counselor)
     response = client.post("/api/v1/cases", headers={"X-CSRFToken": api_token(client)}, json={

@@ -14,9 +14,9 @@ from caseapp.admin import service as admin_service
 from caseapp.cases.models import Case
 from caseapp.extensions import db
 from tests.cases.conftest import CHILD_NAME, audit_count
-from tests.conftest import PASSWORD, Auth, MadeUser
+from tests.conftest import Auth
 
-from .conftest import api_token
+from .conftest import api_token, enrol
 
 
 def forge(sql: str, **params) -> None:
@@ -63,14 +63,15 @@ def test_an_assignment_copied_from_another_case_gives_no_case(people, make_case,
 def test_a_role_raised_by_hand_logs_the_account_out_and_in_nowhere(app, people, make_case):
     case = make_case("support")
     client = app.test_client()
-    assert Auth(client).login(MadeUser(people.counselor, PASSWORD, None)).status_code == 302
+    counselor = enrol(people.counselor)
+    assert Auth(client).login(counselor, follow=False).status_code == 302
     assert client.get("/api/v1/me").status_code == 200
     forge("UPDATE users SET role = 'supervisor', unit_id = :u WHERE id = :i",
           u=people.district.id, i=people.counselor.id)
     assert client.get("/api/v1/me").status_code == 401  # the session no longer has a user
     assert client.get(f"/cases/{case.reference}").status_code == 302  # to the login page
     fresh = app.test_client()
-    answer = Auth(fresh).login(MadeUser(people.counselor, PASSWORD, None))
+    answer = Auth(fresh).login(counselor)
     assert answer.status_code == 401  # refused like a wrong password
     assert fresh.get("/api/v1/me").status_code == 401
     assert violations(people.counselor.id) >= 1
@@ -79,7 +80,7 @@ def test_a_role_raised_by_hand_logs_the_account_out_and_in_nowhere(app, people, 
 def test_an_account_enabled_by_hand_stays_shut(app, people, make_user):
     from caseapp.accounts import service
 
-    made = make_user("counselor", totp=False)
+    made = make_user("counselor")
     admin_service.set_enabled(service.SYSTEM, made.user, False)
     db.session.commit()
     forge("UPDATE users SET is_enabled = :t WHERE id = :i", t=True, i=made.user.id)
@@ -143,7 +144,7 @@ def test_a_row_put_back_with_its_old_mac_is_refused(app, people, make_user):
     (with the earlier, genuine MAC) no longer matches the newest anchor."""
     from caseapp.accounts import service
 
-    made = make_user("counselor", totp=False)
+    made = make_user("counselor")
     old = db.session.execute(text("SELECT is_enabled, access_mac, access_version FROM users "
                                   "WHERE id = :i"), {"i": made.user.id}).one()
     admin_service.set_enabled(service.SYSTEM, made.user, False)
@@ -174,7 +175,7 @@ def test_a_removed_assignment_put_back_is_refused(people, make_case, login):
 
 def test_a_password_hash_copied_from_another_account_opens_nothing(app, people, make_user):
     """The attacker's own hash on the victim's row: the row MAC covers credentials."""
-    mine = make_user("counselor", totp=False)
+    mine = make_user("counselor")
     victim = make_user("officer")
     forge("UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE id = :m), "
           "totp_enabled_at = NULL WHERE id = :v", m=mine.user.id, v=victim.user.id)

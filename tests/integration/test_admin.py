@@ -49,7 +49,7 @@ def test_admin_cannot_disable_themselves(client, make_user):
 
 def test_supervisor_cannot_use_admin_actions(client, make_user):
     supervisor = make_user("supervisor")
-    victim = make_user("counselor", totp=False)
+    victim = make_user("counselor")
     Auth(client).login(supervisor)
     token = csrf_token(client, "/account")
     response = client.post(f"/admin/users/{victim.user.id}/disable", data={"csrf_token": token})

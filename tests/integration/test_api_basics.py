@@ -16,7 +16,7 @@ def test_unknown_api_path_is_json_404(client):
 
 
 def test_me_returns_the_caller_and_a_csrf_token(client, make_user):
-    counselor = make_user("counselor", totp=False)
+    counselor = make_user("counselor")
     Auth(client).login(counselor)
     body = client.get("/api/v1/me").json
     assert body["username"] == counselor.username and body["role"] == "counselor"

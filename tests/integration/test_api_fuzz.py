@@ -12,7 +12,14 @@ import sys
 
 import pytest
 
-from tests.http_client import HttpSession, ServerProcess, clean_env, free_port, run_caseapp
+from tests.http_client import (
+    HttpSession,
+    ServerProcess,
+    clean_env,
+    free_port,
+    logged_in,
+    run_caseapp,
+)
 
 pytestmark = pytest.mark.no_db_isolation
 
@@ -24,14 +31,15 @@ def test_schemathesis_finds_no_server_error(fresh_instance, tmp_path):
     assert shutil.which(schemathesis), "schemathesis is a test dependency"
     env = clean_env(str(fresh_instance))
     made = run_caseapp(["users", "create", "tuvan.fuzz", "--role", "counselor", "--unit",
-                        "HUYEN", "--password-stdin"], env, stdin=PASSWORD + "\n")
+                        "HUYEN", "--password-stdin", "--own-password"], env,
+                       stdin=PASSWORD + "\n")
     assert made.returncode == 0, made.stderr
     port = free_port()
     server = ServerProcess(["serve", "--workers", "2", "--port", str(port)], env, port)
     try:
         server.wait_ready()
         person = HttpSession(port)
-        assert person.login("tuvan.fuzz", PASSWORD).status == 302
+        assert logged_in(person.login("tuvan.fuzz", PASSWORD))
         token = person.get("/api/v1/me").json()["csrf_token"]
         cookie = "; ".join(f"{k}={v}" for k, v in person.cookies.items())
         seconds = os.environ.get("CASEAPP_FUZZ_SECONDS", "10")

@@ -72,6 +72,9 @@ def test_quickstart_makes_an_instance_in_caseapp_instance(tmp_path):
     assert result.returncode == 0, result.stderr
     assert str(instance) in result.stdout
     assert "admin password (shown once" in result.stdout
+    printed = result.stdout.split("write it down): ", 1)[1].split()[0]
+    assert printed.isascii() and len(printed) >= 20  # no accented letter to hunt for
+    assert "replace this password" in result.stdout
     for name in ("caseapp.db", "keys.json", "secret_key"):
         assert (instance / name).exists(), name
     assert oct((instance / "keys.json").stat().st_mode & 0o777) == "0o600"

@@ -19,8 +19,8 @@ def post_login(client, username, password):
 
 
 def test_counselor_logs_in_and_sees_home_in_vietnamese(client, auth, make_user):
-    counselor = make_user("counselor", totp=False)
-    response = auth.login(counselor)
+    counselor = make_user("counselor")
+    response = auth.login(counselor, follow=False)
     assert response.status_code == 302 and response.headers["Location"] == "/"
     page = client.get("/").get_data(as_text=True)
     assert "Xin chào" in page
@@ -28,7 +28,7 @@ def test_counselor_logs_in_and_sees_home_in_vietnamese(client, auth, make_user):
 
 
 def test_wrong_password_and_unknown_user_get_the_same_answer(client, make_user):
-    counselor = make_user("counselor", totp=False)
+    counselor = make_user("counselor")
     wrong = post_login(client, counselor.username, "not the password at all")
     unknown = post_login(client, "nobody-here", "not the password at all")
     assert wrong.status_code == unknown.status_code == 401
@@ -41,7 +41,7 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(client, make_user):
 
 def test_unknown_user_costs_one_argon2_verification_like_a_real_one(app, client, make_user,
                                                                       monkeypatch):
-    counselor = make_user("counselor", totp=False)
+    counselor = make_user("counselor")
     hasher = app.extensions["caseapp_hasher"]
     calls = []
     real_verify = passwords.Hasher.verify
@@ -58,7 +58,7 @@ def test_unknown_user_costs_one_argon2_verification_like_a_real_one(app, client,
 
 
 def test_disabled_user_cannot_log_in_even_with_the_right_password(client, make_user):
-    counselor = make_user("counselor", totp=False)
+    counselor = make_user("counselor")
     admin_service.set_enabled(service.SYSTEM, counselor.user, False)
     db.session.commit()
     assert post_login(client, counselor.username, PASSWORD).status_code == 401
@@ -152,7 +152,7 @@ def _throttle_row(username: str) -> LoginThrottle | None:
 
 @pytest.mark.parametrize("exists", [True, False], ids=["real-account", "unknown-account"])
 def test_five_failures_block_with_a_doubling_delay(client, make_user, travel, exists):
-    username = make_user("counselor", totp=False).username if exists else "no-such-person"
+    username = make_user("counselor").username if exists else "no-such-person"
     for _ in range(5):
         assert post_login(client, username, "wrong password here").status_code == 401
     blocked = post_login(client, username, PASSWORD)
@@ -177,7 +177,7 @@ def test_delay_is_capped_at_fifteen_minutes(app, make_user, travel):
 
 
 def test_hard_lock_at_100_failures_until_an_admin_lifts_it(client, auth, make_user, travel):
-    counselor = make_user("counselor", totp=False)
+    counselor = make_user("counselor")
     for _ in range(100):
         post_login(client, counselor.username, "wrong password here")
         travel(minutes=16)
@@ -207,7 +207,7 @@ def test_failures_from_one_address_are_throttled_across_usernames(client):
 
 
 def test_rehash_on_login_when_parameters_change(app, client, make_user):
-    counselor = make_user("counselor", totp=False)
+    counselor = make_user("counselor")
     old_hash = counselor.user.password_hash
     assert "m=19456,t=2" in old_hash
     original = app.extensions["caseapp_hasher"]
@@ -222,12 +222,12 @@ def test_rehash_on_login_when_parameters_change(app, client, make_user):
     assert "m=19456,t=3" in counselor.user.password_hash
 
 
-def test_login_attempts_are_audited_without_passwords(client, make_user):
+def test_login_attempts_are_audited_without_passwords(client, auth, make_user):
     from audit.models import audit_entries
 
-    counselor = make_user("counselor", totp=False)
+    counselor = make_user("counselor")
     post_login(client, counselor.username, "secret-guess-123456")
-    post_login(client, counselor.username, PASSWORD)
+    auth.login(counselor)
     rows = db.session.execute(select(audit_entries).where(
         audit_entries.c.action == "auth.login")).all()
     outcomes = [(r.outcome, r.actor_id) for r in rows]
@@ -268,7 +268,7 @@ def test_a_password_hash_written_into_the_database_does_not_verify(app, client, 
     without the pepper (in the key file) it does not log them in."""
     from argon2 import PasswordHasher
 
-    counselor = make_user("counselor", totp=False)
+    counselor = make_user("counselor")
     counselor.user.password_hash = PasswordHasher(time_cost=2, memory_cost=19456,
                                                   parallelism=1).hash("insider knows this one")
     db.session.commit()
@@ -324,7 +324,7 @@ def test_unicode_spellings_of_a_username_share_one_throttle(client, make_user):
 
     from caseapp.accounts import service as accounts
 
-    unit_user = make_user("counselor", username="thuý", totp=False)
+    unit_user = make_user("counselor", username="thuý")
     nfd = unicodedata.normalize("NFD", unit_user.username)
     assert nfd != unit_user.username
     for _ in range(5):

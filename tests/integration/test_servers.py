@@ -16,10 +16,12 @@ import threading
 import pytest
 
 from tests.http_client import (
+    PHONES,
     HttpSession,
     ServerProcess,
     clean_env,
     free_port,
+    logged_in,
     run_caseapp,
 )
 
@@ -43,7 +45,8 @@ def instance(instance_template, tmp_path_factory):
     env = clean_env(folder)
     for username, password in PEOPLE.items():
         created = run_caseapp(["users", "create", username, "--role", "counselor",
-                               "--unit", "HUYEN", "--password-stdin"], env, stdin=password + "\n")
+                               "--unit", "HUYEN", "--password-stdin", "--own-password"], env,
+                              stdin=password + "\n")
         assert created.returncode == 0, created.stderr
     return folder
 
@@ -70,7 +73,7 @@ def csrf_session_part(token: str) -> str:
 
 def test_anonymous_requests_stay_anonymous_after_someone_logs_in(server):
     person = HttpSession(server.port)
-    assert person.login("tuvan.1", PEOPLE["tuvan.1"]).status == 302
+    assert logged_in(person.login("tuvan.1", PEOPLE["tuvan.1"]))
     assert person.get("/api/v1/me").json()["username"] == "tuvan.1"
     for _ in range(12):  # more requests than workers: every worker is asked
         anonymous = HttpSession(server.port)
@@ -85,7 +88,7 @@ def test_people_logged_in_at_once_are_each_answered_as_themselves(server):
     sessions = {name: HttpSession(server.port) for name in PEOPLE}
     for name, session in sessions.items():
         answer = session.login(name, PEOPLE[name])
-        assert answer.status == 302 and answer.headers["Location"] == "/", answer.body
+        assert logged_in(answer), answer.body
     seen_tokens: dict[str, set[str]] = {name: set() for name in PEOPLE}
     wrong: list[str] = []
 
@@ -118,7 +121,7 @@ def test_people_logged_in_at_once_are_each_answered_as_themselves(server):
 
 def test_a_form_posted_with_another_sessions_csrf_token_is_refused(server):
     first, second = HttpSession(server.port), HttpSession(server.port)
-    assert first.login("tuvan.2", PEOPLE["tuvan.2"]).status == 302
+    assert logged_in(first.login("tuvan.2", PEOPLE["tuvan.2"]))
     stolen = first.get("/api/v1/me").json()["csrf_token"]
     page = second.get("/login")
     assert page.status == 200
@@ -138,7 +141,15 @@ def test_a_fresh_browser_logs_in(server, browser):
     assert page.url.startswith(base + "/login")
     page.fill("input[name=username]", "tuvan.4")
     page.fill("input[name=password]", PEOPLE["tuvan.4"])
-    page.click("button.primary")
+    if "tuvan.4" not in PHONES and server.args[0] != "quickstart":
+        # The second factor is set up at the first login (over HTTP, as another test does).
+        assert logged_in(HttpSession(server.port).login("tuvan.4", PEOPLE["tuvan.4"]))
+    with page.expect_navigation():
+        page.click("button.primary")
+    if page.url == base + "/login/code":  # not on quickstart's local demo (TOTP off)
+        page.fill("input[name=code]", PHONES["tuvan.4"].code())
+        with page.expect_navigation():
+            page.click("button.primary")
     page.wait_for_url(base + "/")
     assert "tuvan.4" in page.locator("h1").inner_text()
     # A second browser at the same moment is not logged in.

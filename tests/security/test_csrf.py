@@ -5,7 +5,7 @@ from tests.conftest import PASSWORD, csrf_token
 
 
 def test_login_without_token_is_refused(client, make_user):
-    counselor = make_user("counselor", totp=False)
+    counselor = make_user("counselor")
     response = client.post("/login", data={"username": counselor.username, "password": PASSWORD})
     assert response.status_code == 400
     assert "Biểu mẫu đã hết hạn" in response.get_data(as_text=True)
@@ -13,7 +13,7 @@ def test_login_without_token_is_refused(client, make_user):
 
 
 def test_forged_token_is_refused(client, make_user):
-    counselor = make_user("counselor", totp=False)
+    counselor = make_user("counselor")
     csrf_token(client)
     response = client.post("/login", data={"csrf_token": "forged.token.value",
                                            "username": counselor.username, "password": PASSWORD})
@@ -21,7 +21,7 @@ def test_forged_token_is_refused(client, make_user):
 
 
 def test_token_from_another_session_is_refused(app, make_user):
-    counselor = make_user("counselor", totp=False)
+    counselor = make_user("counselor")
     attacker, victim = app.test_client(), app.test_client()
     stolen = csrf_token(attacker)
     csrf_token(victim)
@@ -31,7 +31,7 @@ def test_token_from_another_session_is_refused(app, make_user):
 
 
 def test_logout_without_token_does_not_log_out(client, auth, make_user):
-    counselor = make_user("counselor", totp=False)
+    counselor = make_user("counselor")
     auth.login(counselor)
     client.post("/logout")
     assert client.get("/").status_code == 200
@@ -39,7 +39,7 @@ def test_logout_without_token_does_not_log_out(client, auth, make_user):
 
 def test_admin_action_without_token_changes_nothing(client, auth, make_user):
     admin = make_user("admin")
-    victim = make_user("counselor", totp=False)
+    victim = make_user("counselor")
     auth.login(admin)
     response = client.post(f"/admin/users/{victim.user.id}/disable")
     assert response.status_code == 400
@@ -47,7 +47,7 @@ def test_admin_action_without_token_changes_nothing(client, auth, make_user):
 
 
 def test_json_post_without_csrf_header_is_refused(client, auth, make_user):
-    counselor = make_user("counselor", totp=False)
+    counselor = make_user("counselor")
     auth.login(counselor)
     response = client.post("/language", json={"locale": "en"})
     assert response.status_code == 400

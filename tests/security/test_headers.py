@@ -63,7 +63,7 @@ def test_anonymous_is_sent_to_login(client):
 
 
 def test_500_page_rolls_back_and_reveals_nothing(app, client, make_user, monkeypatch):
-    counselor = make_user("counselor", totp=False)
+    counselor = make_user("counselor")
     Auth(client).login(counselor)
 
     def explode():
@@ -79,10 +79,13 @@ def test_500_page_rolls_back_and_reveals_nothing(app, client, make_user, monkeyp
 
 
 def test_open_redirect_is_refused(client, auth, make_user):
-    counselor = make_user("counselor", totp=False)
+    counselor = make_user("counselor")
     from tests.conftest import csrf_token
 
     token = csrf_token(client)
     response = client.post("/login?next=https://evil.example/", data={
         "csrf_token": token, "username": counselor.username, "password": counselor.password})
+    assert response.headers["Location"] == "/login/code"
+    response = client.post("/login/code", data={"csrf_token": csrf_token(client, "/login/code"),
+                                                "code": counselor.code()})
     assert response.headers["Location"] == "/"

@@ -14,7 +14,7 @@ from tests.conftest import csrf_token
 
 
 def test_an_active_app_context_is_not_reused_by_requests(app, make_user):
-    counselor = make_user("counselor", totp=False)
+    counselor = make_user("counselor")
     person = FlaskClient(app, use_cookies=True)
     stranger = FlaskClient(app, use_cookies=True)
     with app.app_context():  # what a forked server would have inherited
@@ -23,6 +23,9 @@ def test_an_active_app_context_is_not_reused_by_requests(app, make_user):
         answer = person.post("/login", data={"csrf_token": token,
                                              "username": counselor.username,
                                              "password": counselor.password})
+        assert answer.status_code == 302
+        answer = person.post("/login/code", data={"csrf_token": csrf_token(person, "/login/code"),
+                                                  "code": counselor.code()})
         assert answer.status_code == 302
         assert person.get("/api/v1/me").get_json()["username"] == counselor.username
         assert stranger.get("/api/v1/me").status_code == 401

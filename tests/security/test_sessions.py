@@ -19,7 +19,7 @@ def cookie_value(client, name="caseapp"):
 
 
 def test_idle_timeout_ends_the_session(client, auth, make_user, travel):
-    counselor = make_user("counselor", totp=False)
+    counselor = make_user("counselor")
     auth.login(counselor)
     travel(minutes=14)
     assert client.get("/").status_code == 200
@@ -33,7 +33,7 @@ def test_idle_timeout_ends_the_session(client, auth, make_user, travel):
 
 
 def test_absolute_lifetime_ends_an_active_session(client, auth, make_user, travel):
-    counselor = make_user("counselor", totp=False)
+    counselor = make_user("counselor")
     auth.login(counselor)
     for _ in range(47):  # 47 × 10 min = 7 h 50 min of steady use
         travel(minutes=10)
@@ -45,7 +45,7 @@ def test_absolute_lifetime_ends_an_active_session(client, auth, make_user, trave
 def test_session_expiry_is_audited(client, auth, make_user, travel):
     from audit.models import audit_entries
 
-    counselor = make_user("counselor", totp=False)
+    counselor = make_user("counselor")
     auth.login(counselor)
     travel(minutes=20)
     client.get("/")
@@ -55,7 +55,7 @@ def test_session_expiry_is_audited(client, auth, make_user, travel):
 
 
 def test_login_issues_a_new_session_id(client, auth, make_user):
-    counselor = make_user("counselor", totp=False)
+    counselor = make_user("counselor")
     csrf_token(client, "/login")
     before = cookie_value(client)
     assert before
@@ -69,7 +69,7 @@ def test_login_issues_a_new_session_id(client, auth, make_user):
 
 
 def test_database_holds_only_a_digest_of_the_token(client, auth, make_user):
-    counselor = make_user("counselor", totp=False)
+    counselor = make_user("counselor")
     auth.login(counselor)
     token = cookie_value(client)
     from caseapp.accounts.sessions import token_digest
@@ -81,7 +81,7 @@ def test_database_holds_only_a_digest_of_the_token(client, auth, make_user):
 
 
 def test_logout_revokes_the_session(client, auth, make_user):
-    counselor = make_user("counselor", totp=False)
+    counselor = make_user("counselor")
     auth.login(counselor)
     token = cookie_value(client)
     auth.logout()
@@ -91,7 +91,7 @@ def test_logout_revokes_the_session(client, auth, make_user):
 
 
 def test_password_change_ends_other_sessions(app, make_user):
-    counselor = make_user("counselor", totp=False)
+    counselor = make_user("counselor")
     phone, laptop = app.test_client(), app.test_client()
     Auth(phone).login(counselor)
     Auth(laptop).login(counselor)
@@ -108,7 +108,7 @@ def test_password_change_ends_other_sessions(app, make_user):
 
 
 def test_admin_revokes_all_sessions_of_a_user(app, make_user):
-    counselor = make_user("counselor", totp=False)
+    counselor = make_user("counselor")
     admin = make_user("admin")
     user_client, admin_client = app.test_client(), app.test_client()
     Auth(user_client).login(counselor)
@@ -119,7 +119,7 @@ def test_admin_revokes_all_sessions_of_a_user(app, make_user):
 
 
 def test_disabling_a_user_ends_their_sessions_at_once(app, make_user, runner):
-    counselor = make_user("counselor", totp=False)
+    counselor = make_user("counselor")
     user_client = app.test_client()
     Auth(user_client).login(counselor)
     result = runner.invoke(args=["users", "disable", counselor.username])
@@ -130,7 +130,7 @@ def test_disabling_a_user_ends_their_sessions_at_once(app, make_user, runner):
 
 
 def test_role_change_ends_sessions(app, make_user):
-    counselor = make_user("counselor", totp=False)
+    counselor = make_user("counselor")
     user_client = app.test_client()
     Auth(user_client).login(counselor)
     admin_service.update_user(service.SYSTEM, counselor.user, role="officer",
@@ -170,7 +170,7 @@ def test_production_cookie_is_secure_and_host_prefixed(app, tmp_path):
 
 
 def test_remember_me_is_off(client, auth, make_user):
-    counselor = make_user("counselor", totp=False)
+    counselor = make_user("counselor")
     auth.login(counselor)
     assert client.get_cookie("remember_token") is None
 
@@ -198,7 +198,7 @@ def test_a_session_row_inserted_into_the_database_is_refused(app, client, make_u
 
 def test_editing_a_session_row_in_the_database_ends_it(app, make_user):
     """A counselor's own session row rewritten to name an officer is refused."""
-    counselor = make_user("counselor", totp=False)
+    counselor = make_user("counselor")
     officer = make_user("officer")
     browser = app.test_client()
     Auth(browser).login(counselor)
@@ -211,7 +211,7 @@ def test_editing_a_session_row_in_the_database_ends_it(app, make_user):
 
 
 def test_logout_issues_a_new_anonymous_session_id(client, auth, make_user):
-    counselor = make_user("counselor", totp=False)
+    counselor = make_user("counselor")
     auth.login(counselor)
     before = cookie_value(client)
     auth.logout()
@@ -220,7 +220,7 @@ def test_logout_issues_a_new_anonymous_session_id(client, auth, make_user):
 
 def test_https_login_works_with_the_referrer_policy(app, make_user):
     """Flask-WTF checks the Referer over HTTPS; the policy must let our own pages send it."""
-    counselor = make_user("counselor", totp=False)
+    counselor = make_user("counselor")
     browser = app.test_client()
     base = "https://localhost"
     page = browser.get("/login", base_url=base)

@@ -51,7 +51,7 @@ def test_compiled_catalog_matches_the_po_file():
 def test_switching_language_is_remembered(client, auth, make_user):
     from tests.conftest import csrf_token
 
-    counselor = make_user("counselor", totp=False)
+    counselor = make_user("counselor")
     auth.login(counselor)
     assert "Xin chào" in client.get("/").get_data(as_text=True)
     token = csrf_token(client, "/")

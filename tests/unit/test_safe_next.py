@@ -24,11 +24,15 @@ def test_a_crafted_next_does_not_break_the_login(client, make_user):
 
     from tests.conftest import PASSWORD
 
-    made = make_user("counselor", totp=False)  # counselors log in with a password alone
+    made = make_user("counselor")
     page = client.get("/login").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     response = client.post("/login?next=/x%0d%0aSet-Cookie:%20a=b", data={
         "csrf_token": csrf, "username": made.user.username, "password": PASSWORD})
+    assert response.status_code == 302 and response.headers["Location"] == "/login/code"
+    page = client.get("/login/code").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post("/login/code", data={"csrf_token": csrf, "code": made.code()})
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
     assert "a=b" not in str(response.headers)

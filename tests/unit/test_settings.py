@@ -32,6 +32,8 @@ def test_production_refuses_default_or_short_secret_keys(secret):
     ("DEBUG", True, "DEBUG"),
     ("REQUIRE_TOTP", False, "REQUIRE_TOTP"),
     ("TOTP_ROLES", ("admin",), "TOTP_ROLES"),
+    # Counselors read a child's whole report at intake: no second factor, no production.
+    ("TOTP_ROLES", ("officer", "supervisor", "admin"), "missing: counselor"),
 ])
 def test_production_refuses_insecure_settings(setting, value, named):
     with pytest.raises(settings.ConfigError, match=named):
@@ -40,6 +42,7 @@ def test_production_refuses_insecure_settings(setting, value, named):
 
 def test_production_accepts_safe_settings():
     values = load("production", SECRET_KEY=GOOD_SECRET)
+    assert set(values["TOTP_ROLES"]) == {"counselor", "officer", "supervisor", "admin"}
     assert values["SESSION_COOKIE_SECURE"] and values["SESSION_COOKIE_NAME"].startswith("__Host-")
 
 
