@@ -168,6 +168,13 @@ ACTIONS: dict[str, Wording] = {
     "unit.create": Wording(_l("Unit created")),
     "unit.update": Wording(_l("Unit changed")),
     "unit.school": Wording(_l("Unit's school type set"), "%(school)s"),
+    "unit.deactivate": Wording(_l("Unit deactivated")),
+    "unit.reactivate": Wording(_l("Unit reactivated")),
+    "session.form_kept": Wording(_l("Text typed as the session ended kept sealed"),
+                                 _l("%(fields)s fields")),
+    "session.form_restored": Wording(_l("Kept text given back after logging in again"),
+                                     _l("%(fields)s fields")),
+    "session.form_dropped": Wording(_l("Kept text deleted unused")),
     "user.create": Wording(_l("Account created"), "%(role)s"),
     "user.update": Wording(_l("Account changed")),
     "user.enable": Wording(_l("Account enabled")),
@@ -192,6 +199,8 @@ FAMILIES = {
 # --- how each detail reads ----------------------------------------------------------------
 
 KEY_LABELS = {
+    "open_cases": _l("open cases"), "staff": _l("staff accounts"), "units": _l("units under it"),
+    "fields": _l("fields"),
     "actor": _l("user"), "added": _l("added"), "after": _l("after"), "agency": _l("agency"),
     "as_of": _l("as of"), "basis": _l("basis"), "before": _l("before"),
     "cases": _l("cases"), "checkpoint": _l("checkpoint"), "checkpoints": _l("checkpoints"),
