@@ -108,12 +108,16 @@ def user_id_of(value: str, field: str) -> str:
        summary="Cases you may see, nearest deadline first (overdue first)",
        query=[{"name": "closed", "in": "query", "required": False,
                "schema": {"type": "string", "enum": ["1", "true"]},
-               "description": "include closed cases"}])
+               "description": "include closed cases"},
+              {"name": "after", "in": "query", "required": False,
+               "schema": {"type": "string", "maxLength": 200},
+               "description": "the `next` of the previous page (50 cases a page)"}])
 def list_cases():
     include_closed = request.args.get("closed") in ("1", "true")
     now = clock.now()
-    cases = queries.fetch_cases(current_user, queries.my_cases(
-        current_user, include_closed=include_closed, now=now))
+    cases, next_mark = queries.my_cases_page(
+        current_user, include_closed=include_closed,
+        after=queries.PageMark.parse(request.args.get("after")))
     names = answers.usernames({c.lead_officer_id for c in cases}
                               | {i for c in cases for i in c.assignee_ids})
     rows = []
@@ -123,7 +127,9 @@ def list_cases():
         row["child"] = answers.child_block(case)["child"] if child else None
         row["child_data_hidden"] = not child
         rows.append(row)
-    return answer(CaseList, cases=rows)
+    return answer(CaseList, cases=rows,
+                  total=queries.count_my_cases(current_user, include_closed=include_closed),
+                  next=next_mark.token() if next_mark else None)
 
 
 @route(bp, "/cases", "POST", body=IntakeIn, answer=Recorded, status=201,

@@ -425,6 +425,8 @@ class CaseDetail(CaseSummary):
 
 class CaseList(Answer):
     cases: list[CaseListed]
+    total: int = Field(description="How many cases the list holds in all")
+    next: str | None = Field(description="The `after` value of the next page; null on the last")
 
 
 class OneCase(Answer):

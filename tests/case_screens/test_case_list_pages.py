@@ -103,3 +103,20 @@ def test_a_page_mark_reveals_nothing_outside_ones_scope(people, login, many, mak
     assert elsewhere.reference not in html
     other = login(people.other_supervisor)
     assert ROW.findall(other.get("/cases").get_data(as_text=True)) == [elsewhere.reference]
+
+
+def test_the_api_lists_a_page_at_a_time_with_the_total(people, login, many, monkeypatch):
+    monkeypatch.setattr(queries, "PAGE_SIZE", 3)
+    client = login(people.supervisor)
+    seen, after, pages = [], None, 0
+    while True:
+        answer = client.get("/api/v1/cases", query_string={"after": after} if after else {})
+        assert answer.status_code == 200
+        body = answer.json
+        assert body["total"] == 7 and len(body["cases"]) <= 3
+        seen += [c["reference"] for c in body["cases"]]
+        pages += 1
+        after = body["next"]
+        if after is None:
+            break
+    assert pages == 3 and len(seen) == len(set(seen)) == 7
