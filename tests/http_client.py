@@ -40,12 +40,11 @@ class HttpSession:
         self.cookies: dict[str, str] = {}
 
     def request(self, method: str, path: str, form: dict | None = None,
-                headers: dict | None = None) -> Answer:
+                headers: dict | None = None, body: str | None = None) -> Answer:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         sent = dict(headers or {})
         if self.cookies:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = None
         if form is not None:
             body = urllib.parse.urlencode(form)
             sent["Content-Type"] = "application/x-www-form-urlencoded"

@@ -11,37 +11,14 @@ import os
 import shutil
 import stat
 import threading
-import uuid
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from tests.conftest import TEST_DATABASE_URL
 from tests.http_client import HttpSession, ServerProcess, clean_env, free_port, run_caseapp
+from tests.integration.conftest import ON_POSTGRESQL
 
 pytestmark = pytest.mark.no_db_isolation
-
-ON_POSTGRESQL = bool(TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgresql"))
-
-
-@pytest.fixture
-def database_url():
-    """A database of its own: a file in the instance (SQLite) or a fresh
-    PostgreSQL database on CI's server, dropped afterwards."""
-    if not ON_POSTGRESQL:
-        yield None
-        return
-    base = make_url(TEST_DATABASE_URL)
-    name = f"caseapp_backup_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
 
 def make_instance(folder, template, database_url, cases: int) -> dict[str, str]:
     extra = {"CASEAPP_DATABASE_URL": database_url} if database_url else {}
