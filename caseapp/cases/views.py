@@ -24,7 +24,7 @@ from . import queries, service, workflow
 from .actions import ACTIONS, AFTER_CLOSURE_ACTIONS, make_form
 from .errors import CaseConflict, CaseError
 from .forms import IntakeForm
-from .page import render_case
+from .page import case_url, has_errors, render_case
 from .screens import intake_units, label, local_now, put_error, reference_choices, user_names
 
 bp = Blueprint("cases", __name__, template_folder="templates")
@@ -153,6 +153,15 @@ def case_action(reference: str, action: str, item: str | None):
     if spec is None or spec.item != (item is not None):
         abort(404)
     form = make_form(action, case, item, submitted=True)
+    if getattr(form, "add_row", None) is not None and form.add_row.data:
+        # "Add a row" on the plan: the form back with what was typed and one more
+        # empty row; nothing is checked or saved (the request is still a form's).
+        token = getattr(form, "csrf_token", None)
+        if token is not None and not token.validate(form):
+            abort(400)
+        if form.wants_another_row():
+            form.show_rows(len(form.items) + 1)
+        return render_case(case, submitted=(action, item, form))
     status, message = 422, None
     if form.validate_on_submit():
         try:
@@ -169,7 +178,7 @@ def case_action(reference: str, action: str, item: str | None):
         else:
             flash(str(spec.done), "info")
             target = safe_next(request.form.get("next"))
-            return redirect(target or url_for("cases.case_page", reference=case.reference))
-    if status == 422 and not form.errors and not form.form_errors:
+            return redirect(target or case_url(case))
+    if status == 422 and not has_errors(form):
         form.form_errors.append(_("Nothing was saved. Check the form and try again."))
     return render_case(case, submitted=(action, item, form), status=status, message=message)
