@@ -102,7 +102,7 @@ def access_kind(entry: ViewEntry) -> str:
         return "approval"
     if entry.via == "break_glass":
         return "break_glass"
-    if entry.route.startswith("api."):
+    if entry.route.split(".", 1)[0].endswith("api"):  # the API's blueprints
         return "view_api"
     return "view"
 

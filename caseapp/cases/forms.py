@@ -514,6 +514,10 @@ class PlanItemsField(FieldList):
     would drop the rows past it without a word; the form refuses too many
     instead), each named "Activity n" on the page and in the error summary."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.type = "FieldList"  # rendered and summarised like any list of sub-forms
+
     @staticmethod
     def row_label(number: int):
         return _l("Activity %(n)d", n=number)
@@ -535,7 +539,10 @@ class PlanForm(VersionedForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # At least one activity: the first row's says so before anyone submits.
         self.items.flags.required = True
+        if self.items.entries:
+            self.items.entries[0].form.action.flags.required = True
 
     def can_add_row(self) -> bool:
         return len(self.items) < MAX_PLAN_ROWS
