@@ -31,6 +31,8 @@ def test_a_refused_action_lands_at_its_form(live_server, browser):
     base = live_server.config["LIVE_URL"]
     errors: list[str] = []
     officer = open_page(browser, base, WIDTH, errors)
+    # First without the plan form's script: every form must work without it.
+    officer.route("**/static/plan_rows.js", lambda route: route.abort())
     log_in(officer, base, "cb.minh", people["cb.minh"][1])
     officer.goto(f"{base}/cases/{reference}")
     fits(officer, WIDTH)
@@ -86,5 +88,27 @@ def test_a_refused_action_lands_at_its_form(live_server, browser):
     assert in_view(officer, f"#plan-items-{rows}-row .row-no")
     fits(officer, WIDTH)
 
-    # The refused submits answered 422 on purpose (Chromium logs that); nothing else.
-    assert [e for e in errors if "status of 422" not in e] == [], errors
+    # With the script, the row is added in the page; what is typed in it is saved.
+    officer.unroute("**/static/plan_rows.js")
+    officer.goto(f"{base}/cases/{reference}")
+    plan = officer.locator("form[data-action=plan]")
+    rows = plan.locator("[data-row]").count()
+    url = officer.url
+    plan.locator("button.add-row").click()
+    assert officer.url == url and plan.locator("[data-row]").count() == rows + 1
+    new_row = plan.locator("[data-row]").nth(rows)
+    assert new_row.locator(".row-no").inner_text() == f"Hoạt động {rows + 1}"
+    action = new_row.locator(f"#plan-items-{rows}-action")
+    assert action.evaluate("e => e === document.activeElement")
+    assert action.input_value() == ""
+    action.fill("Thăm gia đình hằng tháng")
+    submit(officer, "form[data-action=plan] button.primary")
+    assert officer.url.endswith("#top") and officer.locator(".flash-info").count() == 1
+    officer.locator("#records summary").click()
+    assert officer.locator("#records .plan-table").first.inner_text().count(
+        "Thăm gia đình hằng tháng") == 1
+
+    # The refused submits answered 422 on purpose (Chromium logs that), and the
+    # script was blocked on purpose at first; nothing else.
+    assert [e for e in errors if "status of 422" not in e
+            and "ERR_FAILED" not in e] == [], errors
