@@ -159,6 +159,9 @@ def case_action(reference: str, action: str, item: str | None):
         token = getattr(form, "csrf_token", None)
         if token is not None and not token.validate(form):
             abort(400)
+        if not spec.shown(current_user, case):
+            # Only to the people the form is offered to (the page shows it again).
+            return render_error(403)
         if form.wants_another_row():
             form.show_rows(len(form.items) + 1)
         return render_case(case, submitted=(action, item, form))

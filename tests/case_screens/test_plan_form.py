@@ -119,3 +119,17 @@ def test_no_activity_at_all_is_said_beside_the_first_row(people, make_case, logi
     html = act(officer, case.reference, "plan", goals="Em an toàn").get_data(as_text=True)
     error = html.split('id="plan-items-0-action-error">', 1)[1].split("</div>", 1)[0]
     assert "Thêm ít nhất một hoạt động vào kế hoạch." in error
+
+
+def test_add_a_row_only_for_whom_the_form_is_offered(people, make_case, login):
+    """A supervisor of the case sees it but does not draft its plan: refused, nothing shown."""
+    from .conftest import token
+
+    case = ready_for_plan(people, make_case)
+    supervisor = login(people.supervisor)
+    response = supervisor.post(f"/cases/{case.reference}/plan", data={
+        "plan-csrf_token": token(supervisor, f"/cases/{case.reference}"),
+        "plan-add_row": "1", "plan-goals": "x"})
+    assert response.status_code == 403
+    assert 'data-action="plan"' not in response.get_data(as_text=True)
+    assert plans(case) == 0
