@@ -100,11 +100,12 @@ def configure_accounts(app: Flask) -> None:
 
 def configure_web(app: Flask) -> None:
     from .accounts import rate_limits  # noqa: F401  (registers the caseapp-db:// storage)
-    from .core import security
+    from .core import forms, security
 
     limiter.init_app(app)
     csrf.init_app(app)
     security.init_app(app)
+    forms.init_app(app)
 
     @app.before_request
     def start_request():

@@ -1,27 +1,20 @@
-"""The case page's "who has seen this child" panel (from the audit log)."""
+"""The case page's "who has seen this child" panel (from the audit log): history,
+folded at the foot of the page, one line per person, day and kind of access."""
 from __future__ import annotations
-
-from flask_babel import lazy_gettext as _l
 
 from caseapp.cases.panels import PanelSpec
 from caseapp.permissions import cases as rules
 
-from .who_viewed import child_data_views
-
-VIEW_VIA_LABELS = {
-    "assignment": _l("assignment"),
-    "break_glass": _l("break-glass"),
-    "reason": _l("break-glass reason"),
-    "restricted": _l("restricted"),
-    "approval": _l("reading to approve (plan, assessments, review)"),
-}
+from .who_viewed import child_data_views, folded_views
 
 
 def panel_context(user, case, child: bool) -> dict | None:
     """Everyone who sees the case sees who has seen its child (no child data in it)."""
     if not rules.can_view_case(user, case):
         return None
-    return {"views": child_data_views(case), "via_labels": VIEW_VIA_LABELS}
+    lines = folded_views(child_data_views(case))
+    return {"lines": lines, "people": len({line.actor_id for line in lines})}
 
 
-PANEL = PanelSpec("who_viewed", "auditlog/_who_viewed.html", "main", panel_context, order=20)
+PANEL = PanelSpec("who_viewed", "auditlog/_who_viewed.html", "history", panel_context,
+                  order=20)

@@ -2,7 +2,9 @@
 form to ask for one (beside the child's details), and every use with its reason."""
 from __future__ import annotations
 
-from caseapp.cases.panels import PanelSpec
+from flask_babel import lazy_gettext as _l
+
+from caseapp.cases.panels import NextStep, PanelSpec
 from caseapp.cases.screens import user_names
 from caseapp.permissions import cases as rules
 
@@ -25,7 +27,9 @@ def request_context(user, case, child: bool) -> dict | None:
     """Only to a supervisor of the case who does not see the child (and may ask)."""
     if child or not rules.can_break_glass(user, case):
         return None
-    return {"form": BreakGlassForm(prefix="break_glass", formdata=None)}
+    return {"form": BreakGlassForm(prefix="break_glass", formdata=None),
+            "next_steps": [NextStep("break-glass", _l("Emergency access, only if the child is "
+                                                      "in danger"), routine=True)]}
 
 
 def uses_context(user, case, child: bool) -> dict | None:
@@ -42,6 +46,7 @@ def uses_context(user, case, child: bool) -> dict | None:
 
 PANELS = (
     PanelSpec(ACTIVE_PANEL, "break_glass/_active.html", "top", active_context, order=0),
-    PanelSpec(REQUEST_PANEL, "break_glass/_request.html", "main", request_context, order=10),
-    PanelSpec(USES_PANEL, "break_glass/_uses.html", "main", uses_context, order=25),
+    # Asking is an action (beside the case's forms); the uses are history.
+    PanelSpec(REQUEST_PANEL, "break_glass/_request.html", "side", request_context, order=10),
+    PanelSpec(USES_PANEL, "break_glass/_uses.html", "history", uses_context, order=25),
 )

@@ -33,7 +33,8 @@ def break_glass(reference: str):
     def ask():
         granted.append(service.break_glass(current_user, case, form.reason.data or ""))
 
-    response = submit_panel_form(case, form, REQUEST_PANEL, "form", ask, None)
+    response = submit_panel_form(case, form, REQUEST_PANEL, "form", ask, None,
+                                 failed_at=(_("Emergency access (break-glass)"), "break-glass"))
     if granted:  # the message says until when, so it is made here
         flash(_("Emergency access granted until %(until)s. Every view is recorded.",
                 until=format_moment(granted[0].ends_at())), "info")

@@ -19,6 +19,7 @@ from caseapp.permissions import cases as rules
 
 from . import service, workflow
 from .forms import (
+    NEW_PLAN_ROWS,
     ApprovePlanForm,
     AssessForm,
     AssignForm,
@@ -210,6 +211,8 @@ def make_form(name: str, case: Case, item: str | None = None, *, submitted: bool
             form.harm_categories.data = list(case.harm_category_codes)
     elif isinstance(form, ClosureRequestForm):
         form.reason.choices = reference_choices("closure_reason", blank=_("Choose…"))
+        if case.stage == "assessment":
+            form.early()
     elif isinstance(form, PlanForm) and not submitted:
         fill_plan_form(form, case)
     elif isinstance(form, NeedsForm):
@@ -221,11 +224,14 @@ def make_form(name: str, case: Case, item: str | None = None, *, submitted: bool
 
 
 def fill_plan_form(form: PlanForm, case: Case) -> None:
-    """A revision starts from the newest plan (its goals and rows), when the
-    page shows the child's data (the case is unlocked then)."""
+    """A revision starts from the newest plan (its goals and every row, and one
+    empty row), when the page shows the child's data (the case is unlocked
+    then); a first plan from a few empty rows."""
     plan = case.latest_plan
     if plan is None or not rules.can_view_child_data(current_user, case):
+        form.show_rows(NEW_PLAN_ROWS)
         return
+    form.show_rows(len(plan.items or []) + 1)
     form.goals.data = plan.goals
     for row, item in zip(form.items, plan.items or [], strict=False):
         row.form.action.data = item.get("action")

@@ -7,7 +7,7 @@ with a message naming the field (the same message the API gives).
 """
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -20,6 +20,7 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
+    SubmitField,
     TextAreaField,
     widgets,
 )
@@ -152,10 +153,65 @@ def _text(value) -> str:
     return (value or "").strip()
 
 
+def is_empty(field) -> bool:
+    """Nothing typed, chosen or ticked in ``field``."""
+    value = field.data
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, list | tuple | set | frozenset):
+        return not value
+    if hasattr(value, "filename"):  # an upload
+        return not value.filename
+    return value is None or value is False
+
+
+def add_error(field, message) -> None:
+    field.errors = [*field.errors, str(message)]
+
+
 class CaseForm(AppForm):
-    """A form about one case. ``FIELDS`` maps a service's field name to this form's."""
+    """A form about one case. ``FIELDS`` maps a service's field name to this form's.
+
+    ``REQUIRED`` names the fields a save needs, with the message the service
+    gives when one is missing (the service stays the judge: the API goes
+    straight to it). The page marks them before anyone submits (``required``
+    on the input, a marker on its label), and an empty submit reports every
+    missing one at once instead of the service's first. A form that needs a
+    field only on some cases says so with :meth:`require` and :meth:`release`.
+    """
 
     FIELDS: ClassVar[dict[str, str]] = {}
+    REQUIRED: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.required: dict[str, Any] = {}
+        for name, message in self.REQUIRED.items():
+            self.require(name, message)
+
+    def require(self, name: str, message) -> None:
+        self.required[name] = message
+        self._fields[name].flags.required = True
+
+    def release(self, name: str) -> None:
+        self.required.pop(name, None)
+        self._fields[name].flags.required = False
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for name, message in self.required.items():
+            field = self._fields[name]
+            if not field.errors and is_empty(field):
+                add_error(field, message)
+                valid = False
+        self._errors = None  # the cached summary predates the errors added here
+        return valid
+
+    def has_errors(self) -> bool:
+        return bool(self.form_errors) or any(
+            field.errors for field in self if field.type != "FieldList") or any(
+            sub.errors for field in self if field.type == "FieldList"
+            for row in field.entries for sub in row.form)
 
     def field_for(self, name: str | None):
         """The form field a CaseError's ``field`` is about, or None (a form-level error)."""
@@ -338,6 +394,8 @@ class IntakeForm(CaseForm):
 
 class AssignForm(VersionedForm):
     FIELDS: ClassVar[dict[str, str]] = {"lead_officer": "lead_officer", "assignees": "assignees"}
+    REQUIRED: ClassVar[dict[str, Any]] = {
+        "lead_officer": _l("Choose an active case officer of your units as lead officer.")}
 
     lead_officer = select_field(_l("Lead officer"))
     assignees = _checkboxes(_l("Others working on the case"))
@@ -350,6 +408,12 @@ class AssignForm(VersionedForm):
 class AssessForm(VersionedForm):
     """Mẫu 02 (Decree 56, Art. 26)."""
 
+    REQUIRED: ClassVar[dict[str, Any]] = {
+        **{name: _l("Rate each criterion of the risk assessment: high, medium or low.")
+           for name in ("harm", "access", "obstacles")},
+        "risk_level": _l("Choose the risk level: high, medium or low."),
+        "notes": _l("Write the assessment note."),
+    }
     harm = radios(_l("How serious is the harm to the child?"), LEVEL_LABELS.items())
     access = radios(_l("Can the person causing harm reach the child?"), LEVEL_LABELS.items())
     obstacles = radios(_l("Obstacles to the child's safety where the child is cared for"),
@@ -374,6 +438,14 @@ class AssessForm(VersionedForm):
 class NeedsForm(CaseForm):
     """Mẫu 03 (Decree 56, Art. 27(1) a-h) and the needs meeting (Art. 27(2))."""
 
+    REQUIRED: ClassVar[dict[str, Any]] = {
+        "condition": _l("Describe the child's physical, psychological and emotional state."),
+        "family": _l("Describe the family, the child's relationships and the parents' "
+                     "ability to protect the child."),
+        "service_needs": _l("Say what the child needs (care, treatment, social, schooling, "
+                            "legal, counselling)."),
+        "notes": _l("Write the conclusion of the needs assessment."),
+    }
     condition = TextAreaField(_l("a) The child's physical, psychological and emotional state"),
                               render_kw={"rows": 2})
     family = TextAreaField(_l("b) Family, the child's relationships, the parents' ability to "
@@ -421,12 +493,85 @@ class PlanItemForm(Form):
     cost = MoneyField(_l("Estimated cost (VND)"), render_kw={"inputmode": "numeric"})
 
 
+# How many rows the plan form shows: a new plan starts with a few empty ones; a
+# revision with every item of the version before and one empty row. "Add a row"
+# gives one more, up to MAX_PLAN_ROWS.
+NEW_PLAN_ROWS = 3
+MAX_PLAN_ROWS = 40
+
+
+class PlanItemsField(FieldList):
+    """The plan's rows: as many as were posted (no ``max_entries``: FieldList
+    would drop the rows past it without a word; the form refuses too many
+    instead), each named "Activity n" on the page and in the error summary."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.type = "FieldList"  # rendered and summarised like any list of sub-forms
+
+    @staticmethod
+    def row_label(number: int):
+        return _l("Activity %(n)d", n=number)
+
+
+def _row_typed(row) -> bool:
+    return any(not is_empty(sub) or getattr(sub, "raw", "") for sub in row.form)
+
+
 class PlanForm(VersionedForm):
+    REQUIRED: ClassVar[dict[str, Any]] = {"goals": _l("Write the goals of the plan.")}
+
     goals = TextAreaField(_l("Goals of the plan (form 04)"), render_kw={"rows": 3})
-    items = FieldList(FormField(PlanItemForm), min_entries=6, max_entries=12)
+    items = PlanItemsField(FormField(PlanItemForm), _l("Services and tasks of the plan"),
+                           min_entries=1)
     follow_up_at = DayTimeField(_l("Next follow-up"))
+    # Posts the form back with one more empty row, saving nothing (no script needed).
+    add_row = SubmitField(_l("Add a row"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # At least one activity: the first row's says so before anyone submits.
+        self.items.flags.required = True
+        if self.items.entries:
+            self.items.entries[0].form.action.flags.required = True
+
+    def can_add_row(self) -> bool:
+        return len(self.items) < MAX_PLAN_ROWS
+
+    def wants_another_row(self) -> bool:
+        return bool(self.add_row.data) and self.can_add_row()
+
+    def show_rows(self, count: int) -> None:
+        """At least ``count`` rows on the page (never fewer than were typed)."""
+        while len(self.items) < min(count, MAX_PLAN_ROWS):
+            self.items.append_entry()
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        rows = self.items.entries
+        if len(rows) > MAX_PLAN_ROWS:
+            self.form_errors.append(str(_l("A plan has at most %(n)d activities: group some "
+                                           "of them.", n=MAX_PLAN_ROWS)))
+            valid = False
+        for row in rows:
+            action = row.form.action
+            # A row with something in it but no activity would be dropped unseen.
+            if _row_typed(row) and is_empty(action) and not action.errors:
+                add_error(action, _l("Say what will be done."))
+                valid = False
+        if rows and not any(not is_empty(row.form.action) for row in rows):
+            first = rows[0].form.action
+            if not first.errors:
+                add_error(first, _l("Add at least one action to the plan."))
+            valid = False
+        for row in rows:
+            row.form._errors = None
+        self._errors = None
+        return valid
 
     def field_for(self, name):
+        if name == "items" and self.items.entries:
+            return self.items.entries[0].form.action
         if name and name.startswith("items.") and name.count(".") == 2:
             _, index, part = name.split(".")
             rows = [row for row in self.items if _text(row.form.action.data)]
@@ -452,6 +597,8 @@ class ApprovePlanForm(VersionedForm):
 class SendBackForm(VersionedForm):
     """Send a plan or a closure request back: the reason is what the officer reads."""
 
+    REQUIRED: ClassVar[dict[str, Any]] = {
+        "reason": _l("Say what must change: the officer reads it.")}
     reason = TextAreaField(_l("What must change"), render_kw={"rows": 2})
 
     def to_data(self) -> data.SendBackData:
@@ -461,6 +608,11 @@ class SendBackForm(VersionedForm):
 class DecisionRecordForm(CaseForm):
     """The commune chairman's decision (Mẫu 05) as it came back."""
 
+    REQUIRED: ClassVar[dict[str, Any]] = {
+        "number": _l("Give the decision's number."),
+        "decided_on": _l("Give the decision's date."),
+        "signatory": _l("Give who signed the decision."),
+    }
     number = StringField(_l("Decision number"))
     decided_on = DayField(_l("Date of the decision"))
     signatory = StringField(_l("Signed by"))
@@ -476,6 +628,7 @@ class PersonForm(CaseForm):
                                         "person.full_name": "full_name",
                                         "person.age": "age", "person.occupation": "occupation",
                                         "person.contact": "contact"}
+    REQUIRED: ClassVar[dict[str, Any]] = {"full_name": _l("Give the person's name.")}
 
     relation = select_field(_l("Relation to the child"), PERSON_RELATION_LABELS.items())
     full_name = StringField(_l("Name"))
@@ -491,6 +644,8 @@ class PersonForm(CaseForm):
 
 
 class SupportActionForm(CaseForm):
+    REQUIRED: ClassVar[dict[str, Any]] = {"description": _l("Describe what was done.")}
+
     kind = select_field(_l("Kind of action"), ACTION_KIND_LABELS.items())
     description = TextAreaField(_l("What was done"), render_kw={"rows": 3})
     performed_at = DayTimeField(_l("When (empty: now)"))
@@ -504,6 +659,13 @@ class SupportActionForm(CaseForm):
 
 
 class ReferralForm(VersionedForm):
+    REQUIRED: ClassVar[dict[str, Any]] = {
+        "agency": _l("Choose the agency the case is referred to."),
+        "reason": _l("Give the reason for the referral."),
+        "sharing_basis": _l("Say on what basis the child's data is shared: consent or a "
+                            "legal ground."),
+    }
+
     agency = select_field(_l("Agency"))
     reason = TextAreaField(_l("Reason for the referral"), render_kw={"rows": 3})
     sharing_basis = radios(_l("Basis for sharing the child's data"),
@@ -517,6 +679,9 @@ class ReferralForm(VersionedForm):
 
 
 class HarmCategoriesForm(VersionedForm):
+    REQUIRED: ClassVar[dict[str, Any]] = {
+        "harm_categories": _l("Choose at least one kind of harm from the list.")}
+
     harm_categories = _checkboxes(_l("Kinds of harm"))
 
 
@@ -533,6 +698,9 @@ class ReferralStatusForm(CaseForm):
 
 
 class ReturnForm(VersionedForm):
+    REQUIRED: ClassVar[dict[str, Any]] = {
+        "reason": _l("Say why the case came back from referral.")}
+
     reason = TextAreaField(_l("Why the case came back"), render_kw={"rows": 2})
 
     def to_data(self) -> data.ReturnData:
@@ -540,6 +708,17 @@ class ReturnForm(VersionedForm):
 
 
 class ClosureRequestForm(VersionedForm):
+    """The lead officer's closure request with the review (Mẫu 06); from
+    assessment (no plan was made) the review is not asked (:meth:`early`)."""
+
+    REQUIRED: ClassVar[dict[str, Any]] = {
+        "reason": _l("Choose the reason for closing."),
+        "outcome_summary": _l("Summarise the outcome."),
+        **{name: _l("Rate each point of the review (form 06): high, medium or low.")
+           for name in ("review_harm", "review_access", "review_obstacles",
+                        "review_self_protection", "review_recovery")},
+    }
+
     reason = select_field(_l("Reason for closing"))
     outcome_summary = TextAreaField(_l("Outcome summary"), render_kw={"rows": 3})
     review_harm = radios(_l("1a. Harm to the child: is it still serious? (high: still very "
@@ -553,6 +732,12 @@ class ClosureRequestForm(VersionedForm):
     review_recovery = radios(_l("1b. The child's recovery, physical, psychological and "
                                 "emotional (high: well recovered)"), LEVEL_LABELS.items())
     review_notes = TextAreaField(_l("Review notes"), render_kw={"rows": 2})
+
+    def early(self) -> None:
+        """Closing from assessment: the review of a plan carried out is not asked."""
+        for name in ("review_harm", "review_access", "review_obstacles",
+                     "review_self_protection", "review_recovery"):
+            self.release(name)
 
     def to_data(self) -> data.ClosureData:
         return data.ClosureData(reason=self.reason.data or "",
@@ -570,6 +755,8 @@ class DecisionForm(VersionedForm):
 
 
 class ReopenForm(VersionedForm):
+    REQUIRED: ClassVar[dict[str, Any]] = {"reason": _l("Choose why the case is reopened.")}
+
     reason = select_field(_l("Why the case is reopened"), REOPEN_REASON_LABELS.items())
 
     def to_data(self) -> data.ReopenData:
@@ -577,6 +764,8 @@ class ReopenForm(VersionedForm):
 
 
 class NoteForm(CaseForm):
+    REQUIRED: ClassVar[dict[str, Any]] = {"text": _l("Write the note.")}
+
     text = TextAreaField(_l("Note"), render_kw={"rows": 3})
 
     def to_data(self) -> data.NoteData:

@@ -28,12 +28,22 @@ from .forms import (
     SHARING_BASIS_LABELS,
 )
 from .models import Case
+from .panels import NextStep
 from .procedure import CRITERIA_LABELS, NEEDS_POINT_LABELS, REVIEW_POINT_LABELS, procedure_steps
 from .screens import DEADLINE_LABELS, label, put_error, user_names
 from .timeline import timeline
 
 # The supervisor's decisions: shown at the end of what they decide on.
 DECISION_ACTIONS = ("approve_plan", "return_plan", "approve_closure", "reject_closure")
+# The deadline (deadlines.pending's step) each action meets: "what to do next"
+# shows it beside the action's link.
+ACTION_DEADLINES = {
+    "assess": ("assessment",), "needs": ("needs",), "plan": ("plan_draft",),
+    "approve_plan": ("plan_approval",), "return_plan": ("plan_approval",),
+    "decision": ("decision",), "support_action": ("emergency", "follow_up"),
+}
+# Offered all along the case: listed after the steps of the procedure.
+ROUTINE_ACTIONS = frozenset({"note", "person", "harm_categories"})
 
 
 def iso_day(value) -> str:
@@ -48,11 +58,48 @@ def money(value) -> str:
     return f"{value:,}".replace(",", ".") if isinstance(value, int) else "—"
 
 
+def has_errors(form) -> bool:
+    check = getattr(form, "has_errors", None)
+    return check() if check else bool(form.errors or form.form_errors)
+
+
+def action_anchor(name: str, item: str | None = None) -> str:
+    """The id of an action's form on the page: its form posts to the action's URL
+    with this fragment, so that a failed submit shows the page at the form."""
+    return f"act-{name}-{item}" if name == "referral_status" and item else f"act-{name}"
+
+
+def next_steps(case: Case, forms: dict, pending, shown) -> list[NextStep]:
+    """The actions ``forms`` offer now and the features' (``shown`` panels), as
+    links to their forms: those with a deadline first, nearest first, then the
+    procedure's order, the routine ones last."""
+    due_at = dict(pending)
+    steps: list[NextStep] = []
+    for name, spec in ACTIONS.items():
+        if name not in forms:
+            continue
+        if name == "referral_status":
+            steps.extend(NextStep(action_anchor(name, r.id),
+                                  f"{spec.title}: {label('agency', r.agency_code)}")
+                         for r in case.referrals if r.id in forms[name])
+            continue
+        dues = [due_at[step] for step in ACTION_DEADLINES.get(name, ()) if step in due_at]
+        steps.append(NextStep(action_anchor(name), spec.title, min(dues) if dues else None,
+                              name in ROUTINE_ACTIONS))
+    for panel in shown:
+        steps.extend(panel.context.get("next_steps", ()))
+    ranked = sorted(enumerate(steps), key=lambda pair: (
+        pair[1].routine, pair[1].due is None,
+        pair[1].due.timestamp() if pair[1].due else 0, pair[0]))
+    return [step for _, step in ranked]
+
+
 def render_case(case: Case, *, submitted: tuple[str, str | None, Any] | None = None,
                 status: int = 200, message: str | None = None,
-                panel_overrides: dict | None = None):
+                panel_overrides: dict | None = None, failed_at: tuple[Any, str] | None = None):
     """The page, with a submitted action form (``submitted``: name, item, form) or a
-    feature's submitted form (``panel_overrides``) put back with its errors."""
+    feature's submitted form (``panel_overrides``; ``failed_at``: its title and the
+    id of its form on the page) put back with its errors."""
     child = rules.can_view_child_data(current_user, case)
     # A supervisor asked to approve reads what they approve (and nothing else of
     # the child's), audited like any view.
@@ -69,14 +116,17 @@ def render_case(case: Case, *, submitted: tuple[str, str | None, Any] | None = N
             forms[name][item] = form
         else:
             forms[name] = form
-        if form.errors or form.form_errors:
-            # The form may be far down a long page: say so at the top, with a link.
-            failed = {"title": ACTIONS[name].title, "anchor": f"act-{name}"}
+        if has_errors(form):
+            # The page opens at the form (its action's fragment); the top says so too.
+            failed = {"title": ACTIONS[name].title, "anchor": action_anchor(name, item)}
+    elif failed_at is not None:
+        failed = {"title": failed_at[0], "anchor": failed_at[1]}
     events = timeline(case, child)
     names = user_names([e.get("actor") for e in events] + [case.lead_officer_id]
                        + list(case.assignee_ids))
     # Panels last: the who-viewed panel reads this page's own view from the log.
     shown = panels.case_panels(current_user, case, child, panel_overrides)
+    pending = deadlines.pending(case)
     return render_template(
         "cases/case.html", case=case, child=child, approval=approval, forms=forms,
         actions=ACTIONS, procedure=procedure_steps(case), criteria=CRITERIA_LABELS,
@@ -87,19 +137,29 @@ def render_case(case: Case, *, submitted: tuple[str, str | None, Any] | None = N
         failed=failed, reporter_shown=rules.can_see_reporter(current_user, case),
         day=iso_day, money=money,
         events=events, names=names, now=clock.now(), message=message,
-        pending=deadlines.pending(case), deadline_labels=DEADLINE_LABELS,
+        pending=pending, deadline_labels=DEADLINE_LABELS,
+        next_steps=next_steps(case, forms, pending, shown),
         stage_labels=workflow.STAGE_LABELS, label=label, level_labels=LEVEL_LABELS,
         legal_ground_labels=LEGAL_GROUND_LABELS,
         referral_status_labels=REFERRAL_STATUS_LABELS,
         sharing_basis_labels=SHARING_BASIS_LABELS, panels=shown), status
 
 
+def case_url(case: Case, anchor: str = "top") -> str:
+    """The case page after a change. Always with a fragment: a redirect without
+    one keeps the submitted form's (``…#act-note``), and the person would land
+    at the form they just used instead of the message saying it worked."""
+    return url_for("cases.case_page", reference=case.reference, _anchor=anchor or "top")
+
+
 def submit_panel_form(case: Case, form, panel: str, key: str, call, done: str,
-                      anchor: str = ""):
+                      anchor: str = "", failed_at: tuple[Any, str] | None = None):
     """The one way a feature's form on the case page is handled: validate
-    ``form``, run ``call()``; on success redirect to the case with ``done``;
-    otherwise the page again (422) with the form and its errors in its panel
-    (``panel_overrides={panel: {key: form}}``), nothing written."""
+    ``form``, run ``call()``; on success redirect to the case with ``done``
+    (at ``anchor``, else the top where the message is); otherwise the page
+    again (422) with the form and its errors in its panel
+    (``panel_overrides={panel: {key: form}}``), nothing written. ``failed_at``
+    (the form's title and id on the page) puts the link to it at the top."""
     status, message = 422, None
     if form.validate_on_submit():
         try:
@@ -114,11 +174,12 @@ def submit_panel_form(case: Case, form, panel: str, key: str, call, done: str,
         else:
             if done:
                 flash(done, "info")
-            return redirect(url_for("cases.case_page", reference=case.reference) + anchor)
-    if status == 422 and not form.errors and not form.form_errors:
+            return redirect(case_url(case, anchor.lstrip("#")))
+    if status == 422 and not has_errors(form):
         form.form_errors.append(_("Nothing was saved. Check the form and try again."))
     return render_case(case, status=status, message=message,
-                       panel_overrides={panel: {key: form}})
+                       panel_overrides={panel: {key: form}},
+                       failed_at=failed_at if status == 422 else None)
 
 
 def press_button(case: Case, form, call, done: str):
@@ -131,4 +192,4 @@ def press_button(case: Case, form, call, done: str):
         flash(str(exc.message), "error")
     else:
         flash(done, "info")
-    return redirect(url_for("cases.case_page", reference=case.reference))
+    return redirect(case_url(case))

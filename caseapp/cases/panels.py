@@ -5,6 +5,9 @@ A feature registers a :class:`PanelSpec` (from its ``panel.py``) in its
 ``init_app``: a name, a template, a column ("top" above everything, "main"
 beside the child's details, "side" beside the actions) and
 ``context(user, case, child) -> dict | None`` (None: not shown to ``user``).
+The "history" column holds records of what happened, folded below the rest.
+A context may offer ``"next_steps"``: :class:`NextStep` items the page lists
+in its "what to do next" block (an action of the feature, with its due time).
 ``child`` says whether the page already opened the child's data for ``user``
 (checked and audited by the case page): a panel must not open it on its own.
 
@@ -15,10 +18,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 Context = Callable[[Any, Any, bool], dict | None]
-COLUMNS = ("top", "main", "side")
+COLUMNS = ("top", "main", "side", "history")
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """A link in the case page's "what to do next": the id of the form on the
+    page, what it does, its due time (aware) if a deadline applies, and whether
+    it is routine (a note, a person) rather than a step of the procedure."""
+
+    anchor: str
+    title: Any
+    due: datetime | None = None
+    routine: bool = False
 
 
 @dataclass(frozen=True)

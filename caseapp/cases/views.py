@@ -25,7 +25,7 @@ from .actions import ACTIONS, AFTER_CLOSURE_ACTIONS, make_form
 from .errors import CaseConflict, CaseError
 from .forms import IntakeForm
 from .models import HOTLINE_CHANNELS
-from .page import render_case
+from .page import case_url, has_errors, render_case
 from .screens import intake_units, label, local_now, put_error, reference_choices, user_names
 
 bp = Blueprint("cases", __name__, template_folder="templates")
@@ -154,6 +154,20 @@ def case_page(reference: str):
     return render_case(case)
 
 
+def _with_another_row(case, spec, action, item, form):
+    """"Add a row" on the plan: the form back with what was typed and one more
+    empty row; nothing is checked or saved (the request is still a form's)."""
+    token = getattr(form, "csrf_token", None)
+    if token is not None and not token.validate(form):
+        abort(400)
+    if not spec.shown(current_user, case):
+        # Only to the people the form is offered to (the page shows it again).
+        return render_error(403)
+    if form.wants_another_row():
+        form.show_rows(len(form.items) + 1)
+    return render_case(case, submitted=(action, item, form))
+
+
 @bp.post("/cases/<reference>/<action>", defaults={"item": None})
 @bp.post("/cases/<reference>/<action>/<item>")
 def case_action(reference: str, action: str, item: str | None):
@@ -167,6 +181,8 @@ def case_action(reference: str, action: str, item: str | None):
     if spec is None or spec.item != (item is not None):
         abort(404)
     form = make_form(action, case, item, submitted=True)
+    if getattr(form, "add_row", None) is not None and form.add_row.data:
+        return _with_another_row(case, spec, action, item, form)
     status, message = 422, None
     if form.validate_on_submit():
         try:
@@ -183,7 +199,7 @@ def case_action(reference: str, action: str, item: str | None):
         else:
             flash(str(spec.done), "info")
             target = safe_next(request.form.get("next"))
-            return redirect(target or url_for("cases.case_page", reference=case.reference))
-    if status == 422 and not form.errors and not form.form_errors:
+            return redirect(target or case_url(case))
+    if status == 422 and not has_errors(form):
         form.form_errors.append(_("Nothing was saved. Check the form and try again."))
     return render_case(case, submitted=(action, item, form), status=status, message=message)

@@ -1,7 +1,7 @@
 """Forms of consent to share."""
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, TextAreaField
@@ -18,6 +18,11 @@ SHARING_CONSENT_LABELS = {"consent": _l("Consent of the child and guardian"),
 
 class SharingConsentForm(CaseForm):
     FIELDS: ClassVar[dict[str, str]] = {"consent": "guardian"}
+    REQUIRED: ClassVar[dict[str, Any]] = {
+        "agency": _l("Choose the agency."),
+        "basis": _l("Say on what basis the child's data is shared: consent or a legal "
+                    "ground."),
+    }
 
     agency = select_field(_l("Agency"))
     basis = radios(_l("Basis for sharing"), SHARING_CONSENT_LABELS.items(), default="consent")

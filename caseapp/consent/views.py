@@ -29,7 +29,8 @@ def record_consent(reference: str):
     return submit_panel_form(
         case, form, PANEL.name, "form",
         lambda: service.record_sharing_consent(current_user, case, form.to_data()),
-        _("The basis for sharing was recorded."))
+        _("The basis for sharing was recorded."),
+        failed_at=(_("Record consent or a legal ground for an agency"), "consent-form"))
 
 
 @bp.post("/cases/<reference>/sharing-consents/withdraw")

@@ -1,6 +1,8 @@
 """Forms of data-subject requests."""
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, TextAreaField
 
@@ -23,6 +25,11 @@ DATA_REQUEST_STATUS_LABELS = {"open": _l("Waiting for an answer"), "granted": _l
 
 
 class DataRequestForm(CaseForm):
+    REQUIRED: ClassVar[dict[str, Any]] = {
+        "kind": _l("Choose what is asked: to see, correct, restrict or delete the data."),
+        "requested_by": _l("Say who asked: the child or the parent or guardian."),
+    }
+
     kind = radios(_l("What is asked"), DATA_REQUEST_KIND_LABELS.items())
     requested_by = radios(_l("Who asked"), DATA_REQUESTER_LABELS.items())
     received_at = DayTimeField(_l("Received at (empty: now)"))
@@ -34,6 +41,11 @@ class DataRequestForm(CaseForm):
 
 
 class DataAnswerForm(CaseForm):
+    REQUIRED: ClassVar[dict[str, Any]] = {
+        "decision": _l("Choose whether the request is granted or refused."),
+        "answer": _l("Write the answer given to the child or guardian."),
+    }
+
     request_id = HiddenField()
     decision = radios(_l("Decision"), [("granted", _l("Grant")), ("refused", _l("Refuse"))])
     answer = TextAreaField(_l("Answer given to the child or guardian"), render_kw={"rows": 2})

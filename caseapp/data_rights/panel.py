@@ -1,8 +1,10 @@
 """The case page's data-rights panel."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from caseapp import clock
-from caseapp.cases.panels import PanelSpec
+from caseapp.cases.panels import NextStep, PanelSpec
 from caseapp.permissions import cases as rules
 
 from .forms import (
@@ -23,16 +25,23 @@ def panel_context(user, case, child: bool) -> dict | None:
     if case.is_purged and not rows:
         return None
     answerable = rules.can_answer_data_request(user, case)
+    now = clock.now()
+    # Answering an open request is an action with a due date: in "what to do next".
+    steps = [NextStep(f"answer-{r.id}", _l("Answer the request about the child's data"),
+                      r.due_at) for r in rows if r.status == "open"] if answerable else []
     return {
         "requests": rows,
         "show_texts": child and not case.is_purged,
-        "now": clock.now(),
+        "now": now,
+        "next_steps": steps,
         "kind_labels": DATA_REQUEST_KIND_LABELS,
         "requester_labels": DATA_REQUESTER_LABELS,
         "status_labels": DATA_REQUEST_STATUS_LABELS,
         "form": DataRequestForm(prefix="data_request", formdata=None)
         if rules.can_record_data_request(user, case) else None,
         "answer_form": DataAnswerForm(prefix="answer", formdata=None) if answerable else None,
+        # The other open requests' forms stay blank when one answer comes back refused.
+        "blank_answer": DataAnswerForm(prefix="answer", formdata=None) if answerable else None,
         "lift_form": LiftRestrictionForm(prefix="lift", formdata=None) if answerable else None,
     }
 

@@ -33,7 +33,8 @@ def record_request(reference: str):
     return submit_panel_form(
         case, form, PANEL.name, "form",
         lambda: service.record_request(current_user, case, form.to_data()),
-        _("The request was recorded. A supervisor of the case answers it."))
+        _("The request was recorded. A supervisor of the case answers it."),
+        failed_at=(_("Record a request from the child or guardian"), "data-request-form"))
 
 
 @bp.post("/cases/<reference>/data-requests/answer")
@@ -44,7 +45,9 @@ def answer_request(reference: str):
         case, form, PANEL.name, "answer_form",
         lambda: service.answer_request(current_user, case, form.request_id.data or "",
                                        form.to_data()),
-        _("The answer was recorded."))
+        _("The answer was recorded."),
+        failed_at=(_("Answer the request about the child's data"),
+                   f"answer-{form.request_id.data or ''}"))
 
 
 @bp.post("/cases/<reference>/data-requests/lift")

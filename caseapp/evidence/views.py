@@ -48,11 +48,18 @@ def upload(reference: str):
             description=form.description.data or "",
             confirmed_no_abuse=form.confirm_no_abuse.data is True))
 
-    # On an abuse-material case the form is not offered: its refusal shows in the notice.
-    key = "refused_upload" if service.abuse_material_case(case) else "upload_form"
+    # On an abuse-material case the form is not offered: the service's refusal
+    # (not a missing field) shows in the notice.
+    abuse = service.abuse_material_case(case)
+    if abuse:
+        for name in list(form.required):
+            form.release(name)
+    key = "refused_upload" if abuse else "upload_form"
     return submit_panel_form(case, form, PANEL.name, key, save,
                              _("The file was added to the case's evidence, encrypted."),
-                             anchor="#evidence")
+                             anchor="#evidence",
+                             failed_at=(_("Evidence"), "no-abuse-material") if abuse
+                             else (_("Add a file"), "evidence-upload"))
 
 
 @bp.post("/cases/<reference>/evidence/custody")
@@ -69,7 +76,9 @@ def custody(reference: str):
             expected_version=form.expected_version)
 
     return submit_panel_form(case, form, PANEL.name, "custody_form", save,
-                             _("Where the material is held was recorded."), anchor="#evidence")
+                             _("Where the material is held was recorded."), anchor="#evidence",
+                             failed_at=(_("Where the material is held"),
+                                        "evidence-custody-form"))
 
 
 class SandboxedDownload(Response):

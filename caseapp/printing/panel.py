@@ -21,4 +21,5 @@ def panel_context(user, case, child: bool) -> dict | None:
     return {"reference": case.reference, "forms": forms}
 
 
-PANEL = PanelSpec("printing", "printing/_panel.html", "side", panel_context, order=70)
+# With the features' panels, below the forms to act on.
+PANEL = PanelSpec("printing", "printing/_panel.html", "main", panel_context, order=70)

@@ -68,7 +68,8 @@ class FormSpec:
 
 FORMS: dict[str, FormSpec] = {spec.code: spec for spec in (
     FormSpec("01", "BÁO CÁO TIẾP NHẬN THÔNG TIN TRẺ EM",
-             _l("Print form 01: report received"), "printing/form_01.html", verbatim=True),
+             _l("Print form 01 (full copy): report received"), "printing/form_01.html",
+             verbatim=True),
     FormSpec("02", "ĐÁNH GIÁ NGUY CƠ BAN ĐẦU, MỨC ĐỘ TỔN HẠI CỦA TRẺ EM",
              _l("Print form 02: initial risk assessment"), "printing/form_02.html",
              verbatim=False),

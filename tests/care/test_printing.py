@@ -186,7 +186,8 @@ def test_each_form_prints_once_its_stage_record_exists(people, login, app):
     page = body(officer.get(f"/cases/{case.reference}"))
     panel = page.split('id="printing"', 1)[1].split("</section>", 1)[0]
     assert re.findall(r'data-form="(\d+)"', panel) == ["01", "02", "03", "04", "05", "06"]
-    assert "Print form 01: report received" in panel
+    assert "Print form 01 (full copy): report received" in panel
+    assert "Print form 01 (copy for the family)" in panel
     assert 'lang="en"' in page
 
 
@@ -275,8 +276,8 @@ def test_prints_show_on_who_has_seen_this_child(people, login, make_case):
     assert (listed.seq, listed.actor_id, listed.username, listed.route, listed.via) == (
         entry.seq, people.officer.id, "cb.minh", "printing.print_form", "assignment")
     page = body(officer.get(f"/cases/{case.reference}"))
-    section = page.split('id="who-viewed"', 1)[1].split("</section>", 1)[0]
-    assert f'data-seq="{entry.seq}"' in section and "printing.print_form" in section
+    section = page.split('id="who-viewed"', 1)[1].split("</details>", 1)[0]
+    assert "in Mẫu 02" in section and "printing.print_form" not in section
 
 
 # --- who may print -----------------------------------------------------------------------------
@@ -424,7 +425,9 @@ def test_panel_lists_the_forms_that_exist_only_beside_child_data(people, make_ca
     with app.test_request_context():
         html = render_template(printing_panel.PANEL.template, panel=panel)
     staff = [f"/cases/{case.reference}/print/{form}" for form in ("01", "02", "03", "04", "05")]
-    assert re.findall(r'href="([^"]+)"', html) == staff + [f"{staff[0]}?copy=family"]
+    # Form 01's two copies side by side, each saying which it is.
+    assert re.findall(r'href="([^"]+)"', html) == [staff[0], f"{staff[0]}?copy=family",
+                                                   *staff[1:]]
     assert_no_child_data(html)
 
 

@@ -98,8 +98,8 @@ def test_lifecycle_through_the_screens(people, login):
     page = officer.get(f"/cases/{reference}").get_data(as_text=True)
     assert "Ghi rõ người phụ trách" in page
     # The supervisor's reading shows on "who has seen this child", as what it was.
-    viewed = page.split('id="who-viewed"', 1)[1].split("</section>", 1)[0]
-    assert "gs.tuan" in viewed and "xem để phê duyệt" in viewed
+    viewed = page.split('id="who-viewed"', 1)[1].split("</details>", 1)[0]
+    assert "gs.tuan" in viewed and "đọc để phê duyệt" in viewed
     assert act(officer, reference, "plan", **{
         "goals": "Em an toàn, tài khoản giả bị gỡ", "items-0-action": "Tư vấn tâm lý",
         "items-0-who": "cb.minh (cán bộ phụ trách)", "follow_up_at": ""}).status_code == 302
