@@ -16,7 +16,8 @@ Why it is built this way:
 * One statement per check (an upsert that restarts an expired window and
   returns the new count), atomic on SQLite and PostgreSQL alike.
 * Keys are HMACs under the app's secret key: the table holds no client
-  address.
+  address. Counters whose window ended an hour ago are deleted at each check
+  (an indexed range), so many addresses cannot make the table grow for ever.
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ from caseapp.extensions import db
 from .models import RateLimitCounter
 
 SCHEME = "caseapp-db"
+_KEEP_EXPIRED_SECONDS = 3600
 
 
 def _key(raw: str) -> str:
@@ -64,7 +66,12 @@ class DatabaseStorage(Storage):
             set_={"count": case((expired, amount), else_=table.c.count + amount),
                   "expires_at": case((expired, now + expiry), else_=table.c.expires_at)},
         ).returning(table.c.count)
-        return int(db.session.execute(statement).scalar_one())
+        count = int(db.session.execute(statement).scalar_one())
+        # Windows long over are deleted as new ones open, so the table holds
+        # about one window's worth of keys however many addresses came by.
+        db.session.execute(delete(RateLimitCounter).where(
+            RateLimitCounter.expires_at < now - _KEEP_EXPIRED_SECONDS))
+        return count
 
     def _live(self, key: str):
         return db.session.execute(

@@ -114,6 +114,10 @@ def confirm(actor: User, change: AccountChange) -> AccountChange:
     _decide_check(actor, change)
     user = change.user
     now = clock.now()
+    if change.kind in ("create", "role_unit") and not _receiving_unit(change).is_active:
+        # The unit was deactivated while the change waited: nobody joins it now.
+        raise ChangeError(_l("The unit this account would join is no longer active: decline "
+                             "this change, or reactivate the unit first."))
     if change.kind == "create":
         user.awaiting_confirmation = False
     elif change.kind == "role_unit":

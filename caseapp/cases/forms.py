@@ -501,9 +501,10 @@ MAX_PLAN_ROWS = 40
 
 
 class PlanItemsField(FieldList):
-    """The plan's rows: as many as were posted (no ``max_entries``: FieldList
-    would drop the rows past it without a word; the form refuses too many
-    instead), each named "Activity n" on the page and in the error summary."""
+    """The plan's rows: as many as were posted, each named "Activity n" on the
+    page and in the error summary. ``max_entries`` is one more than a plan may
+    hold: a post with thousands of rows is not built in full, and the form
+    still sees one row too many and says so (rather than dropping rows unseen)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -523,7 +524,7 @@ class PlanForm(VersionedForm):
 
     goals = TextAreaField(_l("Goals of the plan (form 04)"), render_kw={"rows": 3})
     items = PlanItemsField(FormField(PlanItemForm), _l("Services and tasks of the plan"),
-                           min_entries=1)
+                           min_entries=1, max_entries=MAX_PLAN_ROWS + 1)
     follow_up_at = DayTimeField(_l("Next follow-up"))
     # Posts the form back with one more empty row, saving nothing (no script needed).
     add_row = SubmitField(_l("Add a row"))

@@ -16,11 +16,19 @@ Why it is built this way:
   first backed up next to the instance (``backups/before-restore-*``).
 * A restore refuses a file that is not a caseapp database of this instance
   (its log's first entry names other keys), before anything is changed.
+* A restore refuses a file that `caseapp backup` did not write, or that was
+  changed since: each backup's SHA-256 is signed with the key ring's audit
+  key into ``<instance>/backups.jsonl``. Someone who can write the database
+  and the backups, but has no key file, cannot make a trimmed log restorable
+  (it would otherwise hide the entries cut from its tail). ``--force``
+  restores an unsigned file anyway, and the log says so.
 * A restored log is older than the checkpoint file: checkpoints past the
   restored head would read as a cut-off tail. Those are moved to a
-  ``.superseded-<time>`` file beside it, and the restore itself is the next
-  entry of the restored chain, naming the head it went back to and the head
-  it replaced, so the gap is on the record, not hidden.
+  ``.superseded-<time>`` file beside it (and come back from there when a
+  later backup is restored and its log reaches them again), and the restore
+  itself is the next entry of the restored chain, naming the head it went
+  back to and the head it replaced, so the gap is on the record, not hidden.
+* Every file written here is private (mode 0600) from its first byte.
 """
 from __future__ import annotations
 
@@ -32,6 +40,8 @@ import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
+from glob import escape as glob_escape
 from glob import glob
 
 import click
@@ -53,8 +63,70 @@ from .common import fail, make_private_dir
 _PAGES_PER_STEP = 1024
 
 
+REGISTER = "backups.jsonl"
+
+
 class BackupError(Exception):
     pass
+
+
+@contextmanager
+def _private_files():
+    """Files created inside are 0600 (folders 0700) from the start."""
+    previous = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+def _write_private(path: str, lines: list[str]) -> None:
+    with _private_files():
+        temporary = path + ".tmp"
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.writelines(lines)
+        os.replace(temporary, path)
+
+
+# -- the signed register of backups -------------------------------------------
+
+def _register_message(sha256: str, at: str) -> bytes:
+    return f"caseapp-backup\x00{sha256}\x00{at}".encode()
+
+
+def _register_path() -> str:
+    return os.path.join(current_app.instance_path, REGISTER)
+
+
+def _sign_backup(sha256: str) -> None:
+    keys = current_app.extensions["caseapp_keys"]
+    at = clock.now().isoformat()
+    line = json.dumps({"sha256": sha256, "at": at,
+                       "sig": keys.audit_signing_key.sign(_register_message(sha256, at)).hex()})
+    with _private_files(), open(_register_path(), "a", encoding="utf-8") as f:
+        f.write(line + "\n")
+
+
+def _signed_by_us(sha256: str) -> bool:
+    """Whether the register holds a line for this file's hash signed with our key."""
+    keys = current_app.extensions["caseapp_keys"]
+    try:
+        with open(_register_path(), encoding="utf-8") as f:
+            lines = f.readlines()
+    except FileNotFoundError:
+        return False
+    for line in lines:
+        try:
+            entry = json.loads(line)
+            if entry.get("sha256") != sha256:
+                continue
+            keys.audit_verify_key.verify(bytes.fromhex(entry["sig"]),
+                                         _register_message(sha256, entry["at"]))
+            return True
+        except Exception:  # noqa: BLE001 - a bad line is simply not a signature
+            continue
+    return False
 
 
 # -- progress ---------------------------------------------------------------
@@ -171,23 +243,23 @@ def make_backup(out: str) -> dict:
     record("backup.create", actor="system", details={"log_head_before": head})
     db.session.commit()
     partial = out + ".partial"
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.close(fd)
     try:
-        sqlite_path = _sqlite_path()
-        if sqlite_path:
-            os.unlink(partial)  # sqlite3 makes the file; its mode is set below
-            _copy_sqlite(sqlite_path, partial, "backup")
-            os.chmod(partial, 0o600)
-        else:
-            _dump_postgresql(partial)
+        with _private_files():
+            sqlite_path = _sqlite_path()
+            if sqlite_path:
+                _copy_sqlite(sqlite_path, partial, "backup")
+            else:
+                _dump_postgresql(partial)
+        os.chmod(partial, 0o600)
         os.replace(partial, out)
     except BaseException:
         for leftover in (partial, partial + "-journal"):
             if os.path.exists(leftover):
                 os.unlink(leftover)
         raise
-    return {"file": out, "bytes": os.path.getsize(out), "sha256": _sha256(out)}
+    digest = _sha256(out)
+    _sign_backup(digest)
+    return {"file": out, "bytes": os.path.getsize(out), "sha256": digest}
 
 
 # -- restoring -------------------------------------------------------------
@@ -262,30 +334,54 @@ def _check_belongs_here(path: str, sqlite_path: str | None) -> None:
                           "restore it with that instance's key file")
 
 
-def _set_checkpoints_aside(head: int) -> int:
-    """Move checkpoints past the restored head to a ``.superseded-<time>`` file."""
+def _macs(seqs: set[int]) -> dict[int, str]:
+    entries = audit_lib.audit_entries
+    if not seqs:
+        return {}
+    return dict(db.session.execute(select(entries.c.seq, entries.c.mac)
+                                   .where(entries.c.seq.in_(sorted(seqs)))).all())
+
+
+def _read_lines(path: str) -> list[str]:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return [line.strip() for line in f if line.strip()]
+    except FileNotFoundError:
+        return []
+
+
+def _align_checkpoints(head: int) -> int:
+    """Keep the checkpoints the restored log reaches (from the file and from
+    earlier ``.superseded-*`` files), set the others aside; returns how many
+    were set aside."""
     moved = 0
     stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
     for path in [checkpoint_path(), *mirror_paths()]:
-        if not os.path.isfile(path):
-            continue
-        with open(path, encoding="utf-8") as f:
-            lines = f.readlines()
-        keep, later = [], []
-        for line in lines:
+        current = _read_lines(path)
+        earlier = [line for p in sorted(glob(glob_escape(path) + ".superseded-*"))
+                   for line in _read_lines(p)]
+        parsed: dict[str, dict] = {}
+        for line in current + earlier:
             try:
-                seq = json.loads(line).get("seq")
+                checkpoint = json.loads(line)
             except ValueError:
-                seq = None
-            (later if isinstance(seq, int) and seq > head else keep).append(line)
-        if not later:
+                continue
+            if isinstance(checkpoint, dict) and isinstance(checkpoint.get("seq"), int):
+                parsed[line] = checkpoint
+        if not parsed:
             continue
+        macs = _macs({c["seq"] for c in parsed.values() if c["seq"] <= head})
+        keep = sorted((c["seq"], line) for line, c in parsed.items()
+                      if c["seq"] == 0 or (c["seq"] <= head
+                                           and macs.get(c["seq"]) == c.get("head_mac")))
+        kept = {line for _seq, line in keep}
+        later = [line for line in current if line not in kept]
         try:
-            with open(f"{path}.superseded-{stamp}", "a", encoding="utf-8") as f:
-                f.writelines(later)
-            with open(path + ".tmp", "w", encoding="utf-8") as f:
-                f.writelines(keep)
-            os.replace(path + ".tmp", path)
+            if later:
+                superseded = f"{path}.superseded-{stamp}"
+                _write_private(superseded, [line + "\n" for line in
+                                            _read_lines(superseded) + later])
+            _write_private(path, [line + "\n" for _seq, line in keep])
             moved += len(later)
         except OSError as exc:
             click.echo(f"note: the checkpoint copy {path} could not be rewritten ({exc}); "
@@ -294,23 +390,21 @@ def _set_checkpoints_aside(head: int) -> int:
     return moved
 
 
-def restore_backup(path: str) -> dict:
-    path = os.path.abspath(path)
-    if not os.path.isfile(path):
-        raise BackupError(f"{path} does not exist")
-    sqlite_path = _sqlite_path()
-    _check_belongs_here(path, sqlite_path)
-    replaced = db.session.execute(
-        select(func.max(audit_lib.audit_entries.c.seq))).scalar() or 0
-    db.session.rollback()
-    db.engine.dispose()
-    safety_dir = os.path.join(current_app.instance_path, "backups")
-    make_private_dir(safety_dir)
+def _save_current(sqlite_path: str | None, folder: str) -> str:
+    """The database about to be replaced, kept in ``folder``."""
     stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
     if sqlite_path:
-        before = os.path.join(safety_dir, f"before-restore-{stamp}.db")
+        before = os.path.join(folder, f"before-restore-{stamp}.db")
         _copy_sqlite(sqlite_path, before, "saving the current database")
-        os.chmod(before, 0o600)
+    else:
+        before = os.path.join(folder, f"before-restore-{stamp}.dump")
+        _dump_postgresql(before)
+    os.chmod(before, 0o600)
+    return before
+
+
+def _put_back(path: str, sqlite_path: str | None) -> None:
+    if sqlite_path:
         progress = _Progress("restore")
         source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         target = sqlite3.connect(sqlite_path, timeout=30)
@@ -320,23 +414,45 @@ def restore_backup(path: str) -> dict:
         finally:
             target.close()
             source.close()
-    else:
-        before = os.path.join(safety_dir, f"before-restore-{stamp}.dump")
-        _dump_postgresql(before)
-        os.chmod(before, 0o600)
-        click.echo("pg_restore: replacing the database ...", err=True)
-        done = subprocess.run([_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner",
-                               "--no-privileges", "--single-transaction",
-                               f"--dbname={_pg_env()['PGDATABASE']}", path],
-                              env=_pg_env(), capture_output=True, text=True)
-        if done.returncode != 0:
-            raise BackupError("pg_restore failed, the database is as it was: "
-                              + (done.stderr.strip().splitlines() or ["?"])[-1])
+        return
+    click.echo("pg_restore: replacing the database ...", err=True)
+    done = subprocess.run([_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner",
+                           "--no-privileges", "--single-transaction",
+                           f"--dbname={_pg_env()['PGDATABASE']}", path],
+                          env=_pg_env(), capture_output=True, text=True)
+    if done.returncode != 0:
+        raise BackupError("pg_restore failed, the database is as it was: "
+                          + (done.stderr.strip().splitlines() or ["?"])[-1])
+
+
+def restore_backup(path: str, *, force: bool = False) -> dict:
+    path = os.path.abspath(path)
+    if not os.path.isfile(path):
+        raise BackupError(f"{path} does not exist")
+    sqlite_path = _sqlite_path()
+    _check_belongs_here(path, sqlite_path)
+    digest = _sha256(path)
+    signed = _signed_by_us(digest)
+    if not signed and not force:
+        raise BackupError(f"{path} is not a backup `caseapp backup` made on this instance, or "
+                          f"it was changed since (its SHA-256 is not in {REGISTER} signed with "
+                          "this instance's keys): a changed backup could hide audit entries. "
+                          "--force restores it anyway, and the log records that it was forced")
+    replaced = db.session.execute(
+        select(func.max(audit_lib.audit_entries.c.seq))).scalar() or 0
+    db.session.rollback()
+    db.engine.dispose()
+    safety_dir = os.path.join(current_app.instance_path, "backups")
+    make_private_dir(safety_dir)
+    with _private_files():
+        before = _save_current(sqlite_path, safety_dir)
+    _put_back(path, sqlite_path)
     head = db.session.execute(select(func.max(audit_lib.audit_entries.c.seq))).scalar() or 0
-    moved = _set_checkpoints_aside(head)
+    moved = _align_checkpoints(head)
     record("backup.restore", actor="system",
            details={"restored_head": head, "replaced_head": replaced,
-                    "checkpoints_set_aside": moved, "sha256": _sha256(path)})
+                    "checkpoints_set_aside": moved, "sha256": digest,
+                    "signed": signed})
     db.session.commit()
     return {"restored_head": head, "replaced_head": replaced, "saved": before,
             "checkpoints_set_aside": moved}
@@ -364,13 +480,15 @@ def backup(out: str) -> None:
                                "under <instance>/backups first).")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--force", is_flag=True,
+              help="Restore a file this instance did not sign as its backup (recorded).")
 @with_appcontext
-def restore(file: str, yes: bool) -> None:
+def restore(file: str, yes: bool, force: bool) -> None:
     if not yes:
         click.confirm(f"Replace this instance's database with {file}? Everything recorded "
                       "since that backup will be set aside", abort=True)
     try:
-        done = restore_backup(file)
+        done = restore_backup(file, force=force)
     except BackupError as exc:
         db.session.rollback()
         fail(str(exc))

@@ -386,8 +386,11 @@ def _form_01(case, names, family_copy: bool) -> dict:
                        reporter={"name": "", "phone": "", "address": "", "relation": ""},
                        # Where the child is now, whether they are safe there, what they
                        # were told to do: not for a guardian who may be the danger.
+                       # The day of the harm stays; its description in words is a
+                       # free text and may name places and people.
                        call={**context["call"], "number": "", "whereabouts": "",
-                             "safe_tonight": "", "advice": ""},
+                             "safe_tonight": "", "advice": "",
+                             "harm_when": fmt_date(case.harm_date) or ""},
                        offender_accounts=[], others=[], caregiver="", incident_place="",
                        help_before="", notes="", family="",
                        father={**context["father"], **blank_parent},

@@ -78,7 +78,7 @@ def test_add_a_row_keeps_what_was_typed_and_saves_nothing(people, make_case, log
     html = response.get_data(as_text=True)
     assert rows_on(html) == [*FIVE[:3], ""]
     assert 'id="plan-items-3-row"' in html and "Em an toàn" in html
-    assert 'class="error"' not in html and 'id="form-failed"' not in html
+    assert 'aria-invalid="true"' not in html and 'id="form-failed"' not in html
     assert plans(case) == 0
 
     # Twice more, then save the five.
@@ -132,4 +132,19 @@ def test_add_a_row_only_for_whom_the_form_is_offered(people, make_case, login):
         "plan-add_row": "1", "plan-goals": "x"})
     assert response.status_code == 403
     assert 'data-action="plan"' not in response.get_data(as_text=True)
+    assert plans(case) == 0
+
+
+def test_a_plan_posted_with_thousands_of_rows_is_refused_without_building_them(
+        people, make_case, login):
+    case = ready_for_plan(people, make_case)
+    officer = login(people.officer)
+    fields = {"goals": "Em an toàn", "follow_up_at": ""}
+    for i in range(5000):
+        fields[f"items-{i}-action"] = f"Việc {i}"
+    response = act(officer, case.reference, "plan", **fields)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Một kế hoạch có tối đa 40 hoạt động" in html
+    assert html.count('name="items-') < 41 * 10  # at most 41 rows rendered back
     assert plans(case) == 0

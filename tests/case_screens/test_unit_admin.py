@@ -129,3 +129,27 @@ def test_a_forged_unit_change_without_the_form_token_is_refused(people, login):
                        data={"csrf_token": token(client, "/admin/units")}).status_code == 404
     db.session.expire_all()
     assert units.by_code(people.commune.code).is_active
+
+
+def test_a_move_waiting_for_confirmation_cannot_land_in_a_unit_deactivated_meanwhile(
+        make_unit, make_user):
+    """Asked while the unit was active, confirmed after it was deactivated: refused."""
+    from caseapp.accounts.models import AccountChange
+    from caseapp.admin import changes
+
+    top = make_unit("HUYENP")
+    admin = make_user("admin", unit=top)
+    supervisor = make_user("supervisor", unit=top)
+    new_unit = admin_service.create_unit("system", "XAX", "Xã X", top.code)
+    db.session.commit()
+    counselor = make_user("counselor", unit=top)
+    admin_service.update_user(admin.user, counselor.user, role="counselor",
+                              unit_code=new_unit.code, display_name="")
+    admin_service.deactivate_unit(admin.user, new_unit)
+    db.session.commit()
+    change = db.session.scalars(select(AccountChange).where(
+        AccountChange.user_id == counselor.user.id, AccountChange.status == "pending")).one()
+    with pytest.raises(changes.ChangeError):
+        changes.confirm(supervisor.user, change)
+    db.session.rollback()
+    assert counselor.user.unit.code == "HUYENP" and change.status == "pending"

@@ -138,3 +138,44 @@ def test_a_backup_needs_a_file_name_in_a_folder_that_exists(tmp_path, instance_t
     assert nowhere.returncode == 1 and "does not exist" in nowhere.stderr
     folder = run_caseapp(["backup", "--out", str(tmp_path)], env)
     assert folder.returncode != 0 and "Traceback" not in folder.stderr
+
+
+def test_a_doctored_backup_is_refused_and_checkpoints_come_back(tmp_path, instance_template):
+    """An insider who can write the database and the backups, but has no key
+    file, trims the log's tail in a backup: restoring it would hide those
+    entries. It is refused (its hash is not signed); an older genuine backup
+    restores, and restoring the newer one afterwards brings its checkpoints back."""
+    import sqlite3
+
+    env = make_instance(tmp_path / "inst", instance_template, None, cases=1)
+    older, newer = tmp_path / "older.db", tmp_path / "newer.db"
+    assert run_caseapp(["backup", "--out", str(older)], env).returncode == 0
+    assert run_caseapp(["audit", "checkpoint"], env).returncode == 0
+    assert run_caseapp(["demo-data", "--cases", "1"], env, timeout=300).returncode == 0
+    assert run_caseapp(["audit", "checkpoint"], env).returncode == 0
+    assert run_caseapp(["backup", "--out", str(newer)], env).returncode == 0
+
+    doctored = tmp_path / "doctored.db"
+    shutil.copy(newer, doctored)
+    with sqlite3.connect(doctored) as raw:
+        head = raw.execute("SELECT max(seq) FROM audit_entries").fetchone()[0]
+        raw.execute("DROP TRIGGER audit_entries_no_delete")
+        raw.execute("DELETE FROM audit_entries WHERE seq > ?", (head - 3,))
+    refused = run_caseapp(["restore", str(doctored), "--yes"], env)
+    assert refused.returncode == 1 and "not a backup" in refused.stderr, refused.stderr
+    assert count(env, "audit_entries WHERE action = 'backup.restore'") == 0
+
+    for backup in (older, newer):  # back in time, then forward again
+        restored = run_caseapp(["restore", str(backup), "--yes"], env, timeout=300)
+        assert restored.returncode == 0, restored.stderr
+        verified = run_caseapp(["audit", "verify"], env)
+        assert verified.returncode == 0, verified.stdout + verified.stderr
+    folder = env["CASEAPP_INSTANCE"]
+    for name in os.listdir(folder):
+        if name.startswith(("audit-checkpoints.jsonl", "backups.jsonl")):
+            assert stat.S_IMODE(os.stat(os.path.join(folder, name)).st_mode) == 0o600, name
+
+    forced = run_caseapp(["restore", str(doctored), "--yes", "--force"], env, timeout=300)
+    assert forced.returncode == 0, forced.stderr
+    assert count(env, "audit_entries WHERE action = 'backup.restore' "
+                      "AND details LIKE '%signed%false%'") == 1

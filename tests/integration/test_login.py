@@ -338,3 +338,21 @@ def test_address_failures_are_forgotten_after_an_hour(client, travel):
         post_login(client, f"typo{i}", "wrong password here")
         travel(minutes=90)
     assert post_login(client, "typo-last", "wrong password here").status_code == 401
+
+
+def test_rate_limit_counters_of_long_ended_windows_are_deleted(app):
+    import time
+
+    from caseapp.accounts.models import RateLimitCounter
+    from caseapp.accounts.rate_limits import DatabaseStorage
+
+    with app.test_request_context():
+        db.session.add(RateLimitCounter(key="rl:old", count=3, expires_at=time.time() - 7200))
+        db.session.flush()
+        storage = DatabaseStorage("caseapp-db://")
+        assert storage.incr("LIMITER/10.0.0.1/login", 60) == 1
+        assert storage.incr("LIMITER/10.0.0.1/login", 60) == 2
+        assert db.session.get(RateLimitCounter, "rl:old") is None
+        assert storage.get("LIMITER/10.0.0.1/login") == 2
+        stored = db.session.scalars(select(RateLimitCounter.key)).all()
+        assert all("10.0.0.1" not in key for key in stored)  # no address in the table
