@@ -119,10 +119,11 @@ def _whole(value, least: int, most: int) -> bool:
 
 def _session_end_problems(values: dict[str, Any]) -> list[str]:
     problems = []
-    if not _whole(values.get("SESSION_WARN_SECONDS", 120), 10,
-                  values["SESSION_IDLE_MINUTES"] * 60 - 1):
-        problems.append("SESSION_WARN_SECONDS must be a whole number from 10 up to the idle "
-                        "limit (SESSION_IDLE_MINUTES) in seconds")
+    # Longer than the idle limit is cut to just under it where it is used
+    # (accounts.sessions.warn_seconds): a short idle limit alone is a valid setting.
+    if not _whole(values.get("SESSION_WARN_SECONDS", 120), 10, 3600):
+        problems.append("SESSION_WARN_SECONDS must be a whole number of seconds from 10 to "
+                        "3600")
     if not _whole(values.get("KEPT_FORM_MINUTES", 30), 1, 120):
         problems.append("KEPT_FORM_MINUTES must be a whole number from 1 to 120: typed text "
                         "is kept only for its owner's next login")

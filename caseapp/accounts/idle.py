@@ -24,7 +24,7 @@ from flask_login import current_user
 
 from caseapp.core.safety import safe_next
 
-from . import kept, service
+from . import kept, service, sessions
 
 STATUS_PATH = "/session/status"
 # Endpoints whose posts are never kept: the login steps and logging out.
@@ -53,7 +53,7 @@ def session_watch() -> dict | None:
     if not current_user.is_authenticated:
         return None
     return {"idle": current_app.config["SESSION_IDLE_MINUTES"] * 60,
-            "warn": current_app.config["SESSION_WARN_SECONDS"],
+            "warn": sessions.warn_seconds(),
             "status": url_for("accounts.session_status"),
             "extend": url_for("accounts.extend_session")}
 

@@ -61,7 +61,7 @@ class AccountError(Exception):
 class LoginRefused(Exception):
     def __init__(self, reason: str, until: datetime | None = None):
         super().__init__(reason)
-        self.reason = reason  # "invalid" | "throttled" | "locked"
+        self.reason = reason  # "invalid" | "throttled" | "locked" | "awaiting"
         self.until = until
 
 
@@ -106,6 +106,13 @@ def authenticate(attempt: LoginAttempt) -> User:
     password = passwords.normalise(attempt.password)
     hasher = passwords.hasher()
     valid = hasher.verify(user.password_hash if user else None, password)
+    if valid and user is not None and user.is_enabled and user.awaiting_confirmation \
+            and intact(user, actor="anonymous"):
+        # The right password of an account a second person has not confirmed yet:
+        # say so (only the password's owner learns it), and count no failure.
+        record("auth.login", outcome="denied", actor="anonymous", object_type="user",
+               object_id=user.id, details={"reason": "awaiting_confirmation"})
+        raise LoginRefused("awaiting")
     if not (valid and user is not None and user.is_active
             and intact(user, actor="anonymous")):
         row = throttle.record_failure(acct_key, after=cfg["LOGIN_THROTTLE_AFTER"],

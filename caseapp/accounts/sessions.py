@@ -13,6 +13,7 @@ import hmac
 import secrets
 from datetime import timedelta
 
+from flask import current_app
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SessionInterface, SessionMixin
 from sqlalchemy import delete
@@ -203,3 +204,10 @@ def revoke_user_sessions(user_id: str, keep_digest: str | None = None) -> int:
     if keep_digest:
         stmt = stmt.where(UserSession.id != keep_digest)
     return db.session.execute(stmt).rowcount or 0
+
+
+def warn_seconds() -> int:
+    """How long before the idle limit the page warns: the setting, cut to just
+    under the idle limit when that is shorter (a short limit alone is valid)."""
+    idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
+    return min(int(current_app.config["SESSION_WARN_SECONDS"]), idle - 3)

@@ -23,7 +23,7 @@ from caseapp.core.errors import render_error
 from caseapp.core.safety import safe_next
 from caseapp.extensions import db, limiter
 
-from . import kept, service, totp
+from . import kept, service, sessions, totp
 from .forms import (
     CodeForm,
     ConfirmForm,
@@ -98,6 +98,10 @@ def _refusal_message(exc: service.LoginRefused) -> str:
     if exc.reason == "throttled" and exc.until is not None:
         return _("Too many failed attempts. Try again after %(time)s.",
                  time=format_datetime(exc.until, "HH:mm:ss"))
+    if exc.reason == "awaiting":
+        return _("Your account is waiting for a second person (a supervisor of your unit, or "
+                 "another administrator) to confirm it. Ask them to confirm it under "
+                 "“Account changes”, then log in again.")
     if exc.reason == "locked":
         return _("Too many failed attempts: logging in with this username is locked. "
                  "Ask your administrator to unlock it.")
@@ -238,7 +242,7 @@ def account():
 def _remaining(touched: bool = False) -> dict:
     left = current_app.session_interface.remaining(current_app, session, touched=touched)
     seconds = round(left.total_seconds())
-    return {"remaining": seconds, "warn": current_app.config["SESSION_WARN_SECONDS"],
+    return {"remaining": seconds, "warn": sessions.warn_seconds(),
             "ended": seconds <= 0}
 
 

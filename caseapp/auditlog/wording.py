@@ -235,6 +235,7 @@ HIDDEN_KEYS = frozenset({"facts", "match_ids", "match_id", "consent_id", "reques
 
 REASON_LABELS = {
     "bad_credentials": _l("wrong username or password"),
+    "awaiting_confirmation": _l("right password, but the account is not confirmed yet"),
     "throttled": _l("too many attempts: wait and try again"),
     "hard_locked": _l("locked after too many failed attempts"),
     "idle": _l("no activity for too long"),

@@ -62,14 +62,19 @@ def _move(target: str):
     return run
 
 
-def _offered(target: str):
-    """Shown when the workflow table has the move and its guard allows ``user``,
-    and the step the move needs is done (support needs an approved plan: the
-    form is not offered before it, the plan's forms are)."""
+def _offered(target: str, action: str | None = None):
+    """Shown on a case at a stage this move starts from, when the workflow's
+    guard allows ``user`` and the step the move needs is done (support needs an
+    approved plan: the form is not offered before it, the plan's forms are).
+    Two moves can share a target ("assess" and "reopen" both lead to
+    assessment): the stage tells which one the case can take."""
+    sources = {t.source for t in workflow.TRANSITIONS.values()
+               if action is None or t.action == action}
     if target == "support":
-        return lambda user, case: workflow.may_move(user, case, target) and (
-            case.stage != "assessment" or case.plan_approved_at is not None)
-    return lambda user, case: workflow.may_move(user, case, target)
+        return lambda user, case: case.stage in sources and workflow.may_move(
+            user, case, target) and (case.stage != "assessment"
+                                     or case.plan_approved_at is not None)
+    return lambda user, case: case.stage in sources and workflow.may_move(user, case, target)
 
 
 # The stage moves, by the workflow's transition action: the web action name
@@ -96,7 +101,7 @@ def _move_actions() -> dict[str, Action]:
             continue
         name, form, done, title, button = MOVES[transition.action]
         found[name] = Action(form, _move(transition.target), done,
-                             _offered(transition.target), title, button)
+                             _offered(transition.target, transition.action), title, button)
     return found
 
 
@@ -124,7 +129,8 @@ ACTIONS: dict[str, Action] = {
         lambda u, c, f, _i: service.draft_plan(u, c, f.to_data(),
                                                expected_version=f.expected_version),
         _l("The support plan was saved; it needs a supervisor's approval."),
-        rules.can_draft_plan, _l("Support plan (form 04)"), _l("Save plan")),
+        lambda u, c: rules.can_draft_plan(u, c) and service.plan_basis_ready(c),
+        _l("Support plan (form 04)"), _l("Save plan")),
     "approve_plan": Action(
         ApprovePlanForm,
         lambda u, c, f, item: service.approve_plan(u, c, item,

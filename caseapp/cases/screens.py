@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import g
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -95,11 +96,16 @@ def person_label(user: User) -> str:
 
 
 def fill_assign_choices(form: AssignForm, case: Case) -> None:
-    people = assignable_users(current_user)
-    form.lead_officer.choices = choice_list(
-        [("", _("Choose the lead officer"))]
-        + [(u.id, person_label(u)) for u in people if u.role == "officer"])
-    form.assignees.choices = choice_list((u.id, person_label(u)) for u in people)
+    # The same people for every case of the page (the supervision queue has one
+    # form per waiting case): looked up once per request.
+    choices = g.get("assign_choices")
+    if choices is None:
+        people = assignable_users(current_user)
+        choices = g.assign_choices = (
+            choice_list([("", _("Choose the lead officer"))]
+                        + [(u.id, person_label(u)) for u in people if u.role == "officer"]),
+            choice_list((u.id, person_label(u)) for u in people))
+    form.lead_officer.choices, form.assignees.choices = list(choices[0]), list(choices[1])
 
 
 def intake_units() -> list[Unit]:

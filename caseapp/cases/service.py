@@ -903,6 +903,16 @@ def _plan_items(items: tuple[PlanItem, ...]) -> list[dict]:
     return rows
 
 
+def plan_basis_ready(case: Case) -> bool:
+    """Whether a plan can be drafted now (the page offers its form only then:
+    the needs assessment's form is the step before it)."""
+    try:
+        _check_plan_basis(case)
+    except CaseError:
+        return False
+    return True
+
+
 def _check_plan_basis(case: Case) -> None:
     """A plan is drafted from the risk assessment (Mẫu 02) and the needs
     assessment (Mẫu 03) with its meeting (Art. 27(2); not for a minor)."""

@@ -60,9 +60,11 @@ DAY_HINT = "dd/mm/yyyy"
 # Day, month, year (4 digits) separated by "/", "-" or "." ("5/9/2011", "05-09-2011",
 # "05.09.2011"); or ISO ("2011-09-05"), which links and older bookmarks carry.
 _DAY = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})$")
+# Eight digits, ddmmyyyy: a phone's number pad has no "/" ("15092011").
+_DIGITS_DAY = re.compile(r"^(\d{2})(\d{2})(\d{4})$")
 _ISO_DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 # What the browser may check as the person types (the server decides).
-DAY_PATTERN = r"\d{1,2}[\/.\-]\d{1,2}[\/.\-]\d{4}|\d{4}-\d{1,2}-\d{1,2}"
+DAY_PATTERN = r"\d{1,2}[\/.\-]\d{1,2}[\/.\-]\d{4}|\d{8}|\d{4}-\d{1,2}-\d{1,2}"
 # The programme's records start long after this; a parent's birth can be older still.
 EARLIEST_DAY_YEAR = 1900
 LATEST_YEARS_AHEAD = 10
@@ -78,7 +80,7 @@ def parse_day(text: str, *, today: date | None = None,
     with a message for the person otherwise (a day that does not exist, such as
     31/02, or one too far back or ahead to be meant)."""
     text = (text or "").strip()
-    found = _DAY.match(text)
+    found = _DAY.match(text) or _DIGITS_DAY.match(text)
     if found:
         day, month, year = (int(part) for part in found.groups())
     else:
@@ -162,6 +164,8 @@ def parse_day_time(text: str, *, today: date | None = None,
             raise ValueError(bad_day_time_message()) from None
         parse_day(value.date().isoformat(), today=today, latest_years_ahead=latest_years_ahead)
         return value
+    # "15092011 1430": the time's four digits without a colon (a phone's pad).
+    text = re.sub(r"^(\S+)\s+(\d{2})(\d{2})$", r"\1 \2:\3", text)
     found = _DAY_TIME.match(text)
     if not found:
         raise ValueError(bad_day_time_message())

@@ -41,9 +41,10 @@
     if (first) {
       first.focus();
       if (!missing) {
-        // Everything is back in the form: the copy on screen is not needed.
-        var panel = document.getElementById("kept-form");
-        if (panel) { panel.hidden = true; }
+        // Everything is back in the form: the copy on screen is not needed,
+        // the note that it is not saved yet stays above the page.
+        var copy = document.querySelector("#kept-form dl");
+        if (copy) { copy.hidden = true; }
       }
     }
   }
@@ -55,6 +56,7 @@
     var warn = parseInt(root.dataset.warn, 10);
     var dialog = root.querySelector(".session-warning");
     var text = root.querySelector("#session-warning-text");
+    var title = root.querySelector("#session-warning-title");
     var stay = root.querySelector("[data-stay]");
     var login = root.querySelector("[data-login]");
     var failed = root.querySelector("[data-failed]");
@@ -84,6 +86,7 @@
     function showEnded() {
       clearInterval(ticker);
       text.textContent = text.dataset.ended;
+      if (title && title.dataset.ended) { title.textContent = title.dataset.ended; }
       stay.hidden = true;
       login.hidden = false;
     }

@@ -5,7 +5,7 @@ intake form at once, in Vietnamese, nothing saved; dates typed dd/mm/yyyy."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from html import unescape
 
 import pytest
@@ -357,6 +357,8 @@ def test_required_fields_are_marked_before_submitting(people, login):
     (" 15 / 09 / 2011 ", date(2011, 9, 15)),
     # ISO too: links and bookmarks made before carry it, and it cannot be misread.
     ("2011-09-15", date(2011, 9, 15)), ("29/02/2024", date(2024, 2, 29)),
+    # Eight digits: a phone's number pad has no "/".
+    ("15092011", date(2011, 9, 15)),
 ])
 def test_a_day_is_read_as_people_write_it(typed, day):
     assert parse_day(typed, today=date(2026, 12, 1)) == day
@@ -368,6 +370,8 @@ def test_a_day_is_read_as_people_write_it(typed, day):
     ("15/13/2011", "Ngày này không có trên lịch"),
     ("09/15/2011", "Ngày này không có trên lịch"),  # American order
     ("15/09/11", "Nhập ngày theo dạng dd/mm/yyyy, ví dụ 15/09/2011."),
+    ("1509201", "Nhập ngày theo dạng dd/mm/yyyy, ví dụ 15/09/2011."),
+    ("31022011", "Ngày này không có trên lịch"),
     ("hôm qua", "Nhập ngày theo dạng dd/mm/yyyy, ví dụ 15/09/2011."),
     ("15/09/9999", "Ngày này quá xa trong tương lai."),
     ("01/01/0001", "Ngày này quá xa trong quá khứ."),
@@ -376,6 +380,13 @@ def test_a_wrong_day_gets_a_message_not_an_error_page(app, typed, message):
     with pytest.raises(ValueError) as error:
         parse_day(typed, today=date(2026, 12, 1))
     assert message in str(error.value)
+
+
+def test_a_moment_typed_on_a_number_pad_is_read(app):
+    from caseapp.core.forms import parse_day_time
+
+    assert parse_day_time("15092011 1430", today=date(2026, 12, 1)) == datetime(2011, 9, 15,
+                                                                                14, 30)
 
 
 def test_the_day_field_renders_dd_mm_yyyy(app):

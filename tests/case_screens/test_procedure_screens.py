@@ -95,3 +95,25 @@ def test_the_procedure_box_shows_each_step(people, login, make_case):
     assert steps == {"intake": "done", "emergency": "not_applicable", "assessment": "done",
                      "needs": "done", "plan": "done", "decision": "missing",
                      "support": "active", "closure": "later"}
+
+
+def test_only_the_forms_the_case_can_take_now_are_offered(people, login, make_case):
+    """The plan's form once the needs assessment (form 03) is on file, not before;
+    "reopen" on a closed case only (it shares its target with the assessment)."""
+    officer = login(people.officer)
+    fresh = make_case("intake", assigned=True)
+    page = officer.get(f"/cases/{fresh.reference}").get_data(as_text=True)
+    assert 'id="act-assess"' in page and 'id="act-reopen"' not in page
+
+    case = make_case("assessment")
+    page = officer.get(f"/cases/{case.reference}").get_data(as_text=True)
+    assert 'id="act-needs"' in page and 'id="act-plan"' not in page
+    service.record_needs_assessment(people.officer, case, needs_data())
+    db.session.commit()
+    page = officer.get(f"/cases/{case.reference}").get_data(as_text=True)
+    assert 'id="act-plan"' in page
+
+    closed = make_case("closure", via="referral")
+    supervisor = login(people.supervisor)
+    page = supervisor.get(f"/cases/{closed.reference}").get_data(as_text=True)
+    assert 'id="act-reopen"' in page

@@ -356,3 +356,18 @@ def test_rate_limit_counters_of_long_ended_windows_are_deleted(app):
         assert storage.get("LIMITER/10.0.0.1/login") == 2
         stored = db.session.scalars(select(RateLimitCounter.key)).all()
         assert all("10.0.0.1" not in key for key in stored)  # no address in the table
+
+
+def test_an_account_waiting_for_confirmation_is_told_so_only_with_its_password(
+        client, make_user):
+    counselor = make_user("counselor", totp=False)
+    counselor.user.awaiting_confirmation = True  # its row MAC follows at the flush
+    db.session.commit()
+    wrong = post_login(client, counselor.username, "not the password at all")
+    assert wrong.status_code == 401 and "chờ người thứ hai" not in wrong.get_data(as_text=True)
+    right = post_login(client, counselor.username, PASSWORD)
+    html = right.get_data(as_text=True)
+    assert right.status_code == 401 and "Tài khoản của bạn đang chờ người thứ hai" in html
+    assert client.get("/api/v1/me").status_code == 401  # still not logged in
+    row = db.session.get(LoginThrottle, throttle.account_key(counselor.username))
+    assert row is not None and row.failures == 1  # the right password counted no failure
