@@ -199,6 +199,7 @@ FAMILIES = {
 # --- how each detail reads ----------------------------------------------------------------
 
 KEY_LABELS = {
+    "reporter_anonymous": _l("the reporter asks to stay anonymous"),
     "open_cases": _l("open cases"), "staff": _l("staff accounts"), "units": _l("units under it"),
     "fields": _l("fields"),
     "actor": _l("user"), "added": _l("added"), "after": _l("after"), "agency": _l("agency"),

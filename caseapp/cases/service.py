@@ -568,7 +568,10 @@ def record_intake(actor, data: IntakeData) -> Case:
         for position, (relation, values) in enumerate(checked.people):
             _new_person(case, relation, values, actor, now, position)
         db.session.flush()
-        _audit("case.create", actor, case, stage="intake")
+        # The anonymity flag is a plain column (read before any key is opened):
+        # its entry here is what a review compares it with.
+        _audit("case.create", actor, case, stage="intake",
+               **({"reporter_anonymous": True} if case.reporter_anonymous else {}))
         hooks.run(hooks.case_event, "recorded", actor, case, {})
         # Likely earlier cases of the same child, offenders named before (the
         # matching feature: blind indexes compared in SQL, no other case decrypted).

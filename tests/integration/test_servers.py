@@ -146,11 +146,14 @@ def test_a_fresh_browser_logs_in(server, browser):
         assert logged_in(HttpSession(server.port).login("tuvan.4", PEOPLE["tuvan.4"]))
     with page.expect_navigation():
         page.click("button.primary")
-    if page.url == base + "/login/code":  # not on quickstart's local demo (TOTP off)
+    for _attempt in range(2):  # not on quickstart's local demo (TOTP off)
+        if page.url != base + "/login/code":
+            break
+        # A code typed as its 30 seconds run out can be refused: a person types the next.
         page.fill("input[name=code]", PHONES["tuvan.4"].code())
         with page.expect_navigation():
             page.click("button.primary")
-    page.wait_for_url(base + "/")
+    assert page.url == base + "/", (page.url, page.locator("main").inner_text()[:300])
     assert "tuvan.4" in page.locator("h1").inner_text()
     # A second browser at the same moment is not logged in.
     other = browser.new_context().new_page()
