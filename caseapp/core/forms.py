@@ -4,6 +4,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import ClassVar
 
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectField, StringField
@@ -115,26 +116,32 @@ class DayField(StringField):
     message on the field, never an error page. ``data`` is a ``date`` or None.
     """
 
+    render_defaults: ClassVar[dict] = {
+        "inputmode": "numeric", "placeholder": DAY_HINT, "pattern": DAY_PATTERN,
+        "autocomplete": "off", "maxlength": 12, "size": 12, "class": "day-input"}
+
     def __init__(self, label=None, validators=None, *, latest_years_ahead: int =
                  LATEST_YEARS_AHEAD, **kwargs):
-        render_kw = {"inputmode": "numeric", "placeholder": DAY_HINT, "pattern": DAY_PATTERN,
-                     "autocomplete": "off", "maxlength": 12, "size": 12,
-                     "class": "day-input", **(kwargs.pop("render_kw", None) or {})}
+        render_kw = {**self.render_defaults, **(kwargs.pop("render_kw", None) or {})}
         super().__init__(label, validators, render_kw=render_kw, **kwargs)
         self.latest_years_ahead = latest_years_ahead
         self.raw = ""
+
+    # What a subclass reads and writes (DayTimeField: a moment).
+    parse = staticmethod(parse_day)
+    show = staticmethod(format_day)
 
     def process_formdata(self, valuelist):
         self.raw = (valuelist[0] if valuelist else "").strip()
         self.data = None
         if self.raw:
-            self.data = parse_day(self.raw, today=_local_today(),
-                                  latest_years_ahead=self.latest_years_ahead)
+            self.data = self.parse(self.raw, today=_local_today(),
+                                   latest_years_ahead=self.latest_years_ahead)
 
     def _value(self):
         if self.raw:
             return self.raw
-        return format_day(self.data)
+        return self.show(self.data)
 
 
 def _local_today() -> date:
@@ -181,32 +188,19 @@ def format_day_time(value: datetime | None) -> str:
     return value.strftime("%d/%m/%Y %H:%M") if isinstance(value, datetime) else ""
 
 
-class DayTimeField(StringField):
+class DayTimeField(DayField):
     """A local date and time typed as dd/mm/yyyy hh:mm (24-hour clock), whatever
     the browser's language: the sibling of :class:`DayField` for the moments a
     case records (received at, performed at, next follow-up). ``data`` is a naive
     local ``datetime`` or None."""
 
-    def __init__(self, label=None, validators=None, *, latest_years_ahead: int =
-                 LATEST_YEARS_AHEAD, **kwargs):
-        render_kw = {"placeholder": DAY_TIME_HINT, "autocomplete": "off", "maxlength": 20,
-                     "size": 17, "class": "day-input",
-                     **(kwargs.pop("render_kw", None) or {})}
-        super().__init__(label, validators, render_kw=render_kw, **kwargs)
-        self.latest_years_ahead = latest_years_ahead
-        self.raw = ""
+    render_defaults: ClassVar[dict] = {
+        "placeholder": DAY_TIME_HINT, "autocomplete": "off", "maxlength": 20, "size": 17,
+        "class": "day-input"}
+    parse = staticmethod(parse_day_time)
+    show = staticmethod(format_day_time)
 
-    def process_formdata(self, valuelist):
-        self.raw = (valuelist[0] if valuelist else "").strip()
-        self.data = None
-        if self.raw:
-            self.data = parse_day_time(self.raw, today=_local_today(),
-                                       latest_years_ahead=self.latest_years_ahead)
 
-    def _value(self):
-        if self.raw:
-            return self.raw
-        return format_day_time(self.data)
 @dataclass(frozen=True)
 class Problem:
     """One error of a submitted form, for the summary at its top: the id of the
