@@ -5,9 +5,10 @@ import logging
 import os
 import uuid
 
-from flask import Flask, g, has_request_context, request, session
+from flask import Flask, g, has_request_context, make_response, request, session
 from flask_babel import get_locale
 from flask_login import current_user
+from sqlalchemy.exc import DBAPIError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import settings
@@ -114,8 +115,16 @@ def configure_web(app: Flask) -> None:
 
     @app.after_request
     def commit_request(response):
-        # The one commit of a request: a change and its audit entry land together.
-        db.session.commit()
+        # The one commit of a request: a change and its audit entry land together
+        # (or neither: a database that cannot take the commit answers 503).
+        try:
+            db.session.commit()
+        except DBAPIError as exc:
+            from .core.errors import database_is_unavailable, database_unavailable
+
+            if not database_is_unavailable(exc):
+                raise
+            return make_response(database_unavailable(exc))
         scrub_if_asked(db.engine)  # a shredded case's pages out of the SQLite WAL
         response.headers["X-Request-Id"] = g.get("request_id", "")
         return response

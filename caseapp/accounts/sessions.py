@@ -10,6 +10,7 @@ process at once.
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 from datetime import timedelta
 
@@ -17,6 +18,7 @@ from flask import current_app
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SessionInterface, SessionMixin
 from sqlalchemy import delete
+from sqlalchemy.exc import DBAPIError
 from werkzeug.datastructures import CallbackDict
 
 from caseapp import clock
@@ -24,6 +26,8 @@ from caseapp.extensions import db
 
 from . import keys
 from .models import UserSession
+
+log = logging.getLogger("caseapp.sessions")
 
 _serializer = TaggedJSONSerializer()
 
@@ -140,6 +144,16 @@ class DatabaseSessionInterface(SessionInterface):
         return max(ends - clock.now(), timedelta(0))
 
     def save_session(self, app, session: DatabaseSession, response):
+        try:
+            self._save(app, session, response)
+        except DBAPIError:
+            # The database cannot be written (read-only, full, restarting): the
+            # answer is already decided (a 503 says so); the session row keeps
+            # its last state and the next request tries again.
+            db.session.rollback()
+            log.warning("session not saved: the database cannot be written")
+
+    def _save(self, app, session: DatabaseSession, response):
         name = self.get_cookie_name(app)
         domain = self.get_cookie_domain(app)
         path = self.get_cookie_path(app)

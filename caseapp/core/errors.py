@@ -13,6 +13,7 @@ import logging
 from flask import g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from caseapp.api.problems import problem
@@ -65,6 +66,39 @@ def handle(app, exception: type[Exception], code: int, *, rollback: bool = False
     app.register_error_handler(exception, answer)
 
 
+# PostgreSQL's SQLSTATE classes that mean "cannot write now", not "bad request":
+# connection exceptions, a read-only transaction, insufficient resources (disk
+# full), an administrator's shutdown or restart.
+_UNAVAILABLE_SQLSTATE_CLASSES = ("08", "25", "53", "57")
+
+
+def database_is_unavailable(exc: DBAPIError) -> bool:
+    if isinstance(exc, (OperationalError, InterfaceError)) or exc.connection_invalidated:
+        return True
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None) or ""
+    return sqlstate[:2] in _UNAVAILABLE_SQLSTATE_CLASSES
+
+
+def database_unavailable(exc):
+    """The database is down, restarting, read-only or full: the transaction is
+    rolled back whole (nothing half-written), and the person is told to try
+    again rather than shown a crash. The pool pings connections before reuse,
+    so the next request reconnects once the database is back."""
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection may be gone: nothing to undo
+        db.session.remove()
+    cause = getattr(exc, "orig", None)
+    log.error("database unavailable (%s) in request %s",
+              type(cause if cause is not None else exc).__name__, g.get("request_id", "-"))
+    return render_error(503, _l("Not saved: try again"),
+                        _l("The database cannot be written just now (it may be restarting, "
+                           "full or read-only). Nothing was saved; nothing you sent is half "
+                           "recorded. Try again in a minute; if it goes on, tell your "
+                           "administrator."),
+                        headers={"Retry-After": "30"})
+
+
 def init_app(app) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(_exc):
@@ -88,6 +122,12 @@ def init_app(app) -> None:
         allowed = getattr(exc, "valid_methods", None)
         headers = {"Allow": ", ".join(sorted(allowed))} if allowed else None
         return render_error(exc.code or 500, headers=headers)
+
+    @app.errorhandler(DBAPIError)
+    def database_error(exc: DBAPIError):
+        if database_is_unavailable(exc):
+            return database_unavailable(exc)
+        return server_error(exc)
 
     @app.errorhandler(Exception)
     def server_error(exc):
