@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from caseapp import clock
 from caseapp.accounts.models import User
@@ -25,11 +25,16 @@ from caseapp.data_rights import service as data_rights
 from caseapp.extensions import db
 from caseapp.permissions import cases as rules
 
+# The overdue list shows the most overdue first, this many at most; its heading
+# gives the whole count (one SQL aggregate), and the figures page lists them all.
+OVERDUE_SHOWN = 100
+
 
 @dataclass
 class Queue:
     now: datetime
     overdue: list[Case]
+    overdue_total: int
     waiting: list[Case]
     closures: list[Case]
     plans: list[Case]
@@ -47,7 +52,10 @@ class Queue:
 
 def queue(supervisor) -> Queue:
     now = clock.now()
-    overdue = queries.fetch_cases(supervisor, queries.overdue_cases(supervisor, now))
+    overdue_query = queries.overdue_cases(supervisor, now)
+    overdue = queries.fetch_cases(supervisor, overdue_query.limit(OVERDUE_SHOWN))
+    overdue_total = db.session.scalar(select(func.count()).select_from(
+        overdue_query.order_by(None).with_only_columns(Case.id).subquery()))
     waiting = queries.fetch_cases(supervisor, queries.assignment_queue(supervisor))
     closures = queries.fetch_cases(supervisor, queries.visible_cases(supervisor).where(
         Case.stage != "closure", Case.closure_requested_at.is_not(None))
@@ -80,7 +88,8 @@ def queue(supervisor) -> Queue:
     glass_names = {u.id: u.username for u in db.session.scalars(
         select(User).where(User.id.in_({a.user_id for a in glass_uses})))} if glass_uses else {}
     return Queue(
-        now=now, overdue=overdue, waiting=waiting, closures=closures, plans=plans,
+        now=now, overdue=overdue, overdue_total=overdue_total, waiting=waiting,
+        closures=closures, plans=plans,
         plan_missing=plan_missing, decisions=decisions,
         assign_forms={c.id: make_form("assign", c) for c in waiting},
         names={u.id: u.display_name or u.username for u in people},

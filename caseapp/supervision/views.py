@@ -33,7 +33,8 @@ def queue():
         return render_error(403, message=_l("The supervision queue is for supervisors."))
     found = service.queue(current_user)
     return render_template(
-        "supervision/queue.html", overdue=found.overdue, waiting=found.waiting,
+        "supervision/queue.html", overdue=found.overdue, overdue_total=found.overdue_total,
+        waiting=found.waiting,
         data_requests=found.data_requests, request_labels=DATA_REQUEST_KIND_LABELS,
         waiting_ids={c.id for c in found.waiting}, closures=found.closures, plans=found.plans,
         plan_missing=found.plan_missing, decisions=found.decisions,
