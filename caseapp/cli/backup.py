@@ -38,8 +38,6 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import sys
-import time
 from contextlib import contextmanager
 from glob import escape as glob_escape
 from glob import glob
@@ -56,7 +54,7 @@ from caseapp.auditing.writer import GENESIS_ACTION, key_fingerprint, record
 from caseapp.auditlog.checkpoints import checkpoint_path, mirror_paths
 from caseapp.extensions import db
 
-from .common import fail, make_private_dir
+from .common import Progress, fail, make_private_dir
 
 # Pages copied per step of SQLite's backup: small enough that writers of the
 # running app wait at most a few milliseconds between steps.
@@ -129,33 +127,6 @@ def _signed_by_us(sha256: str) -> bool:
     return False
 
 
-# -- progress ---------------------------------------------------------------
-
-class _Progress:
-    """A bar with count and time left on a terminal; a line every few seconds
-    otherwise (logs of cron jobs and CI)."""
-
-    def __init__(self, label: str):
-        self.label = label
-        self.tty = sys.stderr.isatty()
-        self.started = time.monotonic()
-        self.last = 0.0
-
-    def __call__(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        final = total and done >= total
-        if not final and now - self.last < (0.2 if self.tty else 5.0):
-            return
-        self.last = now
-        elapsed = now - self.started
-        left = elapsed / done * (total - done) if done and total else 0
-        text = f"{self.label}: {done:,}/{total:,} pages, {elapsed:.0f} s, about {left:.0f} s left"
-        if self.tty:
-            click.echo("\r" + text.ljust(72), nl=bool(final), err=True)
-        else:
-            click.echo(text, err=True)
-
-
 # -- the database in use ------------------------------------------------------
 
 def _url():
@@ -206,12 +177,14 @@ def _sha256(path: str) -> str:
 # -- backing up ------------------------------------------------------------
 
 def _copy_sqlite(source_path: str, out: str, label: str) -> None:
-    progress = _Progress(label)
+    progress = Progress(f"{label} (pages)")
     source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True, timeout=30)
     target = sqlite3.connect(out)
     try:
         source.backup(target, pages=_PAGES_PER_STEP,
-                      progress=lambda _status, remaining, total: progress(total - remaining, total))
+                      progress=lambda _status, remaining, total: progress.update(
+                          total - remaining, total))
+        progress.finish()
         ok = target.execute("PRAGMA integrity_check").fetchone()[0]
         if ok != "ok":
             raise BackupError(f"the copy does not pass SQLite's integrity check: {ok}")
@@ -405,12 +378,14 @@ def _save_current(sqlite_path: str | None, folder: str) -> str:
 
 def _put_back(path: str, sqlite_path: str | None) -> None:
     if sqlite_path:
-        progress = _Progress("restore")
+        progress = Progress("restore (pages)")
         source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         target = sqlite3.connect(sqlite_path, timeout=30)
         try:
             source.backup(target, pages=_PAGES_PER_STEP,
-                          progress=lambda _s, remaining, total: progress(total - remaining, total))
+                          progress=lambda _s, remaining, total: progress.update(
+                              total - remaining, total))
+            progress.finish()
         finally:
             target.close()
             source.close()

@@ -28,7 +28,7 @@ from caseapp.extensions import db
 from caseapp.permissions import PermissionDenied
 from tests.case_screens.conftest import act, token
 from tests.cases.conftest import CHILD_NAME, NARRATIVE, audit_rows, intake_data
-from tests.cases.test_raw_database import make_people
+from tests.cases.test_raw_database import database_bytes, make_people
 from tests.conftest import settings_for_tests
 
 from .test_break_glass import request_glass
@@ -590,11 +590,7 @@ def test_uploaded_bytes_are_not_in_the_database_file(own_app):
         db.session.remove()
         sqlite_scrub(db.engine)
         db.engine.dispose()
-    raw = path.read_bytes()
-    for suffix in ("-wal", "-journal"):
-        extra = path.with_name(path.name + suffix)
-        if extra.exists():
-            raw += extra.read_bytes()
+    raw = database_bytes(path)
     assert reference.encode() in raw and b"image/png" in raw  # positive controls
     for secret in (marker, words.encode(), b"anh-rieng-tu", b"loi-nhan",
                    "Mô tả bằng chứng".encode(), b"IHDR"):

@@ -43,6 +43,16 @@ def own_app(tmp_path):
             db.engine.dispose()
 
 
+def database_bytes(path) -> bytes:
+    """What a thief of the database file gets: the file, its WAL and its journal."""
+    raw = path.read_bytes()
+    for suffix in ("-wal", "-journal"):
+        extra = path.with_name(path.name + suffix)
+        if extra.exists():
+            raw += extra.read_bytes()
+    return raw
+
+
 def make_people():
     province = admin_service.create_unit("system", "TINH", "Tỉnh đoàn")
     district = admin_service.create_unit("system", "HUYEN", "Huyện đoàn", "TINH")
@@ -73,11 +83,7 @@ def test_the_database_file_holds_no_child_data(own_app):
         db.session.remove()
         sqlite_scrub(db.engine)
         db.engine.dispose()
-    raw = path.read_bytes()
-    for suffix in ("-wal", "-journal"):
-        extra = path.with_name(path.name + suffix)
-        if extra.exists():
-            raw += extra.read_bytes()
+    raw = database_bytes(path)
     # positive controls: clear metadata and other Vietnamese text are found in the bytes...
     assert reference.encode() in raw and "Huyện đoàn".encode() in raw
     # ...the children's data is not.
@@ -144,11 +150,7 @@ def test_the_database_file_holds_no_hotline_call(own_app):
         db.session.remove()
         sqlite_scrub(db.engine)
         db.engine.dispose()
-    raw = path.read_bytes()
-    for suffix in ("-wal", "-journal"):
-        extra = path.with_name(path.name + suffix)
-        if extra.exists():
-            raw += extra.read_bytes()
+    raw = database_bytes(path)
     assert "Đoàn xã".encode() in raw  # positive control: clear text is found
     for secret in [*(v for k, v in canaries.items() if k != "safe_tonight"),
                    "Canary Người Gọi", "0988 777 555", "Canary khiếm thính"]:
