@@ -46,6 +46,7 @@ import argparse
 import gc
 import hashlib
 import hmac
+import json
 import os
 import re
 import subprocess
@@ -457,7 +458,12 @@ def main() -> int:
 
         app = create_app()
         app.test_client_class = isolated_client_class()
-        password, secrets, rows, seeding = None, {}, {}, {}
+        # The demo staff's password and second factors, kept with an --instance so
+        # that a later run can log in again (synthetic accounts, mode 0600).
+        saved = os.path.join(instance, "scale-curve-logins.json")
+        kept = json.loads(Path(saved).read_text()) if os.path.exists(saved) else {}
+        password, secrets = kept.get("password"), kept.get("secrets", {})
+        rows, seeding = {}, {}
         for size in sizes:
             before = case_count(app)
             password, seconds = grow(env, app, size, password)
@@ -469,6 +475,9 @@ def main() -> int:
             officer_name, supervisor_name = people(app)
             officer = log_in(app, officer_name, password, secrets)
             supervisor = log_in(app, supervisor_name, password, secrets)
+            descriptor = os.open(saved, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "w") as out:
+                json.dump({"password": password, "secrets": secrets}, out)
             rows[size] = measure(app, officer, supervisor, args.repeat)
         with app.app_context():
             from caseapp.extensions import db

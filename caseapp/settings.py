@@ -124,6 +124,10 @@ def _session_end_problems(values: dict[str, Any]) -> list[str]:
     if not _whole(values.get("SESSION_WARN_SECONDS", 120), 10, 3600):
         problems.append("SESSION_WARN_SECONDS must be a whole number of seconds from 10 to "
                         "3600")
+    if not _whole(values.get("SERVE_WORKERS", 2), 1, 64):
+        problems.append("SERVE_WORKERS must be a whole number from 1 to 64")
+    if not _whole(values.get("SERVE_TIMEOUT", 60), 10, 600):
+        problems.append("SERVE_TIMEOUT must be a whole number of seconds from 10 to 600")
     if not _whole(values.get("KEPT_FORM_MINUTES", 30), 1, 120):
         problems.append("KEPT_FORM_MINUTES must be a whole number from 1 to 120: typed text "
                         "is kept only for its owner's next login")

@@ -50,6 +50,12 @@ LOGIN_RATE_LIMIT = "30 per minute"
 # "redis://host:6379" where a Redis is at hand. Never "memory://" with several
 # workers: each would grant the whole allowance again.
 RATELIMIT_STORAGE_URI = "caseapp-db://"
+# `caseapp serve`: gunicorn worker processes (each its own app and database
+# connections) and the seconds before a silent worker is restarted; the
+# command's --workers / --timeout override them. On SQLite, writers queue on
+# one file: 2-4 workers; on PostgreSQL about 2 per core (README "Serving").
+SERVE_WORKERS = 2
+SERVE_TIMEOUT = 60
 # Reports recorded per staff member through the web or the API: a report also
 # answers "is this child or offender already known?" (the duplicate flag), so a
 # script must not ask it at will. Counted from the audit log (every worker

@@ -56,9 +56,10 @@ def gunicorn_env() -> dict[str, str]:
     return env
 
 
-def check_app_starts() -> None:
+def check_app_starts() -> dict:
     """Build the app once here, so a bad setting or a missing key file is
-    reported by the command instead of by every worker failing to boot."""
+    reported by the command instead of by every worker failing to boot; the
+    app's settings are returned (the worker count and timeout come from them)."""
     from caseapp import create_app
     from caseapp.crypto.errors import KeyRingError
     from caseapp.extensions import db
@@ -70,16 +71,20 @@ def check_app_starts() -> None:
         fail(str(exc))
     with app.app_context():
         db.engine.dispose()
+    return dict(app.config)
 
 
 @click.command("serve", help="Run the production server (gunicorn), one app per worker.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
-@click.option("--timeout", default=60, show_default=True, type=click.IntRange(10, 600),
-              help="Seconds before a silent worker is restarted.")
+@click.option("--workers", default=None, type=click.IntRange(1, 64),
+              help="Worker processes (default: the SERVE_WORKERS setting, 2).")
+@click.option("--timeout", default=None, type=click.IntRange(10, 600),
+              help="Seconds before a silent worker is restarted (default: SERVE_TIMEOUT, 60).")
 def serve(host, port, workers, timeout):
-    check_app_starts()
+    config = check_app_starts()
+    workers = workers or config["SERVE_WORKERS"]
+    timeout = timeout or config["SERVE_TIMEOUT"]
     sys.stdout.flush()
     sys.stderr.flush()
     env = gunicorn_env()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import time
 
 import pytest
 
@@ -230,3 +231,23 @@ def test_workers_share_one_login_rate_allowance(instance):
     assert len(statuses) == 16
     assert statuses.count(429) == 10, statuses
     assert "worker" in process.log().lower()
+
+
+def test_serve_takes_its_worker_count_from_the_settings(instance):
+    """Without --workers, `caseapp serve` starts SERVE_WORKERS workers; a
+    value out of range is named and nothing starts."""
+    port = free_port()
+    process = ServerProcess(["serve", "--port", str(port)],
+                            clean_env(instance, CASEAPP_SERVE_WORKERS="3"), port)
+    try:
+        process.wait_ready()
+        deadline = time.monotonic() + 60
+        while process.log().count("Booting worker") < 3 and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert process.log().count("Booting worker") == 3, process.log()
+    finally:
+        process.stop()
+    refused = run_caseapp(["serve", "--port", str(free_port())],
+                          clean_env(instance, CASEAPP_SERVE_WORKERS="0"), timeout=60)
+    assert refused.returncode == 1
+    assert "SERVE_WORKERS" in refused.stderr and "Traceback" not in refused.stderr
