@@ -92,7 +92,18 @@ def fetch_cases(user, query: Select) -> list[Case]:
     unit (or an assignment inserted) by hand in the database is not listed
     (and is reported).
     """
-    return [case for case in _load(query) if rules.can_view_case(user, case)]
+    return allowed(user, _load(query))
+
+
+def allowed(user, cases: list[Case]) -> list[Case]:
+    """The loaded ``cases`` the rules agree ``user`` may see (see fetch_cases)."""
+    return [case for case in cases if rules.can_view_case(user, case)]
+
+
+def load_rows(query: Select) -> list[Case]:
+    """The rows of a page as fetched, before the rules' second look: a keyset
+    takes its next mark from the last row fetched, shown or not."""
+    return _load(query)
 
 
 def _load(query: Select) -> list[Case]:
