@@ -188,6 +188,15 @@ class Case(db.Model, SealedOwner, AccessSealed):
         CheckConstraint(_in("review_recovery_level", LEVELS, nullable=True),
                         name="review_recovery_known"),
         Index("ix_cases_unit_stage", "unit_id", "stage"),
+        # The orders of the lists, each a keyset read through its index (issue 16):
+        # "My cases" and the overdue list (deadline, report, id; the cases
+        # without a deadline are the NULL range of the same index), closure
+        # requests, plans waiting, and the lists by the oldest report
+        # (received_at, id).
+        Index("ix_cases_deadline_order", "next_deadline_at", "received_at", "id"),
+        Index("ix_cases_closure_order", "closure_requested_at", "id"),
+        Index("ix_cases_plan_order", "plan_drafted_at", "id"),
+        Index("ix_cases_received_order", "received_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

@@ -110,6 +110,7 @@ CASE_LISTS: dict[str, CaseListSpec] = {
         Key(Case.id, "str"))),
     # The most overdue first.
     "overdue": CaseListSpec(_overdue, Keyset(Key(Case.next_deadline_at, "time"),
+                                             Key(Case.received_at, "time"),
                                              Key(Case.id, "str"))),
     "closures": CaseListSpec(_closures, Keyset(Key(Case.closure_requested_at, "time"),
                                                Key(Case.id, "str"))),
