@@ -33,8 +33,14 @@ class Key:
 
 
 class Keyset:
-    def __init__(self, *keys: Key):
+    """``split``: the first key is a flag read as one range per value (a
+    "danger first" order): each range is served by an ascending index on
+    (flag, the other keys), where one ORDER BY of a descending flag and
+    ascending times would need an index of mixed directions."""
+
+    def __init__(self, *keys: Key, split: bool = False):
         self.keys = keys
+        self.split = split
 
     def order(self, query: Select) -> Select:
         return query.order_by(*[k.column.desc() if k.descending else k.column.asc()
@@ -83,7 +89,25 @@ class Keyset:
             query = query.where(self.after(values))
         return self.order(query).limit(size + 1)
 
-    def split(self, rows: list, size: int) -> tuple[list, str | None]:
+    def ranges(self, query: Select, token: str | None, size: int) -> list[Select]:
+        """The statements of a page, read one after the other: one (``page``),
+        or with ``split`` one per value of the flag from where ``token`` ends."""
+        if not self.split:
+            return [self.page(query, token, size)]
+        values = self.parse(token)
+        flag, rest = self.keys[0], Keyset(*self.keys[1:])
+        order = [True, False] if flag.descending else [False, True]
+        found = []
+        for value in order:
+            if values is not None and order.index(value) < order.index(values[0]):
+                continue  # a range the mark is already past
+            part = query.where(flag.column == value)
+            if values is not None and values[0] == value:
+                part = part.where(rest.after(values[1:]))
+            found.append(rest.order(part).limit(size + 1))
+        return found
+
+    def split_page(self, rows: list, size: int) -> tuple[list, str | None]:
         """A page's rows and the next page's token (None: this is the last)."""
         return rows[:size], (self.token(rows[size - 1]) if len(rows) > size else None)
 

@@ -167,9 +167,9 @@ ACCESS_KEYSET = Keyset(Key(BreakGlassAccess.started_at, "time", descending=True)
                        Key(BreakGlassAccess.id, "str", descending=True))
 
 
-def _recent_in_scope(supervisor, days: int):
+def _recent_in_scope(supervisor, days: int, *, ordered: bool = False):
     return (select(BreakGlassAccess).join(Case, BreakGlassAccess.case_id == Case.id)
-            .where(queries.scope_clause(supervisor),
+            .where(queries.scope_clause(supervisor, ordered=ordered),
                    BreakGlassAccess.started_at > clock.now() - timedelta(days=days)))
 
 
@@ -178,9 +178,9 @@ def accesses_page(supervisor, *, after: str | None = None, size: int = 50,
     """One page of the last ``days`` days' uses in the supervisor's subtree (each
     with its case, in the same query), newest first, and the next page's token.
     A use whose row was changed outside the app is left out and reported."""
-    query = ACCESS_KEYSET.page(_recent_in_scope(supervisor, days), after, size)
+    query = ACCESS_KEYSET.page(_recent_in_scope(supervisor, days, ordered=True), after, size)
     rows = list(db.session.scalars(query.options(contains_eager(BreakGlassAccess.case))))
-    shown, next_token = ACCESS_KEYSET.split(rows, size)
+    shown, next_token = ACCESS_KEYSET.split_page(rows, size)
     prefetch(shown)  # the rows' anchors in one query, and their cases' in another
     prefetch([a.case for a in shown])
     return [a for a in shown if intact(a)], next_token

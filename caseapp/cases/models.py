@@ -190,10 +190,12 @@ class Case(db.Model, SealedOwner, AccessSealed):
         Index("ix_cases_unit_stage", "unit_id", "stage"),
         # The orders of the lists, each a keyset read through its index (issue 16):
         # "My cases" and the overdue list (deadline, report, id; the cases
-        # without a deadline are the NULL range of the same index), closure
+        # without a deadline are the NULL range of the same index), the cases
+        # waiting for a lead (danger first: one range per flag value), closure
         # requests, plans waiting, and the lists by the oldest report
         # (received_at, id).
         Index("ix_cases_deadline_order", "next_deadline_at", "received_at", "id"),
+        Index("ix_cases_danger_order", "immediate_danger", "received_at", "id"),
         Index("ix_cases_closure_order", "closure_requested_at", "id"),
         Index("ix_cases_plan_order", "plan_drafted_at", "id"),
         Index("ix_cases_received_order", "received_at", "id"),

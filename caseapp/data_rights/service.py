@@ -221,7 +221,7 @@ def open_requests_page(supervisor, *, after: str | None = None,
     case, loaded in the same query) and the token of the next page."""
     query = REQUEST_KEYSET.page(_open_in_scope(supervisor), after, size)
     rows = list(db.session.scalars(query.options(contains_eager(DataRequest.case))))
-    return REQUEST_KEYSET.split(rows, size)
+    return REQUEST_KEYSET.split_page(rows, size)
 
 
 def count_open_requests(supervisor) -> int:

@@ -40,7 +40,7 @@ def notifications_page(user, *, after: str | None = None,
     size = size or PAGE_SIZE
     query = KEYSET.page(select(Notification).where(Notification.user_id == user.id),
                         after, size)
-    return KEYSET.split(list(db.session.scalars(query)), size)
+    return KEYSET.split_page(list(db.session.scalars(query)), size)
 
 
 def count_for(user) -> int:

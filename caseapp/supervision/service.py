@@ -51,54 +51,57 @@ def _newest_approved(plan):
                            newer.version > plan.version)
 
 
-def _waiting(supervisor, _now) -> Select:
-    return queries.assignment_queue(supervisor).order_by(None)
+def _waiting(supervisor, _now, ordered=False) -> Select:
+    return queries.assignment_queue(supervisor, ordered=ordered).order_by(None)
 
 
-def _overdue(supervisor, now) -> Select:
-    return queries.overdue_cases(supervisor, now).order_by(None)
+def _overdue(supervisor, now, ordered=False) -> Select:
+    return queries.overdue_cases(supervisor, now, ordered=ordered).order_by(None)
 
 
-def _closures(supervisor, _now) -> Select:
-    return queries.visible_cases(supervisor).where(Case.stage != "closure",
+def _closures(supervisor, _now, ordered=False) -> Select:
+    return queries.visible_cases(supervisor, ordered=ordered).where(Case.stage != "closure",
                                                    Case.closure_requested_at.is_not(None))
 
 
-def _plans(supervisor, _now) -> Select:
+def _plans(supervisor, _now, ordered=False) -> Select:
     """The newest plan drafted, neither approved nor sent back (what
     :func:`caseapp.permissions.cases.plan_waiting` reads of the rows; approving
     checks the log as well)."""
     plan = aliased(SupportPlan)
     waiting = exists().where(plan.case_id == Case.id, plan.approved_at.is_(None),
                              plan.returned_at.is_(None), _newest_plan(plan))
-    return queries.visible_cases(supervisor).where(
-        Case.stage.in_(rules.PLAN_STAGES), Case.plan_drafted_at.is_not(None), waiting)
+    return queries.visible_cases(supervisor, ordered=ordered).where(
+        queries.unindexed(Case.stage, ordered).in_(rules.PLAN_STAGES),
+        Case.plan_drafted_at.is_not(None), waiting)
 
 
 def _has_approved_plan():
     return exists().where(SupportPlan.case_id == Case.id, SupportPlan.approved_at.is_not(None))
 
 
-def _plan_missing(supervisor, _now) -> Select:
+def _plan_missing(supervisor, _now, ordered=False) -> Select:
     """In support without any approved plan (cases that entered support before
     the plan was required)."""
-    return queries.visible_cases(supervisor).where(Case.stage.in_(("support", "referral")),
+    return queries.visible_cases(supervisor, ordered=ordered).where(
+        queries.unindexed(Case.stage, ordered).in_(("support", "referral")),
                                                    ~_has_approved_plan())
 
 
-def _decisions(supervisor, _now) -> Select:
+def _decisions(supervisor, _now, ordered=False) -> Select:
     """:attr:`Case.decision_missing` as SQL: the newest approved plan has no
     commune decision recorded; open cases, never a minor's."""
     plan = aliased(SupportPlan)
     missing = exists().where(plan.case_id == Case.id, plan.approved_at.is_not(None),
                              plan.decision_recorded_at.is_(None), _newest_approved(plan))
-    return queries.visible_cases(supervisor).where(
+    return queries.visible_cases(supervisor, ordered=ordered).where(
         Case.stage != "closure", Case.age_band != MINOR_BAND, missing)
 
 
 @dataclass(frozen=True)
 class CaseListSpec:
-    query: Callable[[Any, datetime], Select]
+    # (supervisor, now, ordered): ordered for a page, plain for its count
+    query: Callable[..., Select]
     keyset: Keyset
 
 
@@ -107,7 +110,7 @@ CASE_LISTS: dict[str, CaseListSpec] = {
     # The danger ones first, then the oldest report.
     "unassigned": CaseListSpec(_waiting, Keyset(
         Key(Case.immediate_danger, "bool", descending=True), Key(Case.received_at, "time"),
-        Key(Case.id, "str"))),
+        Key(Case.id, "str"), split=True)),
     # The most overdue first.
     "overdue": CaseListSpec(_overdue, Keyset(Key(Case.next_deadline_at, "time"),
                                              Key(Case.received_at, "time"),
@@ -145,10 +148,11 @@ def case_list(supervisor, name: str, *, now: datetime | None = None, after: str 
               size: int | None = None) -> ListPage:
     spec = CASE_LISTS[name]
     size = size or SHOWN
-    query = spec.query(supervisor, now or clock.now())
-    loaded = queries.load_rows(spec.keyset.page(query, after, size))
-    shown, next_token = spec.keyset.split(loaded, size)
-    return ListPage(name, queries.allowed(supervisor, shown), count(query), next_token,
+    now = now or clock.now()
+    ranges = spec.keyset.ranges(spec.query(supervisor, now, True), after, size)
+    shown, next_token = spec.keyset.split_page(queries.load_ranges(ranges, size), size)
+    return ListPage(name, queries.allowed(supervisor, shown),
+                    count(spec.query(supervisor, now, False)), next_token,
                     first=spec.keyset.parse(after) is None)
 
 

@@ -88,6 +88,8 @@ def upgrade():
         batch_op.create_index('ix_cases_deadline_order', ['next_deadline_at', 'received_at', 'id'],
                               unique=False)
         batch_op.create_index('ix_cases_plan_order', ['plan_drafted_at', 'id'], unique=False)
+        batch_op.create_index('ix_cases_danger_order', ['immediate_danger', 'received_at', 'id'],
+                              unique=False)
         batch_op.create_index('ix_cases_received_order', ['received_at', 'id'], unique=False)
 
     with op.batch_alter_table('notifications', schema=None) as batch_op:
@@ -101,6 +103,7 @@ def downgrade():
 
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index('ix_cases_received_order')
+        batch_op.drop_index('ix_cases_danger_order')
         batch_op.drop_index('ix_cases_plan_order')
         batch_op.drop_index('ix_cases_deadline_order')
         batch_op.drop_index('ix_cases_closure_order')
