@@ -210,7 +210,8 @@ class Case(db.Model, SealedOwner, AccessSealed):
     lead_officer_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
 
     # Intake (Mẫu 01), operational metadata
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # Indexed by ix_cases_received_order (received_at, id) below.
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     channel_code: Mapped[str] = mapped_column(ForeignKey("ref_channels.code"))
     requested_by_code: Mapped[str] = mapped_column(ForeignKey("ref_requesters.code"))
     # Chosen at intake, never defaulted: the 100% figure counts it.
@@ -269,7 +270,8 @@ class Case(db.Model, SealedOwner, AccessSealed):
     decision_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    next_deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # Indexed by ix_cases_deadline_order (next_deadline_at, received_at, id) below.
+    next_deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Closure (Mẫu 06): requested by the lead officer, approved by a supervisor
     closure_reason_code: Mapped[str | None] = mapped_column(ForeignKey("ref_closure_reasons.code"))

@@ -83,6 +83,10 @@ def upgrade():
                               unique=False)
 
     with op.batch_alter_table('cases', schema=None) as batch_op:
+        # The single-column indexes are the new ones' first columns: kept, the
+        # planner picks them and sorts the page after all.
+        batch_op.drop_index('ix_cases_next_deadline_at')
+        batch_op.drop_index('ix_cases_received_at')
         batch_op.create_index('ix_cases_closure_order', ['closure_requested_at', 'id'],
                               unique=False)
         batch_op.create_index('ix_cases_deadline_order', ['next_deadline_at', 'received_at', 'id'],
@@ -107,6 +111,8 @@ def downgrade():
         batch_op.drop_index('ix_cases_plan_order')
         batch_op.drop_index('ix_cases_deadline_order')
         batch_op.drop_index('ix_cases_closure_order')
+        batch_op.create_index('ix_cases_received_at', ['received_at'], unique=False)
+        batch_op.create_index('ix_cases_next_deadline_at', ['next_deadline_at'], unique=False)
 
     with op.batch_alter_table('case_data_requests', schema=None) as batch_op:
         batch_op.drop_index('ix_case_data_requests_status_order')
