@@ -127,3 +127,21 @@ def test_a_page_costs_the_same_statements_however_many_cases(people, login, make
         assert len(body["cases"]) == size
         counts[size] = len(seen)
     assert counts[2] == counts[6], counts
+
+
+def test_verify_finds_a_reader_removed_from_the_index(people, login, listed):
+    from caseapp.auditing.models import DROP
+    from caseapp.auditlog.verification import listed_cases_problem
+
+    mine, _elsewhere = listed
+    login(people.officer).get("/api/v1/cases")
+    assert listed_cases_problem() is None
+    seq = list_entries()[-1].seq
+    for statement in DROP[db.session.get_bind().dialect.name]:
+        if "FUNCTION" not in statement:
+            db.session.execute(text(statement))
+    db.session.execute(text("DELETE FROM audit_entry_cases WHERE reference = :r"),
+                       {"r": mine[0].reference})
+    assert not [v for v in child_data_views(mine[0]) if v.action == "case.list"]
+    problem = listed_cases_problem()
+    assert problem is not None and f"entry {seq}" in problem
