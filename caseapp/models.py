@@ -7,6 +7,7 @@ from caseapp.accounts.models import (  # noqa: F401
     User,
     UserSession,
 )
+from caseapp.auditing.models import audit_entry_cases  # noqa: F401
 from caseapp.awareness.models import AwarenessSession  # noqa: F401
 from caseapp.break_glass.models import BreakGlassAccess  # noqa: F401
 from caseapp.cases.models import Case  # noqa: F401  (and every case table with it)

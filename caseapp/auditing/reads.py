@@ -3,7 +3,8 @@
 Rate limits count entries (shared by every process), the case page lists who
 viewed a child's data, break-glass is valid only with its own genuine entry,
 and `keys seal-rows` asks whether a row's creation was recorded. Nothing
-else queries the audit table.
+else queries the audit table (nor its index of entries about several cases,
+``audit_entry_cases``).
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import audit
 from caseapp import clock
 from caseapp.extensions import db
 
+from .models import audit_entry_cases
 from .writer import GENESIS_ACTION
 
 ENTRIES = audit.audit_entries
@@ -65,6 +67,23 @@ def case_entries(reference: str, actions: tuple[str, ...]) -> list[CaseEntry]:
         .order_by(T.seq.desc())).all()
     return [CaseEntry(r.seq, clock.as_utc(r.occurred_at), r.action, r.actor_id, r.actor_role,
                       _details(r.details)) for r in rows]
+
+
+def listed_entries(reference: str, actions: tuple[str, ...]) -> list[CaseEntry]:
+    """The genuine entries of ``actions`` about several cases that handed out
+    case ``reference``'s child data (a listed page), newest first: found
+    through ``audit_entry_cases`` (an index range), kept only where the entry's
+    own details (under the chain's MAC) name the reference among "child"."""
+    side = audit_entry_cases.c
+    rows = db.session.execute(
+        select(T.seq, T.occurred_at, T.action, T.actor_id, T.actor_role, T.details)
+        .join(audit_entry_cases, side.seq == T.seq)
+        .where(side.reference == reference, side.child_data.is_(True),
+               T.action.in_(actions), T.outcome == "ok")
+        .order_by(T.seq.desc())).all()
+    found = [CaseEntry(r.seq, clock.as_utc(r.occurred_at), r.action, r.actor_id, r.actor_role,
+                       _details(r.details)) for r in rows]
+    return [e for e in found if reference in (e.details.get("child") or ())]
 
 
 def latest_genuine(reference: str, actions: tuple[str, ...],

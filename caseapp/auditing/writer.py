@@ -7,6 +7,7 @@ it records commit or roll back together.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from typing import Any
 
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -16,6 +17,8 @@ from sqlalchemy import select
 
 import audit
 from caseapp.extensions import db
+
+from .models import audit_entry_cases
 
 # Set on ``g`` by record(): the checkpoint hook reads the newest seq without a
 # query, and a request's denial is recorded once however many hooks see it.
@@ -84,8 +87,13 @@ def _default_unit_path(user, object_type: str | None, object_id: str | None) -> 
 
 def record(action: str, *, outcome: str = "ok", actor=None, object_type: str | None = None,
            object_id: str | None = None, unit_path: str | None = None,
-           details: dict[str, Any] | None = None) -> int:
+           details: dict[str, Any] | None = None,
+           cases: Mapping[str, bool] | None = None) -> int:
     """Append one entry. ``details`` must hold no child data (validated by audit).
+
+    ``cases``: an entry about several cases (a listed page) names their
+    references in its details; given here too ({reference: child data shown}),
+    each is indexed in ``audit_entry_cases`` in the same transaction.
 
     Without ``unit_path`` the entry takes the unit of the user account it is
     about, else the acting user's; entries of neither (system, unknown
@@ -113,6 +121,10 @@ def record(action: str, *, outcome: str = "ok", actor=None, object_type: str | N
         session_hash=session_hash, client_addr=client_addr, object_type=object_type,
         object_id=object_id, request_id=request_id, unit_path=unit_path, details=details,
     )
+    if cases:
+        db.session.connection().execute(audit_entry_cases.insert(), [
+            {"seq": seq, "reference": reference, "child_data": bool(child)}
+            for reference, child in cases.items()])
     if has_app_context():
         setattr(g, LAST_SEQ, seq)
     return seq

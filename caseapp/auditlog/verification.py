@@ -12,6 +12,8 @@ module checks the log against it:
   it, and nothing in the database changed after the log's last entry;
 * every row that grants access (users, units, cases, assignments,
   break-glass, account changes) carries a genuine MAC at its newest version;
+* the index of the cases each listed page named (``audit_entry_cases``)
+  says what the entries' MAC'd details say;
 * every copy of the checkpoint file (the instance's own and the configured
   mirrors) is behind or at the log's head, never ahead of it.
 
@@ -33,6 +35,7 @@ from sqlalchemy import Table, func, inspect, select
 import audit
 from caseapp import clock
 from caseapp.auditing import reads as audit_reads
+from caseapp.auditing.models import audit_entry_cases
 from caseapp.auditing.writer import GENESIS_ACTION, key_fingerprint
 from caseapp.crypto import row_integrity
 from caseapp.extensions import db
@@ -195,11 +198,41 @@ def verify_log(progress: Callable[[int, int], None] | None = None) -> Report:
         report.problem = (f"the log records {recorded} checkpoints but the checkpoint file "
                           f"holds {own_count}: checkpoints were removed")
         return report
-    missing = completeness_problem(result.head_seq) or tampered_rows_problem()
+    missing = (completeness_problem(result.head_seq) or tampered_rows_problem()
+               or listed_cases_problem())
     if missing is not None:
         report.ok = False
         report.problem = missing
     return report
+
+
+def listed_cases_problem(batch: int = 1000) -> str | None:
+    """The index of the cases each "case.list" entry names (``audit_entry_cases``,
+    what the who-viewed panel reads) against the entries' own details, which
+    the chain's MACs cover: a row removed (the table's triggers dropped first)
+    would hide a reader from a child's panel."""
+    entries, side = audit.audit_entries.c, audit_entry_cases.c
+    after = 0
+    while True:
+        rows = db.session.execute(
+            select(entries.seq, entries.details).where(entries.action == "case.list",
+                                                       entries.seq > after)
+            .order_by(entries.seq).limit(batch)).all()
+        if not rows:
+            return None
+        indexed: dict[int, set[tuple[str, bool]]] = {}
+        for seq, reference, child in db.session.execute(
+                select(side.seq, side.reference, side.child_data)
+                .where(side.seq.in_([r.seq for r in rows]))):
+            indexed.setdefault(seq, set()).add((reference, bool(child)))
+        for row in rows:
+            details = _details(row.details)
+            child = set(details.get("child") or ())
+            named = {(str(ref), ref in child) for ref in details.get("cases") or ()}
+            if indexed.get(row.seq, set()) != named:
+                return (f"The index of listed cases does not match entry {row.seq} "
+                        "(case.list): rows of audit_entry_cases were changed outside the app.")
+        after = rows[-1].seq
 
 
 def tampered_rows_problem(batch: int = 1000) -> str | None:

@@ -23,11 +23,14 @@ from caseapp.extensions import db
 # with the case reference as object id.
 VIEW_ACTIONS = ("case.view", "case.break_glass_reason", "case.export", "case.print",
                 "case.attachment_download")
+# Entries about a page of cases: found through their index (audit_entry_cases).
+LIST_ACTIONS = ("case.list",)
 
 # The kinds of access, in words (see access_kind).
 KIND_LABELS = {
     "view": _l("viewed the case"),
     "view_api": _l("viewed the case (through the API)"),
+    "list_api": _l("saw the child's details in a list of cases (through the API)"),
     "approval": _l("read to approve"),
     "break_glass": _l("emergency access"),
     "break_glass_reason": _l("read the reason for an emergency access"),
@@ -69,7 +72,9 @@ class ViewLine:
 
 def child_data_views(case: Case) -> list[ViewEntry]:
     """Every audited view or export of ``case``'s child data, newest first, from the log."""
-    rows = audit_reads.case_entries(case.reference, VIEW_ACTIONS)
+    rows = sorted([*audit_reads.case_entries(case.reference, VIEW_ACTIONS),
+                   *audit_reads.listed_entries(case.reference, LIST_ACTIONS)],
+                  key=lambda r: r.seq, reverse=True)
     ids = {r.actor_id for r in rows if r.actor_id}
     users = {u.id: u for u in db.session.scalars(
         select(User).where(User.id.in_(ids)))} if ids else {}
@@ -98,6 +103,8 @@ def access_kind(entry: ViewEntry) -> str:
         return "break_glass_reason"
     if entry.action == "case.export":
         return "export"
+    if entry.action == "case.list":
+        return "list_api"
     if entry.via == "approval":
         return "approval"
     if entry.via == "break_glass":

@@ -152,6 +152,9 @@ ACTIONS: dict[str, Wording] = {
     "case.transition": Wording(_l("Stage changed"), "%(from)s → %(to)s",
                                {"from": "stage", "to": "stage"}),
     "case.view": Wording(_l("Case opened (the child's details)")),
+    "case.list": Wording(_l("List of cases read"), _l("%(shown)s cases"),
+                         names={"cases": _l("Cases listed"),
+                                "child": _l("With the child's details")}),
     "integrity.violation": Wording(_l("Data changed outside the application detected")),
     "keys.init": Wording(_l("Encryption keys created")),
     "keys.retire": Wording(_l("Key version retired"), _l("version %(version)s")),
@@ -306,7 +309,7 @@ DENIED_ACTION_LABELS = {
 OBJECT_TYPE_LABELS = {
     "case": _l("Case"), "user": _l("Account"), "unit": _l("Unit"),
     "audit_log": _l("Audit log"), "endpoint": _l("Page"), "awareness": _l("Awareness session"),
-    "reference": _l("List entry"),
+    "reference": _l("List entry"), "case_list": _l("List of cases"),
 }
 
 YES, NO = _l("yes"), _l("no")

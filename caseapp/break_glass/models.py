@@ -28,7 +28,9 @@ class BreakGlassAccess(db.Model, SealedRecord, AccessSealed):
     __tablename__ = "break_glass_accesses"
     __access_fields__ = ("case_id", "user_id", "started_at", "expires_at", "ended_at")
     __sealed_key_owner__ = "case"
-    __table_args__ = (Index("ix_break_glass_user_case", "user_id", "case_id"),)
+    __table_args__ = (Index("ix_break_glass_user_case", "user_id", "case_id"),
+                      # The supervision page's list, newest first (read backwards).
+                      Index("ix_break_glass_started_order", "started_at", "id"))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)

@@ -46,18 +46,24 @@ def summary(case: Case, names: dict[str, str], now: datetime) -> dict:
     }
 
 
+def child_only(case: Case) -> dict:
+    """The child's own sealed fields of an unlocked case (the case list's
+    block: the case's row alone, none of its records)."""
+    return {"full_name": case.child_full_name,
+            "date_of_birth": iso(case.child_date_of_birth),
+            "estimated_age": case.child_estimated_age, "gender": case.gender_code,
+            "address": case.child_address, "school": case.child_school,
+            "school_class": case.child_class, "phone": case.child_phone,
+            "guardian_name": case.guardian_name,
+            "guardian_contact": case.guardian_contact,
+            "access_needs": case.child_access_needs}
+
+
 def child_block(case: Case, *, reporter: bool = True) -> dict:
     """The sealed data of an unlocked case. ``reporter``: whether the caller may
     know who reported (an anonymous reporter: the people on the case only)."""
     return {
-        "child": {"full_name": case.child_full_name,
-                  "date_of_birth": iso(case.child_date_of_birth),
-                  "estimated_age": case.child_estimated_age, "gender": case.gender_code,
-                  "address": case.child_address, "school": case.child_school,
-                  "school_class": case.child_class, "phone": case.child_phone,
-                  "guardian_name": case.guardian_name,
-                  "guardian_contact": case.guardian_contact,
-                  "access_needs": case.child_access_needs},
+        "child": child_only(case),
         "reporter": ({"name": case.reporter_name, "relation": case.reporter_relation,
                       "phone": case.reporter_phone, "address": case.reporter_address,
                       "anonymous": case.reporter_anonymous} if reporter

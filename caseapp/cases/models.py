@@ -188,6 +188,17 @@ class Case(db.Model, SealedOwner, AccessSealed):
         CheckConstraint(_in("review_recovery_level", LEVELS, nullable=True),
                         name="review_recovery_known"),
         Index("ix_cases_unit_stage", "unit_id", "stage"),
+        # The orders of the lists, each a keyset read through its index (issue 16):
+        # "My cases" and the overdue list (deadline, report, id; the cases
+        # without a deadline are the NULL range of the same index), the cases
+        # waiting for a lead (danger first: one range per flag value), closure
+        # requests, plans waiting, and the lists by the oldest report
+        # (received_at, id).
+        Index("ix_cases_deadline_order", "next_deadline_at", "received_at", "id"),
+        Index("ix_cases_danger_order", "immediate_danger", "received_at", "id"),
+        Index("ix_cases_closure_order", "closure_requested_at", "id"),
+        Index("ix_cases_plan_order", "plan_drafted_at", "id"),
+        Index("ix_cases_received_order", "received_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -199,7 +210,8 @@ class Case(db.Model, SealedOwner, AccessSealed):
     lead_officer_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
 
     # Intake (Mẫu 01), operational metadata
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # Indexed by ix_cases_received_order (received_at, id) below.
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     channel_code: Mapped[str] = mapped_column(ForeignKey("ref_channels.code"))
     requested_by_code: Mapped[str] = mapped_column(ForeignKey("ref_requesters.code"))
     # Chosen at intake, never defaulted: the 100% figure counts it.
@@ -258,7 +270,8 @@ class Case(db.Model, SealedOwner, AccessSealed):
     decision_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    next_deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # Indexed by ix_cases_deadline_order (next_deadline_at, received_at, id) below.
+    next_deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Closure (Mẫu 06): requested by the lead officer, approved by a supervisor
     closure_reason_code: Mapped[str | None] = mapped_column(ForeignKey("ref_closure_reasons.code"))

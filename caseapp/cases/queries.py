@@ -12,7 +12,18 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, exists, false, func, literal, or_, select, tuple_
+from sqlalchemy import (
+    Integer,
+    Select,
+    and_,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy.orm import aliased, selectinload
 
 from caseapp import clock
@@ -42,20 +53,38 @@ def assigned_clause(user_id: str):
                exists().where(CaseAssignee.case_id == Case.id, CaseAssignee.user_id == user_id))
 
 
-def scope_clause(user):
-    """WHERE clause of the cases ``user`` may see (false for admins, disabled or anonymous)."""
+def scope_clause(user, *, ordered: bool = False):
+    """WHERE clause of the cases ``user`` may see (false for admins, disabled or anonymous).
+
+    ``ordered``: the clause of a list page read in an index's order, LIMIT 51.
+    A supervisor's subtree is most of a district's cases; SQLite (no
+    statistics) would otherwise fetch the whole subtree by the unit index and
+    sort it, where walking the order's index and skipping the cases of other
+    units stops after a page. ``unit_id + 0`` is the same test without the unit
+    index. PostgreSQL keeps the plain test: its planner has the statistics to
+    choose, and counts keep it everywhere."""
     if not (user is not None and getattr(user, "is_authenticated", False) and user.is_enabled
             and user.role in rules.STAFF_ROLES):
         return false()
     if user.role == "supervisor":
-        return Case.unit_id.in_(_subtree_unit_ids(user.unit.path))
+        return unindexed(Case.unit_id, ordered).in_(_subtree_unit_ids(user.unit.path))
     return or_(assigned_clause(user.id),
                and_(Case.recorded_by_id == user.id, Case.stage == "intake"))
 
 
-def visible_cases(user) -> Select:
-    """``select(Case)`` limited to what ``user`` may see. Add filters and order to it."""
-    return select(Case).where(scope_clause(user))
+def unindexed(column, ordered: bool = True):
+    """``column`` as a value SQLite will not look up by its own index, for a list
+    page read in another index's order (see :func:`scope_clause`); itself on
+    PostgreSQL, whose planner has statistics to choose."""
+    if not ordered or db.session.get_bind().dialect.name != "sqlite":
+        return column
+    return column + 0 if isinstance(column.type, Integer) else column.op("||")(literal(""))
+
+
+def visible_cases(user, *, ordered: bool = False) -> Select:
+    """``select(Case)`` limited to what ``user`` may see. Add filters and order to it
+    (``ordered``: a list page in an index's order, see :func:`scope_clause`)."""
+    return select(Case).where(scope_clause(user, ordered=ordered))
 
 
 def load_case(user, reference: str, *, action: str = "open", for_work: bool = False) -> Case:
@@ -92,14 +121,36 @@ def fetch_cases(user, query: Select) -> list[Case]:
     unit (or an assignment inserted) by hand in the database is not listed
     (and is reported).
     """
-    return [case for case in _load(query) if rules.can_view_case(user, case)]
+    return allowed(user, _load(query))
 
 
-def _load(query: Select) -> list[Case]:
+def allowed(user, cases: list[Case]) -> list[Case]:
+    """The loaded ``cases`` the rules agree ``user`` may see (see fetch_cases)."""
+    return [case for case in cases if rules.can_view_case(user, case)]
+
+
+def load_ranges(ranges: list[Select], size: int) -> list[Case]:
+    """The rows of a page (at most ``size`` + 1) read from its ranges in turn,
+    before the rules' second look (a keyset takes its next mark from the last
+    row fetched, shown or not). Every range is read (ids only, an index range
+    each), then the rows in one query: a page costs the same statements
+    wherever it falls."""
+    ids: list[str] = []
+    for query in ranges:
+        ids += db.session.scalars(query.with_only_columns(Case.id)).all()
+    ids = ids[:size + 1]
+    loaded = {c.id: c for c in _load(select(Case).where(Case.id.in_(ids)))}
+    return [loaded[i] for i in ids if i in loaded]
+
+
+def _load(query: Select, *, records: bool = False) -> list[Case]:
     # What the rules and the lists read of every row, in one query each per
-    # page rather than one per row.
+    # page rather than one per row; ``records``: also what the API's summary
+    # reads (platforms, and the plans behind "plan missing"/"decision missing").
     query = query.options(selectinload(Case.assignees), selectinload(Case.harm_categories),
                           selectinload(Case.unit))
+    if records:
+        query = query.options(selectinload(Case.platforms), selectinload(Case.plans))
     cases = list(db.session.scalars(query))
     prefetch(cases)  # the rows' anchors in one query per 500, not three queries per row
     return cases
@@ -110,6 +161,8 @@ def _load(query: Select) -> list[Case]:
 # then cases without a deadline, each by the oldest report; the case id breaks
 # ties. It is a keyset: the next page starts after the last row shown, served
 # by the (next_deadline_at, received_at, id) index, however deep the page.
+# The API's page is one "case.list" audit entry naming its references twice at
+# most (14 bytes each): 50 keep it well under the log's 2 KB of details.
 PAGE_SIZE = 50
 
 
@@ -176,28 +229,64 @@ def my_cases(user, *, include_closed: bool = False, now: datetime | None = None,
 
 def count_my_cases(user, *, include_closed: bool = False) -> int:
     """How many cases "My cases" lists in all (one aggregate, nothing loaded)."""
-    query = visible_cases(user)
-    if not include_closed:
-        query = query.where(Case.stage != "closure")
+    query = _my_open(user, include_closed)
     return db.session.scalar(select(func.count()).select_from(
         query.with_only_columns(Case.id).subquery()))
 
 
+def _my_open(user, include_closed: bool, *, ordered: bool = False) -> Select:
+    query = visible_cases(user, ordered=ordered)
+    return query if include_closed else query.where(Case.stage != "closure")
+
+
+def my_cases_ranges(user, *, include_closed: bool = False, after: PageMark | None = None
+                    ) -> list[Select]:
+    """"My cases" from ``after`` as two index ranges read one after the other:
+    the cases with a deadline by (deadline, report, id), then those without by
+    (report, id). Both follow the (next_deadline_at, received_at, id) index; an
+    ORDER BY on "deadline IS NULL" (NULLS LAST) would sort every row first."""
+    query = _my_open(user, include_closed, ordered=True)
+    without = query.where(Case.next_deadline_at.is_(None))
+    if after is not None and after.deadline is None:
+        return [without.where(tuple_(Case.received_at, Case.id) > tuple_(
+            literal(after.received_at, Case.received_at.type), literal(after.case_id)))
+            .order_by(Case.received_at, Case.id)]
+    dated = query.where(Case.next_deadline_at.is_not(None))
+    if after is not None:
+        dated = dated.where(tuple_(Case.next_deadline_at, Case.received_at, Case.id) > tuple_(
+            literal(after.deadline, Case.next_deadline_at.type),
+            literal(after.received_at, Case.received_at.type), literal(after.case_id)))
+    return [dated.order_by(Case.next_deadline_at, Case.received_at, Case.id),
+            without.order_by(Case.received_at, Case.id)]
+
+
 def my_cases_page(user, *, include_closed: bool = False, after: PageMark | None = None,
-                  size: int | None = None) -> tuple[list[Case], PageMark | None]:
-    """One page of "My cases" and the mark where the next begins (None: the last)."""
+                  size: int | None = None, records: bool = False
+                  ) -> tuple[list[Case], PageMark | None]:
+    """One page of "My cases" and the mark where the next begins (None: the last).
+    The second range is read only when the first ends within the page; each
+    range's rows come with what the list shows in one query each."""
     size = size or PAGE_SIZE
-    rows = _load(my_cases(user, include_closed=include_closed, after=after).limit(size + 1))
+    ids: list[str] = []
+    for query in my_cases_ranges(user, include_closed=include_closed, after=after):
+        # Both ranges always read (ids only, a short index range each), so a
+        # page costs the same statements wherever it falls.
+        ids += db.session.scalars(query.with_only_columns(Case.id).limit(size + 1)).all()
+    ids = ids[:size + 1]
+    loaded = {c.id: c for c in _load(select(Case).where(Case.id.in_(ids)), records=records)}
+    rows = [loaded[i] for i in ids if i in loaded]
     mark = PageMark.of(rows[size - 1]) if len(rows) > size else None
-    return [case for case in rows[:size] if rules.can_view_case(user, case)], mark
+    return allowed(user, rows[:size]), mark
 
 
-def overdue_cases(user, now: datetime | None = None) -> Select:
+def overdue_cases(user, now: datetime | None = None, *, ordered: bool = False) -> Select:
+    """The most overdue first, in the order of the "My cases" index."""
     now = now or clock.now()
-    return visible_cases(user).where(Case.overdue_clause(now)).order_by(Case.next_deadline_at)
+    return visible_cases(user, ordered=ordered).where(Case.overdue_clause(now)).order_by(
+        Case.next_deadline_at, Case.received_at, Case.id)
 
 
-def assignment_queue(user) -> Select:
+def assignment_queue(user, *, ordered: bool = False) -> Select:
     """A supervisor's queue: open cases with no lead officer, or someone assigned who is
     disabled."""
     lead = aliased(User)
@@ -206,8 +295,8 @@ def assignment_queue(user) -> Select:
                                        CaseAssignee.user_id == other.id,
                                        other.is_enabled.is_(False))
     disabled_lead = exists().where(lead.id == Case.lead_officer_id, lead.is_enabled.is_(False))
-    query = visible_cases(user) if user is not None and getattr(user, "role", None) == \
-        "supervisor" else select(Case).where(false())
+    query = visible_cases(user, ordered=ordered) if user is not None and \
+        getattr(user, "role", None) == "supervisor" else select(Case).where(false())
     return (query.where(Case.stage != "closure",
                         or_(Case.lead_officer_id.is_(None), disabled_lead, disabled_assignee))
             .order_by(Case.immediate_danger.desc(), Case.received_at))

@@ -198,6 +198,17 @@ def open_child_data(actor, case: Case) -> None:
     unlock(case, grant=rules.grant_case_view(actor, case))
 
 
+def open_listed_child_data(actor, cases: list[Case]) -> set[str]:
+    """Make the child data of the listed ``cases`` that ``actor`` may copy
+    readable: one check per case, one "case.list" entry and one grant for the
+    page (:func:`caseapp.permissions.cases.grant_case_list`), the data keys
+    unwrapped together. Returns the ids of the cases opened."""
+    grant, opened = rules.grant_case_list(actor, cases)
+    if grant is not None:
+        unlock([c for c in cases if c.id in opened], grant=grant)
+    return opened
+
+
 def open_for_approval(actor, case: Case) -> None:
     """Make what a supervisor is asked to approve readable (the plan, the
     assessments, the review and outcome; never the child's name or contacts):

@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
+    Index,
     String,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -36,6 +37,8 @@ class DataRequest(db.Model, SealedRecord):
         CheckConstraint("status IN ('open', 'granted', 'refused', 'lifted')",
                         name="status_known"),
         CheckConstraint("requested_by IN ('child', 'guardian')", name="requester_known"),
+        # The supervision page's list of open requests, nearest deadline first.
+        Index("ix_case_data_requests_status_order", "status", "due_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

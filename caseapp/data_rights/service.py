@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from caseapp import clock, permissions
 from caseapp.auditing.writer import record
@@ -38,6 +39,7 @@ from caseapp.crypto import unlock
 from caseapp.crypto.shredding import scrub_after_commit
 from caseapp.extensions import db
 from caseapp.notifications.service import notify
+from caseapp.paging import Key, Keyset
 from caseapp.permissions import cases as rules
 
 from .models import DATA_REQUEST_KINDS, DATA_REQUESTERS, DataRequest
@@ -202,6 +204,29 @@ def lift_restriction(actor, case: Case, request_id: str) -> DataRequest:
 def requests_of(case: Case) -> list[DataRequest]:
     return list(db.session.scalars(select(DataRequest).where(DataRequest.case_id == case.id)
                                    .order_by(DataRequest.received_at.desc())))
+
+
+# The supervision page's list: the nearest answer deadline first.
+REQUEST_KEYSET = Keyset(Key(DataRequest.due_at, "time"), Key(DataRequest.id, "str"))
+
+
+def _open_in_scope(supervisor):
+    return (select(DataRequest).join(Case, DataRequest.case_id == Case.id)
+            .where(queries.scope_clause(supervisor), DataRequest.status == "open"))
+
+
+def open_requests_page(supervisor, *, after: str | None = None,
+                       size: int = 50) -> tuple[list[DataRequest], str | None]:
+    """One page of the requests waiting on the supervisor's cases (each with its
+    case, loaded in the same query) and the token of the next page."""
+    query = REQUEST_KEYSET.page(_open_in_scope(supervisor), after, size)
+    rows = list(db.session.scalars(query.options(contains_eager(DataRequest.case))))
+    return REQUEST_KEYSET.split_page(rows, size)
+
+
+def count_open_requests(supervisor) -> int:
+    return db.session.scalar(select(func.count()).select_from(
+        _open_in_scope(supervisor).with_only_columns(DataRequest.id).subquery())) or 0
 
 
 def open_requests_in_scope(supervisor) -> list[DataRequest]:

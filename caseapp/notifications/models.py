@@ -21,6 +21,8 @@ from caseapp.extensions import db
 class Notification(db.Model):
     __tablename__ = "notifications"
     __table_args__ = (Index("ix_notifications_user_unread", "user_id", "read_at"),
+                      # The page's order (newest first), a keyset per person.
+                      Index("ix_notifications_user_order", "user_id", "created_at", "id"),
                       UniqueConstraint("user_id", "dedupe_key", name="once_per_key"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

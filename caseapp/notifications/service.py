@@ -8,6 +8,7 @@ from sqlalchemy import func, select, update
 
 from caseapp import clock
 from caseapp.extensions import db
+from caseapp.paging import Key, Keyset
 
 from .models import Notification
 
@@ -26,10 +27,25 @@ def unread_count(user) -> int:
                                     Notification.read_at.is_(None))) or 0
 
 
-def notifications_for(user, limit: int = 200) -> list[Notification]:
-    return list(db.session.scalars(select(Notification).where(Notification.user_id == user.id)
-                                   .order_by(Notification.created_at.desc(),
-                                             Notification.id.desc()).limit(limit)))
+# The page's order, newest first: a keyset on the (user_id, created_at, id) index.
+PAGE_SIZE = 50
+KEYSET = Keyset(Key(Notification.created_at, "time", descending=True),
+                Key(Notification.id, "int", descending=True))
+
+
+def notifications_page(user, *, after: str | None = None,
+                       size: int | None = None) -> tuple[list[Notification], str | None]:
+    """One page of ``user``'s notifications, newest first, and the next page's
+    token (None: the last page)."""
+    size = size or PAGE_SIZE
+    query = KEYSET.page(select(Notification).where(Notification.user_id == user.id),
+                        after, size)
+    return KEYSET.split_page(list(db.session.scalars(query)), size)
+
+
+def count_for(user) -> int:
+    return db.session.scalar(select(func.count()).select_from(Notification)
+                             .where(Notification.user_id == user.id)) or 0
 
 
 # Left unread by "mark all as read": a child in danger waits until the case is

@@ -1,7 +1,16 @@
 """The notifications page and its unread count."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
@@ -22,12 +31,17 @@ def require_login():
 
 
 def _page(digest_form=None, status: int = 200):
-    items = service.notifications_for(current_user)
+    after = request.args.get("after")
+    items, next_token = service.notifications_page(current_user, after=after)
     if digest_form is None:
         settings = digest.settings_of(current_user)
         digest_form = DigestForm(formdata=None, email=settings.email or "",
                                  digest=settings.digest)
     return render_template("notifications/notifications.html", items=items, form=MarkReadForm(),
+                           next_token=next_token,
+                           first_page=service.KEYSET.parse(after) is None,
+                           total=service.count_for(current_user),
+                           unread=service.unread_count(current_user),
                            digest_form=digest_form, labels=KIND_LABELS, urgent=URGENT,
                            step_labels=DEADLINE_LABELS,
                            mail_ready=bool(current_app.config.get("SMTP_HOST"))), status

@@ -426,6 +426,29 @@ def grant_case_view(user, case) -> Grant:
     return issue_grant("case.view", user.id, case.id)
 
 
+def grant_case_list(user, cases) -> tuple[Grant | None, set[str]]:
+    """One listed page of cases with the child's details where the reader may
+    take a copy (the API's case list): each case checked as a single reading
+    would be (:func:`can_copy_child_data` and :func:`view_basis`: assigned, not
+    restricted, not purged; break-glass hands out no copy), then ONE "case.list"
+    entry naming every reference listed ("cases") and those whose child data is
+    in the answer ("child"), each also indexed for the who-viewed panel, and
+    one grant covering those cases. Returns the grant (None when no child data
+    is shown) and the ids of the cases it opens."""
+    opened = [c for c in cases
+              if can_copy_child_data(user, c) and view_basis(user, c) is not None]
+    opened_ids = {c.id for c in opened}
+    details: dict[str, Any] = {"shown": len(cases), "cases": [c.reference for c in cases],
+                               "child": [c.reference for c in opened], "via": "assignment"}
+    if has_request_context():
+        details["route"] = (request.endpoint or "unknown")[:64]
+    record("case.list", actor=user, object_type="case_list", unit_path=user.unit.path,
+           details=details, cases={c.reference: c.id in opened_ids for c in cases})
+    if not opened:
+        return None, set()
+    return issue_grant("case.list", user.id, opened_ids), opened_ids
+
+
 # What an approving supervisor reads ("table.column"): the plan, the risk and
 # needs assessments, the closure review and outcome, and what was sent back.
 # Not the child's name, contacts, address or school, nor the narrative.

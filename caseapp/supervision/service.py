@@ -1,19 +1,26 @@
-"""What a supervisor must act on: overdue cases, unassigned ones, approvals waiting,
-cases in support without an approved plan, approved plans without the commune's
-decision, open data requests and recent break-glass uses, all within their unit
-subtree.
+"""What a supervisor must act on: cases waiting for a lead officer, overdue
+cases, closure requests, plans waiting, cases in support without an approved
+plan, approved plans without the commune's decision, open data requests and
+recent break-glass uses, all within their unit subtree.
 
-Every list comes through the scoped query and its rows are checked again
+Every list is read a page at a time (:mod:`caseapp.paging`, a keyset on its
+order's columns): the supervision page shows the first page of each, its
+heading the whole count (one SQL aggregate, nothing loaded), and each list's
+own page (``/supervision/<list>``) walks the rest with "next page". Every
+condition is SQL, so the count, the pages and the rows agree. The case lists
+come through the scoped query and their rows are checked again
 (:func:`caseapp.cases.queries.fetch_cases`); nothing here opens child data
 except the break-glass reasons, each reading checked and audited.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, exists, func, select
+from sqlalchemy.orm import aliased
 
 from caseapp import clock
 from caseapp.accounts.models import User
@@ -23,78 +30,189 @@ from caseapp.cases.actions import make_form
 from caseapp.cases.models import MINOR_BAND, Case, SupportPlan
 from caseapp.data_rights import service as data_rights
 from caseapp.extensions import db
+from caseapp.paging import Key, Keyset
 from caseapp.permissions import cases as rules
 
-# The overdue list shows the most overdue first, this many at most; its heading
-# gives the whole count (one SQL aggregate), and the figures page lists them all.
-OVERDUE_SHOWN = 100
+# Rows of each list on the supervision page and on a list's own page.
+SHOWN = 50
+
+_BY_RECEIVED = Keyset(Key(Case.received_at, "time"), Key(Case.id, "str"))
+
+
+def _newest_plan(plan):
+    """SQL: ``plan`` (an alias of SupportPlan) is its case's newest plan."""
+    newer = aliased(SupportPlan)
+    return ~exists().where(newer.case_id == plan.case_id, newer.version > plan.version)
+
+
+def _newest_approved(plan):
+    newer = aliased(SupportPlan)
+    return ~exists().where(newer.case_id == plan.case_id, newer.approved_at.is_not(None),
+                           newer.version > plan.version)
+
+
+def _waiting(supervisor, _now, ordered=False) -> Select:
+    return queries.assignment_queue(supervisor, ordered=ordered).order_by(None)
+
+
+def _overdue(supervisor, now, ordered=False) -> Select:
+    return queries.overdue_cases(supervisor, now, ordered=ordered).order_by(None)
+
+
+def _closures(supervisor, _now, ordered=False) -> Select:
+    return queries.visible_cases(supervisor, ordered=ordered).where(Case.stage != "closure",
+                                                   Case.closure_requested_at.is_not(None))
+
+
+def _plans(supervisor, _now, ordered=False) -> Select:
+    """The newest plan drafted, neither approved nor sent back (what
+    :func:`caseapp.permissions.cases.plan_waiting` reads of the rows; approving
+    checks the log as well)."""
+    plan = aliased(SupportPlan)
+    waiting = exists().where(plan.case_id == Case.id, plan.approved_at.is_(None),
+                             plan.returned_at.is_(None), _newest_plan(plan))
+    return queries.visible_cases(supervisor, ordered=ordered).where(
+        queries.unindexed(Case.stage, ordered).in_(rules.PLAN_STAGES),
+        Case.plan_drafted_at.is_not(None), waiting)
+
+
+def _has_approved_plan():
+    return exists().where(SupportPlan.case_id == Case.id, SupportPlan.approved_at.is_not(None))
+
+
+def _plan_missing(supervisor, _now, ordered=False) -> Select:
+    """In support without any approved plan (cases that entered support before
+    the plan was required)."""
+    return queries.visible_cases(supervisor, ordered=ordered).where(
+        queries.unindexed(Case.stage, ordered).in_(("support", "referral")),
+                                                   ~_has_approved_plan())
+
+
+def _decisions(supervisor, _now, ordered=False) -> Select:
+    """:attr:`Case.decision_missing` as SQL: the newest approved plan has no
+    commune decision recorded; open cases, never a minor's."""
+    plan = aliased(SupportPlan)
+    missing = exists().where(plan.case_id == Case.id, plan.approved_at.is_not(None),
+                             plan.decision_recorded_at.is_(None), _newest_approved(plan))
+    return queries.visible_cases(supervisor, ordered=ordered).where(
+        Case.stage != "closure", Case.age_band != MINOR_BAND, missing)
+
+
+@dataclass(frozen=True)
+class CaseListSpec:
+    # (supervisor, now, ordered): ordered for a page, plain for its count
+    query: Callable[..., Select]
+    keyset: Keyset
+
+
+# Each case list: its condition (SQL) and its order (a keyset served by an index).
+CASE_LISTS: dict[str, CaseListSpec] = {
+    # The danger ones first, then the oldest report.
+    "unassigned": CaseListSpec(_waiting, Keyset(
+        Key(Case.immediate_danger, "bool", descending=True), Key(Case.received_at, "time"),
+        Key(Case.id, "str"), split=True)),
+    # The most overdue first.
+    "overdue": CaseListSpec(_overdue, Keyset(Key(Case.next_deadline_at, "time"),
+                                             Key(Case.received_at, "time"),
+                                             Key(Case.id, "str"))),
+    "closures": CaseListSpec(_closures, Keyset(Key(Case.closure_requested_at, "time"),
+                                               Key(Case.id, "str"))),
+    # The plan waiting longest first.
+    "plans": CaseListSpec(_plans, Keyset(Key(Case.plan_drafted_at, "time"),
+                                         Key(Case.id, "str"))),
+    "plan-missing": CaseListSpec(_plan_missing, _BY_RECEIVED),
+    "decisions": CaseListSpec(_decisions, _BY_RECEIVED),
+}
+OTHER_LISTS = ("data-requests", "break-glass-uses")
+LISTS = (*CASE_LISTS, *OTHER_LISTS)
+
+
+@dataclass
+class ListPage:
+    """One page of one list: its rows, the whole count, where the next page starts."""
+
+    name: str
+    rows: list
+    total: int
+    next_token: str | None
+    first: bool = True
+
+
+def count(query: Select) -> int:
+    """How many rows ``query`` lists (one aggregate, nothing loaded)."""
+    return db.session.scalar(select(func.count()).select_from(
+        query.order_by(None).with_only_columns(Case.id).subquery())) or 0
+
+
+def case_list(supervisor, name: str, *, now: datetime | None = None, after: str | None = None,
+              size: int | None = None) -> ListPage:
+    spec = CASE_LISTS[name]
+    size = size or SHOWN
+    now = now or clock.now()
+    ranges = spec.keyset.ranges(spec.query(supervisor, now, True), after, size)
+    shown, next_token = spec.keyset.split_page(queries.load_ranges(ranges, size), size)
+    return ListPage(name, queries.allowed(supervisor, shown),
+                    count(spec.query(supervisor, now, False)), next_token,
+                    first=spec.keyset.parse(after) is None)
+
+
+def other_list(supervisor, name: str, *, after: str | None = None,
+               size: int | None = None) -> ListPage:
+    size = size or SHOWN
+    if name == "data-requests":
+        rows, next_token = data_rights.open_requests_page(supervisor, after=after, size=size)
+        total = data_rights.count_open_requests(supervisor)
+        first = data_rights.REQUEST_KEYSET.parse(after) is None
+    else:
+        rows, next_token = break_glass.accesses_page(supervisor, after=after, size=size)
+        total = break_glass.count_accesses_in_scope(supervisor)
+        first = break_glass.ACCESS_KEYSET.parse(after) is None
+    return ListPage(name, rows, total, next_token, first=first)
+
+
+def any_list(supervisor, name: str, *, now: datetime | None = None,
+             after: str | None = None) -> ListPage:
+    if name in CASE_LISTS:
+        return case_list(supervisor, name, now=now, after=after)
+    return other_list(supervisor, name, after=after)
 
 
 @dataclass
 class Queue:
     now: datetime
-    overdue: list[Case]
-    overdue_total: int
-    waiting: list[Case]
-    closures: list[Case]
-    plans: list[Case]
-    plan_missing: list[Case]
-    decisions: list[Case]
+    lists: dict[str, ListPage]
     assign_forms: dict[str, Any]
     names: dict[str, str]
     disabled: set[str]
-    data_requests: list
-    glass_uses: list
     glass_reasons: dict[str, str]
     glass_older: int
     glass_names: dict[str, str]
 
 
-def queue(supervisor) -> Queue:
+def queue(supervisor, *, only: str | None = None, after: str | None = None) -> Queue:
+    """The supervision page (the first page of every list), or one list's page
+    (``only``, from ``after``)."""
     now = clock.now()
-    overdue_query = queries.overdue_cases(supervisor, now)
-    overdue = queries.fetch_cases(supervisor, overdue_query.limit(OVERDUE_SHOWN))
-    overdue_total = db.session.scalar(select(func.count()).select_from(
-        overdue_query.order_by(None).with_only_columns(Case.id).subquery()))
-    waiting = queries.fetch_cases(supervisor, queries.assignment_queue(supervisor))
-    closures = queries.fetch_cases(supervisor, queries.visible_cases(supervisor).where(
-        Case.stage != "closure", Case.closure_requested_at.is_not(None))
-        .order_by(Case.closure_requested_at))
-    plans = [c for c in queries.fetch_cases(supervisor, queries.visible_cases(supervisor).where(
-        Case.stage.in_(rules.PLAN_STAGES), Case.plan_drafted_at.is_not(None),
-        Case.plan_approved_at.is_(None)).order_by(Case.plan_approval_due_at))
-        if rules.plan_waiting(c)]
-    has_approved_plan = select(SupportPlan.id).where(SupportPlan.case_id == Case.id,
-                                                     SupportPlan.approved_at.is_not(None))
-    # In support without any approved plan (cases that entered support before the
-    # plan was required), and approved plans without the commune's decision.
-    plan_missing = queries.fetch_cases(supervisor, queries.visible_cases(supervisor).where(
-        Case.stage.in_(("support", "referral")), ~has_approved_plan.exists())
-        .order_by(Case.received_at))
-    decisions = [c for c in queries.fetch_cases(supervisor, queries.visible_cases(supervisor)
-                                                .where(Case.stage != "closure",
-                                                       Case.age_band != MINOR_BAND,
-                                                       has_approved_plan.exists())
-                                                .order_by(Case.received_at))
-                 if c.decision_missing]
-    cases = [*waiting, *overdue, *closures, *plans, *plan_missing, *decisions]
+    names = (only,) if only else LISTS
+    lists = {name: any_list(supervisor, name, now=now, after=after if only else None)
+             for name in names}
+    cases = [c for name in names if name in CASE_LISTS for c in lists[name].rows]
     people_ids = ({c.lead_officer_id for c in cases if c.lead_officer_id}
                   | {uid for c in cases for uid in c.assignee_ids})
     people = db.session.scalars(select(User).where(User.id.in_(people_ids))).all() \
         if people_ids else []
     # Break-glass uses on cases of the subtree, each with its reason: the people
     # who judge them read them (each reading decrypted and audited).
-    glass_uses = break_glass.accesses_in_scope(supervisor)
+    glass_uses = lists["break-glass-uses"].rows if "break-glass-uses" in lists else []
     glass_names = {u.id: u.username for u in db.session.scalars(
         select(User).where(User.id.in_({a.user_id for a in glass_uses})))} if glass_uses else {}
+    waiting = lists["unassigned"].rows if "unassigned" in lists else []
     return Queue(
-        now=now, overdue=overdue, overdue_total=overdue_total, waiting=waiting,
-        closures=closures, plans=plans,
-        plan_missing=plan_missing, decisions=decisions,
+        now=now, lists=lists,
         assign_forms={c.id: make_form("assign", c) for c in waiting},
         names={u.id: u.display_name or u.username for u in people},
         disabled={u.id for u in people if not u.is_enabled},
-        data_requests=data_rights.open_requests_in_scope(supervisor),
-        glass_uses=glass_uses,
         glass_reasons=break_glass.readable_reasons(supervisor, glass_uses),
-        glass_older=break_glass.older_uses_in_scope(supervisor), glass_names=glass_names)
+        glass_older=break_glass.older_uses_in_scope(supervisor)
+        if "break-glass-uses" in lists else 0,
+        glass_names=glass_names)

@@ -122,14 +122,14 @@ def test_the_api_lists_a_page_at_a_time_with_the_total(people, login, many, monk
     assert pages == 3 and len(seen) == len(set(seen)) == 7
 
 
-def test_supervision_puts_cases_waiting_for_a_lead_first_and_caps_the_overdue(
+def test_supervision_puts_cases_waiting_for_a_lead_first_and_pages_the_overdue(
         people, login, many, monkeypatch):
     from caseapp.supervision import service as supervision
 
-    monkeypatch.setattr(supervision, "OVERDUE_SHOWN", 1)
+    monkeypatch.setattr(supervision, "SHOWN", 1)
     html = login(people.supervisor).get("/supervision").get_data(as_text=True)
     assert html.index('id="unassigned"') < html.index('id="overdue"')
     overdue = html[html.index('id="overdue"'):html.index("</section>", html.index('id="overdue"'))]
     assert "(2)" in overdue  # both overdue cases counted by SQL...
     assert len(ROW.findall(overdue)) == 1  # ...the most overdue one listed
-    assert "Chỉ liệt kê 1 hồ sơ quá hạn lâu nhất" in overdue
+    assert "Trang sau" in overdue

@@ -151,6 +151,6 @@ def test_existing_cases_migrate_to_the_decree_procedure(tmp_path):
             with app.test_request_context():
                 login_user(supervisor)
                 queue = supervision.queue(supervisor)
-            assert [c.reference for c in queue.plan_missing] == [legacy.reference]
+            assert [c.reference for c in queue.lists["plan-missing"].rows] == [legacy.reference]
         db.session.remove()
         db.engine.dispose()

@@ -1,0 +1,105 @@
+"""Every list's order is served by an index: the database's own plan
+(SQLite's EXPLAIN QUERY PLAN, PostgreSQL's EXPLAIN) for the statement each
+page runs shows no sort of the rows, on the first page and on a later one.
+
+On PostgreSQL the tables of a test are tiny, and a sort of ten rows is what
+the planner rightly prefers; with sorting priced out (``enable_sort = off``) a
+plan still holds a Sort node exactly when no index gives the order, so its
+absence is the proof."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, select, text
+
+from caseapp import clock
+from caseapp.auditlog import service as auditlog
+from caseapp.break_glass import service as break_glass
+from caseapp.cases import queries
+from caseapp.cases.models import Case
+from caseapp.data_rights import service as data_rights
+from caseapp.extensions import db
+from caseapp.notifications import service as notifications
+from caseapp.notifications.models import Notification
+from caseapp.supervision import service as supervision
+
+
+def plan_of(statement) -> str:
+    """The plan of ``statement`` as the app sends it (its bound values processed)."""
+    connection = db.session.connection()
+    seen: list[tuple] = []
+
+    def capture(_conn, _cursor, sql, parameters, _context, _many):
+        seen.append((sql, parameters))
+
+    event.listen(connection.engine, "before_cursor_execute", capture)
+    try:
+        connection.execute(statement).all()
+    finally:
+        event.remove(connection.engine, "before_cursor_execute", capture)
+    sql, parameters = seen[0]
+    if connection.dialect.name == "sqlite":
+        rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, parameters).all()
+        return "\n".join(str(r[-1]) for r in rows)
+    connection.execute(text("SET LOCAL enable_sort = off"))
+    rows = connection.exec_driver_sql("EXPLAIN " + sql, parameters).all()
+    connection.execute(text("SET LOCAL enable_sort = on"))
+    return "\n".join(str(r[0]) for r in rows)
+
+
+def sorts(plan: str) -> bool:
+    return ("USE TEMP B-TREE FOR ORDER BY" in plan or "FOR RIGHT PART OF ORDER BY" in plan
+            or any(line.strip().lstrip("-> ").startswith(("Sort ", "Incremental Sort"))
+                   for line in plan.splitlines()))
+
+
+@pytest.fixture
+def filled(people, make_case):
+    now = clock.now()
+    made = [make_case("intake") for _ in range(3)] + [make_case("assessment")]
+    for i, case in enumerate(made):
+        case.next_deadline_at = now - timedelta(hours=i) if i % 2 else None
+    db.session.commit()
+    return made
+
+
+def statements(user, supervisor, made):
+    """(name, statement) of every list page, the first page and a page after a mark."""
+    found = []
+    for i, query in enumerate(queries.my_cases_ranges(user)):
+        found.append((f"my cases, range {i}", query.with_only_columns(Case.id).limit(51)))
+    mark = queries.PageMark(made[1].next_deadline_at, made[1].received_at, made[1].id)
+    for i, query in enumerate(queries.my_cases_ranges(user, after=mark)):
+        found.append((f"my cases after a mark, range {i}",
+                      query.with_only_columns(Case.id).limit(51)))
+    now = clock.now()
+    for name, spec in supervision.CASE_LISTS.items():
+        query = spec.query(supervisor, now, True).with_only_columns(*[k.column for k in
+                                                                spec.keyset.keys])
+        for i, part in enumerate(spec.keyset.ranges(query, None, 50)):
+            found.append((f"supervision {name}, range {i}", part))
+        token = spec.keyset.token(made[1]) if all(
+            getattr(made[1], k.column.key) is not None for k in spec.keyset.keys) else None
+        if token:
+            for i, part in enumerate(spec.keyset.ranges(query, token, 50)):
+                found.append((f"supervision {name} after a mark, range {i}", part))
+    found.append(("data requests", data_rights.REQUEST_KEYSET.page(
+        data_rights._open_in_scope(supervisor), None, 50)))
+    found.append(("break-glass uses", break_glass.ACCESS_KEYSET.page(
+        break_glass._recent_in_scope(supervisor, 30, ordered=True), None, 50)))
+    found.append(("notifications", notifications.KEYSET.page(
+        select(Notification).where(Notification.user_id == user.id), None, 50)))
+    found.append(("audit log", auditlog.visible_entries(supervisor, ordered=True).order_by(
+        auditlog.C.seq.desc()).limit(51)))
+    return found
+
+
+def test_every_list_order_comes_from_an_index(people, filled, capsys):
+    failures = []
+    for name, statement in statements(people.officer, people.supervisor, filled):
+        plan = plan_of(statement)
+        print(f"--- {name}\n{plan}")
+        if sorts(plan):
+            failures.append(f"{name}:\n{plan}")
+    assert not failures, "\n\n".join(failures)

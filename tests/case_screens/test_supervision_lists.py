@@ -1,0 +1,147 @@
+"""The supervision page's lists a page at a time: every heading a count from
+SQL, every list reachable to its last case through "next page", every
+condition in SQL (a plan sent back is not waiting, a recorded decision is not
+missing), another unit's cases never listed, and the same number of
+statements whatever a page holds."""
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import event, update
+
+from caseapp import clock
+from caseapp.cases import service as cases
+from caseapp.cases.data import DecisionData, SendBackData
+from caseapp.cases.models import Case
+from caseapp.extensions import db
+from caseapp.supervision import service as supervision
+from tests.cases.conftest import needs_data, plan_data
+
+NEXT = re.compile(r'<a class="button" rel="next" href="([^"]+)"')
+ROW = re.compile(r'href="/cases/(HS-[A-Z0-9]{8})"')
+
+
+def section(html: str, name: str) -> str:
+    start = html.index(f'id="{name}"')
+    return html[start:html.index("</section>", start)]
+
+
+def walk(client, name: str) -> tuple[list[str], int]:
+    """Every page of one list, as a person clicks "Next page": references, pages."""
+    url, seen, pages = f"/supervision/{name}", [], 0
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200
+        html = section(response.get_data(as_text=True), name)
+        pages += 1
+        seen += ROW.findall(html)
+        found = NEXT.search(html)
+        url = found.group(1).replace("&amp;", "&") if found else None
+    return seen, pages
+
+
+@pytest.fixture
+def overdue(people, make_case):
+    """Five overdue unassigned cases of the supervisor's unit, and one elsewhere."""
+    now = clock.now()
+    made = []
+    for hours in (50, 3, 30, 3, 7):
+        case = make_case("intake")
+        db.session.execute(update(Case).where(Case.id == case.id)
+                           .values(next_deadline_at=now - timedelta(hours=hours)))
+        made.append(case)
+    elsewhere = make_case("intake", unit=people.other_district, recorder=people.other_officer)
+    db.session.execute(update(Case).where(Case.id == elsewhere.id)
+                       .values(next_deadline_at=now - timedelta(hours=99)))
+    db.session.commit()
+    return made, elsewhere
+
+
+def test_each_list_is_counted_by_sql_and_walked_to_its_end(people, login, overdue,
+                                                            monkeypatch):
+    made, elsewhere = overdue
+    monkeypatch.setattr(supervision, "SHOWN", 2)
+    client = login(people.supervisor)
+    html = client.get("/supervision").get_data(as_text=True)
+    for name in ("overdue", "unassigned"):
+        part = section(html, name)
+        assert "(5)" in part and len(ROW.findall(part)) == 2
+        assert "2 đầu tiên trong 5" in part and "Trang sau" in part
+        seen, pages = walk(client, name)
+        assert sorted(seen) == sorted(c.reference for c in made) and pages == 3
+        assert elsewhere.reference not in seen
+    seen, _pages = walk(client, "overdue")
+    due = {c.reference: c.next_deadline_at for c in db.session.query(Case)}
+    assert [due[r] for r in seen] == sorted(due[r] for r in seen)  # most overdue first
+    assert elsewhere.reference not in html
+
+
+def test_the_other_supervisor_sees_only_their_own(people, login, overdue):
+    made, elsewhere = overdue
+    html = login(people.other_supervisor).get("/supervision").get_data(as_text=True)
+    assert ROW.findall(section(html, "overdue")) == [elsewhere.reference]
+    assert not {c.reference for c in made} & set(ROW.findall(html))
+
+
+def test_a_forged_page_mark_reveals_nothing(people, login, overdue, monkeypatch):
+    made, elsewhere = overdue
+    monkeypatch.setattr(supervision, "SHOWN", 2)
+    mark = supervision.CASE_LISTS["overdue"].keyset.token(elsewhere)
+    client = login(people.supervisor)
+    for token in (mark, "garbage", "%%%", "A" * 900, "W10", "WyJ4IiwieSJd"):
+        response = client.get("/supervision/overdue", query_string={"after": token})
+        assert response.status_code == 200
+        assert elsewhere.reference not in response.get_data(as_text=True)
+
+
+def test_plans_and_decisions_are_decided_in_sql(people, login, make_case):
+    waiting = make_case("assessment")
+    cases.record_needs_assessment(people.officer, waiting, needs_data())
+    cases.draft_plan(people.officer, waiting, plan_data())
+    sent_back = make_case("assessment")
+    cases.record_needs_assessment(people.officer, sent_back, needs_data())
+    cases.draft_plan(people.officer, sent_back, plan_data())
+    cases.return_plan(people.supervisor, sent_back, sent_back.latest_plan.id,
+                      SendBackData(reason="Thiếu mục tiêu cụ thể"))
+    no_decision = make_case("assessment", planned=True)
+    decided = make_case("assessment", planned=True)
+    cases.record_decision(people.officer, decided, DecisionData(
+        number="12/QĐ-UBND", decided_on=date.today(), signatory="Chủ tịch UBND xã"))
+    db.session.commit()
+    html = login(people.supervisor).get("/supervision").get_data(as_text=True)
+    plans = section(html, "plans")
+    assert ROW.findall(plans) == [waiting.reference] and "(1)" in plans
+    decisions = section(html, "decisions")
+    assert ROW.findall(decisions) == [no_decision.reference] and "(1)" in decisions
+    assert supervision.case_list(people.supervisor, "decisions").total == 1
+
+
+def test_unknown_list_and_other_roles(people, login):
+    assert login(people.supervisor).get("/supervision/everything").status_code == 404
+    assert login(people.officer).get("/supervision/overdue").status_code == 403
+
+
+def statements_of(client, url: str) -> int:
+    seen: list[str] = []
+    engine = db.session.get_bind()
+    listener = lambda *args, _seen=seen: _seen.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return len(seen)
+
+
+@pytest.mark.parametrize("url", ["/supervision", "/supervision/overdue",
+                                 "/supervision/unassigned"])
+def test_a_page_costs_the_same_statements_however_many_rows(people, login, overdue,
+                                                            monkeypatch, url):
+    client = login(people.supervisor)
+    counts = {}
+    for size in (2, 5):
+        monkeypatch.setattr(supervision, "SHOWN", size)
+        counts[size] = statements_of(client, url)
+    assert counts[2] == counts[5], counts
