@@ -25,7 +25,9 @@ def test_demo_data_is_synthetic_valid_and_repeatable(runner, make_unit):
     assert first.exit_code == 0, first.output
     assert "created demo staff" in first.output and "added 30 synthetic case(s)" in first.output
     # A long command shows how far it got, on stderr (stdout stays the result).
-    assert first.stderr.splitlines() == ["synthetic cases: 30/30 (100%)"]
+    shown = first.stderr.splitlines()
+    assert shown[0].startswith("synthetic cases: 1/30 (3%), ") and "time left" in shown[0]
+    assert shown[-1].startswith("synthetic cases: 30/30 (100%), ") and ", took " in shown[-1]
     assert "synthetic cases:" not in first.stdout
     cases = db.session.scalars(select(Case)).all()
     assert len(cases) == 30
@@ -117,12 +119,15 @@ def test_progress_counts_in_tenths_into_a_file_and_in_place_on_a_terminal():
     from caseapp.cli.common import Progress
 
     log = io.StringIO()
-    shown = Progress("cases", 1000, stream=log)
+    now = [0.0]
+    shown = Progress("cases", 1000, stream=log, clock=lambda: now[0])
     for done in range(1, 1001):
+        now[0] += 0.01  # a hundred cases a second
         shown.update(done)
     shown.finish()
     lines = log.getvalue().splitlines()
-    assert lines[0] == "cases: 1/1000 (0%)" and lines[-1] == "cases: 1000/1000 (100%)"
+    assert lines[0] == "cases: 1/1000 (0%), 100/s, time left 10s"
+    assert lines[-1] == "cases: 1000/1000 (100%), 100/s, took 10s"
     assert len(lines) == 11  # one line per tenth: a cron log stays short
 
     class Terminal(io.StringIO):
@@ -133,4 +138,4 @@ def test_progress_counts_in_tenths_into_a_file_and_in_place_on_a_terminal():
     live = Progress("entries", None, stream=screen)
     live.update(5)
     live.finish()
-    assert screen.getvalue() == "\rentries: 5\rentries: 5\n"
+    assert screen.getvalue().startswith("\rentries: 5, ") and screen.getvalue().endswith("\n")
