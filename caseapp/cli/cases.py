@@ -423,7 +423,9 @@ def demo_data(count, unit_code, seed, batch):
             done += made
             shown.update(done)
     if stop.signal is not None:
-        click.echo(f"\ninterrupted: added {done} of {count} synthetic case(s), each one whole; "
+        if shown.tty:
+            click.echo("", err=True)  # below the progress line
+        click.echo(f"interrupted: added {done} of {count} synthetic case(s), each one whole; "
                    f"run again with --cases {count - done} to add the rest", err=True)
         sys.exit(128 + stop.signal)
     shown.finish()

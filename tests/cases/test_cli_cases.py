@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import Counter
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from caseapp.cases.models import Case
 from caseapp.cli import cases as cases_cli
@@ -43,6 +43,38 @@ def test_demo_data_is_synthetic_valid_and_repeatable(runner, make_unit):
     again = runner.invoke(cases_cli.demo_data, ["--cases", "30", "--seed", "7"])
     assert again.exit_code == 0 and "created demo staff" not in again.output
     assert Counter(snapshot()) == made + made  # the same seed made the same cases
+
+
+def test_sigterm_while_seeding_keeps_the_whole_cases_made_and_says_how_many(
+        runner, make_unit, monkeypatch):
+    """SIGTERM (as a service manager stops a job) in the middle of a batch: the
+    case being made is finished, the whole cases made so far are committed, the
+    rest of the batch is not made, exit 143."""
+    import os
+    import signal
+
+    make_unit("DEMOROOT")
+    real = cases_cli._make_case
+    made = []
+
+    def make_then_stop(*args):
+        real(*args)
+        made.append(1)
+        if len(made) == 7:  # inside the second batch of 5
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(cases_cli, "_make_case", make_then_stop)
+    result = runner.invoke(cases_cli.demo_data, ["--cases", "40", "--batch", "5"])
+    assert result.exit_code == 128 + signal.SIGTERM, result.output
+    assert ("interrupted: added 7 of 40 synthetic case(s), each one whole; run again with "
+            "--cases 33 to add the rest") in result.stderr
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handler is put back
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 7
+    assert audit_count(action="case.create") == 7
+    from caseapp.auditlog import verification
+
+    assert verification.verify_log().ok
 
 
 def test_demo_data_needs_a_unit(runner):
