@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import random
 import secrets
-from contextlib import contextmanager
+import signal
+import sys
+from contextlib import contextmanager, suppress
 from datetime import datetime, timedelta
 
 import click
@@ -135,6 +137,8 @@ HARM_WEIGHTS = [30, 12, 10, 8, 8, 8, 8, 4, 4, 2, 2, 4]
 CHANNELS = ["hotline_111", "hotline_app", "online_report", "police", "school", "commune",
             "walk_in", "phone", "email", "other"]
 CHANNEL_WEIGHTS = [25, 15, 10, 8, 15, 8, 7, 8, 2, 2]
+# A province's size and then some (issue 16's scale curve goes to 1,000,000).
+MAX_DEMO_CASES = 2_000_000
 PLATFORMS = ["facebook", "zalo", "tiktok", "youtube", "game", "other"]
 
 
@@ -329,15 +333,62 @@ def _plan_case(rng: random.Random, case, lead, supervisor, later) -> None:
                     "Chủ tịch UBND xã"))
 
 
-@click.command("demo-data", help="Add N synthetic cases (never real children) for demos and "
-                                 "benchmarks, with demo staff if missing.")
-@click.option("--cases", "count", type=click.IntRange(1, 100_000), default=50, show_default=True)
+class _StopRequested:
+    """Ctrl-C (SIGINT) or SIGTERM while seeding: finish the case being made,
+    commit the whole cases made so far and stop. A second signal stops at once
+    (the open transaction rolls back: still only whole cases)."""
+
+    def __init__(self):
+        self.signal: int | None = None
+        self._previous: dict[int, object] = {}
+
+    def __enter__(self):
+        for number in (signal.SIGINT, signal.SIGTERM):
+            # Not in the main thread (an embedding runner): no handler, the default stays.
+            with suppress(ValueError):
+                self._previous[number] = signal.signal(number, self._handle)
+        return self
+
+    def _handle(self, number, _frame):
+        self.signal = number
+        for other, handler in self._previous.items():
+            signal.signal(other, handler)
+        self._previous.clear()
+
+    def __exit__(self, *_exc):
+        for number, handler in self._previous.items():
+            signal.signal(number, handler)
+        self._previous.clear()
+        return False
+
+
+DEMO_HELP = """Add N synthetic cases (never real children) for demos and benchmarks, with
+demo staff if missing.
+
+The cases are made through the services as a person would make them, spread
+over the workflow (new, waiting for assignment, assessed, with plans waiting
+for approval, in support, referred, closed; some overdue), and committed in
+batches of --batch cases. A progress line on stderr shows the count, the
+rate and the time left.
+
+Interrupting (Ctrl-C or SIGTERM) finishes the case being made, commits the
+whole cases made so far and stops with exit status 130 (143 for SIGTERM),
+saying how many were added; no half-made case, audit entry or key is left and
+the audit chain still verifies. Run the command again to add the rest (the
+same --seed makes the same synthetic people again)."""
+
+
+@click.command("demo-data", help=DEMO_HELP)
+@click.option("--cases", "count", type=click.IntRange(1, MAX_DEMO_CASES), default=50,
+              show_default=True, help="How many cases to add.")
 @click.option("--unit", "unit_code", default=None,
               help="Root unit for the demo units (default: the first top-level unit).")
 @click.option("--seed", type=int, default=56_2017, show_default=True,
               help="Seed of the random generator (the same seed makes the same data).")
+@click.option("--batch", type=click.IntRange(1, 10_000), default=500, show_default=True,
+              help="Cases per transaction.")
 @with_appcontext
-def demo_data(count, unit_code, seed):
+def demo_data(count, unit_code, seed, batch):
     from caseapp.crypto import key_scope
     from caseapp.units import service as units
 
@@ -351,25 +402,32 @@ def demo_data(count, unit_code, seed):
         click.echo(f"created demo staff {', '.join(created)}; password (shown once): {password}")
     rng = random.Random(seed)
     now = clock.now()
-    batch = 50
     done = 0
     shown = Progress("synthetic cases", count)
-    while done < count:
-        size = min(batch, count - done)
-        try:
-            with key_scope():
-                for _ in range(size):
-                    _make_case(rng, communes, people, now)
-            db.session.commit()
-        except Exception as exc:
-            db.session.rollback()
-            message = getattr(exc, "message", None)
-            if message is None:
-                raise
-            fail(str(message))
-        done += size
-        shown.update(done)
+    with _StopRequested() as stop:
+        while done < count and stop.signal is None:
+            made = 0
+            try:
+                with key_scope():
+                    while made < min(batch, count - done) and stop.signal is None:
+                        _make_case(rng, communes, people, now)
+                        made += 1
+                        shown.update(done + made)
+                db.session.commit()
+            except Exception as exc:
+                db.session.rollback()
+                message = getattr(exc, "message", None)
+                if message is None:
+                    raise
+                fail(str(message))
+            done += made
+            shown.update(done)
+    if stop.signal is not None:
+        if shown.tty:
+            click.echo("", err=True)  # below the progress line
+        click.echo(f"interrupted: added {done} of {count} synthetic case(s), each one whole; "
+                   f"run again with --cases {count - done} to add the rest", err=True)
+        sys.exit(128 + stop.signal)
     shown.finish()
     total = db.session.scalar(select(func.count()).select_from(Case))
     click.echo(f"added {count} synthetic case(s); {total} case(s) in the database")
-

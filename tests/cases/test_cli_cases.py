@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import Counter
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from caseapp.cases.models import Case
 from caseapp.cli import cases as cases_cli
@@ -25,7 +25,9 @@ def test_demo_data_is_synthetic_valid_and_repeatable(runner, make_unit):
     assert first.exit_code == 0, first.output
     assert "created demo staff" in first.output and "added 30 synthetic case(s)" in first.output
     # A long command shows how far it got, on stderr (stdout stays the result).
-    assert first.stderr.splitlines() == ["synthetic cases: 30/30 (100%)"]
+    shown = first.stderr.splitlines()
+    assert shown[0].startswith("synthetic cases: 1/30 (3%), ") and "time left" in shown[0]
+    assert shown[-1].startswith("synthetic cases: 30/30 (100%), ") and ", took " in shown[-1]
     assert "synthetic cases:" not in first.stdout
     cases = db.session.scalars(select(Case)).all()
     assert len(cases) == 30
@@ -41,6 +43,38 @@ def test_demo_data_is_synthetic_valid_and_repeatable(runner, make_unit):
     again = runner.invoke(cases_cli.demo_data, ["--cases", "30", "--seed", "7"])
     assert again.exit_code == 0 and "created demo staff" not in again.output
     assert Counter(snapshot()) == made + made  # the same seed made the same cases
+
+
+def test_sigterm_while_seeding_keeps_the_whole_cases_made_and_says_how_many(
+        runner, make_unit, monkeypatch):
+    """SIGTERM (as a service manager stops a job) in the middle of a batch: the
+    case being made is finished, the whole cases made so far are committed, the
+    rest of the batch is not made, exit 143."""
+    import os
+    import signal
+
+    make_unit("DEMOROOT")
+    real = cases_cli._make_case
+    made = []
+
+    def make_then_stop(*args):
+        real(*args)
+        made.append(1)
+        if len(made) == 7:  # inside the second batch of 5
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(cases_cli, "_make_case", make_then_stop)
+    result = runner.invoke(cases_cli.demo_data, ["--cases", "40", "--batch", "5"])
+    assert result.exit_code == 128 + signal.SIGTERM, result.output
+    assert ("interrupted: added 7 of 40 synthetic case(s), each one whole; run again with "
+            "--cases 33 to add the rest") in result.stderr
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handler is put back
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 7
+    assert audit_count(action="case.create") == 7
+    from caseapp.auditlog import verification
+
+    assert verification.verify_log().ok
 
 
 def test_demo_data_needs_a_unit(runner):
@@ -117,12 +151,15 @@ def test_progress_counts_in_tenths_into_a_file_and_in_place_on_a_terminal():
     from caseapp.cli.common import Progress
 
     log = io.StringIO()
-    shown = Progress("cases", 1000, stream=log)
+    now = [0.0]
+    shown = Progress("cases", 1000, stream=log, clock=lambda: now[0])
     for done in range(1, 1001):
+        now[0] += 0.01  # a hundred cases a second
         shown.update(done)
     shown.finish()
     lines = log.getvalue().splitlines()
-    assert lines[0] == "cases: 1/1000 (0%)" and lines[-1] == "cases: 1000/1000 (100%)"
+    assert lines[0] == "cases: 1/1000 (0%), 100/s, time left 10s"
+    assert lines[-1] == "cases: 1000/1000 (100%), 100/s, took 10s"
     assert len(lines) == 11  # one line per tenth: a cron log stays short
 
     class Terminal(io.StringIO):
@@ -133,4 +170,4 @@ def test_progress_counts_in_tenths_into_a_file_and_in_place_on_a_terminal():
     live = Progress("entries", None, stream=screen)
     live.update(5)
     live.finish()
-    assert screen.getvalue() == "\rentries: 5\rentries: 5\n"
+    assert screen.getvalue().startswith("\rentries: 5, ") and screen.getvalue().endswith("\n")
