@@ -2,7 +2,7 @@
 
 Sealed field value (format 1)::
 
-    0x01 | data key id (16 bytes, the UUID of data_keys.id) | nonce (12) | ciphertext | tag (16)
+    0x01 | data key id (16 bytes, the owner's data_key_id) | nonce (12) | ciphertext | tag (16)
 
 AES-256-GCM with a random 96-bit nonce and a 128-bit tag. Associated data
 (not stored, rebuilt on read) binds the value to where it lives::
@@ -11,7 +11,7 @@ AES-256-GCM with a random 96-bit nonce and a 128-bit tag. Associated data
 
 so a value copied to another row, another column, another table or another
 case's key fails authentication. The data key id names exactly one key: a
-re-keyed record gets a new ``data_keys`` row and a new id. The KEK version is
+re-keyed record gets a new key and a new id. The KEK version is
 deliberately *not* in a field's associated data -- rotation re-wraps data keys
 without touching case data -- it is bound in the wrap instead.
 
@@ -20,8 +20,10 @@ Wrapped data key (format 1)::
     0x01 | nonce (12) | AES-256-GCM(KEK[version], DEK) | tag (16)
 
 with associated data ``b"caseapp/dek-wrap\\0" | format | version (u32 BE) |
-data key id (16)``, so a wrapped key copied to another ``data_keys`` row, or
-relabelled with another KEK version, fails to unwrap.
+data key id (16)``, so a wrapped key copied to another owner row (under
+that row's key id), or relabelled with another KEK version, fails to unwrap;
+copied together with its id it unwraps to a key that opens nothing there,
+since every sealed value binds its own row, table, column and key id.
 
 Random nonces: the birthday bound for 96-bit nonces allows 2**32 messages per
 key; every case has its own key and holds at most thousands of values.
@@ -169,7 +171,7 @@ def unwrap_with(aead: AESGCM, wrapped: bytes, *, data_key_id: str, kek_version: 
     wrapped = bytes(wrapped)
     if len(wrapped) != 1 + NONCE_LEN + DEK_LEN + TAG_LEN or wrapped[0] != FORMAT_V1:
         raise DecryptionError(f"wrapped data key {data_key_id} is malformed",
-                              table="data_keys", column="wrapped", row_id=data_key_id)
+                              column="data_key_wrapped", row_id=data_key_id)
     try:
         dek = aead.decrypt(wrapped[1:1 + NONCE_LEN], wrapped[1 + NONCE_LEN:],
                            wrap_aad(data_key_id, kek_version))
@@ -177,5 +179,5 @@ def unwrap_with(aead: AESGCM, wrapped: bytes, *, data_key_id: str, kek_version: 
         raise DecryptionError(
             f"data key {data_key_id} failed to unwrap under KEK version {kek_version} "
             "(tampered, moved or labelled with the wrong version)",
-            table="data_keys", column="wrapped", row_id=data_key_id) from None
+            column="data_key_wrapped", row_id=data_key_id) from None
     return dek

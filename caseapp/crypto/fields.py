@@ -31,23 +31,15 @@ from datetime import date, datetime
 from operator import attrgetter, methodcaller
 from typing import Any, ClassVar, Generic, TypeVar, overload
 
-from sqlalchemy import ForeignKey, LargeBinary, String, event
+from sqlalchemy import Integer, LargeBinary, String, event
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm import (
-    Mapped,
-    configure_mappers,
-    declared_attr,
-    foreign,
-    mapped_column,
-    relationship,
-)
+from sqlalchemy.orm import Mapped, configure_mappers, declared_attr, mapped_column
 from sqlalchemy.sql.elements import ClauseElement
 
-from caseapp.database import new_id
+from caseapp.database import UTCDateTime, new_id
 
 from . import aead
 from .errors import AccessNotGranted, DecryptionError
-from .models import DataKey
 from .scope import _current
 
 T = TypeVar("T")
@@ -395,19 +387,58 @@ def _assign_id_at_construction(target: Any, args: tuple, kwargs: dict) -> None:
 class SealedOwner(SealedRecord):
     """Mixin for a record that owns a data key (a case; a user's TOTP secret).
 
-    Adds ``data_key_id`` (FK to ``data_keys.id``, indexed) and the many-to-one
-    ``data_key``: eager-load it with the owner (``joinedload(Case.data_key)``)
-    and :func:`~caseapp.crypto.unlock` needs no query of its own. The model
-    still declares its ``id`` (UUID string primary key).
+    The key lives on the owner's own row, wrapped, in four columns that come
+    with every load of the owner (so :func:`~caseapp.crypto.unlock` needs no
+    query of its own):
+
+    * ``data_key_id``: the key's own id (a UUID, unique per table), named in
+      every sealed value's header and associated data and in the wrap's
+      associated data -- a key copied to another row opens nothing there;
+    * ``data_key_wrapped``: the data key wrapped by KEK ``data_key_version``
+      (NULL once destroyed);
+    * ``data_key_version``: the KEK version (indexed: rotation walks by it);
+    * ``data_key_destroyed_at``: when the key was shredded (a key restored
+      into ``data_key_wrapped`` later is still refused).
+
+    The model still declares its ``id`` (UUID string primary key).
     """
 
     @declared_attr
     def data_key_id(cls) -> Mapped[str | None]:
         # unique: one data key never serves two records (shredding one must not hit another)
-        return mapped_column(String(36), ForeignKey("data_keys.id"), index=True, unique=True,
-                             nullable=True)
+        return mapped_column(String(36), index=True, unique=True, nullable=True)
 
     @declared_attr
-    def data_key(cls) -> Mapped[DataKey | None]:
-        return relationship(DataKey, primaryjoin=lambda: DataKey.id == foreign(cls.data_key_id),
-                            lazy="select", viewonly=True)
+    def data_key_wrapped(cls) -> Mapped[bytes | None]:
+        return mapped_column(LargeBinary, nullable=True)
+
+    @declared_attr
+    def data_key_version(cls) -> Mapped[int | None]:
+        return mapped_column(Integer, index=True, nullable=True)
+
+    @declared_attr
+    def data_key_destroyed_at(cls) -> Mapped[datetime | None]:
+        return mapped_column(UTCDateTime, nullable=True)
+
+    @property
+    def data_key_destroyed(self) -> bool:
+        """True once the key was shredded (its fields are unreadable for good)."""
+        return self.data_key_destroyed_at is not None or (
+            self.data_key_id is not None and self.data_key_wrapped is None)
+
+
+def owner_classes() -> dict[str, type]:
+    """Every mapped key owner (any metadata) by its base table's name: the base
+    class of each :class:`SealedOwner` subclass. Two classes mapping the same
+    table name (test models) count once."""
+    found: dict[str, type] = {}
+    todo = list(SealedOwner.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        mapper = sa_inspect(cls, raiseerr=False)
+        if mapper is None:
+            continue
+        base = mapper.base_mapper
+        found.setdefault(base.local_table.name, base.class_)
+    return found
