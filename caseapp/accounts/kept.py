@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from caseapp import clock
 from caseapp.auditing.writer import record

@@ -67,7 +67,7 @@ def _owner_tables(conn: Connection) -> list[Any]:
     the key columns (found in the database itself, so a process that has not
     imported the models -- a rotation worker -- sees them all)."""
     found = {name for (_schema, name), cols in inspect(conn).get_multi_columns().items()
-             if _KEY_COLUMN_NAMES <= {c["name"] for c in cols}}
+             if {c["name"] for c in cols} >= _KEY_COLUMN_NAMES}
     return [_key_table(name) for name in sorted(found)]
 
 

@@ -260,6 +260,8 @@ def test_notes_are_sealed_and_refusals_recorded(people, login):
     key_id = session.data_key_id
     edit = f"/awareness/{session.id}"
     client.post(f"{edit}/delete", data={"csrf_token": token(client, edit), "confirm": "y"})
-    from caseapp.crypto.models import DataKey
     db.session.expire_all()
-    assert db.session.get(DataKey, key_id).is_destroyed
+    # The row and the wrapped key on it are gone (shredded first, then deleted).
+    assert db.session.get(AwarenessSession, session.id) is None
+    assert db.session.scalar(select(AwarenessSession).where(
+        AwarenessSession.data_key_id == key_id)) is None
