@@ -63,6 +63,17 @@ def new_data_key_bytes() -> bytes:
 
 def key_id_bytes(key_id: str) -> bytes:
     """The 16-byte form of a data key id (a UUID string) used in headers and AAD."""
+    # The canonical form (what new_id makes) without uuid.UUID's general
+    # parser: this runs for every unwrap and every key admitted to a scope.
+    if type(key_id) is str and len(key_id) == 36 and key_id[8] == key_id[13] == \
+            key_id[18] == key_id[23] == "-":
+        try:
+            raw = bytes.fromhex(key_id[:8] + key_id[9:13] + key_id[14:18] + key_id[19:23]
+                                + key_id[24:])
+        except ValueError:
+            raw = b""
+        if len(raw) == KEY_ID_LEN:
+            return raw
     try:
         return uuid.UUID(key_id).bytes
     except (ValueError, TypeError, AttributeError):
