@@ -30,6 +30,7 @@ key; every case has its own key and holds at most thousands of values.
 """
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 
@@ -63,9 +64,16 @@ def new_data_key_bytes() -> bytes:
 
 def key_id_bytes(key_id: str) -> bytes:
     """The 16-byte form of a data key id (a UUID string) used in headers and AAD."""
+    if not isinstance(key_id, str):
+        raise ValueError("data key ids are UUID strings")
+    return _key_id_bytes(str(key_id))
+
+
+@functools.lru_cache(maxsize=4096)  # key ids are not secret; each is parsed at wrap and unwrap
+def _key_id_bytes(key_id: str) -> bytes:
     # The canonical form (what new_id makes) without uuid.UUID's general
     # parser: this runs for every unwrap and every key admitted to a scope.
-    if type(key_id) is str and len(key_id) == 36 and key_id[8] == key_id[13] == \
+    if len(key_id) == 36 and key_id[8] == key_id[13] == \
             key_id[18] == key_id[23] == "-":
         try:
             raw = bytes.fromhex(key_id[:8] + key_id[9:13] + key_id[14:18] + key_id[19:23]
