@@ -268,7 +268,7 @@ class Sealed(Generic[T]):
         if blob is None:
             return None
         prefix = self._prefixes.get(cls) or self._aad_prefix(cls)
-        row_id = state["id"] if "id" in state else obj.id
+        row_id = state.get("id") or obj.id
         bound = row_id if plan.own_key else _bound_row_id(cls, obj)
         try:
             raw = key.open(blob, prefix, bound, table=self._tables[cls], column=self.name)
@@ -417,8 +417,15 @@ class SealedOwner(SealedRecord):
     * ``data_key_destroyed_at``: when the key was shredded (a key restored
       into ``data_key_wrapped`` later is still refused).
 
+    ``__key_destroyed_with__`` may name a column that, once set, means the key
+    was shredded whatever the key columns say (a case's ``purged_at``, which
+    its row MAC covers): so a wrapped key put back from an old copy, with
+    ``data_key_destroyed_at`` cleared too, still opens nothing.
+
     The model still declares its ``id`` (UUID string primary key).
     """
+
+    __key_destroyed_with__: ClassVar[str | None] = None
 
     @declared_attr
     def data_key_id(cls) -> Mapped[str | None]:

@@ -104,8 +104,6 @@ def _compute_for(cls: type, mapper: Any, values: dict[str, Any]) -> str:
     parts = [mapper.local_table.name, _identity(cls, mapper, values),
              f"v={_text(values.get('access_version'))}"]
     parts += [f"{name}={_text(values[name])}" for name in cls.__access_fields__]
-    parts += [f"{name}={_text(values[name])}" for name in cls.__access_fields_when_set__
-              if values.get(name) is not None]
     message = "\x1f".join(parts).encode("utf-8")
     return hmac.new(_key(), message, hashlib.sha256).hexdigest()
 
@@ -114,8 +112,7 @@ def compute(obj: Any) -> str:
     """The MAC ``obj`` should carry for its current values."""
     cls = type(obj)
     mapper = inspect(cls)
-    names = _identity_names(cls, mapper) + ["access_version", *cls.__access_fields__,
-                                            *cls.__access_fields_when_set__]
+    names = _identity_names(cls, mapper) + ["access_version", *cls.__access_fields__]
     return _compute_for(cls, mapper, {name: getattr(obj, name) for name in names})
 
 
@@ -207,8 +204,7 @@ def _check_if_loaded(target: Any) -> None:
     target.__dict__.pop(_INTACT, None)
     target.__dict__.pop(_ANCHOR, None)
     loaded = target.__dict__
-    needed = ("access_mac", "access_version", *target.__access_fields__,
-              *target.__access_fields_when_set__)
+    needed = ("access_mac", "access_version", *target.__access_fields__)
     if all(name in loaded for name in needed):
         stored = loaded.get("access_mac")
         if not stored or not hmac.compare_digest(stored, compute(target)):
@@ -218,16 +214,9 @@ def _check_if_loaded(target: Any) -> None:
 # --- the mixin and the ORM events ------------------------------------------------------------
 
 class AccessSealed:
-    """Mixin: the row carries ``access_mac`` and ``access_version`` over ``__access_fields__``.
-
-    ``__access_fields_when_set__``: columns the MAC covers once they hold a
-    value (columns added after rows were sealed, which those rows' MACs do not
-    name while the column is NULL). Setting one re-seals the row; clearing it
-    again by hand no longer matches the MAC.
-    """
+    """Mixin: the row carries ``access_mac`` and ``access_version`` over ``__access_fields__``."""
 
     __access_fields__: ClassVar[tuple[str, ...]] = ()
-    __access_fields_when_set__: ClassVar[tuple[str, ...]] = ()
 
     @declared_attr
     def access_mac(cls) -> Mapped[str | None]:
@@ -287,8 +276,7 @@ def _seal_new(mapper: Any, connection: Any, target: Any) -> None:
 @event.listens_for(AccessSealed, "before_update", propagate=True)
 def _reseal_changed(mapper: Any, connection: Any, target: Any) -> None:
     state = inspect(target)
-    changed = any(state.attrs[name].history.has_changes()
-                  for name in (*target.__access_fields__, *target.__access_fields_when_set__))
+    changed = any(state.attrs[name].history.has_changes() for name in target.__access_fields__)
     if not changed:
         return
     if not _stored_row_intact(mapper, connection, target):

@@ -231,7 +231,9 @@ def unlock(owner: Any, *, grant: Grant, session: Session | None = None) -> None:
             raise DecryptionError(f"data key {key_id} is claimed by two records",
                                   table=place[0], column="data_key_id", row_id=obj.id)
         wrapped = obj.data_key_wrapped
-        if wrapped is None or obj.data_key_destroyed_at is not None:
+        marker = type(obj).__key_destroyed_with__
+        if wrapped is None or obj.data_key_destroyed_at is not None or (
+                marker is not None and getattr(obj, marker) is not None):
             # Shredded. A wrapped key put back later (from an old copy) is still refused.
             scope.forget(key_id, destroyed=True)
             continue

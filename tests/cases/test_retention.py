@@ -12,12 +12,15 @@ from caseapp.cases.data import NoteData, ReopenData
 from caseapp.cases.errors import CaseNotFound
 from caseapp.cases.models import Case
 from caseapp.cli import cases as cases_cli
-from caseapp.crypto import KeyDestroyed, current_scope
+from caseapp.crypto import KeyDestroyed, current_scope, grants, key_scope, unlock
 from caseapp.crypto.row_integrity import is_intact
 from caseapp.extensions import db
 from caseapp.permissions import PermissionDenied
 
 from .conftest import audit_rows
+
+grants.allow_issuer(__name__)  # stands in for an insider skipping the checks
+issue_grant = grants.issue_grant
 
 
 def test_purge_shreds_only_cases_closed_past_retention(app, make_case, people):
@@ -67,8 +70,9 @@ def test_a_purged_case_is_unreadable_and_frozen(app, make_case, people):
 @pytest.mark.parametrize("restored", ["key", "key and purge mark"])
 def test_a_shredded_key_put_back_from_an_old_copy_is_caught(app, make_case, people, restored):
     """A database writer restores the wrapped key from a backup onto the purged
-    case and clears the shred mark (and the purge mark): the row MAC no longer
-    matches, so the case is treated as forged, and nothing opens."""
+    case and clears the shred mark: the case is still purged, so the key stays
+    refused, even to code that skips every permission check; clearing the purge
+    mark too breaks the row MAC, so the case is treated as forged."""
     case = make_case("closure")
     case_id, reference = case.id, case.reference
     old = db.session.execute(text("SELECT data_key_wrapped FROM cases WHERE id = :id"),
@@ -83,8 +87,15 @@ def test_a_shredded_key_put_back_from_an_old_copy_is_caught(app, make_case, peop
     db.session.commit()
     db.session.expire_all()
     case = db.session.get(Case, case_id)
-    assert case.data_key_wrapped == old
-    assert not is_intact(case)
+    assert case.data_key_wrapped == old and case.data_key_destroyed_at is None
+    if restored == "key":
+        assert is_intact(case)
+        with key_scope():
+            unlock(case, grant=issue_grant("insider", None, case.id))
+            with pytest.raises(KeyDestroyed):
+                _ = case.child_full_name
+    else:
+        assert not is_intact(case)
     with pytest.raises((CaseNotFound, PermissionDenied)):
         found = queries.load_case(people.supervisor, reference)
         service.open_child_data(people.supervisor, found)
