@@ -12,7 +12,6 @@ from caseapp.awareness.models import AwarenessSession  # noqa: F401
 from caseapp.break_glass.models import BreakGlassAccess  # noqa: F401
 from caseapp.cases.models import Case  # noqa: F401  (and every case table with it)
 from caseapp.consent.models import SharingConsent  # noqa: F401
-from caseapp.crypto.models import DataKey  # noqa: F401
 from caseapp.data_rights.models import DataRequest  # noqa: F401
 from caseapp.evidence.models import Attachment  # noqa: F401
 from caseapp.matching.models import CaseMatch  # noqa: F401

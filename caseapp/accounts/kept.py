@@ -20,11 +20,11 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from caseapp import clock
 from caseapp.auditing.writer import record
-from caseapp.crypto import DataKey, new_data_key, unlock
+from caseapp.crypto import new_data_key, unlock
 from caseapp.extensions import db
 
 from .models import KeptForm, User
@@ -115,11 +115,9 @@ def take(user: User, page: str) -> dict | None:
 
 
 def _delete(kept: KeptForm) -> None:
-    key_id = kept.data_key_id
+    # The wrapped key is on the row: it goes with it.
     db.session.delete(kept)
     db.session.flush()
-    if key_id:
-        db.session.execute(delete(DataKey).where(DataKey.id == key_id))
 
 
 def _drop(user_id: str) -> None:

@@ -167,6 +167,9 @@ class Case(db.Model, SealedOwner, AccessSealed):
     # their intake), a restriction, a purge. MAC'd against a database writer.
     __access_fields__ = ("reference", "unit_id", "stage", "recorded_by_id", "lead_officer_id",
                          "restricted_at", "purged_at", "data_key_id")
+    # A purged case's key was shredded with it: a wrapped key put back from an
+    # old copy stays refused while purged_at (under the MAC) is set.
+    __key_destroyed_with__ = "purged_at"
     __table_args__ = (
         CheckConstraint(_in("stage", STAGES), name="stage_known"),
         CheckConstraint(_in("risk_level", LEVELS, nullable=True), name="risk_level_known"),

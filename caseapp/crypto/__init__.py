@@ -44,11 +44,10 @@ from .errors import (
     ScrubIncomplete,
     UnknownKeyVersion,
 )
-from .fields import Codec, Sealed, SealedOwner, SealedRecord, sealed_fields
+from .fields import Codec, Sealed, SealedOwner, SealedRecord, owner_classes, sealed_fields
 from .grants import Grant
 from .integration import current_keyring, init_app, reload_keyring
 from .keyring import KeyProvider, KeyRing, load_keyring, write_keyfile
-from .models import DataKey
 from .rotation import add_kek_version, key_status, retire_version, rotate_data_keys
 from .scope import KeyScope, current_scope, key_scope, new_data_key, unlock
 from .shredding import (
@@ -64,7 +63,6 @@ __all__ = [
     "AccessNotGranted",
     "Codec",
     "CryptoError",
-    "DataKey",
     "DecryptionError",
     "Grant",
     "IssuerNotAllowed",
@@ -96,6 +94,7 @@ __all__ = [
     "key_status",
     "load_keyring",
     "new_data_key",
+    "owner_classes",
     "reload_keyring",
     "retire_version",
     "rotate_data_keys",

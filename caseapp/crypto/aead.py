@@ -2,7 +2,7 @@
 
 Sealed field value (format 1)::
 
-    0x01 | data key id (16 bytes, the UUID of data_keys.id) | nonce (12) | ciphertext | tag (16)
+    0x01 | data key id (16 bytes, the owner's data_key_id) | nonce (12) | ciphertext | tag (16)
 
 AES-256-GCM with a random 96-bit nonce and a 128-bit tag. Associated data
 (not stored, rebuilt on read) binds the value to where it lives::
@@ -11,7 +11,7 @@ AES-256-GCM with a random 96-bit nonce and a 128-bit tag. Associated data
 
 so a value copied to another row, another column, another table or another
 case's key fails authentication. The data key id names exactly one key: a
-re-keyed record gets a new ``data_keys`` row and a new id. The KEK version is
+re-keyed record gets a new key and a new id. The KEK version is
 deliberately *not* in a field's associated data -- rotation re-wraps data keys
 without touching case data -- it is bound in the wrap instead.
 
@@ -20,14 +20,17 @@ Wrapped data key (format 1)::
     0x01 | nonce (12) | AES-256-GCM(KEK[version], DEK) | tag (16)
 
 with associated data ``b"caseapp/dek-wrap\\0" | format | version (u32 BE) |
-data key id (16)``, so a wrapped key copied to another ``data_keys`` row, or
-relabelled with another KEK version, fails to unwrap.
+data key id (16)``, so a wrapped key copied to another owner row (under
+that row's key id), or relabelled with another KEK version, fails to unwrap;
+copied together with its id it unwraps to a key that opens nothing there,
+since every sealed value binds its own row, table, column and key id.
 
 Random nonces: the birthday bound for 96-bit nonces allows 2**32 messages per
 key; every case has its own key and holds at most thousands of values.
 """
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 
@@ -61,6 +64,24 @@ def new_data_key_bytes() -> bytes:
 
 def key_id_bytes(key_id: str) -> bytes:
     """The 16-byte form of a data key id (a UUID string) used in headers and AAD."""
+    if not isinstance(key_id, str):
+        raise ValueError("data key ids are UUID strings")
+    return _key_id_bytes(str(key_id))
+
+
+@functools.lru_cache(maxsize=4096)  # key ids are not secret; each is parsed at wrap and unwrap
+def _key_id_bytes(key_id: str) -> bytes:
+    # The canonical form (what new_id makes) without uuid.UUID's general
+    # parser: this runs for every unwrap and every key admitted to a scope.
+    if len(key_id) == 36 and key_id[8] == key_id[13] == \
+            key_id[18] == key_id[23] == "-":
+        try:
+            raw = bytes.fromhex(key_id[:8] + key_id[9:13] + key_id[14:18] + key_id[19:23]
+                                + key_id[24:])
+        except ValueError:
+            raw = b""
+        if len(raw) == KEY_ID_LEN:
+            return raw
     try:
         return uuid.UUID(key_id).bytes
     except (ValueError, TypeError, AttributeError):
@@ -169,7 +190,7 @@ def unwrap_with(aead: AESGCM, wrapped: bytes, *, data_key_id: str, kek_version: 
     wrapped = bytes(wrapped)
     if len(wrapped) != 1 + NONCE_LEN + DEK_LEN + TAG_LEN or wrapped[0] != FORMAT_V1:
         raise DecryptionError(f"wrapped data key {data_key_id} is malformed",
-                              table="data_keys", column="wrapped", row_id=data_key_id)
+                              column="data_key_wrapped", row_id=data_key_id)
     try:
         dek = aead.decrypt(wrapped[1:1 + NONCE_LEN], wrapped[1 + NONCE_LEN:],
                            wrap_aad(data_key_id, kek_version))
@@ -177,5 +198,5 @@ def unwrap_with(aead: AESGCM, wrapped: bytes, *, data_key_id: str, kek_version: 
         raise DecryptionError(
             f"data key {data_key_id} failed to unwrap under KEK version {kek_version} "
             "(tampered, moved or labelled with the wrong version)",
-            table="data_keys", column="wrapped", row_id=data_key_id) from None
+            column="data_key_wrapped", row_id=data_key_id) from None
     return dek

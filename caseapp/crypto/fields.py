@@ -29,25 +29,17 @@ import json
 from collections.abc import Callable
 from datetime import date, datetime
 from operator import attrgetter, methodcaller
-from typing import Any, ClassVar, Generic, TypeVar, overload
+from typing import Any, ClassVar, Generic, NamedTuple, TypeVar, overload
 
-from sqlalchemy import ForeignKey, LargeBinary, String, event
+from sqlalchemy import Integer, LargeBinary, String, event
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm import (
-    Mapped,
-    configure_mappers,
-    declared_attr,
-    foreign,
-    mapped_column,
-    relationship,
-)
+from sqlalchemy.orm import Mapped, configure_mappers, declared_attr, mapped_column
 from sqlalchemy.sql.elements import ClauseElement
 
-from caseapp.database import new_id
+from caseapp.database import UTCDateTime, new_id
 
 from . import aead
 from .errors import AccessNotGranted, DecryptionError
-from .models import DataKey
 from .scope import _current
 
 T = TypeVar("T")
@@ -262,28 +254,35 @@ class Sealed(Generic[T]):
         if scope is None:
             raise AccessNotGranted("no key scope is open")
         cls = type(obj)
-        key_id = (_KEY_ID_GETTERS.get(cls) or _key_id_getter(cls))(obj)
+        plan = _PLANS.get(cls) or _plan(cls)
+        state = obj.__dict__
+        # Loaded columns straight from the instance dict (the hot path); an
+        # expired or unloaded one through the ORM.
+        key_id = state["data_key_id"] if plan.own_key and "data_key_id" in state \
+            else plan.key_id(obj)
         key = scope._keys.get(key_id)
         if key is None:  # raises AccessNotGranted / KeyDestroyed
             key = scope.key(key_id, f"{self.table_for(cls)}.{self.name}")
-        blob = getattr(obj, self.private)
+        private = self.private
+        blob = state[private] if private in state else getattr(obj, private)
         if blob is None:
             return None
         prefix = self._prefixes.get(cls) or self._aad_prefix(cls)
-        bound = _bound_row_id(cls, obj)
+        row_id = state.get("id") or obj.id
+        bound = row_id if plan.own_key else _bound_row_id(cls, obj)
         try:
             raw = key.open(blob, prefix, bound, table=self._tables[cls], column=self.name)
         except DecryptionError:
-            if bound == obj.id:
+            if bound == row_id:
                 raise
             # Written before records bound their owner's id: the record's own id only.
-            raw = key.open(blob, prefix, obj.id, table=self._tables[cls], column=self.name)
+            raw = key.open(blob, prefix, row_id, table=self._tables[cls], column=self.name)
         try:
             return self.codec.decode(raw)
         except (ValueError, TypeError):
             raise DecryptionError("sealed value does not decode as "
                                   f"{self.python_type.__name__}", table=self._tables[cls],
-                                  column=self.name, row_id=obj.id) from None
+                                  column=self.name, row_id=row_id) from None
 
     def __set__(self, obj: Any, value: T | None) -> None:
         if value is not None and not self.codec.check(value):
@@ -293,25 +292,35 @@ class Sealed(Generic[T]):
         if scope is None:
             raise AccessNotGranted("no key scope is open")
         cls = type(obj)
-        key_id = (_KEY_ID_GETTERS.get(cls) or _key_id_getter(cls))(obj)
+        plan = _PLANS.get(cls) or _plan(cls)
+        state = obj.__dict__
+        key_id = state["data_key_id"] if plan.own_key and "data_key_id" in state \
+            else plan.key_id(obj)
         key = scope._keys.get(key_id)
         if key is None:
             key = scope.key(key_id, f"{self.table_for(cls)}.{self.name}")
         if value is None:
             setattr(obj, self.private, None)
             return
-        row_id = obj.id
+        row_id = state.get("id") or obj.id
         if row_id is None:
             row_id = obj.id = new_id()
         prefix = self._prefixes.get(cls) or self._aad_prefix(cls)
-        setattr(obj, self.private, key.seal(self.codec.encode(value), prefix,
-                                            _bound_row_id(cls, obj)))
+        bound = row_id if plan.own_key else _bound_row_id(cls, obj)
+        setattr(obj, self.private, key.seal(self.codec.encode(value), prefix, bound))
 
     def __delete__(self, obj: Any) -> None:
         self.__set__(obj, None)
 
 
-_KEY_ID_GETTERS: dict[type, Callable[[Any], str | None]] = {}
+class _Plan(NamedTuple):
+    """How instances of a class find their data key (cached per class: hot path)."""
+
+    key_id: Callable[[Any], str | None]
+    own_key: bool  # the record's own ``data_key_id``, bound to its own id only
+
+
+_PLANS: dict[type, _Plan] = {}
 
 
 def _bound_row_id(cls: type, obj: Any) -> str:
@@ -329,17 +338,17 @@ def _bound_row_id(cls: type, obj: Any) -> str:
     return f"{obj.id}@{owner.id}"
 
 
-def _key_id_getter(cls: type) -> Callable[[Any], str | None]:
-    """How instances of ``cls`` name their data key; cached per class (hot path)."""
+def _plan(cls: type) -> _Plan:
     own = getattr(cls, "sealed_key_id", None)
-    if own is SealedRecord.sealed_key_id and getattr(cls, "__sealed_key_owner__", None) is None:
-        getter: Callable[[Any], str | None] = attrgetter("data_key_id")
+    no_path = getattr(cls, "__sealed_key_owner__", None) is None
+    if own is SealedRecord.sealed_key_id and no_path:
+        plan = _Plan(attrgetter("data_key_id"), True)
     elif own is not None:
-        getter = methodcaller("sealed_key_id")
+        plan = _Plan(methodcaller("sealed_key_id"), False)
     else:
-        getter = attrgetter("data_key_id")
-    _KEY_ID_GETTERS[cls] = getter
-    return getter
+        plan = _Plan(attrgetter("data_key_id"), no_path)
+    _PLANS[cls] = plan
+    return plan
 
 
 def sealed_fields(cls: type) -> dict[str, Sealed[Any]]:
@@ -395,19 +404,65 @@ def _assign_id_at_construction(target: Any, args: tuple, kwargs: dict) -> None:
 class SealedOwner(SealedRecord):
     """Mixin for a record that owns a data key (a case; a user's TOTP secret).
 
-    Adds ``data_key_id`` (FK to ``data_keys.id``, indexed) and the many-to-one
-    ``data_key``: eager-load it with the owner (``joinedload(Case.data_key)``)
-    and :func:`~caseapp.crypto.unlock` needs no query of its own. The model
-    still declares its ``id`` (UUID string primary key).
+    The key lives on the owner's own row, wrapped, in four columns that come
+    with every load of the owner (so :func:`~caseapp.crypto.unlock` needs no
+    query of its own):
+
+    * ``data_key_id``: the key's own id (a UUID, unique per table), named in
+      every sealed value's header and associated data and in the wrap's
+      associated data -- a key copied to another row opens nothing there;
+    * ``data_key_wrapped``: the data key wrapped by KEK ``data_key_version``
+      (NULL once destroyed);
+    * ``data_key_version``: the KEK version (indexed: rotation walks by it);
+    * ``data_key_destroyed_at``: when the key was shredded (a key restored
+      into ``data_key_wrapped`` later is still refused).
+
+    ``__key_destroyed_with__`` may name a column that, once set, means the key
+    was shredded whatever the key columns say (a case's ``purged_at``, which
+    its row MAC covers): so a wrapped key put back from an old copy, with
+    ``data_key_destroyed_at`` cleared too, still opens nothing.
+
+    The model still declares its ``id`` (UUID string primary key).
     """
+
+    __key_destroyed_with__: ClassVar[str | None] = None
 
     @declared_attr
     def data_key_id(cls) -> Mapped[str | None]:
         # unique: one data key never serves two records (shredding one must not hit another)
-        return mapped_column(String(36), ForeignKey("data_keys.id"), index=True, unique=True,
-                             nullable=True)
+        return mapped_column(String(36), index=True, unique=True, nullable=True)
 
     @declared_attr
-    def data_key(cls) -> Mapped[DataKey | None]:
-        return relationship(DataKey, primaryjoin=lambda: DataKey.id == foreign(cls.data_key_id),
-                            lazy="select", viewonly=True)
+    def data_key_wrapped(cls) -> Mapped[bytes | None]:
+        return mapped_column(LargeBinary, nullable=True)
+
+    @declared_attr
+    def data_key_version(cls) -> Mapped[int | None]:
+        return mapped_column(Integer, index=True, nullable=True)
+
+    @declared_attr
+    def data_key_destroyed_at(cls) -> Mapped[datetime | None]:
+        return mapped_column(UTCDateTime, nullable=True)
+
+    @property
+    def data_key_destroyed(self) -> bool:
+        """True once the key was shredded (its fields are unreadable for good)."""
+        return self.data_key_destroyed_at is not None or (
+            self.data_key_id is not None and self.data_key_wrapped is None)
+
+
+def owner_classes() -> dict[str, type]:
+    """Every mapped key owner (any metadata) by its base table's name: the base
+    class of each :class:`SealedOwner` subclass. Two classes mapping the same
+    table name (test models) count once."""
+    found: dict[str, type] = {}
+    todo = list(SealedOwner.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        mapper = sa_inspect(cls, raiseerr=False)
+        if mapper is None:
+            continue
+        base = mapper.base_mapper
+        found.setdefault(base.local_table.name, base.class_)
+    return found

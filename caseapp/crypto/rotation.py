@@ -8,9 +8,13 @@ Procedure (what ``caseapp keys rotate`` does)::
     ring = retire_version(ring, session, old)   # later: drop the old KEK
     write_keyfile(path, ring)
 
-Only ``data_keys`` rows change; no case data is rewritten. Each batch is its
-own transaction, and each row update is a compare-and-swap on (version,
-wrapped, not destroyed), so the job is idempotent, can be killed at any point
+Each key owner's table (cases, users, ... -- every :class:`SealedOwner`) is
+walked in turn, in primary-key order, over the rows whose key is live and on
+another KEK version; only the owner rows' ``data_key_wrapped`` and
+``data_key_version`` change, no sealed field is rewritten and no row MAC
+covers them. Each batch is its own transaction, and each row update is a
+compare-and-swap on (key id, version, wrapped, not destroyed), so the job is
+idempotent, can be killed at any point
 and resumed by running it again, never resurrects a key destroyed meanwhile,
 and can run next to the app: a reader that loaded a row before its batch
 committed unwraps it with the old version, which stays in the key ring until
@@ -25,16 +29,50 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Engine, bindparam, func, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Integer,
+    LargeBinary,
+    String,
+    bindparam,
+    column,
+    func,
+    inspect,
+    select,
+    table,
+    update,
+)
 from sqlalchemy.orm import Session
-
-from caseapp import clock
 
 from .errors import DecryptionError, RetireRefused, RotationError, UnknownKeyVersion
 from .keyring import KeyRing
-from .models import DataKey
 
 Progress = Callable[[int, int], None]
+
+
+def _key_table(name: str) -> Any:
+    """The key columns of owner table ``name`` (a lightweight table clause)."""
+    return table(name, column("id", String), column("data_key_id", String),
+                 column("data_key_wrapped", LargeBinary), column("data_key_version", Integer),
+                 column("data_key_destroyed_at"))
+
+
+_KEY_COLUMN_NAMES = {"id", "data_key_id", "data_key_wrapped", "data_key_version",
+                     "data_key_destroyed_at"}
+
+
+def _owner_tables(conn: Connection) -> list[Any]:
+    """The key owners' tables in this database, in name order: every table with
+    the key columns (found in the database itself, so a process that has not
+    imported the models -- a rotation worker -- sees them all)."""
+    found = {name for (_schema, name), cols in inspect(conn).get_multi_columns().items()
+             if {c["name"] for c in cols} >= _KEY_COLUMN_NAMES}
+    return [_key_table(name) for name in sorted(found)]
+
+
+def _live(t: Any) -> Any:
+    return (t.c.data_key_wrapped.is_not(None)) & (t.c.data_key_destroyed_at.is_(None))
 
 
 def add_kek_version(keyring: KeyRing) -> KeyRing:
@@ -61,11 +99,10 @@ def _transaction(target: Any) -> Iterator[Connection]:
     raise TypeError("rotate_data_keys needs an Engine or a session factory")
 
 
-def _pending(conn: Connection, version: int) -> int:
-    t = DataKey.__table__
-    return conn.execute(
+def _pending(conn: Connection, tables: list[Any], version: int) -> int:
+    return sum(conn.execute(
         select(func.count()).select_from(t)
-        .where(t.c.wrapped.is_not(None), t.c.kek_version != version)).scalar_one()
+        .where(_live(t), t.c.data_key_version != version)).scalar_one() for t in tables)
 
 
 def rotate_data_keys(target: Engine | Callable[[], Session], keyring: KeyRing,
@@ -76,65 +113,78 @@ def rotate_data_keys(target: Engine | Callable[[], Session], keyring: KeyRing,
     own transaction). ``progress(done, total)`` is called after every batch.
     Returns the number of keys re-wrapped by this run. Keys that cannot be
     unwrapped (tampered, or under a KEK this ring lacks) are skipped and
-    reported at the end with :class:`RotationError`.
+    reported at the end with :class:`RotationError` (by data key id).
     """
     if batch_size < 1:
         raise ValueError("batch_size must be positive")
-    t = DataKey.__table__
     current = keyring.current_version
     with _transaction(target) as conn:
-        total = _pending(conn, current)
+        tables = _owner_tables(conn)
+        total = _pending(conn, tables, current)
     done = 0
     failed: list[str] = []
-    last_id = ""
-    while True:
-        with _transaction(target) as conn:
-            rows = conn.execute(
-                select(t.c.id, t.c.kek_version, t.c.wrapped)
-                .where(t.c.wrapped.is_not(None), t.c.kek_version != current, t.c.id > last_id)
-                .order_by(t.c.id).limit(batch_size)
-                .with_for_update(skip_locked=True)).all()
-            if not rows:
-                break
-            last_id = rows[-1].id
-            done += _rewrap(conn, rows, keyring, failed)
-        if progress is not None:
-            progress(done, total)
+    for t in tables:
+        last_id = ""
+        while True:
+            with _transaction(target) as conn:
+                rows = conn.execute(
+                    select(t.c.id, t.c.data_key_id, t.c.data_key_version, t.c.data_key_wrapped)
+                    .where(_live(t), t.c.data_key_version != current, t.c.id > last_id)
+                    .order_by(t.c.id).limit(batch_size)
+                    .with_for_update(skip_locked=True)).all()
+                if not rows:
+                    break
+                last_id = rows[-1].id
+                done += _rewrap(conn, t, rows, keyring, failed)
+            if progress is not None:
+                progress(done, total)
     if failed:
         raise RotationError(failed, done)
     return done
 
 
-def _rewrap(conn: Connection, rows: Any, keyring: KeyRing, failed: list[str]) -> int:
-    """Re-wrap ``rows`` (id, kek_version, wrapped) with one compare-and-swap UPDATE each.
+def _rewrap(conn: Connection, t: Any, rows: Any, keyring: KeyRing, failed: list[str]) -> int:
+    """Re-wrap ``rows`` (id, key id, version, wrapped) with one compare-and-swap UPDATE each.
 
-    A row changed since it was read (destroyed, or re-wrapped by another
-    worker) does not match and is left alone. Returns the rows changed.
+    A row changed since it was read (destroyed, re-keyed, or re-wrapped by
+    another worker) does not match and is left alone. Returns the rows changed.
     """
-    t = DataKey.__table__
     current = keyring.current_version
-    now = clock.now()
     params = []
-    for key_id, version, wrapped in rows:
+    for row_id, key_id, version, wrapped in rows:
         try:
             dek = keyring.unwrap(wrapped, data_key_id=key_id, version=version)
-        except (DecryptionError, UnknownKeyVersion):
-            failed.append(key_id)
+        except (DecryptionError, UnknownKeyVersion, ValueError):
+            failed.append(str(key_id))
             continue
         _, rewrapped = keyring.wrap(dek, data_key_id=key_id)
-        params.append({"k_id": key_id, "k_old_version": version, "k_old_wrapped": wrapped,
-                       "k_wrapped": rewrapped, "k_version": current, "k_now": now})
+        params.append({"k_id": row_id, "k_key": key_id, "k_old_version": version,
+                       "k_old_wrapped": wrapped, "k_wrapped": rewrapped, "k_version": current})
     if not params:
         return 0
     cas = (update(t)
-           .where(t.c.id == bindparam("k_id"), t.c.kek_version == bindparam("k_old_version"),
-                  t.c.wrapped == bindparam("k_old_wrapped"), t.c.destroyed_at.is_(None))
-           .values(wrapped=bindparam("k_wrapped"), kek_version=bindparam("k_version"),
-                   rotated_at=bindparam("k_now")))
+           .where(t.c.id == bindparam("k_id"), t.c.data_key_id == bindparam("k_key"),
+                  t.c.data_key_version == bindparam("k_old_version"),
+                  t.c.data_key_wrapped == bindparam("k_old_wrapped"),
+                  t.c.data_key_destroyed_at.is_(None))
+           .values(data_key_wrapped=bindparam("k_wrapped"),
+                   data_key_version=bindparam("k_version")))
     result = conn.execute(cas, params)
     if conn.dialect.supports_sane_multi_rowcount and result.rowcount >= 0:
         return int(result.rowcount)
     return len(params)
+
+
+def _counts(session: Session) -> dict[int, int]:
+    """Live data keys per KEK version, over every owner table."""
+    conn = session.connection()
+    counts: dict[int, int] = {}
+    for t in _owner_tables(conn):
+        for version, n in conn.execute(
+                select(t.c.data_key_version, func.count()).where(_live(t))
+                .group_by(t.c.data_key_version)):
+            counts[int(version)] = counts.get(int(version), 0) + int(n)
+    return counts
 
 
 def retire_version(keyring: KeyRing, session: Session, version: int) -> KeyRing:
@@ -148,10 +198,7 @@ def retire_version(keyring: KeyRing, session: Session, version: int) -> KeyRing:
     """
     if version == keyring.current_version:
         raise RetireRefused(f"KEK version {version} is current; rotate first")
-    t = DataKey.__table__
-    in_use = session.execute(
-        select(func.count()).select_from(t)
-        .where(t.c.kek_version == version, t.c.wrapped.is_not(None))).scalar_one()
+    in_use = _counts(session).get(version, 0)
     if in_use:
         raise RetireRefused(f"KEK version {version} still wraps {in_use} data key(s); "
                             "run the rotation to completion first")
@@ -167,10 +214,7 @@ class KeyVersionStatus(NamedTuple):
 
 def key_status(session: Session, keyring: KeyRing) -> list[KeyVersionStatus]:
     """One row per KEK version known to the key ring or used in the database."""
-    t = DataKey.__table__
-    counts = dict(session.execute(
-        select(t.c.kek_version, func.count()).where(t.c.wrapped.is_not(None))
-        .group_by(t.c.kek_version)).all())
+    counts = _counts(session)
     versions = set(keyring.versions) | set(keyring.retired) | set(counts)
     return [KeyVersionStatus(v, v == keyring.current_version, v in keyring.retired,
                              int(counts.get(v, 0))) for v in sorted(versions)]

@@ -24,22 +24,18 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, event, select
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session
 
-from caseapp import clock
 from caseapp.database import new_id
 
 from . import aead
 from .errors import AccessNotGranted, DecryptionError, KeyDestroyed, UnknownKeyVersion
 from .grants import Grant, is_genuine
 from .keyring import KeyProvider
-from .models import DataKey
 
 _current: ContextVar[KeyScope | None] = ContextVar("caseapp_key_scope", default=None)
 
-_IN_CHUNK = 500  # ids per IN (...) when loading data keys
 _table_cache: dict[type, str] = {}
 
 
@@ -146,17 +142,20 @@ class KeyScope:
             self._limited[key_id] = (held[0], held[1] | columns)
         return True
 
-    def _unwrap(self, dk: Any) -> bytes:
+    def _unwrap(self, key_id: str, wrapped: bytes, version: int | None) -> bytes:
+        if version is None:
+            raise DecryptionError(f"data key {key_id} has no KEK version",
+                                  column="data_key_version", row_id=key_id)
         try:
-            return self._provider.unwrap(dk.wrapped, data_key_id=dk.id, version=dk.kek_version)
+            return self._provider.unwrap(wrapped, data_key_id=key_id, version=version)
         except UnknownKeyVersion:
             # Another process may have rotated to a version this one has not
             # loaded yet: reload the key ring once, then retry.
             fresh = self._reload() if self._reload else None
-            if fresh is None or not fresh.has_version(dk.kek_version):
+            if fresh is None or not fresh.has_version(version):
                 raise
             self._provider = fresh
-            return fresh.unwrap(dk.wrapped, data_key_id=dk.id, version=dk.kek_version)
+            return fresh.unwrap(wrapped, data_key_id=key_id, version=version)
 
 
 def current_scope() -> KeyScope | None:
@@ -203,121 +202,54 @@ def _owners(owner: Any) -> list[Any]:
     return [owner]
 
 
-_KEY_COLUMNS = DataKey.__table__.c
-_SELECT_KEYS = (select(_KEY_COLUMNS.id, _KEY_COLUMNS.owner_table, _KEY_COLUMNS.owner_id,
-                       _KEY_COLUMNS.kek_version, _KEY_COLUMNS.wrapped)
-                .where(_KEY_COLUMNS.id.in_(bindparam("key_ids", expanding=True))))
-_INSERT_KEY = DataKey.__table__.insert()
-
-
-def _connection(session: Session) -> Connection:
-    return session.connection(bind_arguments={"mapper": sa_inspect(DataKey)})
-
-
 def unlock(owner: Any, *, grant: Grant, session: Session | None = None) -> None:
     """Admit the data key(s) of ``owner`` (one key owner or several) to the scope.
 
     ``grant`` must be a genuine Grant covering every owner's id. Each data key
-    is unwrapped once per scope. Its row comes from ``owner.data_key`` when
-    that was eager-loaded with the owner (``joinedload(Case.data_key)``: no
-    extra query), else from one query per 500 owners. Each key is checked to
-    belong to its owner (table and id). A destroyed key is remembered so
-    reads raise :class:`KeyDestroyed`. Raises AccessNotGranted without a scope
-    or a covering grant, DecryptionError for a tampered or misplaced key.
+    is unwrapped once per scope, from the owner's own columns (they come with
+    the owner row: no query). A destroyed key is remembered so reads raise
+    :class:`KeyDestroyed`. Raises AccessNotGranted without a scope or a
+    covering grant, DecryptionError for a tampered or misplaced key.
+    ``session`` is accepted for compatibility and not needed.
     """
     scope = require_scope()
     if not is_genuine(grant):
         raise AccessNotGranted("unlock needs a Grant issued by caseapp.permissions")
-    owners = _owners(owner)
-    wanted, rows = _wanted_keys(scope, owners, grant)
-    missing = [k for k in wanted if k not in rows]
-    if missing:
-        rows.update(_load_keys(missing, owners, session))
-    for key_id, (table, oid) in wanted.items():
-        row = rows.get(key_id)
-        if row is None:
-            raise DecryptionError(f"data key {key_id} does not exist", table=table,
-                                  column="data_key_id", row_id=oid)
-        if row.owner_table != table or row.owner_id != oid:
-            raise DecryptionError(f"data key {key_id} belongs to another record",
-                                  table=table, column="data_key_id", row_id=oid)
-        if row.wrapped is None:
-            scope.forget(key_id, destroyed=True)
-            continue
-        scope._add(key_id, scope._unwrap(row), grant.columns)
-    scope.grants.append(grant)
-
-
-def _wanted_keys(scope: KeyScope, owners: list, grant: Grant
-                 ) -> tuple[dict[str, tuple[str, str]], dict[str, Any]]:
-    """The keys to unwrap ({key id: (owner table, owner id)}) and the rows already
-    eager-loaded with their owners."""
-    wanted: dict[str, tuple[str, str]] = {}
-    rows: dict[str, Any] = {}
-    for obj in owners:
+    columns = grant.columns
+    claimed: dict[str, tuple[str, str]] = {}
+    for obj in _owners(owner):
         if not hasattr(obj, "data_key_id"):
             raise TypeError(f"{type(obj).__name__} owns no data key; unlock its key owner")
-        table = owner_table(type(obj))
         if not grant.covers(obj.id):
-            raise AccessNotGranted(f"the grant does not cover {table} {obj.id}")
+            raise AccessNotGranted(f"the grant does not cover {owner_table(type(obj))} {obj.id}")
         key_id = obj.data_key_id
         if key_id is None or key_id in scope._keys or key_id in scope._destroyed \
-                or scope._widen(key_id, grant.columns):
+                or scope._widen(key_id, columns):
             continue
-        previous = wanted.setdefault(key_id, (table, obj.id))
-        if previous != (table, obj.id):
+        place = (owner_table(type(obj)), obj.id)
+        if claimed.setdefault(key_id, place) != place:
             raise DecryptionError(f"data key {key_id} is claimed by two records",
-                                  table=table, column="data_key_id", row_id=obj.id)
-        loaded = obj.__dict__.get("data_key")  # eager-loaded with the owner?
-        if isinstance(loaded, DataKey) and loaded.id == key_id and \
-                "wrapped" in loaded.__dict__:
-            rows[key_id] = loaded
-    return wanted, rows
-
-
-def _load_keys(missing: list[str], owners: list, session: Session | None) -> dict[str, Any]:
-    """One query per 500 keys, on the owners' session."""
-    if session is None:
-        session = next((s for s in map(object_session, owners) if s is not None), None)
-    if session is None:
-        raise ValueError("the owners are in no session; pass session=")
-    _insert_pending(session)
-    conn = _connection(session)
-    rows: dict[str, Any] = {}
-    for i in range(0, len(missing), _IN_CHUNK):
-        for row in conn.execute(_SELECT_KEYS, {"key_ids": missing[i:i + _IN_CHUNK]}):
-            rows[row.id] = row
-    return rows
-
-
-_PENDING = "caseapp.crypto.pending_data_keys"
-
-
-def _insert_pending(session: Session) -> None:
-    pending = session.info.pop(_PENDING, None)
-    if pending:
-        _connection(session).execute(_INSERT_KEY, pending)
-
-
-@event.listens_for(Session, "before_flush")
-def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
-    # New data keys go in first, in one executemany, ahead of their owners' rows.
-    _insert_pending(session)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _after_rollback(session: Session, _previous: Any) -> None:
-    session.info.pop(_PENDING, None)
+                                  table=place[0], column="data_key_id", row_id=obj.id)
+        wrapped = obj.data_key_wrapped
+        marker = type(obj).__key_destroyed_with__
+        if wrapped is None or obj.data_key_destroyed_at is not None or (
+                marker is not None and getattr(obj, marker) is not None):
+            # Shredded. A wrapped key put back later (from an old copy) is still refused.
+            scope.forget(key_id, destroyed=True)
+            continue
+        scope._add(key_id, scope._unwrap(key_id, wrapped, obj.data_key_version), columns)
+    scope.grants.append(grant)
 
 
 def new_data_key(session: Session, owner: Any) -> str:
     """Create ``owner``'s data key, wrapped under the current KEK, and admit it.
 
     The creator of a record is authorised for it, so no grant is needed. The
-    ``data_keys`` row is inserted at the session's next flush, ahead of the
-    owner's row and in the same transaction (many new keys: one executemany);
-    a rollback drops it. Sets ``owner.data_key_id`` (assigning ``owner.id`` if
-    still unset) and returns the new key's id.
+    wrapped key is set on the owner's own columns and so written with the
+    owner's row, in the same statement; a rollback drops it. Sets
+    ``owner.data_key_id`` (assigning ``owner.id`` if still unset) and returns
+    the new key's id. ``session`` is the owner's session (kept in the
+    signature for callers; nothing else is written).
     """
     scope = require_scope()
     if getattr(owner, "data_key_id", None) is not None:
@@ -327,9 +259,8 @@ def new_data_key(session: Session, owner: Any) -> str:
     key_id = new_id()
     dek = aead.new_data_key_bytes()
     version, wrapped = scope.provider.wrap(dek, data_key_id=key_id)
-    session.info.setdefault(_PENDING, []).append({
-        "id": key_id, "owner_table": owner_table(type(owner)), "owner_id": owner.id,
-        "kek_version": version, "wrapped": wrapped, "created_at": clock.now()})
     owner.data_key_id = key_id
+    owner.data_key_wrapped = wrapped
+    owner.data_key_version = version
     scope._add(key_id, dek)
     return key_id

@@ -1,7 +1,8 @@
 """Crypto-shredding, and the SQLite settings that make it stick on disk.
 
-:func:`destroy_data_key` drops a data key's only copy (``wrapped`` = NULL),
-so every value sealed under it is unreadable for good. What is left to do
+:func:`destroy_owner_key` drops a data key's only copy (the owner row's
+``data_key_wrapped`` = NULL, ``data_key_destroyed_at`` = now), so every
+value sealed under it is unreadable for good. What is left to do
 is on the storage side:
 
 * ``PRAGMA secure_delete=ON`` (set by :func:`configure_sqlite_engine` on
@@ -25,13 +26,13 @@ import weakref
 from typing import Any
 
 from flask import g, has_app_context
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, inspect, select
 from sqlalchemy.orm import Session
 
 from caseapp import clock
 
 from .errors import ScrubIncomplete
-from .models import DataKey
+from .fields import owner_classes
 from .scope import current_scope, owner_table
 
 SQLITE_BEGIN_OPTION = "sqlite_begin"
@@ -40,32 +41,44 @@ _BEGIN_MODES = {"DEFERRED", "IMMEDIATE", "EXCLUSIVE"}
 _configured: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
-def destroy_data_key(session: Session, data_key_id: str) -> DataKey:
-    """Destroy a data key: ``wrapped`` = NULL, ``destroyed_at`` = now.
+def destroy_owner_key(session: Session, owner: Any) -> Any:
+    """Destroy the data key of a key owner (a case, a user's TOTP secret).
 
-    Flushes but does not commit: the caller commits together with its audit
-    entry. Idempotent. Afterwards reads of the owner's fields raise
-    :class:`~caseapp.crypto.errors.KeyDestroyed`. Run :func:`sqlite_scrub`
-    after the commit on SQLite.
+    Clears ``data_key_wrapped`` and sets ``data_key_destroyed_at`` on the
+    owner's row (its ``data_key_id`` stays, so reads name the key). Flushes
+    but does not commit: the caller commits together with its audit entry.
+    Idempotent. Afterwards reads of the owner's fields raise
+    :class:`~caseapp.crypto.errors.KeyDestroyed`, and a wrapped key put back
+    from an old copy is refused while ``data_key_destroyed_at`` is set (on a
+    row with a row MAC over it, clearing that is caught). Run
+    :func:`sqlite_scrub` after the commit on SQLite.
     """
-    dk = session.get(DataKey, data_key_id, with_for_update=True)
-    if dk is None:
-        raise LookupError(f"no data key {data_key_id}")
-    if dk.wrapped is not None or dk.destroyed_at is None:
-        dk.wrapped = None
-        dk.destroyed_at = dk.destroyed_at or clock.now()
+    key_id = owner.data_key_id
+    if key_id is None:
+        raise LookupError(f"{owner_table(type(owner))} {owner.id} has no data key")
+    if owner.data_key_wrapped is not None or owner.data_key_destroyed_at is None:
+        owner.data_key_wrapped = None
+        owner.data_key_destroyed_at = owner.data_key_destroyed_at or clock.now()
         session.flush()
     scope = current_scope()
     if scope is not None:
-        scope.forget(data_key_id, destroyed=True)
-    return dk
+        scope.forget(key_id, destroyed=True)
+    return owner
 
 
-def destroy_owner_key(session: Session, owner: Any) -> DataKey:
-    """Destroy the data key of a key owner (a case, a user's TOTP secret)."""
-    if owner.data_key_id is None:
-        raise LookupError(f"{owner_table(type(owner))} {owner.id} has no data key")
-    return destroy_data_key(session, owner.data_key_id)
+def destroy_data_key(session: Session, data_key_id: str) -> Any:
+    """Destroy the data key ``data_key_id``, wherever its owner is (see
+    :func:`destroy_owner_key`, which callers holding the owner should use).
+    Returns the owner; LookupError if no owner row holds that key."""
+    tables = set(inspect(session.connection()).get_table_names())
+    for name, cls in owner_classes().items():
+        if name not in tables:
+            continue
+        owner = session.scalar(select(cls).where(cls.data_key_id == data_key_id)
+                               .with_for_update())
+        if owner is not None:
+            return destroy_owner_key(session, owner)
+    raise LookupError(f"no data key {data_key_id}")
 
 
 def configure_sqlite_engine(engine: Engine, *, busy_timeout_ms: int = 30000,

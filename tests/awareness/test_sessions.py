@@ -257,9 +257,11 @@ def test_notes_are_sealed_and_refusals_recorded(people, login):
     other.post("/awareness", data=form(other, unit="XA"))
     assert len(audit_rows(action="awareness.denied")) == 2
     # Deleting shreds the notes' key.
-    key_id = session.data_key_id
+    key_id, session_id = session.data_key_id, session.id
     edit = f"/awareness/{session.id}"
     client.post(f"{edit}/delete", data={"csrf_token": token(client, edit), "confirm": "y"})
-    from caseapp.crypto.models import DataKey
     db.session.expire_all()
-    assert db.session.get(DataKey, key_id).is_destroyed
+    # The row and the wrapped key on it are gone (shredded first, then deleted).
+    assert db.session.get(AwarenessSession, session_id) is None
+    assert db.session.scalar(select(AwarenessSession).where(
+        AwarenessSession.data_key_id == key_id)) is None

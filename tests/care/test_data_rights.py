@@ -15,7 +15,7 @@ from caseapp.cases import queries, service
 from caseapp.cases.data import NoteData
 from caseapp.cases.errors import CaseError, CaseNotFound
 from caseapp.cases.models import Case, case_harm_categories
-from caseapp.crypto import DataKey, KeyDestroyed, key_scope, unlock
+from caseapp.crypto import KeyDestroyed, key_scope, unlock
 from caseapp.crypto import grants as grants_module
 from caseapp.data_rights import service as data_rights
 from caseapp.data_rights.models import DataRequest
@@ -272,8 +272,7 @@ def test_delete_after_closure_shreds_the_case_and_keeps_the_statistics(people, l
     assert case.child_phone_index is None and case.child_dob_family_index is None
     # Unreadable for good, whoever asks: even code that skips every permission
     # check (an insider with the key file) gets KeyDestroyed, and the key row is empty.
-    key = db.session.get(DataKey, case.data_key_id)
-    assert key.wrapped is None and key.destroyed_at is not None
+    assert case.data_key_wrapped is None and case.data_key_destroyed_at is not None
     with key_scope():
         unlock(case, grant=issue_grant("insider", None, case.id))
         with pytest.raises(KeyDestroyed):

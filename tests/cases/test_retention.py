@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from caseapp import clock
 from caseapp.cases import queries, retention, service
@@ -12,11 +12,15 @@ from caseapp.cases.data import NoteData, ReopenData
 from caseapp.cases.errors import CaseNotFound
 from caseapp.cases.models import Case
 from caseapp.cli import cases as cases_cli
-from caseapp.crypto import DataKey, KeyDestroyed, current_scope
+from caseapp.crypto import KeyDestroyed, current_scope, grants, key_scope, unlock
+from caseapp.crypto.row_integrity import is_intact
 from caseapp.extensions import db
 from caseapp.permissions import PermissionDenied
 
 from .conftest import audit_rows
+
+grants.allow_issuer(__name__)  # stands in for an insider skipping the checks
+issue_grant = grants.issue_grant
 
 
 def test_purge_shreds_only_cases_closed_past_retention(app, make_case, people):
@@ -33,7 +37,7 @@ def test_purge_shreds_only_cases_closed_past_retention(app, make_case, people):
     # Metadata stays; the key is gone for good.
     assert old.stage == "closure" and old.closure_reason_code == "resolved"
     assert old.harm_category_codes and old.unit_id == people.commune.id
-    assert db.session.get(DataKey, old.data_key_id).wrapped is None
+    assert old.data_key_wrapped is None and old.data_key_destroyed_at is not None
     assert old.child_phone_index is None and old.child_dob_family_index is None
     assert all(a.handle_index is None for a in old.offender_accounts)
     assert recent.child_phone_index is not None
@@ -61,6 +65,40 @@ def test_a_purged_case_is_unreadable_and_frozen(app, make_case, people):
         service.reopen(people.supervisor, case, ReopenData("new_information"))
     with pytest.raises((PermissionDenied, CaseNotFound)):
         service.add_note(people.officer, case, NoteData("..."))
+
+
+@pytest.mark.parametrize("restored", ["key", "key and purge mark"])
+def test_a_shredded_key_put_back_from_an_old_copy_is_caught(app, make_case, people, restored):
+    """A database writer restores the wrapped key from a backup onto the purged
+    case and clears the shred mark: the case is still purged, so the key stays
+    refused, even to code that skips every permission check; clearing the purge
+    mark too breaks the row MAC, so the case is treated as forged."""
+    case = make_case("closure")
+    case_id, reference = case.id, case.reference
+    old = db.session.execute(text("SELECT data_key_wrapped FROM cases WHERE id = :id"),
+                             {"id": case_id}).scalar()
+    clock.travel(timedelta(days=app.config["RETENTION_DAYS"] + 1))
+    assert retention.purge() == 1
+    db.session.commit()
+    cleared = "data_key_destroyed_at = NULL" + (
+        ", purged_at = NULL" if restored == "key and purge mark" else "")
+    db.session.execute(text(f"UPDATE cases SET data_key_wrapped = :old, {cleared} "
+                            "WHERE id = :id"), {"old": old, "id": case_id})
+    db.session.commit()
+    db.session.expire_all()
+    case = db.session.get(Case, case_id)
+    assert case.data_key_wrapped == old and case.data_key_destroyed_at is None
+    if restored == "key":
+        assert is_intact(case)
+        with key_scope():
+            unlock(case, grant=issue_grant("insider", None, case.id))
+            with pytest.raises(KeyDestroyed):
+                _ = case.child_full_name
+    else:
+        assert not is_intact(case)
+    with pytest.raises((CaseNotFound, PermissionDenied)):
+        found = queries.load_case(people.supervisor, reference)
+        service.open_child_data(people.supervisor, found)
 
 
 def test_retention_purge_command(app, runner, make_case, monkeypatch):

@@ -4,8 +4,7 @@ The test models live on a separate Flask-SQLAlchemy instance (same
 ``DeclarativeBase`` + naming convention as ``caseapp.extensions``) so that
 they never join the application's metadata: the migration drift check and
 ``db.create_all()`` elsewhere in the suite must not see ``sample_*`` tables.
-The ``data_keys`` table is copied into that metadata so the foreign keys
-resolve and ``create_all`` makes it.
+Each key owner carries its wrapped data key in its own row.
 """
 from __future__ import annotations
 
@@ -27,7 +26,6 @@ from caseapp.crypto import (
     init_app,
 )
 from caseapp.crypto import grants as grants_module
-from caseapp.crypto.models import DataKey
 from caseapp.database import new_id
 from caseapp.extensions import NAMING_CONVENTION
 
@@ -40,7 +38,6 @@ class CryptoTestBase(DeclarativeBase):
 
 
 tdb = SQLAlchemy(model_class=CryptoTestBase)
-DataKey.__table__.to_metadata(tdb.metadata)
 
 
 class SampleCase(tdb.Model, SealedOwner):

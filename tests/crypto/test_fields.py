@@ -12,9 +12,9 @@ from sqlalchemy import LargeBinary, select
 
 from caseapp.crypto import (
     AccessNotGranted,
-    DataKey,
     DecryptionError,
     Sealed,
+    destroy_owner_key,
     key_scope,
     new_data_key,
     sealed_fields,
@@ -60,7 +60,10 @@ def test_sealed_adds_a_private_binary_column():
     assert "child_name" not in SampleCase.__mapper__.attrs
     assert set(sealed_fields(SampleCase)) == {"child_name", "child_dob", "child_phone",
                                               "narrative", "details", "attachment"}
-    assert "data_key_id" in table.c and table.c.data_key_id.foreign_keys
+    # the wrapped data key lives on the owner's own row
+    assert table.c.data_key_id.unique and not table.c.data_key_id.foreign_keys
+    assert isinstance(table.c.data_key_wrapped.type, LargeBinary)
+    assert {"data_key_version", "data_key_destroyed_at"} <= set(table.c.keys())
 
 
 def test_id_assigned_at_construction():
@@ -170,10 +173,10 @@ def test_class_access_returns_descriptor_and_repr_has_no_plaintext(session, keyr
         case = make_case(session, keyring, child_name="Phạm Bảo Ngọc",
                          narrative="bị bắt nạt trên mạng")
         session.commit()
-        dk = session.get(DataKey, case.data_key_id)
+        key = scope.key(case.data_key_id)
         with caplog.at_level(logging.DEBUG):
-            logging.getLogger("test").info("case %r %s key %r scope %r", case, case, dk, scope)
-        text = caplog.text + repr(case) + str(case) + repr(dk) + repr(scope) + repr(vars(case))
+            logging.getLogger("test").info("case %r %s key %r scope %r", case, case, key, scope)
+        text = caplog.text + repr(case) + str(case) + repr(key) + repr(scope) + repr(vars(case))
         for secret in ("Phạm Bảo Ngọc", "bị bắt nạt"):
             assert secret not in text
         assert case.id in repr(case)
@@ -230,21 +233,27 @@ def test_timestamps_are_utc(session, keyring):
     with key_scope(keyring):
         case = make_case(session, keyring)
         session.commit()
-        dk = session.get(DataKey, case.data_key_id)
-        assert dk.created_at.tzinfo is not None
-        assert dk.created_at.utcoffset() == UTC.utcoffset(None)
+        destroy_owner_key(session, case)
+        session.commit()
+        session.expire_all()
+        destroyed = session.get(SampleCase, case.id).data_key_destroyed_at
+        assert destroyed.tzinfo is not None
+        assert destroyed.utcoffset() == UTC.utcoffset(None)
 
 
-def test_new_data_keys_are_inserted_at_flush_and_dropped_on_rollback(session, keyring):
+def test_new_data_keys_are_written_with_their_owner_and_dropped_on_rollback(session, keyring):
+    t = SampleCase.__table__
     with key_scope(keyring):
         case = make_case(session, keyring, child_name="rolled back")
         key_id = case.data_key_id
         session.rollback()
-        assert session.scalar(select(DataKey).where(DataKey.id == key_id)) is None
+        assert session.scalar(select(t.c.id).where(t.c.data_key_id == key_id)) is None
         kept = make_case(session, keyring, child_name="kept")
         session.flush()
-        assert session.scalar(select(DataKey.owner_id).where(
-            DataKey.id == kept.data_key_id)) == kept.id
+        row = session.execute(select(t.c.id, t.c.data_key_wrapped, t.c.data_key_version)
+                              .where(t.c.data_key_id == kept.data_key_id)).one()
+        assert row.id == kept.id and len(row.data_key_wrapped) == 61
+        assert row.data_key_version == keyring.current_version
         session.commit()
 
 

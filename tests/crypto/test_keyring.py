@@ -233,5 +233,5 @@ def test_an_external_provider_plugs_in(session, keyring):
         case = session.get(SampleCase, case_id)
         unlock(case, grant=grant_for(case))
         assert case.child_name == "via KMS"
-        assert case.data_key.kek_version == 9
+        assert case.data_key_version == 9
     assert kms.calls == ["wrap", "unwrap"]

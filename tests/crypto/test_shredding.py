@@ -4,10 +4,9 @@ from __future__ import annotations
 import os
 
 import pytest
-from sqlalchemy import delete, text
+from sqlalchemy import delete, text, update
 
 from caseapp.crypto import (
-    DataKey,
     KeyDestroyed,
     ScrubIncomplete,
     destroy_data_key,
@@ -60,9 +59,9 @@ def test_destroyed_key_makes_reads_fail_for_good(session, keyring):
         with pytest.raises(KeyDestroyed):
             case.child_name = "resurrect"
         assert keep.child_name == "kept"
-    dk = session.get(DataKey, key_id)
-    assert dk.wrapped is None and dk.destroyed_at is not None and dk.is_destroyed
-    assert "destroyed" in repr(dk)
+    owner = session.get(SampleCase, case_id)
+    assert owner.data_key_wrapped is None and owner.data_key_destroyed_at is not None
+    assert owner.data_key_destroyed and owner.data_key_id == key_id
     destroy_data_key(session, key_id)  # idempotent
     with pytest.raises(LookupError):
         destroy_data_key(session, "00000000-0000-4000-8000-000000000000")
@@ -72,12 +71,35 @@ def test_destroy_owner_key(session, keyring):
     case_id, key_id, _ = seed(session, keyring)
     destroy_owner_key(session, session.get(SampleCase, case_id))
     session.commit()
-    assert session.get(DataKey, key_id).wrapped is None
+    session.expunge_all()
+    owner = session.get(SampleCase, case_id)
+    assert owner.data_key_id == key_id and owner.data_key_wrapped is None
+
+
+def test_a_shredded_key_put_back_from_an_old_copy_stays_shredded(session, keyring):
+    """A database writer restores the wrapped key from a backup: the row still
+    says destroyed, and nothing opens. (Clearing that too is caught by the row
+    MAC on cases: tests/cases/test_retention.py.)"""
+    case_id, key_id, note_id = seed(session, keyring)
+    old = session.get(SampleCase, case_id).data_key_wrapped
+    destroy_data_key(session, key_id)
+    session.commit()
+    session.execute(update(SampleCase).where(SampleCase.id == case_id)
+                    .values(data_key_wrapped=old))
+    session.commit()
+    session.expunge_all()
+    with key_scope(keyring):
+        case = session.get(SampleCase, case_id)
+        unlock(case, grant=grant_for(case))
+        with pytest.raises(KeyDestroyed):
+            case.child_name  # noqa: B018
+        with pytest.raises(KeyDestroyed):
+            session.get(SampleNote, note_id).text  # noqa: B018
 
 
 def test_secure_delete_and_checkpoint_purge_the_bytes(app, session, keyring, db_path):
     case_id, key_id, _ = seed(session, keyring)
-    wrapped = session.get(DataKey, key_id).wrapped
+    wrapped = session.get(SampleCase, case_id).data_key_wrapped
     ciphertext = session.get(SampleCase, case_id)._sealed_child_name
     assert session.execute(text("PRAGMA secure_delete")).scalar() == 1
     assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"

@@ -4,11 +4,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from caseapp.crypto import (
-    DataKey,
     DecryptionError,
     KeyRing,
     UnknownKeyVersion,
@@ -143,7 +142,7 @@ def test_case_pointed_at_another_cases_data_key(session, keyring):
         session.execute(update(SampleCase).where(SampleCase.id == a_id)
                         .values(data_key_id=b_key))
     session.rollback()
-    # ... and swapped pointers are caught at unlock
+    # ... and swapped pointers are caught at unlock: each wrap names its key id
     for case_id, key in ((a_id, None), (b_id, a_key), (a_id, b_key)):
         session.execute(update(SampleCase).where(SampleCase.id == case_id)
                         .values(data_key_id=key))
@@ -152,15 +151,43 @@ def test_case_pointed_at_another_cases_data_key(session, keyring):
     with key_scope(keyring):
         a = session.get(SampleCase, a_id)
         # a grant for A must not unlock B's key through A's tampered pointer
-        with pytest.raises(DecryptionError, match="belongs to another record"):
+        with pytest.raises(DecryptionError, match="failed to unwrap"):
             unlock(a, grant=grant_for(a))
+
+
+KEY_COLUMNS = ("data_key_id", "data_key_wrapped", "data_key_version")
+
+
+def _key_columns(session, case_id):
+    t = SampleCase.__table__
+    return dict(session.execute(select(*(t.c[c] for c in KEY_COLUMNS))
+                                .where(t.c.id == case_id)).one()._mapping)
+
+
+def test_wrapped_key_copied_with_its_id_to_another_owner_opens_nothing(session, keyring):
+    a_id, b_id = seed(session, keyring, 2)
+    a_cols, b_cols = _key_columns(session, a_id), _key_columns(session, b_id)
+    # A database writer swaps the whole keys (id, wrap, version) between two cases.
+    t = SampleCase.__table__
+    session.execute(update(t).where(t.c.id == a_id).values(data_key_id=None))
+    session.execute(update(t).where(t.c.id == b_id).values(**a_cols))
+    session.execute(update(t).where(t.c.id == a_id).values(**b_cols))
+    session.commit()
+    session.expunge_all()
+    with key_scope(keyring):
+        a, b = load(session, keyring, [a_id, b_id])  # the wraps themselves are genuine
+        for case in (a, b):
+            for read in (lambda c=case: c.child_name, lambda c=case: c.narrative,
+                         lambda c=case: c.child_dob, lambda c=case: c.notes[0].text):
+                expect_decryption_error(read)
 
 
 def test_wrapped_key_relabelled_with_another_kek_version(session, keyring):
     ring2 = add_kek_version(keyring)
     (case_id,) = seed(session, keyring, 1)
     key_id = session.get(SampleCase, case_id).data_key_id
-    session.execute(update(DataKey).where(DataKey.id == key_id).values(kek_version=2))
+    session.execute(update(SampleCase).where(SampleCase.data_key_id == key_id)
+                    .values(data_key_version=2))
     session.commit()
     session.expunge_all()
     with key_scope(ring2):
@@ -169,11 +196,10 @@ def test_wrapped_key_relabelled_with_another_kek_version(session, keyring):
             unlock(case, grant=grant_for(case))
 
 
-def test_wrapped_key_swapped_between_data_key_rows(session, keyring):
+def test_wrapped_key_swapped_between_owner_rows(session, keyring):
     a_id, b_id = seed(session, keyring, 2)
-    a_key = session.get(DataKey, session.get(SampleCase, a_id).data_key_id)
-    b_key = session.get(DataKey, session.get(SampleCase, b_id).data_key_id)
-    a_key.wrapped, b_key.wrapped = b_key.wrapped, a_key.wrapped
+    a, b = session.get(SampleCase, a_id), session.get(SampleCase, b_id)
+    a.data_key_wrapped, b.data_key_wrapped = b.data_key_wrapped, a.data_key_wrapped
     session.commit()
     session.expunge_all()
     with key_scope(keyring):
@@ -189,7 +215,8 @@ def test_unknown_or_wrong_kek(session, keyring):
         with pytest.raises(DecryptionError):
             unlock(case, grant=grant_for(case))
     key_id = case.data_key_id
-    session.execute(update(DataKey).where(DataKey.id == key_id).values(kek_version=7))
+    session.execute(update(SampleCase).where(SampleCase.data_key_id == key_id)
+                    .values(data_key_version=7))
     session.commit()
     session.expunge_all()
     with key_scope(keyring):

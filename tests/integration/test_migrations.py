@@ -112,7 +112,7 @@ def test_existing_cases_migrate_to_the_decree_procedure(tmp_path):
             supervisor_id = people.gs.id
         db.session.remove()
         kept = ("cases", "case_assessments", "case_transitions", "case_assignees",
-                "case_offender_accounts", "case_harm_categories", "data_keys")
+                "case_offender_accounts", "case_harm_categories")
 
         def counts():
             with db.engine.connect() as connection:
@@ -154,3 +154,106 @@ def test_existing_cases_migrate_to_the_decree_procedure(tmp_path):
             assert [c.reference for c in queue.lists["plan-missing"].rows] == [legacy.reference]
         db.session.remove()
         db.engine.dispose()
+
+
+KEYS_ON_ROWS = "5e1f0c3a9b27"  # the migration that moved data keys onto their owners' rows
+
+
+def _fresh_database(backend: str, tmp_path):
+    """A URL for an empty database of ``backend`` and a function that drops it."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from tests.conftest import TEST_DATABASE_URL
+
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'keys.db'}", lambda: None
+    base = make_url(TEST_DATABASE_URL)
+    name = f"{base.database}_keys_on_rows"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+    def drop():
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    drop()
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop_and_dispose():
+        drop()
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False), drop_and_dispose
+
+
+@pytest.mark.no_db_isolation
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_data_keys_move_onto_their_owners_rows_and_back(tmp_path, backend):
+    """Keys made with the owner-row schema go back into ``data_keys`` on a
+    downgrade, and onto the rows again on the upgrade: sealed fields read as
+    written, a shredded case stays shredded, the row MACs still hold, and the
+    data_keys table is gone."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import inspect, text
+
+    from caseapp import MIGRATIONS_DIR, clock, create_app
+    from caseapp.accounts import service as accounts
+    from caseapp.admin import service as admin_service
+    from caseapp.auditing.integrity import intact
+    from caseapp.cases import retention, service
+    from caseapp.cases.models import Case
+    from caseapp.crypto import KeyDestroyed, grants, key_scope, unlock
+    from tests.cases.conftest import CHILD_NAME, NARRATIVE, intake_data
+    from tests.conftest import PASSWORD, settings_for_tests
+
+    grants.allow_issuer(__name__)
+    url, drop = _fresh_database(backend, tmp_path)
+    app = create_app(settings_for_tests(str(tmp_path), SQLALCHEMY_DATABASE_URI=url),
+                     env="testing")
+    try:
+        with app.app_context():
+            upgrade(directory=MIGRATIONS_DIR)
+            with key_scope():
+                admin_service.create_unit("system", "HUYEN", "Huyện đoàn")
+                admin_service.create_unit("system", "XA", "Đoàn xã", "HUYEN")
+                counselor = admin_service.create_user(
+                    accounts.SYSTEM, admin_service.NewUser("tvv.lan", "counselor", "XA",
+                                                           PASSWORD))
+                kept = service.record_intake(counselor, intake_data("XA"))
+                shredded = service.record_intake(counselor, intake_data("XA"))
+                retention.shred(shredded, clock.now(), reason="retention")
+                db.session.commit()
+                ids = {"kept": kept.id, "shredded": shredded.id}
+                kept_key = kept.data_key_id
+            db.session.remove()
+
+            downgrade(directory=MIGRATIONS_DIR, revision="d41f0185a4de")
+            with db.engine.connect() as connection:
+                rows = {row.owner_id: row for row in connection.execute(text(
+                    "SELECT id, owner_table, owner_id, kek_version, wrapped, destroyed_at "
+                    "FROM data_keys WHERE owner_table = 'cases'"))}
+                assert rows[ids["kept"]].id == kept_key and rows[ids["kept"]].wrapped
+                assert rows[ids["kept"]].destroyed_at is None
+                assert rows[ids["shredded"]].wrapped is None
+                assert rows[ids["shredded"]].destroyed_at is not None
+                assert "data_key_wrapped" not in {
+                    c["name"] for c in inspect(connection).get_columns("cases")}
+
+            upgrade(directory=MIGRATIONS_DIR)
+            with db.engine.connect() as connection:
+                assert "data_keys" not in inspect(connection).get_table_names()
+            db.session.remove()
+            with key_scope():
+                kept, shredded = (db.session.get(Case, ids[k]) for k in ("kept", "shredded"))
+                assert intact(kept) and intact(shredded)
+                assert kept.data_key_id == kept_key
+                unlock([kept, shredded], grant=grants.issue_grant("test", None,
+                                                                  [kept.id, shredded.id]))
+                assert kept.child_full_name == CHILD_NAME and kept.narrative == NARRATIVE
+                assert shredded.data_key_wrapped is None
+                with pytest.raises(KeyDestroyed):
+                    _ = shredded.child_full_name
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        drop()
