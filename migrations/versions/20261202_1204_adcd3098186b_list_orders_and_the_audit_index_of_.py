@@ -5,7 +5,7 @@ Each list is read a page at a time in an order an index serves (issue 16);
 panel), append-only like the log.
 
 Revision ID: adcd3098186b
-Revises: d41f0185a4de
+Revises: 5e1f0c3a9b27
 Create Date: 2026-12-02 12:04:59.179178
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'adcd3098186b'
-down_revision = 'd41f0185a4de'
+down_revision = '5e1f0c3a9b27'
 branch_labels = None
 depends_on = None
 
