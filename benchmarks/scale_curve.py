@@ -398,18 +398,21 @@ def rotate(app) -> None:
 
 
 def bare_rotate(app) -> None:
+    """Every live wrapped key of every owner table read, unwrapped and wrapped again."""
     from sqlalchemy import select
 
     from caseapp.crypto import current_keyring
-    from caseapp.crypto.models import DataKey
+    from caseapp.crypto.rotation import _live, _owner_tables
     from caseapp.extensions import db
 
     ring = current_keyring()
-    t = DataKey.__table__
-    rows = db.session.execute(select(t.c.id, t.c.kek_version, t.c.wrapped)
-                              .where(t.c.wrapped.is_not(None)))
-    for key_id, version, wrapped in rows:
-        ring.wrap(ring.unwrap(wrapped, data_key_id=key_id, version=version), data_key_id=key_id)
+    connection = db.session.connection()
+    for t in _owner_tables(connection):
+        rows = connection.execute(select(t.c.data_key_id, t.c.data_key_version,
+                                         t.c.data_key_wrapped).where(_live(t)))
+        for key_id, version, wrapped in rows:
+            ring.wrap(ring.unwrap(wrapped, data_key_id=key_id, version=version),
+                      data_key_id=key_id)
     db.session.rollback()
 
 
