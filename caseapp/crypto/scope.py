@@ -223,13 +223,15 @@ def unlock(owner: Any, *, grant: Grant, session: Session | None = None) -> None:
         if not grant.covers(obj.id):
             raise AccessNotGranted(f"the grant does not cover {owner_table(type(obj))} {obj.id}")
         key_id = obj.data_key_id
-        if key_id is None or key_id in scope._keys or key_id in scope._destroyed \
-                or scope._widen(key_id, columns):
+        if key_id is None:
             continue
         place = (owner_table(type(obj)), obj.id)
         if claimed.setdefault(key_id, place) != place:
             raise DecryptionError(f"data key {key_id} is claimed by two records",
                                   table=place[0], column="data_key_id", row_id=obj.id)
+        if key_id in scope._keys or key_id in scope._destroyed \
+                or scope._widen(key_id, columns):
+            continue
         wrapped = obj.data_key_wrapped
         marker = type(obj).__key_destroyed_with__
         if wrapped is None or obj.data_key_destroyed_at is not None or (
