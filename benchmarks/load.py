@@ -39,7 +39,7 @@ It prints throughput, median and 95th-percentile latency per action, the
 count of errors (anything but the expected answer; a 409 on a stage move is
 counted apart as a conflict), and the checks.
 
-    python benchmarks/load.py                                   # 50 users, 60 s, 10,000 cases, SQLite
+    python benchmarks/load.py              # 50 users, 60 s, 10,000 cases, SQLite
     python benchmarks/load.py --users 10 --seconds 15 --cases 300
     python benchmarks/load.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/load
     python benchmarks/load.py --instance /tmp/load-10k           # prepared once, reused after
