@@ -195,28 +195,13 @@ def add_accounts(instance: str, database_url: str | None, users: int) -> None:
     say(f"users create: {len(wanted)} accounts")
     lock = threading.Lock()
 
-    failures: list[str] = []
-
-    def create(batch: list[Account]) -> None:
-        try:
-            make(batch)
-        except RuntimeError as exc:
-            failures.append(str(exc))
-
-    def make(batch: list[Account]) -> None:
-        for account in batch:
-            caseapp(["users", "create", account.username, "--role", account.role, "--unit",
-                     account.unit, "--password-stdin", "--own-password"], env,
-                    stdin=account.password + "\n")
-            with lock:
-                kept.append(account)
-    threads = [threading.Thread(target=create, args=(wanted[i::2],)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if failures:
-        raise RuntimeError(failures[0])
+    def create(account: Account) -> None:
+        caseapp(["users", "create", account.username, "--role", account.role, "--unit",
+                 account.unit, "--password-stdin", "--own-password"], env,
+                stdin=account.password + "\n")
+        with lock:
+            kept.append(account)
+    in_threads(create, wanted, 2)
     store = json.loads(Path(instance, ACCOUNTS_FILE).read_text())
     store["accounts"] = [a.__dict__ for a in kept]
     save_accounts(instance, store)
@@ -295,20 +280,41 @@ class Browser(HttpSession):
         return super().request(method, path, form=form, headers=sent, body=body)
 
 
-def first_login(port: int, account: Account) -> None:
+def first_login(port: int, account: Account) -> Browser:
     """The first login sets up the authenticator; its secret is kept for the run."""
     PHONES.pop(account.username, None)
     if account.secret:
         PHONES[account.username] = Phone(account.secret)
-    answer = Browser(port, account.address).login(account.username, account.password)
+    browser = Browser(port, account.address)
+    answer = browser.login(account.username, account.password)
     if not logged_in(answer):
         raise RuntimeError(f"{account.username} cannot log in: {answer.status}")
     account.secret = PHONES[account.username].totp.secret
+    return browser
 
 
-def assign_cases(port: int, supervisor: Account, officers: list[Account], database: str) -> None:
-    """A supervisor gives each officer without cases a few cases in support or
-    referral (moves between them can be repeated), in the officer's unit."""
+def in_threads(work, jobs: list, threads: int) -> None:
+    """``work(job)`` for every job, on a few threads; the first failure is raised."""
+    failures: list[str] = []
+
+    def run(part):
+        try:
+            for job in part:
+                work(job)
+        except (RuntimeError, OSError) as exc:
+            failures.append(str(exc))
+    started = [threading.Thread(target=run, args=(jobs[i::threads],)) for i in range(threads)]
+    for thread in started:
+        thread.start()
+    for thread in started:
+        thread.join()
+    if failures:
+        raise RuntimeError(failures[0])
+
+
+def cases_to_assign(database: str) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """The load accounts' ids, and per unit the open cases in support or referral
+    that no load officer leads yet."""
     engine = create_engine(database)
     with engine.connect() as db:
         ids = dict(db.execute(text("SELECT username, id FROM users WHERE username LIKE 'load.%'"))
@@ -322,49 +328,43 @@ def assign_cases(port: int, supervisor: Account, officers: list[Account], databa
                 "(SELECT id FROM users WHERE username LIKE 'load.%')) ORDER BY c.reference")):
             free[unit].append(reference)
     engine.dispose()
+    return ids, free
+
+
+def assign_cases(port: int, supervisor: Account, officers: list[Account], database: str,
+                 browser: Browser | None = None) -> None:
+    """A supervisor gives each officer without cases a few cases in support or
+    referral (moves between them can be repeated), in the officer's unit."""
+    ids, free = cases_to_assign(database)
     for account in officers:
         account.user_id = ids[account.username]
     waiting = [a for a in officers if not a.cases]
     if not waiting:
         return
     say(f"assigning {CASES_PER_OFFICER} cases to each of {len(waiting)} officers")
-    browser = Browser(port, supervisor.address)
-    PHONES[supervisor.username] = PHONES.get(supervisor.username) or Phone(supervisor.secret)
-    if not logged_in(browser.login(supervisor.username, supervisor.password)):
-        raise RuntimeError("the supervisor cannot log in")
+    if browser is None:  # the supervisor's session of the first login, or a new one
+        browser = Browser(port, supervisor.address)
+        PHONES[supervisor.username] = PHONES.get(supervisor.username) or Phone(supervisor.secret)
+        if not logged_in(browser.login(supervisor.username, supervisor.password)):
+            raise RuntimeError("the supervisor cannot log in")
     jobs = []
     for account in waiting:
-        for _ in range(CASES_PER_OFFICER):
-            if not free[account.unit]:
-                raise RuntimeError(f"not enough cases in support or referral in {account.unit}")
-            jobs.append((account, free[account.unit].pop()))
+        if len(free[account.unit]) < CASES_PER_OFFICER:
+            raise RuntimeError(f"not enough cases in support or referral in {account.unit}")
+        jobs += [(account, free[account.unit].pop()) for _ in range(CASES_PER_OFFICER)]
 
-    failures: list[str] = []
-
-    def work(part):
-        try:
-            assign(part)
-        except (RuntimeError, OSError) as exc:
-            failures.append(str(exc))
-
-    def assign(part):
-        for account, reference in part:
-            page = browser.get(f"/cases/{reference}")
-            form = Forms(page.body).forms.get(f"/cases/{reference}/assign")
-            if page.status != 200 or form is None:
-                raise RuntimeError(f"no assignment form on {reference}: {page.status}")
-            form["assign-lead_officer"] = account.user_id
-            answer = browser.post(f"/cases/{reference}/assign", form)
-            if answer.status != 302:
-                raise RuntimeError(f"assigning {reference}: {answer.status}")
-            account.cases.append(reference)
-    threads = [threading.Thread(target=work, args=(jobs[i::3],)) for i in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if failures:
-        raise RuntimeError(f"assigning cases: {failures[0]}")
+    def assign(job) -> None:
+        account, reference = job
+        page = browser.get(f"/cases/{reference}")
+        form = Forms(page.body).forms.get(f"/cases/{reference}/assign")
+        if page.status != 200 or form is None:
+            raise RuntimeError(f"no assignment form on {reference}: {page.status}")
+        form["assign-lead_officer"] = account.user_id
+        answer = browser.post(f"/cases/{reference}/assign", form)
+        if answer.status != 302:
+            raise RuntimeError(f"assigning {reference}: {answer.status}")
+        account.cases.append(reference)
+    in_threads(assign, jobs, 3)
 
 
 def settle_phones(accounts: list[Account]) -> None:
@@ -788,12 +788,11 @@ def load_run(instance: str, *, users: int, seconds: float, cases: int, workers: 
     server = ServerProcess(["serve", "--workers", str(workers), "--port", str(port)], env, port)
     try:
         server.wait_ready()
-        for account in accounts:
-            if not account.secret:
-                first_login(port, account)
+        browsers = {a.username: first_login(port, a) for a in accounts if not a.secret}
         store_accounts(instance, accounts)
         supervisor = next(a for a in accounts if a.role == "supervisor")
-        assign_cases(port, supervisor, [a for a in accounts if a.role == "officer"], database)
+        assign_cases(port, supervisor, [a for a in accounts if a.role == "officer"], database,
+                     browsers.get(supervisor.username))
         store_accounts(instance, accounts)
         settle_phones(accounts)
         officers_cases = [r for a in accounts for r in a.cases]
