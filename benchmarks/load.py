@@ -347,6 +347,9 @@ def assign_cases(port: int, supervisor: Account, officers: list[Account], databa
         PHONES[supervisor.username] = PHONES.get(supervisor.username) or Phone(supervisor.secret)
         if not logged_in(browser.login(supervisor.username, supervisor.password)):
             raise RuntimeError("the supervisor cannot log in")
+    # One page first: a fresh session gets its CSRF token once, not once per
+    # parallel request (the last to save would win, the others' forms expire).
+    browser.get("/")
     jobs = []
     for account in waiting:
         if len(free[account.unit]) < CASES_PER_OFFICER:
