@@ -791,8 +791,11 @@ def load_run(instance: str, *, users: int, seconds: float, cases: int, workers: 
     server = ServerProcess(["serve", "--workers", str(workers), "--port", str(port)], env, port)
     try:
         server.wait_ready()
-        browsers = {a.username: first_login(port, a) for a in accounts if not a.secret}
-        store_accounts(instance, accounts)
+        browsers = {}
+        for account in accounts:
+            if not account.secret:
+                browsers[account.username] = first_login(port, account)
+                store_accounts(instance, accounts)  # the secret, before anything can fail
         supervisor = next(a for a in accounts if a.role == "supervisor")
         assign_cases(port, supervisor, [a for a in accounts if a.role == "officer"], database,
                      browsers.get(supervisor.username))
