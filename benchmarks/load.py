@@ -370,6 +370,18 @@ def assign_cases(port: int, supervisor: Account, officers: list[Account], databa
     in_threads(assign, jobs, 3)
 
 
+def warm_up(port: int, workers: int) -> None:
+    """A few requests per worker before anyone logs in: a worker's first requests
+    also start its periodic work (the notifications scan), which is not the load's."""
+    for _ in range(3 * workers):
+        for _attempt in range(5):
+            try:
+                HttpSession(port).get("/login")
+                break
+            except OSError:
+                continue
+
+
 def settle_phones(accounts: list[Account]) -> None:
     """Wait (at most one 30-second step) until every code used while preparing is
     in the past, so no login of the run waits for its authenticator."""
@@ -791,6 +803,7 @@ def load_run(instance: str, *, users: int, seconds: float, cases: int, workers: 
     server = ServerProcess(["serve", "--workers", str(workers), "--port", str(port)], env, port)
     try:
         server.wait_ready()
+        warm_up(port, workers)
         browsers = {}
         for account in accounts:
             if not account.secret:
