@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import random
 import re
 import socket
 import subprocess
@@ -121,9 +122,19 @@ def logged_in(answer: Answer) -> bool:
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A free loopback port: any, or one of ``CASEAPP_TEST_PORTS=low-high`` where
+    the machine's ports are shared out between people."""
+    low, _, high = os.environ.get("CASEAPP_TEST_PORTS", "").partition("-")
+    candidates = random.sample(range(int(low), int(high) + 1), int(high) - int(low) + 1) \
+        if high else [0]
+    for port in candidates:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return probe.getsockname()[1]
+    raise OSError(f"no free port in {low}-{high}")
 
 
 def clean_env(instance: str, **extra: str) -> dict[str, str]:

@@ -8,9 +8,12 @@ above it).
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 
-from flask import g, render_template, request
+from flask import current_app, g, render_template, request
+from flask.globals import request_ctx
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -83,11 +86,18 @@ def database_unavailable(exc):
     """The database is down, restarting, read-only or full: the transaction is
     rolled back whole (nothing half-written), and the person is told to try
     again rather than shown a crash. The pool pings connections before reuse,
-    so the next request reconnects once the database is back."""
+    so the next request reconnects once the database is back.
+
+    Nothing on the way out may need the database: the page's language is
+    settled while the user's row is still loaded, and the page is then rendered
+    for nobody in particular (the rollback expires the user's row, and loading
+    it again would fail the same way and turn the answer into a bare 500)."""
+    _settle_locale()
     try:
         db.session.rollback()
     except Exception:  # noqa: BLE001 - the connection may be gone: nothing to undo
         db.session.remove()
+    _as_nobody()
     cause = getattr(exc, "orig", None)
     log.error("database unavailable (%s) in request %s",
               type(cause if cause is not None else exc).__name__, g.get("request_id", "-"))
@@ -97,6 +107,28 @@ def database_unavailable(exc):
                            "recorded. Try again in a minute; if it goes on, tell your "
                            "administrator."),
                         headers={"Retry-After": "30"})
+
+
+def _settle_locale() -> None:
+    """Choose the page's language now (Flask-Babel keeps it for the request)."""
+    # The database failed while Flask opened the session (``session`` asserts it
+    # was opened): an empty one for the page's CSRF fields, never saved (a
+    # passive session keeps the person's cookie and row as they were), and
+    # nobody logged in.
+    if getattr(request_ctx, "_session", True) is None:
+        empty = current_app.session_interface.session_class()
+        empty.passive = True
+        request_ctx._session = empty
+        _as_nobody()
+    # The user's row could not be read: the default language.
+    with contextlib.suppress(Exception):
+        get_locale()
+
+
+def _as_nobody() -> None:
+    login_manager = getattr(current_app, "login_manager", None)
+    if login_manager is not None:
+        g._login_user = login_manager.anonymous_user()
 
 
 def init_app(app) -> None:
@@ -117,6 +149,10 @@ def init_app(app) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if isinstance(exc, InternalServerError):
+            # An error before the view (opening the session) comes here wrapped.
+            original = getattr(exc, "original_exception", None)
+            if isinstance(original, DBAPIError) and database_is_unavailable(original):
+                return database_unavailable(original)
             return server_error(exc)
         # A 405 names the methods the resource takes (RFC 9110 §15.5.6).
         allowed = getattr(exc, "valid_methods", None)
