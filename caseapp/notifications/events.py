@@ -11,12 +11,14 @@ due time.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from caseapp import clock
 from caseapp.cases import deadlines
@@ -101,31 +103,91 @@ def soon_window() -> timedelta:
     return timedelta(hours=int(current_app.config.get("NOTIFY_DEADLINE_HOURS", 24)))
 
 
+# The deadline scan reads the cases a batch at a time (keyset on the deadline),
+# with their people loaded per batch and the notices already made looked up per
+# batch, so its cost is a few statements per 500 cases, not per case.
+SCAN_BATCH = 500
+# Run inside a request, the scan stops after this long and the next request
+# carries on from where it stopped: a worker must answer well within gunicorn's
+# timeout, whatever the number of cases (`caseapp notifications scan` has no limit).
+REQUEST_SCAN_SECONDS = 5.0
+
+
 def scan(now: datetime | None = None) -> int:
     """Deadlines within the window (to the people on the case) and missed (to
     them and the case's supervisors), and what other features register.
     Returns how many notices were made; the caller commits."""
+    made, _mark = scan_part(now)
+    return made
+
+
+def scan_part(now: datetime | None = None, *, after: tuple | None = None,
+              seconds: float | None = None) -> tuple[int, tuple | None]:
+    """:func:`scan` from the case after ``after`` (a mark it returned), stopping
+    once ``seconds`` have passed: (notices made, the mark to go on from, or None
+    when the scan reached its end -- the other features' scanners run then)."""
     now = now or clock.now()
     window = soon_window()
+    started = time.monotonic()
+    supervisors: dict[int, list[str]] = {}
     made = 0
-    cases = db.session.scalars(select(Case).where(
-        Case.stage != "closure", Case.purged_at.is_(None), Case.next_deadline_at.is_not(None),
-        Case.next_deadline_at <= now + window))
+    while True:
+        cases = _deadline_cases(now, window, after)
+        made += _notify_deadlines(cases, now, window, supervisors)
+        if len(cases) < SCAN_BATCH:
+            break
+        after = (cases[-1].next_deadline_at, cases[-1].id)
+        if seconds is not None and time.monotonic() - started > seconds:
+            return made, after
+    for scanner in SCANNERS:
+        for user_ids, kind, reference, key in scanner(now, window):
+            made += _once(user_ids, kind, reference, key, now)
+    return made, None
+
+
+def _deadline_cases(now: datetime, window: timedelta, after: tuple | None) -> list[Case]:
+    query = (select(Case).options(selectinload(Case.assignees))
+             .where(Case.stage != "closure", Case.purged_at.is_(None),
+                    Case.next_deadline_at.is_not(None), Case.next_deadline_at <= now + window)
+             .order_by(Case.next_deadline_at, Case.id).limit(SCAN_BATCH))
+    if after is not None:
+        due, case_id = after
+        query = query.where(or_(Case.next_deadline_at > due,
+                                and_(Case.next_deadline_at == due, Case.id > case_id)))
+    return list(db.session.scalars(query))
+
+
+def _notify_deadlines(cases: list[Case], now: datetime, window: timedelta,
+                      supervisors: dict[int, list[str]]) -> int:
+    wanted: list[tuple[str, str, str, str]] = []  # user id, kind, reference, key
     for case in cases:
         for step, due in deadlines.pending(case):
             if due > now + window:
                 continue
             missed = due <= now
             kind = "deadline_missed" if missed else "deadline_soon"
-            people = _people_on(case) or _supervisors(case)
+            if case.unit_id not in supervisors:
+                supervisors[case.unit_id] = _supervisors(case)
+            people = _people_on(case) or supervisors[case.unit_id]
             if missed:
-                people = [*people, *_supervisors(case)]
+                people = [*people, *supervisors[case.unit_id]]
             key = f"{kind}:{case.reference}:{step}:{due.isoformat()}"[:120]
-            made += _once(people, kind, case.reference, key, now)
-    for scanner in SCANNERS:
-        for user_ids, kind, reference, key in scanner(now, window):
-            made += _once(user_ids, kind, reference, key, now)
-    return made
+            wanted += [(uid, kind, case.reference, key) for uid in sorted(set(people))]
+    if not wanted:
+        return 0
+    keys = sorted({key for *_rest, key in wanted})
+    made_before = {(uid, key) for uid, key in db.session.execute(
+        select(Notification.user_id, Notification.dedupe_key)
+        .where(Notification.dedupe_key.in_(keys)))}
+    rows = []
+    for uid, kind, reference, key in wanted:
+        if (uid, key) not in made_before:
+            made_before.add((uid, key))
+            rows.append({"user_id": uid, "kind": kind, "case_reference": reference,
+                         "created_at": now, "dedupe_key": key})
+    if rows:  # one executemany for the batch
+        db.session.execute(insert(Notification), rows)
+    return len(rows)
 
 
 def scan_and_commit(now: datetime | None = None) -> int:
@@ -139,11 +201,13 @@ def scan_and_commit(now: datetime | None = None) -> int:
 
 
 _LAST_SCAN = "caseapp_notifications_last_scan"
+_SCAN_MARK = "caseapp_notifications_scan_mark"  # where an unfinished scan goes on
 
 
 def maybe_scan(exc: BaseException | None = None) -> None:
     """After a request (teardown): scan at most every NOTIFY_SCAN_MINUTES per
-    process; never fails the request."""
+    process, for at most REQUEST_SCAN_SECONDS (an unfinished scan goes on at the
+    next request); never fails the request."""
     if exc is not None:
         return
     app = current_app._get_current_object()
@@ -152,12 +216,20 @@ def maybe_scan(exc: BaseException | None = None) -> None:
         return
     now = clock.now()
     last = app.extensions.get(_LAST_SCAN)
-    if last is not None and now - last < timedelta(minutes=minutes):
+    mark = app.extensions.get(_SCAN_MARK)
+    if mark is None and last is not None and now - last < timedelta(minutes=minutes):
         return
-    app.extensions[_LAST_SCAN] = now
+    if mark is None:
+        app.extensions[_LAST_SCAN] = now
     try:
         db.session.rollback()  # nothing the request left unsaved rides along
-        scan_and_commit(now)
+        _made, mark = scan_part(now, after=mark, seconds=REQUEST_SCAN_SECONDS)
+        db.session.commit()
+        app.extensions[_SCAN_MARK] = mark
+    except IntegrityError:  # another worker made the same notice first: next time
+        db.session.rollback()
+        app.extensions[_SCAN_MARK] = None
     except Exception as error:  # noqa: BLE001 - a notice must never break a request
         db.session.rollback()
+        app.extensions[_SCAN_MARK] = None
         log.warning("notification scan failed: %s", type(error).__name__)

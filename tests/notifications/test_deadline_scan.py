@@ -108,3 +108,55 @@ def test_the_app_scans_after_a_request_when_asked_to(app, client, people, make_c
     finally:
         app.config["NOTIFY_SCAN_MINUTES"] = 0
         app.extensions.pop(events._LAST_SCAN, None)
+
+
+def test_a_scan_in_a_request_stops_early_and_the_next_request_carries_on(
+        app, client, people, make_case, travel, monkeypatch):
+    """A worker must answer within gunicorn's timeout however many cases are
+    late: the scan after a request does a batch at a time, stops when its time
+    is up, and the next request goes on from there (each notice made once)."""
+    cases = [make_case("intake", assigned=True) for _ in range(5)]
+    travel(hours=73)
+    monkeypatch.setattr(events, "SCAN_BATCH", 2)
+    monkeypatch.setattr(events, "REQUEST_SCAN_SECONDS", 0.0)  # one batch per request
+    app.config["NOTIFY_SCAN_MINUTES"] = 10
+    try:
+        app.extensions.pop(events._LAST_SCAN, None)
+        app.extensions.pop(events._SCAN_MARK, None)
+        told = []
+        for _ in range(4):
+            assert client.get("/login").status_code == 200
+            told.append(sum(bool(notices("deadline_missed", c.reference)) for c in cases))
+        assert told == [2, 4, 5, 5]
+        assert app.extensions.get(events._SCAN_MARK) is None  # the scan reached its end
+        for case in cases:
+            assert notices("deadline_missed", case.reference) == ids(
+                people.officer, people.supervisor, people.province_supervisor)
+    finally:
+        app.config["NOTIFY_SCAN_MINUTES"] = 0
+        app.extensions.pop(events._LAST_SCAN, None)
+        app.extensions.pop(events._SCAN_MARK, None)
+
+
+def test_the_scan_reads_a_batch_of_cases_with_the_same_statements_as_one_case(
+        app, people, make_case, travel):
+    """The people on each case, the supervisors and the notices already made are
+    read per batch: scanning nine late cases costs what scanning one does."""
+    from sqlalchemy import event
+
+    def statements_of_a_scan(count: int, at) -> int:
+        seen = []
+        listener = lambda *args: seen.append(1)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert events.scan_and_commit(at) == count * 3
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    first = make_case("intake", assigned=True)
+    one = statements_of_a_scan(1, first.assessment_due_at + timedelta(minutes=1))
+    later = [make_case("intake", assigned=True) for _ in range(9)]
+    nine = statements_of_a_scan(9, max(c.assessment_due_at for c in later)
+                                + timedelta(minutes=1))
+    assert nine == one
