@@ -7,6 +7,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -17,6 +18,7 @@ from flask import (
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
 
 from caseapp import clock
 from caseapp.core.errors import render_error
@@ -91,6 +93,12 @@ def _finish_login(user: User, username_typed: str, next_url: str | None):
     if locale:
         session["locale"] = locale
     login_user(user, remember=False)
+    # The new session's CSRF token is made now: pages opened at once in several
+    # tabs would each make one, the last saved would win and the other forms
+    # answer "expired" (found by the load run). The login form's own token, in
+    # ``g``, belonged to the session just cleared.
+    g.pop("csrf_token", None)
+    generate_csrf()
     return redirect(safe_next(next_url) or url_for("home.home"))
 
 

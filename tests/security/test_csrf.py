@@ -51,3 +51,15 @@ def test_json_post_without_csrf_header_is_refused(client, auth, make_user):
     auth.login(counselor)
     response = client.post("/language", json={"locale": "en"})
     assert response.status_code == 400
+
+
+def test_a_new_session_has_its_token_before_any_page_asks_for_one(client, auth, make_user):
+    """Tabs opened at once right after logging in each read the session's token:
+    made at login, there is one token for all of them (made by the first page
+    each would make its own, the last saved winning and the others' forms
+    answering 'expired')."""
+    counselor = make_user("counselor")
+    response = auth.login(counselor, follow=False)  # the login's own answer, no page after
+    assert response.status_code == 302 and "/login" not in response.headers["Location"]
+    with client.session_transaction() as session:
+        assert session.get("csrf_token")
