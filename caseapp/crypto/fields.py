@@ -40,7 +40,7 @@ from caseapp.database import UTCDateTime, new_id
 
 from . import aead
 from .errors import AccessNotGranted, DecryptionError
-from .scope import _current
+from .scope import _current, owner_table
 
 T = TypeVar("T")
 
@@ -263,6 +263,7 @@ class Sealed(Generic[T]):
         key = scope._keys.get(key_id)
         if key is None:  # raises AccessNotGranted / KeyDestroyed
             key = scope.key(key_id, f"{self.table_for(cls)}.{self.name}")
+        _check_place(scope, key_id, plan, obj)
         private = self.private
         blob = state[private] if private in state else getattr(obj, private)
         if blob is None:
@@ -299,6 +300,7 @@ class Sealed(Generic[T]):
         key = scope._keys.get(key_id)
         if key is None:
             key = scope.key(key_id, f"{self.table_for(cls)}.{self.name}")
+        _check_place(scope, key_id, plan, obj)
         if value is None:
             setattr(obj, self.private, None)
             return
@@ -321,6 +323,29 @@ class _Plan(NamedTuple):
 
 
 _PLANS: dict[type, _Plan] = {}
+
+
+def _key_owner(cls: type, obj: Any) -> Any:
+    """The record owning ``obj``'s data key: itself, or the end of its
+    ``__sealed_key_owner__`` path (None when the path ends early)."""
+    path = getattr(cls, "__sealed_key_owner__", None)
+    if not path:
+        return obj
+    owner: Any = obj
+    for part in path.split("."):
+        owner = getattr(owner, part)
+        if owner is None:
+            return None
+    return owner
+
+
+def _check_place(scope: Any, key_id: str | None, plan: _Plan, obj: Any) -> None:
+    """The key was admitted from this record's own key owner, not from another
+    row that holds a copy of it (see KeyScope._places)."""
+    owner = obj if plan.own_key else _key_owner(type(obj), obj)
+    place = scope._places.get(key_id)
+    if owner is None or place is None or place != (owner_table(type(owner)), owner.id):
+        raise AccessNotGranted(f"data key {key_id} was not admitted for this record's owner")
 
 
 def _bound_row_id(cls: type, obj: Any) -> str:

@@ -52,8 +52,8 @@ def owner_table(cls: type) -> str:
 class KeyScope:
     """Unwrapped data keys for one request or command. See the module docs."""
 
-    __slots__ = ("_closed", "_destroyed", "_keys", "_limited", "_provider", "_reload",
-                 "grants")
+    __slots__ = ("_closed", "_destroyed", "_keys", "_limited", "_places", "_provider",
+                 "_reload", "grants")
 
     def __init__(self, provider: KeyProvider, *,
                  reload: Callable[[], KeyProvider | None] | None = None):
@@ -64,6 +64,11 @@ class KeyScope:
         # Kept apart from _keys so the fast path of a read never admits them.
         self._limited: dict[str, tuple[aead.FieldKey, frozenset[str]]] = {}
         self._destroyed: set[str] = set()
+        # The row each admitted key came from ((table, id)): a key opens only the
+        # fields of that owner and its records, so a key copied onto another
+        # owner's row (a kept form has no row MAC) and unlocked there opens
+        # nothing of the owner it was taken from.
+        self._places: dict[str, tuple[str, Any]] = {}
         self._closed = False
         self.grants: list[Grant] = []
 
@@ -106,7 +111,12 @@ class KeyScope:
         if destroyed:
             self._destroyed.add(key_id)
 
+    def place(self, key_id: str) -> tuple[str, Any] | None:
+        """The owner row (table, id) key ``key_id`` was admitted from."""
+        return self._places.get(key_id)
+
     def close(self) -> None:
+        self._places.clear()
         self._keys.clear()
         self._limited.clear()
         self._destroyed.clear()
@@ -119,9 +129,13 @@ class KeyScope:
         if self._closed:
             raise AccessNotGranted("the key scope is closed")
 
-    def _add(self, key_id: str, dek: bytes, columns: frozenset[str] | None = None
-             ) -> aead.FieldKey:
+    def _add(self, key_id: str, dek: bytes, place: tuple[str, Any],
+             columns: frozenset[str] | None = None) -> aead.FieldKey:
         self._check_open()
+        known = self._places.setdefault(key_id, place)
+        if known != place:
+            raise DecryptionError(f"data key {key_id} is claimed by two records",
+                                  table=place[0], column="data_key_id", row_id=place[1])
         fk = aead.FieldKey(key_id, dek)
         if columns is None:
             self._keys[key_id] = fk
@@ -229,6 +243,10 @@ def unlock(owner: Any, *, grant: Grant, session: Session | None = None) -> None:
         if claimed.setdefault(key_id, place) != place:
             raise DecryptionError(f"data key {key_id} is claimed by two records",
                                   table=place[0], column="data_key_id", row_id=obj.id)
+        known = scope._places.get(key_id)
+        if known is not None and known != place:
+            raise DecryptionError(f"data key {key_id} is claimed by two records",
+                                  table=place[0], column="data_key_id", row_id=obj.id)
         if key_id in scope._keys or key_id in scope._destroyed \
                 or scope._widen(key_id, columns):
             continue
@@ -239,7 +257,8 @@ def unlock(owner: Any, *, grant: Grant, session: Session | None = None) -> None:
             # Shredded. A wrapped key put back later (from an old copy) is still refused.
             scope.forget(key_id, destroyed=True)
             continue
-        scope._add(key_id, scope._unwrap(key_id, wrapped, obj.data_key_version), columns)
+        scope._add(key_id, scope._unwrap(key_id, wrapped, obj.data_key_version), place,
+                   columns)
     scope.grants.append(grant)
 
 
@@ -264,5 +283,5 @@ def new_data_key(session: Session, owner: Any) -> str:
     owner.data_key_id = key_id
     owner.data_key_wrapped = wrapped
     owner.data_key_version = version
-    scope._add(key_id, dek)
+    scope._add(key_id, dek, (owner_table(type(owner)), owner.id))
     return key_id

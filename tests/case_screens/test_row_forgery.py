@@ -7,11 +7,15 @@ the forged row is reported in the audit log as "integrity.violation".
 """
 from __future__ import annotations
 
+import contextlib
+
+import pytest
 from sqlalchemy import text
 
 from caseapp import clock
 from caseapp.admin import service as admin_service
 from caseapp.cases.models import Case
+from caseapp.crypto import AccessNotGranted, key_scope
 from caseapp.extensions import db
 from tests.cases.conftest import CHILD_NAME, audit_count
 from tests.conftest import Auth
@@ -209,3 +213,34 @@ def test_a_forged_account_change_cannot_be_confirmed(app, people, make_user):
     with pytest.raises(PermissionDenied):
         changes.confirm(people.supervisor, change)
     assert people.officer.role == "officer"
+
+
+def test_a_case_key_copied_onto_a_kept_form_opens_nothing_of_the_case(people, make_case):
+    """A database writer copies a case's key columns onto their own kept form
+    (no row MAC there) and opens the form under their own grant: the key is
+    admitted for the form's row only, and the case's fields stay closed."""
+    from sqlalchemy import select, update
+
+    from caseapp.accounts import kept
+    from caseapp.accounts.models import KeptForm
+
+    victim = make_case("assessment")
+    attacker = people.other_officer
+    with key_scope():
+        kept.keep(attacker.id, "/home", "x", {"a": ["b"]})
+    db.session.commit()
+    row = db.session.execute(select(Case.data_key_id, Case.data_key_wrapped,
+                                    Case.data_key_version).where(Case.id == victim.id)).one()
+    db.session.execute(update(KeptForm.__table__).where(KeptForm.user_id == attacker.id)
+                       .values(data_key_id=row[0], data_key_wrapped=row[1],
+                               data_key_version=row[2]))
+    db.session.commit()
+    db.session.expire_all()
+    case = db.session.get(Case, victim.id)
+    with key_scope():
+        with contextlib.suppress(Exception):  # the form's own text no longer opens
+            kept.waiting_page(attacker)
+        with pytest.raises(AccessNotGranted):
+            _ = case.child_full_name
+        with pytest.raises(AccessNotGranted):
+            _ = case.narrative

@@ -14,6 +14,7 @@ from caseapp.crypto import (
     AccessNotGranted,
     DecryptionError,
     Sealed,
+    current_scope,
     destroy_owner_key,
     key_scope,
     new_data_key,
@@ -283,6 +284,13 @@ def test_sealed_fields_on_a_mixin_bind_each_table(session, keyring):
         clone = SampleGuardian(id=reporter.id)
         clone.data_key_id = reporter.data_key_id
         clone._sealed_contact_name = reporter._sealed_contact_name
+        # The key was admitted for the reporter's row: the scope refuses it to another row
+        with pytest.raises(AccessNotGranted, match="not admitted for this record's owner"):
+            _ = clone.contact_name
+        # and were the clone's own key admitted from that id, the table in the
+        # associated data still refuses the reporter's value.
+        scope = current_scope()
+        scope._places[reporter.data_key_id] = ("sample_guardians", reporter.id)
         with pytest.raises(DecryptionError, match="sample_guardians.contact_name"):
             _ = clone.contact_name
         assert guardian_blob != reporter._sealed_contact_name
