@@ -21,6 +21,18 @@ from . import service
 
 bp = Blueprint("supervision", __name__, template_folder="templates")
 
+# Each list's heading, in the page's order (the table of contents uses them too).
+TITLES = {
+    "unassigned": _l("Waiting for an assignment"),
+    "overdue": _l("Overdue"),
+    "closures": _l("Closure requests"),
+    "plans": _l("Support plans to approve"),
+    "plan-missing": _l("In support without an approved plan"),
+    "decisions": _l("Approved plans without the commune's decision"),
+    "data-requests": _l("Requests about children's data"),
+    "break-glass-uses": _l("Emergency accesses (break-glass)"),
+}
+
 
 @bp.before_request
 @login_required
@@ -30,7 +42,9 @@ def require_login():
 
 def _render(found, only: str | None = None):
     return render_template(
-        "supervision/queue.html", lists=found.lists, only=only,
+        "supervision/queue.html", lists=found.lists, only=only, titles=TITLES,
+        # an assignment made on this page comes back to it (the list, the page)
+        back_here=request.full_path.rstrip("?"),
         request_labels=DATA_REQUEST_KIND_LABELS,
         assign_forms=found.assign_forms, names=found.names, disabled=found.disabled,
         now=found.now, label=label, stage_labels=workflow.STAGE_LABELS,

@@ -126,10 +126,10 @@ def test_supervision_puts_cases_waiting_for_a_lead_first_and_pages_the_overdue(
         people, login, many, monkeypatch):
     from caseapp.supervision import service as supervision
 
-    monkeypatch.setattr(supervision, "SHOWN", 1)
+    monkeypatch.setattr(supervision, "SUMMARY_SHOWN", 1)
     html = login(people.supervisor).get("/supervision").get_data(as_text=True)
     assert html.index('id="unassigned"') < html.index('id="overdue"')
     overdue = html[html.index('id="overdue"'):html.index("</section>", html.index('id="overdue"'))]
     assert "(2)" in overdue  # both overdue cases counted by SQL...
     assert len(ROW.findall(overdue)) == 1  # ...the most overdue one listed
-    assert "Trang sau" in overdue
+    assert "Xem tất cả 2" in overdue

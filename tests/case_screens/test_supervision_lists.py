@@ -63,12 +63,14 @@ def test_each_list_is_counted_by_sql_and_walked_to_its_end(people, login, overdu
                                                             monkeypatch):
     made, elsewhere = overdue
     monkeypatch.setattr(supervision, "SHOWN", 2)
+    monkeypatch.setattr(supervision, "SUMMARY_SHOWN", 2)
     client = login(people.supervisor)
     html = client.get("/supervision").get_data(as_text=True)
     for name in ("overdue", "unassigned"):
         part = section(html, name)
         assert "(5)" in part and len(ROW.findall(part)) == 2
-        assert "2 đầu tiên trong 5" in part and "Trang sau" in part
+        assert "2 đầu tiên trong 5" in part and "Xem tất cả 5" in part
+        assert f'href="/supervision/{name}"' in part
         seen, pages = walk(client, name)
         assert sorted(seen) == sorted(c.reference for c in made) and pages == 3
         assert elsewhere.reference not in seen
@@ -145,3 +147,32 @@ def test_a_page_costs_the_same_statements_however_many_rows(people, login, overd
         monkeypatch.setattr(supervision, "SHOWN", size)
         counts[size] = statements_of(client, url)
     assert counts[2] == counts[5], counts
+
+
+def test_an_assignment_made_on_a_list_page_comes_back_to_that_page(
+        people, login, overdue, monkeypatch):
+    """Assigning from page 2 of 'waiting for an assignment' lands on page 2 at
+    the list, not at the top of the supervision page."""
+    monkeypatch.setattr(supervision, "SHOWN", 2)
+    client = login(people.supervisor)
+    first = client.get("/supervision/unassigned").get_data(as_text=True)
+    page_two = NEXT.search(first).group(1).replace("&amp;", "&")
+    html = client.get(page_two).get_data(as_text=True)
+    reference = ROW.findall(section(html, "unassigned"))[0]
+    form = html[html.index(f"/cases/{reference}/assign"):]
+    form = form[:form.index("</form>")]
+    back = re.search(r'name="next" value="([^"]+)"', form).group(1).replace("&amp;", "&")
+    assert back == page_two + "#unassigned"
+    fields = dict(re.findall(r'name="([^"]+)" type="hidden" value="([^"]*)"', form))
+    fields.update(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+    token = any(name.endswith("csrf_token") for name in fields)
+    fields["next"] = back
+    lead = re.search(r'<select[^>]*name="([^"]+)"', form).group(1)
+    fields[lead] = str(people.officer.id)
+    response = client.post(f"/cases/{reference}/assign", data=fields)
+    assert token and response.status_code == 302, response.get_data(as_text=True)[:500]
+    assert response.headers["Location"].endswith(page_two + "#unassigned")
+    assert db.session.get(Case, db.session.query(Case.id).filter(
+        Case.reference == reference).scalar()).lead_officer_id == people.officer.id
+    main = client.get("/supervision").get_data(as_text=True)
+    assert 'name="next" value="/supervision#unassigned"' in main
