@@ -276,3 +276,12 @@ def test_no_page_of_any_role_shows_an_untranslated_source_string(app, people, ma
     shown = {where: hits for where, hits in found.items() if hits}
     assert shown == {}, "English on Vietnamese pages:\n" + "\n".join(
         f"{where}: {hits}" for where, hits in shown.items())
+
+
+def test_switching_language_keeps_the_page_and_its_query(client):
+    """The switch on page 2 of a list comes back to page 2 (UX walk: it went to page 1)."""
+    import re
+
+    html = client.get("/login?next=/cases").get_data(as_text=True)
+    back = re.search(r'name="next" value="([^"]+)"', html).group(1)
+    assert back.replace("&amp;", "&") == "/login?next=/cases"
