@@ -400,6 +400,37 @@ def _put_back(path: str, sqlite_path: str | None) -> None:
                           + (done.stderr.strip().splitlines() or ["?"])[-1])
 
 
+def _destroyed_keys() -> set[str]:
+    """The data keys destroyed in the database now (a child's data deleted, a
+    case purged, a second factor reset): a restore must not bring them back."""
+    from caseapp.crypto.fields import owner_classes
+
+    found: set[str] = set()
+    for cls in owner_classes().values():
+        found.update(db.session.scalars(select(cls.data_key_id).where(
+            cls.data_key_id.is_not(None),
+            (cls.data_key_destroyed_at.is_not(None)) | (cls.data_key_wrapped.is_(None)))))
+    db.session.rollback()
+    return found
+
+
+def _shred_again(key_ids: set[str]) -> int:
+    """Destroy again, in the restored database, the keys destroyed since the
+    backup was made; how many were live in it. The caller commits."""
+    from caseapp.crypto.fields import owner_classes
+    from caseapp.crypto.shredding import destroy_owner_key
+
+    again = 0
+    for cls in owner_classes().values():
+        live = db.session.scalars(select(cls).where(
+            cls.data_key_id.in_(key_ids), cls.data_key_wrapped.is_not(None))).all() \
+            if key_ids else []
+        for owner in live:
+            destroy_owner_key(db.session, owner)
+            again += 1
+    return again
+
+
 def restore_backup(path: str, *, force: bool = False) -> dict:
     path = os.path.abspath(path)
     if not os.path.isfile(path):
@@ -415,7 +446,7 @@ def restore_backup(path: str, *, force: bool = False) -> dict:
                           "--force restores it anyway, and the log records that it was forced")
     replaced = db.session.execute(
         select(func.max(audit_lib.audit_entries.c.seq))).scalar() or 0
-    db.session.rollback()
+    destroyed = _destroyed_keys()
     db.engine.dispose()
     safety_dir = os.path.join(current_app.instance_path, "backups")
     make_private_dir(safety_dir)
@@ -424,13 +455,22 @@ def restore_backup(path: str, *, force: bool = False) -> dict:
     _put_back(path, sqlite_path)
     head = db.session.execute(select(func.max(audit_lib.audit_entries.c.seq))).scalar() or 0
     moved = _align_checkpoints(head)
+    # Data deleted after the backup was made stays deleted: its keys are
+    # destroyed again in the restored database (the case rows come back, their
+    # child data does not).
+    shredded = _shred_again(destroyed)
     record("backup.restore", actor="system",
            details={"restored_head": head, "replaced_head": replaced,
                     "checkpoints_set_aside": moved, "sha256": digest,
-                    "signed": signed})
+                    "signed": signed, "keys_destroyed_again": shredded})
     db.session.commit()
+    if shredded:
+        from caseapp.crypto.shredding import sqlite_scrub
+
+        db.session.remove()
+        sqlite_scrub(db.engine)
     return {"restored_head": head, "replaced_head": replaced, "saved": before,
-            "checkpoints_set_aside": moved}
+            "checkpoints_set_aside": moved, "shredded_again": shredded}
 
 
 # -- the commands ------------------------------------------------------------
@@ -469,4 +509,5 @@ def restore(file: str, yes: bool, force: bool) -> None:
         fail(str(exc))
     click.echo(f"restored: the log goes back to entry {done['restored_head']} (it was at "
                f"{done['replaced_head']}); the database it replaced is saved as "
-               f"{done['saved']}; {done['checkpoints_set_aside']} later checkpoints set aside")
+               f"{done['saved']}; {done['checkpoints_set_aside']} later checkpoints set aside; "
+               f"{done['shredded_again']} data keys destroyed since the backup destroyed again")

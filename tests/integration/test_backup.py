@@ -179,3 +179,43 @@ def test_a_doctored_backup_is_refused_and_checkpoints_come_back(tmp_path, instan
     assert forced.returncode == 0, forced.stderr
     assert count(env, "audit_entries WHERE action = 'backup.restore' "
                       "AND details LIKE '%signed%false%'") == 1
+
+
+SHRED_ONE_CASE = """
+from caseapp import create_app
+from caseapp.cases.models import Case
+from caseapp.crypto.shredding import destroy_owner_key
+from caseapp.extensions import db
+app = create_app()
+with app.app_context():
+    case = db.session.scalars(db.select(Case).order_by(Case.reference)).first()
+    destroy_owner_key(db.session, case)
+    db.session.commit()
+    print(case.data_key_id)
+"""
+
+
+def test_a_restore_does_not_bring_back_child_data_deleted_since_the_backup(
+        tmp_path, instance_template):
+    """A child's data deleted after the backup (its case's key destroyed: the
+    right to deletion, retention) stays deleted when that backup is restored."""
+    import subprocess
+    import sys
+
+    env = make_instance(tmp_path / "inst", instance_template, None, cases=2)
+    saved = tmp_path / "before-deletion.db"
+    assert run_caseapp(["backup", "--out", str(saved)], env).returncode == 0
+    shredded = subprocess.run([sys.executable, "-c", SHRED_ONE_CASE], env=env,
+                              capture_output=True, text=True, timeout=120)
+    assert shredded.returncode == 0, shredded.stderr
+    key_id = shredded.stdout.strip().splitlines()[-1]
+    restored = run_caseapp(["restore", str(saved), "--yes"], env, timeout=300)
+    assert restored.returncode == 0, restored.stderr
+    assert "1 data keys destroyed since the backup destroyed again" in restored.stdout
+    assert count(env, f"cases WHERE data_key_id = '{key_id}' "
+                      "AND data_key_wrapped IS NULL") == 1
+    assert count(env, "cases WHERE data_key_wrapped IS NOT NULL") == 1
+    assert count(env, "audit_entries WHERE action = 'backup.restore' "
+                      "AND details LIKE '%keys_destroyed_again%1%'") == 1
+    verified = run_caseapp(["audit", "verify"], env)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
