@@ -368,7 +368,7 @@ class BulkWriter:
             row.update(data_key_id=key_id, data_key_wrapped=wrapped, data_key_version=version,
                        data_key_destroyed_at=None, reporter_anonymous=False)
             for name, sealed in self.case_fields.items():
-                row[sealed.private] = sealed.seal_for_row(Case, key, child.get(name), case_id)
+                row[sealed.column_name] = sealed.seal_for_row(Case, key, child.get(name), case_id)
             phone, dob = child.get("child_phone"), child.get("child_date_of_birth")
             row["child_phone_index"] = blind_index(
                 "child_phone", phone, self.index_key, bits=self.bits) if phone else None
@@ -384,7 +384,7 @@ class BulkWriter:
                       "position": 0, "recorded_by_id": row["recorded_by_id"],
                       "recorded_at": row["created_at"]}
             for (name, sealed), value in zip(self.person_fields.items(), mother, strict=True):
-                person[sealed.private] = sealed.seal_for_row(CasePerson, key, value, person_id,
+                person[sealed.column_name] = sealed.seal_for_row(CasePerson, key, value, person_id,
                                                              owner_id=case_id)
             people.append(person)
             harms += [{"case_id": case_id, "harm_category_code": c} for c in m.harms]
