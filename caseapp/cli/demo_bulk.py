@@ -284,8 +284,8 @@ def child_data(rng: random.Random, made: MadeCase, unit_name: str) -> dict:
 
 class BulkWriter:
     """Writes batches of :class:`MadeCase` with their keys, sealed fields, MACs
-    and audit entries. Needs an app context (the instance's keys) and a key
-    scope is not needed: the keys are made and used here, never kept."""
+    and audit entries. Needs an app context (the instance's keys), no key
+    scope: each case's key is made, used and dropped here."""
 
     def __init__(self, app, units_by_id: dict[int, tuple[str, str]],
                  users_by_id: dict[str, str]):
@@ -307,8 +307,8 @@ class BulkWriter:
             "child_school", "child_class", "child_phone", "guardian_name", "guardian_contact",
             "reporter_name", "reporter_relation", "reporter_phone", "narrative",
             "incident_place", "safe_tonight")}
-        self.person_fields = {name: getattr(CasePerson, name)
-                              for name in ("full_name", "age", "occupation")}
+        self.person_fields = tuple(getattr(CasePerson, name)
+                                   for name in ("full_name", "age", "occupation"))
 
     def _lock_and_head(self, connection):
         from audit.writer import _PG_LOCK, _read_head
@@ -336,11 +336,10 @@ class BulkWriter:
                     m.row["reference"] = new_reference(rng)
                     todo[m.row["reference"]] = m
 
-    def write(self, connection, rng: random.Random, made: list[MadeCase]) -> Counter:  # noqa: C901
+    def write(self, connection, rng: random.Random, made: list[MadeCase]) -> Counter:
         """Insert ``made`` in the caller's transaction; returns row counts."""
         import audit
         from audit.writer import canonical_details
-
         from caseapp import clock
         from caseapp.cases import facts
         from caseapp.cases.models import (
@@ -368,7 +367,8 @@ class BulkWriter:
             row.update(data_key_id=key_id, data_key_wrapped=wrapped, data_key_version=version,
                        data_key_destroyed_at=None, reporter_anonymous=False)
             for name, sealed in self.case_fields.items():
-                row[sealed.column_name] = sealed.seal_for_row(Case, key, child.get(name), case_id)
+                row[sealed.column_name] = sealed.seal_for_row(Case, key, child.get(name),
+                                                              case_id)
             phone, dob = child.get("child_phone"), child.get("child_date_of_birth")
             row["child_phone_index"] = blind_index(
                 "child_phone", phone, self.index_key, bits=self.bits) if phone else None
@@ -383,9 +383,9 @@ class BulkWriter:
             person = {"id": person_id, "case_id": case_id, "relation": "mother",
                       "position": 0, "recorded_by_id": row["recorded_by_id"],
                       "recorded_at": row["created_at"]}
-            for (name, sealed), value in zip(self.person_fields.items(), mother, strict=True):
-                person[sealed.column_name] = sealed.seal_for_row(CasePerson, key, value, person_id,
-                                                             owner_id=case_id)
+            for sealed, value in zip(self.person_fields, mother, strict=True):
+                person[sealed.column_name] = sealed.seal_for_row(
+                    CasePerson, key, value, person_id, owner_id=case_id)
             people.append(person)
             harms += [{"case_id": case_id, "harm_category_code": c} for c in m.harms]
             platforms += [{"case_id": case_id, "platform_code": c} for c in m.platforms]
