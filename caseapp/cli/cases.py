@@ -201,6 +201,9 @@ def _ensure_demo_people(root, password: str, communes_wanted: int = 2):
     specs += [(_commune_officer(i), "officer", unit)
               for i, unit in enumerate(communes, 1) if i > 2]
     specs += [(f"demo.tvv{k}", "counselor", communes[k - 1]) for k in range(3, counselors + 1)]
+    # A later, larger run adds communes and their staff: they take the password
+    # printed when the demo staff were first made (the same for all of them).
+    earlier = accounts.find_user("demo.gs")
     people, created = {}, []
     for username, role, unit in specs:
         user = accounts.find_user(username)
@@ -209,9 +212,11 @@ def _ensure_demo_people(root, password: str, communes_wanted: int = 2):
             user = admin_service.create_user(accounts.SYSTEM, admin_service.NewUser(
                 username, role, unit.code, password, display_name=f"Demo {username}",
                 temporary_password=False))
+            if earlier is not None:
+                user.password_hash = earlier.password_hash
             created.append(username)
         people[username] = user
-    return communes, people, created
+    return communes, people, created, earlier is not None
 
 
 def _make_case(rng: random.Random, units, people, now: datetime) -> None:
@@ -428,12 +433,14 @@ def demo_data(count, unit_code, seed, batch, via):
     bulk = via == "bulk" or (via == "auto" and count >= BULK_FROM)
     password = "-".join(secrets.token_hex(3) for _ in range(4))
     wanted = -(-count // CASES_PER_OFFICER) if bulk else 2
-    communes, people, created = commit_or_fail(
+    communes, people, created, shared = commit_or_fail(
         lambda: _ensure_demo_people(root, password, wanted))
     if created:
         names = ", ".join(created) if len(created) <= 8 else \
             f"{len(created)} accounts ({', '.join(created[:6])}, ...)"
-        click.echo(f"created demo staff {names}; password (shown once): {password}")
+        click.echo(f"created demo staff {names}; " + (
+            "they share the password of the other demo staff" if shared
+            else f"password (shown once): {password}"))
     rng = random.Random(seed)
     shown = Progress("synthetic cases", count)
     with _StopRequested() as stop:

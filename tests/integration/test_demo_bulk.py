@@ -85,6 +85,13 @@ def test_bulk_cases_verify_open_for_their_officer_and_are_listed(
     verified = run_caseapp(["audit", "verify"], env, timeout=300)
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
+    # A larger run adds a commune and its officer, who shares the demo password.
+    more = run_caseapp(["demo-data", "--cases", "4001", "--via", "bulk"], env, timeout=600)
+    assert more.returncode == 0, more.stderr
+    assert "created demo staff demo.cb003; they share the password of the other demo staff" \
+        in more.stdout and "shown once" not in more.stdout
+    assert "4301 case(s) in the database" in more.stdout
+
     one = open_one(env)
     assert one["intact"] and one["key_version"] == 1
     assert len(one["name"].split()) == 3 and len(one["mother"].split()) == 3
@@ -100,6 +107,11 @@ def test_bulk_cases_verify_open_for_their_officer_and_are_listed(
         assert one["name"] in page.body and one["mother"] in page.body
         mine = officer.get("/cases")
         assert mine.status == 200 and one["reference"] in mine.body
+        newcomer = HttpSession(port)
+        assert newcomer.login("demo.cb003", password).status in (200, 302)
+        theirs = newcomer.get("/cases")
+        assert theirs.status == 200
+        assert [ref for ref in one["references"] if ref in theirs.body]
         supervisor = HttpSession(port)
         assert supervisor.login("demo.gs", password).status in (200, 302)
         queue = supervisor.get("/supervision")
