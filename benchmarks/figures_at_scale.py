@@ -9,13 +9,14 @@ risks, channels, genders, age bands, deadlines met and missed, assignments,
 support actions, closures, harm categories, platforms, referrals and
 awareness sessions.
 
-The units and the people go through the real services. The case rows are
-inserted in bulk with SQLAlchemy Core (``caseapp demo-data`` does ~9 ms per
-case, 15 minutes for 100,000), but sealed exactly as the ORM would seal them:
-each case row carries the access MAC of :mod:`caseapp.crypto.row_integrity`
-(version 1) and its "row.sealed" anchor entry in the audit chain, so the
-lists behind the numbers (``queries.fetch_cases``, which re-checks every row)
-list them like cases the app wrote. A sample is checked after seeding.
+The units and the people go through the real services. The cases are
+written by the bulk writer of ``caseapp demo-data``
+(:mod:`caseapp.cli.demo_bulk`: SQLAlchemy Core, stored exactly as the app
+stores them): each case has its own data key and sealed child data, its
+access MAC of :mod:`caseapp.crypto.row_integrity` (version 1), its "row.sealed"
+anchor and "case.create" entries in the audit chain, so the lists behind the
+numbers (``queries.fetch_cases``, which re-checks every row) list them like
+cases the app wrote. A sample is checked after seeding.
 
 Then, for a supervisor of the province (the whole tree) and of one district,
 and for the current half-year and the current year, best of ``--repeat``
@@ -60,26 +61,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 PASSWORD = "bench-figures-correct-horse-battery-staple-42"
-REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 BATCH = 5000
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
                      r'name="csrf_token" value="([^"]+)"')
 
-CHANNELS = ("hotline_111", "phone", "walk_in", "online_report", "school", "commune",
-            "police", "hotline_app", "email", "other")
-CHANNEL_W = (30, 15, 12, 12, 10, 8, 5, 4, 2, 2)
-HARMS = ("cyberbullying", "grooming", "sextortion", "fraud", "privacy_exposure",
-         "harmful_content", "compulsive_use", "csam", "self_harm", "live_abuse", "trafficking",
-         "other")
-HARM_W = (30, 12, 8, 12, 10, 8, 8, 3, 3, 1, 1, 4)
-PLATFORMS = ("facebook", "tiktok", "zalo", "youtube", "game", "other")
-PLATFORM_W = (35, 25, 20, 8, 10, 2)
-BANDS = ("0-5", "6-10", "11-15", "16-17", "unknown")
-BAND_W = (4, 22, 52, 18, 4)
-AGENCIES = ("police", "cybercrime_police", "social_work_centre", "health_facility", "school",
-            "legal_aid", "commune_committee", "womens_union", "health_social_dept")
-ACTIONS = ("counselling", "psychological", "online_safety", "family", "education", "legal",
-           "medical", "other")
 AUDIENCES = ("children", "parents", "teachers", "union_members")
 SCHOOL_TYPES = ("primary", "lower_secondary", "upper_secondary", "vocational", "other")
 
@@ -175,193 +160,16 @@ def build_units_and_people():
 
 # --- the cases -------------------------------------------------------------------------------
 
-def _hours(rng, low, high):
-    return timedelta(hours=rng.uniform(low, high))
-
-
-def _days(rng, low, high):
-    return timedelta(days=rng.uniform(low, high))
-
-
-def make_case(rng, now, refs, unit, district_of, officer_of, counselor_of,  # noqa: C901
-              supervisor_of):
-    """One case's row and its link rows, as its history up to ``now`` left it.
-    Working days are approximated by 7 calendar days per 5 (the benchmark
-    times reading, not the deadline calendar)."""
-    received = now - timedelta(days=rng.uniform(0, 730))
-    case_id = str(uuid.uuid4())
-    while True:
-        reference = "HS-" + "".join(rng.choice(REFERENCE_ALPHABET) for _ in range(8))
-        if reference not in refs:
-            refs.add(reference)
-            break
-    district = district_of[unit.id]
-    lead = officer_of[unit.id]
-    recorder = counselor_of[district.id] if rng.random() < 0.6 else lead
-    supervisor = supervisor_of[district.id]
-    danger = rng.random() < 0.1
-    help_requested = rng.random() < 0.9
-    band = rng.choices(BANDS, BAND_W)[0]
-    if band == "16-17" and received < now - timedelta(days=540) and rng.random() < 0.15:
-        band = "15-17"  # never re-banded
-    row = {
-        "id": case_id, "reference": reference, "unit_id": unit.id, "recorded_by_id": recorder,
-        "lead_officer_id": None, "received_at": received,
-        "channel_code": rng.choices(CHANNELS, CHANNEL_W)[0],
-        "requested_by_code": rng.choices(("child", "relative", "community", "agency"),
-                                         (35, 45, 10, 10))[0],
-        "help_requested": help_requested, "immediate_danger": danger, "risk_level": None,
-        "age_band": band, "gender_code": rng.choices(("female", "male", "unknown", "other"),
-                                                     (54, 42, 3, 1))[0],
-        "child_group": rng.choices(("abused", "at_risk", "special_circumstances"),
-                                   (65, 30, 5))[0],
-        "consent_recorded_at": received, "consent_recorded_by_id": recorder,
-        "created_at": received + _hours(rng, 0.05, 2),
-        "first_assigned_at": None, "support_started_at": None, "closed_at": None,
-        "purged_at": None, "restricted_at": None, "data_key_id": None,
-        "emergency_due_at": None, "emergency_done_at": None,
-        "assessment_due_at": None, "assessed_at": None,
-        "needs_assessment_due_at": None, "needs_assessed_at": None,
-        "plan_draft_due_at": None, "plan_drafted_at": None,
-        "plan_approval_due_at": None, "plan_approved_at": None,
-        "decision_due_at": None, "decision_recorded_at": None,
-        "next_follow_up_at": None, "next_deadline_at": None,
-        "closure_reason_code": None, "review_harm_level": None, "review_access_level": None,
-        "review_obstacles_level": None, "review_self_protection_level": None,
-        "review_recovery_level": None, "closure_requested_at": None,
-        "closure_requested_by_id": None, "closure_approved_at": None,
-        "closure_approved_by_id": None, "closure_returned_at": None,
-        "closure_returned_by_id": None, "version_id": 1, "access_version": 1,
-    }
-    consent = rng.random() < 0.8
-    row["child_consent"] = "given" if consent else rng.choice(("not_asked", "refused"))
-    row["guardian_consent"] = "given" if consent or rng.random() < 0.5 else "not_asked"
-    row["legal_ground"] = None if row["child_consent"] == row["guardian_consent"] == "given" \
-        else ("emergency" if danger else "receive_report")
-    events = [received]
-    actions, referrals = [], []
-
-    def happened(moment):
-        return moment is not None and moment <= now
-
-    stage = "intake"
-    assigned = received + _hours(rng, 0.2, 30) if rng.random() > 0.01 else None
-    if danger:
-        row["emergency_due_at"] = received + timedelta(hours=12)
-        done = received + _hours(rng, 0.5, 12.8)
-        if happened(done):
-            row["emergency_done_at"] = done
-            actions.append(("emergency", done))
-    row["assessment_due_at"] = received + timedelta(hours=72)
-    closure = None  # (reason, closed_at)
-    if happened(assigned):
-        row["first_assigned_at"], row["lead_officer_id"] = assigned, lead
-        stage = "assessment"
-        events.append(assigned)
-        assessed = received + _hours(rng, 4, 78) if rng.random() > 0.01 else None
-        if happened(assessed):
-            row["assessed_at"] = assessed
-            row["risk_level"] = rng.choices(("high", "medium", "low"), (20, 45, 35))[0]
-            events.append(assessed)
-            row["needs_assessment_due_at"] = assessed + timedelta(days=7)
-            early = rng.random()
-            if early < 0.07 or (not help_requested and early < 0.5):
-                reason = "unfounded" if early < 0.05 else rng.choice(
-                    ("declined", "no_contact", "duplicate", "transferred"))
-                closure = (reason, assessed + _days(rng, 1, 12))
-            else:
-                first_help = assessed + _hours(rng, 1, 72)
-                if rng.random() > 0.03 and happened(first_help):  # 3%: no help recorded yet
-                    row["support_started_at"] = first_help
-                    actions.append((rng.choice(ACTIONS), first_help))
-                    events.append(first_help)
-                needs = assessed + _days(rng, 1, 7.4)
-                if happened(needs):
-                    row["needs_assessed_at"] = needs
-                    events.append(needs)
-                    row["plan_draft_due_at"] = needs + timedelta(days=7)
-                    row["plan_approval_due_at"] = needs + timedelta(days=9.8)
-                    drafted = needs + _days(rng, 0.5, 7.4)
-                    if happened(drafted):
-                        row["plan_drafted_at"] = drafted
-                        events.append(drafted)
-                        approved = drafted + _days(rng, 0.1, 2.2)
-                        if happened(approved) and rng.random() > 0.02:
-                            row["plan_approved_at"] = approved
-                            events.append(approved)
-                            stage = "support"
-                            if band != "16-17":
-                                row["decision_due_at"] = approved + timedelta(days=2.8)
-                                decided = approved + _days(rng, 0.2, 4)
-                                if happened(decided):
-                                    row["decision_recorded_at"] = decided
-                            for _ in range(rng.choice((0, 1, 1, 2, 3))):
-                                moment = approved + _days(rng, 1, 60)
-                                if happened(moment):
-                                    actions.append((rng.choice(ACTIONS), moment))
-                            if rng.random() < 0.12:
-                                sent = approved + _days(rng, 1, 20)
-                                if happened(sent):
-                                    referrals.append((rng.choice(AGENCIES), sent))
-                                    stage = "referral"
-                            if rng.random() > 0.04:  # 4% stay open long
-                                closure = (rng.choices(
-                                    ("resolved", "referred_completed", "other", "declined"),
-                                    (75, 15, 5, 5))[0], approved + _days(rng, 15, 150))
-    if closure is not None and happened(closure[1]):
-        reason, closed = closure
-        row.update(closure_reason_code=reason, closed_at=closed, closure_approved_at=closed,
-                   closure_requested_at=closed - _days(rng, 0.1, 3),
-                   closure_requested_by_id=lead, closure_approved_by_id=supervisor)
-        if reason in ("resolved", "referred_completed"):
-            row.update(review_harm_level=rng.choice(("low", "medium")),
-                       review_access_level="low", review_obstacles_level="low",
-                       review_self_protection_level=rng.choice(("high", "medium")),
-                       review_recovery_level=rng.choice(("high", "medium")))
-        stage = "closure"
-        events.append(closed)
-    elif closure is not None and happened(closure[1] - timedelta(days=3)) and rng.random() < 0.5:
-        row.update(closure_requested_at=closure[1] - timedelta(days=3),
-                   closure_requested_by_id=lead)
-    row["stage"] = stage
-    row["stage_entered_at"] = row["updated_at"] = max(events)
-    if stage != "closure":
-        pending = [row[due] for due, done in (
-            ("emergency_due_at", "emergency_done_at"), ("assessment_due_at", "assessed_at"),
-            ("needs_assessment_due_at", "needs_assessed_at"),
-            ("plan_draft_due_at", "plan_drafted_at"),
-            ("plan_approval_due_at", "plan_approved_at"),
-            ("decision_due_at", "decision_recorded_at")) if row[due] and not row[done]]
-        row["next_deadline_at"] = min(pending) if pending else None
-        if stage in ("support", "referral"):
-            row["next_follow_up_at"] = now + _days(rng, 1, 30)
-    harms = set(rng.choices(HARMS, HARM_W, k=rng.choice((1, 1, 2))))
-    platforms = set(rng.choices(PLATFORMS, PLATFORM_W, k=rng.choice((1, 1, 2))))
-    return row, harms, platforms, actions, referrals, lead
-
-
 def seed(app, province, districts, communes, people, count: int, seed_value: int) -> dict:
     """Insert ``count`` cases and their rows in batches, each case sealed and
     anchored as the ORM would; awareness sessions too. Returns row counts."""
-    from sqlalchemy import inspect
-
-    import audit
     from caseapp import clock
     from caseapp.awareness.models import AwarenessSession
-    from caseapp.cases.models import (
-        Case,
-        Referral,
-        SupportAction,
-        case_harm_categories,
-        case_platforms,
-    )
-    from caseapp.crypto import row_integrity
+    from caseapp.cli import demo_bulk
     from caseapp.extensions import db
 
     rng = random.Random(seed_value)
     now = clock.now()
-    mapper = inspect(Case)
-    mac_key = app.extensions["caseapp_keys"].audit_mac_key
     district_of = {d.id: d for d in districts} | {c.id: c.parent for c in communes}
     officer_of = {c.id: people[f"cb.x{i}"].id for i, c in enumerate(communes, 1)}
     officer_of |= {d.id: people[f"cb.h{i}"].id for i, d in enumerate(districts, 1)}
@@ -369,70 +177,27 @@ def seed(app, province, districts, communes, people, count: int, seed_value: int
     supervisor_of = {d.id: people[f"gs.h{i}"].id for i, d in enumerate(districts, 1)}
     units = communes + districts
     weights = [9] * len(communes) + [4] * len(districts)  # most reports come through communes
+    writer = demo_bulk.BulkWriter(app, {u.id: (u.name, u.path) for u in [province, *units]},
+                                  {u.id: u.role for u in people.values()})
     refs: set[str] = set()
     counts = Counter()
-    fields = ("id", "access_version", *Case.__access_fields__)
-    connection = db.session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.execute(audit.writer._PG_LOCK)
-    head_seq, head_mac = audit.writer._read_head(connection)
+    db.session.commit()
     done = 0
     while done < count:
-        size = min(BATCH, count - done)
-        cases, harms, platforms, actions, referrals, anchors = [], [], [], [], [], []
-        for _ in range(size):
+        made = []
+        for _ in range(min(BATCH, count - done)):
             unit = rng.choices(units, weights)[0]
-            row, h, p, acts, refs_, lead = make_case(rng, now, refs, unit, district_of,
-                                                     officer_of, counselor_of, supervisor_of)
-            # The row MAC the before_insert event would write (version 1) ...
-            row["access_mac"] = row_integrity._compute_for(
-                Case, mapper, {name: row[name] for name in fields})
-            cases.append(row)
-            # ... and its "row.sealed" anchor, the next link of the chain.
-            head_seq += 1
-            entry = {"seq": head_seq, "occurred_at": now,
-                     "actor_type": "system", "actor_id": None, "actor_role": None,
-                     "session_hash": None, "client_addr": None,
-                     "action": row_integrity.ANCHOR_ACTION, "object_type": "cases",
-                     "object_id": row_integrity.anchor_id("cases", row["id"]),
-                     "outcome": "ok", "request_id": None, "unit_path": None,
-                     "details": audit.writer.canonical_details({"version": 1}),
-                     "prev_mac": head_mac}
-            entry["mac"] = head_mac = audit.compute_mac(mac_key, head_mac, entry)
-            anchors.append(entry)
-            harms += [{"case_id": row["id"], "harm_category_code": c} for c in h]
-            platforms += [{"case_id": row["id"], "platform_code": c} for c in p]
-            actions += [{"id": str(uuid.uuid4()), "case_id": row["id"], "kind": kind,
-                         "performed_at": at, "recorded_by_id": lead, "recorded_at": at}
-                        for kind, at in acts]
-            for agency, sent in refs_:
-                status = rng.choices(("sent", "accepted", "completed", "declined"),
-                                     (20, 40, 35, 5))[0]
-                referrals.append({
-                    "id": str(uuid.uuid4()), "case_id": row["id"], "agency_code": agency,
-                    "status": status, "sharing_basis": "consent", "sent_at": sent,
-                    "accepted_at": sent + timedelta(days=2) if status in (
-                        "accepted", "completed") else None,
-                    "declined_at": sent + timedelta(days=2) if status == "declined" else None,
-                    "completed_at": sent + timedelta(days=20) if status == "completed" else None,
-                    "created_by_id": lead, "updated_at": sent})
-        connection.execute(Case.__table__.insert(), cases)
-        connection.execute(audit.audit_entries.insert(), anchors)
-        connection.execute(case_harm_categories.insert(), harms)
-        connection.execute(case_platforms.insert(), platforms)
-        if actions:
-            connection.execute(SupportAction.__table__.insert(), actions)
-        if referrals:
-            connection.execute(Referral.__table__.insert(), referrals)
-        counts.update(cases=len(cases), harm_rows=len(harms), platform_rows=len(platforms),
-                      support_actions=len(actions), referrals=len(referrals),
-                      anchor_entries=len(anchors))
-        done += size
+            district = district_of[unit.id]
+            lead = officer_of[unit.id]
+            recorder = counselor_of[district.id] if rng.random() < 0.6 else lead
+            case = demo_bulk.make_case(rng, now, refs, unit.id, lead, recorder,
+                                       supervisor_of[district.id])
+            case.child = demo_bulk.child_data(rng, case, unit.name)
+            made.append(case)
+        counts.update(writer.write(db.session.connection(), rng, made))
         db.session.commit()
-        connection = db.session.connection()
-        if connection.dialect.name == "postgresql":
-            connection.execute(audit.writer._PG_LOCK)
-        head_seq, head_mac = audit.writer._read_head(connection)
+        done += len(made)
+    connection = db.session.connection()
     # Awareness sessions: a few per unit and month for two years; most schools
     # hold one in the current school year.
     sessions = []

@@ -166,18 +166,44 @@ def _clock_at(moment: datetime):
         clock.reset()
 
 
-def _ensure_demo_people(root, password: str):
+#: Above this many cases demo-data writes in bulk (``--via auto``).
+BULK_FROM = 1000
+#: Cases per demo commune (one officer each) when seeding in bulk: with most
+#: old cases closed, an officer keeps a few hundred open ones.
+CASES_PER_OFFICER = 2000
+#: Demo communes per demo counselor.
+COMMUNES_PER_COUNSELOR = 10
+
+
+def _commune_officer(i: int) -> str:
+    # demo.cb1 and demo.cb2 lead the first two communes (demo.cb3 sits at the root).
+    return f"demo.cb{i}" if i <= 2 else f"demo.cb{i:03d}"
+
+
+def _ensure_demo_people(root, password: str, communes_wanted: int = 2):
+    """The demo units and staff (made if missing): ``communes_wanted`` communes
+    under ``root`` with an officer each, a counselor per ten communes, the
+    supervisor demo.gs and the officer demo.cb3 at the root."""
     from caseapp.accounts import service as accounts
     from caseapp.units import service as units
 
     communes = []
-    for i, name in ((1, "Đoàn xã (mẫu) số 1"), (2, "Đoàn phường (mẫu) số 2")):
+    for i in range(1, max(2, communes_wanted) + 1):
+        name = {1: "Đoàn xã (mẫu) số 1", 2: "Đoàn phường (mẫu) số 2"}.get(
+            i, f"Đoàn xã (mẫu) số {i}")
         code = f"{root.code[:24]}.DEMO{i}"
         unit = units.by_code(code) or admin_service.create_unit("system", code, name, root.code)
         communes.append(unit)
+    counselors = max(2, -(-len(communes) // COMMUNES_PER_COUNSELOR))
     specs = [("demo.gs", "supervisor", root), ("demo.cb1", "officer", communes[0]),
              ("demo.cb2", "officer", communes[1]), ("demo.cb3", "officer", root),
              ("demo.tvv1", "counselor", communes[0]), ("demo.tvv2", "counselor", communes[1])]
+    specs += [(_commune_officer(i), "officer", unit)
+              for i, unit in enumerate(communes, 1) if i > 2]
+    specs += [(f"demo.tvv{k}", "counselor", communes[k - 1]) for k in range(3, counselors + 1)]
+    # A later, larger run adds communes and their staff: they take the password
+    # printed when the demo staff were first made (the same for all of them).
+    earlier = accounts.find_user("demo.gs")
     people, created = {}, []
     for username, role, unit in specs:
         user = accounts.find_user(username)
@@ -186,9 +212,11 @@ def _ensure_demo_people(root, password: str):
             user = admin_service.create_user(accounts.SYSTEM, admin_service.NewUser(
                 username, role, unit.code, password, display_name=f"Demo {username}",
                 temporary_password=False))
+            if earlier is not None:
+                user.password_hash = earlier.password_hash
             created.append(username)
         people[username] = user
-    return communes, people, created
+    return communes, people, created, earlier is not None
 
 
 def _make_case(rng: random.Random, units, people, now: datetime) -> None:
@@ -365,17 +393,21 @@ class _StopRequested:
 DEMO_HELP = """Add N synthetic cases (never real children) for demos and benchmarks, with
 demo staff if missing.
 
-The cases are made through the services as a person would make them, spread
-over the workflow (new, waiting for assignment, assessed, with plans waiting
-for approval, in support, referred, closed; some overdue), and committed in
-batches of --batch cases. A progress line on stderr shows the count, the
-rate and the time left.
+Up to 999 cases (--via services) are made through the services as a person
+would make them, spread over the workflow (new, waiting for assignment,
+assessed, with plans waiting for approval, in support, referred, closed; some
+overdue). From 1000 cases (--via bulk) they are written in bulk, each with its
+own data key, sealed fields, row MAC and audit entries as the app writes them
+(hundreds to thousands a second), received over the last two years (most
+closed), spread over one demo commune and officer per 2000 cases. Cases are
+committed in batches of --batch cases. A progress line on stderr shows the
+count, the rate and the time left.
 
-Interrupting (Ctrl-C or SIGTERM) finishes the case being made, commits the
-whole cases made so far and stops with exit status 130 (143 for SIGTERM),
-saying how many were added; no half-made case, audit entry or key is left and
-the audit chain still verifies. Run the command again to add the rest (the
-same --seed makes the same synthetic people again)."""
+Interrupting (Ctrl-C or SIGTERM) finishes the case (in bulk: the batch) being
+made, commits the whole cases made so far and stops with exit status 130 (143
+for SIGTERM), saying how many were added; no half-made case, audit entry or
+key is left and the audit chain still verifies. Run the command again to add
+the rest (the same --seed makes the same synthetic people again)."""
 
 
 @click.command("demo-data", help=DEMO_HELP)
@@ -385,43 +417,38 @@ same --seed makes the same synthetic people again)."""
               help="Root unit for the demo units (default: the first top-level unit).")
 @click.option("--seed", type=int, default=56_2017, show_default=True,
               help="Seed of the random generator (the same seed makes the same data).")
-@click.option("--batch", type=click.IntRange(1, 10_000), default=500, show_default=True,
-              help="Cases per transaction.")
+@click.option("--batch", type=click.IntRange(1, 10_000), default=None,
+              help="Cases per transaction  [default: 500 through the services, 2000 in bulk]")
+@click.option("--via", type=click.Choice(["auto", "services", "bulk"]), default="auto",
+              show_default=True,
+              help=f"How the cases are written (auto: in bulk from {BULK_FROM} cases).")
 @with_appcontext
-def demo_data(count, unit_code, seed, batch):
-    from caseapp.crypto import key_scope
+def demo_data(count, unit_code, seed, batch, via):
     from caseapp.units import service as units
 
     root = units.by_code(unit_code) if unit_code else next(
         (u for u in units.tree() if u.parent_id is None), None)
     if root is None:
         fail("no such unit; create one first (caseapp units create CODE NAME)")
+    bulk = via == "bulk" or (via == "auto" and count >= BULK_FROM)
     password = "-".join(secrets.token_hex(3) for _ in range(4))
-    communes, people, created = commit_or_fail(lambda: _ensure_demo_people(root, password))
+    wanted = -(-count // CASES_PER_OFFICER) if bulk else 2
+    communes, people, created, shared = commit_or_fail(
+        lambda: _ensure_demo_people(root, password, wanted))
     if created:
-        click.echo(f"created demo staff {', '.join(created)}; password (shown once): {password}")
+        names = ", ".join(created) if len(created) <= 8 else \
+            f"{len(created)} accounts ({', '.join(created[:6])}, ...)"
+        click.echo(f"created demo staff {names}; " + (
+            "they share the password of the other demo staff" if shared
+            else f"password (shown once): {password}"))
     rng = random.Random(seed)
-    now = clock.now()
-    done = 0
     shown = Progress("synthetic cases", count)
     with _StopRequested() as stop:
-        while done < count and stop.signal is None:
-            made = 0
-            try:
-                with key_scope():
-                    while made < min(batch, count - done) and stop.signal is None:
-                        _make_case(rng, communes, people, now)
-                        made += 1
-                        shown.update(done + made)
-                db.session.commit()
-            except Exception as exc:
-                db.session.rollback()
-                message = getattr(exc, "message", None)
-                if message is None:
-                    raise
-                fail(str(message))
-            done += made
-            shown.update(done)
+        if bulk:
+            done = _seed_in_bulk(rng, root, communes, people, count, batch or 2000, shown, stop)
+        else:
+            done = _seed_through_services(rng, communes, people, count, batch or 500, shown,
+                                          stop)
     if stop.signal is not None:
         if shown.tty:
             click.echo("", err=True)  # below the progress line
@@ -431,3 +458,73 @@ def demo_data(count, unit_code, seed, batch):
     shown.finish()
     total = db.session.scalar(select(func.count()).select_from(Case))
     click.echo(f"added {count} synthetic case(s); {total} case(s) in the database")
+
+
+def _seed_through_services(rng, communes, people, count, batch, shown, stop) -> int:
+    from caseapp.crypto import key_scope
+
+    now = clock.now()
+    done = 0
+    while done < count and stop.signal is None:
+        made = 0
+        try:
+            with key_scope():
+                while made < min(batch, count - done) and stop.signal is None:
+                    _make_case(rng, communes[:2], people, now)
+                    made += 1
+                    shown.update(done + made)
+            db.session.commit()
+        except Exception as exc:
+            db.session.rollback()
+            message = getattr(exc, "message", None)
+            if message is None:
+                raise
+            fail(str(message))
+        done += made
+        shown.update(done)
+    return done
+
+
+def _seed_in_bulk(rng, root, communes, people, count, batch, shown, stop) -> int:
+    """Batches of ``batch`` cases through :class:`demo_bulk.BulkWriter`, each
+    committed whole; a signal stops after the batch being made."""
+    from flask import current_app
+
+    from caseapp.units.models import Unit
+
+    from . import demo_bulk
+
+    officers = [people[_commune_officer(i)].id for i in range(1, len(communes) + 1)]
+    counselors = sorted((u for name, u in people.items() if name.startswith("demo.tvv")),
+                        key=lambda u: int(u.username[len("demo.tvv"):]))
+    supervisor = people["demo.gs"].id
+    units = {u.id: (u.name, u.path) for u in db.session.scalars(
+        select(Unit).where(Unit.id.in_([c.id for c in communes])))}
+    roles = {u.id: u.role for u in people.values()}
+    writer = demo_bulk.BulkWriter(current_app, units, roles)
+    commune_ids = [c.id for c in communes]
+    names = {c.id: c.name for c in communes}
+    db.session.commit()  # nothing open: the writer's transaction starts with its lock
+    now = clock.now()
+    refs: set[str] = set()
+    done = 0
+    while done < count and stop.signal is None:
+        made = []
+        for _ in range(min(batch, count - done)):
+            k = rng.randrange(len(commune_ids))
+            unit_id = commune_ids[k]
+            lead = officers[k]
+            recorder = counselors[(k // COMMUNES_PER_COUNSELOR) % len(counselors)].id \
+                if rng.random() < 0.6 else lead
+            case = demo_bulk.make_case(rng, now, refs, unit_id, lead, recorder, supervisor)
+            case.child = demo_bulk.child_data(rng, case, names[unit_id])
+            made.append(case)
+        try:
+            writer.write(db.session.connection(), rng, made)
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
+        done += len(made)
+        shown.update(done)
+    return done

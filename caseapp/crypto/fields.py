@@ -307,9 +307,27 @@ class Sealed(Generic[T]):
         row_id = state.get("id") or obj.id
         if row_id is None:
             row_id = obj.id = new_id()
-        prefix = self._prefixes.get(cls) or self._aad_prefix(cls)
         bound = row_id if plan.own_key else _bound_row_id(cls, obj)
-        setattr(obj, self.private, key.seal(self.codec.encode(value), prefix, bound))
+        setattr(obj, self.private, self._seal(cls, key, value, bound))
+
+    def _seal(self, cls: type, key: aead.FieldKey, value: T, bound: str) -> bytes:
+        prefix = self._prefixes.get(cls) or self._aad_prefix(cls)
+        return key.seal(self.codec.encode(value), prefix, bound)
+
+    def seal_for_row(self, cls: type, key: aead.FieldKey, value: T | None, row_id: str, *,
+                     owner_id: str | None = None) -> bytes | None:
+        """The stored bytes of ``row.<field> = value`` for row ``row_id`` of mapped
+        class ``cls`` under the unwrapped data ``key``: what the descriptor writes,
+        for a bulk writer that inserts rows with SQL (``caseapp demo-data``).
+        ``owner_id``: the key owner's id for a record of a case
+        (``__sealed_key_owner__``), bound as the descriptor binds it."""
+        if value is None:
+            return None
+        if not self.codec.check(value):
+            raise TypeError(f"{cls.__name__}.{self.name} holds "
+                            f"{self.python_type.__name__}, not {type(value).__name__}")
+        return self._seal(cls, key, value, row_id if owner_id is None
+                          else f"{row_id}@{owner_id}")
 
     def __delete__(self, obj: Any) -> None:
         self.__set__(obj, None)

@@ -294,3 +294,40 @@ def test_sealed_fields_on_a_mixin_bind_each_table(session, keyring):
         with pytest.raises(DecryptionError, match="sample_guardians.contact_name"):
             _ = clone.contact_name
         assert guardian_blob != reporter._sealed_contact_name
+
+
+def test_values_sealed_for_a_row_by_a_bulk_writer_open_like_the_descriptors(session, keyring):
+    # What `caseapp demo-data` does in bulk: a key made and wrapped by hand, the
+    # values sealed for rows not loaded as objects, the rows inserted with SQL.
+    from caseapp.crypto import aead
+    from caseapp.database import new_id
+
+    case_id, note_id, key_id = new_id(), new_id(), new_id()
+    dek = aead.new_data_key_bytes()
+    version, wrapped = keyring.wrap(dek, data_key_id=key_id)
+    key = aead.FieldKey(key_id, dek)
+    session.execute(SampleCase.__table__.insert(), [{
+        "id": case_id, "data_key_id": key_id, "data_key_wrapped": wrapped,
+        "data_key_version": version,
+        "child_name": SampleCase.child_name.seal_for_row(SampleCase, key, "Võ Thị Yến", case_id),
+        "child_dob": SampleCase.child_dob.seal_for_row(SampleCase, key, date(2012, 5, 1),
+                                                        case_id),
+        "narrative": SampleCase.narrative.seal_for_row(SampleCase, key, None, case_id)}])
+    session.execute(SampleNote.__table__.insert(), [{
+        "id": note_id, "case_id": case_id,
+        "text": SampleNote.text.seal_for_row(SampleNote, key, "ghi chú", note_id,
+                                             owner_id=case_id)}])
+    session.commit()
+    with pytest.raises(TypeError):
+        SampleCase.child_dob.seal_for_row(SampleCase, key, "2012-05-01", case_id)
+    with key_scope(keyring):
+        case = session.get(SampleCase, case_id)
+        unlock(case, grant=grant_for(case))
+        assert case.child_name == "Võ Thị Yến" and case.child_dob == date(2012, 5, 1)
+        assert case.narrative is None
+        assert session.get(SampleNote, note_id).text == "ghi chú"
+        # Bound to its row: the name moved to another case's row does not open there.
+        other = make_case(session, keyring)
+        other._sealed_child_name = case._sealed_child_name
+        with pytest.raises(DecryptionError):
+            _ = other.child_name
