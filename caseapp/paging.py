@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,7 @@ from sqlalchemy import Select, and_, literal, or_, tuple_
 from . import clock
 
 MAX_TOKEN = 400
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ class Keyset:
             if not isinstance(raw, list) or len(raw) != len(self.keys):
                 return None
             return tuple(_value(k.kind, v) for k, v in zip(self.keys, raw, strict=True))
-        except (ValueError, TypeError, UnicodeDecodeError):
+        except (ValueError, TypeError, OverflowError, UnicodeDecodeError):
             return None
 
     def after(self, values: Sequence) -> Any:
@@ -120,6 +122,21 @@ def _value(kind: str, raw):
     expected = {"bool": bool, "int": int, "str": str}[kind]
     if not isinstance(raw, expected) or (kind == "int" and isinstance(raw, bool)):
         raise TypeError(kind)
-    if kind == "str" and len(raw) > 64:
+    if kind == "int" and not INT64_MIN <= raw <= INT64_MAX:
+        raise ValueError(kind)  # no BIGINT holds it: the drivers would raise
+    if kind == "str" and not is_row_id(raw):
         raise ValueError(kind)
     return raw
+
+
+def is_row_id(raw: object) -> bool:
+    """Whether ``raw`` is a row id as :func:`caseapp.database.new_id` writes it
+    (a UUID's canonical text): every "str" key of a list is such an id, and
+    anything else (a NUL byte, a lone surrogate, other spellings) would only
+    reach the database to fail there."""
+    if not isinstance(raw, str) or len(raw) != 36:
+        return False
+    try:
+        return str(uuid.UUID(raw)) == raw
+    except ValueError:
+        return False

@@ -16,8 +16,12 @@ Why it is built this way:
 * One statement per check (an upsert that restarts an expired window and
   returns the new count), atomic on SQLite and PostgreSQL alike.
 * Keys are HMACs under the app's secret key: the table holds no client
-  address. Counters whose window ended an hour ago are deleted at each check
-  (an indexed range), so many addresses cannot make the table grow for ever.
+  address. Counters whose window ended an hour ago are deleted when a check
+  opens a new window (not at every check: a run of attempts from one address
+  purges once per window), at most ``_PURGE_BATCH`` of them, so many
+  addresses cannot make the table grow for ever. On PostgreSQL the purge
+  skips rows another transaction holds (``FOR UPDATE SKIP LOCKED``): logins
+  at once never wait on each other's purge; a skipped row goes next time.
 """
 from __future__ import annotations
 
@@ -37,11 +41,24 @@ from .models import RateLimitCounter
 
 SCHEME = "caseapp-db"
 _KEEP_EXPIRED_SECONDS = 3600
+_PURGE_BATCH = 500
 
 
 def _key(raw: str) -> str:
     secret = current_app.config["SECRET_KEY"].encode()
     return "rl:" + hmac.new(secret, raw.encode(), hashlib.sha256).hexdigest()[:64]
+
+
+def _purge(now: float, skip_locked: bool) -> None:
+    """Delete up to ``_PURGE_BATCH`` counters whose window ended an hour ago
+    (an indexed range), passing over rows locked by other transactions."""
+    stale = (select(RateLimitCounter.key)
+             .where(RateLimitCounter.expires_at < now - _KEEP_EXPIRED_SECONDS)
+             .limit(_PURGE_BATCH))
+    if skip_locked:
+        stale = stale.with_for_update(skip_locked=True)
+    db.session.execute(delete(RateLimitCounter).where(RateLimitCounter.key.in_(
+        stale.scalar_subquery())))
 
 
 class DatabaseStorage(Storage):
@@ -67,10 +84,11 @@ class DatabaseStorage(Storage):
                   "expires_at": case((expired, now + expiry), else_=table.c.expires_at)},
         ).returning(table.c.count)
         count = int(db.session.execute(statement).scalar_one())
-        # Windows long over are deleted as new ones open, so the table holds
-        # about one window's worth of keys however many addresses came by.
-        db.session.execute(delete(RateLimitCounter).where(
-            RateLimitCounter.expires_at < now - _KEEP_EXPIRED_SECONDS))
+        if count == amount:
+            # A new window: windows long over are deleted as new ones open, so
+            # the table holds about one window's worth of keys however many
+            # addresses came by.
+            _purge(now, dialect is postgresql)
         return count
 
     def _live(self, key: str):

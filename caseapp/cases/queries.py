@@ -30,6 +30,7 @@ from caseapp import clock
 from caseapp.accounts.models import User
 from caseapp.crypto.row_integrity import prefetch
 from caseapp.extensions import db
+from caseapp.paging import is_row_id
 from caseapp.permissions import cases as rules
 from caseapp.units.models import Unit
 
@@ -188,9 +189,11 @@ class PageMark:
         try:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
             deadline, received, case_id = raw.split("|")
+            if not is_row_id(case_id):
+                return None  # a NUL byte or any other text no case id has
             return cls(clock.as_utc(datetime.fromisoformat(deadline)) if deadline else None,
-                       clock.as_utc(datetime.fromisoformat(received)), case_id[:36])
-        except (ValueError, UnicodeDecodeError):
+                       clock.as_utc(datetime.fromisoformat(received)), case_id)
+        except (ValueError, OverflowError, UnicodeDecodeError):
             return None
 
     @classmethod

@@ -58,6 +58,9 @@ def status():
     with app.app_context():
         ring = current_keyring()
         for row in key_status(db.session, ring):
+            if row.version is None:
+                click.echo(f"no version\t{row.wrapped_count} data keys\tunreadable")
+                continue
             flags = [f for f, on in (("current", row.current), ("retired", row.retired)) if on]
             click.echo(f"version {row.version}\t{row.wrapped_count} data keys\t{' '.join(flags)}")
 

@@ -23,6 +23,10 @@ def package_root() -> str:
     return os.path.dirname(os.path.dirname(os.path.abspath(caseapp.__file__)))
 
 
+# Remote address, time, method, path (no query), status, bytes, seconds taken.
+ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)s'
+
+
 def gunicorn_argv(host: str, port: int, workers: int, timeout: int) -> list[str]:
     # Only what is written here configures the server: no ./gunicorn.conf.py,
     # no GUNICORN_CMD_ARGS (see gunicorn_env), and gunicorn's working folder
@@ -38,8 +42,11 @@ def gunicorn_argv(host: str, port: int, workers: int, timeout: int) -> list[str]
         "--workers", str(workers),
         "--timeout", str(timeout),
         "--name", "caseapp",
-        # Access logs carry paths only; no query string or URL holds child data by design.
+        # Access logs carry paths only: gunicorn's default line is the whole
+        # request line (with the query string, where page marks travel) and
+        # the Referer and User-Agent. %(U)s is the path without its query.
         "--access-logfile", "-",
+        "--access-logformat", ACCESS_LOG_FORMAT,
         # Each worker imports and builds the app itself (no preload): its own
         # engine, its own key ring copy, no state from the master.
         "caseapp:create_app()",
@@ -74,6 +81,16 @@ def check_app_starts() -> dict:
     return dict(app.config)
 
 
+def refuse_per_process_limits(config: dict, workers: int) -> None:
+    """Rate-limit counters kept in each process's memory would give each
+    worker the whole allowance (login attempts times the worker count)."""
+    storage = str(config.get("RATELIMIT_STORAGE_URI") or "")
+    if workers > 1 and storage.strip().lower().startswith("memory:"):
+        fail(f"RATELIMIT_STORAGE_URI={storage} keeps each worker's own counters, so "
+             f"{workers} workers would each grant the whole allowance: use caseapp-db:// "
+             "(the default) or redis://..., or --workers 1")
+
+
 @click.command("serve", help="Run the production server (gunicorn), one app per worker.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
@@ -85,6 +102,7 @@ def serve(host, port, workers, timeout):
     config = check_app_starts()
     workers = workers or config["SERVE_WORKERS"]
     timeout = timeout or config["SERVE_TIMEOUT"]
+    refuse_per_process_limits(config, workers)
     sys.stdout.flush()
     sys.stderr.flush()
     env = gunicorn_env()

@@ -45,7 +45,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from .errors import DecryptionError, RetireRefused, RotationError, UnknownKeyVersion
+from .errors import (
+    CryptoError,
+    DecryptionError,
+    RetireRefused,
+    RotationError,
+    UnknownKeyVersion,
+)
 from .keyring import KeyRing
 
 Progress = Callable[[int, int], None]
@@ -99,10 +105,16 @@ def _transaction(target: Any) -> Iterator[Connection]:
     raise TypeError("rotate_data_keys needs an Engine or a session factory")
 
 
+def _not_on(t: Any, version: int) -> Any:
+    """Rows to re-wrap: on another version, or with none recorded (NULL would
+    never compare unequal: such a key would be skipped without a word)."""
+    return t.c.data_key_version.is_(None) | (t.c.data_key_version != version)
+
+
 def _pending(conn: Connection, tables: list[Any], version: int) -> int:
     return sum(conn.execute(
         select(func.count()).select_from(t)
-        .where(_live(t), t.c.data_key_version != version)).scalar_one() for t in tables)
+        .where(_live(t), _not_on(t, version))).scalar_one() for t in tables)
 
 
 def rotate_data_keys(target: Engine | Callable[[], Session], keyring: KeyRing,
@@ -129,7 +141,7 @@ def rotate_data_keys(target: Engine | Callable[[], Session], keyring: KeyRing,
             with _transaction(target) as conn:
                 rows = conn.execute(
                     select(t.c.id, t.c.data_key_id, t.c.data_key_version, t.c.data_key_wrapped)
-                    .where(_live(t), t.c.data_key_version != current, t.c.id > last_id)
+                    .where(_live(t), _not_on(t, current), t.c.id > last_id)
                     .order_by(t.c.id).limit(batch_size)
                     .with_for_update(skip_locked=True)).all()
                 if not rows:
@@ -153,8 +165,10 @@ def _rewrap(conn: Connection, t: Any, rows: Any, keyring: KeyRing, failed: list[
     params = []
     for row_id, key_id, version, wrapped in rows:
         try:
+            if version is None:
+                raise ValueError("no KEK version recorded")
             dek = keyring.unwrap(wrapped, data_key_id=key_id, version=version)
-        except (DecryptionError, UnknownKeyVersion, ValueError):
+        except (DecryptionError, UnknownKeyVersion, ValueError, TypeError):
             failed.append(str(key_id))
             continue
         _, rewrapped = keyring.wrap(dek, data_key_id=key_id)
@@ -175,26 +189,58 @@ def _rewrap(conn: Connection, t: Any, rows: Any, keyring: KeyRing, failed: list[
     return len(params)
 
 
-def _counts(session: Session) -> dict[int, int]:
-    """Live data keys per KEK version, over every owner table."""
+def _counts(session: Session) -> dict[int | None, int]:
+    """Live data keys per KEK version, over every owner table (``None``: keys
+    with no version recorded, which no KEK opens)."""
     conn = session.connection()
-    counts: dict[int, int] = {}
+    counts: dict[int | None, int] = {}
     for t in _owner_tables(conn):
         for version, n in conn.execute(
                 select(t.c.data_key_version, func.count()).where(_live(t))
                 .group_by(t.c.data_key_version)):
-            counts[int(version)] = counts.get(int(version), 0) + int(n)
+            key = None if version is None else int(version)
+            counts[key] = counts.get(key, 0) + int(n)
     return counts
+
+
+def _unopenable(session: Session, keyring: KeyRing, batch_size: int = 1000) -> int:
+    """How many live data keys ``keyring`` cannot unwrap, over every owner
+    table: tried one by one, whatever version each row claims (a row's
+    version can be rewritten without its key being re-wrapped), a key with
+    no version counted as one that does not open."""
+    conn = session.connection()
+    failed = 0
+    for t in _owner_tables(conn):
+        last_id = ""
+        while True:
+            rows = conn.execute(
+                select(t.c.id, t.c.data_key_id, t.c.data_key_version, t.c.data_key_wrapped)
+                .where(_live(t), t.c.id > last_id).order_by(t.c.id).limit(batch_size)).all()
+            if not rows:
+                break
+            last_id = rows[-1].id
+            for _row_id, key_id, version, wrapped in rows:
+                if version is None or key_id is None:
+                    failed += 1
+                    continue
+                try:
+                    keyring.unwrap(bytes(wrapped), data_key_id=key_id, version=version)
+                except (CryptoError, ValueError, TypeError):
+                    failed += 1
+    return failed
 
 
 def retire_version(keyring: KeyRing, session: Session, version: int) -> KeyRing:
     """A key ring with ``version`` retired (its KEK dropped).
 
     Refuses (:class:`RetireRefused`) while any live data key is still wrapped
-    by it, or if it is the current version. Write the result with
-    ``write_keyfile``; from then on, backups holding keys wrapped under the
-    retired version cannot be unwrapped -- which is also what makes a
-    shredded key unrecoverable from old backups.
+    by it, or if it is the current version, or if any live data key does not
+    unwrap with the key ring that would remain: each is tried, so a row whose
+    recorded version was changed without re-wrapping its key (which the
+    rotation skips) cannot make the old version look unused. Write the
+    result with ``write_keyfile``; from then on, backups holding keys wrapped
+    under the retired version cannot be unwrapped -- which is also what makes
+    a shredded key unrecoverable from old backups.
     """
     if version == keyring.current_version:
         raise RetireRefused(f"KEK version {version} is current; rotate first")
@@ -202,11 +248,18 @@ def retire_version(keyring: KeyRing, session: Session, version: int) -> KeyRing:
     if in_use:
         raise RetireRefused(f"KEK version {version} still wraps {in_use} data key(s); "
                             "run the rotation to completion first")
-    return keyring.without_version(version)
+    kept = keyring.without_version(version)
+    unopenable = _unopenable(session, kept)
+    if unopenable:
+        raise RetireRefused(
+            f"KEK version {version} not retired: {unopenable} live data key(s) would not "
+            "unwrap with the versions kept (a version recorded wrongly, missing, or a key "
+            "tampered with); nothing changed")
+    return kept
 
 
 class KeyVersionStatus(NamedTuple):
-    version: int
+    version: int | None  # None: live keys with no version recorded (unreadable)
     current: bool
     retired: bool
     wrapped_count: int
@@ -215,6 +268,10 @@ class KeyVersionStatus(NamedTuple):
 def key_status(session: Session, keyring: KeyRing) -> list[KeyVersionStatus]:
     """One row per KEK version known to the key ring or used in the database."""
     counts = _counts(session)
+    unlabelled = counts.pop(None, 0)
     versions = set(keyring.versions) | set(keyring.retired) | set(counts)
-    return [KeyVersionStatus(v, v == keyring.current_version, v in keyring.retired,
+    rows = [KeyVersionStatus(v, v == keyring.current_version, v in keyring.retired,
                              int(counts.get(v, 0))) for v in sorted(versions)]
+    if unlabelled:
+        rows.append(KeyVersionStatus(None, False, False, unlabelled))
+    return rows

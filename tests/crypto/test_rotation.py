@@ -312,3 +312,52 @@ def test_rotation_of_10000_with_readers_and_a_kill(tmp_path, engine, keyring):
     with Session(engine) as session:
         ring3 = retire_version(ring2, session, 1)  # nothing left on version 1
     assert read_all(engine, ring3, ids) == 0  # zero unreadable records, without v1
+
+
+def test_retire_refuses_when_a_relabelled_key_would_not_open(engine, keyring):
+    """A database writer sets one row's version to the new KEK without
+    re-wrapping its key: the rotation skips it and no count shows version 1
+    in use, but retiring 1 would lose that key. Retiring tries every key."""
+    ids = seed_many(engine, keyring, 10)
+    ring2 = add_kek_version(keyring)
+    with Session(engine) as session:
+        victim = session.scalars(select(SampleCase.id).order_by(SampleCase.id)).first()
+        session.execute(update(SampleCase).where(SampleCase.id == victim)
+                        .values(data_key_version=2))
+        session.commit()
+    assert rotate_data_keys(engine, ring2) == 9
+    with Session(engine) as session:
+        assert [tuple(s) for s in key_status(session, ring2)] == [
+            (1, False, False, 0), (2, True, False, 10)]
+        with pytest.raises(RetireRefused, match="1 live data key") as refused:
+            retire_version(ring2, session, 1)
+    assert victim not in str(refused.value)  # a count, no row named
+    assert ring2.versions == (1, 2)
+    # The key is not lost: put back its true version, rotate, then retire.
+    with Session(engine) as session:
+        session.execute(update(SampleCase).where(SampleCase.id == victim)
+                        .values(data_key_version=1))
+        session.commit()
+    assert rotate_data_keys(engine, ring2) == 1
+    with Session(engine) as session:
+        ring3 = retire_version(ring2, session, 1)
+    assert read_all(engine, ring3, ids) == 0
+
+
+def test_a_key_without_a_version_is_counted_unreadable_not_a_crash(engine, keyring):
+    seed_many(engine, keyring, 6)
+    ring2 = add_kek_version(keyring)
+    with Session(engine) as session:
+        victim, key_id = session.execute(select(SampleCase.id, SampleCase.data_key_id)
+                                         .order_by(SampleCase.id)).first()
+        session.execute(update(SampleCase).where(SampleCase.id == victim)
+                        .values(data_key_version=None))
+        session.commit()
+    with pytest.raises(RotationError) as err:
+        rotate_data_keys(engine, ring2)
+    assert err.value.failed == [key_id] and err.value.rotated == 5
+    with Session(engine) as session:
+        assert [tuple(s) for s in key_status(session, ring2)] == [
+            (1, False, False, 0), (2, True, False, 5), (None, False, False, 1)]
+        with pytest.raises(RetireRefused, match="1 live data key"):
+            retire_version(ring2, session, 1)

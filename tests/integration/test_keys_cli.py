@@ -118,3 +118,39 @@ def test_world_readable_key_file_is_refused(instance_env):
     result = run([CASEAPP, "users", "list"], instance_env)
     assert result.returncode != 0
     assert "keys.json" in result.stderr + result.stdout
+
+
+RELABEL = """
+import sys
+from sqlalchemy import text
+from caseapp import create_app
+from caseapp.extensions import db
+app = create_app()
+with app.app_context():
+    db.session.execute(text(
+        "UPDATE users SET data_key_version = " + sys.argv[1] + " WHERE id = "
+        "(SELECT min(id) FROM users WHERE data_key_wrapped IS NOT NULL)"))
+    db.session.commit()
+"""
+
+
+def test_retire_refuses_a_version_a_relabelled_key_still_needs(instance_env):
+    """Someone with the database rewrites a row's KEK version without re-wrapping
+    its key: the rotation passes it by, and retiring the old version would lose
+    it. The retire tries every key and refuses, naming how many."""
+    assert run([sys.executable, "-c", RELABEL, "2"], instance_env).returncode == 0
+    assert run([CASEAPP, "keys", "rotate"], instance_env).returncode == 0
+    keyfile = os.path.join(instance_env["CASEAPP_INSTANCE"], "keys.json")
+    before = Path(keyfile).read_text()
+    retire = run([CASEAPP, "keys", "retire", "1"], instance_env)
+    assert retire.returncode == 1
+    assert "1 live data key(s) would not unwrap" in retire.stderr
+    assert "Traceback" not in retire.stderr and Path(keyfile).read_text() == before
+    assert "1" in json.loads(before)["kek_versions"]  # the KEK that key needs is kept
+    assert run([sys.executable, "-c", RELABEL, "NULL"], instance_env).returncode == 0
+    status = run([CASEAPP, "keys", "status"], instance_env)
+    assert status.returncode == 0, status.stderr
+    assert "no version\t1 data keys\tunreadable" in status.stdout
+    retire = run([CASEAPP, "keys", "retire", "1"], instance_env)
+    assert retire.returncode == 1 and "1 live data key(s)" in retire.stderr
+    assert "Traceback" not in retire.stderr

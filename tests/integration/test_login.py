@@ -371,3 +371,41 @@ def test_an_account_waiting_for_confirmation_is_told_so_only_with_its_password(
     assert client.get("/api/v1/me").status_code == 401  # still not logged in
     row = db.session.get(LoginThrottle, throttle.account_key(counselor.username))
     assert row is not None and row.failures == 1  # the right password counted no failure
+
+
+@pytest.mark.no_db_isolation
+@pytest.mark.parametrize("database", ["postgresql"])
+def test_a_purge_passes_over_counters_another_login_holds(app, database):
+    """Two logins at once on PostgreSQL: the one purging old counters skips a
+    row the other's transaction holds, instead of waiting for it to commit
+    (lock_timeout turns a wait into an error here)."""
+    import time
+
+    from sqlalchemy import delete, text
+
+    from caseapp.accounts.models import RateLimitCounter
+    from caseapp.accounts.rate_limits import DatabaseStorage, _key
+
+    old = time.time() - 7200
+    mine = ["rl:held", "rl:free"]
+    with app.app_context():
+        db.session.add_all([RateLimitCounter(key=k, count=1, expires_at=old) for k in mine])
+        db.session.commit()
+        other = db.engine.connect()
+        try:
+            other.begin()
+            other.execute(text("SELECT key FROM rate_limit_counters WHERE key = 'rl:held' "
+                               "FOR UPDATE"))
+            with app.test_request_context():
+                mine.append(_key("LIMITER/10.9.9.9/login"))
+                db.session.execute(text("SET LOCAL lock_timeout = '5s'"))
+                assert DatabaseStorage("caseapp-db://").incr("LIMITER/10.9.9.9/login", 60) == 1
+                left = set(db.session.scalars(select(RateLimitCounter.key).where(
+                    RateLimitCounter.key.in_(mine[:2]))))
+                db.session.commit()
+            assert left == {"rl:held"}
+        finally:
+            other.rollback()
+            other.close()
+            db.session.execute(delete(RateLimitCounter).where(RateLimitCounter.key.in_(mine)))
+            db.session.commit()

@@ -251,3 +251,44 @@ def test_serve_takes_its_worker_count_from_the_settings(instance):
                           clean_env(instance, CASEAPP_SERVE_WORKERS="0"), timeout=60)
     assert refused.returncode == 1
     assert "SERVE_WORKERS" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_serve_access_log_has_the_path_but_not_the_query_or_referer(instance):
+    """Page marks travel in query strings: the access log keeps the path only."""
+    port = free_port()
+    process = ServerProcess(["serve", "--workers", "1", "--port", str(port)],
+                            clean_env(instance), port)
+    try:
+        process.wait_ready()
+        answer = HttpSession(port).get("/login?after=SECRETTOKEN&next=%2Fcases%2FQUERYPART",
+                                       headers={"Referer": "http://x/REFERERPART?a=1"})
+        assert answer.status == 200
+        deadline = time.monotonic() + 30
+        while '"GET /login"' not in process.log() and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        process.stop()
+    log = process.log()
+    assert '"GET /login" 200' in log, log
+    for secret in ("SECRETTOKEN", "QUERYPART", "REFERERPART", "after="):
+        assert secret not in log
+
+
+@pytest.mark.parametrize("workers", [["--workers", "2"], []])
+def test_serve_refuses_per_process_rate_limits_with_several_workers(instance, workers):
+    env = clean_env(instance, CASEAPP_RATELIMIT_STORAGE_URI="memory://")
+    refused = run_caseapp(["serve", *workers, "--port", str(free_port())], env, timeout=60)
+    assert refused.returncode == 1
+    assert "RATELIMIT_STORAGE_URI" in refused.stderr and "Traceback" not in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+
+
+def test_serve_allows_per_process_rate_limits_with_one_worker(instance):
+    port = free_port()
+    process = ServerProcess(["serve", "--workers", "1", "--port", str(port)],
+                            clean_env(instance, CASEAPP_RATELIMIT_STORAGE_URI="memory://"), port)
+    try:
+        process.wait_ready()
+        assert HttpSession(port).get("/login").status == 200
+    finally:
+        process.stop()
