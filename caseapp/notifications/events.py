@@ -111,6 +111,10 @@ SCAN_BATCH = 500
 # carries on from where it stopped: a worker must answer well within gunicorn's
 # timeout, whatever the number of cases (`caseapp notifications scan` has no limit).
 REQUEST_SCAN_SECONDS = 5.0
+# Steps a supervisor does (the plan's approval): announced to the supervisors
+# only; the people on the case wait on it and cannot do it (UX walk: officers
+# were told "overdue" for the approval they had asked for).
+SUPERVISORS_STEPS = frozenset({"plan_approval"})
 
 
 def scan(now: datetime | None = None) -> int:
@@ -168,9 +172,12 @@ def _notify_deadlines(cases: list[Case], now: datetime, window: timedelta,
             kind = "deadline_missed" if missed else "deadline_soon"
             if case.unit_id not in supervisors:
                 supervisors[case.unit_id] = _supervisors(case)
-            people = _people_on(case) or supervisors[case.unit_id]
-            if missed:
-                people = [*people, *supervisors[case.unit_id]]
+            if step in SUPERVISORS_STEPS:  # theirs to do: the officer waits on it
+                people = supervisors[case.unit_id]
+            else:
+                people = _people_on(case) or supervisors[case.unit_id]
+                if missed:
+                    people = [*people, *supervisors[case.unit_id]]
             key = f"{kind}:{case.reference}:{step}:{due.isoformat()}"[:120]
             wanted += [(uid, kind, case.reference, key) for uid in sorted(set(people))]
     if not wanted:

@@ -160,3 +160,23 @@ def test_the_scan_reads_a_batch_of_cases_with_the_same_statements_as_one_case(
     nine = statements_of_a_scan(9, max(c.assessment_due_at for c in later)
                                 + timedelta(minutes=1))
     assert nine == one
+
+
+def test_the_plans_approval_falling_late_is_told_to_the_supervisors_not_the_officer(
+        people, make_case):
+    """Approving a plan is the supervisor's step: the officer who sent the plan
+    is not told they are late with it (UX walk)."""
+    from tests.cases.conftest import needs_data, plan_data
+
+    case = make_case("assessment", assigned=True)
+    service.record_needs_assessment(people.officer, case, needs_data())
+    service.draft_plan(people.officer, case, plan_data())
+    db.session.commit()
+    due = case.plan_approval_due_at
+    assert due is not None
+    scan(due + timedelta(minutes=1))
+    told = db.session.scalars(select(Notification.user_id).where(
+        Notification.case_reference == case.reference,
+        Notification.dedupe_key.like("%:plan_approval:%"))).all()
+    assert sorted(set(told)) == ids(people.supervisor, people.province_supervisor)
+    assert people.officer.id not in told
