@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import event, insert, select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.exc import DBAPIError
 
 import audit
@@ -19,6 +19,7 @@ from caseapp.cases import queries
 from caseapp.extensions import db
 from tests.care.test_data_rights import restrict
 from tests.cases.conftest import CHILD_NAME, audit_rows
+from tests.sql_statements import statements_run
 
 E = audit.audit_entries.c
 
@@ -116,16 +117,8 @@ def test_a_page_costs_the_same_statements_however_many_cases(people, login, make
     counts = {}
     for size in (2, 6):
         monkeypatch.setattr(queries, "PAGE_SIZE", size)
-        seen: list[str] = []
-        engine = db.session.get_bind()
-        listener = lambda *args, _seen=seen: _seen.append(args[2])  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            body = client.get("/api/v1/cases").json
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
-        assert len(body["cases"]) == size
-        counts[size] = len(seen)
+        response, counts[size] = statements_run(lambda: client.get("/api/v1/cases"))
+        assert len(response.json["cases"]) == size
     assert counts[2] == counts[6], counts
 
 

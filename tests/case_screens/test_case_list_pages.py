@@ -7,12 +7,13 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from caseapp import clock
 from caseapp.cases import queries
 from caseapp.cases.models import Case
 from caseapp.extensions import db
+from tests.sql_statements import statements_run
 
 NEXT = re.compile(r'<a class="button" rel="next" href="([^"]+)"')
 ROW = re.compile(r'href="/cases/(HS-[A-Z0-9]{8})"')
@@ -67,15 +68,8 @@ def test_a_page_costs_the_same_queries_however_many_rows(people, login, many, mo
     counts = {}
     for size in (2, 6):
         monkeypatch.setattr(queries, "PAGE_SIZE", size)
-        statements: list[str] = []
-        engine = db.session.get_bind()
-        listener = lambda *args, _seen=statements: _seen.append(args[2])  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            assert client.get("/cases").status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
-        counts[size] = len(statements)
+        response, counts[size] = statements_run(lambda: client.get("/cases"))
+        assert response.status_code == 200
     assert counts[2] == counts[6], counts
 
 

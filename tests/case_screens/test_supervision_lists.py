@@ -9,7 +9,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from caseapp import clock
 from caseapp.cases import service as cases
@@ -18,6 +18,7 @@ from caseapp.cases.models import Case
 from caseapp.extensions import db
 from caseapp.supervision import service as supervision
 from tests.cases.conftest import needs_data, plan_data
+from tests.sql_statements import statements_run
 
 NEXT = re.compile(r'<a class="button" rel="next" href="([^"]+)"')
 ROW = re.compile(r'href="/cases/(HS-[A-Z0-9]{8})"')
@@ -126,15 +127,9 @@ def test_unknown_list_and_other_roles(people, login):
 
 
 def statements_of(client, url: str) -> int:
-    seen: list[str] = []
-    engine = db.session.get_bind()
-    listener = lambda *args, _seen=seen: _seen.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return len(seen)
+    response, count = statements_run(lambda: client.get(url))
+    assert response.status_code == 200
+    return count
 
 
 @pytest.mark.parametrize("url", ["/supervision", "/supervision/overdue",

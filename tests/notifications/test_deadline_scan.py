@@ -142,17 +142,12 @@ def test_the_scan_reads_a_batch_of_cases_with_the_same_statements_as_one_case(
         app, people, make_case, travel):
     """The people on each case, the supervisors and the notices already made are
     read per batch: scanning nine late cases costs what scanning one does."""
-    from sqlalchemy import event
+    from tests.sql_statements import statements_run
 
     def statements_of_a_scan(count: int, at) -> int:
-        seen = []
-        listener = lambda *args: seen.append(1)  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            assert events.scan_and_commit(at) == count * 3
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
-        return len(seen)
+        made, statements = statements_run(lambda: events.scan_and_commit(at))
+        assert made == count * 3
+        return statements
 
     first = make_case("intake", assigned=True)
     one = statements_of_a_scan(1, first.assessment_due_at + timedelta(minutes=1))

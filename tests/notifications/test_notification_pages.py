@@ -7,12 +7,12 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from caseapp import clock
 from caseapp.extensions import db
 from caseapp.notifications import service
 from caseapp.notifications.models import Notification
+from tests.sql_statements import statements_run
 
 NEXT = re.compile(r'<a class="button" rel="next" href="([^"]+)"')
 ITEM = re.compile(r'data-id="(\d+)"')
@@ -70,13 +70,6 @@ def test_a_page_costs_the_same_statements(people, login, notices, monkeypatch):
     counts = {}
     for size in (2, 6):
         monkeypatch.setattr(service, "PAGE_SIZE", size)
-        seen: list[str] = []
-        engine = db.session.get_bind()
-        listener = lambda *args, _seen=seen: _seen.append(args[2])  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            assert client.get("/notifications").status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
-        counts[size] = len(seen)
+        response, counts[size] = statements_run(lambda: client.get("/notifications"))
+        assert response.status_code == 200
     assert counts[2] == counts[6], counts
