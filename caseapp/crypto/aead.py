@@ -112,7 +112,7 @@ class FieldKey:
     AESGCM object (created once per key per scope) and the header bytes.
     """
 
-    __slots__ = ("_aead", "header", "key_id", "key_id_raw")
+    __slots__ = ("_aead", "_last", "header", "key_id", "key_id_raw")
 
     def __init__(self, key_id: str, key: bytes):
         if len(key) != DEK_LEN:
@@ -121,6 +121,20 @@ class FieldKey:
         self.key_id_raw = key_id_bytes(key_id)
         self.header = _FORMAT_V1_BYTE + self.key_id_raw
         self._aead = AESGCM(key)
+        self._last: tuple[str | None, bytes] = (None, b"")
+
+    def _aad_tail(self, row_id: str) -> bytes:
+        """``len16 row id | key id`` of the associated data; a record's fields are
+        sealed and opened one after another, so the last row's is kept (one
+        attribute holding both, so threads sharing a key never pair a row with
+        another row's tail)."""
+        last = self._last
+        if last[0] == row_id:
+            return last[1]
+        rid = row_id.encode("utf-8")
+        tail = len(rid).to_bytes(2, "big") + rid + self.key_id_raw
+        self._last = (row_id, tail)
+        return tail
 
     def __repr__(self) -> str:
         return f"<FieldKey {self.key_id}>"
@@ -130,9 +144,8 @@ class FieldKey:
 
     def seal(self, plaintext: bytes, aad_prefix: bytes, row_id: str) -> bytes:
         nonce = new_nonce()
-        rid = row_id.encode("utf-8")
-        aad = aad_prefix + len(rid).to_bytes(2, "big") + rid + self.key_id_raw
-        return self.header + nonce + self._aead.encrypt(nonce, plaintext, aad)
+        return self.header + nonce + self._aead.encrypt(nonce, plaintext,
+                                                        aad_prefix + self._aad_tail(row_id))
 
     def _seal_with_nonce(self, plaintext: bytes, aad_prefix: bytes, row_id: str,
                          nonce: bytes) -> bytes:
@@ -144,11 +157,10 @@ class FieldKey:
              column: str) -> bytes:
         if blob[:HEADER_LEN] != self.header or len(blob) < MIN_SEALED_LEN:
             self._reject_header(blob, table, column, row_id)
-        rid = row_id.encode("utf-8")
-        aad = aad_prefix + len(rid).to_bytes(2, "big") + rid + self.key_id_raw
         try:
             return self._aead.decrypt(blob[HEADER_LEN:HEADER_LEN + NONCE_LEN],
-                                      blob[HEADER_LEN + NONCE_LEN:], aad)
+                                      blob[HEADER_LEN + NONCE_LEN:],
+                                      aad_prefix + self._aad_tail(row_id))
         except InvalidTag:
             raise DecryptionError("sealed value failed authentication (tampered or moved)",
                                   table=table, column=column, row_id=row_id) from None

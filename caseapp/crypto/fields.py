@@ -263,13 +263,17 @@ class Sealed(Generic[T]):
         key = scope._keys.get(key_id)
         if key is None:  # raises AccessNotGranted / KeyDestroyed
             key = scope.key(key_id, f"{self.table_for(cls)}.{self.name}")
-        _check_place(scope, key_id, plan, obj)
+        row_id = state.get("id") or obj.id
+        if plan.own_key:  # the hot path of _check_place: the record is its own key owner
+            if scope._places.get(key_id) != (plan.owner_table, row_id):
+                _check_place(scope, key_id, plan, obj)
+        else:
+            _check_place(scope, key_id, plan, obj)
         private = self.private
         blob = state[private] if private in state else getattr(obj, private)
         if blob is None:
             return None
         prefix = self._prefixes.get(cls) or self._aad_prefix(cls)
-        row_id = state.get("id") or obj.id
         bound = row_id if plan.own_key else _bound_row_id(cls, obj)
         try:
             raw = key.open(blob, prefix, bound, table=self._tables[cls], column=self.name)
@@ -300,11 +304,13 @@ class Sealed(Generic[T]):
         key = scope._keys.get(key_id)
         if key is None:
             key = scope.key(key_id, f"{self.table_for(cls)}.{self.name}")
-        _check_place(scope, key_id, plan, obj)
+        row_id = state.get("id") or obj.id
+        if not plan.own_key or row_id is None \
+                or scope._places.get(key_id) != (plan.owner_table, row_id):
+            _check_place(scope, key_id, plan, obj)
         if value is None:
             setattr(obj, self.private, None)
             return
-        row_id = state.get("id") or obj.id
         if row_id is None:
             row_id = obj.id = new_id()
         bound = row_id if plan.own_key else _bound_row_id(cls, obj)
@@ -338,6 +344,7 @@ class _Plan(NamedTuple):
 
     key_id: Callable[[Any], str | None]
     own_key: bool  # the record's own ``data_key_id``, bound to its own id only
+    owner_table: str | None  # where an own key is admitted from (own_key only)
 
 
 _PLANS: dict[type, _Plan] = {}
@@ -385,11 +392,11 @@ def _plan(cls: type) -> _Plan:
     own = getattr(cls, "sealed_key_id", None)
     no_path = getattr(cls, "__sealed_key_owner__", None) is None
     if own is SealedRecord.sealed_key_id and no_path:
-        plan = _Plan(attrgetter("data_key_id"), True)
+        plan = _Plan(attrgetter("data_key_id"), True, owner_table(cls))
     elif own is not None:
-        plan = _Plan(methodcaller("sealed_key_id"), False)
+        plan = _Plan(methodcaller("sealed_key_id"), False, None)
     else:
-        plan = _Plan(attrgetter("data_key_id"), no_path)
+        plan = _Plan(attrgetter("data_key_id"), no_path, owner_table(cls) if no_path else None)
     _PLANS[cls] = plan
     return plan
 
