@@ -171,6 +171,8 @@ def _clock_at(moment: datetime):
 BULK_FROM = 1000
 #: From this many cases bulk seeding makes and seals batches in worker processes.
 POOL_FROM = 20_000
+#: SQLite page cache of the bulk seeding connection, in KiB.
+BULK_CACHE_KIB = 256 * 1024
 #: Cases per demo commune (one officer each) when seeding in bulk: with most
 #: old cases closed, an officer keeps a few hundred open ones.
 CASES_PER_OFFICER = 2000
@@ -520,6 +522,10 @@ def _seed_in_bulk(rng, root, communes, people, count, batch, shown, stop, worker
         counselors=[counselors[(k // COMMUNES_PER_COUNSELOR) % len(counselors)].id
                     for k in range(len(communes))],
         supervisor=people["demo.gs"].id)
+    if db.engine.dialect.name == "sqlite":
+        # More of the tables' indexes in memory while they grow (this
+        # connection only; durability unchanged: WAL, synchronous=NORMAL).
+        db.session.connection().exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
     db.session.commit()  # nothing open: the writer's transaction starts with its lock
     done = 0
     with demo_bulk.BatchSource(writer, plan, demo_bulk.batch_seeds(rng, count, batch),
