@@ -2,9 +2,11 @@
 benchmarks that need a province full of cases.
 
 The services write a case in ~90 statements (5-30 cases a second). Here a
-batch of cases is made in memory and inserted with a handful of
-``executemany`` statements (SQLAlchemy Core), yet stored exactly as the app
-stores them:
+batch of cases is made in memory -- in worker processes when there are
+several (:class:`BatchSource`), each batch from its own seed -- and inserted
+by the one writer with the driver's bulk path (``executemany`` on SQLite,
+``COPY`` on PostgreSQL; values bound by the columns' own SQLAlchemy types),
+yet stored exactly as the app stores them:
 
 * each case gets its own data key, wrapped under the current KEK version on
   the case row (:func:`caseapp.crypto.aead.new_data_key_bytes`, the key
