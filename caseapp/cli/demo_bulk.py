@@ -2,9 +2,11 @@
 benchmarks that need a province full of cases.
 
 The services write a case in ~90 statements (5-30 cases a second). Here a
-batch of cases is made in memory and inserted with a handful of
-``executemany`` statements (SQLAlchemy Core), yet stored exactly as the app
-stores them:
+batch of cases is made in memory -- in worker processes when there are
+several (:class:`BatchSource`), each batch from its own seed -- and inserted
+by the one writer with the driver's bulk path (``executemany`` on SQLite,
+``COPY`` on PostgreSQL; values bound by the columns' own SQLAlchemy types),
+yet stored exactly as the app stores them:
 
 * each case gets its own data key, wrapped under the current KEK version on
   the case row (:func:`caseapp.crypto.aead.new_data_key_bytes`, the key
@@ -34,7 +36,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
@@ -282,19 +284,77 @@ def child_data(rng: random.Random, made: MadeCase, unit_name: str) -> dict:
     }
 
 
+@dataclass
+class BatchPlan:
+    """Who and where the cases of a batch go (ids only; made once per run)."""
+
+    now: datetime
+    commune_ids: list[int]
+    commune_names: dict[int, str]
+    officers: list[str]  # the lead officer of each commune (same order)
+    counselors: list[str]  # the recorder of each commune when a counselor records
+    supervisor: str
+
+
+def make_cases(rng: random.Random, plan: BatchPlan, size: int,
+               refs: set[str] | None = None) -> list[MadeCase]:
+    """``size`` cases of ``plan`` with their child data, drawn from ``rng``."""
+    refs = set() if refs is None else refs
+    made = []
+    for _ in range(size):
+        k = rng.randrange(len(plan.commune_ids))
+        unit_id = plan.commune_ids[k]
+        lead = plan.officers[k]
+        recorder = plan.counselors[k] if rng.random() < 0.6 else lead
+        case = make_case(rng, plan.now, refs, unit_id, lead, recorder, plan.supervisor)
+        case.child = child_data(rng, case, plan.commune_names[unit_id])
+        made.append(case)
+    return made
+
+
+@dataclass
+class PreparedBatch:
+    """A batch made, sealed and MAC'd, ready for the single writer: rows as
+    DB-API parameter tuples (the column types' own bind processing done) and,
+    per case, what its two audit entries need. Holds no key: picklable, so a
+    worker process can make it."""
+
+    rows: dict[str, tuple[tuple, list[tuple]]]  # table -> (column names, rows)
+    references: list[str]
+    access: list[dict]  # per case: the values under its row MAC (for a re-drawn reference)
+    audit: list[tuple]  # per case: (anchor object id, recorder, reference, unit path, details)
+    counts: Counter
+
+
 class BulkWriter:
     """Writes batches of :class:`MadeCase` with their keys, sealed fields, MACs
     and audit entries. Needs an app context (the instance's keys), no key
-    scope: each case's key is made, used and dropped here."""
+    scope: each case's key is made, used and dropped here.
+
+    Two halves: :meth:`prepare` does all that does not depend on the audit
+    chain or the database (keys, sealing, blind indexes, row MACs, the
+    entries' details, the columns' bind processing) and may run in worker
+    processes; :meth:`insert` takes the writer's lock, chains the entries
+    from the head of the log and inserts everything with the driver's bulk
+    path (``executemany`` on SQLite, ``COPY`` on PostgreSQL)."""
 
     def __init__(self, app, units_by_id: dict[int, tuple[str, str]],
                  users_by_id: dict[str, str]):
         """``units_by_id``: unit id -> (name, path); ``users_by_id``: user id -> role."""
         from sqlalchemy import inspect
 
-        from caseapp.cases.models import Case, CasePerson
+        import audit
+        from caseapp.cases.models import (
+            Case,
+            CasePerson,
+            Referral,
+            SupportAction,
+            case_harm_categories,
+            case_platforms,
+        )
         from caseapp.crypto import current_keyring
         from caseapp.crypto.blind_index import DEFAULT_BITS
+        from caseapp.extensions import db
 
         self.keyring = current_keyring()
         self.mac_key = app.extensions["caseapp_keys"].audit_mac_key
@@ -309,54 +369,64 @@ class BulkWriter:
             "incident_place", "safe_tonight")}
         self.person_fields = tuple(getattr(CasePerson, name)
                                    for name in ("full_name", "age", "occupation"))
+        self.dialect = db.engine.dialect
+        # Insertion order: parents before the rows that refer to them.
+        self.tables = {t.name: t for t in (
+            Case.__table__, CasePerson.__table__, audit.audit_entries, case_harm_categories,
+            case_platforms, SupportAction.__table__, Referral.__table__)}
+        self._columns: dict[str, tuple] = {}
 
-    def _lock_and_head(self, connection):
-        from audit.writer import _PG_LOCK, _read_head
+    # --- rows as the driver takes them ------------------------------------------------------
 
-        if connection.dialect.name == "postgresql":
-            connection.execute(_PG_LOCK)
-        return _read_head(connection)
+    def _layout(self, table_name: str, given) -> tuple:
+        """(column names, bind processors) of a table for rows giving the
+        columns ``given``: in the table's order; every column with a
+        Python-side default must be given (what SQLAlchemy's insert would
+        fill in is filled in here)."""
+        found = self._columns.get((table_name, tuple(given)))
+        if found is None:
+            from sqlalchemy import LargeBinary
 
-    def _free_references(self, connection, rng, made: list[MadeCase]) -> None:
-        """References unique against the table too (a rerun, the same seed)."""
-        from sqlalchemy import select
+            table = self.tables[table_name]
+            missing = [c.name for c in table.columns
+                       if c.default is not None and c.name not in given]
+            if missing:
+                raise ValueError(f"bulk rows of {table_name} lack {missing}")
+            names, processors = [], []
+            for column in table.columns:
+                if column.name not in given:
+                    continue  # NULL or the server default, as a Core insert leaves it
+                names.append(column.name)
+                kind = column.type
+                # bytes go to both drivers as they are (a memoryview would not pickle)
+                processors.append(None if isinstance(kind, LargeBinary)
+                                  else kind._cached_bind_processor(self.dialect))
+            found = self._columns[(table_name, tuple(given))] = (tuple(names),
+                                                                 tuple(processors))
+        return found
 
-        from caseapp.cases.models import Case
+    def _to_params(self, table_name: str, rows: list[dict]) -> tuple[tuple, list[tuple]]:
+        """(column names, the rows as parameter tuples in that order)."""
+        if not rows:
+            return (), []
+        names, processors = self._layout(table_name, tuple(rows[0]))
+        pairs = tuple(zip(names, processors, strict=True))
+        return names, [tuple(row[name] if process is None else process(row[name])
+                             for name, process in pairs) for row in rows]
 
-        todo = {m.row["reference"]: m for m in made}
-        while todo:
-            taken = set()
-            names = list(todo)
-            for start in range(0, len(names), 900):
-                taken |= set(connection.scalars(select(Case.reference).where(
-                    Case.reference.in_(names[start:start + 900]))))
-            todo = {}
-            for m in made:
-                if m.row["reference"] in taken:
-                    m.row["reference"] = new_reference(rng)
-                    todo[m.row["reference"]] = m
+    # --- the part without the database ----------------------------------------------------
 
-    def write(self, connection, rng: random.Random, made: list[MadeCase]) -> Counter:
-        """Insert ``made`` in the caller's transaction; returns row counts."""
-        import audit
+    def prepare(self, rng: random.Random, made: list[MadeCase]) -> PreparedBatch:
+        """Keys, sealed fields, blind indexes, row MACs and the audit details of
+        ``made`` (``rng``: the referrals' states)."""
         from audit.writer import canonical_details
-        from caseapp import clock
         from caseapp.cases import facts
-        from caseapp.cases.models import (
-            Case,
-            CasePerson,
-            Referral,
-            SupportAction,
-            case_harm_categories,
-            case_platforms,
-        )
+        from caseapp.cases.models import Case, CasePerson
         from caseapp.crypto import aead, blind_index, row_integrity
 
-        head_seq, head_mac = self._lock_and_head(connection)
-        self._free_references(connection, rng, made)
-        now = clock.now()
         access_fields = ("id", "access_version", *Case.__access_fields__)
-        cases, people, harms, platforms, actions, referrals, entries = [], [], [], [], [], [], []
+        cases, people, harms, platforms, actions, referrals = [], [], [], [], [], []
+        references, access, audit_rows = [], [], []
         for m in made:
             row, child = m.row, m.child
             case_id = row["id"]
@@ -375,9 +445,11 @@ class BulkWriter:
             row["child_dob_family_index"] = blind_index(
                 "child_dob_family", (dob, child["child_full_name"].split()[0]),
                 self.index_key, bits=self.bits) if dob else None
-            row["access_mac"] = row_integrity._compute_for(
-                Case, self.mapper, {name: row[name] for name in access_fields})
+            protected = {name: row[name] for name in access_fields}
+            row["access_mac"] = row_integrity._compute_for(Case, self.mapper, protected)
             cases.append(row)
+            references.append(row["reference"])
+            access.append(protected)
             person_id = str(uuid.uuid4())
             mother = child["_mother"]
             person = {"id": person_id, "case_id": case_id, "relation": "mother",
@@ -406,40 +478,218 @@ class BulkWriter:
                     "completed_at": sent + timedelta(days=20) if status == "completed" else None,
                     "created_by_id": m.lead, "updated_at": sent})
             referrals += refs
-            # The chain, as the single writer would extend it: the row's anchor
-            # (before_insert), then the service's "case.create".
             _name, unit_path = self.units[row["unit_id"]]
             view = SimpleNamespace(
                 **row, harm_category_codes=m.harms, platform_codes=m.platforms,
                 support_actions=[SimpleNamespace(performed_at=a["performed_at"]) for a in acts],
                 referrals=[SimpleNamespace(agency_code=r["agency_code"], status=r["status"])
                            for r in refs])
+            audit_rows.append((
+                row_integrity.anchor_id("cases", case_id), row["recorded_by_id"],
+                unit_path, canonical_details({"stage": row["stage"], "bulk": True,
+                                              "facts": facts.snapshot(view)})))
+        rows = {"cases": cases, "case_people": people, "case_harm_categories": harms,
+                "case_platforms": platforms, "case_support_actions": actions,
+                "case_referrals": referrals}
+        counts = Counter(cases=len(cases), people=len(people), harm_rows=len(harms),
+                         platform_rows=len(platforms), support_actions=len(actions),
+                         referrals=len(referrals), audit_entries=2 * len(cases))
+        return PreparedBatch({name: self._to_params(name, listed)
+                              for name, listed in rows.items()},
+                             references, access, audit_rows, counts)
+
+    # --- the single writer ------------------------------------------------------------------
+
+    def _lock_and_head(self, connection):
+        from audit.writer import _PG_LOCK, _read_head
+
+        if connection.dialect.name == "postgresql":
+            connection.execute(_PG_LOCK)
+        return _read_head(connection)
+
+    def _free_references(self, connection, rng, batch: PreparedBatch) -> None:
+        """References unique against the table too (earlier batches, a rerun
+        with the same seed): a taken one is drawn again and the row's MAC
+        made again for it."""
+        from sqlalchemy import select
+
+        from caseapp.cases.models import Case
+        from caseapp.crypto import row_integrity
+
+        names, case_rows = batch.rows["cases"]
+        _names, processors = self._layout("cases", names)
+        at_reference, at_mac = names.index("reference"), names.index("access_mac")
+        mine = set(batch.references)
+        todo = dict.fromkeys(range(len(batch.references)))
+        while todo:
+            asked = [batch.references[i] for i in todo]
+            taken = set()
+            for start in range(0, len(asked), 900):
+                taken |= set(connection.scalars(select(Case.reference).where(
+                    Case.reference.in_(asked[start:start + 900]))))
+            again = {}
+            for i in todo:
+                if batch.references[i] not in taken:
+                    continue
+                reference = new_reference(rng)
+                while reference in mine:
+                    reference = new_reference(rng)
+                mine.add(reference)
+                batch.references[i] = reference
+                protected = batch.access[i]
+                protected["reference"] = reference
+                mac = row_integrity._compute_for(Case, self.mapper, protected)
+                row = list(case_rows[i])
+                for at, value in ((at_reference, reference), (at_mac, mac)):
+                    row[at] = value if processors[at] is None else processors[at](value)
+                case_rows[i] = tuple(row)
+                again[i] = None
+            todo = again
+
+    def _chain(self, head_seq: int, head_mac: str, batch: PreparedBatch) -> list[dict]:
+        """The batch's audit entries as the single writer extends the chain:
+        per case the row's anchor (before_insert), then the service's
+        "case.create"."""
+        import audit
+        from audit.writer import canonical_details
+        from caseapp import clock
+        from caseapp.crypto import row_integrity
+
+        now = clock.now()
+        anchor_details = canonical_details({"version": 1})
+        entries = []
+        for (anchor, recorder, unit_path, details), reference in zip(
+                batch.audit, batch.references, strict=True):
             for fields in (
                     {"actor_type": "system", "actor_id": None, "actor_role": None,
                      "action": row_integrity.ANCHOR_ACTION, "object_type": "cases",
-                     "object_id": row_integrity.anchor_id("cases", case_id),
-                     "unit_path": None, "details": canonical_details({"version": 1})},
-                    {"actor_type": "user", "actor_id": row["recorded_by_id"],
-                     "actor_role": self.users[row["recorded_by_id"]], "action": "case.create",
-                     "object_type": "case", "object_id": row["reference"],
-                     "unit_path": unit_path, "details": canonical_details(
-                         {"stage": row["stage"], "bulk": True,
-                          "facts": facts.snapshot(view)})}):
+                     "object_id": anchor, "unit_path": None, "details": anchor_details},
+                    {"actor_type": "user", "actor_id": recorder,
+                     "actor_role": self.users[recorder], "action": "case.create",
+                     "object_type": "case", "object_id": reference,
+                     "unit_path": unit_path, "details": details}):
                 head_seq += 1
                 entry = {"seq": head_seq, "occurred_at": now, "session_hash": None,
                          "client_addr": None, "outcome": "ok", "request_id": None,
                          **fields, "prev_mac": head_mac}
                 entry["mac"] = head_mac = audit.compute_mac(self.mac_key, head_mac, entry)
                 entries.append(entry)
-        connection.execute(Case.__table__.insert(), cases)
-        connection.execute(CasePerson.__table__.insert(), people)
-        connection.execute(audit.audit_entries.insert(), entries)
-        connection.execute(case_harm_categories.insert(), harms)
-        connection.execute(case_platforms.insert(), platforms)
-        if actions:
-            connection.execute(SupportAction.__table__.insert(), actions)
-        if referrals:
-            connection.execute(Referral.__table__.insert(), referrals)
-        return Counter(cases=len(cases), people=len(people), harm_rows=len(harms),
-                       platform_rows=len(platforms), support_actions=len(actions),
-                       referrals=len(referrals), audit_entries=len(entries))
+        return entries
+
+    def _insert_rows(self, connection, table_name: str, names: tuple,
+                     rows: list[tuple]) -> None:
+        if not rows:
+            return
+        quote = self.dialect.identifier_preparer.quote
+        columns = ", ".join(quote(name) for name in names)
+        dbapi = connection.connection.driver_connection
+        if self.dialect.name == "postgresql":
+            with dbapi.cursor() as cursor, cursor.copy(
+                    f"COPY {quote(table_name)} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        cursor = dbapi.cursor()
+        try:
+            cursor.executemany(f"INSERT INTO {quote(table_name)} ({columns}) VALUES "
+                               f"({', '.join('?' * len(names))})", rows)
+        finally:
+            cursor.close()
+
+    def insert(self, connection, rng: random.Random, batch: PreparedBatch) -> Counter:
+        """Insert a prepared batch in the caller's transaction (``rng``: a
+        reference drawn again when one is taken); returns row counts."""
+        head_seq, head_mac = self._lock_and_head(connection)
+        self._free_references(connection, rng, batch)
+        entries = self._chain(head_seq, head_mac, batch)
+        for name in self.tables:
+            names, rows = self._to_params(name, entries) if name == "audit_entries" \
+                else batch.rows[name]
+            self._insert_rows(connection, name, names, rows)
+        return batch.counts
+
+    def write(self, connection, rng: random.Random, made: list[MadeCase]) -> Counter:
+        """Prepare and insert ``made`` in the caller's transaction; returns row counts."""
+        return self.insert(connection, rng, self.prepare(rng, made))
+
+
+# --- the worker pool --------------------------------------------------------------------------
+
+_WORKER: tuple[BulkWriter, BatchPlan] | None = None
+
+
+def _start_worker() -> None:
+    """In a forked worker: leave the parent's connections alone and let the
+    parent alone handle Ctrl-C (the terminal sends it to the whole group)."""
+    import signal
+
+    from caseapp.extensions import db
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    db.engine.dispose(close=False)
+
+
+def prepare_batch(seed: int, size: int) -> PreparedBatch:
+    """Batch ``seed`` of the run: its cases drawn from ``random.Random(seed)``,
+    prepared by the run's writer (in a worker or in the parent: same result)."""
+    writer, plan = _WORKER
+    rng = random.Random(seed)
+    return writer.prepare(rng, make_cases(rng, plan, size))
+
+
+def batch_seeds(rng: random.Random, count: int, batch: int):
+    """(seed, size) of each batch of a run of ``count`` cases."""
+    done = 0
+    while done < count:
+        size = min(batch, count - done)
+        yield rng.getrandbits(64), size
+        done += size
+
+
+class BatchSource:
+    """Prepared batches of a run, in order: made by ``workers`` forked
+    processes a few batches ahead of the writer, or here when ``workers`` is
+    0. Use as a context manager: leaving it stops the workers at once (the
+    batches made ahead are dropped; nothing of them was written)."""
+
+    def __init__(self, writer: BulkWriter, plan: BatchPlan, seeds, workers: int):
+        self.seeds = iter(seeds)
+        self.workers = workers
+        self.pool = None
+        self.pending = deque()
+        global _WORKER
+        _WORKER = (writer, plan)
+
+    def __enter__(self):
+        if self.workers > 0:
+            import multiprocessing
+
+            context = multiprocessing.get_context("fork")
+            self.pool = context.Pool(self.workers, initializer=_start_worker)
+        return self
+
+    def __exit__(self, *_exc):
+        global _WORKER
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
+        self.pending.clear()
+        _WORKER = None
+        return False
+
+    def next(self) -> tuple[int, PreparedBatch] | None:
+        """(seed, batch) of the next batch, or None when the run is made."""
+        if self.pool is None:
+            spec = next(self.seeds, None)
+            return None if spec is None else (spec[0], prepare_batch(*spec))
+        while len(self.pending) < self.workers + 1:
+            spec = next(self.seeds, None)
+            if spec is None:
+                break
+            self.pending.append((spec[0], self.pool.apply_async(prepare_batch, spec)))
+        if not self.pending:
+            return None
+        seed, result = self.pending.popleft()
+        return seed, result.get()

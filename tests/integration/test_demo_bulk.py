@@ -7,6 +7,7 @@ and an interruption leaves whole batches only.
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import subprocess
@@ -125,32 +126,93 @@ def test_bulk_cases_verify_open_for_their_officer_and_are_listed(
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
 def test_interrupted_bulk_seeding_keeps_whole_batches(tmp_path, instance_template,
-                                                      database_url):
+                                                      database_url, how):
     env = start_env(tmp_path, instance_template, database_url)
     wanted, batch = 20_000, 200
     log_path = tmp_path / "seed.log"
     with open(log_path, "w") as log:
+        # Its own process group, as a terminal's foreground job: Ctrl-C reaches
+        # the command and its worker processes alike.
         seeding = subprocess.Popen([CASEAPP, "demo-data", "--cases", str(wanted), "--via",
-                                    "bulk", "--batch", str(batch)], env=env,
-                                   stdout=subprocess.PIPE, stderr=log, text=True)
+                                    "bulk", "--batch", str(batch), "--workers", "2"], env=env,
+                                   stdout=subprocess.PIPE, stderr=log, text=True,
+                                   start_new_session=True)
         deadline = time.monotonic() + 240
         while "synthetic cases: 2000/20000" not in log_path.read_text():
             assert seeding.poll() is None, log_path.read_text()
             assert time.monotonic() < deadline, log_path.read_text()
             time.sleep(0.05)
-        seeding.send_signal(signal.SIGINT)
+        if how == "ctrl-c":
+            os.killpg(seeding.pid, signal.SIGINT)
+        else:
+            seeding.send_signal(signal.SIGTERM)
         seeding.communicate(timeout=120)
     shown = log_path.read_text()
-    assert seeding.returncode == 128 + signal.SIGINT, shown
+    number = signal.SIGINT if how == "ctrl-c" else signal.SIGTERM
+    assert seeding.returncode == 128 + number, shown
     assert "Traceback" not in shown
     told = re.search(r"interrupted: added (\d+) of 20000 synthetic case\(s\), each one whole; "
                      r"run again with --cases (\d+) to add the rest", shown)
     assert told, shown
     added = int(told.group(1))
     assert 2000 <= added < wanted and added % batch == 0
+    assert int(told.group(2)) == wanted - added
+    # The worker processes stopped with the command: nothing is left in its group.
+    with pytest.raises(ProcessLookupError):
+        os.killpg(seeding.pid, 0)
     state = database_state(env)
     assert state["cases"] == state["people"] == state["created"] == added
     assert state["broken"] == 0
     verified = run_caseapp(["audit", "verify"], env, timeout=300)
     assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+@pytest.fixture
+def second_database_url(database_url):
+    """Another database of its own on PostgreSQL (None on SQLite)."""
+    if database_url is None:
+        yield None
+        return
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    base = make_url(database_url)
+    name = f"caseapp_inst_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield base.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_worker_processes_make_the_cases_one_process_makes(
+        tmp_path, instance_template, database_url, second_database_url):
+    """The same seed makes the same synthetic cases with or without worker
+    processes: the same references, the same child data once opened, and
+    in both a chain that verifies and row MACs that hold."""
+    seen = []
+    for name, url, workers in (("alone", database_url, "0"),
+                               ("pool", second_database_url, "2")):
+        env = start_env(tmp_path / name, instance_template, url)
+        seeded = run_caseapp(["demo-data", "--cases", "700", "--via", "bulk", "--batch", "60",
+                              "--seed", "7", "--workers", workers], env, timeout=300)
+        assert seeded.returncode == 0, seeded.stderr
+        assert "added 700 synthetic case(s); 700 case(s) in the database" in seeded.stdout
+        verified = run_caseapp(["audit", "verify"], env, timeout=300)
+        assert verified.returncode == 0, verified.stdout + verified.stderr
+        state = database_state(env)
+        assert state["cases"] == state["people"] == state["created"] == 700
+        assert state["broken"] == 0
+        seen.append((open_one(env), state))
+    (alone, alone_state), (pooled, pooled_state) = seen
+    assert len(set(alone["references"])) == 700
+    assert pooled["references"] == alone["references"]
+    assert (pooled["reference"], pooled["name"], pooled["mother"]) == \
+        (alone["reference"], alone["name"], alone["mother"])
+    assert pooled_state["stages"] == alone_state["stages"]
