@@ -213,10 +213,13 @@ class Case(db.Model, SealedOwner, AccessSealed):
         # grow with the open work, not with every case ever closed). A query
         # reaches them with the same test written out (caseapp.supervision.service).
         # The counts, each a range of its own index within each unit of a subtree:
-        Index("ix_cases_open_unit_deadline", "unit_id", "next_deadline_at", **_OPEN_ONLY),
-        Index("ix_cases_open_unit_lead", "unit_id", "lead_officer_id", **_OPEN_ONLY),
-        Index("ix_cases_open_unit_closure", "unit_id", "closure_requested_at", **_OPEN_ONLY),
-        Index("ix_cases_open_unit_stage", "unit_id", "stage", "id", **_OPEN_ONLY),
+        Index("ix_cases_open_unit_deadline", "unit_id", "next_deadline_at", "stage",
+              **_OPEN_ONLY),
+        Index("ix_cases_open_unit_lead", "unit_id", "lead_officer_id", "stage", **_OPEN_ONLY),
+        Index("ix_cases_open_unit_closure", "unit_id", "closure_requested_at", "stage",
+              **_OPEN_ONLY),
+        Index("ix_cases_open_unit_stage", "unit_id", "stage", "id", "plan_drafted_at",
+              **_OPEN_ONLY),
         # The supervision lists' orders, walking open cases only:
         Index("ix_cases_open_danger_order", "immediate_danger", "received_at", "id",
               **_OPEN_ONLY),

@@ -20,10 +20,10 @@ depends_on = None
 
 OPEN = "stage <> 'closure'"
 CASES = [
-    ('ix_cases_open_unit_deadline', ['unit_id', 'next_deadline_at'], OPEN),
-    ('ix_cases_open_unit_lead', ['unit_id', 'lead_officer_id'], OPEN),
-    ('ix_cases_open_unit_closure', ['unit_id', 'closure_requested_at'], OPEN),
-    ('ix_cases_open_unit_stage', ['unit_id', 'stage', 'id'], OPEN),
+    ('ix_cases_open_unit_deadline', ['unit_id', 'next_deadline_at', 'stage'], OPEN),
+    ('ix_cases_open_unit_lead', ['unit_id', 'lead_officer_id', 'stage'], OPEN),
+    ('ix_cases_open_unit_closure', ['unit_id', 'closure_requested_at', 'stage'], OPEN),
+    ('ix_cases_open_unit_stage', ['unit_id', 'stage', 'id', 'plan_drafted_at'], OPEN),
     ('ix_cases_open_danger_order', ['immediate_danger', 'received_at', 'id'], OPEN),
     ('ix_cases_open_closure_order', ['closure_requested_at', 'id'], OPEN),
     ('ix_cases_open_plan_order', ['plan_drafted_at', 'id'], OPEN),
