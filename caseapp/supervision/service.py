@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Select, func, literal_column, select
@@ -76,6 +77,7 @@ def _closures(supervisor, _now, ordered=False) -> Select:
         OPEN, Case.stage != "closure", Case.closure_requested_at.is_not(None))
 
 
+@cache  # the same statement every time (its aliases built once)
 def _plans_waiting():
     """Ids of the cases whose newest plan is drafted, neither approved nor sent
     back (what :func:`caseapp.permissions.cases.plan_waiting` reads of the rows;
@@ -106,6 +108,7 @@ def _plan_missing(supervisor, _now, ordered=False) -> Select:
         ~_has_approved_plan())
 
 
+@cache  # the same statement every time (its aliases built once)
 def _decisions_missing():
     """Ids of the cases whose newest approved plan has no commune decision
     recorded (:attr:`Case.decision_missing`): the undecided plans' own index."""
@@ -121,6 +124,7 @@ def _decisions(supervisor, _now, ordered=False) -> Select:
         queries.unindexed(Case.id, ordered).in_(_decisions_missing()))
 
 
+@cache  # the same statement every time (its aliases built once)
 def _disabled_users():
     return select(User.id).where(User.is_enabled.is_(False))
 
