@@ -28,6 +28,7 @@ from sqlalchemy import (
     and_,
     false,
     or_,
+    text,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -161,6 +162,12 @@ case_platforms = Table(
 
 # --- The case ---------------------------------------------------------------------------------
 
+# SQL: an open case, written out (not a bound value) so that SQLite and
+# PostgreSQL match it with the partial indexes over open cases below.
+OPEN_CASE_SQL = "stage <> 'closure'"
+_OPEN_ONLY = {"sqlite_where": text(OPEN_CASE_SQL), "postgresql_where": text(OPEN_CASE_SQL)}
+
+
 class Case(db.Model, SealedOwner, AccessSealed):
     __tablename__ = "cases"
     # Who may open the case: its unit, its people, its stage (a counselor sees
@@ -202,6 +209,23 @@ class Case(db.Model, SealedOwner, AccessSealed):
         Index("ix_cases_closure_order", "closure_requested_at", "id"),
         Index("ix_cases_plan_order", "plan_drafted_at", "id"),
         Index("ix_cases_received_order", "received_at", "id"),
+        # Over the open cases only (issue 16: a supervisor's lists and counts
+        # grow with the open work, not with every case ever closed). A query
+        # reaches them with the same test written out (caseapp.supervision.service).
+        # The counts, each a range of its own index within each unit of a subtree:
+        Index("ix_cases_open_unit_deadline", "unit_id", "next_deadline_at", "stage",
+              **_OPEN_ONLY),
+        Index("ix_cases_open_unit_lead", "unit_id", "lead_officer_id", "stage", **_OPEN_ONLY),
+        Index("ix_cases_open_unit_closure", "unit_id", "closure_requested_at", "stage",
+              **_OPEN_ONLY),
+        Index("ix_cases_open_unit_stage", "unit_id", "stage", "id", "plan_drafted_at",
+              **_OPEN_ONLY),
+        # The supervision lists' orders, walking open cases only:
+        Index("ix_cases_open_danger_order", "immediate_danger", "received_at", "id",
+              **_OPEN_ONLY),
+        Index("ix_cases_open_closure_order", "closure_requested_at", "id", **_OPEN_ONLY),
+        Index("ix_cases_open_plan_order", "plan_drafted_at", "id", **_OPEN_ONLY),
+        Index("ix_cases_open_received_order", "received_at", "id", **_OPEN_ONLY),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -607,6 +631,21 @@ class SupportPlan(db.Model, SealedRecord):
 
     __tablename__ = "case_plans"
     __sealed_key_owner__ = "case"
+    __table_args__ = (
+        # The supervision lists' tests on plans (issue 16): each case's versions
+        # and their state, read from the index alone; the plans waiting for a
+        # supervisor and the approved ones without the commune's decision, each
+        # an index of its own rows only.
+        Index("ix_case_plans_case_version", "case_id", "version", "approved_at", "returned_at",
+              "decision_recorded_at"),
+        Index("ix_case_plans_waiting", "case_id", "version", "approved_at", "returned_at",
+              sqlite_where=text("approved_at IS NULL AND returned_at IS NULL"),
+              postgresql_where=text("approved_at IS NULL AND returned_at IS NULL")),
+        Index("ix_case_plans_no_decision", "case_id", "version", "approved_at",
+              "decision_recorded_at",
+              sqlite_where=text("approved_at IS NOT NULL AND decision_recorded_at IS NULL"),
+              postgresql_where=text("approved_at IS NOT NULL AND decision_recorded_at IS NULL")),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)

@@ -17,9 +17,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, func, literal_column, select
 from sqlalchemy.orm import aliased
 
 from caseapp import clock
@@ -27,7 +28,7 @@ from caseapp.accounts.models import User
 from caseapp.break_glass import service as break_glass
 from caseapp.cases import queries
 from caseapp.cases.actions import make_form
-from caseapp.cases.models import MINOR_BAND, Case, SupportPlan
+from caseapp.cases.models import MINOR_BAND, Case, CaseAssignee, SupportPlan
 from caseapp.data_rights import service as data_rights
 from caseapp.extensions import db
 from caseapp.paging import Key, Keyset
@@ -42,63 +43,113 @@ SUMMARY_SHOWN = 5
 _BY_RECEIVED = Keyset(Key(Case.received_at, "time"), Key(Case.id, "str"))
 
 
+# Every list holds open cases only, and says so in the words of the partial
+# indexes over open cases (a literal, not a bound value, so that both
+# databases match it with them): the lists walk, and the counts range over,
+# the open cases alone, however many were closed before.
+OPEN = Case.stage != literal_column("'closure'")  # OPEN_CASE_SQL, as the indexes have it
+
+
 def _newest_plan(plan):
     """SQL: ``plan`` (an alias of SupportPlan) is its case's newest plan."""
     newer = aliased(SupportPlan)
-    return ~exists().where(newer.case_id == plan.case_id, newer.version > plan.version)
+    return ~select(newer.version).where(newer.case_id == plan.case_id,
+                                        newer.version > plan.version).exists()
 
 
 def _newest_approved(plan):
     newer = aliased(SupportPlan)
-    return ~exists().where(newer.case_id == plan.case_id, newer.approved_at.is_not(None),
-                           newer.version > plan.version)
+    return ~select(newer.version).where(newer.case_id == plan.case_id,
+                                        newer.approved_at.is_not(None),
+                                        newer.version > plan.version).exists()
 
 
 def _waiting(supervisor, _now, ordered=False) -> Select:
-    return queries.assignment_queue(supervisor, ordered=ordered).order_by(None)
+    return queries.assignment_queue(supervisor, ordered=ordered).order_by(None).where(OPEN)
 
 
 def _overdue(supervisor, now, ordered=False) -> Select:
-    return queries.overdue_cases(supervisor, now, ordered=ordered).order_by(None)
+    return queries.overdue_cases(supervisor, now, ordered=ordered).order_by(None).where(OPEN)
 
 
 def _closures(supervisor, _now, ordered=False) -> Select:
-    return queries.visible_cases(supervisor, ordered=ordered).where(Case.stage != "closure",
-                                                   Case.closure_requested_at.is_not(None))
+    return queries.visible_cases(supervisor, ordered=ordered).where(
+        OPEN, Case.stage != "closure", Case.closure_requested_at.is_not(None))
+
+
+@cache  # the same statement every time (its aliases built once)
+def _plans_waiting():
+    """Ids of the cases whose newest plan is drafted, neither approved nor sent
+    back (what :func:`caseapp.permissions.cases.plan_waiting` reads of the rows;
+    approving checks the log as well): the waiting plans' own index."""
+    plan = aliased(SupportPlan)
+    return select(plan.case_id).where(plan.approved_at.is_(None), plan.returned_at.is_(None),
+                                      _newest_plan(plan))
 
 
 def _plans(supervisor, _now, ordered=False) -> Select:
-    """The newest plan drafted, neither approved nor sent back (what
-    :func:`caseapp.permissions.cases.plan_waiting` reads of the rows; approving
-    checks the log as well)."""
-    plan = aliased(SupportPlan)
-    waiting = exists().where(plan.case_id == Case.id, plan.approved_at.is_(None),
-                             plan.returned_at.is_(None), _newest_plan(plan))
     return queries.visible_cases(supervisor, ordered=ordered).where(
-        queries.unindexed(Case.stage, ordered).in_(rules.PLAN_STAGES),
-        Case.plan_drafted_at.is_not(None), waiting)
+        OPEN, queries.unindexed(Case.stage, ordered).in_(rules.PLAN_STAGES),
+        Case.plan_drafted_at.is_not(None),
+        queries.unindexed(Case.id, ordered).in_(_plans_waiting()))
 
 
 def _has_approved_plan():
-    return exists().where(SupportPlan.case_id == Case.id, SupportPlan.approved_at.is_not(None))
+    # a column named, not "SELECT *": SQLite then reads the plans' index alone
+    return select(SupportPlan.approved_at).where(SupportPlan.case_id == Case.id,
+                                                 SupportPlan.approved_at.is_not(None)).exists()
 
 
 def _plan_missing(supervisor, _now, ordered=False) -> Select:
     """In support without any approved plan (cases that entered support before
     the plan was required)."""
     return queries.visible_cases(supervisor, ordered=ordered).where(
-        queries.unindexed(Case.stage, ordered).in_(("support", "referral")),
-                                                   ~_has_approved_plan())
+        OPEN, queries.unindexed(Case.stage, ordered).in_(("support", "referral")),
+        ~_has_approved_plan())
+
+
+@cache  # the same statement every time (its aliases built once)
+def _decisions_missing():
+    """Ids of the cases whose newest approved plan has no commune decision
+    recorded (:attr:`Case.decision_missing`): the undecided plans' own index."""
+    plan = aliased(SupportPlan)
+    return select(plan.case_id).where(plan.approved_at.is_not(None),
+                                      plan.decision_recorded_at.is_(None), _newest_approved(plan))
 
 
 def _decisions(supervisor, _now, ordered=False) -> Select:
-    """:attr:`Case.decision_missing` as SQL: the newest approved plan has no
-    commune decision recorded; open cases, never a minor's."""
-    plan = aliased(SupportPlan)
-    missing = exists().where(plan.case_id == Case.id, plan.approved_at.is_not(None),
-                             plan.decision_recorded_at.is_(None), _newest_approved(plan))
+    """:attr:`Case.decision_missing` as SQL: open cases, never a minor's."""
     return queries.visible_cases(supervisor, ordered=ordered).where(
-        Case.stage != "closure", Case.age_band != MINOR_BAND, missing)
+        OPEN, Case.stage != "closure", Case.age_band != MINOR_BAND,
+        queries.unindexed(Case.id, ordered).in_(_decisions_missing()))
+
+
+@cache  # the same statement every time (its aliases built once)
+def _disabled_users():
+    return select(User.id).where(User.is_enabled.is_(False))
+
+
+def _waiting_parts(supervisor, now) -> list[Select]:
+    """The cases waiting for a lead as three disjoint parts, each counted on its
+    own index: no lead; a disabled lead; an enabled lead and a disabled
+    assignee. Together exactly :func:`caseapp.cases.queries.assignment_queue`."""
+    if getattr(supervisor, "role", None) != "supervisor":
+        return [_waiting(supervisor, now)]
+    base = queries.visible_cases(supervisor).where(OPEN, Case.stage != "closure")
+    with_disabled_assignee = select(CaseAssignee.case_id).where(
+        CaseAssignee.user_id.in_(_disabled_users()))
+    return [base.where(Case.lead_officer_id.is_(None)),
+            base.where(Case.lead_officer_id.in_(_disabled_users())),
+            base.where(Case.lead_officer_id.is_not(None),
+                       Case.lead_officer_id.not_in(_disabled_users()),
+                       Case.id.in_(with_disabled_assignee))]
+
+
+def _count_parts(supervisor, now, name) -> list[Select]:
+    """The statements whose row counts add up to list ``name``'s count."""
+    if name == "unassigned":
+        return _waiting_parts(supervisor, now)
+    return [CASE_LISTS[name].query(supervisor, now, False)]
 
 
 @dataclass(frozen=True)
@@ -147,16 +198,45 @@ def count(query: Select) -> int:
         query.order_by(None).with_only_columns(Case.id).subquery())) or 0
 
 
+def _counted(query: Select):
+    """``query``'s row count as a scalar subquery: ``count(*)`` straight over
+    the cases (no derived table), so the database answers it from an index."""
+    return query.order_by(None).with_only_columns(func.count()).scalar_subquery()
+
+
+def counts(supervisor, now: datetime, names=None) -> dict[str, int]:
+    """The whole count of each case list (``names``: all), in one statement:
+    one aggregate per list, each a range over an index of the open cases in
+    each unit of the supervisor's subtree (the migration of issue 16's counts)."""
+    names = list(CASE_LISTS if names is None else names)
+    if not names:
+        return {}
+    columns = []
+    for name in names:
+        parts = [_counted(q) for q in _count_parts(supervisor, now, name)]
+        total = parts[0]
+        for part in parts[1:]:
+            total = total + part
+        columns.append(total.label(name.replace("-", "_")))
+    row = db.session.execute(select(*columns)).one()
+    return {name: int(value or 0) for name, value in zip(names, row, strict=True)}
+
+
 def case_list(supervisor, name: str, *, now: datetime | None = None, after: str | None = None,
-              size: int | None = None) -> ListPage:
+              size: int | None = None, total: int | None = None) -> ListPage:
+    """One page of case list ``name`` (``total``: its count, if already known).
+    A list with no row at all is not walked: its count says so."""
     spec = CASE_LISTS[name]
     size = size or SHOWN
     now = now or clock.now()
+    if total is None:
+        total = counts(supervisor, now, [name])[name]
+    first = spec.keyset.parse(after) is None
+    if total == 0 and first:
+        return ListPage(name, [], 0, None, first=True)
     ranges = spec.keyset.ranges(spec.query(supervisor, now, True), after, size)
     shown, next_token = spec.keyset.split_page(queries.load_ranges(ranges, size), size)
-    return ListPage(name, queries.allowed(supervisor, shown),
-                    count(spec.query(supervisor, now, False)), next_token,
-                    first=spec.keyset.parse(after) is None)
+    return ListPage(name, queries.allowed(supervisor, shown), total, next_token, first=first)
 
 
 def other_list(supervisor, name: str, *, after: str | None = None,
@@ -174,9 +254,11 @@ def other_list(supervisor, name: str, *, after: str | None = None,
 
 
 def any_list(supervisor, name: str, *, now: datetime | None = None,
-             after: str | None = None, size: int | None = None) -> ListPage:
+             after: str | None = None, size: int | None = None,
+             totals: dict[str, int] | None = None) -> ListPage:
     if name in CASE_LISTS:
-        return case_list(supervisor, name, now=now, after=after, size=size)
+        return case_list(supervisor, name, now=now, after=after, size=size,
+                         total=(totals or {}).get(name))
     return other_list(supervisor, name, after=after, size=size)
 
 
@@ -198,8 +280,9 @@ def queue(supervisor, *, only: str | None = None, after: str | None = None) -> Q
     now = clock.now()
     names = (only,) if only else LISTS
     size = None if only else SUMMARY_SHOWN
+    totals = counts(supervisor, now, [n for n in names if n in CASE_LISTS])
     lists = {name: any_list(supervisor, name, now=now, after=after if only else None,
-                            size=size)
+                            size=size, totals=totals)
              for name in names}
     cases = [c for name in names if name in CASE_LISTS for c in lists[name].rows]
     people_ids = ({c.lead_officer_id for c in cases if c.lead_officer_id}
