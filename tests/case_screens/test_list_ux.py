@@ -413,3 +413,27 @@ def test_an_empty_search_is_the_whole_list(people, login, make_case):
 def test_search_without_csrf_is_refused(people, login):
     client = login(people.officer)
     assert client.post("/cases", data={"ref": "HS-C9"}).status_code == 400
+
+
+def test_switching_language_keeps_the_lists_page_and_the_cases_way_back(people, login, many,  # noqa: F811
+                                                                        monkeypatch):
+    monkeypatch.setattr(queries, "PAGE_SIZE", 3)
+    client = login(people.supervisor)
+    html = client.get("/cases").get_data(as_text=True)
+    third = follow(NEXT.search(client.get(follow(NEXT.search(html))).get_data(as_text=True)))
+    back = follow(PREV.search(client.get(third).get_data(as_text=True)))  # before=…&start=4
+    html = client.get(back).get_data(as_text=True)
+    kept = unescape(re.search(r'name="next" value="([^"]+)"', html).group(1))
+    assert kept == back
+    link = follow(CASE_LINK.search(html))
+    page = client.get(link).get_data(as_text=True)
+    kept = unescape(re.search(r'name="next" value="([^"]+)"', page).group(1))
+    assert kept.startswith(link.split("?")[0] + "?back=%2Fcases%3F")
+    response = client.post("/language", data={"csrf_token": csrf_token(client, "/"),
+                                              "locale": "en", "next": kept})
+    assert response.status_code == 302
+    page = client.get(response.location).get_data(as_text=True)
+    assert follow(BACK.search(page)) == back and "Back to the list" in page
+    # A forged back is not kept either.
+    page = client.get(link.split("?")[0], query_string={"back": "https://evil.example/"})
+    assert "evil" not in page.get_data(as_text=True)
