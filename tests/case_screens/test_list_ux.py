@@ -437,3 +437,17 @@ def test_switching_language_keeps_the_lists_page_and_the_cases_way_back(people, 
     # A forged back is not kept either.
     page = client.get(link.split("?")[0], query_string={"back": "https://evil.example/"})
     assert "evil" not in page.get_data(as_text=True)
+
+
+def test_a_search_is_audited_as_the_list_is(people, login, make_case):
+    from tests.cases.conftest import audit_count
+
+    mine = make_case("intake", assigned=True)
+    client = login(people.officer)
+    client.get("/cases")
+    before = audit_count()
+    client.get("/cases")
+    plain = audit_count() - before
+    before = audit_count()
+    client.get("/cases", query_string={"ref": mine.reference[:6]})
+    assert audit_count() - before == plain
