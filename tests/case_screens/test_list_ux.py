@@ -451,3 +451,32 @@ def test_a_search_is_audited_as_the_list_is(people, login, make_case):
     before = audit_count()
     client.get("/cases", query_string={"ref": mine.reference[:6]})
     assert audit_count() - before == plain
+
+
+def test_the_danger_first_list_goes_back_across_its_two_ranges(people, login, overdue,  # noqa: F811
+                                                               monkeypatch):
+    made, elsewhere = overdue
+    # Two of the five waiting cases in danger: read first, in a range of their own.
+    db.session.execute(update(Case).where(Case.id.in_([made[1].id, made[3].id]))
+                       .values(immediate_danger=True))
+    db.session.commit()
+    monkeypatch.setattr(supervision, "SHOWN", 2)
+    client = login(people.supervisor)
+    forward, backward, lines = walk_both_ways(client, "/supervision/unassigned",
+                                              cut=lambda html: section(html, "unassigned"))
+    assert [len(p) for p in forward] == [2, 2, 1]
+    assert set(forward[0]) == {made[1].reference, made[3].reference}
+    assert backward == list(reversed(forward[:-1]))
+    assert lines == ["1–2 trong 5", "3–4 trong 5", "5–5 trong 5"]
+
+
+@pytest.mark.parametrize("name", ["data-requests", "break-glass-uses", "closures", "plans"])
+@pytest.mark.parametrize("before", ["garbage", _mark(["2026-01-01T00:00:00+00:00", 5]),
+                                    _mark(["2026-01-01T00:00:00+00:00",
+                                           "00000000-0000-4000-8000-000000000000"])])
+def test_every_supervision_list_takes_a_forged_before_token(people, login, name, before):
+    client = login(people.supervisor)
+    response = client.get(f"/supervision/{name}", query_string={"before": before,
+                                                                "start": "77"})
+    assert response.status_code == 200
+    assert 'id="list-position"' not in response.get_data(as_text=True)
