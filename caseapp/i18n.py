@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import current_app
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import lazy_gettext as _l
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
@@ -72,3 +72,5 @@ def init_app(app) -> None:
     # Every template writes dates through these two: {{ x|moment }}, {{ x|day }}.
     app.jinja_env.filters["moment"] = format_moment
     app.jinja_env.filters["day"] = format_day
+    # Counts in the person's language: 1.234 in Vietnamese, 1,234 in English.
+    app.jinja_env.filters["number"] = format_decimal

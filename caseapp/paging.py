@@ -8,16 +8,29 @@ NULLs would need their own range (see ``caseapp.cases.queries`` for "My
 cases", whose deadlines may be NULL). The mark of where a page ends travels
 in the next page's URL as an opaque token of those columns' values (times,
 flags, ids: never child data); a token that does not parse is the first page.
+
+"Previous page" is the same keyset read backwards: a ``before`` token (the
+first row shown) reads the rows before it in the reversed order, so going
+back costs what going forward costs and the URL stays one token long however
+deep the page (a stack of positions would grow with every page). A page's
+place in its list ("51–100 of 1,234") travels beside the token as ``start``:
+only a number shown to the person, checked against the list's total.
+
+:func:`back_link` checks the ``back`` parameter a case link carries (the list
+page the person came from): only a registered list path with its paging
+parameters, never anything else.
 """
 from __future__ import annotations
 
 import base64
 import json
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from sqlalchemy import Select, and_, literal, or_, tuple_
 
@@ -43,6 +56,11 @@ class Keyset:
     def __init__(self, *keys: Key, split: bool = False):
         self.keys = keys
         self.split = split
+
+    def reversed(self) -> Keyset:
+        """The same order read backwards (each key's direction flipped)."""
+        return Keyset(*[Key(k.column, k.kind, not k.descending) for k in self.keys],
+                      split=self.split)
 
     def order(self, query: Select) -> Select:
         return query.order_by(*[k.column.desc() if k.descending else k.column.asc()
@@ -112,6 +130,169 @@ class Keyset:
     def split_page(self, rows: list, size: int) -> tuple[list, str | None]:
         """A page's rows and the next page's token (None: this is the last)."""
         return rows[:size], (self.token(rows[size - 1]) if len(rows) > size else None)
+
+    def direction(self, after: str | None, before: str | None) -> tuple[str | None, bool]:
+        """The token to read from and whether it reads backwards: ``after`` when it
+        parses, else ``before`` when it parses (backwards), else the first page."""
+        if self.parse(after) is not None:
+            return after, False
+        if self.parse(before) is not None:
+            return before, True
+        return None, False
+
+    def window_ranges(self, query: Select, after: str | None, before: str | None,
+                      size: int) -> tuple[list[Select], bool]:
+        """The statements of a page from ``after`` or back from ``before`` (see
+        :meth:`ranges`), and whether they read backwards."""
+        token, backwards = self.direction(after, before)
+        keyset = self.reversed() if backwards else self
+        return keyset.ranges(query, token, size), backwards
+
+    def window(self, fetched: list, size: int, *, first: bool, backwards: bool) -> Window:
+        """A page from the rows its statements fetched (at most ``size`` + 1, in
+        the order read): its rows in the list's order and both neighbours' tokens."""
+        return window_of(fetched, size, self.token, first=first, backwards=backwards)
+
+
+@dataclass
+class Window:
+    """One page of a list: its rows, the tokens of the pages after and before it
+    (None: there is none), and whether it is the first page."""
+
+    rows: list
+    next_token: str | None
+    prev_token: str | None
+    first: bool
+    backwards: bool = False
+
+
+def window_of(fetched: list, size: int, token, *, first: bool, backwards: bool) -> Window:
+    """:meth:`Keyset.window` for any mark (``token``: a row's token). Read
+    backwards, a page that finds no row beyond its own is the first one."""
+    more = len(fetched) > size
+    rows = fetched[:size]
+    if backwards:
+        rows.reverse()
+        return Window(rows, token(rows[-1]) if rows else None,
+                      token(rows[0]) if more and rows else None, first=not more,
+                      backwards=True)
+    return Window(rows, token(rows[-1]) if more else None,
+                  token(rows[0]) if rows and not first else None, first=first)
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a page sits in its list, 1-based: rows ``first``..``last`` of
+    ``total`` (None: the list has no total)."""
+
+    first: int
+    last: int
+    total: int | None
+
+
+MAX_START = 10**9
+
+
+def position(start: str | None, window: Window, shown: int, total: int | None = None
+             ) -> Position | None:
+    """The page's place from its ``start`` parameter (a number the links carry),
+    1 on the first page; None when it is unknown or cannot be right (a forged
+    or stale number beyond the list's total)."""
+    if window.first:
+        first = 1
+    elif start and start.isascii() and start.isdigit() and len(start) <= 9:
+        first = int(start)
+    else:
+        return None
+    if first < 1 or first >= MAX_START:
+        return None
+    last = first + shown - 1
+    if shown == 0 or (total is not None and last > total):
+        return None
+    return Position(first, last, total)
+
+
+# --- the way back from a case to its list -----------------------------------------------------
+
+_LIST_PATHS: set[str] = set()
+# The parameters of a list page's URL that are kept in a back link, each with
+# its check: tokens that decode to marks (times, flags, ints, row ids: no
+# text), a page number, the closed-cases switch and a case reference prefix.
+_TOKEN_CHARS = re.compile(r"^[A-Za-z0-9_-]{1,400}$")
+_REFERENCE_PREFIX = re.compile(r"^HS-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{0,8}$")
+
+
+def register_list_page(*paths: str) -> None:
+    """Declare list pages a case link may lead back to (their paths)."""
+    _LIST_PATHS.update(paths)
+
+
+def is_mark_token(token: str) -> bool:
+    """Whether ``token`` decodes to a page mark of any list: a list of times,
+    flags, integers and row ids (a keyset's), or "My cases"' "deadline|report|id";
+    never free text."""
+    if not _TOKEN_CHARS.match(token):
+        return False
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        return False
+    parts = raw.split("|")
+    if len(parts) == 3:
+        return all(p == "" or _is_time(p) for p in parts[:2]) and bool(parts[1]) \
+            and is_row_id(parts[2])
+    try:
+        values = json.loads(raw)
+    except ValueError:
+        return False
+    if not isinstance(values, list) or not 1 <= len(values) <= 8:
+        return False
+    return all(isinstance(v, bool) or (isinstance(v, int) and INT64_MIN <= v <= INT64_MAX)
+               or (isinstance(v, str) and (is_row_id(v) or _is_time(v))) for v in values)
+
+
+def _is_time(raw: str) -> bool:
+    if len(raw) > 40:
+        return False
+    try:
+        datetime.fromisoformat(raw)
+    except ValueError:
+        return False
+    return True
+
+
+_BACK_CHECKS = {
+    "after": is_mark_token,
+    "before": is_mark_token,
+    "start": lambda v: v.isascii() and v.isdigit() and len(v) <= 9,
+    "closed": lambda v: v == "1",
+    "ref": lambda v: bool(_REFERENCE_PREFIX.match(v)),
+}
+
+
+def back_link(raw: str | None) -> str | None:
+    """``raw`` (a case link's ``back`` parameter) as a local path and query of a
+    registered list page, rebuilt from its checked parts; None for anything
+    else (another site, another page, an unknown or malformed parameter),
+    which is then neither followed nor shown."""
+    if not raw or len(raw) > 2000 or any(ord(c) < 0x21 or ord(c) > 0x7e for c in raw):
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme or parts.netloc or parts.fragment or parts.path not in _LIST_PATHS:
+        return None
+    try:
+        pairs = parse_qsl(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query),
+                          max_num_fields=len(_BACK_CHECKS))
+    except ValueError:
+        return None
+    keys = [k for k, _ in pairs]
+    if len(set(keys)) != len(keys):
+        return None
+    for key, value in pairs:
+        check = _BACK_CHECKS.get(key)
+        if check is None or not check(value):
+            return None
+    return parts.path + ("?" + urlencode(pairs) if pairs else "")
 
 
 def _value(kind: str, raw):

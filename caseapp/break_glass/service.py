@@ -26,7 +26,7 @@ from caseapp.crypto import DecryptionError, unlock
 from caseapp.crypto.row_integrity import prefetch
 from caseapp.extensions import db
 from caseapp.notifications.service import notify
-from caseapp.paging import Key, Keyset
+from caseapp.paging import Key, Keyset, Window
 from caseapp.permissions import cases as rules
 from caseapp.units.models import Unit
 
@@ -194,6 +194,24 @@ def _uses_in_scope(supervisor, period):
                                      queries.scope_clause(supervisor)).exists()
     return db.session.scalar(select(func.count()).select_from(BreakGlassAccess)
                              .where(period, in_scope)) or 0
+
+
+def accesses_window(supervisor, *, after: str | None = None, before: str | None = None,
+                    size: int = 50, days: int = OVERSIGHT_DAYS) -> Window:
+    """:func:`accesses_page` from ``after`` or back from ``before``, with the
+    tokens of the pages on either side."""
+    ranges, backwards = ACCESS_KEYSET.window_ranges(
+        _recent_in_scope(supervisor, days, ordered=True), after, before, size)
+    rows = list(db.session.scalars(ranges[0].options(contains_eager(BreakGlassAccess.case))))
+    window = ACCESS_KEYSET.window(rows, size,
+                                  first=not backwards and ACCESS_KEYSET.parse(after) is None,
+                                  backwards=backwards)
+    if backwards and window.first:  # back past the start (a stale or forged mark)
+        return accesses_window(supervisor, size=size, days=days)
+    prefetch(window.rows)  # the rows' anchors in one query, and their cases' in another
+    prefetch([a.case for a in window.rows])
+    window.rows = [a for a in window.rows if intact(a)]
+    return window
 
 
 def count_accesses_in_scope(supervisor, *, days: int = OVERSIGHT_DAYS) -> int:

@@ -24,7 +24,7 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
-from wtforms.validators import ValidationError
+from wtforms.validators import Length, ValidationError
 
 from caseapp.core.base_form import AppForm
 from caseapp.core.forms import DayField, DayTimeField, choice_list, marked
@@ -238,6 +238,13 @@ class VersionedForm(CaseForm):
 
 
 # --- intake (Mẫu 01) -----------------------------------------------------------------------------
+
+class SearchForm(AppForm):
+    """"My cases"' search box: a case reference or its beginning (never a name:
+    the list is not searched by any child's data)."""
+
+    ref = StringField(_l("Case reference"), validators=[Length(max=20)])
+
 
 class IntakeForm(CaseForm):
     """Mẫu 01 (Decree 56, Art. 25), in the form's order."""

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from caseapp import clock
@@ -42,6 +43,11 @@ ACTION_DEADLINES = {
     "approve_plan": ("plan_approval",), "return_plan": ("plan_approval",),
     "decision": ("decision",), "support_action": ("emergency", "follow_up"),
 }
+# Deadlines of steps only a supervisor takes (the plan's approval): on the case
+# page of anyone else they are worded as what the case waits on, never as the
+# viewer's own to-do (as caseapp.notifications.events.SUPERVISORS_STEPS).
+SUPERVISORS_STEPS = frozenset({"plan_approval"})
+WAITING_LABELS = {"plan_approval": _l("Waiting for the supervisor to approve the plan")}
 # Offered all along the case: listed after the steps of the procedure.
 ROUTINE_ACTIONS = frozenset({"note", "person", "harm_categories"})
 
@@ -127,6 +133,11 @@ def render_case(case: Case, *, submitted: tuple[str, str | None, Any] | None = N
     # Panels last: the who-viewed panel reads this page's own view from the log.
     shown = panels.case_panels(current_user, case, child, panel_overrides)
     pending = deadlines.pending(case)
+    # The viewer's own deadlines first; a supervisor's step, for anyone else,
+    # is what the case waits on.
+    waiting = [] if current_user.role == "supervisor" else \
+        [(step, due) for step, due in pending if step in SUPERVISORS_STEPS]
+    pending = [(step, due) for step, due in pending if (step, due) not in waiting]
     return render_template(
         "cases/case.html", case=case, child=child, approval=approval, forms=forms,
         actions=ACTIONS, procedure=procedure_steps(case), criteria=CRITERIA_LABELS,
@@ -137,7 +148,8 @@ def render_case(case: Case, *, submitted: tuple[str, str | None, Any] | None = N
         failed=failed, reporter_shown=rules.can_see_reporter(current_user, case),
         day=iso_day, money=money,
         events=events, names=names, now=clock.now(), message=message,
-        pending=pending, deadline_labels=DEADLINE_LABELS,
+        pending=pending, waiting=waiting, waiting_labels=WAITING_LABELS,
+        deadline_labels=DEADLINE_LABELS,
         next_steps=next_steps(case, forms, pending, shown),
         stage_labels=workflow.STAGE_LABELS, label=label, level_labels=LEVEL_LABELS,
         legal_ground_labels=LEGAL_GROUND_LABELS,

@@ -30,7 +30,7 @@ from caseapp import clock
 from caseapp.accounts.models import User
 from caseapp.crypto.row_integrity import prefetch
 from caseapp.extensions import db
-from caseapp.paging import is_row_id
+from caseapp.paging import Window, is_row_id, window_of
 from caseapp.permissions import cases as rules
 from caseapp.units.models import Unit
 
@@ -230,25 +230,43 @@ def my_cases(user, *, include_closed: bool = False, now: datetime | None = None,
     return by_nearest_deadline(query, now)
 
 
-def count_my_cases(user, *, include_closed: bool = False) -> int:
+def count_my_cases(user, *, include_closed: bool = False,
+                   reference_prefix: str | None = None) -> int:
     """How many cases "My cases" lists in all (one aggregate, nothing loaded)."""
-    query = _my_open(user, include_closed)
+    query = _my_open(user, include_closed, reference_prefix=reference_prefix)
     return db.session.scalar(select(func.count()).select_from(
         query.with_only_columns(Case.id).subquery()))
 
 
-def _my_open(user, include_closed: bool, *, ordered: bool = False) -> Select:
+# What the search box of "My cases" accepts: a case reference or its
+# beginning, "HS-" first (the box starts with it), in the references' own
+# alphabet; nothing else reaches a query (a name typed there is refused).
+REFERENCE_PREFIX = re.compile(r"^HS-?([23456789ABCDEFGHJKMNPQRSTUVWXYZ]{1,8})$")
+
+
+def reference_prefix(raw: str | None) -> str | None:
+    """``raw`` as the beginning of a case reference ("hs-c92h" → "HS-C92H"),
+    or None when it is not one."""
+    match = REFERENCE_PREFIX.match((raw or "").strip().upper())
+    return f"HS-{match.group(1)}" if match else None
+
+
+def _my_open(user, include_closed: bool, *, ordered: bool = False,
+             reference_prefix: str | None = None) -> Select:
     query = visible_cases(user, ordered=ordered)
+    if reference_prefix is not None:
+        # The list's own query (its scope, its order) with one more condition.
+        query = query.where(Case.reference.startswith(reference_prefix, autoescape=True))
     return query if include_closed else query.where(Case.stage != "closure")
 
 
-def my_cases_ranges(user, *, include_closed: bool = False, after: PageMark | None = None
-                    ) -> list[Select]:
+def my_cases_ranges(user, *, include_closed: bool = False, after: PageMark | None = None,
+                    reference_prefix: str | None = None) -> list[Select]:
     """"My cases" from ``after`` as two index ranges read one after the other:
     the cases with a deadline by (deadline, report, id), then those without by
     (report, id). Both follow the (next_deadline_at, received_at, id) index; an
     ORDER BY on "deadline IS NULL" (NULLS LAST) would sort every row first."""
-    query = _my_open(user, include_closed, ordered=True)
+    query = _my_open(user, include_closed, ordered=True, reference_prefix=reference_prefix)
     without = query.where(Case.next_deadline_at.is_(None))
     if after is not None and after.deadline is None:
         return [without.where(tuple_(Case.received_at, Case.id) > tuple_(
@@ -280,6 +298,50 @@ def my_cases_page(user, *, include_closed: bool = False, after: PageMark | None 
     rows = [loaded[i] for i in ids if i in loaded]
     mark = PageMark.of(rows[size - 1]) if len(rows) > size else None
     return allowed(user, rows[:size]), mark
+
+
+def my_cases_ranges_before(user, before: PageMark, *, include_closed: bool = False,
+                           reference_prefix: str | None = None) -> list[Select]:
+    """"My cases" backwards from ``before`` (the first row of a page): the same
+    ranges as :func:`my_cases_ranges` in reverse, the nearest row first."""
+    query = _my_open(user, include_closed, ordered=True, reference_prefix=reference_prefix)
+    dated = query.where(Case.next_deadline_at.is_not(None)).order_by(
+        Case.next_deadline_at.desc(), Case.received_at.desc(), Case.id.desc())
+    if before.deadline is None:
+        without = query.where(Case.next_deadline_at.is_(None), tuple_(
+            Case.received_at, Case.id) < tuple_(
+            literal(before.received_at, Case.received_at.type), literal(before.case_id)))
+        return [without.order_by(Case.received_at.desc(), Case.id.desc()), dated]
+    return [dated.where(tuple_(Case.next_deadline_at, Case.received_at, Case.id) < tuple_(
+        literal(before.deadline, Case.next_deadline_at.type),
+        literal(before.received_at, Case.received_at.type), literal(before.case_id)))]
+
+
+def my_cases_window(user, *, include_closed: bool = False, after: PageMark | None = None,
+                    before: PageMark | None = None, reference_prefix: str | None = None,
+                    size: int | None = None) -> Window:
+    """One page of "My cases" (the screen's): from ``after``, or back from
+    ``before``, with the tokens of the pages on either side. Going back past
+    the start (a stale or forged mark) shows the first page."""
+    size = size or PAGE_SIZE
+    backwards = after is None and before is not None
+    ranges = (my_cases_ranges_before(user, before, include_closed=include_closed,
+                                     reference_prefix=reference_prefix) if backwards else
+              my_cases_ranges(user, include_closed=include_closed, after=after,
+                              reference_prefix=reference_prefix))
+    ids: list[str] = []
+    for query in ranges:
+        ids += db.session.scalars(query.with_only_columns(Case.id).limit(size + 1)).all()
+    ids = ids[:size + 1]
+    loaded = {c.id: c for c in _load(select(Case).where(Case.id.in_(ids)))}
+    rows = [loaded[i] for i in ids if i in loaded]
+    window = window_of(rows, size, lambda c: PageMark.of(c).token(),
+                       first=after is None and not backwards, backwards=backwards)
+    if backwards and window.first:
+        return my_cases_window(user, include_closed=include_closed,
+                               reference_prefix=reference_prefix, size=size)
+    window.rows = allowed(user, window.rows)
+    return window
 
 
 def overdue_cases(user, now: datetime | None = None, *, ordered: bool = False) -> Select:

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from caseapp import clock
+from caseapp import clock, paging
 from caseapp.core.errors import render_error
 from caseapp.core.forms import choice_list
 from caseapp.core.safety import safe_next
@@ -23,7 +23,7 @@ from caseapp.permissions import cases as rules
 from . import queries, service, workflow
 from .actions import ACTIONS, AFTER_CLOSURE_ACTIONS, make_form
 from .errors import CaseConflict, CaseError
-from .forms import IntakeForm
+from .forms import IntakeForm, SearchForm
 from .models import HOTLINE_CHANNELS
 from .page import case_url, has_errors, render_case
 from .screens import intake_units, label, local_now, put_error, reference_choices, user_names
@@ -61,18 +61,64 @@ def require_login():
 @bp.get("/cases")
 def my_cases():
     include_closed = request.args.get("closed") == "1"
+    raw_ref = request.args.get("ref")
+    prefix = queries.reference_prefix(raw_ref)
+    if raw_ref and prefix is None:
+        # Only a search the POST below accepted comes here; anything else is the
+        # whole list (and is not echoed).
+        return redirect(url_for("cases.my_cases", closed=1 if include_closed else None))
+    return _my_cases_page(include_closed, prefix)
+
+
+@bp.post("/cases")
+def search_cases():
+    """The search box: a case reference or its beginning. Posted, so that what
+    was typed (a child's name by mistake) never reaches a URL or a log; only a
+    reference's beginning comes back as the list's ``ref``."""
+    form = SearchForm()
+    include_closed = request.form.get("closed") == "1"
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        return _my_cases_page(include_closed, None, search_error=True), 422
+    typed = (form.ref.data or "").strip()
+    prefix = queries.reference_prefix(typed)
+    if typed and typed.upper() not in ("HS", "HS-") and prefix is None:
+        return _my_cases_page(include_closed, None, search_error=True), 422
+    return redirect(url_for("cases.my_cases", closed=1 if include_closed else None, ref=prefix))
+
+
+def _my_cases_page(include_closed: bool, prefix: str | None, *, search_error: bool = False):
     now = clock.now()
     after = queries.PageMark.parse(request.args.get("after"))
-    cases, next_mark = queries.my_cases_page(current_user, include_closed=include_closed,
-                                             after=after)
-    total = queries.count_my_cases(current_user, include_closed=include_closed)
-    names = user_names(c.lead_officer_id for c in cases)
-    return render_template("cases/list.html", cases=cases, now=now, names=names,
-                           total=total, first_page=after is None,
-                           next_token=next_mark.token() if next_mark else None,
+    before = queries.PageMark.parse(request.args.get("before"))
+    window = queries.my_cases_window(current_user, include_closed=include_closed, after=after,
+                                     before=before, reference_prefix=prefix)
+    total = queries.count_my_cases(current_user, include_closed=include_closed,
+                                   reference_prefix=prefix)
+    names = user_names(c.lead_officer_id for c in window.rows)
+    fixed = {"closed": 1 if include_closed else None, "ref": prefix}
+    # The case links carry this page as their way back (only our own list's
+    # checked parameters: see caseapp.paging.back_link).
+    here = paging.back_link(request.full_path.rstrip("?")) if request.method == "GET" else None
+    form = SearchForm(formdata=None, ref=prefix or "HS-")
+    return render_template("cases/list.html", cases=window.rows, now=now, names=names,
+                           total=total, window=window, size=queries.PAGE_SIZE,
+                           position=paging.position(request.args.get("start"), window,
+                                                    len(window.rows), total),
+                           page_url=lambda **params: url_for("cases.my_cases", **fixed,
+                                                             **params),
+                           back=here, search_form=form, search=prefix,
+                           search_error=search_error,
                            include_closed=include_closed, stage_labels=workflow.STAGE_LABELS,
-                           label=label,
+                           label=label, unit_cases=current_user.role == "supervisor",
                            can_intake=current_user.role in rules.INTAKE_ROLES)
+
+
+# The list a case page may lead back to (caseapp.paging.back_link).
+paging.register_list_page("/cases")
+# The case page's "← Back to the list": the checked ``back`` parameter, or nothing.
+bp.add_app_template_global(paging.back_link, "list_back_link")
 
 
 # --- intake (Mẫu 01) ---------------------------------------------------------------------------

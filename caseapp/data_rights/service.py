@@ -39,7 +39,7 @@ from caseapp.crypto import unlock
 from caseapp.crypto.shredding import scrub_after_commit
 from caseapp.extensions import db
 from caseapp.notifications.service import notify
-from caseapp.paging import Key, Keyset
+from caseapp.paging import Key, Keyset, Window
 from caseapp.permissions import cases as rules
 
 from .models import DATA_REQUEST_KINDS, DATA_REQUESTERS, DataRequest
@@ -222,6 +222,21 @@ def open_requests_page(supervisor, *, after: str | None = None,
     query = REQUEST_KEYSET.page(_open_in_scope(supervisor), after, size)
     rows = list(db.session.scalars(query.options(contains_eager(DataRequest.case))))
     return REQUEST_KEYSET.split_page(rows, size)
+
+
+def open_requests_window(supervisor, *, after: str | None = None, before: str | None = None,
+                         size: int = 50) -> Window:
+    """:func:`open_requests_page` from ``after`` or back from ``before``, with
+    the tokens of the pages on either side."""
+    ranges, backwards = REQUEST_KEYSET.window_ranges(_open_in_scope(supervisor), after, before,
+                                                     size)
+    rows = list(db.session.scalars(ranges[0].options(contains_eager(DataRequest.case))))
+    window = REQUEST_KEYSET.window(
+        rows, size, first=not backwards and REQUEST_KEYSET.parse(after) is None,
+        backwards=backwards)
+    if backwards and window.first:  # back past the start (a stale or forged mark)
+        return open_requests_window(supervisor, size=size)
+    return window
 
 
 def count_open_requests(supervisor) -> int:

@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 
 from caseapp import clock
 from caseapp.extensions import db
-from caseapp.paging import Key, Keyset
+from caseapp.paging import Key, Keyset, Window
 
 from .models import Notification
 
@@ -41,6 +41,22 @@ def notifications_page(user, *, after: str | None = None,
     query = KEYSET.page(select(Notification).where(Notification.user_id == user.id),
                         after, size)
     return KEYSET.split_page(list(db.session.scalars(query)), size)
+
+
+def notifications_window(user, *, after: str | None = None, before: str | None = None,
+                         size: int | None = None) -> Window:
+    """The notifications page: from ``after``, or back from ``before``, with the
+    tokens of the pages on either side (only ``user``'s own rows, whatever
+    the tokens say: they only say where to start)."""
+    size = size or PAGE_SIZE
+    own = select(Notification).where(Notification.user_id == user.id)
+    ranges, backwards = KEYSET.window_ranges(own, after, before, size)
+    fetched = [row for query in ranges for row in db.session.scalars(query)][:size + 1]
+    window = KEYSET.window(fetched, size, first=not backwards and KEYSET.parse(after) is None,
+                           backwards=backwards)
+    if backwards and window.first:  # back past the start (a stale or forged mark)
+        return notifications_window(user, size=size)
+    return window
 
 
 def count_for(user) -> int:

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
+from caseapp import paging
 from caseapp.cases.screens import DEADLINE_LABELS
 
 from . import digest, service
@@ -31,16 +32,20 @@ def require_login():
 
 
 def _page(digest_form=None, status: int = 200):
-    after = request.args.get("after")
-    items, next_token = service.notifications_page(current_user, after=after)
+    window = service.notifications_window(current_user, after=request.args.get("after"),
+                                          before=request.args.get("before"))
+    total = service.count_for(current_user)
     if digest_form is None:
         settings = digest.settings_of(current_user)
         digest_form = DigestForm(formdata=None, email=settings.email or "",
                                  digest=settings.digest)
-    return render_template("notifications/notifications.html", items=items, form=MarkReadForm(),
-                           next_token=next_token,
-                           first_page=service.KEYSET.parse(after) is None,
-                           total=service.count_for(current_user),
+    return render_template("notifications/notifications.html", items=window.rows,
+                           form=MarkReadForm(), window=window, size=service.PAGE_SIZE,
+                           position=paging.position(request.args.get("start"), window,
+                                                    len(window.rows), total),
+                           page_url=lambda **params: url_for("notifications.notifications",
+                                                             **params),
+                           total=total,
                            unread=service.unread_count(current_user),
                            digest_form=digest_form, labels=KIND_LABELS, urgent=URGENT,
                            step_labels=DEADLINE_LABELS,

@@ -31,7 +31,7 @@ from caseapp.cases.actions import make_form
 from caseapp.cases.models import MINOR_BAND, Case, CaseAssignee, SupportPlan
 from caseapp.data_rights import service as data_rights
 from caseapp.extensions import db
-from caseapp.paging import Key, Keyset
+from caseapp.paging import Key, Keyset, Window
 from caseapp.permissions import cases as rules
 
 # Rows of each list on a list's own page, and on the supervision page, where
@@ -190,6 +190,11 @@ class ListPage:
     total: int
     next_token: str | None
     first: bool = True
+    prev_token: str | None = None  # the previous page's ("before" this page's first row)
+
+    @property
+    def window(self) -> Window:
+        return Window(self.rows, self.next_token, self.prev_token, self.first)
 
 
 def count(query: Select) -> int:
@@ -223,43 +228,52 @@ def counts(supervisor, now: datetime, names=None) -> dict[str, int]:
 
 
 def case_list(supervisor, name: str, *, now: datetime | None = None, after: str | None = None,
-              size: int | None = None, total: int | None = None) -> ListPage:
-    """One page of case list ``name`` (``total``: its count, if already known).
-    A list with no row at all is not walked: its count says so."""
+              before: str | None = None, size: int | None = None,
+              total: int | None = None) -> ListPage:
+    """One page of case list ``name``, from ``after`` or back from ``before``
+    (going back past the start, a stale or forged mark, shows the first page);
+    ``total``: its count, if already known. A list with no row at all is not
+    walked: its count says so."""
     spec = CASE_LISTS[name]
     size = size or SHOWN
     now = now or clock.now()
     if total is None:
         total = counts(supervisor, now, [name])[name]
-    first = spec.keyset.parse(after) is None
+    first = spec.keyset.parse(after) is None and spec.keyset.parse(before) is None
     if total == 0 and first:
         return ListPage(name, [], 0, None, first=True)
-    ranges = spec.keyset.ranges(spec.query(supervisor, now, True), after, size)
-    shown, next_token = spec.keyset.split_page(queries.load_ranges(ranges, size), size)
-    return ListPage(name, queries.allowed(supervisor, shown), total, next_token, first=first)
+    ranges, backwards = spec.keyset.window_ranges(spec.query(supervisor, now, True), after,
+                                                  before, size)
+    window = spec.keyset.window(queries.load_ranges(ranges, size), size,
+                                first=not backwards and spec.keyset.parse(after) is None,
+                                backwards=backwards)
+    if backwards and window.first:
+        return case_list(supervisor, name, now=now, size=size, total=total)
+    return ListPage(name, queries.allowed(supervisor, window.rows), total, window.next_token,
+                    first=window.first, prev_token=window.prev_token)
 
 
-def other_list(supervisor, name: str, *, after: str | None = None,
+def other_list(supervisor, name: str, *, after: str | None = None, before: str | None = None,
                size: int | None = None) -> ListPage:
     size = size or SHOWN
     if name == "data-requests":
-        rows, next_token = data_rights.open_requests_page(supervisor, after=after, size=size)
+        window = data_rights.open_requests_window(supervisor, after=after, before=before,
+                                                  size=size)
         total = data_rights.count_open_requests(supervisor)
-        first = data_rights.REQUEST_KEYSET.parse(after) is None
     else:
-        rows, next_token = break_glass.accesses_page(supervisor, after=after, size=size)
+        window = break_glass.accesses_window(supervisor, after=after, before=before, size=size)
         total = break_glass.count_accesses_in_scope(supervisor)
-        first = break_glass.ACCESS_KEYSET.parse(after) is None
-    return ListPage(name, rows, total, next_token, first=first)
+    return ListPage(name, window.rows, total, window.next_token, first=window.first,
+                    prev_token=window.prev_token)
 
 
 def any_list(supervisor, name: str, *, now: datetime | None = None,
-             after: str | None = None, size: int | None = None,
-             totals: dict[str, int] | None = None) -> ListPage:
+             after: str | None = None, before: str | None = None,
+             size: int | None = None, totals: dict[str, int] | None = None) -> ListPage:
     if name in CASE_LISTS:
-        return case_list(supervisor, name, now=now, after=after, size=size,
+        return case_list(supervisor, name, now=now, after=after, before=before, size=size,
                          total=(totals or {}).get(name))
-    return other_list(supervisor, name, after=after, size=size)
+    return other_list(supervisor, name, after=after, before=before, size=size)
 
 
 @dataclass
@@ -274,15 +288,16 @@ class Queue:
     glass_names: dict[str, str]
 
 
-def queue(supervisor, *, only: str | None = None, after: str | None = None) -> Queue:
+def queue(supervisor, *, only: str | None = None, after: str | None = None,
+          before: str | None = None) -> Queue:
     """The supervision page (the first page of every list), or one list's page
-    (``only``, from ``after``)."""
+    (``only``, from ``after`` or back from ``before``)."""
     now = clock.now()
     names = (only,) if only else LISTS
     size = None if only else SUMMARY_SHOWN
     totals = counts(supervisor, now, [n for n in names if n in CASE_LISTS])
     lists = {name: any_list(supervisor, name, now=now, after=after if only else None,
-                            size=size, totals=totals)
+                            before=before if only else None, size=size, totals=totals)
              for name in names}
     cases = [c for name in names if name in CASE_LISTS for c in lists[name].rows]
     people_ids = ({c.lead_officer_id for c in cases if c.lead_officer_id}

@@ -6,10 +6,11 @@ which calls the one service function and comes back here.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from caseapp import paging
 from caseapp.break_glass.service import OVERSIGHT_DAYS
 from caseapp.cases import workflow
 from caseapp.cases.screens import label
@@ -41,10 +42,17 @@ def require_login():
 
 
 def _render(found, only: str | None = None):
+    page = found.lists[only] if only else None
     return render_template(
         "supervision/queue.html", lists=found.lists, only=only, titles=TITLES,
         # an assignment made on this page comes back to it (the list, the page)
         back_here=request.full_path.rstrip("?"),
+        # a case opened from here offers the way back (checked: caseapp.paging.back_link)
+        back=paging.back_link(request.full_path.rstrip("?")),
+        size=service.SHOWN,
+        position=paging.position(request.args.get("start"), page.window, len(page.rows),
+                                 page.total) if page else None,
+        page_url=lambda **params: url_for("supervision.one_list", name=only, **params),
         request_labels=DATA_REQUEST_KIND_LABELS,
         assign_forms=found.assign_forms, names=found.names, disabled=found.disabled,
         now=found.now, label=label, stage_labels=workflow.STAGE_LABELS,
@@ -66,5 +74,9 @@ def one_list(name: str):
         return render_error(403, message=_l("The supervision queue is for supervisors."))
     if name not in service.LISTS:
         abort(404)
-    return _render(service.queue(current_user, only=name, after=request.args.get("after")),
-                   only=name)
+    return _render(service.queue(current_user, only=name, after=request.args.get("after"),
+                                 before=request.args.get("before")), only=name)
+
+
+# The lists a case page may lead back to (caseapp.paging.back_link).
+paging.register_list_page("/supervision", *(f"/supervision/{name}" for name in service.LISTS))

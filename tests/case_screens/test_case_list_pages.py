@@ -16,7 +16,7 @@ from caseapp.extensions import db
 from tests.sql_statements import statements_run
 
 NEXT = re.compile(r'<a class="button" rel="next" href="([^"]+)"')
-ROW = re.compile(r'href="/cases/(HS-[A-Z0-9]{8})"')
+ROW = re.compile(r'href="/cases/(HS-[A-Z0-9]{8})[?"]')
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from tests.cases.conftest import needs_data, plan_data
 from tests.sql_statements import statements_run
 
 NEXT = re.compile(r'<a class="button" rel="next" href="([^"]+)"')
-ROW = re.compile(r'href="/cases/(HS-[A-Z0-9]{8})"')
+ROW = re.compile(r'href="/cases/(HS-[A-Z0-9]{8})[?"]')
 
 
 def section(html: str, name: str) -> str:
