@@ -81,7 +81,7 @@ def main() -> int:
             _, statements = recorder.record(view)
             t_page = sc.best_of(view, args.repeat)
 
-            def bare():
+            def bare(statements=statements):
                 sc.replay(db.engine, statements)
                 sc.unlock_and_read(app, reference)
             t_bare = sc.best_of(bare, args.repeat)

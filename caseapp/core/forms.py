@@ -10,9 +10,9 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from wtforms import HiddenField, SelectField, StringField
 from wtforms import widgets as _widgets
-from wtforms.widgets import core as _widget_core
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
+from wtforms.widgets import core as _widget_core
 
 from caseapp import clock
 from caseapp.core.base_form import AppForm

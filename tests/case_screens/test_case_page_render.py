@@ -111,5 +111,5 @@ def test_the_next_request_checks_the_row_again(app, people, make_case):
             db.session.expire_all()
             row = db.session.get(Case, case.id)
             assert row.stage == "support"
-            genuine, statements = statements_run(lambda: intact(row))
+            genuine, statements = statements_run(lambda row=row: intact(row))
             assert genuine and statements >= 1  # its anchor looked up in each request
