@@ -131,15 +131,21 @@ def folded_views(entries: list[ViewEntry]) -> list[ViewLine]:
     the newest day first, and in a day the most recent access first."""
     zone = local_timezone()
     lines: dict[tuple, dict] = {}
+    # A case is viewed many times the same ways: each way said in words once.
+    words: dict[tuple, tuple[str, str]] = {}
     for entry in entries:  # newest first
-        label = access_label(entry)
+        way = (entry.action, entry.via, entry.route, entry.form, entry.family_copy)
+        said = words.get(way)
+        if said is None:
+            said = words[way] = (access_label(entry), access_kind(entry))
+        label, kind = said
         day = entry.at.astimezone(zone).date()
         key = (day, entry.actor_id, label)
         line = lines.get(key)
         if line is None:
             lines[key] = {"day": day, "actor_id": entry.actor_id,
                           "name": entry.name or entry.username or "—",
-                          "role": entry.actor_role, "kind": access_kind(entry),
+                          "role": entry.actor_role, "kind": kind,
                           "label": label, "count": 1, "last_at": entry.at, "via": entry.via}
         else:
             line["count"] += 1
