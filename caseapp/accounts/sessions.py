@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.datastructures import CallbackDict
 
 from caseapp import clock
+from caseapp.database import write_lock_for_session
 from caseapp.extensions import db
 
 from . import keys
@@ -195,6 +196,9 @@ class DatabaseSessionInterface(SessionInterface):
             response.vary.add("Cookie")
             return
 
+        # Read and updated under the write lock: a revocation in between
+        # (another worker deleting the row) is seen, not overwritten.
+        write_lock_for_session(db.session)
         row = db.session.get(UserSession, old_digest)
         if row is None:
             # Revoked while this request ran: do not resurrect it.
