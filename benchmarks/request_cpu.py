@@ -46,7 +46,7 @@ class Person:
     def __init__(self, app, account: dict, address: str):
         self.client = app.test_client()
         self.account = account
-        self.headers = {"X-Forwarded-For": address}
+        self.headers = {"X-Forwarded-For": address, "Referer": "https://localhost/"}
         self.step = 0
 
     def get(self, path):
