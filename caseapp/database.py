@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 import uuid
 from datetime import datetime
 
 from sqlalchemy import DateTime, Engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
@@ -67,8 +69,13 @@ def take_write_lock(connection) -> None:
         return
     connection.info[_READING] = False
     raw = connection.connection.dbapi_connection
-    raw.execute("COMMIT")
-    raw.execute("BEGIN IMMEDIATE")
+    try:
+        raw.execute("COMMIT")
+        raw.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as exc:
+        # As SQLAlchemy reports a failed BEGIN IMMEDIATE: a locked or read-only
+        # database is answered 503 "try again", not a crash.
+        raise OperationalError("BEGIN IMMEDIATE", None, exc) from exc
 
 
 def configure_sqlite(engine: Engine) -> None:
