@@ -19,7 +19,7 @@ from .checkpoint import (
 )
 from .models import audit_entries, in_unit_subtree, metadata
 from .triggers import drop_sql, install_sql
-from .verify import VerifyResult, entry_is_authentic, verify_chain
+from .verify import ObjectEntry, VerifyResult, entries_of_object, entry_is_authentic, verify_chain
 from .writer import GENESIS_MAC, MAX_DETAILS_BYTES, append, canonical, compute_mac
 
 __all__ = [
@@ -32,7 +32,9 @@ __all__ = [
     "canonical",
     "compute_mac",
     "drop_sql",
+    "entries_of_object",
     "entry_is_authentic",
+    "ObjectEntry",
     "in_unit_subtree",
     "install_sql",
     "make_checkpoint",

@@ -306,6 +306,12 @@ def entry_is_authentic(connection: Connection, key: bytes, seq: int) -> bool:
     if row is None:
         return False
     prev = GENESIS_MAC if seq == 1 else connection.execute(_MAC_AT, {"seq": seq - 1}).scalar()
+    return _authentic(key, row, prev)
+
+
+def _authentic(key: bytes, row: Sequence[Any], prev: str | None) -> bool:
+    """``row`` (columns as in ``_COLUMNS``) is chained to ``prev``, the stored
+    MAC of the entry before it, and carries the MAC of its own content."""
     if prev is None or row[_I_PREV] != prev:
         return False
     try:
@@ -314,3 +320,39 @@ def entry_is_authentic(connection: Connection, key: bytes, seq: int) -> bool:
     except (TypeError, ValueError):
         return False
     return hmac.compare_digest(expected, row[_I_MAC] or "")
+
+
+_PREV = audit_entries.alias("prev_entry")
+_OF_OBJECT = (
+    select(*_select_columns(), _PREV.c.mac.label("prev_stored_mac"))
+    .select_from(audit_entries.outerjoin(_PREV, _PREV.c.seq == audit_entries.c.seq - 1))
+    .where(audit_entries.c.action == bindparam("action"),
+           audit_entries.c.object_id == bindparam("object_id"))
+    .order_by(audit_entries.c.seq.desc())
+)
+
+
+@dataclass(frozen=True)
+class ObjectEntry:
+    """One entry about an object, and whether it is genuine (see :func:`entry_is_authentic`)."""
+
+    seq: int
+    details: str | None
+    authentic: bool
+
+
+def entries_of_object(connection: Connection, key: bytes, action: str,
+                      object_id: str) -> Iterator[ObjectEntry]:
+    """The entries of ``action`` about ``object_id``, newest first, each with
+    :func:`entry_is_authentic`'s answer, read in one statement (the entry and
+    the stored MAC of the one before it come together). Rows are fetched as
+    the caller iterates: a caller that stops at the newest reads one."""
+    result = connection.execute(_OF_OBJECT, {"action": action, "object_id": object_id})
+    try:
+        for row in result:
+            seq = row[_I_SEQ]
+            prev = GENESIS_MAC if seq == 1 else row[len(_COLUMNS)]
+            yield ObjectEntry(seq, row[_COLUMNS.index("details")],
+                              _authentic(key, row[:len(_COLUMNS)], prev))
+    finally:
+        result.close()

@@ -588,6 +588,7 @@ class Run:
         self.writes: list[Write] = []
         self._lock = threading.Lock()
         self.seconds = 0.0
+        self.server_cpu = self.client_cpu = 0.0
 
     def record(self, sample: Sample) -> None:
         with self._lock:
@@ -613,6 +614,33 @@ class Run:
         for thread in threads:
             thread.join(timeout=120)
         self.seconds = time.monotonic() - started
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of process ``pid`` and its live children (the
+    gunicorn master and its workers), from /proc; 0.0 where there is none."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0.0
+    pending, seen = [pid], set()
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+            for task in Path(f"/proc/{current}/task").iterdir():
+                children = (task / "children").read_text().split()
+                pending += [int(c) for c in children]
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+def client_cpu_seconds() -> float:
+    usage = os.times()
+    return usage.user + usage.system
 
 
 @dataclass
@@ -710,6 +738,8 @@ class Outcome:
     seconds: float
     checks: Checks
     writes: list[Write]
+    server_cpu: float = 0.0  # CPU seconds of gunicorn's processes during the run
+    client_cpu: float = 0.0  # and of this client
 
     @property
     def errors(self) -> list[Sample]:
@@ -751,6 +781,14 @@ def table(outcome: Outcome) -> str:
 def report(outcome: Outcome) -> str:
     checks = outcome.checks
     lines = [table(outcome), ""]
+    if outcome.samples:
+        # Less sensitive to other work on the machine than the latencies: what
+        # each request cost in CPU, the server's and this client's.
+        requests = len(outcome.samples)
+        lines.append(f"CPU during the run: server {outcome.server_cpu:.1f} s "
+                     f"({outcome.server_cpu / requests * 1000:.0f} ms per action), client "
+                     f"{outcome.client_cpu:.1f} s ({outcome.client_cpu / requests * 1000:.0f} ms "
+                     f"per action), {outcome.seconds:.0f} s on {os.cpu_count()} cores")
     if outcome.errors:
         kinds = Counter(f"{s.action}: {s.detail}" for s in outcome.errors)
         lines.append("errors: " + "; ".join(f"{k} x{n}" for k, n in kinds.most_common(8)))
@@ -822,12 +860,15 @@ def load_run(instance: str, *, users: int, seconds: float, cases: int, workers: 
         run = Run(port, accounts, sample_references(database), seed)
         say(f"running: {len(accounts)} users for {seconds:g} s against caseapp serve "
             f"--workers {workers} on port {port}")
+        server_cpu, client_cpu = cpu_seconds(server.process.pid), client_cpu_seconds()
         run.go(seconds)
+        run.server_cpu = cpu_seconds(server.process.pid) - server_cpu
+        run.client_cpu = client_cpu_seconds() - client_cpu
     finally:
         server.stop()
     say("checking")
     checks = check(run, before, database, instance_env(instance, database_url))
-    return Outcome(run.samples, run.seconds, checks, run.writes)
+    return Outcome(run.samples, run.seconds, checks, run.writes, run.server_cpu, run.client_cpu)
 
 
 def main() -> int:

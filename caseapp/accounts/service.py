@@ -84,14 +84,7 @@ def find_user(username: str) -> User | None:
 
 # --- Login -----------------------------------------------------------------
 
-def authenticate(attempt: LoginAttempt) -> User:
-    """First factor. Same answer and same work whether or not the account exists."""
-    cfg = current_app.config
-    acct_key = throttle.account_key(attempt.username)
-    addr_key = throttle.address_key(attempt.client_addr)
-    user = find_user(attempt.username)
-    actor_id = user.id if user else None
-
+def _refuse_if_throttled(acct_key: str, addr_key: str, actor_id: str | None) -> None:
     if throttle.is_hard_locked(acct_key):
         record("auth.login", outcome="denied", actor="anonymous", object_type="user",
                object_id=actor_id, details={"reason": "hard_locked"})
@@ -103,9 +96,33 @@ def authenticate(attempt: LoginAttempt) -> User:
                object_id=actor_id, details={"reason": "throttled"})
         raise LoginRefused("throttled", until)
 
+
+def authenticate(attempt: LoginAttempt) -> User:
+    """First factor. Same answer and same work whether or not the account exists."""
+    cfg = current_app.config
+    acct_key = throttle.account_key(attempt.username)
+    addr_key = throttle.address_key(attempt.client_addr)
+    user = find_user(attempt.username)
+    actor_id = user.id if user else None
+    _refuse_if_throttled(acct_key, addr_key, actor_id)
+
     password = passwords.normalise(attempt.password)
     hasher = passwords.hasher()
-    valid = hasher.verify(user.password_hash if user else None, password)
+    stored_hash = user.password_hash if user else None
+    # argon2 takes a good part of a second on purpose: not with the database's
+    # write lock held, or every other request of every worker waits behind it
+    # (issue 16's load run). What this transaction wrote so far (the rate
+    # limit's count of this attempt) is committed first; the answer is then
+    # decided on the rows as they are after the hash: the throttle checked
+    # again (attempts hashed side by side cannot outrun it) and the hash
+    # still the one just checked.
+    db.session.commit()
+    valid = hasher.verify(stored_hash, password)
+    if actor_id is not None:
+        user = db.session.get(User, actor_id)
+        if user is None or user.password_hash != stored_hash:
+            valid = False
+    _refuse_if_throttled(acct_key, addr_key, actor_id)
     if valid and user is not None and user.is_enabled and user.awaiting_confirmation \
             and intact(user, actor="anonymous"):
         # The right password of an account a second person has not confirmed yet:

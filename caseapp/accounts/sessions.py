@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.datastructures import CallbackDict
 
 from caseapp import clock
+from caseapp.database import READING_METHODS, write_lock_for_session
 from caseapp.extensions import db
 
 from . import keys
@@ -30,6 +31,9 @@ from .models import UserSession
 log = logging.getLogger("caseapp.sessions")
 
 _serializer = TaggedJSONSerializer()
+# How often a run of page reads moves a session's last_seen_at on (a write
+# under SQLite's one write lock per request otherwise; issue 16's load run).
+TOUCH_EVERY = timedelta(seconds=30)
 
 
 def token_digest(token: str) -> str:
@@ -195,6 +199,15 @@ class DatabaseSessionInterface(SessionInterface):
             response.vary.add("Cookie")
             return
 
+        if not session.modified and self._fresh(app, session, now):
+            # A page read seconds after the last touch changes nothing worth a
+            # write: the row's last_seen_at is moved on at most every
+            # TOUCH_EVERY, so the idle limit may end the session that much
+            # sooner than a full idle period after the last page, never later.
+            return
+        # Read and updated under the write lock: a revocation in between
+        # (another worker deleting the row) is seen, not overwritten.
+        write_lock_for_session(db.session)
         row = db.session.get(UserSession, old_digest)
         if row is None:
             # Revoked while this request ran: do not resurrect it.
@@ -206,6 +219,17 @@ class DatabaseSessionInterface(SessionInterface):
             row.data = _seal_data(row.id, user_id, dict(session))
         db.session.commit()
         response.vary.add("Cookie")
+
+    def _fresh(self, app, session: DatabaseSession, now) -> bool:
+        """A page's request (GET) whose session was touched less than
+        :data:`TOUCH_EVERY` ago (at most a thirtieth of the idle period). A
+        posted form always touches it: "stay signed in" extends exactly."""
+        from flask import request
+
+        if request.method not in READING_METHODS or session.last_seen_at is None:
+            return False
+        every = min(TOUCH_EVERY, self._idle(app) / 30)
+        return timedelta(0) <= now - session.last_seen_at < every
 
     def _prune(self, app, now) -> None:
         """Opportunistic clean-up of timed-out rows when a session is created

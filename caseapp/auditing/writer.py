@@ -16,6 +16,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 import audit
+from caseapp.database import write_lock_for_session
 from caseapp.extensions import db
 
 from .models import audit_entry_cases
@@ -99,6 +100,9 @@ def record(action: str, *, outcome: str = "ok", actor=None, object_type: str | N
     about, else the acting user's; entries of neither (system, unknown
     usernames) have none and only admins see them.
     """
+    # The chain's head is read, then extended: in a page's request, which
+    # began reading, the write lock comes first (caseapp.database).
+    write_lock_for_session(db.session)
     ensure_genesis()
     actor_type, actor_id, actor_role, user = _actor(actor)
     if unit_path is None:

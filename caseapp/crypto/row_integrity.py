@@ -152,15 +152,39 @@ def _anchored(obj: Any) -> bool:
     if anchor is None:
         if session is None:
             return False
-        found = _newest_anchors(session.connection(), [row_anchor_id(obj)])
-        anchor = found.get(row_anchor_id(obj))
-        if anchor is None:
+        # A decision on one row: its entry must be genuine, not only present
+        # (the newest entry and the MAC it chains to, in one statement).
+        found = _newest_anchor(session.connection(), row_anchor_id(obj))
+        if found is None or not found[1]:
             return False
-        # A decision on one row: its entry must be genuine, not only present.
-        if not audit.entry_is_authentic(session.connection(), _keys().audit_mac_key,
-                                        anchor[1]):
-            return False
+        return found[0] == obj.access_version
     return anchor[0] == obj.access_version
+
+
+def _version_of(details: str | None) -> int | None:
+    try:
+        parsed = json.loads(details or "{}")
+    except ValueError:
+        return None
+    version = parsed.get("version") if isinstance(parsed, dict) else None
+    if isinstance(version, int) and not isinstance(version, bool):
+        return version
+    return None
+
+
+def _newest_anchor(connection: Any, anchor: str) -> tuple[int, bool] | None:
+    """(version, entry genuine) of the newest "row.sealed" entry of ``anchor``
+    that names a version, as :func:`_newest_anchors` and
+    :func:`audit.entry_is_authentic` would answer together."""
+    entries = audit.entries_of_object(connection, _keys().audit_mac_key, ANCHOR_ACTION, anchor)
+    try:
+        for entry in entries:
+            version = _version_of(entry.details)
+            if version is not None:
+                return version, entry.authentic
+        return None
+    finally:
+        entries.close()
 
 
 def _newest_anchors(connection: Any, ids: list[str]) -> dict[str, tuple[int, int]]:
@@ -174,11 +198,8 @@ def _newest_anchors(connection: Any, ids: list[str]) -> dict[str, tuple[int, int
                    entries.c.object_id.in_(ids[start:start + 500]))
             .order_by(entries.c.seq)).all()
         for row in rows:
-            try:
-                version = json.loads(row.details or "{}").get("version")
-            except ValueError:
-                continue
-            if isinstance(version, int) and not isinstance(version, bool):
+            version = _version_of(row.details)
+            if version is not None:
                 found[row.object_id] = (version, row.seq)
     return found
 

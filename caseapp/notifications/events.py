@@ -23,6 +23,7 @@ from sqlalchemy.orm import selectinload
 from caseapp import clock
 from caseapp.cases import deadlines
 from caseapp.cases.models import Case
+from caseapp.database import write_lock_for_session
 from caseapp.extensions import db
 from caseapp.permissions import supervisors_over
 
@@ -230,6 +231,8 @@ def maybe_scan(exc: BaseException | None = None) -> None:
         app.extensions[_LAST_SCAN] = now
     try:
         db.session.rollback()  # nothing the request left unsaved rides along
+        # Reads which notices exist, then makes the missing ones: one state.
+        write_lock_for_session(db.session)
         _made, mark = scan_part(now, after=mark, seconds=REQUEST_SCAN_SECONDS)
         db.session.commit()
         app.extensions[_SCAN_MARK] = mark

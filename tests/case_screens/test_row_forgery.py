@@ -161,6 +161,44 @@ def test_a_row_put_back_with_its_old_mac_is_refused(app, people, make_user):
     assert violations(made.user.id) >= 1
 
 
+def _forge_anchor(row, version: int, *, chained: bool = True) -> None:
+    """Append a "row.sealed" entry naming ``version`` for ``row``, as a database
+    writer can (at the head, chained to the head's MAC when ``chained``), but
+    without the key: its own MAC is made up."""
+    from caseapp.crypto.row_integrity import row_anchor_id
+
+    head = db.session.execute(text("SELECT seq, mac FROM audit_entries ORDER BY seq DESC "
+                                   "LIMIT 1")).one()
+    forge("INSERT INTO audit_entries (seq, occurred_at, actor_type, action, object_type, "
+          "object_id, outcome, details, prev_mac, mac) VALUES (:seq, :at, 'system', "
+          "'row.sealed', 'users', :obj, 'ok', :details, :prev, :mac)",
+          seq=head.seq + 1, at=clock.now(), obj=row_anchor_id(row),
+          details=f'{{"version":{version}}}', prev=head.mac if chained else "0" * 64,
+          mac="f" * 64)
+
+
+@pytest.mark.parametrize("chained", [True, False])
+def test_a_row_put_back_with_a_forged_anchor_entry_is_refused(app, people, make_user, chained):
+    """Rollback with the anchor forged too: the earlier row (genuine MAC) and a
+    "row.sealed" entry naming its version appended at the log's head. The entry
+    is not genuine, so the row is not believed; the genuine newest entry is
+    not looked past either."""
+    from caseapp.accounts import service
+
+    made = make_user("counselor")
+    old = db.session.execute(text("SELECT is_enabled, access_mac, access_version FROM users "
+                                  "WHERE id = :i"), {"i": made.user.id}).one()
+    admin_service.set_enabled(service.SYSTEM, made.user, False)
+    db.session.commit()
+    forge("UPDATE users SET is_enabled = :e, access_mac = :m, access_version = :v "
+          "WHERE id = :i", e=old.is_enabled, m=old.access_mac, v=old.access_version,
+          i=made.user.id)
+    _forge_anchor(made.user, old.access_version, chained=chained)
+    client = app.test_client()
+    assert Auth(client).login(made).status_code == 401
+    assert violations(made.user.id) >= 1
+
+
 def test_a_removed_assignment_put_back_is_refused(people, make_case, login):
     from caseapp.cases import service
     from caseapp.cases.data import AssignmentData
