@@ -105,7 +105,7 @@ TARGET_DEFAULT_MS = 300
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 CSRF = re.compile(r'name="[\w-]*csrf_token" type="hidden" value="([^"]+)"'
                   r'|name="csrf_token" value="([^"]+)"')
-CASE_LINK = re.compile(r'href="/cases/(HS-[A-Z0-9]{8})"')
+CASE_LINK = re.compile(r'href="/cases/(HS-[A-Z0-9]{8})(?:\?[^"]*)?"')
 
 
 # --- the instance ---------------------------------------------------------------------------------

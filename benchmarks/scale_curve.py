@@ -306,7 +306,7 @@ def measure(app, officer, supervisor, repeat: int) -> dict:
 
 def open_case_of(client) -> str:
     html = client.get("/cases").get_data(as_text=True)
-    found = re.findall(r'href="/cases/(HS-[A-Z0-9-]+)"', html)
+    found = re.findall(r'href="/cases/(HS-[A-Z0-9-]+)(?:\?[^"]*)?"', html)
     assert found, "the officer's first page lists no case"
     return found[0]
 
@@ -388,11 +388,16 @@ def bare_verify(app) -> None:
 def rotate(app) -> None:
     from flask import current_app
 
+    from caseapp.cli.keys import keyfile_path
     from caseapp.crypto import current_keyring
+    from caseapp.crypto.keyring import write_keyfile
     from caseapp.crypto.rotation import add_kek_version, rotate_data_keys
     from caseapp.extensions import db
 
+    # As `caseapp keys rotate` does: the new version saved before any key is
+    # re-wrapped to it, or the next size's commands could not open the keys.
     ring = add_kek_version(current_keyring())
+    write_keyfile(keyfile_path(), ring)
     current_app.extensions["caseapp_keys"] = ring
     rotate_data_keys(db.engine, ring)
 
