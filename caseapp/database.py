@@ -38,15 +38,27 @@ class UTCDateTime(TypeDecorator):
 # for, not a form posted.
 READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _READING = "caseapp_reading"  # on a connection's info: its transaction has not written yet
-_WRITE_START = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER|SAVEPOINT|PRAGMA)\b",
-                          re.IGNORECASE)
+_SEEN = "caseapp_data_version"  # PRAGMA data_version when the reading transaction began
+_STALE = "caseapp_stale"  # another writer committed under this page's reads: it may not write
+# A page re-run after a stale read takes the write lock at its start (environ key),
+# and the first run's answer says so to CaseApp.wsgi_app (response header).
+LOCK_FROM_START = "caseapp.lock_from_start"
+STALE_READ_HEADER = "X-Caseapp-Stale-Read"
+
+
+class StaleRead(OperationalError):
+    """Another connection committed after this page's reads began: what the
+    request checked on them (its session, its user, the case's unit) may no
+    longer hold, and nothing was written yet. The page is run again from the
+    start with the write lock held (CaseApp.wsgi_app)."""
 _WRITES_IN_CTE = re.compile(r"\b(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
 
 
 def _reading_request() -> bool:
     from flask import has_request_context, request
 
-    return has_request_context() and request.method in READING_METHODS
+    return (has_request_context() and request.method in READING_METHODS
+            and not request.environ.get(LOCK_FROM_START))
 
 
 def _is_read(statement: str) -> bool:
@@ -67,15 +79,27 @@ def take_write_lock(connection) -> None:
     transaction that holds the lock already, and on PostgreSQL."""
     if not connection.info.get(_READING):
         return
-    connection.info[_READING] = False
     raw = connection.connection.dbapi_connection
+    if connection.info.get(_STALE):
+        raise StaleRead("BEGIN IMMEDIATE", None, sqlite3.OperationalError("stale read"))
+    connection.info[_READING] = False
     try:
         raw.execute("COMMIT")
         raw.execute("BEGIN IMMEDIATE")
+        now = raw.execute("PRAGMA data_version").fetchone()[0]
     except sqlite3.Error as exc:
         # As SQLAlchemy reports a failed BEGIN IMMEDIATE: a locked or read-only
         # database is answered 503 "try again", not a crash.
         raise OperationalError("BEGIN IMMEDIATE", None, exc) from exc
+    if now != connection.info.get(_SEEN):
+        # Another writer committed since this page began reading: its checks
+        # were made on a state that may be gone. Give the lock back, write
+        # nothing (every later write of this transaction is refused too, should
+        # a caller swallow the error), and let the page run again.
+        raw.execute("ROLLBACK")
+        raw.execute("BEGIN")
+        connection.info[_READING] = connection.info[_STALE] = True
+        raise StaleRead("BEGIN IMMEDIATE", None, sqlite3.OperationalError("stale read"))
 
 
 def configure_sqlite(engine: Engine) -> None:
@@ -113,8 +137,11 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
+        connection.info[_STALE] = False
         if _reading_request():
             connection.exec_driver_sql("BEGIN")
+            connection.info[_SEEN] = connection.exec_driver_sql(
+                "PRAGMA data_version").scalar()
             connection.info[_READING] = True
         else:
             connection.info[_READING] = False
@@ -127,7 +154,7 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "commit")
     def _on_end(connection):
-        connection.info[_READING] = False
+        connection.info[_READING] = connection.info[_STALE] = False
 
     event.listen(engine, "rollback", _on_end)
 

@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.datastructures import CallbackDict
 
 from caseapp import clock
-from caseapp.database import READING_METHODS, write_lock_for_session
+from caseapp.database import READING_METHODS, StaleRead, write_lock_for_session
 from caseapp.extensions import db
 
 from . import keys
@@ -149,7 +149,15 @@ class DatabaseSessionInterface(SessionInterface):
 
     def save_session(self, app, session: DatabaseSession, response):
         try:
-            self._save(app, session, response)
+            try:
+                self._save(app, session, response)
+            except StaleRead:
+                # Another worker committed between this page's commit and the
+                # session's write: nothing was written; save it again holding
+                # the write lock from the start (the row is re-read under it).
+                db.session.rollback()
+                write_lock_for_session(db.session)
+                self._save(app, session, response)
         except DBAPIError:
             # The database cannot be written (read-only, full, restarting): the
             # answer is already decided (a 503 says so); the session row keeps

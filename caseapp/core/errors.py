@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from flask import current_app, g, render_template, request
+from flask import Response, current_app, g, render_template, request
 from flask.globals import request_ctx
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -21,6 +21,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from caseapp.api.problems import problem
 from caseapp.api.schemas import InvalidInput
+from caseapp.database import STALE_READ_HEADER, StaleRead
 from caseapp.extensions import db
 
 from .json_input import MalformedJSON
@@ -92,6 +93,9 @@ def database_unavailable(exc):
     settled while the user's row is still loaded, and the page is then rendered
     for nobody in particular (the rollback expires the user's row, and loading
     it again would fail the same way and turn the answer into a bare 500)."""
+    if isinstance(exc, StaleRead):  # nothing written: the page is run again (CaseApp)
+        db.session.rollback()
+        return Response(status=503, headers={STALE_READ_HEADER: "1", "Retry-After": "1"})
     _settle_locale()
     try:
         db.session.rollback()

@@ -14,6 +14,8 @@ from typing import IO
 from flask import Flask, Request
 from werkzeug.exceptions import UnsupportedMediaType
 
+from caseapp.database import LOCK_FROM_START, READING_METHODS, STALE_READ_HEADER
+
 from .json_input import INVALID_JSON, JSONInputError, MalformedJSON, StrictJSONProvider
 
 
@@ -46,4 +48,29 @@ class CaseApp(Flask):
     json_provider_class = StrictJSONProvider  # one gate for every JSON body
 
     def wsgi_app(self, environ, start_response):
-        return contextvars.Context().run(super().wsgi_app, environ, start_response)
+        run = super().wsgi_app
+        if environ.get("REQUEST_METHOD") not in READING_METHODS:
+            return contextvars.Context().run(run, environ, start_response)
+        # A page reads without SQLite's write lock; if another writer committed
+        # before the page's first write, the page wrote nothing and answered
+        # with the stale-read mark: it is run once more, holding the lock from
+        # its start (see caseapp.database.take_write_lock). A page has no body
+        # to read twice.
+        held: list = []
+
+        def hold(status, headers, exc_info=None):
+            held[:] = [status, headers, exc_info]
+            return _no_write
+
+        body = contextvars.Context().run(run, environ, hold)
+        if held and any(name == STALE_READ_HEADER for name, _ in held[1]):
+            if hasattr(body, "close"):
+                body.close()
+            environ[LOCK_FROM_START] = True
+            return contextvars.Context().run(run, environ, start_response)
+        start_response(*held)
+        return body
+
+
+def _no_write(_data: bytes) -> None:
+    raise RuntimeError("pages answer with an iterable, not write()")
