@@ -32,8 +32,8 @@ DEADLINE_LABELS = {
     "emergency": _l("Emergency action"),
     "assessment": _l("Risk assessment"),
     "needs": _l("Needs assessment"),
-    "plan_draft": _l("Support plan drafted"),
-    "plan_approval": _l("Support plan approved"),
+    "plan_draft": _l("Drafting the support plan"),
+    "plan_approval": _l("Approving the support plan"),
     "decision": _l("Commune's decision on the plan"),
     "follow_up": _l("Follow-up"),
 }
