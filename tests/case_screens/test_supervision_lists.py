@@ -6,7 +6,7 @@ statements whatever a page holds."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import update
@@ -14,6 +14,7 @@ from sqlalchemy import update
 from caseapp import clock
 from caseapp.cases import service as cases
 from caseapp.cases.data import DecisionData, SendBackData
+from caseapp.cases.deadlines import VIETNAM
 from caseapp.cases.models import Case
 from caseapp.extensions import db
 from caseapp.supervision import service as supervision
@@ -111,7 +112,8 @@ def test_plans_and_decisions_are_decided_in_sql(people, login, make_case):
     no_decision = make_case("assessment", planned=True)
     decided = make_case("assessment", planned=True)
     cases.record_decision(people.officer, decided, DecisionData(
-        number="12/QĐ-UBND", decided_on=date.today(), signatory="Chủ tịch UBND xã"))
+        number="12/QĐ-UBND", decided_on=clock.now().astimezone(VIETNAM).date(),
+        signatory="Chủ tịch UBND xã"))
     db.session.commit()
     html = login(people.supervisor).get("/supervision").get_data(as_text=True)
     plans = section(html, "plans")

@@ -82,7 +82,11 @@ def test_a_data_request_falling_due_reaches_the_supervisors_once(people, make_ca
     scan(request.due_at - timedelta(minutes=1))
     assert notices("data_request_due", case.reference) == ids(people.supervisor,
                                                               people.province_supervisor)
-    assert scan(request.due_at + timedelta(days=1)) == 0
+    # A day later the request is told no second time (the case's own deadlines
+    # may fall due by then, depending on the hour the test runs: not counted).
+    scan(request.due_at + timedelta(days=1))
+    assert notices("data_request_due", case.reference) == ids(people.supervisor,
+                                                              people.province_supervisor)
 
 
 def test_the_scan_command_reports_what_it_made(runner, people, make_case, travel):
