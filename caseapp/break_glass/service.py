@@ -173,19 +173,6 @@ def _recent_in_scope(supervisor, days: int, *, ordered: bool = False):
                    BreakGlassAccess.started_at > clock.now() - timedelta(days=days)))
 
 
-def accesses_page(supervisor, *, after: str | None = None, size: int = 50,
-                  days: int = OVERSIGHT_DAYS) -> tuple[list[BreakGlassAccess], str | None]:
-    """One page of the last ``days`` days' uses in the supervisor's subtree (each
-    with its case, in the same query), newest first, and the next page's token.
-    A use whose row was changed outside the app is left out and reported."""
-    query = ACCESS_KEYSET.page(_recent_in_scope(supervisor, days, ordered=True), after, size)
-    rows = list(db.session.scalars(query.options(contains_eager(BreakGlassAccess.case))))
-    shown, next_token = ACCESS_KEYSET.split_page(rows, size)
-    prefetch(shown)  # the rows' anchors in one query, and their cases' in another
-    prefetch([a.case for a in shown])
-    return [a for a in shown if intact(a)], next_token
-
-
 def _uses_in_scope(supervisor, period):
     """How many uses within ``period`` (a test of started_at) fall on cases of the
     supervisor's scope: the uses read by their time index, each case looked up
@@ -198,8 +185,10 @@ def _uses_in_scope(supervisor, period):
 
 def accesses_window(supervisor, *, after: str | None = None, before: str | None = None,
                     size: int = 50, days: int = OVERSIGHT_DAYS) -> Window:
-    """:func:`accesses_page` from ``after`` or back from ``before``, with the
-    tokens of the pages on either side."""
+    """One page of the last ``days`` days' uses in the supervisor's subtree (each
+    with its case, in the same query), newest first, from ``after`` or back from
+    ``before``, with the tokens of the pages on either side. A use whose row was
+    changed outside the app is left out and reported."""
     ranges, backwards = ACCESS_KEYSET.window_ranges(
         _recent_in_scope(supervisor, days, ordered=True), after, before, size)
     rows = list(db.session.scalars(ranges[0].options(contains_eager(BreakGlassAccess.case))))
@@ -215,7 +204,7 @@ def accesses_window(supervisor, *, after: str | None = None, before: str | None 
 
 
 def count_accesses_in_scope(supervisor, *, days: int = OVERSIGHT_DAYS) -> int:
-    """As many as :func:`accesses_page` walks (the same period, the same scope)."""
+    """As many as :func:`accesses_window` walks (the same period, the same scope)."""
     return _uses_in_scope(
         supervisor, BreakGlassAccess.started_at > clock.now() - timedelta(days=days))
 

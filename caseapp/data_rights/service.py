@@ -215,18 +215,10 @@ def _open_in_scope(supervisor):
             .where(queries.scope_clause(supervisor), DataRequest.status == "open"))
 
 
-def open_requests_page(supervisor, *, after: str | None = None,
-                       size: int = 50) -> tuple[list[DataRequest], str | None]:
-    """One page of the requests waiting on the supervisor's cases (each with its
-    case, loaded in the same query) and the token of the next page."""
-    query = REQUEST_KEYSET.page(_open_in_scope(supervisor), after, size)
-    rows = list(db.session.scalars(query.options(contains_eager(DataRequest.case))))
-    return REQUEST_KEYSET.split_page(rows, size)
-
-
 def open_requests_window(supervisor, *, after: str | None = None, before: str | None = None,
                          size: int = 50) -> Window:
-    """:func:`open_requests_page` from ``after`` or back from ``before``, with
+    """One page of the requests waiting on the supervisor's cases (each with its
+    case, loaded in the same query), from ``after`` or back from ``before``, with
     the tokens of the pages on either side."""
     ranges, backwards = REQUEST_KEYSET.window_ranges(_open_in_scope(supervisor), after, before,
                                                      size)

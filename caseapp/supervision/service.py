@@ -197,12 +197,6 @@ class ListPage:
         return Window(self.rows, self.next_token, self.prev_token, self.first)
 
 
-def count(query: Select) -> int:
-    """How many rows ``query`` lists (one aggregate, nothing loaded)."""
-    return db.session.scalar(select(func.count()).select_from(
-        query.order_by(None).with_only_columns(Case.id).subquery())) or 0
-
-
 def _counted(query: Select):
     """``query``'s row count as a scalar subquery: ``count(*)`` straight over
     the cases (no derived table), so the database answers it from an index."""
