@@ -250,17 +250,25 @@ def fill_plan_form(form: PlanForm, case: Case) -> None:
         row.form.cost.raw = f"{cost:,}".replace(",", ".") if isinstance(cost, int) else ""
 
 
-def forms_for(user, case: Case) -> dict[str, Any]:
-    """The forms of the actions ``user`` may take on ``case`` now (keyed like the URL)."""
-    forms: dict[str, Any] = {}
+# Small and used all the time: its form stays on the case page itself. Every
+# other action's form has its own page (views.action_page), linked from the case page.
+INLINE_ACTIONS = ("note",)
+
+
+def offered(user, case: Case) -> dict[str, tuple[str, ...] | None]:
+    """The actions ``user`` may take on ``case`` now, without building their forms:
+    name -> None, or the plans/referrals it applies to (an action with ``item``)."""
+    found: dict[str, tuple[str, ...] | None] = {}
     for name, spec in ACTIONS.items():
         if not spec.shown(user, case):
             continue
         if name in ("approve_plan", "return_plan"):
-            forms[name] = make_form(name, case, case.latest_plan.id)
+            found[name] = (case.latest_plan.id,)
         elif name == "referral_status":
-            forms[name] = {r.id: make_form(name, case, r.id) for r in case.referrals
-                           if r.status in ("sent", "accepted")}
+            open_referrals = tuple(r.id for r in case.referrals
+                                   if r.status in ("sent", "accepted"))
+            if open_referrals:
+                found[name] = open_referrals
         else:
-            forms[name] = make_form(name, case)
-    return forms
+            found[name] = None
+    return found

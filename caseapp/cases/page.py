@@ -14,8 +14,8 @@ from flask_login import current_user
 from caseapp import clock
 from caseapp.permissions import cases as rules
 
-from . import deadlines, panels, service, workflow
-from .actions import ACTIONS, forms_for
+from . import actions, deadlines, panels, service, workflow
+from .actions import ACTIONS
 from .errors import CaseConflict, CaseError
 from .forms import (
     ACTION_KIND_LABELS,
@@ -75,23 +75,33 @@ def action_anchor(name: str, item: str | None = None) -> str:
     return f"act-{name}-{item}" if name == "referral_status" and item else f"act-{name}"
 
 
-def next_steps(case: Case, forms: dict, pending, shown) -> list[NextStep]:
-    """The actions ``forms`` offer now and the features' (``shown`` panels), as
-    links to their forms: those with a deadline first, nearest first, then the
+def action_url(case: Case, name: str, item: str | None = None) -> str:
+    """The page of an action's form (views.action_page)."""
+    return url_for("cases.action_page", reference=case.reference, action=name, item=item)
+
+
+def next_steps(case: Case, offered: dict, inline, pending, shown) -> list[NextStep]:
+    """The actions ``offered`` now and the features' (``shown`` panels), as
+    links to their forms (on this page for the ``inline`` ones, else the
+    action's own page): those with a deadline first, nearest first, then the
     procedure's order, the routine ones last."""
     due_at = dict(pending)
     steps: list[NextStep] = []
     for name, spec in ACTIONS.items():
-        if name not in forms:
+        if name not in offered:
             continue
+        url = None if name in inline else action_url(case, name)
         if name == "referral_status":
             steps.extend(NextStep(action_anchor(name, r.id),
-                                  f"{spec.title}: {label('agency', r.agency_code)}")
-                         for r in case.referrals if r.id in forms[name])
+                                  f"{spec.title}: {label('agency', r.agency_code)}",
+                                  url=action_url(case, name, r.id))
+                         for r in case.referrals if r.id in offered[name])
             continue
+        if offered[name] and url:
+            url = action_url(case, name, offered[name][0])
         dues = [due_at[step] for step in ACTION_DEADLINES.get(name, ()) if step in due_at]
         steps.append(NextStep(action_anchor(name), spec.title, min(dues) if dues else None,
-                              name in ROUTINE_ACTIONS))
+                              name in ROUTINE_ACTIONS, url=url))
     for panel in shown:
         steps.extend(panel.context.get("next_steps", ()))
     ranked = sorted(enumerate(steps), key=lambda pair: (
@@ -100,12 +110,13 @@ def next_steps(case: Case, forms: dict, pending, shown) -> list[NextStep]:
     return [step for _, step in ranked]
 
 
-def render_case(case: Case, *, submitted: tuple[str, str | None, Any] | None = None,
-                status: int = 200, message: str | None = None,
+def render_case(case: Case, *, status: int = 200, message: str | None = None,
                 panel_overrides: dict | None = None, failed_at: tuple[Any, str] | None = None):
-    """The page, with a submitted action form (``submitted``: name, item, form) or a
-    feature's submitted form (``panel_overrides``; ``failed_at``: its title and the
-    id of its form on the page) put back with its errors."""
+    """The page; a feature's submitted form (``panel_overrides``; ``failed_at``:
+    its title and the id of its form on the page) put back with its errors.
+    The case's own actions are links to their pages (views.action_page), but
+    for the note's small form and, for a supervisor reading what they are asked
+    to approve, the decision forms under what they decide on."""
     child = rules.can_view_child_data(current_user, case)
     # A supervisor asked to approve reads what they approve (and nothing else of
     # the child's), audited like any view.
@@ -114,19 +125,13 @@ def render_case(case: Case, *, submitted: tuple[str, str | None, Any] | None = N
         service.open_child_data(current_user, case)
     elif approval:
         service.open_for_approval(current_user, case)
-    forms = forms_for(current_user, case)
-    failed = None
-    if submitted is not None:
-        name, item, form = submitted
-        if isinstance(forms.get(name), dict):
-            forms[name][item] = form
-        else:
-            forms[name] = form
-        if has_errors(form):
-            # The page opens at the form (its action's fragment); the top says so too.
-            failed = {"title": ACTIONS[name].title, "anchor": action_anchor(name, item)}
-    elif failed_at is not None:
-        failed = {"title": failed_at[0], "anchor": failed_at[1]}
+    offered = actions.offered(current_user, case)
+    inline = [name for name in actions.INLINE_ACTIONS if name in offered]
+    if approval:
+        inline += [name for name in DECISION_ACTIONS if name in offered]
+    forms = {name: actions.make_form(name, case, (offered[name] or (None,))[0])
+             for name in inline}
+    failed = {"title": failed_at[0], "anchor": failed_at[1]} if failed_at is not None else None
     events = timeline(case, child)
     names = user_names([e.get("actor") for e in events] + [case.lead_officer_id]
                        + list(case.assignee_ids))
@@ -140,6 +145,7 @@ def render_case(case: Case, *, submitted: tuple[str, str | None, Any] | None = N
     pending = [(step, due) for step, due in pending if (step, due) not in waiting]
     return render_template(
         "cases/case.html", case=case, child=child, approval=approval, forms=forms,
+        offered=offered, action_url=action_url,
         actions=ACTIONS, procedure=procedure_steps(case), criteria=CRITERIA_LABELS,
         needs_points=NEEDS_POINT_LABELS, review_points=REVIEW_POINT_LABELS,
         consent_labels=CONSENT_LABELS, child_group_labels=CHILD_GROUP_LABELS,
@@ -150,11 +156,27 @@ def render_case(case: Case, *, submitted: tuple[str, str | None, Any] | None = N
         events=events, names=names, now=clock.now(), message=message,
         pending=pending, waiting=waiting, waiting_labels=WAITING_LABELS,
         deadline_labels=DEADLINE_LABELS,
-        next_steps=next_steps(case, forms, pending, shown),
+        next_steps=next_steps(case, offered, inline, pending, shown),
         stage_labels=workflow.STAGE_LABELS, label=label, level_labels=LEVEL_LABELS,
         legal_ground_labels=LEGAL_GROUND_LABELS,
         referral_status_labels=REFERRAL_STATUS_LABELS,
         sharing_basis_labels=SHARING_BASIS_LABELS, panels=shown), status
+
+
+def render_action(case: Case, name: str, item: str | None, form, *, status: int = 200,
+                  message: str | None = None):
+    """An action's own page: the case's reference and stage, the form (with
+    what was typed and its errors after a refused submit) and the way back."""
+    title = ACTIONS[name].title
+    if name == "referral_status":
+        referral = next((r for r in case.referrals if r.id == item), None)
+        if referral is not None:
+            title = f"{title}: {label('agency', referral.agency_code)}"
+    return render_template(
+        "cases/action.html", case=case, name=name, item=item, form=form,
+        spec=ACTIONS[name], title=title, anchor=action_anchor(name, item),
+        stage_labels=workflow.STAGE_LABELS, label=label, message=message,
+        back=case_url(case, "actions"), now=clock.now()), status
 
 
 def case_url(case: Case, anchor: str = "top") -> str:

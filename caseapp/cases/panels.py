@@ -28,13 +28,19 @@ COLUMNS = ("top", "main", "side", "history")
 @dataclass(frozen=True)
 class NextStep:
     """A link in the case page's "what to do next": the id of the form on the
-    page, what it does, its due time (aware) if a deadline applies, and whether
-    it is routine (a note, a person) rather than a step of the procedure."""
+    page, what it does, its due time (aware) if a deadline applies, whether
+    it is routine (a note, a person) rather than a step of the procedure, and
+    the URL of the form's own page when it is not on the case page."""
 
     anchor: str
     title: Any
     due: datetime | None = None
     routine: bool = False
+    url: str | None = None
+
+    @property
+    def href(self) -> str:
+        return self.url or f"#{self.anchor}"
 
 
 @dataclass(frozen=True)

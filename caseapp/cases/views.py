@@ -20,12 +20,12 @@ from caseapp.core.safety import safe_next
 from caseapp.permissions import PermissionDenied
 from caseapp.permissions import cases as rules
 
-from . import queries, service, workflow
+from . import actions, queries, service, workflow
 from .actions import ACTIONS, AFTER_CLOSURE_ACTIONS, make_form
 from .errors import CaseConflict, CaseError
 from .forms import IntakeForm, SearchForm
 from .models import HOTLINE_CHANNELS
-from .page import case_url, has_errors, render_case
+from .page import case_url, has_errors, render_action, render_case
 from .screens import intake_units, label, local_now, put_error, reference_choices, user_names
 
 bp = Blueprint("cases", __name__, template_folder="templates")
@@ -200,6 +200,41 @@ def case_page(reference: str):
     return render_case(case)
 
 
+def _load_for_action(reference: str, action: str):
+    """The case and the action's spec for an action's URL; the checks every
+    action's page and its POST share. The case first: a case outside the user's
+    scope is a 404 (audited) whatever the action, a closed case refuses case
+    work (403, audited). Only a known action name reaches the (append-only)
+    audit log: the URL segment is free text and could hold anything, a
+    child's name included."""
+    logged = f"web:{action}" if action in ACTIONS else "web:unknown"
+    case = queries.load_case(current_user, reference, action=logged,
+                             for_work=action not in AFTER_CLOSURE_ACTIONS)
+    return case, ACTIONS.get(action), logged
+
+
+@bp.get("/cases/<reference>/actions/<action>", defaults={"item": None})
+@bp.get("/cases/<reference>/actions/<action>/<item>")
+def action_page(reference: str, action: str, item: str | None):
+    """An action's form on its own page (the case page links to it when the
+    action is offered to this person at this stage)."""
+    case, spec, logged = _load_for_action(reference, action)
+    if spec is None or spec.item != (item is not None):
+        abort(404)
+    offered = actions.offered(current_user, case)
+    if action not in offered:
+        # Not this person's, or not at this stage: refused and audited, as the POST is.
+        rules.record_denial(current_user, case, action=logged)
+        return render_error(403)
+    if item is not None and item not in offered[action]:
+        abort(404)
+    if action == "plan" and rules.can_view_child_data(current_user, case):
+        # A revision starts from the newest plan: the child's data is read,
+        # checked and audited as a view of the case.
+        service.open_child_data(current_user, case)
+    return render_action(case, action, item, make_form(action, case, item))
+
+
 def _with_another_row(case, spec, action, item, form):
     """"Add a row" on the plan: the form back with what was typed and one more
     empty row; nothing is checked or saved (the request is still a form's)."""
@@ -207,23 +242,17 @@ def _with_another_row(case, spec, action, item, form):
     if token is not None and not token.validate(form):
         abort(400)
     if not spec.shown(current_user, case):
-        # Only to the people the form is offered to (the page shows it again).
+        # Only to the people the form is offered to (its page shows it again).
         return render_error(403)
     if form.wants_another_row():
         form.show_rows(len(form.items) + 1)
-    return render_case(case, submitted=(action, item, form))
+    return render_action(case, action, item, form)
 
 
 @bp.post("/cases/<reference>/<action>", defaults={"item": None})
 @bp.post("/cases/<reference>/<action>/<item>")
 def case_action(reference: str, action: str, item: str | None):
-    # The case first: a case outside the user's scope is a 404 (audited) whatever the action.
-    # Only a known action name reaches the (append-only) audit log: the URL
-    # segment is free text and could hold anything, a child's name included.
-    logged = f"web:{action}" if action in ACTIONS else "web:unknown"
-    case = queries.load_case(current_user, reference, action=logged,
-                             for_work=action not in AFTER_CLOSURE_ACTIONS)
-    spec = ACTIONS.get(action)
+    case, spec, _logged = _load_for_action(reference, action)
     if spec is None or spec.item != (item is not None):
         abort(404)
     form = make_form(action, case, item, submitted=True)
@@ -248,4 +277,5 @@ def case_action(reference: str, action: str, item: str | None):
             return redirect(target or case_url(case))
     if status == 422 and not has_errors(form):
         form.form_errors.append(_("Nothing was saved. Check the form and try again."))
-    return render_case(case, submitted=(action, item, form), status=status, message=message)
+    # The form again on its own page, with what was typed and why it was refused.
+    return render_action(case, action, item, form, status=status, message=message)
