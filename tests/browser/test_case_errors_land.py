@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.test_case_care import make_world
-from tests.browser.test_case_lifecycle import fits, log_in, open_page
+from tests.browser.test_case_lifecycle import fits, log_in, open_form, open_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.no_db_isolation]
 
@@ -40,6 +40,8 @@ def test_a_refused_action_lands_at_its_form(live_server, browser):
     # What to do next is near the top: its links in view as the page opens.
     assert in_view(officer, "#next h2")
     assert officer.locator("#next a[href='#act-note']").count() == 1
+    # The plan's form is on its own page: the link there leads to it.
+    assert officer.locator(f"#next a[href='/cases/{reference}/actions/plan']").count() == 1
     # History is folded below the forms.
     assert officer.locator("#who-viewed").evaluate("e => e.tagName") == "DETAILS"
     assert not officer.locator("#who-viewed").evaluate("e => e.open")
@@ -51,7 +53,10 @@ def test_a_refused_action_lands_at_its_form(live_server, browser):
     assert note.locator(".required-mark").first.is_visible()
     submit(officer, "form[data-action=note] button.primary")
     assert officer.url.endswith(f"/cases/{reference}/note#act-note"), officer.url
-    assert officer.evaluate("window.scrollY") > 2000  # the page opened far from its top
+    # The note's own page comes back (not the long case page), its title in view.
+    assert officer.locator("#next").count() == 0
+    assert officer.locator("#act-note h1").inner_text() == "Thêm ghi chú"
+    assert in_view(officer, "#act-note h1")
     assert in_view(officer, "#act-note .error-summary")
     assert in_view(officer, "#note-text-error")
     assert officer.locator("#note-text-error").inner_text().strip() == "Ghi nội dung ghi chú."
@@ -59,7 +64,8 @@ def test_a_refused_action_lands_at_its_form(live_server, browser):
     # The summary links to the field; the top of the page says it too.
     link = officer.locator("#act-note .error-summary a")
     assert link.get_attribute("href") == "#note-text"
-    assert officer.locator("#form-failed a").get_attribute("href") == "#act-note"
+    assert officer.locator("#back-to-case").get_attribute("href") == \
+        f"/cases/{reference}#actions"
     fits(officer, WIDTH)
 
     # Saved: back at the top, with the message that it worked.
@@ -77,6 +83,8 @@ def test_a_refused_action_lands_at_its_form(live_server, browser):
     assert in_view(officer, "#consent-agency-error")
 
     # The plan's "add a row" opens at the new, empty row, with what was typed kept.
+    officer.goto(f"{base}/cases/{reference}")
+    open_form(officer, "plan")
     plan = officer.locator("form[data-action=plan]")
     rows = plan.locator("[data-row]").count()
     plan.locator("#plan-items-0-action").fill("Tư vấn tâm lý hằng tuần")
@@ -91,6 +99,7 @@ def test_a_refused_action_lands_at_its_form(live_server, browser):
     # With the script, the row is added in the page; what is typed in it is saved.
     officer.unroute("**/static/plan_rows.js")
     officer.goto(f"{base}/cases/{reference}")
+    open_form(officer, "plan")
     plan = officer.locator("form[data-action=plan]")
     rows = plan.locator("[data-row]").count()
     url = officer.url

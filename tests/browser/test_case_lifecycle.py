@@ -71,6 +71,17 @@ def fits(page, width):
     assert page.evaluate("document.documentElement.scrollWidth") <= width, page.url
 
 
+def open_form(page, action):
+    """Go where ``action``'s form is, as a person does: it is on the case page
+    (the note; a supervisor's decision under what they read), or the case
+    page's link leads to the action's own page, which fits the screen too."""
+    if page.locator(f"form[data-action={action}]").count() == 0:
+        with page.expect_navigation():
+            page.locator(f"a[data-action-link={action}]").first.click()
+        fits(page, page.viewport_size["width"])
+    assert page.locator(f"form[data-action={action}]").count() == 1, page.url
+
+
 def submit(page, action):
     form = page.locator(f"form[data-action={action}]")
     with page.expect_navigation():
@@ -193,9 +204,11 @@ def test_intake_to_closure(live_server, browser):
     assert minh.locator("tr", has_text=reference).count() == 1
     with minh.expect_navigation():
         minh.click(f"text={reference}")
+    open_form(minh, "support_action")
     minh.select_option("select[name=support_action-kind]", "separation")
     minh.fill("textarea[name=support_action-description]", "Đưa em về nhà bà ngoại")
     submit(minh, "support_action")
+    open_form(minh, "assess")
     for criterion, level in (("harm", "high"), ("access", "medium"), ("obstacles", "low")):
         minh.check(f"input[name=assess-{criterion}][value={level}]")
     minh.check("input[name=assess-risk_level][value=high]")
@@ -205,6 +218,7 @@ def test_intake_to_closure(live_server, browser):
 
     # The supervisor reassigns the case to the second officer.
     sup.goto(f"{base}/cases/{reference}")
+    open_form(sup, "assign")
     sup.locator("select[name=assign-lead_officer]").select_option(people["cb.hoa"][0])
     submit(sup, "assign")
 
@@ -217,6 +231,8 @@ def test_intake_to_closure(live_server, browser):
     # The lead officer is on the case: they know who reported.
     assert REPORTER in hoa.locator("#child").inner_text()
     assert hoa.locator("form[data-action=support]").count() == 0  # no plan yet
+    assert hoa.locator("a[data-action-link=support]").count() == 0
+    open_form(hoa, "needs")
     hoa.fill("textarea[name=needs-condition]", "Em lo sợ, không dám đi học")
     hoa.fill("textarea[name=needs-family]", "Mẹ quan tâm, có khả năng bảo vệ em")
     hoa.fill("textarea[name=needs-service_needs]", "Tư vấn tâm lý; gỡ tài khoản giả")
@@ -224,6 +240,7 @@ def test_intake_to_closure(live_server, browser):
     hoa.fill("textarea[name=needs-meeting_participants]", "Cán bộ phụ trách, mẹ của em")
     hoa.fill("textarea[name=needs-notes]", "Cần hỗ trợ tâm lý và gỡ tài khoản giả")
     submit(hoa, "needs")
+    open_form(hoa, "plan")
     hoa.fill("textarea[name=plan-goals]", "Em an toàn, đi học lại")
     hoa.fill("input[name=plan-items-0-action]", "Tư vấn tâm lý hằng tuần")
     hoa.fill("input[name=plan-items-0-cost]", "1.200.000")
@@ -237,12 +254,14 @@ def test_intake_to_closure(live_server, browser):
     assert CHILD not in sup.content() and "0912 555 666" not in sup.content()
     assert REPORTER not in sup.content()
     fits(sup, 390)
+    open_form(sup, "return_plan")  # under what they read, no second page
     sup.fill("form[data-action=return_plan] textarea", "Ghi rõ người phụ trách từng việc")
     submit(sup, "return_plan")
 
     # The officer sees why, and revises the plan.
     hoa.goto(f"{base}/cases/{reference}")
     assert "Ghi rõ người phụ trách từng việc" in hoa.locator("#plan-returned").inner_text()
+    open_form(hoa, "plan")
     hoa.fill("textarea[name=plan-goals]", "Em an toàn, đi học lại")
     hoa.fill("input[name=plan-items-0-action]", "Tư vấn tâm lý hằng tuần")
     hoa.fill("input[name=plan-items-0-who]", "Cán bộ Phạm Hoa")
@@ -251,20 +270,25 @@ def test_intake_to_closure(live_server, browser):
     # The supervisor approves; the commune's decision is then due.
     sup.goto(f"{base}/cases/{reference}")
     assert "Cán bộ Phạm Hoa" in sup.locator("#approval").inner_text()
+    open_form(sup, "approve_plan")
     submit(sup, "approve_plan")
     assert sup.locator("[data-step=decision][data-state=missing]").count() == 1
 
     # The officer records the commune's decision (05) and starts support.
     hoa.goto(f"{base}/cases/{reference}")
+    open_form(hoa, "decision")
     hoa.fill("input[name=decision-number]", "12/QĐ-UBND")
     hoa.fill("input[name=decision-decided_on]", TODAY)
     hoa.fill("input[name=decision-signatory]", "Nguyễn Văn Chủ")
     submit(hoa, "decision")
     assert hoa.locator("[data-step=decision][data-state=done]").count() == 1
+    open_form(hoa, "support")
     hoa.fill("textarea[name=support-note]", "Bắt đầu theo kế hoạch")
     submit(hoa, "support")
+    open_form(hoa, "note")
     hoa.fill("textarea[name=note-text]", "Đã gặp em và gia đình")
     submit(hoa, "note")
+    open_form(hoa, "request_closure")
     hoa.select_option("select[name=request_closure-reason]", "resolved")
     hoa.fill("textarea[name=request_closure-outcome_summary]", "Em đã an toàn, đi học lại")
     for part, level in (("harm", "low"), ("access", "low"), ("obstacles", "medium"),
@@ -283,6 +307,7 @@ def test_intake_to_closure(live_server, browser):
     assert reference in sup.locator("#closures").inner_text()
     sup.goto(f"{base}/cases/{reference}")
     assert "Em đã an toàn, đi học lại" in sup.locator("#approval").inner_text()
+    open_form(sup, "approve_closure")
     submit(sup, "approve_closure")
     assert "Đã đóng" in sup.locator(".badge.stage").inner_text()
     fits(sup, 390)

@@ -64,6 +64,8 @@ def test_access_shows_child_data_read_only(people, login, make_case):
     page = client.get(f"/cases/{case.reference}").get_data(as_text=True)
     assert CHILD_NAME in page and 'id="break-glass-active"' in page
     assert 'data-action="note"' not in page and 'data-action="support_action"' not in page
+    assert 'data-action-link="support_action"' not in page
+    assert client.get(f"/cases/{case.reference}/actions/support_action").status_code == 403
     # Writes are refused, on the web and in the service.
     assert act(client, case.reference, "note", text="Ghi chú của giám sát").status_code == 403
     with pytest.raises(PermissionDenied):

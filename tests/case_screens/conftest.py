@@ -14,6 +14,7 @@ from tests.cases.conftest import (  # noqa: F401  (fixtures, re-exported)
     password_hash,
     people,
 )
+from tests.case_actions import action_href
 from tests.conftest import PASSWORD, Auth, MadeUser
 
 TOKEN_RE = re.compile(r'name="[\w-]*csrf_token" type="hidden" value="([^"]+)"')
@@ -63,9 +64,16 @@ def act(client, reference: str, action: str, item: str | None = None, *, follow=
         **fields):
     """POST one action form of the case page, its field names prefixed like the page's."""
     prefix = f"{action}-{item}" if item else action
-    page = client.get(f"/cases/{reference}").get_data(as_text=True)
+    # The form where a person finds it (its own page, linked from the case
+    # page); an action not offered to them has no link: the token is the case
+    # page's then, as a forged form would carry.
+    path = f"/cases/{reference}"
+    page = client.get(path).get_data(as_text=True)
+    href = None if f'data-action="{action}"' in page else action_href(page, action, item)
+    if href:
+        path, page = href, client.get(href).get_data(as_text=True)
     version = re.search(rf'name="{re.escape(prefix)}-version" type="hidden" value="(\d+)"', page)
-    form = {f"{prefix}-csrf_token": token(client, f"/cases/{reference}")}
+    form = {f"{prefix}-csrf_token": token(client, path)}
     if version:
         form[f"{prefix}-version"] = version.group(1)
     for name, value in fields.items():

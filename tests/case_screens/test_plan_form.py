@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from caseapp.cases import service
 from caseapp.cases.models import SupportPlan
 from caseapp.extensions import db
+from tests.case_actions import form_page
 from tests.cases.conftest import needs_data
 
 from .conftest import act
@@ -55,14 +56,14 @@ def test_a_plan_of_five_activities_is_saved_whole(people, make_case, login):
     assert [item["cost"] for item in items] == [100_000, 200_000, 300_000, 400_000, 500_000]
 
     # The revision starts from all five, with one empty row for a sixth.
-    page = officer.get(f"/cases/{case.reference}").get_data(as_text=True)
+    page = form_page(officer, case.reference, "plan")
     assert rows_on(page) == [*FIVE, ""]
 
 
 def test_add_a_row_keeps_what_was_typed_and_saves_nothing(people, make_case, login):
     case = ready_for_plan(people, make_case)
     officer = login(people.officer)
-    page = officer.get(f"/cases/{case.reference}").get_data(as_text=True)
+    page = form_page(officer, case.reference, "plan")
     assert rows_on(page) == ["", "", ""]  # a first plan starts with three empty rows
     add = re.search(r'<button type="submit" name="plan-add_row" value="1" class="add-row" '
                     r'formaction="([^"]+)" formnovalidate>([^<]+)</button>', page)
@@ -79,6 +80,7 @@ def test_add_a_row_keeps_what_was_typed_and_saves_nothing(people, make_case, log
     assert rows_on(html) == [*FIVE[:3], ""]
     assert 'id="plan-items-3-row"' in html and "Em an toàn" in html
     assert 'aria-invalid="true"' not in html and 'id="form-failed"' not in html
+    assert 'class="error-summary"' not in html  # nothing refused: no summary on the form
     assert plans(case) == 0
 
     # Twice more, then save the five.

@@ -11,6 +11,7 @@ from caseapp import clock
 from caseapp.cases import service
 from caseapp.cases.data import SendBackData
 from caseapp.extensions import db
+from tests.case_actions import form_page
 from tests.cases.conftest import CHILD_NAME, needs_data, plan_data
 
 from .conftest import act
@@ -46,9 +47,14 @@ def test_a_failed_form_is_announced_at_the_top(people, login, make_case):
                    case.latest_plan.id, reason="  ")
     html = unescape(response.get_data(as_text=True))
     assert response.status_code == 422
-    banner = html.split('id="form-failed"', 1)[1].split("</p>", 1)[0]
-    assert 'href="#act-return_plan"' in banner and "Chưa lưu được gì." in banner
-    assert html.index('id="form-failed"') < html.index('id="approval"')
+    # The form's own page comes back (its id the fragment the form posts to):
+    # its title, then what was refused, first thing in the form, with the way
+    # back to what the decision is about.
+    summary = html.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert "Chưa lưu được gì." in summary and 'href="#return_plan-' in summary
+    assert html.index('id="act-return_plan"') < html.index("<h1>") \
+        < html.index('class="error-summary"')
+    assert f'href="/cases/{case.reference}#approval"' in html
     assert case.latest_plan.is_waiting
 
 
@@ -57,8 +63,10 @@ def test_a_revision_starts_from_the_plan_sent_back(people, login, make_case):
     service.return_plan(people.supervisor, case, case.latest_plan.id,
                         SendBackData("Ghi rõ người phụ trách"))
     db.session.commit()
-    html = page_of(login(people.officer), case)
-    form = html.split('data-action="plan"', 1)[1].split("</form>", 1)[0]
+    officer = login(people.officer)
+    html = page_of(officer, case)
+    form = unescape(form_page(officer, case.reference, "plan"))
+    form = form.split('data-action="plan"', 1)[1].split("</form>", 1)[0]
     assert "Bảo đảm an toàn cho em Như" in form  # the goals, as they were
     assert 'value="Tư vấn tâm lý hằng tuần"' in form and 'value="500.000"' in form
     assert "Ghi rõ người phụ trách" in html.split('id="procedure"', 1)[1]
@@ -103,17 +111,22 @@ def test_only_the_forms_the_case_can_take_now_are_offered(people, login, make_ca
     officer = login(people.officer)
     fresh = make_case("intake", assigned=True)
     page = officer.get(f"/cases/{fresh.reference}").get_data(as_text=True)
-    assert 'id="act-assess"' in page and 'id="act-reopen"' not in page
+    assert 'data-action-link="assess"' in page and 'data-action-link="reopen"' not in page
+    assert 'id="act-assess"' in form_page(officer, fresh.reference, "assess")
+    assert officer.get(f"/cases/{fresh.reference}/actions/reopen").status_code == 403
 
     case = make_case("assessment")
     page = officer.get(f"/cases/{case.reference}").get_data(as_text=True)
-    assert 'id="act-needs"' in page and 'id="act-plan"' not in page
+    assert 'data-action-link="needs"' in page and 'data-action-link="plan"' not in page
+    assert officer.get(f"/cases/{case.reference}/actions/plan").status_code == 403
     service.record_needs_assessment(people.officer, case, needs_data())
     db.session.commit()
     page = officer.get(f"/cases/{case.reference}").get_data(as_text=True)
-    assert 'id="act-plan"' in page
+    assert 'data-action-link="plan"' in page
+    assert 'id="act-plan"' in form_page(officer, case.reference, "plan")
 
     closed = make_case("closure", via="referral")
     supervisor = login(people.supervisor)
     page = supervisor.get(f"/cases/{closed.reference}").get_data(as_text=True)
-    assert 'id="act-reopen"' in page
+    assert 'data-action-link="reopen"' in page
+    assert 'id="act-reopen"' in form_page(supervisor, closed.reference, "reopen")

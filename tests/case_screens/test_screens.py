@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from caseapp.cases.models import Case
 from caseapp.extensions import db
+from tests.case_actions import form_page
 from tests.cases.conftest import CHILD_NAME, audit_count
 
 from .conftest import act
@@ -78,13 +79,20 @@ def test_supervision_is_for_supervisors(people, login):
 
 def test_forms_follow_role_and_stage(people, login, make_case):
     case = make_case("support", assignees=[people.officer2])
-    officer = login(people.officer).get(f"/cases/{case.reference}").get_data(as_text=True)
-    other = login(people.officer2).get(f"/cases/{case.reference}").get_data(as_text=True)
-    sup = login(people.supervisor).get(f"/cases/{case.reference}").get_data(as_text=True)
-    for name in ("plan", "refer", "request_closure", "note", "support_action"):
-        assert f'data-action="{name}"' in officer
-    assert 'data-action="plan"' not in other and 'data-action="note"' in other
-    assert 'data-action="assign"' in sup and 'data-action="note"' not in sup
+    clients = {who: login(getattr(people, who)) for who in ("officer", "officer2", "supervisor")}
+    officer, other, sup = (clients[who].get(f"/cases/{case.reference}").get_data(as_text=True)
+                           for who in ("officer", "officer2", "supervisor"))
+    # The note's form is on the page; every other action is a link to its own page.
+    assert 'data-action="note"' in officer
+    for name in ("plan", "refer", "request_closure", "support_action"):
+        assert f'data-action-link="{name}"' in officer
+        assert f'data-action="{name}"' in form_page(clients["officer"], case.reference, name)
+    assert 'data-action-link="plan"' not in other and 'data-action="note"' in other
+    assert 'data-action-link="assign"' in sup and 'data-action="note"' not in sup
+    assert 'data-action="assign"' in form_page(clients["supervisor"], case.reference, "assign")
+    # No link, and the page itself refuses: not the officer2's plan, not the supervisor's note.
+    assert clients["officer2"].get(f"/cases/{case.reference}/actions/plan").status_code == 403
+    assert clients["supervisor"].get(f"/cases/{case.reference}/actions/note").status_code == 403
     assert CHILD_NAME in officer and CHILD_NAME in other and CHILD_NAME not in sup
 
 
