@@ -9,12 +9,12 @@ import pytest
 from caseapp import clock
 from caseapp.accounts import service as accounts
 from caseapp.extensions import db
+from tests.case_actions import action_href
 from tests.cases.conftest import (  # noqa: F401  (fixtures, re-exported)
     make_case,
     password_hash,
     people,
 )
-from tests.case_actions import action_href
 from tests.conftest import PASSWORD, Auth, MadeUser
 
 TOKEN_RE = re.compile(r'name="[\w-]*csrf_token" type="hidden" value="([^"]+)"')

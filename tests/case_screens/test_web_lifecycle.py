@@ -9,6 +9,7 @@ from caseapp import clock
 from caseapp.cases.deadlines import VIETNAM
 from caseapp.cases.models import Case
 from caseapp.extensions import db
+from tests.case_actions import form_page
 from tests.cases.conftest import CHILD_NAME, audit_count
 
 from .conftest import act, token
@@ -158,17 +159,21 @@ def test_version_conflict_keeps_the_input(people, login, make_case):
     case = make_case("assessment", planned=True)
     officer = login(people.officer)
     supervisor = login(people.supervisor)
-    page = officer.get(f"/cases/{case.reference}").get_data(as_text=True)
+    page = form_page(officer, case.reference, "support")
     stale = re.search(r'name="support-version" type="hidden" value="(\d+)"', page).group(1)
     # Someone else saves the case in between.
     assert act(supervisor, case.reference, "assign", lead_officer=people.officer.id,
                assignees=people.officer2.id).status_code == 302
     response = officer.post(f"/cases/{case.reference}/support", data={
-        "support-csrf_token": token(officer, f"/cases/{case.reference}"),
+        "support-csrf_token": token(officer, f"/cases/{case.reference}/actions/support"),
         "support-version": stale, "support-note": "Nhu cầu rất riêng của em"})
     assert response.status_code == 409
     html = response.get_data(as_text=True)
     assert 'id="conflict"' in html and "Nhu cầu rất riêng của em" in html
+    # The form again on its page, carrying the newer version: saving again applies it.
+    assert 'id="act-support"' in html
+    fresh = re.search(r'name="support-version" type="hidden" value="(\d+)"', html).group(1)
+    assert int(fresh) > int(stale)
     db.session.refresh(case)
     assert case.stage == "assessment"
 
