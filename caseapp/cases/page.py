@@ -90,15 +90,14 @@ def next_steps(case: Case, offered: dict, inline, pending, shown) -> list[NextSt
     for name, spec in ACTIONS.items():
         if name not in offered:
             continue
-        url = None if name in inline else action_url(case, name)
         if name == "referral_status":
             steps.extend(NextStep(action_anchor(name, r.id),
                                   f"{spec.title}: {label('agency', r.agency_code)}",
                                   url=action_url(case, name, r.id))
                          for r in case.referrals if r.id in offered[name])
             continue
-        if offered[name] and url:
-            url = action_url(case, name, offered[name][0])
+        item = offered[name][0] if offered[name] else None
+        url = None if name in inline else action_url(case, name, item)
         dues = [due_at[step] for step in ACTION_DEADLINES.get(name, ()) if step in due_at]
         steps.append(NextStep(action_anchor(name), spec.title, min(dues) if dues else None,
                               name in ROUTINE_ACTIONS, url=url))
