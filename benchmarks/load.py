@@ -89,8 +89,10 @@ ROOT_UNIT = "HUYEN"
 DEMO_UNITS = ("HUYEN.DEMO1", "HUYEN.DEMO2")
 CASES_PER_OFFICER = 6
 RELOGIN_AFTER_SECONDS = 35  # a second login inside one TOTP step would wait for the next
-ACTIONS = ("log in", "my cases", "open a case", "add a note", "move a stage", "intake form",
-           "intake", "supervision")
+ACTIONS = ("log in", "my cases", "open a case", "action form", "add a note", "move a stage",
+           "intake form", "intake", "supervision")
+# The case page's link to an action's own page, which holds its form (the note's is inline).
+ACTION_LINK = re.compile(r'data-action-link="(\w+)" href="([^"]+)"')
 WRITE_ACTIONS = {"intake": "case.create", "add a note": "case.note",
                  "move a stage": "case.transition"}
 # What each role does, with weights (logging in again comes on top, see Person.next_action).
@@ -507,7 +509,17 @@ class Person:
         if not self.open_case():
             return
         reference, html = self.page
-        forms = Forms(html).forms
+        # The move's link on the case page, then its page with the form, as a person goes.
+        links = dict(ACTION_LINK.findall(html))
+        link = links.get("refer") or links.get("return")
+        if link is None:
+            self.run.record(Sample("move a stage", time.monotonic(), 0.0, "error",
+                                   "no move offered"))
+            return
+        page = self.timed("action form", lambda: self.browser.get(link))
+        if page is None:
+            return
+        forms = Forms(page.body).forms
         refer, back = f"/cases/{reference}/refer", f"/cases/{reference}/return"
         if refer in forms:
             action, form = refer, forms[refer]
