@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 
+from caseapp import clock
 from caseapp.cases.models import Case
 from caseapp.extensions import db
 from tests.case_actions import action_links, form_page
@@ -119,3 +120,20 @@ def test_the_plans_page_reads_the_childs_plan_as_an_audited_view(people, login, 
     assert case.latest_plan.goals in html  # a revision starts from the newest plan
     assert audit_count(action="case.view", object_id=case.reference) == views + 1
     assert token(officer, f"/cases/{case.reference}/actions/plan")
+
+
+def test_a_restricted_case_offers_no_case_work(people, login, make_case):
+    """While the child's data is restricted, the people on the case change nothing:
+    no link, the page refuses, a POST with the form's token too."""
+    case = make_case("support")
+    officer = login(people.officer)
+    page_before = officer.get(f"/cases/{case.reference}").get_data(as_text=True)
+    assert "support_action" in action_links(page_before)
+    case.restricted_at = clock.now()
+    db.session.commit()
+    page = officer.get(f"/cases/{case.reference}").get_data(as_text=True)
+    assert "support_action" not in action_links(page) and 'data-action="note"' not in page
+    assert officer.get(f"/cases/{case.reference}/actions/support_action").status_code == 403
+    answer = act(officer, case.reference, "support_action", kind="counselling",
+                 description="Trong lúc hạn chế")
+    assert answer.status_code == 403
