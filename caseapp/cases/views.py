@@ -1,4 +1,5 @@
-"""Case screens: "My cases", the intake form (Mẫu 01) and the case page.
+"""Case screens: "My cases", the intake form (Mẫu 01), the case page and each
+action's own page (its form).
 
 Each view parses input into the domain's typed data, loads the case through
 the scoped query (404, audited, for a case outside the user's scope), calls
@@ -222,10 +223,9 @@ def action_page(reference: str, action: str, item: str | None):
     if spec is None or spec.item != (item is not None):
         abort(404)
     offered = actions.offered(current_user, case)
-    if action not in offered:
-        # Not this person's, or not at this stage: refused and audited, as the POST is.
-        rules.record_denial(current_user, case, action=logged)
-        return render_error(403)
+    # Not this person's, or not at this stage: refused (403) and audited by the
+    # permission layer, as the POST is.
+    rules.require(action in offered, current_user, case, action=logged)
     if item is not None and item not in offered[action]:
         abort(404)
     if action == "plan" and rules.can_view_child_data(current_user, case):
