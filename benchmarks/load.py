@@ -363,7 +363,8 @@ def assign_cases(port: int, supervisor: Account, officers: list[Account], databa
 
     def assign(job) -> None:
         account, reference = job
-        page = browser.get(f"/cases/{reference}")
+        # The assignment's own page, as the case page's "Phân công" link leads.
+        page = browser.get(f"/cases/{reference}/actions/assign")
         form = Forms(page.body).forms.get(f"/cases/{reference}/assign")
         if page.status != 200 or form is None:
             raise RuntimeError(f"no assignment form on {reference}: {page.status}")

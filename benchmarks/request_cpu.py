@@ -100,7 +100,8 @@ def actions(officer: Person, supervisor: Person, counselor: Person, case: str):
         return lambda: officer.post(f"/cases/{case}/note", form).status_code == 302
 
     def move_stage():
-        html = officer.get(f"/cases/{case}").get_data(as_text=True)
+        # Each move's form is on its own page (the case page links to it).
+        html = officer.get(f"/cases/{case}/actions/refer").get_data(as_text=True)
         refer = forms_of(html, f"/cases/{case}/refer")
         if refer:
             refer.update({"refer-agency": "legal_aid",
@@ -108,6 +109,7 @@ def actions(officer: Person, supervisor: Person, counselor: Person, case: str):
                           "refer-sharing_basis": "legal_duty",
                           "refer-what_was_sent": "Tóm tắt hồ sơ"})
             return lambda: officer.post(f"/cases/{case}/refer", refer).status_code == 302
+        html = officer.get(f"/cases/{case}/actions/return").get_data(as_text=True)
         back = forms_of(html, f"/cases/{case}/return")
         back["return-reason"] = "Cơ quan đã hỗ trợ xong phần việc của mình."
         return lambda: officer.post(f"/cases/{case}/return", back).status_code == 302
