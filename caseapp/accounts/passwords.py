@@ -6,9 +6,10 @@ a stolen table cannot be cracked without the key file.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
-import secrets
+import os
 import threading
 import unicodedata
 
@@ -33,7 +34,7 @@ class Hasher:
         )
         self._slots = threading.BoundedSemaphore(concurrent)
         self._queue_timeout = queue_timeout
-        self._dummy: str | None = None
+        self._dummy = self._unmatchable_hash()
         self._pepper = pepper
 
     def _peppered(self, password: str) -> str:
@@ -47,6 +48,19 @@ class Hasher:
         finally:
             self._slots.release()
 
+    def _unmatchable_hash(self) -> str:
+        """A hash in the real parameters whose digest is random bytes: checking a
+        password against it costs one argon2 run like a real account's, and it
+        needs no hash of its own at first use (which would make the first
+        unknown username of a worker take twice as long)."""
+        h = self._hasher
+
+        def b64(raw: bytes) -> str:
+            return base64.b64encode(raw).decode().rstrip("=")
+
+        return (f"$argon2id$v=19$m={h.memory_cost},t={h.time_cost},p={h.parallelism}"
+                f"${b64(os.urandom(h.salt_len))}${b64(os.urandom(h.hash_len))}")
+
     def hash(self, password: str) -> str:
         return self._run(self._hasher.hash, self._peppered(password))
 
@@ -54,10 +68,7 @@ class Hasher:
         """Constant work whether or not the account exists: an unknown user is
         checked against a dummy hash with the same parameters."""
         if stored_hash is None:
-            if self._dummy is None:
-                self._dummy = self.hash(secrets.token_urlsafe(16))
             stored_hash = self._dummy
-            password = password + "\x00never"
         try:
             return bool(self._run(self._hasher.verify, stored_hash, self._peppered(password)))
         except (VerifyMismatchError, VerificationError, InvalidHashError):

@@ -14,6 +14,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from caseapp import clock
 from caseapp.auditing.integrity import intact
@@ -84,16 +85,29 @@ def find_user(username: str) -> User | None:
 
 # --- Login -----------------------------------------------------------------
 
-def _refuse_if_throttled(acct_key: str, addr_key: str, actor_id: str | None) -> None:
+def _find_for_login(username: str) -> User | None:
+    """The account typed at login with its unit in the same statement: the
+    audit entries of a refusal then name the unit without a query of their
+    own, so a known and an unknown name send the same statements."""
+    return db.session.scalar(select(User).options(joinedload(User.unit))
+                             .where(User.username == normalise_username(username)))
+
+
+def _unit_path_of(user: User | None) -> str | None:
+    return user.unit.path if user is not None and user.unit is not None else None
+
+
+def _refuse_if_throttled(acct_key: str, addr_key: str, user: User | None) -> None:
+    actor_id, unit_path = (user.id if user else None), _unit_path_of(user)
     if throttle.is_hard_locked(acct_key):
         record("auth.login", outcome="denied", actor="anonymous", object_type="user",
-               object_id=actor_id, details={"reason": "hard_locked"})
+               object_id=actor_id, unit_path=unit_path, details={"reason": "hard_locked"})
         raise LoginRefused("locked")
     until = max(filter(None, [throttle.blocked_until(acct_key), throttle.blocked_until(addr_key)]),
                 default=None)
     if until is not None:
         record("auth.login", outcome="denied", actor="anonymous", object_type="user",
-               object_id=actor_id, details={"reason": "throttled"})
+               object_id=actor_id, unit_path=unit_path, details={"reason": "throttled"})
         raise LoginRefused("throttled", until)
 
 
@@ -102,9 +116,9 @@ def authenticate(attempt: LoginAttempt) -> User:
     cfg = current_app.config
     acct_key = throttle.account_key(attempt.username)
     addr_key = throttle.address_key(attempt.client_addr)
-    user = find_user(attempt.username)
+    user = _find_for_login(attempt.username)
     actor_id = user.id if user else None
-    _refuse_if_throttled(acct_key, addr_key, actor_id)
+    _refuse_if_throttled(acct_key, addr_key, user)
 
     password = passwords.normalise(attempt.password)
     hasher = passwords.hasher()
@@ -118,11 +132,13 @@ def authenticate(attempt: LoginAttempt) -> User:
     # still the one just checked.
     db.session.commit()
     valid = hasher.verify(stored_hash, password)
+    # Read again by the name typed, known or not: both send the same statements.
+    again = _find_for_login(attempt.username)
     if actor_id is not None:
-        user = db.session.get(User, actor_id)
+        user = again if again is not None and again.id == actor_id else None
         if user is None or user.password_hash != stored_hash:
             valid = False
-    _refuse_if_throttled(acct_key, addr_key, actor_id)
+    _refuse_if_throttled(acct_key, addr_key, user)
     if valid and user is not None and user.is_enabled and user.awaiting_confirmation \
             and intact(user, actor="anonymous"):
         # The right password of an account a second person has not confirmed yet:
@@ -137,10 +153,12 @@ def authenticate(attempt: LoginAttempt) -> User:
         throttle.record_failure(addr_key, after=cfg["LOGIN_ADDRESS_THROTTLE_AFTER"],
                                 forget_after=timedelta(hours=1))
         record("auth.login", outcome="failed", actor="anonymous", object_type="user",
-               object_id=actor_id, details={"reason": "bad_credentials", "failures": row.failures})
+               object_id=actor_id, unit_path=_unit_path_of(user),
+               details={"reason": "bad_credentials", "failures": row.failures})
         if row.hard_locked:
             record("auth.lockout", outcome="denied", actor="anonymous", object_type="user",
-                   object_id=actor_id, details={"failures": row.failures})
+                   object_id=actor_id, unit_path=_unit_path_of(user),
+                   details={"failures": row.failures})
         raise LoginRefused("invalid")
 
     if hasher.needs_rehash(user.password_hash):

@@ -57,6 +57,52 @@ def test_unknown_user_costs_one_argon2_verification_like_a_real_one(app, client,
     assert hasher._dummy is not None and hasher._dummy.startswith("$argon2id$")
 
 
+def test_the_unknown_users_hash_has_the_real_parameters_and_costs_one_run(app, client,
+                                                                          monkeypatch):
+    from argon2 import PasswordHasher, extract_parameters
+
+    hasher = app.extensions["caseapp_hasher"]
+    real = hasher._hasher
+    # an attacker timing logins sees one argon2 run with the real cost, also on
+    # the first unknown username a worker meets (no hash made at that moment)
+    assert extract_parameters(hasher._dummy) == extract_parameters(real.hash("x"))
+    runs = []
+    for name in ("hash", "verify"):
+        original = getattr(PasswordHasher, name)
+        monkeypatch.setattr(
+            PasswordHasher, name,
+            lambda self, *a, _n=name, _o=original: (runs.append(_n), _o(self, *a))[1])
+    first = post_login(client, "ghost-user-one", "wrong wrong wrong")
+    second = post_login(client, "ghost-user-two", "wrong wrong wrong")
+    assert first.status_code == second.status_code == 401
+    assert runs == ["verify", "verify"]
+
+
+def test_known_and_unknown_usernames_send_the_same_statements(app, client, make_user):
+    from sqlalchemy import event
+
+    counselor = make_user("counselor")
+    csrf_token(client)  # the form's token first: its session write is not the login's
+
+    def statements(username):
+        seen = []
+        listener = lambda *args: seen.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            answer = client.post("/login", data={"csrf_token": csrf_token(client),
+                                                 "username": username,
+                                                 "password": "wrong wrong wrong"})
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        assert answer.status_code == 401
+        # the test's savepoints are numbered on; their order is what counts
+        return [re.sub(r"sa_savepoint_\d+", "sp", statement) for statement in seen]
+
+    statements(counselor.username)  # a first failure of each name opens its throttle rows
+    statements("ghost-user")
+    assert statements(counselor.username) == statements("ghost-user")
+
+
 def test_disabled_user_cannot_log_in_even_with_the_right_password(client, make_user):
     counselor = make_user("counselor")
     admin_service.set_enabled(service.SYSTEM, counselor.user, False)
