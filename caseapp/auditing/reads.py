@@ -86,6 +86,26 @@ def listed_entries(reference: str, actions: tuple[str, ...]) -> list[CaseEntry]:
     return [e for e in found if reference in (e.details.get("child") or ())]
 
 
+def case_access_counts(reference: str, actions: tuple[str, ...],
+                       list_actions: tuple[str, ...]) -> tuple[int, int]:
+    """(people, entries) of the genuine entries that case_entries(``actions``)
+    and listed_entries(``list_actions``) read, counted in SQL (the case page's
+    summary line; the entries themselves are read on the who-viewed page).
+    A listed entry is counted from the index without re-reading its details."""
+    side = audit_entry_cases.c
+    direct = (select(T.seq.label("seq"), T.actor_id.label("actor_id"))
+              .where(T.object_type == "case", T.object_id == reference,
+                     T.action.in_(actions), T.outcome == "ok"))
+    listed = (select(T.seq.label("seq"), T.actor_id.label("actor_id"))
+              .join(audit_entry_cases, side.seq == T.seq)
+              .where(side.reference == reference, side.child_data.is_(True),
+                     T.action.in_(list_actions), T.outcome == "ok"))
+    both = direct.union_all(listed).subquery()
+    row = db.session.execute(select(func.count(func.distinct(both.c.actor_id)),
+                                    func.count()).select_from(both)).one()
+    return int(row[0] or 0), int(row[1] or 0)
+
+
 def latest_genuine(reference: str, actions: tuple[str, ...],
                    relevant=lambda entry: True) -> CaseEntry | None:
     """The newest entry of ``actions`` about case ``reference`` for which

@@ -2,6 +2,7 @@
 form to ask for one (beside the child's details), and every use with its reason."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from caseapp.cases.panels import NextStep, PanelSpec
@@ -44,9 +45,24 @@ def uses_context(user, case, child: bool) -> dict | None:
             "reasons": {a.id: service.reason_or_unreadable(a) for a in accesses}}
 
 
+def uses_summary(user, case, child: bool) -> dict | None:
+    """The case page's line: how many (genuine) uses, no reason decrypted."""
+    if not child:
+        return None
+    accesses = service.accesses_of_case(case)
+    if not accesses:
+        return None
+    return {"line": _("Emergency accesses (break-glass): %(n)d", n=len(accesses))}
+
+
 PANELS = (
     PanelSpec(ACTIVE_PANEL, "break_glass/_active.html", "top", active_context, order=0),
-    # Asking is an action (beside the case's forms); the uses are history.
+    # Asking is an action (beside the case's forms); the uses are history, on
+    # their own page. The active access and the form to ask stay on the case
+    # page: a supervisor must see at once that they are in a child's data
+    # (and end it), and a child in danger must not wait for another page.
     PanelSpec(REQUEST_PANEL, "break_glass/_request.html", "side", request_context, order=10),
-    PanelSpec(USES_PANEL, "break_glass/_uses.html", "history", uses_context, order=25),
+    PanelSpec(USES_PANEL, "break_glass/_uses.html", "history", uses_context, order=25,
+              section="break-glass", title=_l("Emergency accesses (break-glass)"),
+              summary=uses_summary),
 )

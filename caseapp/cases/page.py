@@ -185,14 +185,63 @@ def case_url(case: Case, anchor: str = "top") -> str:
     return url_for("cases.case_page", reference=case.reference, _anchor=anchor or "top")
 
 
+def section_back(case: Case, section: str) -> str:
+    """A section page's way back: the case page at the section's line."""
+    return case_url(case, f"section-{section}")
+
+
+def render_section(case: Case, spec: panels.PanelSpec, *, status: int = 200,
+                   message: str | None = None, overrides: dict | None = None,
+                   failed_at: tuple[Any, str] | None = None):
+    """A feature's panel on its own page (views.section_page), after the same
+    load and scope check as the case page (the caller's ``load_case``). A
+    section the case page does not show this person is refused (403, audited
+    by the permission layer); the child's data is opened (checked and audited
+    as a view, as on the case page) only for a section that shows it."""
+    logged = f"web:section_{spec.section}"
+    child = rules.can_view_child_data(current_user, case) and spec.child_data
+    rules.require(panels.is_shown(spec, current_user, case, child), current_user, case,
+                  action=logged)
+    if child:
+        service.open_child_data(current_user, case)
+    panel = panels.section_panel(spec, current_user, case, child, overrides)
+    rules.require(panel is not None, current_user, case, action=logged)
+    failed = {"title": failed_at[0], "anchor": failed_at[1]} if failed_at is not None else None
+    return render_template(
+        "cases/section.html", case=case, p=panel, title=spec.title, child=child,
+        failed=failed, message=message, back=section_back(case, spec.section), now=clock.now(),
+        stage_labels=workflow.STAGE_LABELS, label=label), status
+
+
+def render_panel_failure(case: Case, name: str, entries: dict, *, status: int = 422,
+                         message: str | None = None,
+                         failed_at: tuple[Any, str] | None = None):
+    """A feature's form refused: back where the form is (the panel's own page,
+    else the case page) with ``entries`` in its panel's context."""
+    spec = panels.spec_of(name)
+    if spec is not None and spec.section:
+        return render_section(case, spec, status=status, message=message,
+                              overrides={name: entries}, failed_at=failed_at)
+    return render_case(case, status=status, message=message, panel_overrides={name: entries},
+                       failed_at=failed_at)
+
+
+def panel_url(case: Case, name: str | None, anchor: str = "") -> str:
+    """Where a feature's form lands after it worked: its panel's own page when
+    it has one (at ``anchor``), else the case page (at ``anchor``, else the top)."""
+    spec = panels.spec_of(name) if name else None
+    if spec is not None and spec.section:
+        return panels.section_url(case, spec.section, anchor.lstrip("#") or "top")
+    return case_url(case, anchor.lstrip("#"))
+
+
 def submit_panel_form(case: Case, form, panel: str, key: str, call, done: str,
                       anchor: str = "", failed_at: tuple[Any, str] | None = None):
-    """The one way a feature's form on the case page is handled: validate
-    ``form``, run ``call()``; on success redirect to the case with ``done``
-    (at ``anchor``, else the top where the message is); otherwise the page
-    again (422) with the form and its errors in its panel
-    (``panel_overrides={panel: {key: form}}``), nothing written. ``failed_at``
-    (the form's title and id on the page) puts the link to it at the top."""
+    """The one way a feature's form is handled: validate ``form``, run
+    ``call()``; on success redirect to the form's page (panel_url) with
+    ``done``; otherwise the form's page again (422) with the form and its
+    errors in its panel (``{key: form}``), nothing written. ``failed_at`` (the
+    form's title and id on the page) puts the link to it at the top."""
     status, message = 422, None
     if form.validate_on_submit():
         try:
@@ -207,16 +256,16 @@ def submit_panel_form(case: Case, form, panel: str, key: str, call, done: str,
         else:
             if done:
                 flash(done, "info")
-            return redirect(case_url(case, anchor.lstrip("#")))
+            return redirect(panel_url(case, panel, anchor))
     if status == 422 and not has_errors(form):
         form.form_errors.append(_("Nothing was saved. Check the form and try again."))
-    return render_case(case, status=status, message=message,
-                       panel_overrides={panel: {key: form}},
-                       failed_at=failed_at if status == 422 else None)
+    return render_panel_failure(case, panel, {key: form}, status=status, message=message,
+                                failed_at=failed_at if status == 422 else None)
 
 
-def press_button(case: Case, form, call, done: str):
-    """A one-button form (only an id): run ``call()``, say how it went, back to the case."""
+def press_button(case: Case, form, call, done: str, panel: str | None = None):
+    """A one-button form (only an id): run ``call()``, say how it went, back to
+    the button's page (``panel``'s own page when it has one, else the case)."""
     if not form.validate_on_submit():
         abort(400)
     try:
@@ -225,4 +274,4 @@ def press_button(case: Case, form, call, done: str):
         flash(str(exc.message), "error")
     else:
         flash(done, "info")
-    return redirect(case_url(case))
+    return redirect(panel_url(case, panel))

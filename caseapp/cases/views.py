@@ -21,12 +21,12 @@ from caseapp.core.safety import safe_next
 from caseapp.permissions import PermissionDenied
 from caseapp.permissions import cases as rules
 
-from . import actions, queries, service, workflow
+from . import actions, panels, queries, service, workflow
 from .actions import ACTIONS, AFTER_CLOSURE_ACTIONS, make_form
 from .errors import CaseConflict, CaseError
 from .forms import IntakeForm, SearchForm
 from .models import HOTLINE_CHANNELS
-from .page import case_url, has_errors, render_action, render_case
+from .page import case_url, has_errors, render_action, render_case, render_section
 from .screens import intake_units, label, local_now, put_error, reference_choices, user_names
 
 bp = Blueprint("cases", __name__, template_folder="templates")
@@ -199,6 +199,20 @@ def new_case():
 def case_page(reference: str):
     case = queries.load_case(current_user, reference)
     return render_case(case)
+
+
+@bp.get("/cases/<reference>/sections/<section>")
+def section_page(reference: str, section: str):
+    """A feature's panel on its own page (the case page shows its summary line
+    and links here): loaded as the case page loads the case (404, audited,
+    outside the user's scope). Only a known section's name reaches the audit
+    log (the URL segment is free text); an unknown one is a 404."""
+    spec = panels.section_spec(section)
+    case = queries.load_case(current_user, reference,
+                             action=f"web:section_{section}" if spec else "web:unknown")
+    if spec is None:
+        abort(404)
+    return render_section(case, spec)
 
 
 def _load_for_action(reference: str, action: str):

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from caseapp.cases.panels import PanelSpec
 from caseapp.cases.screens import reference_choices, user_names
 from caseapp.permissions import cases as rules
 
 from .forms import SHARING_CONSENT_LABELS, SharingConsentForm, WithdrawConsentForm
-from .service import consents_of
+from .service import consent_counts, consents_of
 
 
 def consent_form(**kwargs) -> SharingConsentForm:
@@ -36,4 +37,18 @@ def panel_context(user, case, child: bool) -> dict | None:
     }
 
 
-PANEL = PanelSpec("consent", "consent/_panel.html", "main", panel_context, order=50)
+def summary(user, case, child: bool) -> dict | None:
+    """The case page's line: how many agencies have a basis, and how many were
+    withdrawn (counted in SQL)."""
+    if case.is_purged:
+        return None
+    active, withdrawn = consent_counts(case)
+    line = _("Consent to share: %(n)d agencies", n=active)
+    if withdrawn:
+        line = f"{line} · {_('withdrawn: %(n)d', n=withdrawn)}"
+    return {"line": line}
+
+
+PANEL = PanelSpec("consent", "consent/_panel.html", "main", panel_context, order=50,
+                  section="consent", title=_l("Consent to share with agencies"),
+                  summary=summary)

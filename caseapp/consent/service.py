@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import case as case_when
+from sqlalchemy import func, select
 
 from caseapp import clock
 from caseapp.auditing.writer import record
@@ -79,6 +80,15 @@ def consents_of(case: Case) -> list[SharingConsent]:
     return list(db.session.scalars(select(SharingConsent)
                                    .where(SharingConsent.case_id == case.id)
                                    .order_by(SharingConsent.recorded_at.desc())))
+
+
+def consent_counts(case: Case) -> tuple[int, int]:
+    """(active, withdrawn) bases for sharing the case (the case page's line), in SQL."""
+    withdrawn = SharingConsent.withdrawn_at.is_not(None)
+    row = db.session.execute(
+        select(func.count(), func.count(case_when((withdrawn, 1))))
+        .where(SharingConsent.case_id == case.id)).one()
+    return int(row[0]) - int(row[1]), int(row[1])
 
 
 def record_sharing_consent(actor, case: Case, data: SharingConsentData) -> SharingConsent:

@@ -39,4 +39,4 @@ def withdraw_consent(reference: str):
     form = WithdrawConsentForm(prefix="withdraw")
     return press_button(case, form, lambda: service.withdraw_sharing_consent(
         current_user, case, form.consent_id.data or ""),
-        _("The consent was withdrawn: no new referral may rely on it."))
+        _("The consent was withdrawn: no new referral may rely on it."), panel=PANEL.name)

@@ -1,10 +1,11 @@
 """The case page's data-rights panel."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from caseapp import clock
-from caseapp.cases.panels import NextStep, PanelSpec
+from caseapp.cases.panels import NextStep, PanelSpec, section_url
 from caseapp.permissions import cases as rules
 
 from .forms import (
@@ -15,7 +16,7 @@ from .forms import (
     DataRequestForm,
     LiftRestrictionForm,
 )
-from .service import requests_of
+from .service import request_states, requests_of
 
 
 def panel_context(user, case, child: bool) -> dict | None:
@@ -46,4 +47,28 @@ def panel_context(user, case, child: bool) -> dict | None:
     }
 
 
-PANEL = PanelSpec("data_rights", "data_rights/_panel.html", "main", panel_context, order=40)
+SECTION = "data-rights"
+
+
+def summary(user, case, child: bool) -> dict | None:
+    """The case page's line (how many requests, how many open, whether the
+    case is restricted) and each open request's answer in "what to do next",
+    linking to its form on the section's page; read without any text."""
+    rows = request_states(case)
+    if case.is_purged and not rows:
+        return None
+    open_rows = [(rid, due) for rid, status, due in rows if status == "open"]
+    line = _("Requests about the child's data: %(n)d", n=len(rows))
+    if open_rows:
+        line = f"{line} · {_('open: %(n)d', n=len(open_rows))}"
+    steps = [NextStep(f"answer-{rid}", _l("Answer the request about the child's data"), due,
+                      url=section_url(case, SECTION, f"answer-{rid}"))
+             for rid, due in open_rows] if rules.can_answer_data_request(user, case) else []
+    late = any(due <= clock.now() for _rid, due in open_rows)
+    return {"line": line, "next_steps": steps,
+            "alert": _("Restricted") if case.is_restricted else _("Overdue") if late else None}
+
+
+PANEL = PanelSpec("data_rights", "data_rights/_panel.html", "main", panel_context, order=40,
+                  section=SECTION, title=_l("Requests about the child's data"),
+                  summary=summary)

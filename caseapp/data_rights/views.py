@@ -2,7 +2,7 @@
 
 Each loads the case through the scoped query (404, audited, outside the
 user's scope), calls one service function, and hands a failed form back to
-the case page's panel (422, nothing written).
+the panel's page (422, nothing written).
 """
 from __future__ import annotations
 
@@ -55,4 +55,5 @@ def lift_restriction(reference: str):
     case = queries.load_case(current_user, reference, action="web:data_request_lift")
     form = LiftRestrictionForm(prefix="lift")
     return press_button(case, form, lambda: service.lift_restriction(
-        current_user, case, form.request_id.data or ""), _("The restriction was lifted."))
+        current_user, case, form.request_id.data or ""), _("The restriction was lifted."),
+        panel=PANEL.name)

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from caseapp import clock
 from caseapp.cases.models import Case
@@ -13,7 +15,13 @@ from caseapp.cases.screens import user_names
 from caseapp.permissions import evidence as rules
 
 from .forms import CustodyForm, UploadForm
-from .service import CUSTODY_FIELDS, abuse_material_case, attachments_of, max_bytes
+from .service import (
+    CUSTODY_FIELDS,
+    abuse_material_case,
+    attachment_count,
+    attachments_of,
+    max_bytes,
+)
 from .sniffing import TYPE_LABELS, size_label
 
 
@@ -52,7 +60,7 @@ def panel_context(user, case, child: bool) -> dict | None:
     child's data (``child``) get the list and the download links; the people
     working on the case get the upload form, or, on an abuse-material case,
     the explanation and the custody form instead. A submitted form with its
-    errors comes back through the page's ``panel_overrides``.
+    errors comes back through ``page.render_panel_failure``.
     """
     if not rules.can_see_evidence_count(user, case):
         return None
@@ -82,4 +90,16 @@ def panel_context(user, case, child: bool) -> dict | None:
     return context
 
 
-PANEL = PanelSpec("evidence", "evidence/_panel.html", "main", panel_context, order=60)
+def summary(user, case, child: bool) -> dict | None:
+    """The case page's line: how many files (a count in SQL), and on a case of
+    sexual images that they are never uploaded (the page explains why)."""
+    if not rules.can_see_evidence_count(user, case):
+        return None
+    line = _("Evidence: %(n)d files", n=attachment_count(case))
+    if abuse_material_case(case):
+        line = f"{line} · {_('sexual images of the child: never uploaded')}"
+    return {"line": line}
+
+
+PANEL = PanelSpec("evidence", "evidence/_panel.html", "main", panel_context, order=60,
+                  section="evidence", title=_l("Evidence"), summary=summary)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import defer
 from werkzeug.exceptions import NotFound
 
@@ -212,6 +212,14 @@ def attachments_of(case: Case) -> list[Attachment]:
         select(Attachment).where(Attachment.case_id == case.id)
         .options(defer(Attachment.content.column_attr))
         .order_by(Attachment.uploaded_at, Attachment.id)))
+
+
+def attachment_count(case: Case) -> int:
+    """How many files the case holds (the case page's line), counted in SQL."""
+    if case.id is None:
+        return 0
+    return db.session.scalar(select(func.count()).select_from(Attachment)
+                             .where(Attachment.case_id == case.id)) or 0
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from caseapp import clock
@@ -13,7 +14,7 @@ from caseapp.permissions import matching as match_rules
 
 from .forms import MatchDecisionForm
 from .models import CaseMatch
-from .service import KINDS, common_path, matches_of, names_of, nearest_supervisors
+from .service import KINDS, common_path, match_counts, matches_of, names_of, nearest_supervisors
 
 KIND_LABELS = {
     "child": _l("Possibly the same child"),
@@ -80,4 +81,26 @@ def panel_context(user, case, child: bool) -> dict | None:
             "ask": names_of(nearest_supervisors(case.unit.path))}
 
 
-PANEL = PanelSpec("matching", "matching/_panel.html", "main", panel_context, order=30)
+def summary(user, case, child: bool) -> dict | None:
+    """The case page's part: for a supervisor, one line (how many to check,
+    counted in SQL) linking to the matches' page; for the intake counselor and
+    the officers, the warning itself, whole, on the case page: they must see
+    before contacting the family that the child or the offender may be known
+    from another case, and whom to ask."""
+    if case.is_purged:
+        return None
+    counts = match_counts(case)
+    if not counts:
+        return None
+    if match_rules.can_see_matches(user, case):
+        to_check = sum(n for _kind, status, _here, n in counts if status == "open")
+        line = _("Possible duplicates and repeat offenders: %(n)d to check, %(all)d in all",
+                 n=to_check, all=sum(n for *_rest, n in counts))
+        return {"supervisor": True, "line": line, "to_check": to_check}
+    return panel_context(user, case, child)
+
+
+PANEL = PanelSpec("matching", "matching/_panel.html", "main", panel_context, order=30,
+                  section="matches", title=_l("Possible duplicates and repeat offenders"),
+                  summary=summary, summary_template="matching/_summary.html",
+                  child_data=False)

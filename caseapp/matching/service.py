@@ -100,9 +100,10 @@ from collections.abc import Iterable
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import case as case_when
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from caseapp import clock
 from caseapp.accounts.models import User
@@ -390,6 +391,22 @@ def matches_of(case: Case) -> list[CaseMatch]:
         .order_by(CaseMatch.found_at.desc(), CaseMatch.kind)).unique().all()
     return [m for m in rows if m.kind == "offender"
             or not (m.other_case if m.case_id == case.id else m.case).is_purged]
+
+
+def match_counts(case: Case) -> list[tuple[str, str, bool, int]]:
+    """(kind, status, found when ``case`` was recorded, count) of the matches
+    that matches_of reads, counted in SQL (the case page's line)."""
+    other_id = case_when((CaseMatch.case_id == case.id, CaseMatch.other_case_id),
+                         else_=CaseMatch.case_id)
+    other = aliased(Case)
+    here = CaseMatch.case_id == case.id
+    rows = db.session.execute(
+        select(CaseMatch.kind, CaseMatch.status, here, func.count())
+        .join(other, other.id == other_id)
+        .where(or_(CaseMatch.case_id == case.id, CaseMatch.other_case_id == case.id),
+               or_(CaseMatch.kind == "offender", other.purged_at.is_(None)))
+        .group_by(CaseMatch.kind, CaseMatch.status, here)).all()
+    return [(kind, status, bool(found_here), int(n)) for kind, status, found_here, n in rows]
 
 
 def load_match(case: Case, match_id: str) -> CaseMatch | None:

@@ -7,16 +7,17 @@ writes the decision with its audit entries; the request commits once.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, url_for
+from flask import Blueprint, abort, flash, redirect
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from caseapp.cases import queries
 from caseapp.cases.errors import CaseError
-from caseapp.cases.page import render_case
+from caseapp.cases.page import panel_url, render_panel_failure
 
 from . import service
 from .forms import MatchDecisionForm
+from .panel import PANEL
 
 bp = Blueprint("matching", __name__, template_folder="templates")
 
@@ -40,10 +41,10 @@ def _decide(reference: str, match_id: str, decision: str):
         else:
             service.dismiss_match(current_user, match)
     except CaseError as exc:
-        return render_case(case, status=422, message=str(exc.message))
+        return render_panel_failure(case, PANEL.name, {}, message=str(exc.message))
     flash(_("The cases are linked.") if decision == "link" else _("The match is dismissed."),
           "info")
-    return redirect(url_for("cases.case_page", reference=case.reference, _anchor="matches"))
+    return redirect(panel_url(case, PANEL.name, "matches"))
 
 
 @bp.post("/cases/<reference>/matches/<match_id>/link")
