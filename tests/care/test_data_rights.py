@@ -24,6 +24,7 @@ from caseapp.extensions import db
 from caseapp.notifications.models import Notification
 from caseapp.permissions import PermissionDenied
 from caseapp.permissions import cases as rules
+from tests.case_actions import form_page
 from tests.case_screens.conftest import api_token, token
 from tests.cases.conftest import CHILD_NAME, NARRATIVE, audit_rows
 
@@ -195,7 +196,7 @@ def test_restricted_case_through_the_web(people, login, make_case):
         "data_request-received_at": "", "data_request-details": ""})
     assert response.status_code == 302, response.get_data(as_text=True)
     (row,) = requests(case)
-    page = sup.get(f"/cases/{case.reference}").get_data(as_text=True)
+    page = form_page(sup, case.reference, "answer_data_request")
     assert 'data-action="answer_data_request"' in page
     # no decision: 422, nothing changed
     bad = sup.post(f"/cases/{case.reference}/data-requests/answer", data={

@@ -26,6 +26,7 @@ from caseapp.evidence import sniffing
 from caseapp.evidence.models import Attachment
 from caseapp.extensions import db
 from caseapp.permissions import PermissionDenied
+from tests.case_actions import section_page
 from tests.case_screens.conftest import act, token
 from tests.cases.conftest import CHILD_NAME, NARRATIVE, audit_rows, intake_data
 from tests.cases.test_raw_database import database_bytes, make_people
@@ -190,7 +191,7 @@ def test_round_trip(people, login, make_case, content, filename, declared, media
     assert stored.media_type == media_type and stored.size_bytes == sniffing.SIZE_BUCKET
     assert stored.uploaded_by_id == people.officer.id
     # Listed with its details for the people on the case.
-    section = panel(client.get(f"/cases/{case.reference}").get_data(as_text=True))
+    section = panel(section_page(client, case.reference, "evidence"))
     assert filename in section and "Ảnh chụp tin nhắn đe doạ" in section
     assert download_url(case, stored.id) in section and 'enctype="multipart/form-data"' in section
     # Downloaded as what the content is, under a generic name, never cached or rendered.
@@ -333,7 +334,7 @@ def test_csam_upload_is_refused_with_what_to_do_instead(people, login, make_case
     assert "csam" in reference_data.ABUSE_MATERIAL_CATEGORIES
     case = make_case("support", harm_categories=(category, "cyberbullying"))
     client = login(people.officer)
-    page = client.get(f"/cases/{case.reference}").get_data(as_text=True)
+    page = section_page(client, case.reference, "evidence")
     section = panel(page)
     assert 'id="no-abuse-material"' in section
     assert 'data-action="evidence_upload"' not in section
@@ -376,7 +377,7 @@ def test_custody_is_recorded_sealed_and_audited_without_values(people, login, ma
               "police_officer": "Thiếu tá Đỗ Văn Tiến", "police_reference": "ANM-2026-0457"}
     response = post_custody(client, case, **values)
     assert response.status_code == 302
-    section = panel(client.get(f"/cases/{case.reference}").get_data(as_text=True))
+    section = panel(section_page(client, case.reference, "evidence"))
     for value in values.values():
         assert value in section
     assert details("case.evidence_custody", object_id=case.reference) == [
@@ -416,7 +417,7 @@ def test_custody_needs_a_location_and_the_current_version(people, login, make_ca
 
 def test_custody_form_is_offered_on_other_cases_too(people, login, make_case):
     case = make_case("support", harm_categories=SAFE)
-    section = panel(login(people.officer).get(f"/cases/{case.reference}").get_data(as_text=True))
+    section = panel(section_page(login(people.officer), case.reference, "evidence"))
     assert 'data-action="evidence_upload"' in section
     assert 'data-action="evidence_custody"' in section and "<details" in section
 
@@ -429,7 +430,7 @@ def test_metadata_viewer_sees_only_the_count(people, login, make_case):
     post_file(officer, case.reference, png(), f"{CHILD_NAME}.png", description=NARRATIVE)
     (stored,) = attachments(case)
     supervisor = login(people.supervisor)
-    section = panel(supervisor.get(f"/cases/{case.reference}").get_data(as_text=True))
+    section = panel(section_page(supervisor, case.reference, "evidence"))
     assert 'id="evidence-count"' in section and "Files of evidence: 1" in section
     assert CHILD_NAME not in section and stored.id not in section
     assert "<form" not in section
@@ -465,7 +466,7 @@ def test_break_glass_lists_the_files_but_hands_out_no_copy(people, login, make_c
     (stored,) = attachments(case)
     supervisor = login(people.supervisor)
     assert request_glass(supervisor, case.reference).status_code == 302
-    section = panel(supervisor.get(f"/cases/{case.reference}").get_data(as_text=True))
+    section = panel(section_page(supervisor, case.reference, "evidence"))
     assert 'data-attachment="' in section and download_url(case, stored.id) not in section
     assert "<form" not in section  # read-only: no upload either
     response = supervisor.get(download_url(case, stored.id))
@@ -488,6 +489,8 @@ def test_upload_refused_to_a_metadata_viewer_and_on_a_restricted_case(people, lo
     officer = login(people.officer)
     response = officer.get(f"/cases/{case.reference}")
     assert 'data-action="evidence_upload"' not in response.get_data(as_text=True)
+    assert 'data-action="evidence_upload"' not in section_page(officer, case.reference,
+                                                               "evidence")
     response = post_file(officer, case.reference, png())
     assert response.status_code in (403, 404)
     with pytest.raises((PermissionDenied, CaseNotFound)):
@@ -546,7 +549,7 @@ def test_downloads_are_listed_on_who_has_seen_this_child(people, login, make_cas
     post_file(officer, case.reference, png())
     (stored,) = attachments(case)
     assert login(people.officer2).get(download_url(case, stored.id)).status_code == 200
-    page = officer.get(f"/cases/{case.reference}").get_data(as_text=True)
+    page = section_page(officer, case.reference, "who-viewed")
     section = page.split('id="who-viewed"', 1)[1].split("</details>", 1)[0]
     # The kind of access in words, never the route it went through.
     assert "downloaded evidence" in section and "cb.hoa" in section

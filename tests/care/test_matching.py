@@ -24,6 +24,7 @@ from caseapp.notifications.models import Notification
 from caseapp.permissions import PermissionDenied
 from caseapp.permissions import cases as rules
 from caseapp.permissions import matching as match_rules
+from tests.case_actions import section_links
 from tests.case_screens.conftest import api_token, token
 from tests.case_screens.test_web_lifecycle import intake_form, reference_of
 from tests.cases.conftest import CHILD_NAME, CHILD_PHONE, SECRETS, audit_rows
@@ -51,9 +52,17 @@ def matches_of(case, kind=None):
 
 
 def page(client, case) -> str:
+    """The case page, and, where it links to the matches' own page (a
+    supervisor's), that page too, as the person reaches it."""
     response = client.get(f"/cases/{case.reference}")
     assert response.status_code == 200
-    return response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    href = section_links(html).get("matches")
+    if href is None:
+        return html
+    section = client.get(href)
+    assert section.status_code == 200
+    return html + section.get_data(as_text=True)
 
 
 def decide(client, case, match, what="link", *, with_token=True):

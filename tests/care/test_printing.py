@@ -31,6 +31,7 @@ from caseapp.extensions import db
 from caseapp.permissions import PermissionDenied
 from caseapp.permissions import printing as print_rules
 from caseapp.printing import panel as printing_panel
+from tests.case_actions import section_page
 from tests.cases.conftest import (
     ASSESSMENT_NOTE,
     CHILD_NAME,
@@ -275,7 +276,7 @@ def test_prints_show_on_who_has_seen_this_child(people, login, make_case):
     (listed,) = [v for v in views if v.action == "case.print"]
     assert (listed.seq, listed.actor_id, listed.username, listed.route, listed.via) == (
         entry.seq, people.officer.id, "cb.minh", "printing.print_form", "assignment")
-    page = body(officer.get(f"/cases/{case.reference}"))
+    page = section_page(officer, case.reference, "who-viewed")
     section = page.split('id="who-viewed"', 1)[1].split("</details>", 1)[0]
     assert "in Mẫu 02" in section and "printing.print_form" not in section
 

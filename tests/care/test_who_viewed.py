@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 import audit
 from caseapp.extensions import db
+from tests.case_actions import section_links, section_page
 from tests.cases.conftest import CHILD_NAME
 
 from .test_break_glass import request_glass
@@ -57,7 +58,10 @@ def test_repeated_views_fold_into_one_line_with_a_count(people, login, make_case
     officer.get(f"/cases/{case.reference}/print/01")
     officer.get(f"/cases/{case.reference}/print/01")
     officer.get(f"/cases/{case.reference}/print/01?copy=family")
-    page = officer.get(f"/cases/{case.reference}").get_data(as_text=True)  # the third view
+    case_page = officer.get(f"/cases/{case.reference}").get_data(as_text=True)  # the third view
+    # The case page says how many, and links to the list (no further view recorded).
+    assert "Những ai đã xem thông tin của trẻ: 1 người, 6 lượt" in visible(case_page)
+    page = officer.get(section_links(case_page)["who-viewed"]).get_data(as_text=True)
     lines, section = panel(page)
     day = today(page)
     texts = {text.split(" · lần cuối", 1)[0]: count for text, count in lines}
@@ -70,9 +74,12 @@ def test_repeated_views_fold_into_one_line_with_a_count(people, login, make_case
     assert sum(count for _, count in lines) == len(logged_views(case.reference)) == 6
     for code in CODES:
         assert code not in visible(section), code
-    # Folded, and after the forms: a page view of one's own does not push the actions down.
-    assert '<details class="card history" id="who-viewed">' in page
-    assert page.index('id="next"') < page.index('id="act-note"') < page.index('id="who-viewed"')
+    # On the case page a line after the forms: a page view of one's own does not
+    # push the actions down; on its own page, open.
+    assert 'id="who-viewed"' not in case_page
+    assert case_page.index('id="next"') < case_page.index('id="act-note"') \
+        < case_page.index('id="section-who-viewed"')
+    assert '<details class="card history" id="who-viewed" open>' in page
 
 
 def test_each_person_and_kind_of_access_has_its_line(people, login, make_case):
@@ -83,7 +90,7 @@ def test_each_person_and_kind_of_access_has_its_line(people, login, make_case):
     supervisor.get(f"/cases/{case.reference}")
     officer = login(people.officer)
     officer.get(f"/api/v1/cases/{case.reference}")
-    page = officer.get(f"/cases/{case.reference}").get_data(as_text=True)
+    page = section_page(officer, case.reference, "who-viewed")
     lines, section = panel(page)
     rows = logged_views(case.reference)
     assert sum(count for _, count in lines) == len(rows) >= 4
@@ -106,8 +113,11 @@ def test_a_metadata_only_supervisor_sees_who_looked_but_no_reason(people, login,
     login(people.officer).get(f"/cases/{case.reference}")
     care.break_glass(people.province_supervisor, case, REASON_TEXT)
     db.session.commit()
-    page = login(people.supervisor).get(f"/cases/{case.reference}").get_data(as_text=True)
-    assert CHILD_NAME not in page and REASON_TEXT not in page
+    supervisor = login(people.supervisor)
+    case_page = supervisor.get(f"/cases/{case.reference}").get_data(as_text=True)
+    page = section_page(supervisor, case.reference, "who-viewed")
+    for html in (case_page, page):
+        assert CHILD_NAME not in html and REASON_TEXT not in html
     lines, section = panel(page)
     assert sum(count for _, count in lines) == len(logged_views(case.reference)) == 1
     assert "cb.minh" in section and "xem hồ sơ" in section

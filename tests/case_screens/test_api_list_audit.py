@@ -18,6 +18,7 @@ from caseapp.auditlog.who_viewed import child_data_views
 from caseapp.cases import queries
 from caseapp.extensions import db
 from tests.care.test_data_rights import restrict
+from tests.case_actions import section_page
 from tests.cases.conftest import CHILD_NAME, audit_rows
 from tests.sql_statements import statements_run
 
@@ -85,8 +86,8 @@ def test_who_viewed_names_the_api_reader_and_not_for_a_hidden_child(people, logi
     assert [(v.action, v.actor_id) for v in views if v.action == "case.list"] == [
         ("case.list", people.officer.id)]
     assert not [v for v in child_data_views(mine[2]) if v.action == "case.list"]
-    # The panel on the case page, in words, for the people who read it.
-    html = login(people.officer).get(f"/cases/{mine[0].reference}").get_data(as_text=True)
+    # The panel (linked from the case page), in words, for the people who read it.
+    html = section_page(login(people.officer), mine[0].reference, "who-viewed")
     assert "xem thông tin của trẻ em trong danh sách hồ sơ (qua API)" in html
 
 

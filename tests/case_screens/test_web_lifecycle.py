@@ -9,7 +9,7 @@ from caseapp import clock
 from caseapp.cases.deadlines import VIETNAM
 from caseapp.cases.models import Case
 from caseapp.extensions import db
-from tests.case_actions import form_page
+from tests.case_actions import form_page, section_page
 from tests.cases.conftest import CHILD_NAME, audit_count
 
 from .conftest import act, token
@@ -99,7 +99,8 @@ def test_lifecycle_through_the_screens(people, login):
     page = officer.get(f"/cases/{reference}").get_data(as_text=True)
     assert "Ghi rõ người phụ trách" in page
     # The supervisor's reading shows on "who has seen this child", as what it was.
-    viewed = page.split('id="who-viewed"', 1)[1].split("</details>", 1)[0]
+    viewed = section_page(officer, reference, "who-viewed").split('id="who-viewed"', 1)[1]
+    viewed = viewed.split("</details>", 1)[0]
     assert "gs.tuan" in viewed and "đọc để phê duyệt" in viewed
     assert act(officer, reference, "plan", **{
         "goals": "Em an toàn, tài khoản giả bị gỡ", "items-0-action": "Tư vấn tâm lý",
@@ -118,8 +119,8 @@ def test_lifecycle_through_the_screens(people, login):
                   reason="Gỡ tài khoản giả", sharing_basis="consent", what_was_sent="Biên bản")
     assert refused.status_code == 422
     assert "Chưa có sự đồng ý chia sẻ hồ sơ này với cơ quan này" in refused.get_data(as_text=True)
-    page = officer.get(f"/cases/{reference}")
-    assert 'data-action="sharing_consent"' in page.get_data(as_text=True)
+    # The consent form: the case page's "consent to share" line leads to it.
+    assert 'data-action="sharing_consent"' in section_page(officer, reference, "consent")
     response = officer.post(f"/cases/{reference}/sharing-consents", data={
         "csrf_token": token(officer, f"/cases/{reference}"), "consent-agency": "cybercrime_police",
         "consent-basis": "consent", "consent-child": "y", "consent-guardian": "y"})
