@@ -14,7 +14,7 @@ from caseapp.cases.data import AssignmentData
 from caseapp.crypto import key_scope
 from caseapp.extensions import db
 from tests.browser.conftest import create_staff
-from tests.browser.test_case_lifecycle import log_in, open_page
+from tests.browser.test_case_lifecycle import log_in, open_page, open_section
 from tests.cases.conftest import CHILD_NAME, intake_data
 
 pytestmark = [pytest.mark.browser, pytest.mark.no_db_isolation]
@@ -70,7 +70,9 @@ def test_break_glass_from_request_to_expiry(live_server, browser):
         assert sup.locator("#break-glass-active").count() == 1
         assert CHILD_NAME in sup.locator("#child").inner_text()
         assert sup.locator("form[data-action=note]").count() == 0  # read-only
+        open_section(sup, "who-viewed")
         assert sup.locator("#who-viewed li.via-break_glass").count() >= 1
+        sup.goto(f"{base}/cases/{reference}")
 
         # The lead officer is told, without the child's details.
         minh.goto(f"{base}/notifications")
@@ -83,6 +85,7 @@ def test_break_glass_from_request_to_expiry(live_server, browser):
         left = minh.locator("#unread-count")
         assert (int(left.inner_text()) if left.count() else 0) == unread - 1
         minh.goto(f"{base}/cases/{reference}")
+        open_section(minh, "who-viewed")
         assert minh.locator("#who-viewed li.via-break_glass").count() >= 1
 
         # Time passes on the server; the supervisor keeps the session alive.

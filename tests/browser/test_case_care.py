@@ -12,7 +12,7 @@ from caseapp.cases.data import AssignmentData, SupportData
 from caseapp.crypto import key_scope
 from caseapp.extensions import db
 from tests.browser.conftest import create_staff
-from tests.browser.test_case_lifecycle import fits, log_in, open_page
+from tests.browser.test_case_lifecycle import fits, log_in, open_page, open_section
 from tests.care.test_evidence import png
 from tests.cases.conftest import (
     CHILD_NAME,
@@ -65,7 +65,9 @@ def test_case_care_at_a_phones_width(live_server, browser):
     officer.goto(f"{base}/cases/{reference}")
     fits(officer, WIDTH)
 
-    # Evidence: a script named .png is refused with a message, a real PNG is kept.
+    # Evidence (its own page, from the case page's line): a script named .png
+    # is refused with a message, a real PNG is kept.
+    open_section(officer, "evidence")
     upload = officer.locator("form[data-action=evidence_upload]")
     upload.locator("input[type=file]").set_input_files(files=[{
         "name": "anh.png", "mimeType": "image/png", "buffer": b"#!/bin/sh\nrm -rf /\n"}])
@@ -81,6 +83,8 @@ def test_case_care_at_a_phones_width(live_server, browser):
     assert officer.locator("tr[data-attachment]").count() == 1
 
     # Consent to share with the cyber police, on the child's and guardian's word.
+    officer.goto(f"{base}/cases/{reference}")
+    open_section(officer, "consent")
     officer.locator("#sharing-consents summary").click()
     consent = officer.locator("form[data-action=sharing_consent]")
     consent.locator("select[name=consent-agency]").select_option("cybercrime_police")
@@ -90,6 +94,8 @@ def test_case_care_at_a_phones_width(live_server, browser):
     assert officer.locator("li.consent").count() == 1
 
     # The guardian asks to see the child's data: recorded, answered by the supervisor.
+    officer.goto(f"{base}/cases/{reference}")
+    open_section(officer, "data-rights")
     officer.locator("#data-requests summary").click()
     request = officer.locator("form[data-action=data_request]")
     request.locator("input[name=data_request-kind][value=access]").check()
@@ -113,6 +119,7 @@ def test_case_care_at_a_phones_width(live_server, browser):
     fits(supervisor, WIDTH)
     supervisor.goto(f"{base}/cases/{reference}")
     assert CHILD_NAME not in supervisor.content()  # metadata only
+    open_section(supervisor, "data-rights")
     answer = supervisor.locator("form[data-action=answer_data_request]")
     answer.locator("input[value=granted]").check()
     answer.locator("textarea").fill("Đã gửi bản Mẫu 01 dành cho gia đình")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.test_case_care import make_world
-from tests.browser.test_case_lifecycle import fits, log_in, open_form, open_page
+from tests.browser.test_case_lifecycle import fits, log_in, open_form, open_page, open_section
 
 pytestmark = [pytest.mark.browser, pytest.mark.no_db_isolation]
 
@@ -42,9 +42,10 @@ def test_a_refused_action_lands_at_its_form(live_server, browser):
     assert officer.locator("#next a[href='#act-note']").count() == 1
     # The plan's form is on its own page: the link there leads to it.
     assert officer.locator(f"#next a[href='/cases/{reference}/actions/plan']").count() == 1
-    # History is folded below the forms.
-    assert officer.locator("#who-viewed").evaluate("e => e.tagName") == "DETAILS"
-    assert not officer.locator("#who-viewed").evaluate("e => e.open")
+    # History is folded below the forms; who has seen the child is a line there
+    # leading to its own page.
+    assert officer.locator("#who-viewed").count() == 0
+    assert officer.locator("#history a[data-section-link=who-viewed]").count() == 1
     assert not officer.locator("#timeline").evaluate("e => e.open")
 
     # The note form is far down the page on a phone; send it empty.
@@ -74,7 +75,8 @@ def test_a_refused_action_lands_at_its_form(live_server, browser):
     assert officer.url.endswith(f"/cases/{reference}#top"), officer.url
     assert in_view(officer, ".flash-info")
 
-    # A feature's form on the page lands the same way (consent to share, folded).
+    # A feature's form on its own page lands the same way (consent to share, folded).
+    open_section(officer, "consent")
     officer.locator("#consent-form summary").click()
     submit(officer, "form[data-action=sharing_consent] button.primary")
     assert officer.url.endswith("#consent-form"), officer.url

@@ -82,6 +82,15 @@ def open_form(page, action):
     assert page.locator(f"form[data-action={action}]").count() == 1, page.url
 
 
+def open_section(page, section):
+    """Follow the case page's line to a feature's own page (evidence, consent,
+    data requests, who has seen the child...), which fits the screen too."""
+    with page.expect_navigation():
+        page.locator(f"a[data-section-link={section}]").first.click()
+    fits(page, page.viewport_size["width"])
+    assert page.locator(f".section-page[data-section={section}]").count() == 1, page.url
+
+
 def submit(page, action):
     form = page.locator(f"form[data-action={action}]")
     with page.expect_navigation():
