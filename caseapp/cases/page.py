@@ -116,15 +116,18 @@ def render_case(case: Case, *, status: int = 200, message: str | None = None,
     The case's own actions are links to their pages (views.action_page), but
     for the note's small form and, for a supervisor reading what they are asked
     to approve, the decision forms under what they decide on."""
-    child = rules.can_view_child_data(current_user, case)
+    # The user once: each use of the proxy looks the session's user up again
+    # (the page asks the rules about them ~250 times).
+    user = current_user._get_current_object()
+    child = rules.can_view_child_data(user, case)
     # A supervisor asked to approve reads what they approve (and nothing else of
     # the child's), audited like any view.
-    approval = rules.can_read_for_approval(current_user, case)
+    approval = rules.can_read_for_approval(user, case)
     if child:
-        service.open_child_data(current_user, case)
+        service.open_child_data(user, case)
     elif approval:
-        service.open_for_approval(current_user, case)
-    offered = actions.offered(current_user, case)
+        service.open_for_approval(user, case)
+    offered = actions.offered(user, case)
     inline = [name for name in actions.INLINE_ACTIONS if name in offered]
     if approval:
         inline += [name for name in DECISION_ACTIONS if name in offered]
@@ -135,11 +138,11 @@ def render_case(case: Case, *, status: int = 200, message: str | None = None,
     names = user_names([e.get("actor") for e in events] + [case.lead_officer_id]
                        + list(case.assignee_ids))
     # Panels last: the who-viewed panel reads this page's own view from the log.
-    shown = panels.case_panels(current_user, case, child, panel_overrides)
+    shown = panels.case_panels(user, case, child, panel_overrides)
     pending = deadlines.pending(case)
     # The viewer's own deadlines first; a supervisor's step, for anyone else,
     # is what the case waits on.
-    waiting = [] if current_user.role == "supervisor" else \
+    waiting = [] if user.role == "supervisor" else \
         [(step, due) for step, due in pending if step in SUPERVISORS_STEPS]
     pending = [(step, due) for step, due in pending if (step, due) not in waiting]
     return render_template(
@@ -150,7 +153,7 @@ def render_case(case: Case, *, status: int = 200, message: str | None = None,
         consent_labels=CONSENT_LABELS, child_group_labels=CHILD_GROUP_LABELS,
         relation_labels=PERSON_RELATION_LABELS, intake_ground_labels=INTAKE_GROUND_LABELS,
         action_kind_labels=ACTION_KIND_LABELS, decision_actions=DECISION_ACTIONS,
-        failed=failed, reporter_shown=rules.can_see_reporter(current_user, case),
+        failed=failed, reporter_shown=rules.can_see_reporter(user, case),
         day=iso_day, money=money,
         events=events, names=names, now=clock.now(), message=message,
         pending=pending, waiting=waiting, waiting_labels=WAITING_LABELS,
@@ -198,14 +201,17 @@ def render_section(case: Case, spec: panels.PanelSpec, *, status: int = 200,
     section the case page does not show this person is refused (403, audited
     by the permission layer); the child's data is opened (checked and audited
     as a view, as on the case page) only for a section that shows it."""
+    # The user once: each use of the proxy looks the session's user up again
+    # (the page asks the rules about them ~250 times).
+    user = current_user._get_current_object()
     logged = f"web:section_{spec.section}"
-    child = rules.can_view_child_data(current_user, case) and spec.child_data
-    rules.require(panels.is_shown(spec, current_user, case, child), current_user, case,
+    child = rules.can_view_child_data(user, case) and spec.child_data
+    rules.require(panels.is_shown(spec, user, case, child), user, case,
                   action=logged)
     if child:
-        service.open_child_data(current_user, case)
-    panel = panels.section_panel(spec, current_user, case, child, overrides)
-    rules.require(panel is not None, current_user, case, action=logged)
+        service.open_child_data(user, case)
+    panel = panels.section_panel(spec, user, case, child, overrides)
+    rules.require(panel is not None, user, case, action=logged)
     failed = {"title": failed_at[0], "anchor": failed_at[1]} if failed_at is not None else None
     return render_template(
         "cases/section.html", case=case, p=panel, title=spec.title, child=child,

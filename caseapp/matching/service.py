@@ -100,10 +100,9 @@ from collections.abc import Iterable
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, delete, func, or_, select
-from sqlalchemy import case as case_when
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import joinedload
 
 from caseapp import clock
 from caseapp.accounts.models import User
@@ -395,18 +394,23 @@ def matches_of(case: Case) -> list[CaseMatch]:
 
 def match_counts(case: Case) -> list[tuple[str, str, bool, int]]:
     """(kind, status, found when ``case`` was recorded, count) of the matches
-    that matches_of reads, counted in SQL (the case page's line)."""
-    other_id = case_when((CaseMatch.case_id == case.id, CaseMatch.other_case_id),
-                         else_=CaseMatch.case_id)
-    other = aliased(Case)
-    here = CaseMatch.case_id == case.id
+    that matches_of reads (the case page's line): the match rows' ids through
+    their indexes, the other cases read only for a child match (purged ones
+    left out), none at all when there is no match (the common case)."""
     rows = db.session.execute(
-        select(CaseMatch.kind, CaseMatch.status, here, func.count())
-        .join(other, other.id == other_id)
-        .where(or_(CaseMatch.case_id == case.id, CaseMatch.other_case_id == case.id),
-               or_(CaseMatch.kind == "offender", other.purged_at.is_(None)))
-        .group_by(CaseMatch.kind, CaseMatch.status, here)).all()
-    return [(kind, status, bool(found_here), int(n)) for kind, status, found_here, n in rows]
+        select(CaseMatch.kind, CaseMatch.status, CaseMatch.case_id, CaseMatch.other_case_id)
+        .where(or_(CaseMatch.case_id == case.id, CaseMatch.other_case_id == case.id))).all()
+    others = {other for kind, _s, here, there in rows if kind == "child"
+              for other in (there if here == case.id else here,)}
+    purged = set(db.session.scalars(select(Case.id).where(
+        Case.id.in_(others), Case.purged_at.is_not(None)))) if others else set()
+    counts: dict[tuple[str, str, bool], int] = {}
+    for kind, status, here, there in rows:
+        if kind == "child" and (there if here == case.id else here) in purged:
+            continue
+        key = (kind, status, here == case.id)
+        counts[key] = counts.get(key, 0) + 1
+    return [(*key, n) for key, n in counts.items()]
 
 
 def load_match(case: Case, match_id: str) -> CaseMatch | None:
