@@ -26,7 +26,7 @@ from .actions import ACTIONS, AFTER_CLOSURE_ACTIONS, make_form
 from .errors import CaseConflict, CaseError
 from .forms import IntakeForm, SearchForm
 from .models import HOTLINE_CHANNELS
-from .page import case_url, has_errors, render_action, render_case
+from .page import case_url, has_errors, render_action, render_case, viewer_deadline, way_back
 from .screens import intake_units, label, local_now, put_error, reference_choices, user_names
 
 bp = Blueprint("cases", __name__, template_folder="templates")
@@ -120,6 +120,10 @@ def _my_cases_page(include_closed: bool, prefix: str | None, *, search_error: bo
 paging.register_list_page("/cases")
 # The case page's "← Back to the list": the checked ``back`` parameter, or nothing.
 bp.add_app_template_global(paging.back_link, "list_back_link")
+# The same, of the case or action page being shown (GET) or posted (its form's field).
+bp.add_app_template_global(way_back, "case_way_back")
+# A case's deadline as its viewer sees it (a supervisor's step is waited on by the others).
+bp.add_app_template_global(viewer_deadline, "viewer_deadline")
 
 
 # --- intake (Mẫu 01) ---------------------------------------------------------------------------
