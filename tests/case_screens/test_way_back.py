@@ -44,7 +44,8 @@ def test_the_way_back_survives_an_action(people, login, make_case):
     # Every action link of the case page carries it, and the note's form on the page.
     href = html_lib.unescape(action_href(page, "support_action"))
     assert _back_of(href) == BACK
-    assert _hidden_back(page) == [BACK]  # the note's form
+    note = re.search(r'<form method="post"[^>]*data-action="note".*?</form>', page, re.S)
+    assert _hidden_back(note.group(0)) == [BACK]
     # The action's page: its links back to the case and its form carry it.
     action_page = officer.get(href).get_data(as_text=True)
     to_case = html_lib.unescape(re.search(r'id="back-to-case" href="([^"]+)"', action_page)
@@ -136,3 +137,28 @@ def test_a_case_opened_from_a_notification_leads_back_to_them(people, login, mak
         opened = officer.get(f"/notifications/{number}/open?back={quote(forged, safe='')}")
         assert opened.status_code == 302 and _back_of(opened.headers["Location"]) == \
             "/notifications"
+
+
+def test_every_form_of_the_case_page_carries_the_way_back(people, login, make_case):
+    """The features' forms on the case page too (consent, data requests, evidence,
+    matches, emergency access): posted, their redirect keeps it."""
+    case = make_case("support")
+    officer = login(people.officer)
+    path = f"/cases/{case.reference}?back={quote(BACK, safe='')}"
+    page = officer.get(path).get_data(as_text=True)
+    content = page[page.index('<main class="content">'):]
+    forms = re.findall(r"<form method=\"post\".*?</form>", content, re.S)
+    assert len(forms) >= 4
+    for form in forms:
+        assert _hidden_back(form) == [BACK], form[:200]
+    saved = officer.post(f"/cases/{case.reference}/data-requests", data={
+        "data_request-csrf_token": token(officer, path), "back": BACK,
+        "data_request-kind": "access", "data_request-requested_by": "guardian",
+        "data_request-received_at": "", "data_request-details": ""})
+    assert saved.status_code == 302 and _back_of(saved.headers["Location"]) == BACK
+    forged = officer.post(f"/cases/{case.reference}/data-requests", data={
+        "data_request-csrf_token": token(officer, path), "back": "https://evil.example/",
+        "data_request-kind": "access", "data_request-requested_by": "guardian",
+        "data_request-received_at": "", "data_request-details": ""})
+    assert forged.status_code == 302 and "evil" not in forged.headers["Location"]
+    assert _back_of(forged.headers["Location"]) is None
