@@ -7,13 +7,13 @@ writes the decision with its audit entries; the request commits once.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, url_for
+from flask import Blueprint, abort, flash, redirect
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from caseapp.cases import queries
 from caseapp.cases.errors import CaseError
-from caseapp.cases.page import render_case
+from caseapp.cases.page import case_url, render_case
 
 from . import service
 from .forms import MatchDecisionForm
@@ -43,7 +43,7 @@ def _decide(reference: str, match_id: str, decision: str):
         return render_case(case, status=422, message=str(exc.message))
     flash(_("The cases are linked.") if decision == "link" else _("The match is dismissed."),
           "info")
-    return redirect(url_for("cases.case_page", reference=case.reference, _anchor="matches"))
+    return redirect(case_url(case, "matches"))  # with the case's way back to its list
 
 
 @bp.post("/cases/<reference>/matches/<match_id>/link")
