@@ -40,7 +40,7 @@ def action_links(case_page: str) -> dict[str, list[str]]:
 def action_href(case_page: str, name: str, item: str | None = None) -> str | None:
     """The link to ``name``'s page (of ``item``: a plan or a referral) on the case page."""
     for href in action_links(case_page).get(name, []):
-        if item is None or href.rstrip("/").endswith(f"/{item}"):
+        if item is None or href.split("?", 1)[0].rstrip("/").endswith(f"/{item}"):
             return href
     return None
 

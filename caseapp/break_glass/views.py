@@ -1,13 +1,13 @@
 """Break-glass: asking for it on a case, and ending it early."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, url_for
+from flask import Blueprint, abort, flash, redirect
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from caseapp.cases import queries
 from caseapp.cases.errors import CaseError
-from caseapp.cases.page import submit_panel_form
+from caseapp.cases.page import case_url, submit_panel_form
 from caseapp.i18n import format_moment
 from caseapp.permissions import cases as rules
 
@@ -58,4 +58,4 @@ def end_break_glass(access_id: str):
         flash(str(exc.message), "error")
     else:
         flash(_("Your emergency access has ended."), "info")
-    return redirect(url_for("cases.case_page", reference=access.case.reference))
+    return redirect(case_url(access.case))  # with the case's way back to its list

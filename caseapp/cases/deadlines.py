@@ -160,6 +160,28 @@ def pending(case: Case) -> list[tuple[str, datetime]]:
     return sorted(found, key=lambda item: item[1])
 
 
+# Steps only a supervisor takes (the plan's approval): the people on the case
+# wait on them and cannot do them, so a late one is never shown as theirs
+# (UX walk: officers were told "overdue" for the approval they had asked for).
+SUPERVISORS_STEPS = frozenset({"plan_approval"})
+
+
+def shown_deadline(case: Case, now: datetime, *, supervisor: bool
+                   ) -> tuple[datetime | None, bool]:
+    """The deadline a row or a case's title shows to its viewer, and whether it
+    is one the viewer waits on (a supervisor's step, for anyone else): the
+    nearest pending one, unless a step of the viewer's own is already late."""
+    if case.stage == "closure":
+        return None, False
+    steps = pending(case) if not supervisor else []
+    if not steps or steps[0][0] not in SUPERVISORS_STEPS:
+        return case.next_deadline_at, False
+    own = [due for step, due in steps if step not in SUPERVISORS_STEPS]
+    if own and own[0] <= now:
+        return own[0], False
+    return steps[0][1], True
+
+
 def overdue(case: Case, now: datetime) -> list[tuple[str, datetime]]:
     return [(step, due) for step, due in pending(case) if due <= now]
 

@@ -29,7 +29,7 @@ from .forms import (
     SHARING_BASIS_LABELS,
 )
 from .models import Case
-from .panels import NextStep
+from .panels import NextStep, way_back
 from .procedure import CRITERIA_LABELS, NEEDS_POINT_LABELS, REVIEW_POINT_LABELS, procedure_steps
 from .screens import DEADLINE_LABELS, label, put_error, user_names
 from .timeline import timeline
@@ -46,7 +46,7 @@ ACTION_DEADLINES = {
 # Deadlines of steps only a supervisor takes (the plan's approval): on the case
 # page of anyone else they are worded as what the case waits on, never as the
 # viewer's own to-do (as caseapp.notifications.events.SUPERVISORS_STEPS).
-SUPERVISORS_STEPS = frozenset({"plan_approval"})
+SUPERVISORS_STEPS = deadlines.SUPERVISORS_STEPS
 WAITING_LABELS = {"plan_approval": _l("Waiting for the supervisor to approve the plan")}
 # Offered all along the case: listed after the steps of the procedure.
 ROUTINE_ACTIONS = frozenset({"note", "person", "harm_categories"})
@@ -75,9 +75,16 @@ def action_anchor(name: str, item: str | None = None) -> str:
     return f"act-{name}-{item}" if name == "referral_status" and item else f"act-{name}"
 
 
+def viewer_deadline(case: Case, now) -> tuple[Any, bool]:
+    """:func:`deadlines.shown_deadline` for the person looking (a list's row, a
+    case's title): for anyone but a supervisor, a supervisor's step is waited on."""
+    return deadlines.shown_deadline(case, now, supervisor=current_user.role == "supervisor")
+
+
 def action_url(case: Case, name: str, item: str | None = None) -> str:
-    """The page of an action's form (views.action_page)."""
-    return url_for("cases.action_page", reference=case.reference, action=name, item=item)
+    """The page of an action's form (views.action_page), with the way back."""
+    return url_for("cases.action_page", reference=case.reference, action=name, item=item,
+                   back=way_back())
 
 
 def next_steps(case: Case, offered: dict, inline, pending, shown) -> list[NextStep]:
@@ -157,6 +164,7 @@ def render_case(case: Case, *, status: int = 200, message: str | None = None,
         day=iso_day, money=money,
         events=events, names=names, now=clock.now(), message=message,
         pending=pending, waiting=waiting, waiting_labels=WAITING_LABELS,
+        waiting_steps={step for step, _due in waiting},
         deadline_labels=DEADLINE_LABELS,
         next_steps=next_steps(case, offered, inline, pending, shown),
         stage_labels=workflow.STAGE_LABELS, label=label, level_labels=LEVEL_LABELS,
@@ -182,10 +190,12 @@ def render_action(case: Case, name: str, item: str | None, form, *, status: int 
 
 
 def case_url(case: Case, anchor: str = "top") -> str:
-    """The case page after a change. Always with a fragment: a redirect without
-    one keeps the submitted form's (``…#act-note``), and the person would land
-    at the form they just used instead of the message saying it worked."""
-    return url_for("cases.case_page", reference=case.reference, _anchor=anchor or "top")
+    """The case page after a change, with its way back to the list (:func:`way_back`).
+    Always with a fragment: a redirect without one keeps the submitted form's
+    (``…#act-note``), and the person would land at the form they just used
+    instead of the message saying it worked."""
+    return url_for("cases.case_page", reference=case.reference, back=way_back(),
+                   _anchor=anchor or "top")
 
 
 def section_back(case: Case, section: str) -> str:

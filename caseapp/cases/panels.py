@@ -33,7 +33,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import url_for
+from flask import request, url_for
+
+from caseapp import paging
 
 Context = Callable[[Any, Any, bool], dict | None]
 COLUMNS = ("top", "main", "side", "history")
@@ -103,11 +105,22 @@ def section_spec(section: str) -> PanelSpec | None:
     return next((s for s in _registry.values() if s.section == section), None)
 
 
+def way_back() -> str | None:
+    """The list this case was opened from (its ``back`` parameter, checked and
+    rebuilt by :func:`caseapp.paging.back_link`), carried from the case page
+    to an action's or a section's page, into its form (a hidden field, checked
+    again when posted) and the redirect after it; None for anything else,
+    which is then neither followed nor shown."""
+    raw = request.form.get("back") if request.method == "POST" else request.args.get("back")
+    return paging.back_link(raw)
+
+
 def section_url(case, section: str, anchor: str | None = None) -> str:
-    """The section's page (views.section_page): the case's reference and the
-    section's fixed name, nothing else (no child data in a URL)."""
+    """The section's page (views.section_page): the case's reference, the
+    section's fixed name and the checked way back to the list, nothing else
+    (no child data in a URL)."""
     return url_for("cases.section_page", reference=case.reference, section=section,
-                   _anchor=anchor or None)
+                   back=way_back(), _anchor=anchor or None)
 
 
 def case_panels(user, case, child: bool, overrides: dict | None = None) -> list[Panel]:

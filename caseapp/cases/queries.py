@@ -251,6 +251,25 @@ def reference_prefix(raw: str | None) -> str | None:
     return f"HS-{match.group(1)}" if match else None
 
 
+# A reference's beginning typed without its "HS-" (what is on the paper file
+# or said on the phone): only with a digit in it, so that a name, whose
+# letters may all be in the references' alphabet, is never taken for one.
+_BARE_REFERENCE = re.compile(r"^([23456789ABCDEFGHJKMNPQRSTUVWXYZ]{1,8})$")
+
+
+def typed_reference(raw: str | None) -> str | None:
+    """What was typed in the search box as a reference's beginning, "HS-" first
+    (:func:`reference_prefix`): with its "HS-" in any case ("hs-c92h"), or
+    without it when it holds a digit ("c92h" → "HS-C92H"); None otherwise."""
+    prefix = reference_prefix(raw)
+    if prefix is not None:
+        return prefix
+    bare = _BARE_REFERENCE.match((raw or "").strip().upper())
+    if bare and any(c.isdigit() for c in bare.group(1)):
+        return f"HS-{bare.group(1)}"
+    return None
+
+
 def _my_open(user, include_closed: bool, *, ordered: bool = False,
              reference_prefix: str | None = None) -> Select:
     query = visible_cases(user, ordered=ordered)

@@ -114,7 +114,7 @@ def timeline(case: Case, child: bool) -> list[dict]:
                        "actor": case.closure_returned_by_id,
                        "title": _("Closure request sent back"),
                        "text": case.closure_return_reason if child else None})
-    events += [{"at": due, "kind": "deadline", "overdue": due <= now,
+    events += [{"at": due, "kind": "deadline", "overdue": due <= now, "step": step,
                 "title": _("Deadline: %(step)s", step=DEADLINE_LABELS[step])}
                for step, due in deadlines.pending(case)]
     return sorted(events, key=lambda e: e["at"])

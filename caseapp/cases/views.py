@@ -9,7 +9,16 @@ or the audit log itself.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -26,7 +35,15 @@ from .actions import ACTIONS, AFTER_CLOSURE_ACTIONS, make_form
 from .errors import CaseConflict, CaseError
 from .forms import IntakeForm, SearchForm
 from .models import HOTLINE_CHANNELS
-from .page import case_url, has_errors, render_action, render_case, render_section
+from .page import (
+    case_url,
+    has_errors,
+    render_action,
+    render_case,
+    render_section,
+    viewer_deadline,
+    way_back,
+)
 from .screens import intake_units, label, local_now, put_error, reference_choices, user_names
 
 bp = Blueprint("cases", __name__, template_folder="templates")
@@ -64,9 +81,9 @@ def my_cases():
     include_closed = request.args.get("closed") == "1"
     raw_ref = request.args.get("ref")
     prefix = queries.reference_prefix(raw_ref)
-    if raw_ref and prefix is None:
-        # Only a search the POST below accepted comes here; anything else is the
-        # whole list (and is not echoed).
+    if raw_ref is not None and prefix != raw_ref:
+        # Only a search the POST below accepted comes here, as it writes it
+        # ("HS-C92H"); anything else is the whole list (and is not echoed).
         return redirect(url_for("cases.my_cases", closed=1 if include_closed else None))
     return _my_cases_page(include_closed, prefix)
 
@@ -81,15 +98,27 @@ def search_cases():
     if not form.validate_on_submit():
         if form.csrf_token.errors:
             abort(400)
-        return _my_cases_page(include_closed, None, search_error=True), 422
+        return _refused_search(include_closed, form.ref.data)
     typed = (form.ref.data or "").strip()
-    prefix = queries.reference_prefix(typed)
+    prefix = queries.typed_reference(typed)
     if typed and typed.upper() not in ("HS", "HS-") and prefix is None:
-        return _my_cases_page(include_closed, None, search_error=True), 422
+        return _refused_search(include_closed, typed)
     return redirect(url_for("cases.my_cases", closed=1 if include_closed else None, ref=prefix))
 
 
-def _my_cases_page(include_closed: bool, prefix: str | None, *, search_error: bool = False):
+def _refused_search(include_closed: bool, typed: str | None):
+    """The list again (422) with what was typed still in the box, to correct
+    it, and why it was refused. Typed text may be a child's name: it stays in
+    this page only (never a URL, a log or a cache)."""
+    page, status = _my_cases_page(include_closed, None, search_error=True,
+                                  typed=(typed or "")[:100]), 422
+    response = make_response(page, status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _my_cases_page(include_closed: bool, prefix: str | None, *, search_error: bool = False,
+                   typed: str | None = None):
     now = clock.now()
     after = queries.PageMark.parse(request.args.get("after"))
     before = queries.PageMark.parse(request.args.get("before"))
@@ -110,7 +139,7 @@ def _my_cases_page(include_closed: bool, prefix: str | None, *, search_error: bo
                            page_url=lambda **params: url_for("cases.my_cases", **fixed,
                                                              **params),
                            back=here, search_form=form, search=prefix,
-                           search_error=search_error,
+                           search_error=search_error, typed=typed,
                            include_closed=include_closed, stage_labels=workflow.STAGE_LABELS,
                            label=label, unit_cases=current_user.role == "supervisor",
                            can_intake=current_user.role in rules.INTAKE_ROLES)
@@ -120,6 +149,10 @@ def _my_cases_page(include_closed: bool, prefix: str | None, *, search_error: bo
 paging.register_list_page("/cases")
 # The case page's "← Back to the list": the checked ``back`` parameter, or nothing.
 bp.add_app_template_global(paging.back_link, "list_back_link")
+# The same, of the case or action page being shown (GET) or posted (its form's field).
+bp.add_app_template_global(way_back, "case_way_back")
+# A case's deadline as its viewer sees it (a supervisor's step is waited on by the others).
+bp.add_app_template_global(viewer_deadline, "viewer_deadline")
 
 
 # --- intake (Mẫu 01) ---------------------------------------------------------------------------

@@ -24,6 +24,11 @@ from .labels import KIND_LABELS, URGENT
 
 bp = Blueprint("notifications", __name__, template_folder="templates")
 
+# The list a case page may lead back to (caseapp.paging.back_link: paths as
+# the app sees them, without the script root).
+LIST_PATH = "/notifications"
+paging.register_list_page(LIST_PATH)
+
 
 @bp.before_request
 @login_required
@@ -45,6 +50,9 @@ def _page(digest_form=None, status: int = 200):
                                                     len(window.rows), total),
                            page_url=lambda **params: url_for("notifications.notifications",
                                                              **params),
+                           # a case opened from here offers the way back to this page
+                           back=paging.back_link(request.full_path.rstrip("?"))
+                           if request.method == "GET" else None,
                            total=total,
                            unread=service.unread_count(current_user),
                            digest_form=digest_form, labels=KIND_LABELS, urgent=URGENT,
@@ -84,7 +92,12 @@ def open_notification(notification_id: int):
     if found.kind.startswith("account_change"):
         return redirect(url_for("account_changes.account_changes"))
     if found.case_reference:
-        return redirect(url_for("cases.case_page", reference=found.case_reference))
+        # The case offers the way back to the notifications (the page it was
+        # opened from when its link says so, checked: caseapp.paging.back_link).
+        back = paging.back_link(request.args.get("back"))
+        if back is None or back.split("?", 1)[0] != LIST_PATH:
+            back = LIST_PATH
+        return redirect(url_for("cases.case_page", reference=found.case_reference, back=back))
     return redirect(url_for("notifications.notifications"))
 
 

@@ -1,6 +1,7 @@
 """A real server in a thread and Debian's Chromium driven by Playwright."""
 from __future__ import annotations
 
+import os
 import threading
 
 import pytest
@@ -20,7 +21,9 @@ def live_server(tmp_path):
                      env="testing")
     with app.app_context():
         upgrade(directory=MIGRATIONS_DIR)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    # CASEAPP_BROWSER_PORT: a fixed port (a session that must keep to its own range)
+    server = make_server("127.0.0.1", int(os.environ.get("CASEAPP_BROWSER_PORT", "0")), app,
+                         threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     app.config["LIVE_URL"] = f"http://127.0.0.1:{server.server_port}"

@@ -64,6 +64,13 @@ def log_in(page, base, username, secret):
     page.wait_for_url(base + "/")
 
 
+def open_menu(page):
+    """On a phone the navigation is folded into "Trình đơn" (a <details>): open it."""
+    toggle = page.locator("summary#menu-toggle")
+    if toggle.is_visible() and not page.locator("details#menu").evaluate("d => d.open"):
+        toggle.click()
+
+
 def fits(page, width):
     # A click that follows a link returns before the next page has loaded;
     # measure the page the person is looking at, not the one being replaced.
@@ -106,6 +113,7 @@ def test_intake_to_closure(live_server, browser):
     # The counselor records the report on a phone.
     phone = open_page(browser, base, 390, errors)
     log_in(phone, base, "tvv.lan", people["tvv.lan"][1])
+    open_menu(phone)
     with phone.expect_navigation():
         phone.click("nav >> text=Hồ sơ")
     with phone.expect_navigation():
@@ -193,6 +201,7 @@ def test_intake_to_closure(live_server, browser):
     # The supervisor (on a phone too) assigns the first officer from the queue.
     sup = open_page(browser, base, 390, errors)
     log_in(sup, base, "gs.tuan", people["gs.tuan"][1])
+    open_menu(sup)
     with sup.expect_navigation():
         sup.click("nav >> text=Giám sát")
     assert reference in sup.locator("#unassigned").inner_text()

@@ -17,7 +17,7 @@ from caseapp.crypto import key_scope
 from caseapp.extensions import db
 from caseapp.reports import service as reports
 from tests.browser.conftest import create_staff
-from tests.browser.test_case_lifecycle import fits, log_in, open_page
+from tests.browser.test_case_lifecycle import fits, log_in, open_menu, open_page
 from tests.cases.conftest import CHILD_NAME, intake_data
 
 pytestmark = [pytest.mark.browser, pytest.mark.no_db_isolation]
@@ -53,6 +53,7 @@ def test_a_supervisor_follows_the_figures_at_a_phones_width(live_server, browser
     page = open_page(browser, base, WIDTH, errors)
     log_in(page, base, "gs.tuan", people["gs.tuan"][1])
 
+    open_menu(page)
     page.click("nav a[href='/figures']")
     page.wait_for_url(f"{base}/figures")
     assert page.locator("#handled .headline").is_visible()

@@ -363,11 +363,29 @@ def test_search_by_reference_prefix_within_the_lists_scope(people, login, make_c
                                                "ref": typed})
         assert ROW.findall(client.get(response.location).get_data(as_text=True)) == \
             [mine.reference]
-    # Without "HS" (the box starts with it): not taken for a reference (a name's
-    # letters would be), refused with a message.
-    response = client.post("/cases", data={"csrf_token": csrf_token(client, "/cases"),
-                                           "ref": mine.reference[3:]})
-    assert response.status_code == 422 and 'id="search-error"' in response.get_data(as_text=True)
+    # Without "HS-" (as on a paper file): a reference when it holds a digit...
+    found = mine
+    # (a reference's own "HS" after the dash would read as the prefix: "HS5" is "HS-5")
+    while not any(c.isdigit() for c in found.reference[3:]) or \
+            found.reference[3:].startswith("HS"):
+        found = make_case("intake", assigned=True)
+    bare = found.reference[3:]
+    start = bare[:next(i for i, c in enumerate(bare) if c.isdigit()) + 1]
+    for typed in (start, start.lower(), f" {bare.lower()} ", "hs" + start):
+        response = client.post("/cases", data={"csrf_token": csrf_token(client, "/cases"),
+                                               "ref": typed})
+        assert response.status_code == 302, typed
+        wanted = "HS-" + typed.strip().upper().removeprefix("HS")
+        assert response.location.endswith("/cases?ref=" + wanted), typed
+        listed = client.get(response.location).get_data(as_text=True)
+        assert found.reference in ROW.findall(listed), typed
+        assert all(r.startswith(wanted) for r in ROW.findall(listed))
+    # ... but letters alone are not taken for one (a name's letters would be).
+    for typed in ("NAM", "hang", "MAYNHA"):
+        response = client.post("/cases", data={"csrf_token": csrf_token(client, "/cases"),
+                                               "ref": typed})
+        assert response.status_code == 422 and 'id="search-error"' in \
+            response.get_data(as_text=True)
 
 
 def test_search_keeps_the_case_links_way_back(people, login, make_case):
@@ -380,17 +398,24 @@ def test_search_keeps_the_case_links_way_back(people, login, make_case):
 
 @pytest.mark.parametrize("typed", [NAME, "Nguyễn", "HS-C92H' OR 1=1 --", "HS-IIII", "%", "_",
                                    "HS-ABCDEFGHJ", "x" * 300])
-def test_search_refuses_what_is_not_a_reference_and_echoes_nothing(people, login, make_case,
-                                                                   typed):
+def test_search_refuses_what_is_not_a_reference_and_keeps_it_in_the_box_only(
+        people, login, make_case, typed):
+    """Refused (422, not cached), with what was typed still in the box to correct
+    it, and nowhere else: not in the message, a link or a URL."""
     make_case("intake", assigned=True)
     client = login(people.officer)
     response = client.post("/cases", data={"csrf_token": csrf_token(client, "/cases"),
                                            "ref": typed})
-    assert response.status_code == 422
+    assert response.status_code == 422 and "Location" not in response.headers
+    assert response.headers["Cache-Control"] == "no-store"
     html = response.get_data(as_text=True)
     assert "Đây không phải mã hồ sơ" in html and 'id="search-error"' in html
-    assert typed not in html or typed in ("%", "_")
-    assert "Nguyen" not in html and "Nguyễn" not in html
+    box = re.search(r'<input id="ref" name="ref" type="search" value="([^"]*)"', html)
+    assert unescape(box.group(1)) == typed[:100]
+    rest = html.replace(box.group(0), "")
+    assert typed not in rest or typed in ("%", "_")
+    assert "Nguyen" not in rest and "Nguyễn" not in rest
+    assert 'aria-invalid="true"' in html and "search-error" in box.group(0) + rest
 
 
 def test_a_search_put_in_the_url_by_hand_is_dropped(people, login, make_case):

@@ -159,7 +159,8 @@ def test_an_assignment_made_on_a_list_page_comes_back_to_that_page(
     form = html[html.index(f"/cases/{reference}/assign"):]
     form = form[:form.index("</form>")]
     back = re.search(r'name="next" value="([^"]+)"', form).group(1).replace("&amp;", "&")
-    assert back == page_two + "#unassigned"
+    # The page again, at its messages (UX walk: the confirmation was off a phone's screen).
+    assert back == page_two + "#messages"
     fields = dict(re.findall(r'name="([^"]+)" type="hidden" value="([^"]*)"', form))
     fields.update(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
     token = any(name.endswith("csrf_token") for name in fields)
@@ -168,8 +169,11 @@ def test_an_assignment_made_on_a_list_page_comes_back_to_that_page(
     fields[lead] = str(people.officer.id)
     response = client.post(f"/cases/{reference}/assign", data=fields)
     assert token and response.status_code == 302, response.get_data(as_text=True)[:500]
-    assert response.headers["Location"].endswith(page_two + "#unassigned")
+    assert response.headers["Location"].endswith(page_two + "#messages")
+    landed = client.get(page_two).get_data(as_text=True)
+    messages = landed[landed.index('id="messages"'):]
+    assert messages.index("Đã lưu phân công.") < messages.index("</div>")
     assert db.session.get(Case, db.session.query(Case.id).filter(
         Case.reference == reference).scalar()).lead_officer_id == people.officer.id
     main = client.get("/supervision").get_data(as_text=True)
-    assert 'name="next" value="/supervision#unassigned"' in main
+    assert 'name="next" value="/supervision#messages"' in main

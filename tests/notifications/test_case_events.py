@@ -145,7 +145,9 @@ def test_following_a_notice_marks_it_read_and_mark_all_keeps_a_child_in_danger(
         Notification.user_id == people.supervisor.id, Notification.kind == "case_recorded",
         Notification.case_reference == plain.reference)).all()
     opened = client.get(f"/notifications/{note.id}/open")
-    assert opened.status_code == 302 and opened.location.endswith(f"/cases/{plain.reference}")
+    # The case, with its way back to the notifications.
+    assert opened.status_code == 302 and opened.location.endswith(
+        f"/cases/{plain.reference}?back=/notifications")
     db.session.refresh(note)
     assert note.read_at is not None
     # Someone else's notice: as if it did not exist.
