@@ -218,8 +218,9 @@ _LIST_PATHS: set[str] = set()
 # The parameters of a list page's URL that are kept in a back link, each with
 # its check: tokens that decode to marks (times, flags, ints, row ids: no
 # text), a page number, the closed-cases switch and a case reference prefix.
-_TOKEN_CHARS = re.compile(r"^[A-Za-z0-9_-]{1,400}$")
-_REFERENCE_PREFIX = re.compile(r"^HS-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{0,8}$")
+# Checked with fullmatch: "$" would also let a value end in a newline.
+_TOKEN_CHARS = re.compile(r"[A-Za-z0-9_-]{1,400}")
+_REFERENCE_PREFIX = re.compile(r"HS-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{0,8}")
 
 
 def register_list_page(*paths: str) -> None:
@@ -231,7 +232,7 @@ def is_mark_token(token: str) -> bool:
     """Whether ``token`` decodes to a page mark of any list: a list of times,
     flags, integers and row ids (a keyset's), or "My cases"' "deadline|report|id";
     never free text."""
-    if not _TOKEN_CHARS.match(token):
+    if not _TOKEN_CHARS.fullmatch(token):
         return False
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
@@ -266,7 +267,7 @@ _BACK_CHECKS = {
     "before": is_mark_token,
     "start": lambda v: v.isascii() and v.isdigit() and len(v) <= 9,
     "closed": lambda v: v == "1",
-    "ref": lambda v: bool(_REFERENCE_PREFIX.match(v)),
+    "ref": lambda v: bool(_REFERENCE_PREFIX.fullmatch(v)),
 }
 
 

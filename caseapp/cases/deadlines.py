@@ -166,14 +166,17 @@ def pending(case: Case) -> list[tuple[str, datetime]]:
 SUPERVISORS_STEPS = frozenset({"plan_approval"})
 
 
-def shown_deadline(case: Case, now: datetime, *, supervisor: bool
+def shown_deadline(case: Case, now: datetime, *, supervisor: bool, plan_waiting: bool
                    ) -> tuple[datetime | None, bool]:
     """The deadline a row or a case's title shows to its viewer, and whether it
     is one the viewer waits on (a supervisor's step, for anyone else): the
-    nearest pending one, unless a step of the viewer's own is already late."""
+    nearest pending one, unless a step of the viewer's own is already late.
+    The plan's approval is waited on only while a plan is with the supervisor
+    (``plan_waiting``); a plan sent back, or none drafted, is the officer's to
+    do, and its lateness is theirs (hostile review)."""
     if case.stage == "closure":
         return None, False
-    steps = pending(case) if not supervisor else []
+    steps = pending(case) if not supervisor and plan_waiting else []
     if not steps or steps[0][0] not in SUPERVISORS_STEPS:
         return case.next_deadline_at, False
     own = [due for step, due in steps if step not in SUPERVISORS_STEPS]

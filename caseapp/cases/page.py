@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -14,7 +14,7 @@ from flask_login import current_user
 from caseapp import clock
 from caseapp.permissions import cases as rules
 
-from . import actions, deadlines, panels, service, workflow
+from . import actions, deadlines, panels, queries, service, workflow
 from .actions import ACTIONS
 from .errors import CaseConflict, CaseError
 from .forms import (
@@ -75,10 +75,26 @@ def action_anchor(name: str, item: str | None = None) -> str:
     return f"act-{name}-{item}" if name == "referral_status" and item else f"act-{name}"
 
 
+def note_plans_waiting(cases) -> None:
+    """Before a list's rows are shown: which of them have a plan with the
+    supervisor, in one statement (:func:`viewer_deadline` reads it per row)."""
+    g.plans_waiting = queries.plans_waiting_among(c.id for c in cases)
+
+
 def viewer_deadline(case: Case, now) -> tuple[Any, bool]:
     """:func:`deadlines.shown_deadline` for the person looking (a list's row, a
-    case's title): for anyone but a supervisor, a supervisor's step is waited on."""
-    return deadlines.shown_deadline(case, now, supervisor=current_user.role == "supervisor")
+    case's title): for anyone but a supervisor, a supervisor's step is waited on
+    while a plan is with them. A list notes its rows' plans first
+    (:func:`note_plans_waiting`); a case's own page reads its loaded plans."""
+    if current_user.role == "supervisor":
+        return deadlines.shown_deadline(case, now, supervisor=True, plan_waiting=False)
+    noted = g.get("plans_waiting")
+    if noted is not None:
+        waiting = case.id in noted
+    else:
+        plan = case.latest_plan
+        waiting = plan is not None and plan.is_waiting
+    return deadlines.shown_deadline(case, now, supervisor=False, plan_waiting=waiting)
 
 
 def action_url(case: Case, name: str, item: str | None = None) -> str:
@@ -148,8 +164,11 @@ def render_case(case: Case, *, status: int = 200, message: str | None = None,
     shown = panels.case_panels(user, case, child, panel_overrides)
     pending = deadlines.pending(case)
     # The viewer's own deadlines first; a supervisor's step, for anyone else,
-    # is what the case waits on.
-    waiting = [] if user.role == "supervisor" else \
+    # is what the case waits on while a plan is with them (one sent back is
+    # the officer's to revise: its late approval is theirs).
+    plan = case.latest_plan
+    with_supervisor = plan is not None and plan.is_waiting
+    waiting = [] if user.role == "supervisor" or not with_supervisor else \
         [(step, due) for step, due in pending if step in SUPERVISORS_STEPS]
     pending = [(step, due) for step, due in pending if (step, due) not in waiting]
     return render_template(

@@ -35,7 +35,7 @@ from caseapp.permissions import cases as rules
 from caseapp.units.models import Unit
 
 from .errors import CaseNotFound
-from .models import Case, CaseAssignee
+from .models import Case, CaseAssignee, SupportPlan
 
 REFERENCE_PATTERN = re.compile(r"^HS-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{8}$")
 
@@ -241,30 +241,32 @@ def count_my_cases(user, *, include_closed: bool = False,
 # What the search box of "My cases" accepts: a case reference or its
 # beginning, "HS-" first (the box starts with it), in the references' own
 # alphabet; nothing else reaches a query (a name typed there is refused).
-REFERENCE_PREFIX = re.compile(r"^HS-?([23456789ABCDEFGHJKMNPQRSTUVWXYZ]{1,8})$")
+REFERENCE_PREFIX = re.compile(r"HS-?([23456789ABCDEFGHJKMNPQRSTUVWXYZ]{1,8})")
 
 
 def reference_prefix(raw: str | None) -> str | None:
     """``raw`` as the beginning of a case reference ("hs-c92h" → "HS-C92H"),
     or None when it is not one."""
-    match = REFERENCE_PREFIX.match((raw or "").strip().upper())
+    match = REFERENCE_PREFIX.fullmatch((raw or "").strip().upper())
     return f"HS-{match.group(1)}" if match else None
 
 
-# A reference's beginning typed without its "HS-" (what is on the paper file
-# or said on the phone): only with a digit in it, so that a name, whose
-# letters may all be in the references' alphabet, is never taken for one.
-_BARE_REFERENCE = re.compile(r"^([23456789ABCDEFGHJKMNPQRSTUVWXYZ]{1,8})$")
+# A whole reference typed without its "HS-" (what is on the paper file or
+# said on the phone): all eight characters and a digit among them. A shorter
+# text is not taken for a reference's beginning: an online handle ("tuan2k9")
+# would otherwise go into the URL (hostile review); "HS-" says it is one.
+_BARE_REFERENCE = re.compile(r"([23456789ABCDEFGHJKMNPQRSTUVWXYZ]{8})")
 
 
 def typed_reference(raw: str | None) -> str | None:
     """What was typed in the search box as a reference's beginning, "HS-" first
-    (:func:`reference_prefix`): with its "HS-" in any case ("hs-c92h"), or
-    without it when it holds a digit ("c92h" → "HS-C92H"); None otherwise."""
+    (:func:`reference_prefix`): with its "HS-" in any case ("hs-c92h"), or a
+    whole reference without it when it holds a digit ("c92h7kmq" →
+    "HS-C92H7KMQ"); None otherwise."""
     prefix = reference_prefix(raw)
     if prefix is not None:
         return prefix
-    bare = _BARE_REFERENCE.match((raw or "").strip().upper())
+    bare = _BARE_REFERENCE.fullmatch((raw or "").strip().upper())
     if bare and any(c.isdigit() for c in bare.group(1)):
         return f"HS-{bare.group(1)}"
     return None
@@ -397,3 +399,19 @@ def on_time_clause(now: datetime | None = None):
     Follow-ups are not counted: they are planned dates, not deadlines of the procedure.
     """
     return ~Case.late_clause(now or clock.now())
+
+
+def plans_waiting_among(case_ids) -> set[str]:
+    """Of these cases, those whose newest plan waits for a supervisor (drafted,
+    neither approved nor sent back), in one statement for a whole list's page:
+    only then is a late plan approval the supervisor's, not the officer's."""
+    ids = list(case_ids)
+    if not ids:
+        return set()
+    newer = aliased(SupportPlan)
+    return set(db.session.scalars(
+        select(SupportPlan.case_id).where(
+            SupportPlan.case_id.in_(ids), SupportPlan.approved_at.is_(None),
+            SupportPlan.returned_at.is_(None),
+            ~select(newer.version).where(newer.case_id == SupportPlan.case_id,
+                                         newer.version > SupportPlan.version).exists())))

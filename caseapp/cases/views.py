@@ -38,6 +38,7 @@ from .models import HOTLINE_CHANNELS
 from .page import (
     case_url,
     has_errors,
+    note_plans_waiting,
     render_action,
     render_case,
     render_section,
@@ -127,6 +128,7 @@ def _my_cases_page(include_closed: bool, prefix: str | None, *, search_error: bo
     total = queries.count_my_cases(current_user, include_closed=include_closed,
                                    reference_prefix=prefix)
     names = user_names(c.lead_officer_id for c in window.rows)
+    note_plans_waiting(window.rows)
     fixed = {"closed": 1 if include_closed else None, "ref": prefix}
     # The case links carry this page as their way back (only our own list's
     # checked parameters: see caseapp.paging.back_link).

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from caseapp import clock
-from caseapp.cases import deadlines
+from caseapp.cases import deadlines, queries
 from caseapp.cases.models import Case
 from caseapp.database import write_lock_for_session
 from caseapp.extensions import db
@@ -165,6 +165,10 @@ def _deadline_cases(now: datetime, window: timedelta, after: tuple | None) -> li
 def _notify_deadlines(cases: list[Case], now: datetime, window: timedelta,
                       supervisors: dict[int, list[str]]) -> int:
     wanted: list[tuple[str, str, str, str]] = []  # user id, kind, reference, key
+    # A late plan approval is the supervisors' while a plan is with them; a
+    # plan sent back (or none drafted) is the officer's to do (hostile review).
+    with_supervisor = queries.plans_waiting_among(
+        c.id for c in cases if c.plan_approval_due_at is not None)
     for case in cases:
         for step, due in deadlines.pending(case):
             if due > now + window:
@@ -173,7 +177,8 @@ def _notify_deadlines(cases: list[Case], now: datetime, window: timedelta,
             kind = "deadline_missed" if missed else "deadline_soon"
             if case.unit_id not in supervisors:
                 supervisors[case.unit_id] = _supervisors(case)
-            if step in SUPERVISORS_STEPS:  # theirs to do: the officer waits on it
+            if step in SUPERVISORS_STEPS and case.id in with_supervisor:
+                # theirs to do: the officer waits on it
                 people = supervisors[case.unit_id]
             else:
                 people = _people_on(case) or supervisors[case.unit_id]

@@ -363,23 +363,30 @@ def test_search_by_reference_prefix_within_the_lists_scope(people, login, make_c
                                                "ref": typed})
         assert ROW.findall(client.get(response.location).get_data(as_text=True)) == \
             [mine.reference]
-    # Without "HS-" (as on a paper file): a reference when it holds a digit...
+    # Without "HS-" (as on a paper file): the whole reference, when it holds a digit...
     found = mine
     # (a reference's own "HS" after the dash would read as the prefix: "HS5" is "HS-5")
     while not any(c.isdigit() for c in found.reference[3:]) or \
             found.reference[3:].startswith("HS"):
         found = make_case("intake", assigned=True)
     bare = found.reference[3:]
-    start = bare[:next(i for i, c in enumerate(bare) if c.isdigit()) + 1]
-    for typed in (start, start.lower(), f" {bare.lower()} ", "hs" + start):
+    for typed in (bare, bare.lower(), f" {bare.lower()} "):
         response = client.post("/cases", data={"csrf_token": csrf_token(client, "/cases"),
                                                "ref": typed})
         assert response.status_code == 302, typed
-        wanted = "HS-" + typed.strip().upper().removeprefix("HS")
-        assert response.location.endswith("/cases?ref=" + wanted), typed
+        assert response.location.endswith("/cases?ref=" + found.reference), typed
         listed = client.get(response.location).get_data(as_text=True)
-        assert found.reference in ROW.findall(listed), typed
-        assert all(r.startswith(wanted) for r in ROW.findall(listed))
+        assert ROW.findall(listed) == [found.reference], typed
+    # ... not its beginning (a handle such as "tuan2k9" would reach the URL):
+    # refused, kept in the box, with "HS-" it is a beginning.
+    start = bare[:next(i for i, c in enumerate(bare) if c.isdigit()) + 1]
+    response = client.post("/cases", data={"csrf_token": csrf_token(client, "/cases"),
+                                           "ref": start.lower()})
+    assert response.status_code == 422 and 'id="search-error"' in \
+        response.get_data(as_text=True)
+    response = client.post("/cases", data={"csrf_token": csrf_token(client, "/cases"),
+                                           "ref": "hs-" + start.lower()})
+    assert response.status_code == 302 and response.location.endswith("/cases?ref=HS-" + start)
     # ... but letters alone are not taken for one (a name's letters would be).
     for typed in ("NAM", "hang", "MAYNHA"):
         response = client.post("/cases", data={"csrf_token": csrf_token(client, "/cases"),

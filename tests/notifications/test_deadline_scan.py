@@ -179,3 +179,27 @@ def test_the_plans_approval_falling_late_is_told_to_the_supervisors_not_the_offi
         Notification.dedupe_key.like("%:plan_approval:%"))).all()
     assert sorted(set(told)) == ids(people.supervisor, people.province_supervisor)
     assert people.officer.id not in told
+
+
+def test_a_plan_sent_back_and_late_is_told_to_the_officer_who_must_revise_it(
+        people, make_case):
+    """Once the supervisor sent the plan back, nothing waits on them: the
+    officer owns the late approval (a revised plan) and is told, with the
+    supervisors (hostile review: nobody told the owner of the late step)."""
+    from caseapp.cases.data import SendBackData
+    from tests.cases.conftest import needs_data, plan_data
+
+    case = make_case("assessment", assigned=True)
+    service.record_needs_assessment(people.officer, case, needs_data())
+    plan = service.draft_plan(people.officer, case, plan_data())
+    service.return_plan(people.supervisor, case, plan.id,
+                        SendBackData("Thiếu mục tiêu an toàn, sửa lại"))
+    db.session.commit()
+    due = case.plan_approval_due_at
+    assert due is not None
+    scan(due + timedelta(minutes=1))
+    told = db.session.scalars(select(Notification.user_id).where(
+        Notification.case_reference == case.reference,
+        Notification.dedupe_key.like("deadline_missed:%:plan_approval:%"))).all()
+    assert people.officer.id in told
+    assert people.supervisor.id in told
