@@ -23,12 +23,13 @@ OPEN = "stage <> 'closure'"
 INTAKE = "stage = 'intake'"
 CLOSED = "stage = 'closure'"
 CASES = [
-    ('ix_cases_open_lead_order', ['lead_officer_id', 'next_deadline_at', 'received_at', 'id'],
-     OPEN),
+    ('ix_cases_open_lead_order',
+     ['lead_officer_id', 'next_deadline_at', 'received_at', 'id', 'stage'], OPEN),
     ('ix_cases_closed_lead_order',
-     ['lead_officer_id', 'next_deadline_at', 'received_at', 'id'], CLOSED),
+     ['lead_officer_id', 'next_deadline_at', 'received_at', 'id', 'stage'], CLOSED),
     ('ix_cases_intake_recorder_order',
-     ['recorded_by_id', 'next_deadline_at', 'received_at', 'id', 'lead_officer_id'], INTAKE),
+     ['recorded_by_id', 'next_deadline_at', 'received_at', 'id', 'lead_officer_id', 'stage'],
+     INTAKE),
 ]
 ASSIGNEES = [('ix_case_assignees_user_case', ['user_id', 'case_id'], None)]
 
