@@ -280,8 +280,8 @@ class Arm:
         return order if self.in_order else tuple(unindexed(c) for c in order)
 
 
-def own_case_arms(user, *, include_closed: bool = False,
-                  reference_prefix: str | None = None) -> list[Arm]:
+def own_case_arms(user, *, include_closed: bool = False, reference_prefix: str | None = None,
+                  ordered: bool = True) -> list[Arm]:
     """"My cases" of ``user`` as sets of cases that do not overlap, whose union
     is exactly the scope of :func:`scope_clause` with the list's filters.
 
@@ -295,10 +295,11 @@ def own_case_arms(user, *, include_closed: bool = False,
     assignments are read from the person's (user, case) index and their cases
     by id, sorted among themselves: as many as the person's assignments,
     however many cases the database holds. A supervisor's list is their
-    subtree, one arm."""
+    subtree, one arm (``ordered``: read in the list's order, see
+    :func:`scope_clause`; a count is not)."""
     if not (user is not None and getattr(user, "is_authenticated", False) and user.is_enabled
             and user.role in rules.STAFF_ROLES) or user.role == "supervisor":
-        return [Arm(_my_open(user, include_closed, ordered=True,
+        return [Arm(_my_open(user, include_closed, ordered=ordered,
                              reference_prefix=reference_prefix), "ix_cases_deadline_order")]
     not_lead = or_(Case.lead_officer_id.is_(None), Case.lead_officer_id != user.id)
     led = select(Case).where(Case.lead_officer_id == user.id)
@@ -329,7 +330,7 @@ def count_my_cases(user, *, include_closed: bool = False,
     counts = [arm.query.with_only_columns(func.count(), maintain_column_froms=True)
               .scalar_subquery()
               for arm in own_case_arms(user, include_closed=include_closed,
-                                       reference_prefix=reference_prefix)]
+                                       reference_prefix=reference_prefix, ordered=False)]
     return db.session.scalar(select(sum(counts[1:], counts[0])))
 
 
