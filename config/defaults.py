@@ -162,9 +162,11 @@ AUDIT_CHECKPOINT_EVERY_MINUTES = 60
 AUDIT_CHECKPOINT_MIRRORS: tuple[str, ...] = ()
 
 # --- Notifications: a deadline within this many hours is announced to the
-# people on the case; the app scans for such deadlines (and missed ones) after
-# a request at most every NOTIFY_SCAN_MINUTES (0: only `caseapp notifications
-# scan`, e.g. from cron).
+# people on the case. `caseapp notifications scan` finds such deadlines (and
+# missed ones), from a timer every NOTIFY_SCAN_MINUTES (README); while the
+# timer's last run is younger than two such periods the workers do not scan,
+# otherwise they scan after a request at most every NOTIFY_SCAN_MINUTES (0:
+# never).
 NOTIFY_DEADLINE_HOURS = 24
 NOTIFY_SCAN_MINUTES = 10
 

@@ -165,6 +165,8 @@ case_platforms = Table(
 # SQL: an open case, written out (not a bound value) so that SQLite and
 # PostgreSQL match it with the partial indexes over open cases below.
 OPEN_CASE_SQL = "stage <> 'closure'"
+INTAKE_CASE_SQL = "stage = 'intake'"
+CLOSED_CASE_SQL = "stage = 'closure'"
 _OPEN_ONLY = {"sqlite_where": text(OPEN_CASE_SQL), "postgresql_where": text(OPEN_CASE_SQL)}
 
 
@@ -226,6 +228,21 @@ class Case(db.Model, SealedOwner, AccessSealed):
         Index("ix_cases_open_closure_order", "closure_requested_at", "id", **_OPEN_ONLY),
         Index("ix_cases_open_plan_order", "plan_drafted_at", "id", **_OPEN_ONLY),
         Index("ix_cases_open_received_order", "received_at", "id", **_OPEN_ONLY),
+        # "My cases" of a counselor or an officer, one range per way of being on
+        # it, keyed on the person in the list's order (queries.own_case_arms):
+        # the cases they lead (open ones; closed ones apart, for the list
+        # that shows them) and the intakes they recorded (the lead in the index, so that
+        # the arm leaves out the cases it leads without reading a row).
+        # The stage, last, makes each an index-only read (SQLite reads a column of
+        # a partial index's condition from the row otherwise).
+        Index("ix_cases_open_lead_order", "lead_officer_id", "next_deadline_at", "received_at",
+              "id", "stage", **_OPEN_ONLY),
+        Index("ix_cases_closed_lead_order", "lead_officer_id", "next_deadline_at",
+              "received_at", "id", "stage", sqlite_where=text(CLOSED_CASE_SQL),
+              postgresql_where=text(CLOSED_CASE_SQL)),
+        Index("ix_cases_intake_recorder_order", "recorded_by_id", "next_deadline_at",
+              "received_at", "id", "lead_officer_id", "stage",
+              sqlite_where=text(INTAKE_CASE_SQL), postgresql_where=text(INTAKE_CASE_SQL)),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -518,6 +535,8 @@ class CaseAssignee(db.Model, AccessSealed):
     __tablename__ = "case_assignees"
     # The row itself grants the case: case and user (its key) and who assigned.
     __access_fields__ = ("assigned_by_id", "assigned_at")
+    # A person's assignments, read without the rows ("My cases": queries.own_case_arms).
+    __table_args__ = (Index("ix_case_assignees_user_case", "user_id", "case_id"),)
 
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"),
                                          primary_key=True)

@@ -20,9 +20,11 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    literal_column,
     or_,
     select,
     tuple_,
+    union_all,
 )
 from sqlalchemy.orm import aliased, selectinload
 
@@ -230,14 +232,6 @@ def my_cases(user, *, include_closed: bool = False, now: datetime | None = None,
     return by_nearest_deadline(query, now)
 
 
-def count_my_cases(user, *, include_closed: bool = False,
-                   reference_prefix: str | None = None) -> int:
-    """How many cases "My cases" lists in all (one aggregate, nothing loaded)."""
-    query = _my_open(user, include_closed, reference_prefix=reference_prefix)
-    return db.session.scalar(select(func.count()).select_from(
-        query.with_only_columns(Case.id).subquery()))
-
-
 # What the search box of "My cases" accepts: a case reference or its
 # beginning, "HS-" first (the box starts with it), in the references' own
 # alphabet; nothing else reaches a query (a name typed there is refused).
@@ -281,61 +275,182 @@ def _my_open(user, include_closed: bool, *, ordered: bool = False,
     return query if include_closed else query.where(Case.stage != "closure")
 
 
-def my_cases_ranges(user, *, include_closed: bool = False, after: PageMark | None = None,
-                    reference_prefix: str | None = None) -> list[Select]:
-    """"My cases" from ``after`` as two index ranges read one after the other:
-    the cases with a deadline by (deadline, report, id), then those without by
-    (report, id). Both follow the (next_deadline_at, received_at, id) index; an
-    ORDER BY on "deadline IS NULL" (NULLS LAST) would sort every row first."""
-    query = _my_open(user, include_closed, ordered=True, reference_prefix=reference_prefix)
-    without = query.where(Case.next_deadline_at.is_(None))
+# Open and at intake, written out (not bound values) as the partial indexes
+# over them have it (models.OPEN_CASE_SQL), so that SQLite and PostgreSQL match
+# a query with those indexes.
+_OPEN = Case.stage != literal_column("'closure'")
+_AT_INTAKE = Case.stage == literal_column("'intake'")
+_CLOSED = Case.stage == literal_column("'closure'")
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One way of being on "My cases": its cases (``select(Case)``) and the
+    index that serves them (``in_order``: in the list's order; else the
+    person's own rows of that index, their cases looked up by id and sorted)."""
+
+    query: Select
+    index: str
+    in_order: bool = True
+
+    def keys(self, order: tuple) -> tuple:
+        """``order``'s columns as this arm compares and sorts them: an arm read
+        by id tests the cases' own columns without their indexes (SQLite would
+        otherwise walk the deadline index over every case without a deadline
+        and test each against the person's assignments)."""
+        return order if self.in_order else tuple(unindexed(c) for c in order)
+
+
+def own_case_arms(user, *, include_closed: bool = False, reference_prefix: str | None = None,
+                  ordered: bool = True) -> list[Arm]:
+    """"My cases" of ``user`` as sets of cases that do not overlap, whose union
+    is exactly the scope of :func:`scope_clause` with the list's filters.
+
+    A counselor's or an officer's cases are the cases they lead (open, and
+    closed when shown), those they are assigned to and do not lead, and the
+    intakes they recorded that they neither lead nor are assigned to. Each is
+    a range of an index keyed on the person (migration 0e5d7a1c4b2f), in the
+    list's order where the index is on cases: the page is a merge of index
+    ranges and the total a sum of counts over them, where one OR of the three
+    was a scan of every open case (issue 16: 2.1 s at 1,000,000 cases). The
+    assignments are read from the person's (user, case) index and their cases
+    by id, sorted among themselves: as many as the person's assignments,
+    however many cases the database holds. A supervisor's list is their
+    subtree, one arm (``ordered``: read in the list's order, see
+    :func:`scope_clause`; a count is not)."""
+    if not (user is not None and getattr(user, "is_authenticated", False) and user.is_enabled
+            and user.role in rules.STAFF_ROLES) or user.role == "supervisor":
+        return [Arm(_my_open(user, include_closed, ordered=ordered,
+                             reference_prefix=reference_prefix), "ix_cases_deadline_order")]
+    not_lead = or_(Case.lead_officer_id.is_(None), Case.lead_officer_id != user.id)
+    led = select(Case).where(Case.lead_officer_id == user.id)
+    assigned = select(Case).where(
+        Case.id.in_(select(CaseAssignee.case_id).where(CaseAssignee.user_id == user.id)),
+        not_lead)
+    arms = [Arm(led.where(_OPEN), "ix_cases_open_lead_order")]
+    if include_closed:
+        arms.append(Arm(led.where(_CLOSED), "ix_cases_closed_lead_order"))
+    arms += [
+        Arm(assigned if include_closed else assigned.where(_OPEN),
+            "ix_case_assignees_user_case", in_order=False),
+        Arm(select(Case).where(Case.recorded_by_id == user.id, _AT_INTAKE, not_lead,
+                               ~exists().where(CaseAssignee.case_id == Case.id,
+                                               CaseAssignee.user_id == user.id)),
+            "ix_cases_intake_recorder_order")]
+    if reference_prefix is not None:
+        arms = [Arm(arm.query.where(Case.reference.startswith(reference_prefix,
+                                                              autoescape=True)),
+                    arm.index, arm.in_order) for arm in arms]
+    return arms
+
+
+def count_my_cases(user, *, include_closed: bool = False,
+                   reference_prefix: str | None = None) -> int:
+    """How many cases "My cases" lists in all: one statement, the sum of a
+    count over each of :func:`own_case_arms` (index ranges; nothing loaded)."""
+    counts = [arm.query.with_only_columns(func.count(), maintain_column_froms=True)
+              .scalar_subquery()
+              for arm in own_case_arms(user, include_closed=include_closed,
+                                       reference_prefix=reference_prefix, ordered=False)]
+    return db.session.scalar(select(sum(counts[1:], counts[0])))
+
+
+# The keyset's order forwards and backwards: the cases with a deadline by
+# (deadline, report, id), then those without by (report, id).
+_DATED_ORDER = (Case.next_deadline_at, Case.received_at, Case.id)
+_UNDATED_ORDER = (Case.received_at, Case.id)
+
+
+def _merged(arms: list[Select], order: tuple, size: int, *, backwards: bool = False) -> Select:
+    """The ids of the first ``size`` + 1 rows of ``arms`` (each already
+    ordered, see :func:`_arm_range`) in ``order``: a merge of at most
+    ``size`` + 1 rows per arm, not a sort of the list."""
+    if len(arms) == 1:
+        return arms[0].with_only_columns(Case.id)
+    parts = union_all(*(select(arm.with_only_columns(*order).subquery())
+                        for arm in arms)).subquery()
+    keys = [parts.c[c.key] for c in order]
+    return select(parts.c.id).order_by(*(k.desc() for k in keys) if backwards else keys) \
+        .limit(size + 1)
+
+
+def _arm_range(arm: Arm, dated: bool, *, mark: PageMark | None = None,
+               backwards: bool = False, size: int | None = None) -> Select:
+    """``arm``'s part of one range of the list in the list's order (reversed
+    ``backwards``): its cases with a deadline (``dated``) by (deadline, report,
+    id), or those without by (report, id); after ``mark`` (before it
+    ``backwards``); the first ``size`` + 1 of them (all with no ``size``)."""
+    keys = arm.keys(_DATED_ORDER)
+    query = arm.query.where(keys[0].is_not(None) if dated else keys[0].is_(None))
+    if mark is not None:
+        compared = keys if dated else keys[1:]  # without a deadline: (report, id)
+        values = ((literal(mark.deadline, Case.next_deadline_at.type),) if dated else ()) + (
+            literal(mark.received_at, Case.received_at.type), literal(mark.case_id))
+        query = query.where(tuple_(*compared) < tuple_(*values) if backwards
+                            else tuple_(*compared) > tuple_(*values))
+    # Ordered by the deadline too where it is NULL throughout: the index's own
+    # order (PostgreSQL does not take "IS NULL" as a constant of the order).
+    query = query.order_by(*(k.desc() for k in keys) if backwards else keys)
+    return query if size is None else query.limit(size + 1)
+
+
+def my_cases_arm_ranges(user, *, include_closed: bool = False, after: PageMark | None = None,
+                        before: PageMark | None = None, reference_prefix: str | None = None,
+                        size: int | None = None) -> list[tuple[tuple, list[Select]]]:
+    """"My cases" from ``after`` (or back from ``before``, the first row of a
+    page: the nearest row first) as ranges read one after the other, each (its
+    columns in order, every arm's part of it): the cases with a deadline by
+    (deadline, report, id), then those without by (report, id). Each part is a
+    range of its arm's index; an ORDER BY on "deadline IS NULL" (NULLS LAST)
+    would sort every row first."""
+    arms = own_case_arms(user, include_closed=include_closed, reference_prefix=reference_prefix)
+
+    def parts(dated: bool, **how) -> list[Select]:
+        return [_arm_range(arm, dated, size=size, **how) for arm in arms]
+    if before is not None:
+        if before.deadline is None:
+            return [(_UNDATED_ORDER, parts(False, mark=before, backwards=True)),
+                    (_DATED_ORDER, parts(True, backwards=True))]
+        return [(_DATED_ORDER, parts(True, mark=before, backwards=True))]
     if after is not None and after.deadline is None:
-        return [without.where(tuple_(Case.received_at, Case.id) > tuple_(
-            literal(after.received_at, Case.received_at.type), literal(after.case_id)))
-            .order_by(Case.received_at, Case.id)]
-    dated = query.where(Case.next_deadline_at.is_not(None))
-    if after is not None:
-        dated = dated.where(tuple_(Case.next_deadline_at, Case.received_at, Case.id) > tuple_(
-            literal(after.deadline, Case.next_deadline_at.type),
-            literal(after.received_at, Case.received_at.type), literal(after.case_id)))
-    return [dated.order_by(Case.next_deadline_at, Case.received_at, Case.id),
-            without.order_by(Case.received_at, Case.id)]
+        return [(_UNDATED_ORDER, parts(False, mark=after))]
+    return [(_DATED_ORDER, parts(True, mark=after)), (_UNDATED_ORDER, parts(False))]
+
+
+def my_cases_ranges(user, *, include_closed: bool = False, after: PageMark | None = None,
+                    before: PageMark | None = None, reference_prefix: str | None = None,
+                    size: int | None = None) -> list[Select]:
+    """The statements of a page of "My cases" from ``after`` (or back from
+    ``before``): the ids of each range's first ``size`` + 1 rows in order, a
+    merge of its arms' index ranges (see :func:`my_cases_arm_ranges`)."""
+    size = size or PAGE_SIZE
+    return [_merged(arms, order, size, backwards=before is not None)
+            for order, arms in my_cases_arm_ranges(
+                user, include_closed=include_closed, after=after, before=before,
+                reference_prefix=reference_prefix, size=size)]
+
+
+def _page_ids(ranges: list[Select], size: int) -> list[str]:
+    ids: list[str] = []
+    for query in ranges:
+        # Every range read (ids only, short index ranges), so a page costs
+        # the same statements wherever it falls.
+        ids += db.session.scalars(query).all()
+    return ids[:size + 1]
 
 
 def my_cases_page(user, *, include_closed: bool = False, after: PageMark | None = None,
                   size: int | None = None, records: bool = False
                   ) -> tuple[list[Case], PageMark | None]:
-    """One page of "My cases" and the mark where the next begins (None: the last).
-    The second range is read only when the first ends within the page; each
-    range's rows come with what the list shows in one query each."""
+    """One page of "My cases" and the mark where the next begins (None: the last);
+    the page's rows come with what the list shows in one query each."""
     size = size or PAGE_SIZE
-    ids: list[str] = []
-    for query in my_cases_ranges(user, include_closed=include_closed, after=after):
-        # Both ranges always read (ids only, a short index range each), so a
-        # page costs the same statements wherever it falls.
-        ids += db.session.scalars(query.with_only_columns(Case.id).limit(size + 1)).all()
-    ids = ids[:size + 1]
+    ids = _page_ids(my_cases_ranges(user, include_closed=include_closed, after=after,
+                                    size=size), size)
     loaded = {c.id: c for c in _load(select(Case).where(Case.id.in_(ids)), records=records)}
     rows = [loaded[i] for i in ids if i in loaded]
     mark = PageMark.of(rows[size - 1]) if len(rows) > size else None
     return allowed(user, rows[:size]), mark
-
-
-def my_cases_ranges_before(user, before: PageMark, *, include_closed: bool = False,
-                           reference_prefix: str | None = None) -> list[Select]:
-    """"My cases" backwards from ``before`` (the first row of a page): the same
-    ranges as :func:`my_cases_ranges` in reverse, the nearest row first."""
-    query = _my_open(user, include_closed, ordered=True, reference_prefix=reference_prefix)
-    dated = query.where(Case.next_deadline_at.is_not(None)).order_by(
-        Case.next_deadline_at.desc(), Case.received_at.desc(), Case.id.desc())
-    if before.deadline is None:
-        without = query.where(Case.next_deadline_at.is_(None), tuple_(
-            Case.received_at, Case.id) < tuple_(
-            literal(before.received_at, Case.received_at.type), literal(before.case_id)))
-        return [without.order_by(Case.received_at.desc(), Case.id.desc()), dated]
-    return [dated.where(tuple_(Case.next_deadline_at, Case.received_at, Case.id) < tuple_(
-        literal(before.deadline, Case.next_deadline_at.type),
-        literal(before.received_at, Case.received_at.type), literal(before.case_id)))]
 
 
 def my_cases_window(user, *, include_closed: bool = False, after: PageMark | None = None,
@@ -346,14 +461,10 @@ def my_cases_window(user, *, include_closed: bool = False, after: PageMark | Non
     the start (a stale or forged mark) shows the first page."""
     size = size or PAGE_SIZE
     backwards = after is None and before is not None
-    ranges = (my_cases_ranges_before(user, before, include_closed=include_closed,
-                                     reference_prefix=reference_prefix) if backwards else
-              my_cases_ranges(user, include_closed=include_closed, after=after,
-                              reference_prefix=reference_prefix))
-    ids: list[str] = []
-    for query in ranges:
-        ids += db.session.scalars(query.with_only_columns(Case.id).limit(size + 1)).all()
-    ids = ids[:size + 1]
+    ids = _page_ids(my_cases_ranges(user, include_closed=include_closed,
+                                    after=None if backwards else after,
+                                    before=before if backwards else None,
+                                    reference_prefix=reference_prefix, size=size), size)
     loaded = {c.id: c for c in _load(select(Case).where(Case.id.in_(ids)))}
     rows = [loaded[i] for i in ids if i in loaded]
     window = window_of(rows, size, lambda c: PageMark.of(c).token(),

@@ -1,5 +1,5 @@
 """``caseapp notifications scan|digest``: deadline notices and the e-mail digest,
-for cron (the app also scans by itself after requests)."""
+for a timer (without one, the app scans by itself after requests)."""
 from __future__ import annotations
 
 import click
@@ -14,12 +14,14 @@ def notifications():
 
 
 @notifications.command("scan", help="Notify deadlines falling due soon and missed, and data "
-                                    "requests due (each once).")
+                                    "requests due (each once). Run it from a timer every "
+                                    "NOTIFY_SCAN_MINUTES: while it runs, the app's workers do "
+                                    "not scan after requests.")
 @with_appcontext
 def scan():
     from caseapp.notifications import events
 
-    click.echo(f"made {events.scan_and_commit()} notification(s)")
+    click.echo(f"made {events.scan_and_record()} notification(s)")
 
 
 @notifications.command("digest", help="E-mail each person who asked for a digest their unread "

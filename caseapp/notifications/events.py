@@ -4,9 +4,10 @@ missed, and the scans other features add (a data request falling due).
 Every notice is a kind and a case reference (never child data), made in the
 transaction of the change it reports, so a change rolled back tells no one.
 Deadline notices come from a scan (:func:`scan`), run by
-``caseapp notifications scan`` from cron or by the app itself after a request
-at most every ``NOTIFY_SCAN_MINUTES``; each is made once per person, step and
-due time.
+``caseapp notifications scan`` from a timer (systemd or cron: README), or, where
+no timer ran it lately, by the app itself after a request at most every
+``NOTIFY_SCAN_MINUTES`` within a time budget; each is made once per person,
+step and due time.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import and_, delete, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -27,7 +28,7 @@ from caseapp.database import write_lock_for_session
 from caseapp.extensions import db
 from caseapp.permissions import supervisors_over
 
-from .models import Notification
+from .models import Notification, NotificationScanRun
 from .service import notify, settle
 
 log = logging.getLogger("caseapp.notifications")
@@ -110,8 +111,15 @@ def soon_window() -> timedelta:
 SCAN_BATCH = 500
 # Run inside a request, the scan stops after this long and the next request
 # carries on from where it stopped: a worker must answer well within gunicorn's
-# timeout, whatever the number of cases (`caseapp notifications scan` has no limit).
-REQUEST_SCAN_SECONDS = 5.0
+# timeout, whatever the number of cases (`caseapp notifications scan` has no
+# limit). In production the timer runs the command (README) and the workers do
+# not scan at all (see maybe_scan); this is the fallback without a timer.
+REQUEST_SCAN_SECONDS = 1.0
+# A worker leaves the scan to the timer while its last run finished less than
+# this many scan periods (NOTIFY_SCAN_MINUTES) ago.
+TIMER_PERIODS = 2
+# Runs of the command kept (the newest is what the workers read).
+RUNS_KEPT = 100
 # Steps a supervisor does (the plan's approval): announced to the supervisors
 # only; the people on the case wait on it and cannot do it (UX walk: officers
 # were told "overdue" for the approval they had asked for).
@@ -213,6 +221,36 @@ def scan_and_commit(now: datetime | None = None) -> int:
         return 0
 
 
+def scan_and_record(now: datetime | None = None) -> int:
+    """``caseapp notifications scan``: the whole scan and a record of its run,
+    committed together (a notice another process made meanwhile: scanned once
+    more, each notice still made once). Returns the notices made."""
+    started = clock.now()
+    for attempt in (1, 2):
+        try:
+            made = scan(now)
+            db.session.add(NotificationScanRun(started_at=started, finished_at=clock.now(),
+                                               notices_made=made))
+            db.session.flush()
+            newest = db.session.scalar(select(func.max(NotificationScanRun.id)))
+            db.session.execute(delete(NotificationScanRun).where(
+                NotificationScanRun.id <= newest - RUNS_KEPT))
+            db.session.commit()
+            return made
+        except IntegrityError:
+            db.session.rollback()
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def timer_is_running(now: datetime, minutes: int) -> bool:
+    """Whether the timer's last run of the scan finished within TIMER_PERIODS
+    scan periods before ``now`` (one indexed read)."""
+    last = db.session.scalar(select(func.max(NotificationScanRun.finished_at)))
+    return last is not None and now - last < timedelta(minutes=minutes * TIMER_PERIODS)
+
+
 _LAST_SCAN = "caseapp_notifications_last_scan"
 _SCAN_MARK = "caseapp_notifications_scan_mark"  # where an unfinished scan goes on
 
@@ -220,7 +258,9 @@ _SCAN_MARK = "caseapp_notifications_scan_mark"  # where an unfinished scan goes 
 def maybe_scan(exc: BaseException | None = None) -> None:
     """After a request (teardown): scan at most every NOTIFY_SCAN_MINUTES per
     process, for at most REQUEST_SCAN_SECONDS (an unfinished scan goes on at the
-    next request); never fails the request."""
+    next request), unless the timer ran ``caseapp notifications scan`` lately
+    (:func:`timer_is_running`): then the worker leaves it to the timer. Never
+    fails the request."""
     if exc is not None:
         return
     app = current_app._get_current_object()
@@ -236,6 +276,10 @@ def maybe_scan(exc: BaseException | None = None) -> None:
         app.extensions[_LAST_SCAN] = now
     try:
         db.session.rollback()  # nothing the request left unsaved rides along
+        if timer_is_running(now, minutes):
+            db.session.rollback()
+            app.extensions[_SCAN_MARK] = None
+            return
         # Reads which notices exist, then makes the missing ones: one state.
         write_lock_for_session(db.session)
         _made, mark = scan_part(now, after=mark, seconds=REQUEST_SCAN_SECONDS)

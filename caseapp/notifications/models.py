@@ -56,3 +56,16 @@ class NotificationSettings(db.Model):
     email: Mapped[str | None] = mapped_column(String(254))
     digest: Mapped[str] = mapped_column(String(8), default="none")
     last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class NotificationScanRun(db.Model):
+    """A finished run of ``caseapp notifications scan`` (the timer's): while the
+    last is recent the app's workers leave the scan to the timer instead of
+    scanning after a request (caseapp.notifications.events.maybe_scan)."""
+
+    __tablename__ = "notification_scan_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    notices_made: Mapped[int] = mapped_column(Integer)

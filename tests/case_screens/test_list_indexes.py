@@ -67,12 +67,17 @@ def filled(people, make_case):
 def statements(user, supervisor, made):
     """(name, statement) of every list page, the first page and a page after a mark."""
     found = []
-    for i, query in enumerate(queries.my_cases_ranges(user)):
-        found.append((f"my cases, range {i}", query.with_only_columns(Case.id).limit(51)))
     mark = queries.PageMark(made[1].next_deadline_at, made[1].received_at, made[1].id)
-    for i, query in enumerate(queries.my_cases_ranges(user, after=mark)):
-        found.append((f"my cases after a mark, range {i}",
-                      query.with_only_columns(Case.id).limit(51)))
+    for who in (user, supervisor):
+        # Each arm in the list's order (the assignments' arm, sorted among
+        # themselves, is proven in test_my_cases_arms).
+        arms = queries.own_case_arms(who)
+        for name, marks in (("", {}), (" after a mark", {"after": mark})):
+            for i, (_order, parts) in enumerate(queries.my_cases_arm_ranges(who, size=50,
+                                                                            **marks)):
+                found += [(f"my cases of a {who.role}{name}, range {i}, {arm.index}",
+                           part.with_only_columns(Case.id))
+                          for arm, part in zip(arms, parts, strict=True) if arm.in_order]
     now = clock.now()
     for name, spec in supervision.CASE_LISTS.items():
         query = spec.query(supervisor, now, True).with_only_columns(*[k.column for k in

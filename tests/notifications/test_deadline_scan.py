@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from caseapp.cases import service
@@ -203,3 +204,65 @@ def test_a_plan_sent_back_and_late_is_told_to_the_officer_who_must_revise_it(
         Notification.dedupe_key.like("deadline_missed:%:plan_approval:%"))).all()
     assert people.officer.id in told
     assert people.supervisor.id in told
+
+@pytest.mark.no_db_isolation  # the instance's own database, not the tests' one
+def test_the_timer_s_run_makes_the_workers_leave_the_scan_to_it(fresh_instance, monkeypatch):
+    """`caseapp notifications scan` run as the README's timer runs it records
+    its run; a worker of that instance then does not scan after a request,
+    and scans again once the timer has been silent for two periods."""
+    from caseapp import clock, create_app
+    from caseapp.notifications.models import NotificationScanRun
+    from tests.conftest import settings_for_tests
+    from tests.http_client import clean_env, run_caseapp
+
+    done = run_caseapp(["notifications", "scan"], clean_env(str(fresh_instance)))
+    assert done.returncode == 0, done.stderr
+    assert "made 0 notification(s)" in done.stdout
+    app = create_app(settings_for_tests(
+        str(fresh_instance), SQLALCHEMY_DATABASE_URI=f"sqlite:///{fresh_instance}/caseapp.db",
+        NOTIFY_SCAN_MINUTES=10), env="testing")
+    scans = []
+    real = events.scan_part
+    monkeypatch.setattr(events, "scan_part", lambda *a, **k: scans.append(1) or real(*a, **k))
+    client = app.test_client()
+    assert client.get("/login").status_code == 200
+    assert scans == []  # the timer's run is recent: left to it
+    with app.app_context():
+        run = db.session.scalars(select(NotificationScanRun)).one()
+        assert run.notices_made == 0 and run.finished_at >= run.started_at
+        run.finished_at = clock.now() - timedelta(minutes=21)  # two periods of silence
+        db.session.commit()
+    app.extensions.pop(events._LAST_SCAN, None)
+    assert client.get("/login").status_code == 200
+    assert scans == [1]  # the worker's own scan again
+
+
+def test_a_request_scans_while_the_timer_is_silent_and_not_while_it_runs(
+        app, client, people, make_case, travel):
+    """Without a recent run of the timer a request's scan still announces a
+    missed deadline; with one, the request leaves it to the timer."""
+    from caseapp import clock
+    from caseapp.notifications.models import NotificationScanRun
+
+    late = make_case("intake", assigned=True)
+    travel(hours=73)
+    now = clock.now()
+    db.session.add(NotificationScanRun(started_at=now - timedelta(minutes=31),
+                                       finished_at=now - timedelta(minutes=30), notices_made=0))
+    db.session.commit()
+    app.config["NOTIFY_SCAN_MINUTES"] = 10
+    try:
+        app.extensions.pop(events._LAST_SCAN, None)
+        assert client.get("/login").status_code == 200
+        assert notices("deadline_missed", late.reference)  # the timer is silent: scanned
+        later = make_case("intake", assigned=True)
+        travel(hours=73)
+        db.session.add(NotificationScanRun(  # the timer ran just now...
+            started_at=clock.now(), finished_at=clock.now(), notices_made=0))
+        db.session.commit()
+        app.extensions.pop(events._LAST_SCAN, None)
+        assert client.get("/login").status_code == 200
+        assert notices("deadline_missed", later.reference) == []  # ...so no request scans
+    finally:
+        app.config["NOTIFY_SCAN_MINUTES"] = 0
+        app.extensions.pop(events._LAST_SCAN, None)
