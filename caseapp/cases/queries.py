@@ -246,24 +246,30 @@ def reference_prefix(raw: str | None) -> str | None:
 
 
 # A whole reference typed without its "HS-" (what is on the paper file or
-# said on the phone): all eight characters and a digit among them. A shorter
-# text is not taken for a reference's beginning: an online handle ("tuan2k9")
-# would otherwise go into the URL (hostile review); "HS-" says it is one.
+# said on the phone): all eight characters of the references' alphabet. It
+# is taken for a reference only when the person has a case of that reference
+# (:func:`visible_reference`): a name or an online handle typed by mistake
+# ("tuan2k9", "MAYNHANG") then never reaches a URL (hostile review).
 _BARE_REFERENCE = re.compile(r"([23456789ABCDEFGHJKMNPQRSTUVWXYZ]{8})")
 
 
 def typed_reference(raw: str | None) -> str | None:
-    """What was typed in the search box as a reference's beginning, "HS-" first
-    (:func:`reference_prefix`): with its "HS-" in any case ("hs-c92h"), or a
-    whole reference without it when it holds a digit ("c92h7kmq" →
-    "HS-C92H7KMQ"); None otherwise."""
-    prefix = reference_prefix(raw)
-    if prefix is not None:
-        return prefix
+    """What was typed in the search box as a reference's beginning: with its
+    "HS-" in any case ("hs-c92h" → "HS-C92H"); None otherwise."""
+    return reference_prefix(raw)
+
+
+def bare_whole_reference(raw: str | None) -> str | None:
+    """A whole reference typed without "HS-" ("yyzadpnk" → "HS-YYZADPNK"),
+    to be looked up before it is used anywhere; None otherwise."""
     bare = _BARE_REFERENCE.fullmatch((raw or "").strip().upper())
-    if bare and any(c.isdigit() for c in bare.group(1)):
-        return f"HS-{bare.group(1)}"
-    return None
+    return f"HS-{bare.group(1)}" if bare else None
+
+
+def visible_reference(user, reference: str) -> bool:
+    """Whether ``user`` has a case of this reference on their list (their scope)."""
+    return db.session.scalar(visible_cases(user).where(Case.reference == reference)
+                             .with_only_columns(Case.id).limit(1)) is not None
 
 
 def _my_open(user, include_closed: bool, *, ordered: bool = False,

@@ -102,8 +102,12 @@ def search_cases():
         return _refused_search(include_closed, form.ref.data)
     typed = (form.ref.data or "").strip()
     prefix = queries.typed_reference(typed)
-    if typed and typed.upper() not in ("HS", "HS-") and prefix is None:
-        return _refused_search(include_closed, typed)
+    if prefix is None and typed.upper() not in ("", "HS", "HS-"):
+        # A whole reference without "HS-" is one only if it is a case of theirs.
+        whole = queries.bare_whole_reference(typed)
+        if whole is None or not queries.visible_reference(current_user, whole):
+            return _refused_search(include_closed, typed)
+        prefix = whole
     return redirect(url_for("cases.my_cases", closed=1 if include_closed else None, ref=prefix))
 
 

@@ -244,11 +244,20 @@ def scan_and_record(now: datetime | None = None) -> int:
     raise AssertionError("unreachable")
 
 
+TIMER_CLOCK_SKEW = timedelta(minutes=2)  # hosts' clocks apart by at most this
+
+
 def timer_is_running(now: datetime, minutes: int) -> bool:
     """Whether the timer's last run of the scan finished within TIMER_PERIODS
-    scan periods before ``now`` (one indexed read)."""
-    last = db.session.scalar(select(func.max(NotificationScanRun.finished_at)))
-    return last is not None and now - last < timedelta(minutes=minutes * TIMER_PERIODS)
+    scan periods before ``now`` (one indexed read). Only runs in the window
+    count: a run dated ahead of ``now`` (a clock running fast, or a row
+    written by hand) must not switch the workers' scan off for good
+    (hostile review), so it is ignored."""
+    period = timedelta(minutes=minutes * TIMER_PERIODS)
+    last = db.session.scalar(select(func.max(NotificationScanRun.finished_at)).where(
+        NotificationScanRun.finished_at > now - period,
+        NotificationScanRun.finished_at <= now + TIMER_CLOCK_SKEW))
+    return last is not None
 
 
 _LAST_SCAN = "caseapp_notifications_last_scan"

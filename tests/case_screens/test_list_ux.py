@@ -377,6 +377,18 @@ def test_search_by_reference_prefix_within_the_lists_scope(people, login, make_c
         assert response.location.endswith("/cases?ref=" + found.reference), typed
         listed = client.get(response.location).get_data(as_text=True)
         assert ROW.findall(listed) == [found.reference], typed
+    # ... letters only too, when it is a case on the list (UX walk: one in
+    # eleven references has no digit); the same letters of no case of theirs
+    # (a name: "MAYNHANG") are refused and kept out of the URL.
+    db.session.execute(update(Case).where(Case.id == found.id).values(reference="HS-YYZADPNK"))
+    db.session.commit()
+    response = client.post("/cases", data={"csrf_token": csrf_token(client, "/cases"),
+                                           "ref": "yyzadpnk"})
+    assert response.status_code == 302
+    assert response.location.endswith("/cases?ref=HS-YYZADPNK")
+    response = client.post("/cases", data={"csrf_token": csrf_token(client, "/cases"),
+                                           "ref": "maynhang"})
+    assert response.status_code == 422 and "Location" not in response.headers
     # ... not its beginning (a handle such as "tuan2k9" would reach the URL):
     # refused, kept in the box, with "HS-" it is a beginning.
     start = bare[:next(i for i, c in enumerate(bare) if c.isdigit()) + 1]
@@ -416,7 +428,8 @@ def test_search_refuses_what_is_not_a_reference_and_keeps_it_in_the_box_only(
     assert response.status_code == 422 and "Location" not in response.headers
     assert response.headers["Cache-Control"] == "no-store"
     html = response.get_data(as_text=True)
-    assert "Đây không phải mã hồ sơ" in html and 'id="search-error"' in html
+    assert "Không có hồ sơ nào trong danh sách của bạn có mã này" in html
+    assert 'id="search-error"' in html
     box = re.search(r'<input id="ref" name="ref" type="search" value="([^"]*)"', html)
     assert unescape(box.group(1)) == typed[:100]
     rest = html.replace(box.group(0), "")
