@@ -162,22 +162,32 @@ def test_the_scan_reads_a_batch_of_cases_with_the_same_statements_as_one_case(
     assert nine == one
 
 
-def test_the_plans_approval_falling_late_is_told_to_the_supervisors_not_the_officer(
-        people, make_case):
-    """Approving a plan is the supervisor's step: the officer who sent the plan
-    is not told they are late with it (UX walk)."""
+def told_of_a_late_plan_approval(people, make_case, *, sent_back: bool) -> list[str]:
+    """Who the scan tells when the plan's approval falls late, the plan with
+    the supervisor or sent back by them."""
+    from caseapp.cases.data import SendBackData
     from tests.cases.conftest import needs_data, plan_data
 
     case = make_case("assessment", assigned=True)
     service.record_needs_assessment(people.officer, case, needs_data())
-    service.draft_plan(people.officer, case, plan_data())
+    plan = service.draft_plan(people.officer, case, plan_data())
+    if sent_back:
+        service.return_plan(people.supervisor, case, plan.id,
+                            SendBackData("Thiếu mục tiêu an toàn, sửa lại"))
     db.session.commit()
     due = case.plan_approval_due_at
     assert due is not None
     scan(due + timedelta(minutes=1))
-    told = db.session.scalars(select(Notification.user_id).where(
+    return db.session.scalars(select(Notification.user_id).where(
         Notification.case_reference == case.reference,
         Notification.dedupe_key.like("%:plan_approval:%"))).all()
+
+
+def test_the_plans_approval_falling_late_is_told_to_the_supervisors_not_the_officer(
+        people, make_case):
+    """Approving a plan is the supervisor's step: the officer who sent the plan
+    is not told they are late with it (UX walk)."""
+    told = told_of_a_late_plan_approval(people, make_case, sent_back=False)
     assert sorted(set(told)) == ids(people.supervisor, people.province_supervisor)
     assert people.officer.id not in told
 
@@ -187,23 +197,10 @@ def test_a_plan_sent_back_and_late_is_told_to_the_officer_who_must_revise_it(
     """Once the supervisor sent the plan back, nothing waits on them: the
     officer owns the late approval (a revised plan) and is told, with the
     supervisors (hostile review: nobody told the owner of the late step)."""
-    from caseapp.cases.data import SendBackData
-    from tests.cases.conftest import needs_data, plan_data
-
-    case = make_case("assessment", assigned=True)
-    service.record_needs_assessment(people.officer, case, needs_data())
-    plan = service.draft_plan(people.officer, case, plan_data())
-    service.return_plan(people.supervisor, case, plan.id,
-                        SendBackData("Thiếu mục tiêu an toàn, sửa lại"))
-    db.session.commit()
-    due = case.plan_approval_due_at
-    assert due is not None
-    scan(due + timedelta(minutes=1))
-    told = db.session.scalars(select(Notification.user_id).where(
-        Notification.case_reference == case.reference,
-        Notification.dedupe_key.like("deadline_missed:%:plan_approval:%"))).all()
+    told = told_of_a_late_plan_approval(people, make_case, sent_back=True)
     assert people.officer.id in told
     assert people.supervisor.id in told
+
 
 @pytest.mark.no_db_isolation  # the instance's own database, not the tests' one
 def test_the_timer_s_run_makes_the_workers_leave_the_scan_to_it(fresh_instance, monkeypatch):
