@@ -170,3 +170,15 @@ def test_every_form_of_the_case_page_carries_the_way_back(people, login, make_ca
         "data_request-received_at": "", "data_request-details": ""})
     assert forged.status_code == 302 and "evil" not in forged.headers["Location"]
     assert _back_of(forged.headers["Location"]) is None
+
+
+def test_switching_language_on_a_section_page_keeps_the_way_back(people, login, make_case):
+    """UX walk: after English and back on the evidence page, the case had lost
+    its link back to the list."""
+    case = make_case("support", assigned=True)
+    client = login(people.officer)
+    page = client.get(f"/cases/{case.reference}/sections/evidence?back={quote(BACK, safe='')}"
+                      ).get_data(as_text=True)
+    nexts = re.findall(r'name="next" value="([^"]*)"', page)
+    assert nexts, "no language form"
+    assert _back_of(html_lib.unescape(nexts[0])) == BACK
