@@ -50,13 +50,6 @@ _BY_RECEIVED = Keyset(Key(Case.received_at, "time"), Key(Case.id, "str"))
 OPEN = Case.stage != literal_column("'closure'")  # OPEN_CASE_SQL, as the indexes have it
 
 
-def _newest_plan(plan):
-    """SQL: ``plan`` (an alias of SupportPlan) is its case's newest plan."""
-    newer = aliased(SupportPlan)
-    return ~select(newer.version).where(newer.case_id == plan.case_id,
-                                        newer.version > plan.version).exists()
-
-
 def _newest_approved(plan):
     newer = aliased(SupportPlan)
     return ~select(newer.version).where(newer.case_id == plan.case_id,
@@ -78,20 +71,11 @@ def _closures(supervisor, _now, ordered=False) -> Select:
 
 
 @cache  # the same statement every time (its aliases built once)
-def _plans_waiting():
-    """Ids of the cases whose newest plan is drafted, neither approved nor sent
-    back (what :func:`caseapp.permissions.cases.plan_waiting` reads of the rows;
-    approving checks the log as well): the waiting plans' own index."""
-    plan = aliased(SupportPlan)
-    return select(plan.case_id).where(plan.approved_at.is_(None), plan.returned_at.is_(None),
-                                      _newest_plan(plan))
-
-
 def _plans(supervisor, _now, ordered=False) -> Select:
     return queries.visible_cases(supervisor, ordered=ordered).where(
         OPEN, queries.unindexed(Case.stage, ordered).in_(rules.PLAN_STAGES),
         Case.plan_drafted_at.is_not(None),
-        queries.unindexed(Case.id, ordered).in_(_plans_waiting()))
+        queries.unindexed(Case.id, ordered).in_(queries.plans_waiting()))
 
 
 def _has_approved_plan():
