@@ -39,6 +39,11 @@ from caseapp.permissions import cases as rules
 # rest (the page stays readable on a phone: it was 37,000 px tall with 50 each).
 SHOWN = 50
 SUMMARY_SHOWN = 5
+# A work queue needs to know that a list is long, not how long past this: each
+# count stops at COUNT_CAP + 1 rows ("999+" on the page), so the page costs the
+# same with a district's cases as with a province's million. The exact numbers
+# are the reports' (caseapp.reports), which count everything.
+COUNT_CAP = 999
 
 _BY_RECEIVED = Keyset(Key(Case.received_at, "time"), Key(Case.id, "str"))
 
@@ -180,17 +185,29 @@ class ListPage:
     def window(self) -> Window:
         return Window(self.rows, self.next_token, self.prev_token, self.first)
 
+    @property
+    def capped(self) -> bool:
+        """The count stopped at its cap: the list is longer than ``COUNT_CAP``."""
+        return self.total > COUNT_CAP
+
+    @property
+    def exact_total(self) -> int | None:
+        return None if self.capped else self.total
+
 
 def _counted(query: Select):
-    """``query``'s row count as a scalar subquery: ``count(*)`` straight over
-    the cases (no derived table), so the database answers it from an index."""
-    return query.order_by(None).with_only_columns(func.count()).scalar_subquery()
+    """``query``'s row count up to ``COUNT_CAP + 1``, as a scalar subquery: the
+    rows are read from an index range that stops there."""
+    limited = (query.order_by(None).with_only_columns(literal_column("1"))
+               .limit(COUNT_CAP + 1).subquery())
+    return select(func.count()).select_from(limited).scalar_subquery()
 
 
 def counts(supervisor, now: datetime, names=None) -> dict[str, int]:
-    """The whole count of each case list (``names``: all), in one statement:
-    one aggregate per list, each a range over an index of the open cases in
-    each unit of the supervisor's subtree (the migration of issue 16's counts)."""
+    """The count of each case list (``names``: all), in one statement: one
+    aggregate per list, each a range over an index of the open cases in each
+    unit of the supervisor's subtree (the migration of issue 16's counts),
+    stopped at ``COUNT_CAP + 1``."""
     names = list(CASE_LISTS if names is None else names)
     if not names:
         return {}
@@ -202,7 +219,9 @@ def counts(supervisor, now: datetime, names=None) -> dict[str, int]:
             total = total + part
         columns.append(total.label(name.replace("-", "_")))
     row = db.session.execute(select(*columns)).one()
-    return {name: int(value or 0) for name, value in zip(names, row, strict=True)}
+    # a list counted in parts (waiting for a lead) is capped as one
+    return {name: min(int(value or 0), COUNT_CAP + 1)
+            for name, value in zip(names, row, strict=True)}
 
 
 def case_list(supervisor, name: str, *, now: datetime | None = None, after: str | None = None,
