@@ -52,6 +52,11 @@ class Action:
     title: Any
     button: Any
     item: bool = False  # the URL names a plan or referral
+    # The confirmation naming what was done to which case (else ``done``).
+    done_for: Callable[[Case], Any] | None = None
+
+    def confirmation(self, case: Case) -> str:
+        return str(self.done_for(case) if self.done_for else self.done)
 
 
 def _move(target: str):
@@ -117,7 +122,10 @@ ACTIONS: dict[str, Action] = {
         AssignForm,
         lambda u, c, f, _i: service.assign(u, c, f.to_data(), expected_version=f.expected_version),
         _l("The assignment was saved."), rules.can_assign,
-        _l("Assign or reassign"), _l("Save assignment")),
+        _l("Assign or reassign"), _l("Save assignment"), done_for=lambda c: _(
+            "Case %(reference)s is now led by %(officer)s.", reference=c.reference,
+            officer=c.lead_officer.display_name or c.lead_officer.username)
+        if c.lead_officer else _("The assignment was saved.")),
     "assess": _MOVE_ACTIONS["assess"],
     "needs": Action(
         NeedsForm, lambda u, c, f, _i: service.record_needs_assessment(u, c, f.to_data()),

@@ -325,7 +325,7 @@ def case_action(reference: str, action: str, item: str | None):
         except PermissionDenied as exc:
             return render_error(403, message=exc.message)
         else:
-            flash(str(spec.done), "info")
+            flash(spec.confirmation(case), "info")
             target = safe_next(request.form.get("next"))
             return redirect(target or case_url(case))
     if status == 422 and not has_errors(form):

@@ -172,7 +172,9 @@ def test_an_assignment_made_on_a_list_page_comes_back_to_that_page(
     assert response.headers["Location"].endswith(page_two + "#messages")
     landed = client.get(page_two).get_data(as_text=True)
     messages = landed[landed.index('id="messages"'):]
-    assert messages.index("Đã lưu phân công.") < messages.index("</div>")
+    # It names the case and the officer who now leads it (UX walk).
+    confirmation = f"Hồ sơ {reference} nay do {people.officer.display_name} phụ trách chính."
+    assert messages.index(confirmation) < messages.index("</div>")
     assert db.session.get(Case, db.session.query(Case.id).filter(
         Case.reference == reference).scalar()).lead_officer_id == people.officer.id
     main = client.get("/supervision").get_data(as_text=True)
