@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from caseapp import clock
 from caseapp.accounts.models import User
@@ -82,10 +83,11 @@ def user_names(ids) -> dict[str, str]:
 
 
 def assignable_users(supervisor) -> list[User]:
-    """Active officers and counselors of the supervisor's unit subtree."""
+    """Active officers and counselors of the supervisor's unit subtree, each
+    with its unit (read in the same statement: the choices name it)."""
     prefix = supervisor.unit.path
     return list(db.session.scalars(
-        select(User).join(Unit, User.unit_id == Unit.id)
+        select(User).join(Unit, User.unit_id == Unit.id).options(contains_eager(User.unit))
         .where(User.is_enabled.is_(True), User.role.in_(rules.ASSIGNABLE_ROLES),
                Unit.path.startswith(prefix, autoescape=True))
         .order_by(User.role.desc(), User.display_name, User.username)))
