@@ -24,6 +24,7 @@ from .forms import (
     AssessForm,
     AssignForm,
     ClosureRequestForm,
+    ConsentForm,
     DecisionForm,
     DecisionRecordForm,
     HarmCategoriesForm,
@@ -39,7 +40,7 @@ from .forms import (
     SupportActionForm,
     SupportForm,
 )
-from .models import Case
+from .models import LEGAL_GROUNDS, Case
 from .screens import fill_assign_choices, local_now, reference_choices
 
 
@@ -198,6 +199,12 @@ ACTIONS: dict[str, Action] = {
         _l("The closure request was sent back; the case stays open."),
         rules.can_decide_closure, _l("Send the request back"), _l("Send back")),
     "reopen": _MOVE_ACTIONS["reopen"],
+    "consent": Action(
+        ConsentForm,
+        lambda u, c, f, _i: service.update_consent(u, c, f.to_data(),
+                                                   expected_version=f.expected_version),
+        _l("The consent was updated."), rules.can_work_on_case,
+        _l("Update consent"), _l("Save consent")),
     "note": Action(
         NoteForm, lambda u, c, f, _i: service.add_note(u, c, f.to_data()),
         _l("The note was added."),
@@ -214,29 +221,41 @@ def make_form(name: str, case: Case, item: str | None = None, *, submitted: bool
     form = spec.form(prefix=prefix) if submitted else spec.form(prefix=prefix, formdata=None)
     if isinstance(form, AssignForm):
         fill_assign_choices(form, case)
-        if not submitted:
-            form.lead_officer.data = case.lead_officer_id or ""
-            form.assignees.data = sorted(case.assignee_ids)
     elif isinstance(form, ReferralForm):
         form.agency.choices = reference_choices("agency", blank=_("Choose…"))
     elif isinstance(form, HarmCategoriesForm):
         form.harm_categories.choices = reference_choices("harm_category")
-        if not submitted:
-            form.harm_categories.data = list(case.harm_category_codes)
     elif isinstance(form, ClosureRequestForm):
         form.reason.choices = reference_choices("closure_reason", blank=_("Choose…"))
         if case.stage == "assessment":
             form.early()
-    elif isinstance(form, PlanForm) and not submitted:
-        fill_plan_form(form, case)
     elif isinstance(form, NeedsForm):
         # The meeting was held: not after today.
         form.meeting_date.render_kw = {"max": local_now().date().isoformat()}
-        if not submitted:
-            fill_needs_form(form, case)
-    if hasattr(form, "version") and not submitted:
-        form.version.data = str(case.version_id)
+    if not submitted:
+        _fill_from_case(form, case)
     return form
+
+
+def _fill_from_case(form, case: Case) -> None:
+    """A form shown (not posted) starts from what the case holds."""
+    if isinstance(form, AssignForm):
+        form.lead_officer.data = case.lead_officer_id or ""
+        form.assignees.data = sorted(case.assignee_ids)
+    elif isinstance(form, HarmCategoriesForm):
+        form.harm_categories.data = list(case.harm_category_codes)
+    elif isinstance(form, PlanForm):
+        fill_plan_form(form, case)
+    elif isinstance(form, NeedsForm):
+        fill_needs_form(form, case)
+    elif isinstance(form, ConsentForm):
+        # the states on file (codes); the note is written anew, never shown here
+        form.consent_child.data = (case.child_consent if case.child_consent != "too_young"
+                                   else "not_asked")
+        form.consent_guardian.data = case.guardian_consent
+        form.legal_ground.data = case.legal_ground if case.legal_ground in LEGAL_GROUNDS else ""
+    if hasattr(form, "version"):
+        form.version.data = str(case.version_id)
 
 
 NEEDS_FIELDS = ("condition", "family", "risk_factors", "learning", "community", "service_needs",

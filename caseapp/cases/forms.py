@@ -693,6 +693,31 @@ class HarmCategoriesForm(VersionedForm):
     harm_categories = _checkboxes(_l("Kinds of harm"))
 
 
+class ConsentForm(VersionedForm):
+    """Consent asked after the intake: the same questions as the intake's."""
+
+    FIELDS: ClassVar[dict[str, str]] = {
+        "consent.child": "consent_child", "consent.guardian": "consent_guardian",
+        "consent.legal_ground": "legal_ground", "consent.note": "consent_note"}
+
+    consent_child = select_field(_l("The child's consent (aged 7 or over)"),
+                                 [(k, CONSENT_LABELS[k]) for k in ("not_asked", "given",
+                                                                   "refused")])
+    consent_guardian = select_field(_l("The parent's or guardian's consent"),
+                                    [(k, CONSENT_LABELS[k]) for k in ("not_asked", "given",
+                                                                      "refused")])
+    legal_ground = select_field(_l("Ground used while consent is not complete"),
+                                [("", _l("The duty to receive the report (default)"))]
+                                + list(LEGAL_GROUND_LABELS.items()))
+    consent_note = StringField(_l("Note on consent (how and when it was asked)"))
+
+    def to_data(self) -> data.ConsentData:
+        return data.ConsentData(child=self.consent_child.data or "not_asked",
+                                guardian=self.consent_guardian.data or "not_asked",
+                                legal_ground=self.legal_ground.data or None,
+                                note=_text(self.consent_note.data))
+
+
 class ReferralStatusForm(CaseForm):
     referral_id = HiddenField()
     status = select_field(_l("New status"), [(s, REFERRAL_STATUS_LABELS[s])

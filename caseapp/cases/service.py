@@ -130,6 +130,19 @@ def age_on(born: date, day: date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
+def child_age_now(case: Case, today: date | None = None) -> int | None:
+    """The child's age today from the (unlocked) case: date of birth, or the
+    estimated age at intake plus the years since. None when unknown."""
+    today = today or clock.now().astimezone(deadlines.local_timezone()).date()
+    born = case.child_date_of_birth
+    if born is not None:
+        return age_on(born, today)
+    if case.child_estimated_age is not None:
+        received = clock.as_utc(case.received_at).astimezone(deadlines.local_timezone()).date()
+        return case.child_estimated_age + max(age_on(received, today), 0)
+    return None
+
+
 def age_band(age: int | None) -> str:
     """The band of an age in years; split at 16 (the Law on Children's "child")."""
     if age is None:
@@ -819,6 +832,35 @@ def add_note(actor, case: Case, data: NoteData) -> CaseNote:
         db.session.add(note)
         _audit("case.note", actor, case, stage=case.stage)
     return note
+
+
+def update_consent(actor, case: Case, data: ConsentData, *,
+                   expected_version: int | None = None) -> Case:
+    """Consent asked after the intake (the guardian reached, the child old
+    enough or ready to answer, a refusal withdrawn or given): the states on
+    file, the ground while it is not complete, and who recorded it when. The
+    child's age is today's (asked from 7, Law on Children Art. 33)."""
+    ensure_visible(actor, case, "update_consent")
+    rules.require_open_for_work(actor, case, action="update_consent")
+    ensure_version(case, expected_version)
+    rules.require(rules.can_work_on_case(actor, case), actor, case, action="update_consent")
+    grant = rules.grant_case_change(actor, case, action="update_consent")
+    now = clock.now()
+    with atomic():
+        unlock(case, grant=grant)
+        child, guardian, ground = _consent_on_file(data, child_age_now(case))
+        note = clean_text(data.note, "consent.note", max_length=LONG_TEXT)
+        before = (case.child_consent, case.guardian_consent, case.legal_ground)
+        case.child_consent, case.guardian_consent, case.legal_ground = child, guardian, ground
+        if note:
+            case.consent_note = note
+        case.consent_recorded_at, case.consent_recorded_by_id = now, actor.id
+        _touch(case, now)
+        # The states are codes (never the note): what changed, for the timeline.
+        _audit("case.consent", actor, case, child=child, guardian=guardian,
+               ground=ground, child_before=before[0], guardian_before=before[1],
+               ground_before=before[2])
+    return case
 
 
 NEEDS_TEXTS = ("condition", "family", "risk_factors", "learning", "community",

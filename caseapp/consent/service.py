@@ -16,7 +16,6 @@ new referral to that agency may rely on it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case as case_when
@@ -25,10 +24,10 @@ from sqlalchemy import func, select
 from caseapp import clock
 from caseapp.auditing.writer import record
 from caseapp.cases import reference_data
-from caseapp.cases.deadlines import local_timezone
 from caseapp.cases.errors import CaseError
 from caseapp.cases.guards import LONG_TEXT, atomic, clean_text, ensure_visible
 from caseapp.cases.models import Case
+from caseapp.cases.service import child_age_now
 from caseapp.crypto import unlock
 from caseapp.extensions import db
 from caseapp.permissions import cases as rules
@@ -50,21 +49,6 @@ class SharingConsentData:
 def _audit(action: str, actor, case: Case, **details) -> None:
     record(action, actor=actor, object_type="case", object_id=case.reference,
            unit_path=case.unit.path, details=details)
-
-
-def child_age_now(case: Case, today: date | None = None) -> int | None:
-    """The child's age today from the (unlocked) case: date of birth, or the
-    estimated age at intake plus the years since. None when unknown."""
-    today = today or clock.now().astimezone(local_timezone()).date()
-    born = case.child_date_of_birth
-    if born is not None:
-        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-    if case.child_estimated_age is not None:
-        received = clock.as_utc(case.received_at).astimezone(local_timezone()).date()
-        return case.child_estimated_age + max(today.year - received.year
-                                              - ((today.month, today.day)
-                                                 < (received.month, received.day)), 0)
-    return None
 
 
 def active_consent(case: Case, agency: str) -> SharingConsent | None:
