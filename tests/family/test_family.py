@@ -239,6 +239,26 @@ def test_bad_web_input_gives_a_vietnamese_message_and_changes_nothing(
     assert rows(case) == []
 
 
+def test_a_refused_correction_shows_its_form_open_and_changes_nothing(people, make_case,
+                                                                     login):
+    case = make_case("support")
+    member = service.add_member(people.officer, case, MUM)
+    db.session.commit()
+    client = login(people.officer)
+    data = {f"m-{member.id}-csrf_token": token(client, section(case.reference)),
+            **family_form(f"m-{member.id}", relation="mother", full_name=MOTHER,
+                          birth_year="3000", contact="x" * 300)}
+    response = client.post(f"/cases/{case.reference}/family/{member.id}", data=data)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert f'id="family-edit-{member.id}" open' in html and 'id="form-failed"' in html
+    assert "Năm sinh phải trong khoảng" in html and "quá dài" in html
+    db.session.expire_all()
+    case_service.open_child_data(people.officer, case)
+    (still,) = rows(case)
+    assert (still.contact, still.birth_year, still.age) == (MOTHER_PHONE, None, 38)
+
+
 def test_a_forged_post_without_the_token_changes_nothing(people, make_case, login):
     case = make_case("support")
     member = service.add_member(people.officer, case, MUM)
@@ -291,7 +311,7 @@ def test_a_supervisor_without_child_data_gets_403_audited(people, make_case, log
     client = login(people.supervisor)
     before = audit_count(action="case.denied", object_id=case.reference)
     assert client.get(section(case.reference)).status_code == 403
-    response = add_by_web(client, case) if False else client.post(
+    response = client.post(
         f"/cases/{case.reference}/family",
         data={"family-csrf_token": token(client, f"/cases/{case.reference}"),
               **family_form(relation="mother", full_name=MOTHER)})
