@@ -290,6 +290,7 @@ def _make_case(rng: random.Random, units, people, now: datetime) -> None:
         return
     with later():
         service.assign(supervisor, case, d.AssignmentData(lead.id))
+    _add_family(case, lead, min(received + timedelta(hours=2), now))
     if stage == "intake":
         return
     level = rng.choices(["high", "medium", "low"], [20, 45, 35])[0]
@@ -334,6 +335,29 @@ def _make_case(rng: random.Random, units, people, now: datetime) -> None:
             review_recovery=rng.choice(["high", "medium"])))
     with later():
         service.approve_closure(supervisor, case)
+
+
+FAMILY_DRAWS = (("father", "male"), ("step_parent", "male"), ("grandparent", "female"),
+                ("sibling", "female"), ("caregiver", "female"), ("teacher", "male"))
+
+
+def _add_family(case, lead, moment: datetime) -> None:
+    """0-3 fictional people around the child (synthetic names, unallocated
+    numbers), one in ten flagged "may be the abuser". Drawn from a generator of
+    the case's own, so a seed still makes the same cases as before."""
+    from caseapp.family import service as family
+
+    rng = random.Random(case.reference)
+    with _clock_at(moment):
+        for relation, gender in rng.sample(FAMILY_DRAWS, rng.choice([0, 1, 2, 3])):
+            adult = relation not in ("sibling",)
+            family.add_member(lead, case, family.MemberData(
+                relation=relation, full_name=_name(rng, gender),
+                birth_year=moment.year - (rng.randint(25, 70) if adult else rng.randint(4, 20)),
+                occupation=rng.choice(OCCUPATIONS) if adult else "",
+                contact=_phone(rng) if adult else "",
+                lives_with_child=rng.random() < 0.5,
+                may_be_abuser=adult and rng.random() < 0.1))
 
 
 def _plan_case(rng: random.Random, case, lead, supervisor, later) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from caseapp.cases.panels import PanelSpec
+from caseapp.family import service as family
 from caseapp.permissions import printing as printing_rules
 
 from .service import available_forms
@@ -18,7 +19,9 @@ def panel_context(user, case, child: bool) -> dict | None:
     forms = available_forms(case)
     if not forms:
         return None
-    return {"reference": case.reference, "forms": forms}
+    # The family copy goes to no one flagged "may be the abuser" (and names none).
+    return {"reference": case.reference, "forms": forms,
+            "flagged": len(family.flagged_members(case))}
 
 
 # With the features' panels, below the forms to act on.

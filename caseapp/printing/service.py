@@ -42,6 +42,7 @@ from caseapp import clock
 from caseapp.cases import deadlines, reference_data
 from caseapp.cases.screens import user_names
 from caseapp.crypto import unlock
+from caseapp.family import service as family
 from caseapp.i18n import format_day, format_moment, product_name
 from caseapp.permissions import printing as print_rules
 
@@ -124,6 +125,11 @@ EMERGENCY_KINDS = ("emergency", "separation", "safe_place")
 PERSON_RELATIONS_VI = {"father": "Cha", "mother": "Mẹ", "caregiver": "Người chăm sóc",
                        "sibling": "Anh, chị, em", "grandparent": "Ông, bà",
                        "relative": "Người thân khác", "teacher": "Giáo viên", "other": "Khác"}
+# The relations of the family section (caseapp.family).
+FAMILY_RELATIONS_VI = {**PERSON_RELATIONS_VI, "step_parent": "Cha dượng, mẹ kế",
+                       "caregiver": "Người chăm sóc khác"}
+DO_NOT_CONTACT_VI = "KHÔNG LIÊN HỆ: có thể là người xâm hại hoặc có liên hệ với người xâm hại"
+REDACTED_VI = "[đã lược bỏ]"
 YES, NO = "Có", "Không"
 
 # Mẫu 02 and Mẫu 06 1a: the three criteria. Their wording and the meaning of
@@ -285,6 +291,89 @@ def _person(case, relation: str) -> dict:
             "occupation": found.occupation or ""}
 
 
+def _family_age(member) -> Any:
+    """A person's age as printed: given, or from the year of birth; "" if unknown."""
+    if member.age is not None:
+        return member.age
+    if member.birth_year is not None:
+        return max(local(clock.now()).year - member.birth_year, 0)
+    return ""
+
+
+def _family_row(member) -> dict:
+    return {"relation": FAMILY_RELATIONS_VI.get(member.relation or "", "Khác"),
+            "name": member.full_name or "", "age": _family_age(member),
+            "born": member.birth_year or "", "occupation": member.occupation or "",
+            "contact": member.contact or "", "lives_with": member.lives_with,
+            "do_not_contact": member.flagged}
+
+
+def _family(case, family_copy: bool) -> dict | None:
+    """The family fields of Mẫu 01 and 03 from the family section's records, or
+    None when the case has none (the forms then print the intake's fields).
+
+    On the family copy a person flagged "may be the abuser" is not there at
+    all: not as father or mother, not among the people to contact (the copy
+    goes to the family, so never to them)."""
+    members = family.members_of(case)
+    household = family.household_of(case)
+    if not members and household is None:
+        return None
+    shown = [m for m in members if not (family_copy and m.flagged)]
+
+    def parent(relation: str) -> dict:
+        found = next((m for m in shown if m.relation == relation), None)
+        if found is None:
+            return {"name": "", "age": "", "occupation": ""}
+        return {"name": found.full_name or "", "age": _family_age(found),
+                "occupation": found.occupation or "", "do_not_contact": found.flagged}
+
+    parents = {rel: next((m.id for m in shown if m.relation == rel), None)
+               for rel in ("father", "mother")}
+    contacts = [m for m in shown if not m.flagged]
+    return {
+        "father": parent("father"), "mother": parent("mother"),
+        "others": [_family_row(m) for m in shown if m.id not in parents.values()],
+        "members": [_family_row(m) for m in shown],
+        "guardian_name": ", ".join(
+            f"{m.full_name} ({FAMILY_RELATIONS_VI.get(m.relation or '', 'Khác')})"
+            for m in contacts if m.full_name),
+        "guardian_contact": " · ".join(m.contact for m in contacts if m.contact),
+        "lives_with": household.lives_with or "" if household is not None else "",
+        "circumstances": household.circumstances or "" if household is not None else "",
+        "flagged": [m for m in members if m.flagged],
+    }
+
+
+def _redact(value: Any, needles: list[str]) -> Any:
+    """Every string in ``value`` with each of ``needles`` (case-insensitively) cut out."""
+    if isinstance(value, str):
+        if len(value.casefold()) != len(value):
+            # Folding changed the length: positions would not match, cut it all.
+            return REDACTED_VI if any(n in value.casefold() for n in needles) else value
+        for needle in needles:
+            start = value.casefold().find(needle)
+            while start >= 0:
+                value = value[:start] + REDACTED_VI + value[start + len(needle):]
+                start = value.casefold().find(needle, start + len(REDACTED_VI))
+        return value
+    if isinstance(value, dict):
+        return {k: _redact(v, needles) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_redact(v, needles) for v in value)
+    return value
+
+
+def _flagged_needles(flagged) -> list[str]:
+    """What names or reaches a flagged person, as it may appear in free text."""
+    needles = []
+    for m in flagged:
+        for text in (m.full_name, m.contact):
+            if text and len(text.strip()) >= 3:
+                needles.append(text.strip().casefold())
+    return sorted(set(needles), key=len, reverse=True)
+
+
 def _plan(plan, names) -> dict:
     items = [i for i in (plan.items or []) if isinstance(i, dict)]
     costs = [i.get("cost") for i in items if isinstance(i.get("cost"), int)]
@@ -374,6 +463,14 @@ def _form_01(case, names, family_copy: bool) -> dict:
                  "ground": LEGAL_GROUNDS_VI.get(case.legal_ground or "", ""),
                  "note": case.consent_note or ""},
         recorded_by=names.get(case.recorded_by_id, ""))
+    records = _family(case, family_copy)
+    if records is not None:
+        context.update(father=records["father"], mother=records["mother"],
+                       others=records["others"],
+                       family=records["circumstances"] or context["family"],
+                       caregiver=records["lives_with"] or context["caregiver"],
+                       child_guardian={"guardian_name": records["guardian_name"],
+                                       "guardian_contact": records["guardian_contact"]})
     if family_copy:
         # Where the child lives, studies or stays and how to reach them: a guardian
         # asking may be the person the child was moved away from. Free texts can say
@@ -434,8 +531,22 @@ def _form_03(case, names) -> dict:
                         "participants": details.get("meeting_participants", ""),
                         "measures": details.get("meeting_measures", "")},
             "conclusion": a.notes or ""})
+    family_records = _family(case, family_copy=False)
+    if family_records is None:
+        # A case without the family section's records: the intake's fields.
+        family_records = {
+            "members": [{"relation": PERSON_RELATIONS_VI.get(p.relation, p.relation),
+                         "name": p.full_name or "", "age": "" if p.age is None else p.age,
+                         "born": "", "occupation": p.occupation or "",
+                         "contact": p.contact or "", "lives_with": None,
+                         "do_not_contact": False} for p in case.people],
+            "guardian_name": case.guardian_name or "",
+            "guardian_contact": case.guardian_contact or "",
+            "lives_with": case.current_caregiver or "",
+            "circumstances": case.family_circumstances or ""}
     return dict(dated=place_date(case.unit.name, _needs(case)[-1].recorded_at),
-                records=records, risk_level=case.risk_level)
+                records=records, risk_level=case.risk_level, family=family_records,
+                do_not_contact=DO_NOT_CONTACT_VI)
 
 
 def _form_06(case, names) -> dict:
@@ -481,8 +592,14 @@ def form_context(case, code: str, printed_by, *, family_copy: bool = False) -> d
     }
     if code == "01":
         context.update(_form_01(case, names, family_copy))
+        context["child"] = {**context["child"], **context.pop("child_guardian", {})}
         if family_copy:
             context["child"] = {**context["child"], **context.pop("child_extra")}
+            # A person flagged "may be the abuser" is named nowhere on the copy the
+            # family gets, free texts (the account of what happened) included.
+            needles = _flagged_needles(family.flagged_members(case))
+            if needles:
+                context = _redact(context, needles)
     elif code == "02":
         context.update(_form_02(case, names))
     elif code == "03":

@@ -56,6 +56,14 @@ def test_the_matrix_covers_the_known_routes():
     assert ("GET", "/cases/{ref}") in ROUTES and ("GET", "/api/v1/cases/{ref}") in ROUTES
     assert ("POST", "/cases/{ref}/evidence") in ROUTES
     assert ("GET", "/cases/{ref}/print/x") in ROUTES
+    # The family section's routes (issue 17), web and API.
+    for method, route in (("POST", "/cases/{ref}/family"), ("POST", "/cases/{ref}/family/x"),
+                          ("POST", "/cases/{ref}/family/remove"),
+                          ("POST", "/cases/{ref}/family/household"),
+                          ("GET", "/api/v1/cases/{ref}/family"),
+                          ("POST", "/api/v1/cases/{ref}/family"),
+                          ("POST", "/api/v1/cases/{ref}/family/household")):
+        assert (method, route) in ROUTES, route
     assert len(ROUTES) > 40
 
 
@@ -69,6 +77,17 @@ def test_out_of_scope_case_is_404(people, make_case, login, role, method, route)
     assert response.status_code == 404
     if route.startswith("/api/"):
         assert response.is_json and response.json["status"] == 404
+    assert audit_count(action="case.denied", object_id=case.reference) == before + 1
+
+
+@pytest.mark.parametrize("section", ["family"])
+@pytest.mark.parametrize("role", OUTSIDERS)
+def test_out_of_scope_section_page_is_404(people, make_case, login, role, section):
+    """A known section's page (the matrix's generic one names no section)."""
+    case = make_case("support", lead=people.officer)
+    client = login(getattr(people, role))
+    before = audit_count(action="case.denied", object_id=case.reference)
+    assert client.get(f"/cases/{case.reference}/sections/{section}").status_code == 404
     assert audit_count(action="case.denied", object_id=case.reference) == before + 1
 
 

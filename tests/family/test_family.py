@@ -1,0 +1,388 @@
+"""Family and caregivers: the people around the child and the household, sealed,
+with the "may be the abuser" flag that keeps a person from being contacted
+through the case; who may read and change them; forged and bad input."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select, text
+
+from caseapp.cases import service as case_service
+from caseapp.cases.errors import CaseError, CaseErrors, CaseNotFound
+from caseapp.extensions import db
+from caseapp.family import service
+from caseapp.family.models import FamilyHousehold, FamilyMember
+from caseapp.family.service import HouseholdData, MemberData
+from caseapp.permissions import PermissionDenied
+from tests.case_screens.conftest import token
+from tests.cases.conftest import audit_count, audit_rows
+
+ABUSER = "Trần Văn Khuất"
+ABUSER_PHONE = "0909 777 313"
+MOTHER = "Lê Thị Mận"
+MOTHER_PHONE = "0912 000 424"
+FATHER = MemberData(relation="step_parent", full_name=ABUSER, birth_year=1980,
+                    occupation="Lái xe", contact=ABUSER_PHONE, lives_with_child=True,
+                    may_be_abuser=True)
+MUM = MemberData(relation="mother", full_name=MOTHER, age=38, occupation="Buôn bán",
+                 contact=MOTHER_PHONE, lives_with_child=True)
+
+
+def rows(case):
+    return db.session.scalars(select(FamilyMember).where(FamilyMember.case_id == case.id)).all()
+
+
+def section(reference: str) -> str:
+    return f"/cases/{reference}/sections/family"
+
+
+def family_form(prefix="family", **fields) -> dict:
+    return {f"{prefix}-{name}": value for name, value in fields.items()}
+
+
+def add_by_web(client, case, **fields):
+    data = {"family-csrf_token": token(client, section(case.reference)), **family_form(
+        **{"relation": "mother", "full_name": MOTHER, **fields})}
+    return client.post(f"/cases/{case.reference}/family", data=data)
+
+
+# --- the service ----------------------------------------------------------------------------
+
+def test_people_are_recorded_and_read_back_sealed(people, make_case):
+    case = make_case("support")
+    service.add_member(people.officer, case, FATHER)
+    service.add_member(people.officer, case, MUM)
+    db.session.commit()
+    db.session.expire_all()
+    case_service.open_child_data(people.officer, case)
+    first, second = service.members_of(case)
+    assert (first.relation, first.full_name, first.birth_year, first.flagged, first.lives_with) \
+        == ("step_parent", ABUSER, 1980, True, True)
+    assert (second.relation, second.age, second.flagged) == ("mother", 38, False)
+    assert [m.full_name for m in service.flagged_members(case)] == [ABUSER]
+    assert [m.full_name for m in service.contactable_members(case)] == [MOTHER]
+
+
+def test_audit_entries_name_the_row_never_the_person(people, make_case):
+    case = make_case("support")
+    member = service.add_member(people.officer, case, FATHER)
+    service.update_member(people.officer, case, member.id, MUM)
+    service.save_household(people.officer, case, HouseholdData("Mẹ và cha dượng", "Nhà thuê"))
+    service.remove_member(people.officer, case, member.id)
+    entries = [*audit_rows(action="case.family_member"),
+               *audit_rows(action="case.family_member_changed"),
+               *audit_rows(action="case.family_household"),
+               *audit_rows(action="case.family_member_removed")]
+    assert len(entries) == 4
+    for entry in entries:
+        assert entry.object_id == case.reference and entry.actor_id == people.officer.id
+        for secret in (ABUSER, ABUSER_PHONE, MOTHER, "step_parent", "Nhà thuê", "1980"):
+            assert secret not in str(entry.details)
+
+
+def test_the_household_is_one_record(people, make_case):
+    case = make_case("support")
+    service.save_household(people.officer, case, HouseholdData("Bà ngoại", "Bố mẹ đi làm xa"))
+    service.save_household(people.officer, case, HouseholdData("Mẹ", ""))
+    db.session.commit()
+    case_service.open_child_data(people.officer, case)
+    (household,) = db.session.scalars(select(FamilyHousehold)
+                                       .where(FamilyHousehold.case_id == case.id)).all()
+    assert (household.lives_with, household.circumstances) == ("Mẹ", None)
+    with pytest.raises(CaseError):
+        service.save_household(people.officer, case, HouseholdData("", " "))
+
+
+@pytest.mark.parametrize("change,field", [
+    ({"full_name": ""}, "full_name"),
+    ({"full_name": "x" * 201}, "full_name"),
+    ({"occupation": "x" * 201}, "occupation"),
+    ({"contact": "x" * 201}, "contact"),
+    ({"birth_year": 1850}, "birth_year"),
+    ({"birth_year": 2999}, "birth_year"),
+    ({"age": 121}, "age"),
+    ({"age": -1}, "age"),
+    ({"relation": "boss"}, "relation"),
+    ({"full_name": "Tr\u202eần"}, "full_name"),
+])
+def test_bad_input_is_refused_and_nothing_is_written(people, make_case, change, field):
+    case = make_case("support")
+    data = MemberData(**{**MUM.__dict__, **change})
+    with pytest.raises(CaseError) as error:
+        service.add_member(people.officer, case, data)
+    assert error.value.field == field
+    assert rows(case) == []
+
+
+def test_every_mistake_is_named_at_once(people, make_case):
+    case = make_case("support")
+    with pytest.raises(CaseErrors) as error:
+        service.add_member(people.officer, case, MemberData(relation="x", full_name="",
+                                                            birth_year=1, age=500))
+    assert {e.field for e in error.value.errors} == {"relation", "full_name", "birth_year",
+                                                     "age"}
+
+
+def test_another_cases_row_is_refused_and_left_alone(people, make_case):
+    mine, theirs = make_case("support"), make_case("support")
+    other = service.add_member(people.officer, theirs, MUM)
+    db.session.commit()
+    for call in (lambda: service.update_member(people.officer, mine, other.id, FATHER),
+                 lambda: service.remove_member(people.officer, mine, other.id)):
+        with pytest.raises(CaseError) as error:
+            call()
+        assert error.value.field == "member"
+    db.session.expire_all()
+    case_service.open_child_data(people.officer, theirs)
+    (still,) = rows(theirs)
+    assert (still.id, still.full_name, still.flagged) == (other.id, MOTHER, False)
+
+
+def test_who_may_change_the_family(people, make_case):
+    case = make_case("support")
+    with pytest.raises(PermissionDenied):  # a supervisor sees metadata only
+        service.add_member(people.supervisor, case, MUM)
+    with pytest.raises(CaseNotFound):  # another unit's officer: the case does not exist
+        service.add_member(people.officer2, case, MUM)
+    closed = make_case("closure")
+    with pytest.raises(PermissionDenied):
+        service.add_member(people.officer, closed, MUM)
+    assert rows(case) == [] and rows(closed) == []
+
+
+# --- the database holds no family data in clear ---------------------------------------------
+
+def test_the_family_columns_hold_no_clear_text(people, make_case):
+    """Raw column bytes (SQLite or PostgreSQL): no name, contact, relation or flag."""
+    case = make_case("support")
+    service.add_member(people.officer, case, FATHER)
+    service.save_household(people.officer, case, HouseholdData(f"Mẹ và {ABUSER}",
+                                                               "Nhà thuê ở xóm Chài"))
+    db.session.commit()
+    raw = b""
+    for table in ("case_family_members", "case_family_households"):
+        for row in db.session.execute(text(f"SELECT * FROM {table}")):  # noqa: S608
+            for value in row:
+                raw += bytes(value) if isinstance(value, bytes | memoryview) \
+                    else str(value).encode()
+    assert case.id.encode() in raw  # positive control: the clear metadata is there
+    for secret in (ABUSER, ABUSER_PHONE, "xóm Chài", "step_parent", "Lái xe"):
+        for encoding in ("utf-8", "utf-16-le"):
+            assert secret.encode(encoding) not in raw, secret
+
+
+# --- the section page -----------------------------------------------------------------------
+
+def test_section_page_marks_the_flagged_person_and_hides_their_contact(people, make_case,
+                                                                      login):
+    case = make_case("support")
+    service.add_member(people.officer, case, FATHER)
+    service.add_member(people.officer, case, MUM)
+    db.session.commit()
+    client = login(people.officer)
+    html = client.get(section(case.reference)).get_data(as_text=True)
+    assert ABUSER in html and MOTHER in html
+    assert 'data-do-not-contact' in html and 'class="do-not-contact-banner' in html.replace(
+        "flash flash-error do-not-contact-banner", "do-not-contact-banner")
+    flagged = html[html.index("data-do-not-contact"):]
+    flagged = flagged[:flagged.index("</li>")]
+    # The contact only inside the folded warning, the warning first.
+    warning = flagged.index('<details class="do-not-contact">')
+    assert ABUSER_PHONE not in flagged[:warning]
+    assert flagged.index("<summary>") < flagged.index(ABUSER_PHONE)
+    # The case page's line: the count and the warning count.
+    page = client.get(f"/cases/{case.reference}").get_data(as_text=True)
+    line = re.search(r'<li id="section-family">(.*?)</li>', page, re.S).group(1)
+    assert "2" in line and 'badge overdue' in line
+    assert ABUSER not in page  # the names stay on the section page
+
+
+def test_the_web_forms_add_correct_and_remove(people, make_case, login):
+    case = make_case("support")
+    client = login(people.officer)
+    response = add_by_web(client, case, contact=MOTHER_PHONE, lives_with_child="y",
+                          birth_year="1986")
+    assert response.status_code == 302 and "/sections/family" in response.headers["Location"]
+    (member,) = rows(case)
+    data = {f"m-{member.id}-csrf_token": token(client, section(case.reference)),
+            **family_form(f"m-{member.id}", relation="mother", full_name=MOTHER,
+                          may_be_abuser="y")}
+    assert client.post(f"/cases/{case.reference}/family/{member.id}",
+                       data=data).status_code == 302
+    db.session.expire_all()
+    case_service.open_child_data(people.officer, case)
+    assert rows(case)[0].flagged and rows(case)[0].birth_year is None
+    household = {"household-csrf_token": token(client, section(case.reference)),
+                 "household-lives_with": "Bà ngoại"}
+    assert client.post(f"/cases/{case.reference}/family/household",
+                       data=household).status_code == 302
+    remove = {"csrf_token": token(client, section(case.reference)),
+              "remove-member_id": member.id}
+    assert client.post(f"/cases/{case.reference}/family/remove", data=remove).status_code == 302
+    assert rows(case) == []
+
+
+@pytest.mark.parametrize("fields,message", [
+    ({"full_name": "x" * 201}, "quá dài"),
+    ({"birth_year": "1850"}, "Năm sinh"),
+    ({"birth_year": "khoảng 1980"}, "Năm sinh"),
+])
+def test_bad_web_input_gives_a_vietnamese_message_and_changes_nothing(
+        people, make_case, login, fields, message):
+    case = make_case("support")
+    client = login(people.officer)
+    response = add_by_web(client, case, **fields)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert message.lower() in html.lower()
+    assert rows(case) == []
+
+
+def test_a_refused_correction_shows_its_form_open_and_changes_nothing(people, make_case,
+                                                                     login):
+    case = make_case("support")
+    member = service.add_member(people.officer, case, MUM)
+    db.session.commit()
+    client = login(people.officer)
+    data = {f"m-{member.id}-csrf_token": token(client, section(case.reference)),
+            **family_form(f"m-{member.id}", relation="mother", full_name=MOTHER,
+                          birth_year="3000", contact="x" * 300)}
+    response = client.post(f"/cases/{case.reference}/family/{member.id}", data=data)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert f'id="family-edit-{member.id}" open' in html and 'id="form-failed"' in html
+    assert "Năm sinh phải trong khoảng" in html and "quá dài" in html
+    db.session.expire_all()
+    case_service.open_child_data(people.officer, case)
+    (still,) = rows(case)
+    assert (still.contact, still.birth_year, still.age) == (MOTHER_PHONE, None, 38)
+
+
+def test_a_forged_post_without_the_token_changes_nothing(people, make_case, login):
+    case = make_case("support")
+    member = service.add_member(people.officer, case, MUM)
+    db.session.commit()
+    client = login(people.officer)
+    forged = [(f"/cases/{case.reference}/family", family_form(relation="father",
+                                                              full_name=ABUSER)),
+              (f"/cases/{case.reference}/family/{member.id}",
+               family_form(f"m-{member.id}", relation="father", full_name=ABUSER)),
+              (f"/cases/{case.reference}/family/remove", {"remove-member_id": member.id}),
+              (f"/cases/{case.reference}/family/household",
+               {"household-lives_with": ABUSER})]
+    for url, data in forged:
+        assert client.post(url, data=data).status_code == 400, url
+    db.session.expire_all()
+    case_service.open_child_data(people.officer, case)
+    assert [m.full_name for m in rows(case)] == [MOTHER]
+    assert service.household_of(case) is None
+
+
+def test_a_row_id_of_another_case_is_refused_on_the_web(people, make_case, login):
+    mine, theirs = make_case("support"), make_case("support")
+    other = service.add_member(people.officer, theirs, MUM)
+    db.session.commit()
+    client = login(people.officer)
+    data = {f"m-{other.id}-csrf_token": token(client, section(mine.reference)),
+            **family_form(f"m-{other.id}", relation="father", full_name=ABUSER)}
+    response = client.post(f"/cases/{mine.reference}/family/{other.id}", data=data)
+    assert response.status_code == 422
+    assert MOTHER not in response.get_data(as_text=True)
+    remove = {"csrf_token": token(client, section(mine.reference)),
+              "remove-member_id": other.id}
+    client.post(f"/cases/{mine.reference}/family/remove", data=remove)
+    db.session.expire_all()
+    case_service.open_child_data(people.officer, theirs)
+    assert [m.full_name for m in rows(theirs)] == [MOTHER] and rows(mine) == []
+
+
+def test_another_units_officer_gets_404_audited(people, make_case, login):
+    case = make_case("support")
+    client = login(people.officer2)
+    before = audit_count(action="case.denied", object_id=case.reference)
+    assert client.get(section(case.reference)).status_code == 404
+    assert client.get(f"/api/v1/cases/{case.reference}/family").status_code == 404
+    assert audit_count(action="case.denied", object_id=case.reference) == before + 2
+
+
+def test_a_supervisor_without_child_data_gets_403_audited(people, make_case, login):
+    case = make_case("support")
+    client = login(people.supervisor)
+    before = audit_count(action="case.denied", object_id=case.reference)
+    assert client.get(section(case.reference)).status_code == 403
+    response = client.post(
+        f"/cases/{case.reference}/family",
+        data={"family-csrf_token": token(client, f"/cases/{case.reference}"),
+              **family_form(relation="mother", full_name=MOTHER)})
+    assert response.status_code == 403
+    assert client.get(f"/api/v1/cases/{case.reference}/family").status_code == 403
+    assert audit_count(action="case.denied", object_id=case.reference) == before + 3
+    assert rows(case) == []
+    page = client.get(f"/cases/{case.reference}").get_data(as_text=True)
+    assert 'id="section-family"' not in page
+
+
+# --- the JSON API ---------------------------------------------------------------------------
+
+def api_post(client, url, body):
+    csrf = client.get("/api/v1/me").json["csrf_token"]
+    return client.post(url, json=body, headers={"X-CSRFToken": csrf})
+
+
+def test_the_api_adds_and_lists_people(people, make_case, login):
+    case = make_case("support")
+    client = login(people.officer)
+    response = api_post(client, f"/api/v1/cases/{case.reference}/family",
+                        {"relation": "step_parent", "full_name": ABUSER, "birth_year": 1980,
+                         "contact": ABUSER_PHONE, "may_be_abuser": True})
+    assert response.status_code == 201, response.json
+    member_id = response.json["family_member"]["id"]
+    assert ABUSER not in response.get_data(as_text=True)
+    assert api_post(client, f"/api/v1/cases/{case.reference}/family/household",
+                    {"lives_with": "Mẹ"}).status_code == 200
+    listed = client.get(f"/api/v1/cases/{case.reference}/family")
+    assert listed.status_code == 200
+    (member,) = listed.json["members"]
+    assert member == {"id": member_id, "relation": "step_parent", "full_name": ABUSER,
+                      "birth_year": 1980, "age": None, "occupation": "",
+                      "contact": ABUSER_PHONE, "lives_with_child": False,
+                      "may_be_abuser": True}
+    assert listed.json["household"]["lives_with"] == "Mẹ"
+    assert audit_count(action="case.view", object_id=case.reference) >= 1
+
+
+@pytest.mark.parametrize("body,field", [
+    ({"relation": "mother", "full_name": "x" * 201}, "full_name"),
+    ({"relation": "mother", "full_name": MOTHER, "birth_year": 1800}, "birth_year"),
+    ({"relation": "mother", "full_name": MOTHER, "birth_year": "1980"}, "birth_year"),
+    ({"relation": "boss", "full_name": MOTHER}, "relation"),
+    ({"relation": "mother", "full_name": MOTHER, "case_id": "x"}, "case_id"),
+])
+def test_the_api_refuses_bad_bodies(people, make_case, login, body, field):
+    case = make_case("support")
+    client = login(people.officer)
+    response = api_post(client, f"/api/v1/cases/{case.reference}/family", body)
+    assert response.status_code == 422
+    assert field in response.json["fields"]
+    assert rows(case) == []
+
+
+def test_the_api_without_the_csrf_header_changes_nothing(people, make_case, login):
+    case = make_case("support")
+    client = login(people.officer)
+    response = client.post(f"/api/v1/cases/{case.reference}/family",
+                           json={"relation": "mother", "full_name": MOTHER})
+    assert response.status_code == 400 and rows(case) == []
+
+
+def test_the_openapi_document_declares_the_inputs(client):
+    document = client.get("/api/v1/openapi.json").json
+    operation = document["paths"]["/cases/{reference}/family"]["post"]
+    assert operation["requestBody"]["content"]["application/json"]["schema"]["$ref"] \
+        .endswith("/FamilyMemberIn")
+    schema = document["components"]["schemas"]["FamilyMemberIn"]
+    assert schema["properties"]["full_name"]["maxLength"] == 200
+    assert {"relation", "full_name"} <= set(schema["required"])
+    assert "get" in document["paths"]["/cases/{reference}/family"]
+    assert "post" in document["paths"]["/cases/{reference}/family/household"]
