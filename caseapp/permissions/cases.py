@@ -222,7 +222,7 @@ def can_be_assigned(supervisor, assignee, case, *, lead: bool) -> bool:
 
 def can_request_closure(user, case) -> bool:
     return is_lead_officer(user, case) and case.stage in ("assessment", "support", "referral") \
-        and not case.is_purged
+        and not case.is_purged and not case.is_restricted
 
 
 def closure_request_offered(user, case) -> bool:
@@ -331,7 +331,7 @@ def can_reopen(user, case) -> bool:
 
 def can_record_needs_assessment(user, case) -> bool:
     """The needs assessment (Mẫu 03): the people on the case once it is assessed."""
-    return is_assignee(user, case) and not case.is_purged \
+    return is_assignee(user, case) and not case.is_purged and not case.is_restricted \
         and case.stage in ("assessment", "support", "referral")
 
 

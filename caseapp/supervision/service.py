@@ -75,12 +75,16 @@ def _closures(supervisor, _now, ordered=False) -> Select:
         OPEN, Case.stage != "closure", Case.closure_requested_at.is_not(None))
 
 
-@cache  # the same statement every time (its aliases built once)
+@cache  # the same statement every time (its aliases built once); no argument to key on
+def _plans_waiting() -> Select:
+    return queries.plans_waiting()
+
+
 def _plans(supervisor, _now, ordered=False) -> Select:
     return queries.visible_cases(supervisor, ordered=ordered).where(
         OPEN, queries.unindexed(Case.stage, ordered).in_(rules.PLAN_STAGES),
         Case.plan_drafted_at.is_not(None),
-        queries.unindexed(Case.id, ordered).in_(queries.plans_waiting()))
+        queries.unindexed(Case.id, ordered).in_(_plans_waiting()))
 
 
 def _has_approved_plan():
@@ -187,8 +191,9 @@ class ListPage:
 
     @property
     def capped(self) -> bool:
-        """The count stopped at its cap: the list is longer than ``COUNT_CAP``."""
-        return self.total > COUNT_CAP
+        """The count stopped at its cap: the list is longer than ``COUNT_CAP``
+        (the case lists only; the others are counted exactly)."""
+        return self.name in CASE_LISTS and self.total > COUNT_CAP
 
     @property
     def exact_total(self) -> int | None:

@@ -134,6 +134,10 @@ def test_a_restricted_case_offers_no_case_work(people, login, make_case):
     page = officer.get(f"/cases/{case.reference}").get_data(as_text=True)
     assert "support_action" not in action_links(page) and 'data-action="note"' not in page
     assert officer.get(f"/cases/{case.reference}/actions/support_action").status_code == 403
+    # nothing else of case work either (hostile review: the needs form and the
+    # closure request were still offered, then refused)
+    assert not {"needs", "request_closure", "consent", "note"} & set(action_links(page))
+    assert officer.get(f"/cases/{case.reference}/actions/needs").status_code == 403
     answer = act(officer, case.reference, "support_action", kind="counselling",
                  description="Trong lúc hạn chế")
     assert answer.status_code == 403

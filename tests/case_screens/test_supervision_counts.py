@@ -192,3 +192,14 @@ def test_a_count_stops_at_its_cap_and_the_list_still_walks_every_case(
     first = client.get("/supervision/unassigned").get_data(as_text=True)
     # the pager's place names no total it does not know
     assert re.search(r'class="position"[^>]*>1–3<', first), first
+
+
+def test_the_page_keeps_no_cache_per_request(people, login, open_and_closed):
+    """A cache keyed on the supervisor and the time never hits and grows with
+    every view (hostile review): the module's caches stay at one entry each."""
+    client = login(people.supervisor)
+    for _ in range(3):
+        assert client.get("/supervision").status_code == 200
+    cached = {name: fn.cache_info().currsize for name, fn in vars(supervision).items()
+              if type(fn).__name__ == "_lru_cache_wrapper"}
+    assert cached and all(size <= 1 for size in cached.values()), cached
