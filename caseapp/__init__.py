@@ -153,7 +153,8 @@ def configure_i18n(app: Flask) -> None:
 # through its init_app; the order is the order of the pages' panels' ties.
 FEATURES = ("home", "accounts", "admin", "auditlog", "api", "cases", "supervision",
             "notifications", "break_glass", "matching", "data_rights", "consent",
-            "evidence", "printing", "awareness", "reports")
+            "evidence", "printing", "awareness", "reports",
+            "transfers")
 
 
 def configure_features(app: Flask) -> None:

@@ -11,7 +11,10 @@ Each is a list of callables a feature appends to in its ``init_app``:
 * ``case_event(event, actor, case, info)``: a hand-off between people happened
   (``recorded``, ``assigned`` with ``info["added"]``, ``plan_waiting``,
   ``plan_approved``, ``plan_returned``, ``closure_waiting``, ``closure_returned``,
-  ``closed``): who should hear of it is the notifications feature's business.
+  ``closed``): who should hear of it is the notifications feature's business;
+* ``timeline_events(case, child) -> list[dict]``: a feature's events on the
+  case's timeline (the same keys as :func:`caseapp.cases.timeline.timeline`'s;
+  a sealed ``text`` only when ``child``).
 
 Callables run in registration order, inside the caller's transaction.
 """
@@ -26,6 +29,7 @@ referral_check: list[Callable[[Any, str, str], None]] = []
 referral_made: list[Callable[..., None]] = []
 before_purge: list[Callable[[Any], None]] = []
 case_event: list[Callable[[str, Any, Any, dict], None]] = []
+timeline_events: list[Callable[[Any, bool], list[dict]]] = []
 
 
 def add(hook: list, function: Callable) -> None:
