@@ -11,9 +11,9 @@ import re
 import pytest
 from sqlalchemy import select, text
 
+from caseapp.cases import service as cases
 from caseapp.cases.data import AssignmentData
 from caseapp.cases.errors import CaseError
-from caseapp.cases import service as cases
 from caseapp.cases.models import Case
 from caseapp.extensions import db
 from caseapp.notifications.models import Notification
