@@ -138,7 +138,8 @@ def foreign_objects(people, make_case):
     transfer = transfers.request_transfer(people.supervisor, moving, transfers.TransferData(
         "HUYEN", "child_moved", "Gia đình chuyển lên thị trấn huyện"))
     db.session.commit()
-    return {"transfer_id": transfer.id, "access_id": access.id, "user_id": people.officer.id, "change_id": change.id,
+    return {"transfer_id": transfer.id, "access_id": access.id, "user_id": people.officer.id,
+            "change_id": change.id,
             "action": "disable", "decision": "confirm", "match_id": "x", "attachment_id": "x",
             "form": "01", "item": "x", "filename": "x"}
 
