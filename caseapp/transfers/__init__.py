@@ -19,6 +19,7 @@ def init_app(app) -> None:
     panels.register(panel.PANEL)
     panels.register(panel.BANNER)
     hooks.add(hooks.timeline_events, panel.timeline_events)
+    hooks.add(hooks.list_badges, panel.list_badges)
     for kind, words in api.NOTICE_LABELS.items():
         labels.register_kind(kind, words)
         # The case page is a 404 for the receiving side until it accepts, and

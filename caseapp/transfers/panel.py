@@ -117,3 +117,9 @@ def timeline_events(case: Case, child: bool) -> list[dict]:
             events.append({"at": t.decided_at, "kind": "transfer", "actor": t.decided_by_id,
                            "title": title})
     return events
+
+
+def list_badges(cases: list) -> dict[str, list]:
+    """"Being transferred" on the rows of "My cases" (the officers keep the case)."""
+    return {case_id: [_("Being transferred")]
+            for case_id in service.pending_case_ids(c.id for c in cases)}

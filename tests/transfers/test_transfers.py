@@ -106,6 +106,9 @@ def test_accepted_transfer_moves_visibility_keeps_deadlines_and_audit(people, ma
     # and nobody new sees the child.
     page = officer.get(f"/cases/{case.reference}")
     assert page.status_code == 200 and 'id="transfer-banner"' in page.get_data(as_text=True)
+    mine = officer.get("/cases").get_data(as_text=True)
+    row = mine[mine.index(case.reference):][:600]
+    assert "Đang chuyển đơn vị" in row
     assert receiving.get(f"/cases/{case.reference}").status_code == 404
     assert receiving.get(f"/api/v1/cases/{case.reference}").status_code == 404
     listed = receiving.get("/transfers").get_data(as_text=True)
