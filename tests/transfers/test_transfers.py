@@ -422,3 +422,24 @@ def test_openapi_declares_the_transfer_routes(client):
     assert paths["/cases/{reference}/transfer"]["post"]["requestBody"]
     assert "post" in paths["/transfers/{transfer_id}/decline"]
     assert "get" in paths["/transfers/incoming"]
+
+
+def test_the_lists_pages_and_who_opens_them(people, make_case, login):
+    case = make_case("support", lead=people.officer)
+    ask(people.supervisor, case)
+    receiving, sending = login(people.other_supervisor), login(people.supervisor)
+    one = receiving.get("/supervision/transfers-in")
+    assert one.status_code == 200 and case.reference in one.get_data(as_text=True)
+    out = sending.get("/supervision/transfers-out")
+    assert out.status_code == 200 and case.reference in out.get_data(as_text=True)
+    assert case.reference not in sending.get("/supervision/transfers-in").get_data(as_text=True)
+    officer = login(people.officer)
+    before = audit_count(action="case.denied")
+    assert officer.get("/transfers").status_code == 403
+    assert audit_count(action="case.denied") == before + 1
+    # The notice leads the receiving supervisor to the transfers, not to a 404.
+    notice = db.session.scalar(select(Notification).where(
+        Notification.user_id == people.other_supervisor.id,
+        Notification.kind == "transfer_requested"))
+    opened = receiving.get(f"/notifications/{notice.id}/open")
+    assert opened.status_code == 302 and opened.headers["Location"].endswith("/transfers")
