@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import NotFound
 
 from caseapp import clock
@@ -196,10 +197,20 @@ def request_transfer(actor, case: Case, data: TransferData, *,
     grant = rules.grant_transfer_request(actor, case)
     unlock(case, grant=grant)
     now = clock.now()
+    try:
+        return _add_request(actor, case, unit, data.reason_code, reason, now)
+    except IntegrityError:
+        # Another request for the case landed first (the one-pending index).
+        raise CaseError(_l("This case is already being transferred: cancel that transfer "
+                           "first."), field="to_unit") from None
+
+
+def _add_request(actor, case: Case, unit: Unit, reason_code: str, reason: str,
+                 now) -> CaseTransfer:
     with atomic():
         transfer = CaseTransfer(case_id=case.id, case=case, from_unit_id=case.unit_id,
                                 to_unit_id=unit.id, to_unit=unit, status="pending",
-                                reason_code=data.reason_code, requested_by_id=actor.id,
+                                reason_code=reason_code, requested_by_id=actor.id,
                                 requested_at=now)
         transfer.reason = reason
         db.session.add(transfer)
@@ -207,7 +218,7 @@ def request_transfer(actor, case: Case, data: TransferData, *,
         record("case.transfer_request", actor=actor, object_type="case",
                object_id=case.reference, unit_path=case.unit.path,
                details={"transfer_id": transfer.id, "from": case.unit.code, "to": unit.code,
-                        "reason": data.reason_code})
+                        "reason": reason_code})
         notify(_others([u.id for u in supervisors_over(unit)], actor), REQUESTED,
                case_reference=case.reference, at=now)
     return transfer

@@ -24,7 +24,8 @@ def report(runner, unit: str, out) -> dict:
     return export.read_data(out.read_bytes())["numbers"]
 
 
-def test_report_and_its_verification_follow_the_case(people, make_case, runner, tmp_path):
+def test_report_and_its_verification_follow_the_case(people, make_case, runner, tmp_path,
+                                                      own_instance):
     for _ in range(MOVED):
         case = make_case("support", lead=people.officer)
         cases.record_support_action(people.officer, case,

@@ -157,7 +157,7 @@ def test_accepted_transfer_moves_visibility_keeps_deadlines_and_audit(people, ma
     assert accepted.unit_path == moved.unit.path
 
 
-def test_audit_verify_passes_after_a_transfer(app, make_unit, make_user, runner):
+def test_audit_verify_passes_after_a_transfer(app, make_unit, make_user, runner, own_instance):
     """Every account and unit made the audited way (the shared ``people`` are
     inserted directly), then a transfer asked, declined, asked again, accepted:
     ``caseapp audit verify`` finds the chain whole and every MAC'd row genuine."""
@@ -443,3 +443,16 @@ def test_the_lists_pages_and_who_opens_them(people, make_case, login):
         Notification.kind == "transfer_requested"))
     opened = receiving.get(f"/notifications/{notice.id}/open")
     assert opened.status_code == 302 and opened.headers["Location"].endswith("/transfers")
+
+
+def test_two_requests_at_once_one_waits_the_other_is_refused(people, make_case, monkeypatch):
+    """The second of two requests that both saw no pending transfer meets the
+    database's one-pending index: refused as a CaseError, not a server error."""
+    case = make_case("support", lead=people.officer)
+    ask(people.supervisor, case)
+    monkeypatch.setattr(service, "pending_of", lambda _case: None)
+    with pytest.raises(CaseError):
+        service.request_transfer(people.province_supervisor, case,
+                                 service.TransferData("TINH", "handed_down", REASON))
+    db.session.rollback()
+    assert len(service.transfers_of(case)) == 1
