@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import Table, exists, func, inspect, select
+from sqlalchemy import Table, exists, func, inspect, select, tuple_
 
 import audit
 from caseapp import clock
@@ -177,10 +177,12 @@ def _details(value) -> dict:
     return parsed if isinstance(parsed, dict) else {}
 
 
-def verify_log(progress: Callable[[int, int], None] | None = None) -> Report:
-    """Walk the chain with every checkpoint copy, then check the log is whole.
-    Reads only; the caller ends the transaction. ``progress(checked, total)``
-    is told as the walk goes."""
+def verify_log(progress: Callable[[int, int], None] | None = None,
+               rows_progress: Callable[[int, int], None] | None = None) -> Report:
+    """Walk the chain with every checkpoint copy, then check the log is whole
+    and every sealed row against it. Reads only; the caller ends the
+    transaction. ``progress(checked, total)`` is told as the chain's walk goes,
+    ``rows_progress(checked, total)`` as the sealed rows' walk goes."""
     keys = current_app.extensions["caseapp_keys"]
     checkpoints, own_count, notes, problem = read_copies()
     if not mirror_paths():
@@ -203,7 +205,8 @@ def verify_log(progress: Callable[[int, int], None] | None = None) -> Report:
         report.problem = (f"the log records {recorded} checkpoints but the checkpoint file "
                           f"holds {own_count}: checkpoints were removed")
         return report
-    missing = (completeness_problem(result.head_seq) or tampered_rows_problem()
+    missing = (completeness_problem(result.head_seq)
+               or tampered_rows_problem(progress=rows_progress)
                or listed_cases_problem())
     if missing is not None:
         report.ok = False
@@ -240,19 +243,34 @@ def listed_cases_problem(batch: int = 1000) -> str | None:
         after = rows[-1].seq
 
 
-def tampered_rows_problem(batch: int = 1000) -> str | None:
+def tampered_rows_problem(batch: int = 1000,
+                          progress: Callable[[int, int], None] | None = None) -> str | None:
     """Every row that grants access, checked as the app checks it when it loads
-    one: its MAC and its newest anchor in the log."""
-    for cls in row_integrity.sealed_models():
-        offset, bad = 0, []
+    one: its MAC and its newest anchor in the log. Paged by primary key (keyset:
+    each page is one index range, so the walk stays linear in the rows);
+    ``progress(checked, total)`` is told after each page."""
+    sealed = row_integrity.sealed_models()
+    total = sum(db.session.scalar(select(func.count()).select_from(cls)) or 0 for cls in sealed)
+    checked = 0
+    for cls in sealed:
+        key = inspect(cls).primary_key
+        last: tuple | None = None
+        bad = []
         while True:
-            rows = db.session.scalars(select(cls).order_by(*inspect(cls).primary_key)
-                                      .offset(offset).limit(batch)).all()
+            query = select(cls).order_by(*key).limit(batch)
+            if last is not None:
+                query = query.where(tuple_(*key) > tuple_(*last) if len(key) > 1
+                                    else key[0] > last[0])
+            rows = db.session.scalars(query).all()
             if not rows:
                 break
             row_integrity.prefetch(rows)
             bad += [r for r in rows if not row_integrity.is_intact(r)]
-            offset += batch
+            last = tuple(getattr(rows[-1], inspect(cls).get_property_by_column(c).key)
+                         for c in key)
+            checked += len(rows)
+            if progress is not None:
+                progress(checked, total)
         if bad:
             table = inspect(cls).local_table.name
             return (f"{len(bad)} row(s) of {table} were changed outside the app (their MAC or "

@@ -52,6 +52,11 @@ class Action:
     title: Any
     button: Any
     item: bool = False  # the URL names a plan or referral
+    # The confirmation naming what was done to which case (else ``done``).
+    done_for: Callable[[Case], Any] | None = None
+
+    def confirmation(self, case: Case) -> str:
+        return str(self.done_for(case) if self.done_for else self.done)
 
 
 def _move(target: str):
@@ -117,7 +122,10 @@ ACTIONS: dict[str, Action] = {
         AssignForm,
         lambda u, c, f, _i: service.assign(u, c, f.to_data(), expected_version=f.expected_version),
         _l("The assignment was saved."), rules.can_assign,
-        _l("Assign or reassign"), _l("Save assignment")),
+        _l("Assign or reassign"), _l("Save assignment"), done_for=lambda c: _(
+            "Case %(reference)s is now led by %(officer)s.", reference=c.reference,
+            officer=c.lead_officer.display_name or c.lead_officer.username)
+        if c.lead_officer else _("The assignment was saved.")),
     "assess": _MOVE_ACTIONS["assess"],
     "needs": Action(
         NeedsForm, lambda u, c, f, _i: service.record_needs_assessment(u, c, f.to_data()),
@@ -224,9 +232,33 @@ def make_form(name: str, case: Case, item: str | None = None, *, submitted: bool
     elif isinstance(form, NeedsForm):
         # The meeting was held: not after today.
         form.meeting_date.render_kw = {"max": local_now().date().isoformat()}
+        if not submitted:
+            fill_needs_form(form, case)
     if hasattr(form, "version") and not submitted:
         form.version.data = str(case.version_id)
     return form
+
+
+NEEDS_FIELDS = ("condition", "family", "risk_factors", "learning", "community", "service_needs",
+                "child_views", "caregiver_views", "meeting_chair", "meeting_participants",
+                "meeting_measures")
+
+
+def fill_needs_form(form: NeedsForm, case: Case) -> None:
+    """A new needs assessment starts from the newest one (to add the meeting, or
+    what changed), when the page shows the child's data (the case is unlocked
+    then): the UX walk found the form empty again after a refusal to plan."""
+    if not rules.can_view_child_data(current_user, case):
+        return
+    needs = [a for a in case.assessments if a.kind == "needs"]
+    if not needs:
+        return
+    newest = max(needs, key=lambda a: (a.recorded_at, a.id))
+    details = newest.details or {}
+    for name in NEEDS_FIELDS:
+        getattr(form, name).data = details.get(name) or ""
+    form.meeting_date.data = newest.meeting_on
+    form.notes.data = newest.notes
 
 
 def fill_plan_form(form: PlanForm, case: Case) -> None:

@@ -58,7 +58,13 @@ def _plan_step(case: Case) -> Step:
     if plan is None:
         state = "missing" if case.plan_missing else (
             "due" if case.needs_assessed_at else "later")
-        return Step("plan", _l("Support plan (form 04)"), state, case.plan_draft_due_at)
+        # The plan is drafted from the needs meeting (Art. 27(2); not for a
+        # minor): until it is recorded, say so here, not only when drafting fails.
+        blocked = case.needs_assessed_at and not case.is_minor and not any(
+            a.kind == "needs" and a.has_meeting for a in case.assessments)
+        return Step("plan", _l("Support plan (form 04)"), state, case.plan_draft_due_at,
+                    _l("First record the needs meeting (its date and who took part) in the "
+                       "needs assessment") if blocked else "")
     if plan.approved_at:
         return Step("plan", _l("Support plan (form 04)"), "done", plan.approved_at,
                     _l("Version %(n)d approved by a supervisor", n=plan.version))

@@ -518,17 +518,28 @@ def on_time_clause(now: datetime | None = None):
     return ~Case.late_clause(now or clock.now())
 
 
-def plans_waiting_among(case_ids) -> set[str]:
-    """Of these cases, those whose newest plan waits for a supervisor (drafted,
-    neither approved nor sent back), in one statement for a whole list's page:
-    only then is a late plan approval the supervisor's, not the officer's."""
-    ids = list(case_ids)
-    if not ids:
-        return set()
+def newest_plan(plan):
+    """SQL: ``plan`` (an alias of SupportPlan) is its case's newest plan."""
     newer = aliased(SupportPlan)
-    return set(db.session.scalars(
-        select(SupportPlan.case_id).where(
-            SupportPlan.case_id.in_(ids), SupportPlan.approved_at.is_(None),
-            SupportPlan.returned_at.is_(None),
-            ~select(newer.version).where(newer.case_id == SupportPlan.case_id,
-                                         newer.version > SupportPlan.version).exists())))
+    return ~select(newer.version).where(newer.case_id == plan.case_id,
+                                        newer.version > plan.version).exists()
+
+
+def plans_waiting(among=None) -> Select:
+    """Ids of the cases whose newest plan waits for a supervisor: drafted,
+    neither approved nor sent back (what
+    :func:`caseapp.permissions.cases.plan_waiting` reads of the rows; approving
+    checks the log as well), served by the waiting plans' own index;
+    ``among``: only these case ids."""
+    plan = aliased(SupportPlan)
+    query = select(plan.case_id).where(plan.approved_at.is_(None), plan.returned_at.is_(None),
+                                       newest_plan(plan))
+    return query if among is None else query.where(plan.case_id.in_(among))
+
+
+def plans_waiting_among(case_ids) -> set[str]:
+    """Of these cases, those whose plan waits for a supervisor, in one statement
+    for a whole list's page: only then is a late plan approval the
+    supervisor's, not the officer's."""
+    ids = list(case_ids)
+    return set(db.session.scalars(plans_waiting(ids))) if ids else set()

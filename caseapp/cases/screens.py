@@ -81,18 +81,23 @@ def user_names(ids) -> dict[str, str]:
             for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
 
 
-def assignable_users(supervisor) -> list[User]:
-    """Active officers and counselors of the supervisor's unit subtree."""
+def assignable_users(supervisor) -> list:
+    """Active officers and counselors of the supervisor's unit subtree, as the
+    choices name them: id, names, role and unit code, read as columns (no
+    account rows, keys or MACs for a list of names: who may be assigned is
+    checked on the rows when the form is posted, rules.can_be_assigned)."""
     prefix = supervisor.unit.path
-    return list(db.session.scalars(
-        select(User).join(Unit, User.unit_id == Unit.id)
+    return list(db.session.execute(
+        select(User.id, User.display_name, User.username, User.role,
+               Unit.code.label("unit_code"))
+        .join(Unit, User.unit_id == Unit.id)
         .where(User.is_enabled.is_(True), User.role.in_(rules.ASSIGNABLE_ROLES),
                Unit.path.startswith(prefix, autoescape=True))
         .order_by(User.role.desc(), User.display_name, User.username)))
 
 
-def person_label(user: User) -> str:
-    return f"{user.display_name or user.username} ({user.username}, {user.unit.code})"
+def person_label(person) -> str:
+    return f"{person.display_name or person.username} ({person.username}, {person.unit_code})"
 
 
 def fill_assign_choices(form: AssignForm, case: Case) -> None:

@@ -282,9 +282,9 @@ def action_page(reference: str, action: str, item: str | None):
     rules.require(action in offered, current_user, case, action=logged)
     if item is not None and item not in offered[action]:
         abort(404)
-    if action == "plan" and rules.can_view_child_data(current_user, case):
-        # A revision starts from the newest plan: the child's data is read,
-        # checked and audited as a view of the case.
+    if action in ("plan", "needs") and rules.can_view_child_data(current_user, case):
+        # A revision starts from the newest plan, a needs assessment from the
+        # newest one: the child's data is read, checked and audited as a view.
         service.open_child_data(current_user, case)
     return render_action(case, action, item, make_form(action, case, item))
 
@@ -326,7 +326,7 @@ def case_action(reference: str, action: str, item: str | None):
         except PermissionDenied as exc:
             return render_error(403, message=exc.message)
         else:
-            flash(str(spec.done), "info")
+            flash(spec.confirmation(case), "info")
             target = safe_next(request.form.get("next"))
             return redirect(target or case_url(case))
     if status == 422 and not has_errors(form):

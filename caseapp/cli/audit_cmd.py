@@ -28,9 +28,17 @@ def audit():
                               "whole; exit 1 naming the first broken entry.")
 @with_appcontext
 def verify():
-    shown = Progress("checking entries")
-    report = verification.verify_log(progress=shown.update)
-    shown.finish()
+    shown = [Progress("checking entries")]
+
+    def rows_update(done: int, total: int) -> None:
+        # The second phase: the sealed rows (cases, accounts...) against the log.
+        if shown[-1].label != "checking sealed rows":
+            shown[-1].finish()
+            shown.append(Progress("checking sealed rows", total))
+        shown[-1].update(done, total)
+
+    report = verification.verify_log(progress=shown[0].update, rows_progress=rows_update)
+    shown[-1].finish()
     db.session.rollback()
     for note in report.notes:
         click.echo(f"note: {note}", err=True)

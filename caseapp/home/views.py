@@ -5,6 +5,7 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 from flask_login import current_user, login_required
 
 from caseapp.accounts import service as accounts
+from caseapp.cases import queries as case_queries
 from caseapp.core.forms import LanguageForm
 from caseapp.core.safety import safe_next
 
@@ -14,7 +15,11 @@ bp = Blueprint("home", __name__, template_folder="templates")
 @bp.get("/")
 @login_required
 def home():
-    return render_template("home/home.html")
+    # What needs the person, counted cheaply: their own cases (index ranges on
+    # their id); a supervisor's queue counts on its own page.
+    open_cases = (case_queries.count_my_cases(current_user)
+                  if current_user.role in ("counselor", "officer") else None)
+    return render_template("home/home.html", open_cases=open_cases)
 
 
 @bp.get("/help")

@@ -40,6 +40,11 @@ from caseapp.transfers import service as transfers
 # rest (the page stays readable on a phone: it was 37,000 px tall with 50 each).
 SHOWN = 50
 SUMMARY_SHOWN = 5
+# A work queue needs to know that a list is long, not how long past this: each
+# count stops at COUNT_CAP + 1 rows ("999+" on the page), so the page costs the
+# same with a district's cases as with a province's million. The exact numbers
+# are the reports' (caseapp.reports), which count everything.
+COUNT_CAP = 999
 
 _BY_RECEIVED = Keyset(Key(Case.received_at, "time"), Key(Case.id, "str"))
 
@@ -49,13 +54,6 @@ _BY_RECEIVED = Keyset(Key(Case.received_at, "time"), Key(Case.id, "str"))
 # databases match it with them): the lists walk, and the counts range over,
 # the open cases alone, however many were closed before.
 OPEN = Case.stage != literal_column("'closure'")  # OPEN_CASE_SQL, as the indexes have it
-
-
-def _newest_plan(plan):
-    """SQL: ``plan`` (an alias of SupportPlan) is its case's newest plan."""
-    newer = aliased(SupportPlan)
-    return ~select(newer.version).where(newer.case_id == plan.case_id,
-                                        newer.version > plan.version).exists()
 
 
 def _newest_approved(plan):
@@ -79,20 +77,11 @@ def _closures(supervisor, _now, ordered=False) -> Select:
 
 
 @cache  # the same statement every time (its aliases built once)
-def _plans_waiting():
-    """Ids of the cases whose newest plan is drafted, neither approved nor sent
-    back (what :func:`caseapp.permissions.cases.plan_waiting` reads of the rows;
-    approving checks the log as well): the waiting plans' own index."""
-    plan = aliased(SupportPlan)
-    return select(plan.case_id).where(plan.approved_at.is_(None), plan.returned_at.is_(None),
-                                      _newest_plan(plan))
-
-
 def _plans(supervisor, _now, ordered=False) -> Select:
     return queries.visible_cases(supervisor, ordered=ordered).where(
         OPEN, queries.unindexed(Case.stage, ordered).in_(rules.PLAN_STAGES),
         Case.plan_drafted_at.is_not(None),
-        queries.unindexed(Case.id, ordered).in_(_plans_waiting()))
+        queries.unindexed(Case.id, ordered).in_(queries.plans_waiting()))
 
 
 def _has_approved_plan():
@@ -200,17 +189,29 @@ class ListPage:
     def window(self) -> Window:
         return Window(self.rows, self.next_token, self.prev_token, self.first)
 
+    @property
+    def capped(self) -> bool:
+        """The count stopped at its cap: the list is longer than ``COUNT_CAP``."""
+        return self.total > COUNT_CAP
+
+    @property
+    def exact_total(self) -> int | None:
+        return None if self.capped else self.total
+
 
 def _counted(query: Select):
-    """``query``'s row count as a scalar subquery: ``count(*)`` straight over
-    the cases (no derived table), so the database answers it from an index."""
-    return query.order_by(None).with_only_columns(func.count()).scalar_subquery()
+    """``query``'s row count up to ``COUNT_CAP + 1``, as a scalar subquery: the
+    rows are read from an index range that stops there."""
+    limited = (query.order_by(None).with_only_columns(literal_column("1"))
+               .limit(COUNT_CAP + 1).subquery())
+    return select(func.count()).select_from(limited).scalar_subquery()
 
 
 def counts(supervisor, now: datetime, names=None) -> dict[str, int]:
-    """The whole count of each case list (``names``: all), in one statement:
-    one aggregate per list, each a range over an index of the open cases in
-    each unit of the supervisor's subtree (the migration of issue 16's counts)."""
+    """The count of each case list (``names``: all), in one statement: one
+    aggregate per list, each a range over an index of the open cases in each
+    unit of the supervisor's subtree (the migration of issue 16's counts),
+    stopped at ``COUNT_CAP + 1``."""
     names = list(CASE_LISTS if names is None else names)
     if not names:
         return {}
@@ -222,7 +223,9 @@ def counts(supervisor, now: datetime, names=None) -> dict[str, int]:
             total = total + part
         columns.append(total.label(name.replace("-", "_")))
     row = db.session.execute(select(*columns)).one()
-    return {name: int(value or 0) for name, value in zip(names, row, strict=True)}
+    # a list counted in parts (waiting for a lead) is capped as one
+    return {name: min(int(value or 0), COUNT_CAP + 1)
+            for name, value in zip(names, row, strict=True)}
 
 
 def case_list(supervisor, name: str, *, now: datetime | None = None, after: str | None = None,

@@ -47,6 +47,15 @@ def test_the_header_folds_into_a_menu_on_a_phone(live_server, browser):
     page.keyboard.press("Enter")
     assert nav.is_visible()
     shot(page, "header-open")
+    # The menu says where the person is: the list of cases, and nothing else.
+    current = nav.locator('[aria-current="page"]')
+    assert current.count() == 1 and current.inner_text() == "Hồ sơ"
+    # Escape closes it and gives the focus back to its button.
+    page.keyboard.press("Escape")
+    assert not nav.is_visible()
+    assert page.evaluate("document.activeElement.id") == "menu-toggle"
+    page.keyboard.press("Enter")
+    assert nav.is_visible()
     link = nav.get_by_role("link", name="Thông báo")
     box = link.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["height"] >= 40
@@ -55,6 +64,7 @@ def test_the_header_folds_into_a_menu_on_a_phone(live_server, browser):
         link.click()
     assert page.url == base + "/notifications"
     assert page.locator("h1").inner_text() == "Thông báo"
+    assert nav.locator('[aria-current="page"]').text_content().strip().startswith("Thông báo")
     # Closed again on the next page; the language switch inside it works too.
     assert not nav.is_visible()
     toggle.click()

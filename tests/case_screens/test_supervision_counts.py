@@ -171,3 +171,24 @@ def test_an_empty_list_is_counted_and_not_walked(people, login, open_and_closed)
     _page, statements = statements_run(
         lambda: supervision.case_list(people.supervisor, "plans"))
     assert _page.total == 0 and _page.rows == [] and statements == 1
+
+
+def test_a_count_stops_at_its_cap_and_the_list_still_walks_every_case(
+        people, login, waiting_for_a_lead, monkeypatch):
+    """Past COUNT_CAP the page says "N+" (the work queue's cost stays the
+    same at any size); its own list still pages through every case."""
+    waiting, _not_waiting = waiting_for_a_lead
+    monkeypatch.setattr(supervision, "COUNT_CAP", 2)
+    monkeypatch.setattr(supervision, "SUMMARY_SHOWN", 1)
+    monkeypatch.setattr(supervision, "SHOWN", 3)
+    assert supervision.counts(people.supervisor, clock.now())["unassigned"] == 3
+    client = login(people.supervisor)
+    html = client.get("/supervision").get_data(as_text=True)
+    part = section(html, "unassigned")
+    assert "(2+)" in part and "(4)" not in part
+    assert "Xem tất cả (hơn 2)" in part or "See all (more than 2)" in part
+    seen, pages = walk(client, "unassigned")
+    assert sorted(seen) == sorted(c.reference for c in waiting) and pages == 2
+    first = client.get("/supervision/unassigned").get_data(as_text=True)
+    # the pager's place names no total it does not know
+    assert re.search(r'class="position"[^>]*>1–3<', first), first

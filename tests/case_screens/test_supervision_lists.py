@@ -172,8 +172,26 @@ def test_an_assignment_made_on_a_list_page_comes_back_to_that_page(
     assert response.headers["Location"].endswith(page_two + "#messages")
     landed = client.get(page_two).get_data(as_text=True)
     messages = landed[landed.index('id="messages"'):]
-    assert messages.index("Đã lưu phân công.") < messages.index("</div>")
+    # It names the case and the officer who now leads it (UX walk).
+    confirmation = f"Hồ sơ {reference} nay do {people.officer.display_name} phụ trách chính."
+    assert messages.index(confirmation) < messages.index("</div>")
     assert db.session.get(Case, db.session.query(Case.id).filter(
         Case.reference == reference).scalar()).lead_officer_id == people.officer.id
     main = client.get("/supervision").get_data(as_text=True)
     assert 'name="next" value="/supervision#messages"' in main
+
+
+def test_the_assign_forms_cost_the_same_statements_however_many_staff(
+        people, login, make_case, make_unit, make_user):
+    """The forms name each person's unit: read with the people, not one unit
+    per person (a province's 487 officers once made 487 look-ups)."""
+    for _ in range(3):
+        make_case("intake")
+    client = login(people.province_supervisor)
+    client.get("/supervision")
+    before = statements_of(client, "/supervision")
+    for _ in range(4):
+        make_user("officer", unit=make_unit(parent=people.district), totp=False)
+    html = client.get("/supervision").get_data(as_text=True)
+    assert html.count("<option") > 0
+    assert statements_of(client, "/supervision") == before

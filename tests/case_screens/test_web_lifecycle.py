@@ -64,7 +64,10 @@ def test_lifecycle_through_the_screens(people, login):
     response = act(supervisor, reference, "assign", lead_officer=people.officer.id,
                    next="/supervision")
     assert response.status_code == 302 and response.headers["Location"].endswith("/supervision")
-    assert reference not in supervisor.get("/supervision").get_data(as_text=True)
+    queue = supervisor.get("/supervision").get_data(as_text=True)
+    # out of the queue; the confirmation above it names the case and its officer
+    assert reference not in queue[queue.index('id="unassigned"'):]
+    assert f"Hồ sơ {reference} nay do" in queue
 
     # The counselor lost sight of it once it left intake? Not yet: still at intake.
     assert counselor.get(f"/cases/{reference}").status_code == 200

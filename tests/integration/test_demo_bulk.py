@@ -85,6 +85,10 @@ def test_bulk_cases_verify_open_for_their_officer_and_are_listed(
     assert {"assessment", "support", "closure"} <= set(state["stages"])
     verified = run_caseapp(["audit", "verify"], env, timeout=300)
     assert verified.returncode == 0, verified.stdout + verified.stderr
+    # Both long phases say how far they got: the chain, then the sealed rows.
+    assert re.search(r"^checking entries: \d+", verified.stderr, re.M), verified.stderr
+    walked = re.findall(r"^checking sealed rows: (\d+)/(\d+) \((\d+)%\)", verified.stderr, re.M)
+    assert walked and walked[-1][0] == walked[-1][1] and int(walked[-1][1]) > 300, verified.stderr
 
     # A larger run adds a commune and its officer, who shares the demo password.
     more = run_caseapp(["demo-data", "--cases", "4001", "--via", "bulk"], env, timeout=600)
