@@ -17,4 +17,5 @@ from caseapp.evidence.models import Attachment  # noqa: F401
 from caseapp.family.models import FamilyHousehold, FamilyMember  # noqa: F401
 from caseapp.matching.models import CaseMatch  # noqa: F401
 from caseapp.notifications.models import Notification  # noqa: F401
+from caseapp.transfers.models import CaseTransfer  # noqa: F401
 from caseapp.units.models import Unit  # noqa: F401

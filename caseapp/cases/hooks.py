@@ -11,7 +11,12 @@ Each is a list of callables a feature appends to in its ``init_app``:
 * ``case_event(event, actor, case, info)``: a hand-off between people happened
   (``recorded``, ``assigned`` with ``info["added"]``, ``plan_waiting``,
   ``plan_approved``, ``plan_returned``, ``closure_waiting``, ``closure_returned``,
-  ``closed``): who should hear of it is the notifications feature's business.
+  ``closed``): who should hear of it is the notifications feature's business;
+* ``timeline_events(case, child) -> list[dict]``: a feature's events on the
+  case's timeline (the same keys as :func:`caseapp.cases.timeline.timeline`'s;
+  a sealed ``text`` only when ``child``);
+* ``list_badges(cases) -> {case id: [words]}``: a feature's badges on the rows
+  of "My cases" (metadata only: one query for the page, not one per row).
 
 Callables run in registration order, inside the caller's transaction.
 """
@@ -26,6 +31,8 @@ referral_check: list[Callable[[Any, str, str], None]] = []
 referral_made: list[Callable[..., None]] = []
 before_purge: list[Callable[[Any], None]] = []
 case_event: list[Callable[[str, Any, Any, dict], None]] = []
+timeline_events: list[Callable[[Any, bool], list[dict]]] = []
+list_badges: list[Callable[[list], dict[str, list]]] = []
 
 
 def add(hook: list, function: Callable) -> None:
@@ -42,4 +49,14 @@ def flags(case) -> dict:
     found: dict = {}
     for function in intake_flags:
         found.update(function(case))
+    return found
+
+
+def badges(cases: list) -> dict[str, list]:
+    found: dict[str, list] = {}
+    if not cases:
+        return found
+    for function in list_badges:
+        for case_id, words in function(cases).items():
+            found.setdefault(case_id, []).extend(words)
     return found

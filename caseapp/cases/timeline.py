@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 
 from caseapp import clock
 
-from . import deadlines, workflow
+from . import deadlines, hooks, workflow
 from .forms import (
     ACTION_KIND_LABELS,
     LEVEL_LABELS,
@@ -114,6 +114,8 @@ def timeline(case: Case, child: bool) -> list[dict]:
                        "actor": case.closure_returned_by_id,
                        "title": _("Closure request sent back"),
                        "text": case.closure_return_reason if child else None})
+    for function in hooks.timeline_events:
+        events += function(case, child)
     events += [{"at": due, "kind": "deadline", "overdue": due <= now, "step": step,
                 "title": _("Deadline: %(step)s", step=DEADLINE_LABELS[step])}
                for step, due in deadlines.pending(case)]

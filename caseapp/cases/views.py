@@ -30,7 +30,7 @@ from caseapp.core.safety import safe_next
 from caseapp.permissions import PermissionDenied
 from caseapp.permissions import cases as rules
 
-from . import actions, panels, queries, service, workflow
+from . import actions, hooks, panels, queries, service, workflow
 from .actions import ACTIONS, AFTER_CLOSURE_ACTIONS, make_form
 from .errors import CaseConflict, CaseError
 from .forms import IntakeForm, SearchForm
@@ -139,6 +139,7 @@ def _my_cases_page(include_closed: bool, prefix: str | None, *, search_error: bo
     here = paging.back_link(request.full_path.rstrip("?")) if request.method == "GET" else None
     form = SearchForm(formdata=None, ref=prefix or "HS-")
     return render_template("cases/list.html", cases=window.rows, now=now, names=names,
+                           badges=hooks.badges(window.rows),
                            total=total, window=window, size=queries.PAGE_SIZE,
                            position=paging.position(request.args.get("start"), window,
                                                     len(window.rows), total),

@@ -27,3 +27,8 @@ KIND_LABELS = {
     "account_changed": _l("An account in your unit was created or changed."),
 }
 URGENT = ("case_recorded_danger", "deadline_missed")
+
+
+def register_kind(kind: str, label) -> None:
+    """A feature above this layer adds the words of a kind of its own."""
+    KIND_LABELS.setdefault(kind, label)

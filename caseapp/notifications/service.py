@@ -1,7 +1,7 @@
 """Notifications: who is told of what (a kind and a case reference, never child data)."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -11,6 +11,15 @@ from caseapp.extensions import db
 from caseapp.paging import Key, Keyset, Window
 
 from .models import Notification
+
+# Where a notice of a feature's own kind leads (a feature above this layer
+# registers it): the case page would be a 404 for someone the case does not
+# belong to yet (a transfer waiting for the receiving unit).
+DESTINATIONS: dict[str, Callable[[Notification], str]] = {}
+
+
+def register_destination(kind: str, destination: Callable[[Notification], str]) -> None:
+    DESTINATIONS[kind] = destination
 
 
 def notify(user_ids: Iterable[str | None], kind: str, *, case_reference: str | None = None,

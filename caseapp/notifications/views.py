@@ -91,6 +91,8 @@ def open_notification(notification_id: int):
         abort(404)
     if found.kind.startswith("account_change"):
         return redirect(url_for("account_changes.account_changes"))
+    if found.kind in service.DESTINATIONS:
+        return redirect(service.DESTINATIONS[found.kind](found))
     if found.case_reference:
         # The case offers the way back to the notifications (the page it was
         # opened from when its link says so, checked: caseapp.paging.back_link).

@@ -33,6 +33,7 @@ from caseapp.data_rights import service as data_rights
 from caseapp.extensions import db
 from caseapp.paging import Key, Keyset, Window
 from caseapp.permissions import cases as rules
+from caseapp.transfers import service as transfers
 
 # Rows of each list on a list's own page, and on the supervision page, where
 # every list shows its most urgent few with its whole count and a link to the
@@ -170,7 +171,10 @@ CASE_LISTS: dict[str, CaseListSpec] = {
     "plan-missing": CaseListSpec(_plan_missing, _BY_RECEIVED),
     "decisions": CaseListSpec(_decisions, _BY_RECEIVED),
 }
-OTHER_LISTS = ("data-requests", "break-glass-uses")
+# Transfers: cases other units ask the supervisor's units to take (metadata
+# only until accepted), and the cases of their units being transferred away.
+TRANSFER_LISTS = ("transfers-in", "transfers-out")
+OTHER_LISTS = ("data-requests", "break-glass-uses", *TRANSFER_LISTS)
 LISTS = (*CASE_LISTS, *OTHER_LISTS)
 
 
@@ -258,6 +262,12 @@ def case_list(supervisor, name: str, *, now: datetime | None = None, after: str 
 def other_list(supervisor, name: str, *, after: str | None = None, before: str | None = None,
                size: int | None = None) -> ListPage:
     size = size or SHOWN
+    if name in TRANSFER_LISTS:
+        # Few at a time (a transfer waits days, not months): one page, oldest first.
+        incoming = name == "transfers-in"
+        rows = (transfers.incoming if incoming else transfers.outgoing)(supervisor, limit=size)
+        total = (transfers.count_incoming if incoming else transfers.count_outgoing)(supervisor)
+        return ListPage(name, rows, total, None)
     if name == "data-requests":
         window = data_rights.open_requests_window(supervisor, after=after, before=before,
                                                   size=size)
@@ -288,6 +298,8 @@ class Queue:
     glass_reasons: dict[str, str]
     glass_older: int
     glass_names: dict[str, str]
+    # Ids of the listed cases that are being transferred (their badge).
+    transferring: set[str]
 
 
 def queue(supervisor, *, only: str | None = None, after: str | None = None,
@@ -320,4 +332,5 @@ def queue(supervisor, *, only: str | None = None, after: str | None = None,
         glass_reasons=break_glass.readable_reasons(supervisor, glass_uses),
         glass_older=break_glass.older_uses_in_scope(supervisor)
         if "break-glass-uses" in lists else 0,
-        glass_names=glass_names)
+        glass_names=glass_names,
+        transferring=transfers.pending_case_ids({c.id for c in cases}))

@@ -17,6 +17,7 @@ from caseapp.cases.screens import label
 from caseapp.core.errors import render_error
 from caseapp.data_rights.forms import DATA_REQUEST_KIND_LABELS
 from caseapp.permissions import cases as rules
+from caseapp.transfers.forms import REASON_LABELS as TRANSFER_REASON_LABELS
 
 from . import service
 
@@ -32,6 +33,8 @@ TITLES = {
     "decisions": _l("Approved plans without the commune's decision"),
     "data-requests": _l("Requests about children's data"),
     "break-glass-uses": _l("Emergency accesses (break-glass)"),
+    "transfers-in": _l("Transfers waiting for your decision"),
+    "transfers-out": _l("Cases being transferred to another unit"),
 }
 
 
@@ -59,7 +62,8 @@ def _render(found, only: str | None = None):
         now=found.now, label=label, stage_labels=workflow.STAGE_LABELS,
         glass_reasons=found.glass_reasons,
         glass_older=found.glass_older, oversight_days=OVERSIGHT_DAYS,
-        glass_names=found.glass_names)
+        glass_names=found.glass_names, transferring=found.transferring,
+        transfer_reasons=TRANSFER_REASON_LABELS)
 
 
 @bp.get("/supervision")

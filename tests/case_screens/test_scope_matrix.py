@@ -64,6 +64,11 @@ def test_the_matrix_covers_the_known_routes():
                           ("POST", "/api/v1/cases/{ref}/family"),
                           ("POST", "/api/v1/cases/{ref}/family/household")):
         assert (method, route) in ROUTES, route
+    assert ("POST", "/cases/{ref}/transfer") in ROUTES
+    assert ("POST", "/cases/{ref}/transfer/cancel") in ROUTES
+    assert ("GET", "/api/v1/cases/{ref}/transfer") in ROUTES
+    assert ("POST", "/api/v1/cases/{ref}/transfer") in ROUTES
+    assert ("POST", "/api/v1/cases/{ref}/transfer/cancel") in ROUTES
     assert len(ROUTES) > 40
 
 
@@ -138,6 +143,7 @@ def foreign_objects(people, make_case):
     from caseapp.admin import changes
     from caseapp.admin import service as admin_service
     from caseapp.break_glass import service as break_glass
+    from caseapp.transfers import service as transfers
 
     case = make_case("support", lead=people.officer)
     access = break_glass.break_glass(people.supervisor, case, "Trẻ gặp nguy hiểm, không liên lạc "
@@ -145,8 +151,14 @@ def foreign_objects(people, make_case):
     made = admin_service.create_user(people.admin, admin_service.NewUser(
         "tvv.moi", "counselor", "XA", "sông dài núi xa mây trắng bay"))
     change = changes.pending_of(made)[0]
+    # A transfer between units none of the tested roles supervises (XA to HUYEN:
+    # decided by the district's and the province's supervisors).
+    moving = make_case("support", lead=people.officer)
+    transfer = transfers.request_transfer(people.supervisor, moving, transfers.TransferData(
+        "HUYEN", "child_moved", "Gia đình chuyển lên thị trấn huyện"))
     db.session.commit()
-    return {"access_id": access.id, "user_id": people.officer.id, "change_id": change.id,
+    return {"transfer_id": transfer.id, "access_id": access.id, "user_id": people.officer.id,
+            "change_id": change.id,
             "action": "disable", "decision": "confirm", "match_id": "x", "attachment_id": "x",
             "form": "01", "item": "x", "filename": "x"}
 
@@ -164,3 +176,8 @@ def test_someone_elses_object_is_never_opened(people, login, foreign_objects, ro
     assert response.status_code in (400, 403, 404), (url, response.status_code)
     db.session.expire_all()
     assert people.officer.is_enabled
+    if "<transfer_id>" in rule:
+        from caseapp.transfers.models import CaseTransfer
+
+        transfer = db.session.get(CaseTransfer, foreign_objects["transfer_id"])
+        assert transfer.status == "pending" and transfer.case.unit.code == "XA"
