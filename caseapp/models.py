@@ -14,6 +14,7 @@ from caseapp.cases.models import Case  # noqa: F401  (and every case table with 
 from caseapp.consent.models import SharingConsent  # noqa: F401
 from caseapp.data_rights.models import DataRequest  # noqa: F401
 from caseapp.evidence.models import Attachment  # noqa: F401
+from caseapp.followups.models import FollowUp  # noqa: F401
 from caseapp.matching.models import CaseMatch  # noqa: F401
 from caseapp.notifications.models import Notification  # noqa: F401
 from caseapp.units.models import Unit  # noqa: F401

@@ -1,0 +1,15 @@
+"""Follow-ups of a case and the progress of its plan's goals (issue 17): goals
+as records with a status and dated progress notes; follow-ups planned (day,
+kind, who goes), then done or missed with their outcome; all words sealed."""
+from __future__ import annotations
+
+
+def init_app(app) -> None:
+    from caseapp.cases import panels
+
+    from . import api, panel, views
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(api.bp)
+    panels.register(panel.PANEL)
+    panels.register(panel.REVIEW_PANEL)
