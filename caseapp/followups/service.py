@@ -113,8 +113,10 @@ def needing_attention(rows: list[FollowUp], now: datetime) -> list[FollowUp]:
 def attention_due(rows: list[FollowUp]) -> datetime | None:
     """What the case keeps as its next follow-up: the earliest still planned or
     missed and unanswered (a missed one's day has passed: overdue at once)."""
-    dues = [clock.as_utc(r.due_at) for r in rows
-            if r.state == "scheduled" or unanswered(r, rows)]
+    dues = [clock.as_utc(r.due_at) for r in rows if r.state == "scheduled"]
+    # A follow-up marked missed before its day is late from when it was marked.
+    dues += [min(clock.as_utc(r.due_at), clock.as_utc(r.settled_at)) for r in rows
+             if unanswered(r, rows)]
     return min(dues) if dues else None
 
 
