@@ -234,3 +234,27 @@ def test_the_closure_decision_shows_how_the_plan_went(people, login, make_case):
     assert "Thăm trường" in review
     assert OUTCOME not in html  # the outcome's words are not what a closure decision reads
     assert audit_rows(action="case.view", object_id=case.reference)
+
+
+def test_form_06_prints_each_goals_status_and_the_follow_ups_done(people, login, make_case):
+    case = make_case("support")
+    reached = service.add_goal(people.officer, case, GOAL)
+    service.add_goal(people.officer, case, "Gia đình biết cách chặn tài khoản lạ")
+    service.record_progress(people.officer, case, service.ProgressData(
+        reached.id, "reached", "Em đi học đủ buổi"))
+    done = service.schedule(people.officer, case, service.FollowUpData(
+        service.local_today(), "family_meeting", people.officer.id))
+    service.settle(people.officer, case, service.SettleData(done.id, "done", OUTCOME))
+    missed = service.schedule(people.officer, case, service.FollowUpData(
+        service.local_today(), "call", people.officer.id))
+    service.settle(people.officer, case, service.SettleData(missed.id, "missed", "Máy bận"))
+    cases.request_closure(people.officer, case, closure_data())
+    db.session.commit()
+    response = login(people.officer).get(f"/cases/{case.reference}/print/06")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    goals = html[html.index('data-field="muc-tieu"'):html.index('data-field="theo-doi"')]
+    assert GOAL in goals and "Đã đạt" in goals and "Chưa bắt đầu" in goals
+    done_rows = html[html.index('data-field="theo-doi"'):]
+    assert "Gặp gỡ gia đình" in done_rows and OUTCOME in done_rows
+    assert "Máy bận" not in html and "Số lần theo dõi bị lỡ: 1" in html
