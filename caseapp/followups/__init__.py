@@ -6,10 +6,13 @@ from __future__ import annotations
 
 def init_app(app) -> None:
     from caseapp.cases import panels
+    from caseapp.notifications import events
 
-    from . import api, panel, views
+    from . import api, panel, service, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     panels.register(panel.PANEL)
     panels.register(panel.REVIEW_PANEL)
+    if service.coming_follow_ups not in events.SCANNERS:
+        events.SCANNERS.append(service.coming_follow_ups)

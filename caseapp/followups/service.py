@@ -301,3 +301,31 @@ def settle(actor, case: Case, data: SettleData) -> FollowUp:
         _audit("case.follow_up_" + data.result, actor, case, follow_up_id=row.id,
                kind=row.kind)
     return row
+
+
+# --- reminders ------------------------------------------------------------------------------
+
+def next_working_day(day: date) -> date:
+    """The first working day after ``day`` (weekends and Vietnamese holidays
+    skipped, as the deadlines count them: :func:`deadlines.is_working_day`)."""
+    for _ in range(60):
+        day += timedelta(days=1)
+        if deadlines.is_working_day(day):
+            return day
+    return day
+
+
+def coming_follow_ups(now: datetime, _window) -> list[tuple[list[str], str, str, str]]:
+    """For the notification scan: each planned follow-up, from the start of the
+    working day before it (a Friday for a Monday visit, the last day before a
+    holiday), to the person who goes, once. One after its day is the deadline
+    scan's (step "follow_up", to the people on the case and the supervisors)."""
+    today = now.astimezone(deadlines.local_timezone()).date()
+    rows = db.session.execute(
+        select(FollowUp.id, FollowUp.assignee_id, Case.reference)
+        .join(Case, FollowUp.case_id == Case.id)
+        .where(FollowUp.state == "scheduled", FollowUp.due_on <= next_working_day(today),
+               FollowUp.due_at > now, Case.stage != "closure", Case.purged_at.is_(None))
+        .order_by(FollowUp.due_at).limit(2000))
+    return [([assignee], "follow_up_soon", reference, f"follow_up_soon:{row_id}")
+            for row_id, assignee, reference in rows]
