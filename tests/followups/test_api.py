@@ -53,10 +53,11 @@ def test_bad_input_is_refused_and_changes_nothing(people, login, make_case):
     officer = login(people.officer)
     headers = {"X-CSRFToken": api_token(officer)}
     url = f"/api/v1/cases/{case.reference}/follow-ups"
+    outsider = people.other_officer.username
     for body in ({"due_on": "2027-02-31", "kind": "call", "assignee": "cb.minh"},
                  {"due_on": "1990-01-01", "kind": "call", "assignee": people.officer.username},
                  {"due_on": "2027-01-01", "kind": "visit", "assignee": people.officer.username},
-                 {"due_on": "2027-01-01", "kind": "call", "assignee": people.other_officer.username},
+                 {"due_on": "2027-01-01", "kind": "call", "assignee": outsider},
                  {"due_on": "2027-01-01", "kind": "call", "assignee": "x", "extra": 1}):
         response = officer.post(url, headers=headers, json=body)
         assert response.status_code == 422, body
