@@ -5,7 +5,7 @@ from __future__ import annotations
 
 
 def init_app(app) -> None:
-    from caseapp.cases import panels
+    from caseapp.cases import hooks, panels
     from caseapp.notifications import events
 
     from . import api, panel, service, views
@@ -14,5 +14,6 @@ def init_app(app) -> None:
     app.register_blueprint(api.bp)
     panels.register(panel.PANEL)
     panels.register(panel.REVIEW_PANEL)
+    hooks.add(hooks.follow_up_due, service.case_follow_up_due)
     if service.coming_follow_ups not in events.SCANNERS:
         events.SCANNERS.append(service.coming_follow_ups)

@@ -120,6 +120,11 @@ def attention_due(rows: list[FollowUp]) -> datetime | None:
     return min(dues) if dues else None
 
 
+def case_follow_up_due(case: Case) -> datetime | None:
+    """For :data:`caseapp.cases.hooks.follow_up_due`: what the records keep due."""
+    return attention_due(follow_ups_of(case))
+
+
 def refresh_case(case: Case) -> None:
     """Put the follow-ups' next due time on the case and its deadlines."""
     case.next_follow_up_at = attention_due(follow_ups_of(case))

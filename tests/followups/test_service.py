@@ -126,3 +126,17 @@ def test_a_supervisor_may_not_record_and_is_audited(people, make_case):
             service.local_today(), "call", people.officer.id))
     assert audit_rows(action="case.denied", object_id=case.reference)
     assert count(FollowUp) == 0 and count(PlanGoal) == 0
+
+
+def test_a_support_action_without_a_date_does_not_hide_a_missed_follow_up(people, make_case):
+    from caseapp.cases import service as cases
+    from caseapp.cases.data import SupportActionData
+
+    case = make_case("support")
+    row = plan(case, people, day=1)
+    service.settle(people.officer, case, service.SettleData(row.id, "missed", "Đi vắng"))
+    due = case.next_follow_up_at
+    cases.record_support_action(people.officer, case, SupportActionData(
+        kind="counselling", description="Tư vấn qua điện thoại"))
+    db.session.commit()
+    assert case.next_follow_up_at == due and due is not None
