@@ -93,13 +93,13 @@ def summary(user, case, child: bool) -> dict | None:
     found = counts(case)
     parts = [_("Next follow-up: %(day)s", day=_day(found.next_on)) if found.next_on
              else _("No follow-up planned")]
-    if found.overdue:
+    if found.overdue and not case.is_closed:
         parts.append(_("overdue or missed: %(n)d", n=found.overdue))
     if found.goals:
         parts.append(_("goals reached: %(n)d of %(total)d", n=found.reached,
                        total=found.goals))
     return {"line": " · ".join(parts),
-            "alert": _("Follow-up overdue") if found.overdue else None}
+            "alert": _("Follow-up overdue") if found.overdue and not case.is_closed else None}
 
 
 def review_context(user, case, child: bool) -> dict | None:
