@@ -15,6 +15,7 @@ from caseapp.consent.models import SharingConsent  # noqa: F401
 from caseapp.data_rights.models import DataRequest  # noqa: F401
 from caseapp.evidence.models import Attachment  # noqa: F401
 from caseapp.family.models import FamilyHousehold, FamilyMember  # noqa: F401
+from caseapp.followups.models import FollowUp  # noqa: F401
 from caseapp.matching.models import CaseMatch  # noqa: F401
 from caseapp.notifications.models import Notification  # noqa: F401
 from caseapp.transfers.models import CaseTransfer  # noqa: F401

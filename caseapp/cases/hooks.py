@@ -8,6 +8,9 @@ Each is a list of callables a feature appends to in its ``init_app``:
   not be shared with ``agency`` on ``basis`` (consent to share);
 * ``referral_made(actor, case, agency, basis, now)``: a referral was recorded;
 * ``before_purge(case)``: a case's child data is about to be shredded;
+* ``follow_up_due(case) -> datetime | None``: the earliest follow-up a feature
+  keeps due on the case (its records), which a date typed on the plan or a
+  support action must not hide (:func:`earliest_follow_up`);
 * ``case_event(event, actor, case, info)``: a hand-off between people happened
   (``recorded``, ``assigned`` with ``info["added"]``, ``plan_waiting``,
   ``plan_approved``, ``plan_returned``, ``closure_waiting``, ``closure_returned``,
@@ -33,6 +36,7 @@ before_purge: list[Callable[[Any], None]] = []
 case_event: list[Callable[[str, Any, Any, dict], None]] = []
 timeline_events: list[Callable[[Any, bool], list[dict]]] = []
 list_badges: list[Callable[[list], dict[str, list]]] = []
+follow_up_due: list[Callable[[Any], Any]] = []
 
 
 def add(hook: list, function: Callable) -> None:
@@ -60,3 +64,9 @@ def badges(cases: list) -> dict[str, list]:
         for case_id, words in function(cases).items():
             found.setdefault(case_id, []).extend(words)
     return found
+def earliest_follow_up(case, given):
+    """The case's next follow-up: ``given`` (typed on a form, or None) or the
+    earliest that a feature keeps due, whichever comes first."""
+    found = [due for due in (given, *(function(case) for function in follow_up_due))
+             if due is not None]
+    return min(found) if found else None

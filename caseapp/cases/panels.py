@@ -38,7 +38,9 @@ from flask import request, url_for
 from caseapp import paging
 
 Context = Callable[[Any, Any, bool], dict | None]
-COLUMNS = ("top", "main", "side", "history")
+# "approval": shown to a supervisor reading what they are asked to approve,
+# under the closure request (cases/_approval.html).
+COLUMNS = ("top", "main", "side", "history", "approval")
 
 
 @dataclass(frozen=True)

@@ -1013,7 +1013,7 @@ def draft_plan(actor, case: Case, data: PlanData, *, expected_version: int | Non
         elif case.plan_approved_at is not None:
             deadlines.plan_revised(case, now)
         if follow_up is not None:
-            case.next_follow_up_at = follow_up
+            case.next_follow_up_at = hooks.earliest_follow_up(case, follow_up)
         _touch(case, now)
         deadlines.refresh(case)
         _audit("case.plan", actor, case, version=plan.version)
@@ -1146,7 +1146,7 @@ def record_support_action(actor, case: Case, data: SupportActionData) -> Support
         db.session.add(action)
         if emergency and case.emergency_done_at is None:
             case.emergency_done_at = performed_at
-        case.next_follow_up_at = follow_up
+        case.next_follow_up_at = hooks.earliest_follow_up(case, follow_up)
         _touch(case, now)
         deadlines.refresh(case)
         _audit("case.support_action", actor, case, kind=data.kind)

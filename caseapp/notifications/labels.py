@@ -15,6 +15,8 @@ KIND_LABELS = {
     "case_closed": _l("The case was closed:"),
     "deadline_soon": _l("A deadline falls due soon on case"),
     "deadline_missed": _l("A deadline was missed on case"),
+    "follow_up_soon": _l("A follow-up you go on is due on the next working day or sooner, on "
+                         "case"),
     "data_request_due": _l("A child's request about their data is due soon on case"),
     "break_glass": _l("A supervisor used emergency access (break-glass) on case"),
     "data_request": _l("A child or guardian made a request about their data on case"),

@@ -456,6 +456,7 @@ APPROVAL_COLUMNS = frozenset({
     "case_plans.goals", "case_plans.items", "case_plans.return_reason",
     "case_assessments.notes", "case_assessments.details",
     "cases.outcome_summary", "cases.review_notes", "cases.closure_return_reason",
+    "case_plan_goals.text",
 })
 
 

@@ -43,6 +43,7 @@ from caseapp.cases import deadlines, reference_data
 from caseapp.cases.screens import user_names
 from caseapp.crypto import unlock
 from caseapp.family import service as family
+from caseapp.followups import service as followups
 from caseapp.i18n import format_day, format_moment, product_name
 from caseapp.permissions import printing as print_rules
 
@@ -549,6 +550,28 @@ def _form_03(case, names) -> dict:
                 do_not_contact=DO_NOT_CONTACT_VI)
 
 
+# How the plan went (caseapp.followups), as the form prints it.
+GOAL_STATUSES_VI = {"not_started": "Chưa bắt đầu", "in_progress": "Đang thực hiện",
+                    "reached": "Đã đạt", "dropped": "Đã bỏ"}
+FOLLOW_UP_KINDS_VI = {"home_visit": "Thăm nhà", "call": "Gọi điện",
+                      "school_visit": "Thăm trường", "family_meeting": "Gặp gỡ gia đình"}
+
+
+def _plan_progress(case) -> dict:
+    """Each goal of the plan with its status, the follow-ups done (and how many
+    were missed): what the supervisor approving closure reads of how it went."""
+    rows = followups.follow_ups_of(case)
+    names = user_names(r.assignee_id for r in rows)
+    return dict(
+        goals=[{"number": g.number, "text": g.text or "",
+                "status": GOAL_STATUSES_VI.get(g.status, g.status)}
+               for g in followups.goals_of(case)],
+        follow_ups_done=[{"on": fmt_date(r.due_on), "kind": FOLLOW_UP_KINDS_VI.get(r.kind, r.kind),
+                          "by": names.get(r.assignee_id, ""), "outcome": r.outcome or ""}
+                         for r in rows if r.state == "done"],
+        follow_ups_missed=sum(1 for r in rows if r.state == "missed"))
+
+
 def _form_06(case, names) -> dict:
     section_a = [(label, meanings, getattr(case, f"review_{key}_level"))
                  for key, label, meanings in HARM_CRITERIA]
@@ -565,7 +588,7 @@ def _form_06(case, names) -> dict:
         approved_at=fmt_datetime(case.closure_approved_at),
         approved_by=names.get(case.closure_approved_by_id, ""),
         plan=_plan(case.approved_plan or case.plans[-1], names) if case.plans else None,
-        actions=_actions(case, names), referrals=_referrals(case))
+        actions=_actions(case, names), referrals=_referrals(case), **_plan_progress(case))
 
 
 def form_context(case, code: str, printed_by, *, family_copy: bool = False) -> dict:

@@ -23,7 +23,7 @@ from tests.case_actions import section_links, section_page
 from tests.case_screens.conftest import token
 from tests.cases.conftest import CHILD_NAME, SECRETS, audit_rows
 
-SECTIONS = ("evidence", "consent", "data-rights", "who-viewed", "family")
+SECTIONS = ("evidence", "consent", "data-rights", "who-viewed", "family", "followups")
 
 
 def denials(reference: str) -> list[str]:

@@ -69,6 +69,17 @@ def test_the_matrix_covers_the_known_routes():
     assert ("GET", "/api/v1/cases/{ref}/transfer") in ROUTES
     assert ("POST", "/api/v1/cases/{ref}/transfer") in ROUTES
     assert ("POST", "/api/v1/cases/{ref}/transfer/cancel") in ROUTES
+    # Follow-ups and the plan's goals (issue 17), on the screens and the API.
+    for method, route in (("POST", "/cases/{ref}/follow-ups"),
+                          ("POST", "/cases/{ref}/follow-ups/result"),
+                          ("POST", "/cases/{ref}/goals"),
+                          ("POST", "/cases/{ref}/goals/progress"),
+                          ("GET", "/api/v1/cases/{ref}/follow-ups"),
+                          ("POST", "/api/v1/cases/{ref}/follow-ups"),
+                          ("POST", "/api/v1/cases/{ref}/follow-ups/x/result"),
+                          ("POST", "/api/v1/cases/{ref}/goals"),
+                          ("POST", "/api/v1/cases/{ref}/goals/x/progress")):
+        assert (method, route) in ROUTES, route
     assert len(ROUTES) > 40
 
 
