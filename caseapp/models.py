@@ -16,4 +16,5 @@ from caseapp.data_rights.models import DataRequest  # noqa: F401
 from caseapp.evidence.models import Attachment  # noqa: F401
 from caseapp.matching.models import CaseMatch  # noqa: F401
 from caseapp.notifications.models import Notification  # noqa: F401
+from caseapp.takedown.models import TakedownItem  # noqa: F401  (and its requests)
 from caseapp.units.models import Unit  # noqa: F401

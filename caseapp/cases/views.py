@@ -30,7 +30,7 @@ from caseapp.core.safety import safe_next
 from caseapp.permissions import PermissionDenied
 from caseapp.permissions import cases as rules
 
-from . import actions, panels, queries, service, workflow
+from . import actions, hooks, panels, queries, service, workflow
 from .actions import ACTIONS, AFTER_CLOSURE_ACTIONS, make_form
 from .errors import CaseConflict, CaseError
 from .forms import IntakeForm, SearchForm
@@ -133,12 +133,14 @@ def _my_cases_page(include_closed: bool, prefix: str | None, *, search_error: bo
                                    reference_prefix=prefix)
     names = user_names(c.lead_officer_id for c in window.rows)
     note_plans_waiting(window.rows)
+    marks = hooks.marks([c.id for c in window.rows], now)
     fixed = {"closed": 1 if include_closed else None, "ref": prefix}
     # The case links carry this page as their way back (only our own list's
     # checked parameters: see caseapp.paging.back_link).
     here = paging.back_link(request.full_path.rstrip("?")) if request.method == "GET" else None
     form = SearchForm(formdata=None, ref=prefix or "HS-")
     return render_template("cases/list.html", cases=window.rows, now=now, names=names,
+                           marks=marks,
                            total=total, window=window, size=queries.PAGE_SIZE,
                            position=paging.position(request.args.get("start"), window,
                                                     len(window.rows), total),
