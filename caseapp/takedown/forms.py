@@ -23,7 +23,7 @@ CHANNEL_LABELS = {
     "information_safety": _l("The authority in charge of information safety"),
     "police": _l("The police"),
 }
-OUTCOME_LABELS = {"removed": _l("Removed"), "restricted": _l("Restricted"),
+OUTCOME_LABELS = {"removed": _l("Removed"), "restricted": _l("Restricted, not removed"),
                   "refused": _l("Refused"), "no_answer": _l("No answer")}
 assert set(PLATFORM_LABELS) == set(PLATFORMS) and set(KIND_LABELS) == set(ITEM_KINDS)
 assert set(CHANNEL_LABELS) == set(CHANNELS) and set(OUTCOME_LABELS) == set(OUTCOMES)

@@ -44,7 +44,7 @@ def item_and_request(officer, case, *, platform="facebook", sent_on=None, link=L
 
 
 @pytest.fixture
-def recorded(people, make_case):
+def recorded(people, make_case):  # noqa: F811  (the fixtures above)
     """A case in support led by the officer, one item, one request sent today."""
     case = make_case("support")
     item, request = item_and_request(people.officer, case)

@@ -195,7 +195,7 @@ def test_the_api_refuses_a_supervisor_with_403(people, login, recorded):
     assert listed["items"][0]["requests"][0]["ticket"] is None
 
 
-# --- forged and bad input --------------------------------------------------------------------------
+# --- forged and bad input ----------------------------------------------------------------
 
 def test_a_post_without_csrf_changes_nothing(people, login, recorded):
     case, _item, request = recorded
@@ -276,7 +276,7 @@ def test_bad_request_and_outcome_dates_are_refused_in_vietnamese(people, login, 
     assert rows(TakedownRequest) == 1 and request.outcome is None
 
 
-# --- the API ------------------------------------------------------------------------------------------
+# --- the API ------------------------------------------------------------------------------
 
 def test_the_api_lists_and_creates_requests(people, login, make_case):
     case = make_case("support")
