@@ -56,6 +56,12 @@ def test_the_matrix_covers_the_known_routes():
     assert ("GET", "/cases/{ref}") in ROUTES and ("GET", "/api/v1/cases/{ref}") in ROUTES
     assert ("POST", "/cases/{ref}/evidence") in ROUTES
     assert ("GET", "/cases/{ref}/print/x") in ROUTES
+    # Taking harmful content down (issue 17): the section's forms and the API.
+    assert {("POST", "/cases/{ref}/takedown/items"), ("POST", "/cases/{ref}/takedown/requests"),
+            ("POST", "/cases/{ref}/takedown/outcome"), ("GET", "/api/v1/cases/{ref}/takedown"),
+            ("POST", "/api/v1/cases/{ref}/takedown/items"),
+            ("POST", "/api/v1/cases/{ref}/takedown/requests"),
+            ("POST", "/api/v1/cases/{ref}/takedown/requests/x/outcome")} <= set(ROUTES)
     assert len(ROUTES) > 40
 
 
