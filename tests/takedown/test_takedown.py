@@ -300,3 +300,31 @@ def test_the_api_lists_and_creates_requests(people, login, make_case):
     paths = client.get("/api/v1/openapi.json").json["paths"]
     assert "/cases/{reference}/takedown/requests" in paths
     assert "TakedownRequestIn" in str(paths["/cases/{reference}/takedown/requests"])
+
+
+def test_no_link_or_ticket_in_audit_entries_notices_or_urls(people, login, make_case, runner,
+                                                            travel):
+    case = make_case("support")
+    client = login(people.officer)
+    page = section(case.reference)
+    made = client.post(f"/cases/{case.reference}/takedown/items", data={
+        "takedown-item-csrf_token": token(client, page), "takedown-item-platform": "facebook",
+        "takedown-item-kind": "group", "takedown-item-link": LINK,
+        "takedown-item-note": "Canary ghi chú"})
+    (item,) = db.session.scalars(select(TakedownItem))
+    sent = client.post(f"/cases/{case.reference}/takedown/requests", data={
+        "takedown-request-csrf_token": token(client, page), "takedown-request-item": item.id,
+        "takedown-request-channel": "platform_report",
+        "takedown-request-sent_on": today().strftime("%d/%m/%Y"),
+        "takedown-request-ticket": TICKET})
+    for response in (made, sent):
+        assert response.status_code == 302
+        assert LINK not in response.headers["Location"]
+        assert TICKET not in response.headers["Location"]
+    travel(days=service.answer_days() + 1)
+    runner.invoke(args=["notifications", "scan"])
+    for entry in audit_rows():
+        for secret in (LINK, TICKET, "nhom.kin", "Canary ghi chú"):
+            assert secret not in (entry.details or "")
+    for notice in db.session.scalars(select(Notification)):
+        assert TICKET not in str(notice.dedupe_key) and LINK not in str(notice.dedupe_key)
