@@ -87,6 +87,9 @@ class TakedownRequest(db.Model, SealedRecord):
     outcome_on: Mapped[date | None] = mapped_column(Date)
     outcome_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     outcome_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the scan announced it overdue: a later scan skips it (without this,
+    # every scan would read every unanswered request again, and look up its notices).
+    overdue_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ticket = Sealed(str)
 
     case: Mapped[Case] = relationship()

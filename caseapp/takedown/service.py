@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, update
 from sqlalchemy import case as case_when
 from sqlalchemy.orm import selectinload
 
@@ -43,6 +43,7 @@ from caseapp.permissions import takedown as rules
 from .models import CHANNELS, ITEM_KINDS, OUTCOMES, PLATFORMS, TakedownItem, TakedownRequest
 
 MAX_ITEMS_PER_CASE = 100
+SCAN_BATCH = 500
 MAX_REQUESTS_PER_ITEM = 30
 LINK_LENGTH = 500
 TICKET_LENGTH = 200
@@ -283,28 +284,34 @@ def overdue_among(case_ids, now: datetime | None = None) -> set[str]:
 
 
 def overdue_notices(now: datetime, _window) -> list[tuple[list[str], str, str, str]]:
-    """For the notification scan: each overdue request of an open case, to the
-    people on the case (its supervisors when nobody is), once per request.
-    Reads the requests with their cases and people in three statements."""
+    """For the notification scan: each request of an open case newly overdue,
+    to the people on the case (its supervisors when nobody is), once per
+    request (the request is marked announced, so a later scan does not read it
+    again). Reads the requests, then their cases and people, at most 500 at a
+    time; the marks are one UPDATE."""
     rows = db.session.execute(
         select(TakedownRequest.id, TakedownRequest.case_id)
         .join(Case, Case.id == TakedownRequest.case_id)
-        .where(_overdue_clause(now), Case.stage != "closure", Case.purged_at.is_(None))
+        .where(_overdue_clause(now), TakedownRequest.overdue_notified_at.is_(None),
+               Case.stage != "closure", Case.purged_at.is_(None))
         .order_by(TakedownRequest.answer_due_at, TakedownRequest.id)).all()
-    if not rows:
-        return []
-    cases = {c.id: c for c in db.session.scalars(
-        select(Case).options(selectinload(Case.assignees), selectinload(Case.unit))
-        .where(Case.id.in_({case_id for _id, case_id in rows})))}
-    supervisors: dict[str, list[str]] = {}
     found = []
-    for request_id, case_id in rows:
-        case = cases[case_id]
-        people = [uid for uid in (case.lead_officer_id, *case.assignee_ids) if uid]
-        if not people:
-            if case.unit_id not in supervisors:
-                supervisors[case.unit_id] = [u.id for u in supervisors_over(case.unit)]
-            people = supervisors[case.unit_id]
-        found.append((sorted(set(people)), "takedown_overdue", case.reference,
-                      f"takedown_overdue:{request_id}"))
+    supervisors: dict[str, list[str]] = {}
+    for start in range(0, len(rows), SCAN_BATCH):
+        batch = rows[start:start + SCAN_BATCH]
+        cases = {c.id: c for c in db.session.scalars(
+            select(Case).options(selectinload(Case.assignees), selectinload(Case.unit))
+            .where(Case.id.in_({case_id for _id, case_id in batch})))}
+        for request_id, case_id in batch:
+            case = cases[case_id]
+            people = [uid for uid in (case.lead_officer_id, *case.assignee_ids) if uid]
+            if not people:
+                if case.unit_id not in supervisors:
+                    supervisors[case.unit_id] = [u.id for u in supervisors_over(case.unit)]
+                people = supervisors[case.unit_id]
+            found.append((sorted(set(people)), "takedown_overdue", case.reference,
+                          f"takedown_overdue:{request_id}"))
+        db.session.execute(update(TakedownRequest).where(
+            TakedownRequest.id.in_([request_id for request_id, _case in batch]))
+            .values(overdue_notified_at=now))
     return found

@@ -61,6 +61,7 @@ def upgrade():
         sa.Column('outcome_on', sa.Date(), nullable=True),
         sa.Column('outcome_by_id', sa.String(length=36), nullable=True),
         sa.Column('outcome_recorded_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('overdue_notified_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('ticket', sa.LargeBinary(), nullable=True),
         sa.CheckConstraint(CHANNELS, name=op.f('ck_case_takedown_requests_channel_known')),
         sa.CheckConstraint(OUTCOMES, name=op.f('ck_case_takedown_requests_outcome_known')),
