@@ -14,5 +14,6 @@ def init_app(app) -> None:
     app.register_blueprint(api.bp)
     panels.register(panel.PANEL)
     hooks.add(hooks.list_marks, panel.list_marks)
+    hooks.add(hooks.before_purge, service.forget_link_indexes)
     if service.overdue_notices not in events.SCANNERS:
         events.SCANNERS.append(service.overdue_notices)

@@ -275,12 +275,16 @@ def _overdue_clause(now: datetime):
 
 
 def overdue_among(case_ids, now: datetime | None = None) -> set[str]:
-    """Of these cases (a list's page), those with a request overdue: one statement."""
+    """Of these open cases (a list's page), those with a request overdue: one
+    statement. A closed case takes no more work, so it is not marked."""
     ids = list(case_ids)
     if not ids:
         return set()
-    return set(db.session.scalars(select(TakedownRequest.case_id).distinct().where(
-        TakedownRequest.case_id.in_(ids), _overdue_clause(now or clock.now()))))
+    return set(db.session.scalars(
+        select(TakedownRequest.case_id).distinct()
+        .join(Case, Case.id == TakedownRequest.case_id)
+        .where(TakedownRequest.case_id.in_(ids), _overdue_clause(now or clock.now()),
+               Case.stage != "closure", Case.purged_at.is_(None))))
 
 
 def overdue_notices(now: datetime, _window) -> list[tuple[list[str], str, str, str]]:
@@ -315,3 +319,11 @@ def overdue_notices(now: datetime, _window) -> list[tuple[list[str], str, str, s
             TakedownRequest.id.in_([request_id for request_id, _case in batch]))
             .values(overdue_notified_at=now))
     return found
+
+
+def forget_link_indexes(case: Case) -> None:
+    """Before a case is shredded: its items' blind indexes go with its key (a
+    link's index would otherwise still tie the shredded case to the content)."""
+    db.session.execute(update(TakedownItem).where(TakedownItem.case_id == case.id,
+                                                  TakedownItem.link_index.is_not(None))
+                       .values(link_index=None))

@@ -328,3 +328,19 @@ def test_no_link_or_ticket_in_audit_entries_notices_or_urls(people, login, make_
             assert secret not in (entry.details or "")
     for notice in db.session.scalars(select(Notification)):
         assert TICKET not in str(notice.dedupe_key) and LINK not in str(notice.dedupe_key)
+
+
+def test_a_shredded_case_keeps_no_link_index_and_shows_no_section(people, login, recorded):
+    from caseapp import clock
+    from caseapp.cases.retention import shred
+
+    case, item, _request = recorded
+    assert item.link_index is not None
+    shred(case, clock.now(), reason="retention")
+    db.session.commit()
+    db.session.expire_all()
+    assert item.link_index is None
+    assert service.overdue_among([case.id], clock.now() + timedelta(days=30)) == set()
+    from caseapp.takedown import figures
+    rows, total = figures.by_platform(people.supervisor)
+    assert total.items == 0
