@@ -92,6 +92,8 @@ def test_a_request_without_an_answer_is_overdue_on_my_cases_and_notifies(
     listed = client.get("/cases").get_data(as_text=True)
     row = listed[listed.index(case.reference):].split("</tr>")[0]
     assert "data-mark" in row and "Gỡ nội dung: chưa có trả lời đúng hạn" in row
+    line = client.get(f"/cases/{case.reference}").get_data(as_text=True)
+    assert "1 yêu cầu quá hạn chưa trả lời" in line  # the case page's line says it too
     result = runner.invoke(args=["notifications", "scan"])
     assert result.exit_code == 0, result.output
     notices = overdue_notices(case.reference)
