@@ -13,7 +13,7 @@ SQLAlchemy Core. Then, best of ``--repeat`` after a warm-up:
       median): the least a database must do to read the items once;
   (b) ``takedown.figures.by_platform`` for the province's supervisor (the whole
       tree) and a district's (shares and medians, scoped);
-  (c) ``GET /supervision/takedown`` for the province (logged in, chart drawn);
+  (c) the chart of the province's figures, drawn anew (matplotlib, SVG);
   (d) the overdue scanner ``service.overdue_notices``: its first run (every
       overdue request announced and marked), then a later run (nothing new).
 
@@ -149,19 +149,18 @@ def main() -> int:
                   f"{time.perf_counter() - t0:.1f} s")
             baseline = best(lambda: db.session.execute(text(BASELINE)).all(), args.repeat)
             rows = [("(a) baseline: one statement, all units, no median", baseline)]
-            for name, uid, username, secret, _unit_id, _code in scopes:
+            for name, uid, _username, _secret, _unit_id, _code in scopes:
                 user = db.session.get(User, uid)
                 rows.append((f"(b) figures.by_platform, {name}",
                              best(lambda user=user: figures.by_platform(user), args.repeat)))
-                if name == "province":
-                    db.session.remove()
-                    client = scale.log_in(app, username, secret)
-                    page = client.get("/supervision/takedown")
-                    assert page.status_code == 200 and b"data-platform" in page.data, \
-                        (page.status_code, page.headers.get("Location"))
-                    rows.append(("(c) GET /supervision/takedown, province", best(
-                        lambda client=client: client.get("/supervision/takedown"),
-                        args.repeat)))
+            province = db.session.get(User, scopes[0][1])
+            found, _total = figures.by_platform(province)
+
+            def draw():
+                figures.share_chart.cache_clear()
+                figures.share_chart("Share removed", tuple(r.platform for r in found),
+                                    tuple(r.share for r in found))
+            rows.append(("(c) the province's chart, drawn anew", best(draw, args.repeat)))
             now = clock.now()
             t0 = time.perf_counter()
             announced = service.overdue_notices(now, None)
