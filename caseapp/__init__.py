@@ -153,7 +153,7 @@ def configure_i18n(app: Flask) -> None:
 # through its init_app; the order is the order of the pages' panels' ties.
 FEATURES = ("home", "accounts", "admin", "auditlog", "api", "cases", "supervision",
             "notifications", "break_glass", "matching", "data_rights", "consent",
-            "evidence", "followups", "printing", "awareness", "reports",
+            "evidence", "followups", "takedown", "printing", "awareness", "reports",
             "family", "transfers")
 
 

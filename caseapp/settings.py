@@ -106,6 +106,8 @@ def _general_problems(values: dict[str, Any]) -> list[str]:
         value = values.get(name, 1)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             problems.append(f"{name} must be a whole number of at least 1")
+    if not _whole(values.get("TAKEDOWN_ANSWER_DAYS", 7), 1, 365):
+        problems.append("TAKEDOWN_ANSWER_DAYS must be a whole number of days from 1 to 365")
     problems += _notice_problems(values) + _session_end_problems(values)
     bad_roles = set(values["TOTP_ROLES"]) - set(ROLES)
     if bad_roles:

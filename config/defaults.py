@@ -170,6 +170,13 @@ AUDIT_CHECKPOINT_MIRRORS: tuple[str, ...] = ()
 NOTIFY_DEADLINE_HOURS = 24
 NOTIFY_SCAN_MINUTES = 10
 
+# --- Taking harmful content down (caseapp.takedown): a removal request with no
+# outcome recorded this many calendar days after the day it was sent is overdue
+# (platforms and authorities answer every day of the week): it is marked on the
+# officer's "My cases" and the scan notifies the people on the case. Ours, not a
+# legal time limit; applies to requests recorded after a change.
+TAKEDOWN_ANSWER_DAYS = 7
+
 # --- E-mail digest of unread notifications (`caseapp notifications digest`, from
 # cron): kinds and case references only. Off while SMTP_HOST is unset.
 SMTP_HOST = None

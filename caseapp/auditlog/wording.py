@@ -39,6 +39,10 @@ from caseapp.extensions import db
 from caseapp.i18n import CHANGE_KIND_LABELS, ROLE_LABELS, format_day
 from caseapp.matching.panel import KIND_LABELS as MATCH_KIND_LABELS
 from caseapp.matching.panel import STATUS_LABELS as MATCH_STATUS_LABELS
+from caseapp.takedown.forms import CHANNEL_LABELS as TAKEDOWN_CHANNEL_LABELS
+from caseapp.takedown.forms import KIND_LABELS as TAKEDOWN_KIND_LABELS
+from caseapp.takedown.forms import OUTCOME_LABELS as TAKEDOWN_OUTCOME_LABELS
+from caseapp.takedown.forms import PLATFORM_LABELS as TAKEDOWN_PLATFORM_LABELS
 from caseapp.units.labels import SCHOOL_LABELS
 
 from .forms import OUTCOME_LABELS
@@ -147,6 +151,13 @@ ACTIONS: dict[str, Wording] = {
     "case.referral_status": Wording(_l("Referral updated"), "%(agency)s: %(status)s"),
     "case.sharing_consent": Wording(_l("Consent to share recorded"), "%(agency)s"),
     "case.sharing_consent_withdrawn": Wording(_l("Consent to share withdrawn"), "%(agency)s"),
+    "case.takedown_item": Wording(_l("Harmful content recorded for taking down"),
+                                  "%(platform)s", {"platform": "takedown_platform",
+                                                   "kind": "takedown_kind"}),
+    "case.takedown_request": Wording(_l("Removal request recorded"), "%(channel)s",
+                                     {"channel": "takedown_channel"}),
+    "case.takedown_outcome": Wording(_l("Outcome of a removal request recorded"),
+                                     "%(outcome)s", {"outcome": "takedown_outcome"}),
     "case.support_action": Wording(_l("Support action recorded"), "%(kind)s",
                                    {"kind": "support_kind"}),
     "case.transition": Wording(_l("Stage changed"), "%(from)s → %(to)s",
@@ -228,14 +239,14 @@ KEY_LABELS = {
     "unit": _l("unit"), "version": _l("version"), "versions": _l("key versions"),
     "via": _l("through"), "abuse_material": _l("sexual abuse material"),
     "changed": _l("changed"), "after_seq": _l("after"), "route": _l("where"),
-    "action": _l("what"),
+    "action": _l("what"), "platform": _l("platform"), "channel": _l("sent to"),
 }
 
 # Ids that mean nothing to a reader (they stay in the CSV export), and the case's
 # facts (codes and times the report's verification reads; no screen shows them).
 HIDDEN_KEYS = frozenset({"facts", "match_ids", "match_id", "consent_id", "request_id",
                          "access_id", "attachment_id", "change", "lead_changed",
-                         "key_fingerprint", "row_macs"})
+                         "key_fingerprint", "row_macs", "item_id"})
 
 REASON_LABELS = {
     "bad_credentials": _l("wrong username or password"),
@@ -304,6 +315,11 @@ DENIED_ACTION_LABELS = {
     "data_request_lift": _l("lift a restriction"),
     "intake": _l("record a report"), "intake_limit": _l("record a report beyond the limit"),
     "match_link": _l("link cases"), "match_dismiss": _l("dismiss a possible match"),
+    "takedown": _l("read the removal requests"),
+    "takedown_item": _l("record harmful content to take down"),
+    "takedown_request": _l("record a removal request"),
+    "takedown_outcome": _l("record the outcome of a removal request"),
+    "section_takedown": _l("open the removal requests"),
 }
 
 OBJECT_TYPE_LABELS = {
@@ -383,6 +399,10 @@ KIND_READERS: dict[str, Callable[[Any], str]] = {
     "route": _route,
     "action": _denied,
     "outcome": _table(OUTCOME_LABELS),
+    "takedown_platform": _table(TAKEDOWN_PLATFORM_LABELS),
+    "takedown_kind": _table(TAKEDOWN_KIND_LABELS),
+    "takedown_channel": _table(TAKEDOWN_CHANNEL_LABELS),
+    "takedown_outcome": _table(TAKEDOWN_OUTCOME_LABELS),
     "level": _table(LEVEL_LABELS),
     "day": _day,
     "copy": lambda value: str(_l("the family's copy")) if value == "family" else str(value),

@@ -18,8 +18,10 @@ Each is a list of callables a feature appends to in its ``init_app``:
 * ``timeline_events(case, child) -> list[dict]``: a feature's events on the
   case's timeline (the same keys as :func:`caseapp.cases.timeline.timeline`'s;
   a sealed ``text`` only when ``child``);
-* ``list_badges(cases) -> {case id: [words]}``: a feature's badges on the rows
-  of "My cases" (metadata only: one query for the page, not one per row).
+* ``list_badges(case_ids, now) -> {case id: [(kind, words)]}``: a feature's
+  badges on the rows of a page of "My cases" (``kind``: "waiting" or
+  "overdue", how it looks; metadata only: one statement for the page's rows,
+  never one per row).
 
 Callables run in registration order, inside the caller's transaction.
 """
@@ -35,7 +37,7 @@ referral_made: list[Callable[..., None]] = []
 before_purge: list[Callable[[Any], None]] = []
 case_event: list[Callable[[str, Any, Any, dict], None]] = []
 timeline_events: list[Callable[[Any, bool], list[dict]]] = []
-list_badges: list[Callable[[list], dict[str, list]]] = []
+list_badges: list[Callable[[list[str], Any], dict[str, list[tuple[str, str]]]]] = []
 follow_up_due: list[Callable[[Any], Any]] = []
 
 
@@ -56,14 +58,17 @@ def flags(case) -> dict:
     return found
 
 
-def badges(cases: list) -> dict[str, list]:
-    found: dict[str, list] = {}
-    if not cases:
+def badges(case_ids: list[str], now) -> dict[str, list[tuple[str, str]]]:
+    """Every feature's badges on a list page's rows (see ``list_badges``)."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    if not case_ids:
         return found
     for function in list_badges:
-        for case_id, words in function(cases).items():
-            found.setdefault(case_id, []).extend(words)
+        for case_id, shown in function(case_ids, now).items():
+            found.setdefault(case_id, []).extend(shown)
     return found
+
+
 def earliest_follow_up(case, given):
     """The case's next follow-up: ``given`` (typed on a form, or None) or the
     earliest that a feature keeps due, whichever comes first."""

@@ -133,13 +133,14 @@ def _my_cases_page(include_closed: bool, prefix: str | None, *, search_error: bo
                                    reference_prefix=prefix)
     names = user_names(c.lead_officer_id for c in window.rows)
     note_plans_waiting(window.rows)
+    badges = hooks.badges([c.id for c in window.rows], now)
     fixed = {"closed": 1 if include_closed else None, "ref": prefix}
     # The case links carry this page as their way back (only our own list's
     # checked parameters: see caseapp.paging.back_link).
     here = paging.back_link(request.full_path.rstrip("?")) if request.method == "GET" else None
     form = SearchForm(formdata=None, ref=prefix or "HS-")
     return render_template("cases/list.html", cases=window.rows, now=now, names=names,
-                           badges=hooks.badges(window.rows),
+                           badges=badges,
                            total=total, window=window, size=queries.PAGE_SIZE,
                            position=paging.position(request.args.get("start"), window,
                                                     len(window.rows), total),

@@ -18,6 +18,8 @@ KIND_LABELS = {
     "follow_up_soon": _l("A follow-up you go on is due on the next working day or sooner, on "
                          "case"),
     "data_request_due": _l("A child's request about their data is due soon on case"),
+    "takedown_overdue": _l("A request to take harmful content down has had no answer in "
+                           "time on case"),
     "break_glass": _l("A supervisor used emergency access (break-glass) on case"),
     "data_request": _l("A child or guardian made a request about their data on case"),
     "restricted": _l("The child's details were restricted at the request of the child or "

@@ -17,6 +17,8 @@ from caseapp.cases.screens import label
 from caseapp.core.errors import render_error
 from caseapp.data_rights.forms import DATA_REQUEST_KIND_LABELS
 from caseapp.permissions import cases as rules
+from caseapp.takedown import figures as takedown_figures
+from caseapp.takedown.forms import PLATFORM_LABELS
 from caseapp.transfers.forms import REASON_LABELS as TRANSFER_REASON_LABELS
 
 from . import service
@@ -81,6 +83,22 @@ def one_list(name: str):
         abort(404)
     return _render(service.queue(current_user, only=name, after=request.args.get("after"),
                                  before=request.args.get("before")), only=name)
+
+
+@bp.get("/supervision/takedown")
+def takedown():
+    """Which platforms take harmful content down, for the supervisor's units:
+    the share of items removed and the median days to removal, as a chart
+    with its table (platforms and numbers only: no case, no child data)."""
+    if not rules.can_open_supervision(current_user):
+        return render_error(403, message=_l("The supervision queue is for supervisors."))
+    rows, total = takedown_figures.by_platform(current_user)
+    chart = takedown_figures.share_chart(
+        str(_l("Share of items removed, by platform")),
+        tuple(str(PLATFORM_LABELS[r.platform]) for r in rows),
+        tuple(r.share for r in rows)) if rows else None
+    return render_template("supervision/takedown.html", rows=rows, total=total, chart=chart,
+                           platform_labels=PLATFORM_LABELS, unit=current_user.unit)
 
 
 # The lists a case page may lead back to (caseapp.paging.back_link).

@@ -119,7 +119,7 @@ def timeline_events(case: Case, child: bool) -> list[dict]:
     return events
 
 
-def list_badges(cases: list) -> dict[str, list]:
+def list_badges(case_ids: list[str], _now) -> dict[str, list[tuple[str, str]]]:
     """"Being transferred" on the rows of "My cases" (the officers keep the case)."""
-    return {case_id: [_("Being transferred")]
-            for case_id in service.pending_case_ids(c.id for c in cases)}
+    return {case_id: [("waiting", _("Being transferred"))]
+            for case_id in service.pending_case_ids(case_ids)}

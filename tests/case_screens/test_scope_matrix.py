@@ -80,6 +80,12 @@ def test_the_matrix_covers_the_known_routes():
                           ("POST", "/api/v1/cases/{ref}/goals"),
                           ("POST", "/api/v1/cases/{ref}/goals/x/progress")):
         assert (method, route) in ROUTES, route
+    # Taking harmful content down (issue 17): the section's forms and the API.
+    assert {("POST", "/cases/{ref}/takedown/items"), ("POST", "/cases/{ref}/takedown/requests"),
+            ("POST", "/cases/{ref}/takedown/outcome"), ("GET", "/api/v1/cases/{ref}/takedown"),
+            ("POST", "/api/v1/cases/{ref}/takedown/items"),
+            ("POST", "/api/v1/cases/{ref}/takedown/requests"),
+            ("POST", "/api/v1/cases/{ref}/takedown/requests/x/outcome")} <= set(ROUTES)
     assert len(ROUTES) > 40
 
 
