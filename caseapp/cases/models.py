@@ -241,7 +241,7 @@ class Case(db.Model, SealedOwner, AccessSealed):
               "received_at", "id", "stage", sqlite_where=text(CLOSED_CASE_SQL),
               postgresql_where=text(CLOSED_CASE_SQL)),
         Index("ix_cases_intake_recorder_order", "recorded_by_id", "next_deadline_at",
-              "received_at", "id", "lead_officer_id", "stage",
+              "received_at", "id", "lead_officer_id", "stage", "unit_id",
               sqlite_where=text(INTAKE_CASE_SQL), postgresql_where=text(INTAKE_CASE_SQL)),
     )
 

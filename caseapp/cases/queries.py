@@ -72,7 +72,14 @@ def scope_clause(user, *, ordered: bool = False):
     if user.role == "supervisor":
         return unindexed(Case.unit_id, ordered).in_(_subtree_unit_ids(user.unit.path))
     return or_(assigned_clause(user.id),
-               and_(Case.recorded_by_id == user.id, Case.stage == "intake"))
+               and_(Case.recorded_by_id == user.id, Case.stage == "intake",
+                    _in_own_units(user)))
+
+
+def _in_own_units(user):
+    """The case is in ``user``'s units: a report its recorder sees at intake
+    stops being theirs once transferred elsewhere (rules.is_intake_recorder)."""
+    return Case.unit_id.in_(_subtree_unit_ids(user.unit.path))
 
 
 def unindexed(column, ordered: bool = True):
@@ -155,7 +162,10 @@ def _load(query: Select, *, records: bool = False) -> list[Case]:
     if records:
         query = query.options(selectinload(Case.platforms), selectinload(Case.plans))
     cases = list(db.session.scalars(query))
-    prefetch(cases)  # the rows' anchors in one query per 500, not three queries per row
+    # The rows' anchors in one query per 500, not three queries per row; their
+    # units' too (the rules read a unit's path to place a case, e.g. a report
+    # transferred away from the counselor who recorded it).
+    prefetch([*cases, *{c.unit_id: c.unit for c in cases}.values()])
     return cases
 
 
@@ -340,6 +350,7 @@ def own_case_arms(user, *, include_closed: bool = False, reference_prefix: str |
         Arm(assigned if include_closed else assigned.where(_OPEN),
             "ix_case_assignees_user_case", in_order=False),
         Arm(select(Case).where(Case.recorded_by_id == user.id, _AT_INTAKE, not_lead,
+                               _in_own_units(user),
                                ~exists().where(CaseAssignee.case_id == Case.id,
                                                CaseAssignee.user_id == user.id)),
             "ix_cases_intake_recorder_order")]

@@ -63,8 +63,10 @@ def is_assignee(user, case) -> bool:
 
 
 def is_intake_recorder(user, case) -> bool:
+    """The person who recorded the report, while it is at intake and in their
+    units: a report transferred to another unit leaves them (issue 17)."""
     return _active(user) and case.stage == "intake" and case.recorded_by_id == user.id \
-        and intact(case)
+        and intact(case) and unit_contains(user.unit, case.unit)
 
 
 def is_supervisor_of(user, case) -> bool:

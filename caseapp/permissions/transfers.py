@@ -30,7 +30,7 @@ from . import cases as rules
 REQUEST_COLUMNS = frozenset({"case_transfers.reason"})
 DECLINE_COLUMNS = frozenset({"case_transfers.decline_reason"})
 READ_COLUMNS = REQUEST_COLUMNS | DECLINE_COLUMNS
-TRANSFERABLE_STAGES = ("assessment", "support", "referral")
+TRANSFERABLE_STAGES = ("intake", "assessment", "support", "referral")
 
 
 def is_receiving_supervisor(user, transfer) -> bool:

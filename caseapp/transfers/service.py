@@ -178,11 +178,7 @@ def request_transfer(actor, case: Case, data: TransferData, *,
     ensure_visible(actor, case, "transfer_request")
     if not rules.can_request_transfer(actor, case):
         message = None
-        if case_rules.is_supervisor_of(actor, case) and case.stage == "intake":
-            message = _l("A case is transferred once it has left intake: at intake the "
-                         "person who recorded it still sees it. Assess it first, or close "
-                         "it as belonging elsewhere.")
-        elif case_rules.is_supervisor_of(actor, case) and case.is_closed:
+        if case_rules.is_supervisor_of(actor, case) and case.is_closed:
             message = case_rules.closed_case_message()
         raise case_rules.deny(actor, case, action="transfer_request", message=message)
     ensure_version(case, expected_version)

@@ -321,11 +321,24 @@ def test_one_pending_transfer_per_case(people, make_case):
         ask(people.supervisor, case, to="TINH")
 
 
-def test_a_case_at_intake_is_not_transferred(people, make_case, login):
-    """At intake the counselor who recorded it sees it whatever its unit: refused."""
+def test_a_report_at_intake_moves_and_its_recorder_loses_it(people, make_case, login):
+    """A report found to belong to another district at intake: once accepted the
+    counselor who recorded it no longer sees it (their list, its page, the API);
+    the receiving supervisor has it waiting for a lead. While pending they keep it."""
     case = make_case("intake")
-    assert post_request(login(people.supervisor), case).status_code == 403
-    assert service.pending_of(case) is None
+    counselor = login(people.counselor)
+    assert post_request(login(people.supervisor), case).status_code == 302
+    assert counselor.get(f"/cases/{case.reference}").status_code == 200
+    assert case.reference in counselor.get("/cases").get_data(as_text=True)
+    service.accept(people.other_supervisor, service.pending_of(case))
+    db.session.commit()
+    assert counselor.get(f"/cases/{case.reference}").status_code == 404
+    assert counselor.get(f"/api/v1/cases/{case.reference}").status_code == 404
+    assert case.reference not in counselor.get("/cases").get_data(as_text=True)
+    queue = login(people.other_supervisor).get("/supervision").get_data(as_text=True)
+    waiting = queue[queue.index('id="unassigned"'):]
+    assert case.reference in waiting[:waiting.index("</section>")]
+    assert state(case)["stage"] == "intake"
 
 
 def test_forged_posts_are_refused(people, make_case, login):
