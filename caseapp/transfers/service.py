@@ -236,6 +236,16 @@ def _still_pending(transfer: CaseTransfer) -> None:
         raise CaseError(_l("This transfer was already decided."))
 
 
+def _lock_pending(transfer: CaseTransfer) -> None:
+    """The transfer as stored now, locked until the decision commits, and still
+    pending: two supervisors deciding at once (one accepts, one declines or
+    cancels) get one decision, the other a refusal (hostile review: both were
+    written, the move hidden behind a "declined")."""
+    db.session.scalar(select(CaseTransfer).where(CaseTransfer.id == transfer.id)
+                      .with_for_update().execution_options(populate_existing=True))
+    _still_pending(transfer)
+
+
 def accept(actor, transfer: CaseTransfer) -> Case:
     """A receiving supervisor takes the case into their unit: see the module's docstring."""
     _still_pending(transfer)
@@ -250,6 +260,7 @@ def accept(actor, transfer: CaseTransfer) -> Case:
         raise CaseError(_l("This unit no longer takes cases."))
     source = case.unit
     with atomic():
+        _lock_pending(transfer)
         cleared = sorted({uid for uid in (case.lead_officer_id, *case.assignee_ids) if uid})
         case.unit_id = unit.id
         case.unit = unit
@@ -277,6 +288,7 @@ def decline(actor, transfer: CaseTransfer, reason: str) -> CaseTransfer:
     grant = rules.grant_transfer_decline(actor, transfer)
     unlock(case, grant=grant)
     with atomic():
+        _lock_pending(transfer)
         _decided(transfer, actor, "declined")
         transfer.decline_reason = reason
         db.session.flush()
@@ -296,6 +308,7 @@ def cancel(actor, transfer: CaseTransfer) -> CaseTransfer:
     case_rules.require(rules.can_cancel_transfer(actor, transfer), actor, case,
                        action="transfer_cancel")
     with atomic():
+        _lock_pending(transfer)
         _decided(transfer, actor, "cancelled")
         db.session.flush()
         record("case.transfer_cancel", actor=actor, object_type="case",

@@ -469,3 +469,33 @@ def test_two_requests_at_once_one_waits_the_other_is_refused(people, make_case, 
                                  service.TransferData("TINH", "handed_down", REASON))
     db.session.rollback()
     assert len(service.transfers_of(case)) == 1
+
+
+def test_an_acceptance_and_a_decline_at_once_make_one_decision(app, people, make_case,
+                                                             monkeypatch):
+    """Hostile review: a decline that passed its checks while another supervisor's
+    acceptance committed was written over it (the case moved, the transfer said
+    "declined"). The decision re-reads the stored row, locked: the decline is refused."""
+    from caseapp.accounts.models import User
+
+    case = make_case("support", lead=people.officer)
+    transfer = ask(people.supervisor, case)
+    real_unlock, fired = service.unlock, []
+
+    def accepted_meanwhile(*args, **kwargs):
+        if not fired:
+            fired.append(1)
+            with app.app_context():
+                other = db.session()
+                service.accept(other.get(User, people.province_supervisor.id),
+                               other.get(CaseTransfer, transfer.id))
+                other.commit()
+        return real_unlock(*args, **kwargs)
+
+    monkeypatch.setattr(service, "unlock", accepted_meanwhile)
+    with pytest.raises(CaseError):
+        service.decline(people.other_supervisor, transfer, DECLINE)
+    db.session.expire_all()
+    stored = db.session.get(CaseTransfer, transfer.id)
+    assert fired and stored.status == "accepted"
+    assert db.session.get(Case, case.id).unit.code == "HUYEN2"
