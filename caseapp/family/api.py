@@ -101,8 +101,11 @@ def _member(m) -> dict:
        summary="The people around the child and the household (child data: audited)")
 def list_family(reference: str):
     case = queries.load_case(current_user, reference, action="api:family")
-    case_rules.require(rules.can_see_family(current_user, case), current_user, case,
-                       action="api:family")
+    # A copy leaves the screen: the people working on the case only (break-glass
+    # is read-only, on the page; hostile review: it got the flagged person's phone).
+    case_rules.require(rules.can_see_family(current_user, case)
+                       and case_rules.can_copy_child_data(current_user, case),
+                       current_user, case, action="api:family")
     case_service.open_child_data(current_user, case)
     household = service.household_of(case)
     return answer(FamilyOut, reference=case.reference,

@@ -73,3 +73,25 @@ def test_a_restricted_case_shows_no_family(people, login, make_case):
         response = officer.get(url)
         assert response.status_code == 403
         assert_clean(response.get_data(as_text=True), url)
+
+
+def test_break_glass_reads_the_family_on_the_page_but_takes_no_copy(people, make_case, login):
+    """Break-glass is read-only on screen: the API's JSON is a copy (hostile review:
+    it handed out the flagged father's name and phone)."""
+    from caseapp.break_glass import service as glass
+    from caseapp.family import service as family
+
+    case = make_case("support", lead=people.officer)
+    family.add_member(people.officer, case, family.MemberData(
+        relation="father", full_name="Trần Văn Bố", contact="0987000111", may_be_abuser=True))
+    db.session.commit()
+    glass.break_glass(people.province_supervisor, case,
+                      "Khẩn cấp: trẻ mất tích tối nay, cần liên hệ gia đình")
+    db.session.commit()
+    supervisor = login(people.province_supervisor)
+    answer = supervisor.get(f"/api/v1/cases/{case.reference}/family")
+    assert answer.status_code == 403
+    assert "0987000111" not in answer.get_data(as_text=True)
+    assert "Trần Văn Bố" not in answer.get_data(as_text=True)
+    officer = login(people.officer).get(f"/api/v1/cases/{case.reference}/family")
+    assert officer.status_code == 200 and "0987000111" in officer.get_data(as_text=True)
