@@ -31,6 +31,7 @@ links, only when that page already shows the child's data.
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -347,8 +348,11 @@ def _family(case, family_copy: bool) -> dict | None:
 
 
 def _redact(value: Any, needles: list[str]) -> Any:
-    """Every string in ``value`` with each of ``needles`` (case-insensitively) cut out."""
+    """Every string in ``value`` with each of ``needles`` (case-insensitively, in
+    one Unicode form, spaces collapsed) cut out."""
     if isinstance(value, str):
+        value = " ".join(unicodedata.normalize("NFC", value).split()) if value.strip() \
+            else value
         if len(value.casefold()) != len(value):
             # Folding changed the length: positions would not match, cut it all.
             return REDACTED_VI if any(n in value.casefold() for n in needles) else value
@@ -365,13 +369,30 @@ def _redact(value: Any, needles: list[str]) -> Any:
     return value
 
 
+# Form 01's free texts, left off the family copy when someone is flagged.
+FREE_TEXTS = ("incident_place", "condition", "consequences", "family", "caregiver",
+              "help_before", "notes", "narrative")
+CALL_TEXTS = ("harm_when", "whereabouts", "advice", "access_needs")
+
+
+def _without_free_texts(context: dict) -> dict:
+    context = {**context, **{k: REDACTED_VI for k in FREE_TEXTS if context.get(k)}}
+    if isinstance(context.get("call"), dict):
+        context["call"] = {**context["call"],
+                           **{k: REDACTED_VI for k in CALL_TEXTS if context["call"].get(k)}}
+    if isinstance(context.get("consent"), dict) and context["consent"].get("note"):
+        context["consent"] = {**context["consent"], "note": REDACTED_VI}
+    return context
+
+
 def _flagged_needles(flagged) -> list[str]:
     """What names or reaches a flagged person, as it may appear in free text."""
     needles = []
     for m in flagged:
         for text in (m.full_name, m.contact):
-            if text and len(text.strip()) >= 3:
-                needles.append(text.strip().casefold())
+            text = " ".join(unicodedata.normalize("NFC", text or "").split())
+            if len(text) >= 3:
+                needles.append(text.casefold())
     return sorted(set(needles), key=len, reverse=True)
 
 
@@ -622,7 +643,9 @@ def form_context(case, code: str, printed_by, *, family_copy: bool = False) -> d
             # family gets, free texts (the account of what happened) included.
             needles = _flagged_needles(family.flagged_members(case))
             if needles:
-                context = _redact(context, needles)
+                # Free texts may name them in ways no search finds (a nickname, a
+                # spelling, a spaced phone number: hostile review): left out whole.
+                context = _redact(_without_free_texts(context), needles)
     elif code == "02":
         context.update(_form_02(case, names))
     elif code == "03":
