@@ -33,6 +33,7 @@ from caseapp.crypto import unlock
 from caseapp.extensions import db
 from caseapp.permissions import cases as case_rules
 from caseapp.permissions import followups as rules
+from caseapp.units.models import Unit
 
 from .models import FOLLOW_UP_KINDS, GOAL_STATUSES, FollowUp, GoalProgress, PlanGoal
 
@@ -326,11 +327,19 @@ def coming_follow_ups(now: datetime, _window) -> list[tuple[list[str], str, str,
     holiday), to the person who goes, once. One after its day is the deadline
     scan's (step "follow_up", to the people on the case and the supervisors)."""
     today = now.astimezone(deadlines.local_timezone()).date()
+    # Only to someone whose units hold the case: after a transfer the person
+    # of the sending unit is not reminded of a case they no longer see
+    # (hostile review); an enabled account only.
+    goer, goer_unit, case_unit = aliased(User), aliased(Unit), aliased(Unit)
     rows = db.session.execute(
         select(FollowUp.id, FollowUp.assignee_id, Case.reference)
         .join(Case, FollowUp.case_id == Case.id)
+        .join(case_unit, Case.unit_id == case_unit.id)
+        .join(goer, FollowUp.assignee_id == goer.id)
+        .join(goer_unit, goer.unit_id == goer_unit.id)
         .where(FollowUp.state == "scheduled", FollowUp.due_on <= next_working_day(today),
-               FollowUp.due_at > now, Case.stage != "closure", Case.purged_at.is_(None))
+               FollowUp.due_at > now, Case.stage != "closure", Case.purged_at.is_(None),
+               goer.is_enabled.is_(True), case_unit.path.startswith(goer_unit.path))
         .order_by(FollowUp.due_at).limit(2000))
     return [([assignee], "follow_up_soon", reference, f"follow_up_soon:{row_id}")
             for row_id, assignee, reference in rows]

@@ -499,3 +499,22 @@ def test_an_acceptance_and_a_decline_at_once_make_one_decision(app, people, make
     stored = db.session.get(CaseTransfer, transfer.id)
     assert fired and stored.status == "accepted"
     assert db.session.get(Case, case.id).unit.code == "HUYEN2"
+
+
+def test_after_a_transfer_the_sending_units_officer_is_not_reminded(people, make_case):
+    """A follow-up planned for the sending unit's officer before the move: its
+    reminder would name a case they no longer see (hostile review)."""
+    from caseapp import clock
+    from caseapp.followups import service as followups
+
+    case = make_case("support", lead=people.officer)
+    day = followups.next_working_day(followups.local_today())
+    followups.schedule(people.officer, case,
+                       followups.FollowUpData(day, "home_visit", people.officer.id))
+    db.session.commit()
+    due = followups.coming_follow_ups(clock.now(), None)
+    assert any(who == [people.officer.id] and ref == case.reference for who, _k, ref, _ in due)
+    service.accept(people.other_supervisor, ask(people.supervisor, case))
+    db.session.commit()
+    due = followups.coming_follow_ups(clock.now(), None)
+    assert not any(people.officer.id in who for who, _k, _ref, _ in due)
