@@ -30,7 +30,6 @@ from .forms import (
     HarmCategoriesForm,
     NeedsForm,
     NoteForm,
-    PersonForm,
     PlanForm,
     ReferralForm,
     ReferralStatusForm,
@@ -156,10 +155,10 @@ ACTIONS: dict[str, Action] = {
         DecisionRecordForm, lambda u, c, f, _i: service.record_decision(u, c, f.to_data()),
         _l("The commune's decision was recorded."), rules.can_record_decision,
         _l("Record the commune's decision (form 05)"), _l("Record decision")),
-    "person": Action(
-        PersonForm, lambda u, c, f, _i: service.add_person(u, c, f.to_data()),
-        _l("The person was added."), rules.can_work_on_case,
-        _l("Add someone around the child"), _l("Add person")),
+    # People around the child are the family section's records (caseapp.family:
+    # relation, contact, "may be the abuser"): the older form that added a person
+    # without the flag is gone from the screens (UX walk: an abuser entered there
+    # could never be flagged, and the family copy of form 01 did not know them).
     "support_action": Action(
         SupportActionForm,
         lambda u, c, f, _i: service.record_support_action(u, c, f.to_data()),

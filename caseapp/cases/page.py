@@ -49,7 +49,7 @@ ACTION_DEADLINES = {
 SUPERVISORS_STEPS = deadlines.SUPERVISORS_STEPS
 WAITING_LABELS = {"plan_approval": _l("Waiting for the supervisor to approve the plan")}
 # Offered all along the case: listed after the steps of the procedure.
-ROUTINE_ACTIONS = frozenset({"note", "person", "harm_categories", "consent"})
+ROUTINE_ACTIONS = frozenset({"note", "harm_categories", "consent"})
 
 
 def iso_day(value) -> str:

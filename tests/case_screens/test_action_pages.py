@@ -32,8 +32,10 @@ def test_the_case_page_links_to_each_action_and_holds_only_the_notes_form(
     assert re.findall(r'data-action="(\w+)"', page.split('id="actions"', 1)[1]
                       .split('class="case-panels"', 1)[0]) == ["note"]
     links = action_links(page)
-    assert {"plan", "support_action", "refer", "request_closure", "person",
+    assert {"plan", "support_action", "refer", "request_closure", "consent",
             "harm_categories", "decision"} <= set(links)
+    # people around the child are added in the family section, with its flag
+    assert "person" not in links
     for name, hrefs in links.items():
         assert hrefs == [f"/cases/{case.reference}/actions/{name}"]
     # The action's page: the case's reference and stage, the form, the way back; no child data.

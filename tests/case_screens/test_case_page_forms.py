@@ -164,8 +164,6 @@ CASES = [
      lambda p: {"reason": "Ghi rõ người phụ trách"}),
     ("decision", lambda p, m: m("support"), "officer", {"number", "decided_on", "signatory"},
      lambda p: {"number": "15/QĐ-UBND", "decided_on": TODAY, "signatory": "Chủ tịch xã"}),
-    ("person", lambda p, m: m("support"), "officer", {"full_name"},
-     lambda p: {"full_name": "Nguyễn Văn Bác"}),
     ("support_action", lambda p, m: m("support"), "officer", {"description"},
      lambda p: {"description": "Gọi điện hỏi thăm"}),
     ("refer", lambda p, m: m("support"), "officer", {"agency", "reason"},
@@ -287,11 +285,13 @@ def test_an_empty_submit_shows_every_missing_field_at_once(people, make_case, lo
 def test_a_refused_action_keeps_what_was_typed(people, make_case, login):
     case = make_case("support")
     client = login(people.officer)
-    form = Forms(form_page(client, case.reference, "person")).one("person")
+    form = Forms(form_page(client, case.reference, "support_action")).one("support_action")
     data = browser_payload(form)
-    data["person-occupation"] = "Giáo viên"
+    data["support_action-kind"] = "legal"
     html = post(client, form, data).get_data(as_text=True)
-    assert 'value="Giáo viên"' in html and error_ids(html) == {"person-full_name"}
+    assert re.search(r'<option[^>]*value="legal"[^>]*selected', html) or \
+        re.search(r'<option[^>]*selected[^>]*value="legal"', html)
+    assert error_ids(html) == {"support_action-description"}
 
 
 def test_admin_forms_mark_their_required_fields_too(people, login):

@@ -59,7 +59,7 @@ def test_the_case_page_reads_the_late_approval_as_waiting(people, login, late_ap
     assert WAITING in _title(html) and "Quá hạn" not in _title(html)
     deadline = re.search(r'<li class="event event-deadline[^"]*">.*?</li>', html, re.S).group(0)
     assert WAITING in deadline and "Quá hạn" not in deadline and "is-overdue" not in deadline
-    action = officer.get(f"/cases/{late_approval.reference}/actions/person")
+    action = officer.get(f"/cases/{late_approval.reference}/actions/note")
     assert action.status_code == 200
     title = _title(action.get_data(as_text=True))
     assert WAITING in title and "Quá hạn" not in title
