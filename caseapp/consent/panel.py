@@ -45,7 +45,8 @@ def summary(user, case, child: bool) -> dict | None:
     active, withdrawn = consent_counts(case)
     line = _("Consent to share: %(n)d agencies", n=active)
     if withdrawn:
-        line = f"{line} · {_('withdrawn: %(n)d', n=withdrawn)}"
+        gone = _("withdrawn: %(n)d", n=withdrawn)  # (extraction skips f-strings)
+        line = f"{line} · {gone}"
     return {"line": line}
 
 

@@ -60,7 +60,8 @@ def summary(user, case, child: bool) -> dict | None:
     open_rows = [(rid, due) for rid, status, due in rows if status == "open"]
     line = _("Requests about the child's data: %(n)d", n=len(rows))
     if open_rows:
-        line = f"{line} · {_('open: %(n)d', n=len(open_rows))}"
+        opened = _("open: %(n)d", n=len(open_rows))  # (extraction skips f-strings)
+        line = f"{line} · {opened}"
     steps = [NextStep(f"answer-{rid}", _l("Answer the request about the child's data"), due,
                       url=section_url(case, SECTION, f"answer-{rid}"))
              for rid, due in open_rows] if rules.can_answer_data_request(user, case) else []

@@ -97,7 +97,9 @@ def summary(user, case, child: bool) -> dict | None:
         return None
     line = _("Evidence: %(n)d files", n=attachment_count(case))
     if abuse_material_case(case):
-        line = f"{line} · {_('sexual images of the child: never uploaded')}"
+        # (outside the f-string: the catalogue's extraction does not look inside one)
+        never = _("sexual images of the child: never uploaded")
+        line = f"{line} · {never}"
     return {"line": line}
 
 

@@ -304,7 +304,9 @@ def settle(actor, case: Case, data: SettleData) -> FollowUp:
         row.outcome = outcome
         db.session.flush()
         refresh_case(case)
-        _audit("case.follow_up_" + data.result, actor, case, follow_up_id=row.id,
+        # the names written out whole: the audit log's wording finds them in the code
+        _audit("case.follow_up_done" if data.result == "done" else "case.follow_up_missed",
+               actor, case, follow_up_id=row.id,
                kind=row.kind)
     return row
 
