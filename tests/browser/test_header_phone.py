@@ -56,6 +56,11 @@ def test_the_header_folds_into_a_menu_on_a_phone(live_server, browser):
     assert page.evaluate("document.activeElement.id") == "menu-toggle"
     page.keyboard.press("Enter")
     assert nav.is_visible()
+    # A tap outside it closes it too.
+    page.mouse.click(200, 600)
+    assert not nav.is_visible()
+    toggle.click()
+    assert nav.is_visible()
     link = nav.get_by_role("link", name="Thông báo")
     box = link.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["height"] >= 40
