@@ -114,7 +114,8 @@ def transfer_status(reference: str):
        summary="Ask for the case to move to another unit (a supervisor of the case); the "
                "receiving unit's supervisors accept or decline")
 def request_transfer(reference: str):
-    case = queries.load_case(current_user, reference, action="api:transfer_request")
+    case = queries.load_case(current_user, reference, action="api:transfer_request",
+                             for_work=True)
     body = parse(TransferIn)
     transfer = service.request_transfer(current_user, case, service.TransferData(
         to_unit=body.to_unit, reason_code=body.reason_code, reason=body.reason),
@@ -125,7 +126,8 @@ def request_transfer(reference: str):
 @route(bp, "/cases/<reference>/transfer/cancel", "POST", answer=TransferDone,
        errors=CHANGE_ERRORS, summary="Cancel the case's transfer while it waits")
 def cancel_transfer(reference: str):
-    case = queries.load_case(current_user, reference, action="api:transfer_cancel")
+    case = queries.load_case(current_user, reference, action="api:transfer_cancel",
+                             for_work=True)
     pending = service.pending_of(case)
     if pending is None:
         return render_error(422, None, _l("This case has no transfer waiting."),

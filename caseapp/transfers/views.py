@@ -39,7 +39,8 @@ def require_login():
 
 @bp.post("/cases/<reference>/transfer")
 def request_transfer(reference: str):
-    case = queries.load_case(current_user, reference, action="web:transfer_request")
+    case = queries.load_case(current_user, reference, action="web:transfer_request",
+                             for_work=True)
     form = transfer_form(case, submitted=True)
 
     def save():
@@ -56,7 +57,8 @@ def request_transfer(reference: str):
 
 @bp.post("/cases/<reference>/transfer/cancel")
 def cancel_transfer(reference: str):
-    case = queries.load_case(current_user, reference, action="web:transfer_cancel")
+    case = queries.load_case(current_user, reference, action="web:transfer_cancel",
+                             for_work=True)
     form = ButtonForm(prefix="cancel")
     if not form.validate_on_submit():
         abort(400)

@@ -157,10 +157,14 @@ def test_accepted_transfer_moves_visibility_keeps_deadlines_and_audit(people, ma
     assert accepted.unit_path == moved.unit.path
 
 
-def test_audit_verify_passes_after_a_transfer(app, make_unit, make_user, runner, own_instance):
+def test_audit_verify_passes_after_a_transfer(app, make_unit, make_user):
     """Every account and unit made the audited way (the shared ``people`` are
     inserted directly), then a transfer asked, declined, asked again, accepted:
-    ``caseapp audit verify`` finds the chain whole and every MAC'd row genuine."""
+    the checks of ``caseapp audit verify`` find the chain whole and every MAC'd
+    row genuine. (Its checkpoint-file check is left to the command's own tests:
+    the suite's rows are rolled back while its checkpoint files are shared.)"""
+    import audit as audit_lib
+    from caseapp.auditlog import verification
     from tests.cases.conftest import assessment_data, intake_data
 
     province = make_unit("TINH")
@@ -179,8 +183,11 @@ def test_audit_verify_passes_after_a_transfer(app, make_unit, make_user, runner,
     service.accept(receiving, ask(sending, case, reason_code="other_commune"))
     db.session.commit()
     assert case.unit_id == other.id
-    result = runner.invoke(args=["audit", "verify"])
-    assert result.exit_code == 0, result.output
+    keys = app.extensions["caseapp_keys"]
+    chain = audit_lib.verify_chain(db.session.connection(), keys.audit_mac_key)
+    assert chain.ok, chain.problem
+    assert verification.tampered_rows_problem() is None
+    assert verification.listed_cases_problem() is None
 
 
 def test_declined_transfer_leaves_everything_as_it_was(people, make_case, login):
