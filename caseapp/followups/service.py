@@ -39,6 +39,10 @@ from .models import FOLLOW_UP_KINDS, GOAL_STATUSES, FollowUp, GoalProgress, Plan
 
 GOAL_TEXT = 2_000
 MAX_GOALS = 50
+# Bounds on what one case holds (hostile review: the page and the API read them
+# all): years of weekly visits, and notes on a goal.
+MAX_FOLLOW_UPS = 500
+MAX_PROGRESS_PER_GOAL = 200
 # Nothing is planned further ahead than this (a date typed with the wrong year).
 LATEST_DAYS_AHEAD = 366
 
@@ -226,6 +230,10 @@ def record_progress(actor, case: Case, data: ProgressData) -> GoalProgress:
     problems = Problems()
     if data.status not in GOAL_STATUSES:
         problems.add(_l("Choose the goal's status."), "status")
+    if db.session.scalar(select(func.count()).select_from(GoalProgress)
+                         .where(GoalProgress.goal_id == goal.id)) >= MAX_PROGRESS_PER_GOAL:
+        problems.add(_l("A goal holds at most %(n)d notes of progress.",
+                        n=MAX_PROGRESS_PER_GOAL), "note")
     note = problems.check(clean_text, data.note, "note", required=True, max_length=LONG_TEXT,
                           message=_l("Write what happened towards the goal."), default="")
     noted_on = data.noted_on or local_today()
@@ -264,6 +272,9 @@ def schedule(actor, case: Case, data: FollowUpData) -> FollowUp:
                        latest=local_today() + timedelta(days=LATEST_DAYS_AHEAD))
     if data.kind not in FOLLOW_UP_KINDS:
         problems.add(_l("Choose the kind of follow-up."), "kind")
+    if db.session.scalar(select(func.count()).select_from(FollowUp)
+                         .where(FollowUp.case_id == case.id)) >= MAX_FOLLOW_UPS:
+        problems.add(_l("A case holds at most %(n)d follow-ups.", n=MAX_FOLLOW_UPS), "due_on")
     person = db.session.get(User, data.assignee_id) \
         if isinstance(data.assignee_id, str) and 0 < len(data.assignee_id) <= 36 else None
     if person is None or not rules.can_be_sent(person, case):

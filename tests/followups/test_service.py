@@ -140,3 +140,17 @@ def test_a_support_action_without_a_date_does_not_hide_a_missed_follow_up(people
         kind="counselling", description="Tư vấn qua điện thoại"))
     db.session.commit()
     assert case.next_follow_up_at == due and due is not None
+
+
+def test_a_case_holds_a_bounded_number_of_follow_ups(people, make_case, monkeypatch):
+    """The page and the API read a case's follow-ups whole: past the bound a new
+    one is refused with a message, and nothing is written (hostile review)."""
+    monkeypatch.setattr(service, "MAX_FOLLOW_UPS", 2)
+    case = make_case("support")
+    plan(case, people, day=3)
+    plan(case, people, day=4)
+    db.session.commit()
+    with pytest.raises((CaseError, CaseErrors)):
+        plan(case, people, day=5)
+    db.session.rollback()
+    assert count(FollowUp) == 2
