@@ -53,6 +53,22 @@ def database_bytes(path) -> bytes:
     return raw
 
 
+def bytes_on_disk(path) -> bytes:
+    """Close the app's connections with the file scrubbed (inside an app
+    context), then :func:`database_bytes`: what a thief would copy."""
+    db.session.remove()
+    sqlite_scrub(db.engine)
+    db.engine.dispose()
+    return database_bytes(path)
+
+
+def assert_not_on_disk(raw: bytes, secrets,
+                       encodings=("utf-8", "utf-16-le", "utf-16-be")) -> None:
+    for secret in secrets:
+        for encoding in encodings:
+            assert secret.encode(encoding) not in raw, (secret, encoding)
+
+
 def make_people():
     province = admin_service.create_unit("system", "TINH", "Tỉnh đoàn")
     district = admin_service.create_unit("system", "HUYEN", "Huyện đoàn", "TINH")
