@@ -399,3 +399,18 @@ def test_the_openapi_document_declares_the_inputs(client):
     assert {"relation", "full_name"} <= set(schema["required"])
     assert "get" in document["paths"]["/cases/{reference}/family"]
     assert "post" in document["paths"]["/cases/{reference}/family/household"]
+
+
+def test_the_guardian_typed_at_intake_is_offered_in_the_add_form(people, make_case, login):
+    from tests.cases.conftest import GUARDIAN_CONTACT, GUARDIAN_NAME
+
+    case = make_case("support")
+    client = login(people.officer)
+    html = client.get(section(case.reference)).get_data(as_text=True)
+    assert "data-from-intake" in html
+    assert f'value="{GUARDIAN_NAME}"' in html and f'value="{GUARDIAN_CONTACT}"' in html
+    assert rows(case) == []  # offered, not added: the officer chooses the relation
+    service.add_member(people.officer, case, MUM)
+    db.session.commit()
+    html = client.get(section(case.reference)).get_data(as_text=True)
+    assert "data-from-intake" not in html and f'value="{GUARDIAN_NAME}"' not in html
