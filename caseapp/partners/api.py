@@ -79,7 +79,7 @@ def _address() -> str:
     return request.remote_addr or "unknown"
 
 
-def _audit_refusal(action: str, token: ApiToken | None, reason: str, **details) -> None:
+def _audit(action: str, token: ApiToken | None, reason: str, **details) -> None:
     """A refused call, while the global allowance of audited refusals lasts
     (PARTNER_REFUSALS_AUDITED): what an attacker cannot stop is the 401."""
     if not limiter.limiter.hit(_limit("PARTNER_REFUSALS_AUDITED"), "partner-refusal-audit"):
@@ -106,7 +106,7 @@ def authenticate():
     token, reason = service.authenticate(_bearer())
     if reason != "ok":
         limiter.limiter.hit(failures, "partner-auth", _address())
-        _audit_refusal("partner.refused", token, reason)
+        _audit("partner.refused", token, reason)
         return problem(401, _l("Not authorised"),
                        _l("Send a valid partner token: Authorization: Bearer <token>."),
                        headers={"WWW-Authenticate": 'Bearer realm="caseapp", '
@@ -136,13 +136,13 @@ per_token = limiter.shared_limit(_token_rate, scope="partner-token", key_func=_t
 def token_throttled(_exc):
     current = limiter.current_limit
     retry = str(max(1, int(current.reset_at - time.time()) + 1)) if current else "60"
-    _audit_refusal("partner.refused", g.get("partner_token"), "throttled")
+    _audit("partner.refused", g.get("partner_token"), "throttled")
     return too_many(retry)
 
 
 def _scope_refused(scope: str):
     """The token lacks ``scope``: 403, audited."""
-    _audit_refusal("partner.refused", current_token(), "scope", scope=scope)
+    _audit("partner.refused", current_token(), "scope", scope=scope)
     return problem(403, _l("Not allowed"), _l("This token was not issued for this call."))
 
 
@@ -179,7 +179,7 @@ def file_intake():
         filed = service.file_intake(token, body.to_data(token.unit.code), key=key,
                                     body_hash=_body_digest())
     except service.KeyReused:
-        _audit_refusal("partner.refused", token, "idempotency_key_reused")
+        _audit("partner.refused", token, "idempotency_key_reused")
         return problem(422, _l("Key used before"),
                        _l("This Idempotency-Key was sent before with another body: use a new "
                           "key for a new report."),
@@ -207,7 +207,7 @@ def case_status(reference: str):
         return _scope_refused("case:status")
     case = service.case_for_token(token, reference)
     if case is None:
-        _audit_refusal("partner.status", token, "not_found")
+        _audit("partner.status", token, "not_found")
         return problem(404, _l("Not found"), _l("No case with this reference for this token."))
     record("partner.status", actor=token, object_type="case", object_id=case.reference,
            unit_path=token.unit.path, details={"stage": case.stage})
