@@ -205,6 +205,8 @@ def test_failed_tokens_are_throttled_per_address_and_their_audit_bounded(app, cl
     codes = [client.get(status_of("HS-ZZZZZZZZ"), headers=bearer(f"cat_{n:043d}")).status_code
              for n in range(30)]
     assert codes[:5] == [401] * 5 and set(codes[5:]) == {429}
+    blocked = client.get(status_of("HS-ZZZZZZZZ"), headers=bearer("cat_x"))
+    assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) >= 1
     assert len(entries(action="partner.refused")) - before == 5
     monkeypatch.setitem(app.config, "PARTNER_AUTH_FAILURES_PER_ADDRESS", "1000 per minute")
     monkeypatch.setitem(app.config, "PARTNER_REFUSALS_AUDITED", "3 per hour")
