@@ -44,9 +44,17 @@ class Operation:
     errors: dict[str, str]
     query: list[dict] = field(default_factory=list)
     description: str = ""
+    security: str = "session"
 
 
 _operations: list[Operation] = []
+# How a route's caller is known: a staff session (cookie, and X-CSRFToken on a
+# change), a partner's bearer token, or not at all.
+SECURITY = {
+    "session": [{"sessionCookie": []}],
+    "token": [{"partnerToken": []}],
+    "none": [],
+}
 
 
 def openapi_path(prefix: str, rule: str) -> str:
@@ -56,14 +64,19 @@ def openapi_path(prefix: str, rule: str) -> str:
 def route(bp: Blueprint, rule: str, method: str, *, summary: str,
           body: type[BaseModel] | None = None, answer: type[BaseModel] | None = None,
           status: int = 200, errors: dict[str, str] | None = None,
-          query: list[dict] | None = None, description: str = "") -> Callable:
-    """Register a Flask route on ``bp`` and its OpenAPI operation together."""
+          query: list[dict] | None = None, description: str = "",
+          security: str = "session") -> Callable:
+    """Register a Flask route on ``bp`` and its OpenAPI operation together.
+    ``security``: "session", "token" (a partner's bearer token) or "none"."""
+    if security not in SECURITY:
+        raise ValueError(f"security must be one of {sorted(SECURITY)}")
+
     def decorate(view: Callable) -> Callable:
         bp.add_url_rule(rule, view_func=view, methods=[method])
         _operations.append(Operation(
             openapi_path(bp.url_prefix or "", rule).removeprefix(API_PREFIX) or "/",
             method.lower(), summary, body, answer, status, dict(errors or {}),
-            list(query or []), description))
+            list(query or []), description, security))
         return view
     return decorate
 
@@ -99,7 +112,11 @@ def document() -> dict[str, Any]:
         responses[str(op.status)] = ok
         for code, text in {**STANDARD_ERRORS, **op.errors}.items():
             if code == "400" and op.body is None:
+                if op.security != "session":
+                    continue  # no body, no CSRF token: nothing to be malformed
                 text = "Missing CSRF token"
+            elif code == "400" and op.security != "session":
+                text = "Malformed JSON"
             responses[code] = {"description": text, **_problem()}
         operation: dict[str, Any] = {"summary": op.summary, "operationId":
                                      f"{op.method}_{re.sub(r'[^a-z0-9]+', '_', op.path.lower())}"
@@ -115,8 +132,7 @@ def document() -> dict[str, Any]:
             responses.setdefault("415", {"description": "The body is not JSON", **_problem()})
             responses.setdefault("422", {"description": "Invalid input: fields names each",
                                          **_problem()})
-        if op.method == "get" and op.path in ("/openapi.json",):
-            operation["security"] = []
+        operation["security"] = SECURITY["none" if op.path == "/openapi.json" else op.security]
         paths.setdefault(op.path, {})[op.method] = operation
     return {
         "openapi": "3.1.0",
@@ -128,10 +144,13 @@ def document() -> dict[str, Any]:
         "components": {
             "schemas": dict(sorted(schemas.items())),
             "securitySchemes": {
-                "session": {"type": "apiKey", "in": "cookie", "name": "__Host-caseapp"},
-                "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRFToken"},
+                "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "__Host-caseapp",
+                                  "description": "A staff session; a change also sends "
+                                                 "X-CSRFToken (GET /me gives it)"},
+                "partnerToken": {"type": "http", "scheme": "bearer",
+                                 "description": "A partner's API token (cat_...), issued by "
+                                                "an admin; the /partner routes only"},
             },
         },
-        "security": [{"session": [], "csrf": []}],
         "paths": dict(sorted(paths.items())),
     }
