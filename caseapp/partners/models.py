@@ -17,6 +17,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseapp import clock
+from caseapp.crypto.row_integrity import AccessSealed
 from caseapp.database import UTCDateTime, new_id
 from caseapp.extensions import db
 from caseapp.units.models import Unit
@@ -24,8 +25,13 @@ from caseapp.units.models import Unit
 SCOPES = ("intake:create", "case:status")
 
 
-class ApiToken(db.Model):
+class ApiToken(db.Model, AccessSealed):
     __tablename__ = "partner_tokens"
+    # What the token may reach, MAC'd against a database writer: a digest of a
+    # secret of their own inserted by hand, a revocation lifted, an expiry
+    # stretched, another unit or scope: the row is not intact and counts as unknown.
+    __access_fields__ = ("secret_hash", "family", "unit_id", "scopes", "expires_at",
+                         "revoked_at")
 
     # Written in the audit log as the actor of every call made with the token.
     audit_actor_type = "token"

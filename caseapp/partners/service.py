@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from caseapp import clock
 from caseapp.accounts.models import User
 from caseapp.accounts.service_accounts import service_account, service_username
+from caseapp.auditing.integrity import intact
 from caseapp.auditing.writer import record
 from caseapp.cases import service as cases
 from caseapp.cases.data import IntakeData
@@ -159,7 +160,9 @@ def authenticate(secret: str | None) -> tuple[ApiToken | None, str]:
         return None, "unknown"
     wanted = digest(secret)
     token = db.session.scalar(select(ApiToken).where(ApiToken.secret_hash == wanted))
-    if token is None or not hmac.compare_digest(token.secret_hash, wanted):
+    if token is None or not hmac.compare_digest(token.secret_hash, wanted) \
+            or not intact(token, actor="anonymous"):
+        # A row changed outside the app (reported by intact) is no token.
         return None, "unknown"
     if token.revoked_at is not None:
         return token, "revoked"

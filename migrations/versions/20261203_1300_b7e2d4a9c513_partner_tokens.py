@@ -31,6 +31,8 @@ def upgrade():
         sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('revoked_by_id', sa.String(length=36), nullable=True),
+        sa.Column('access_mac', sa.String(length=64), nullable=True),
+        sa.Column('access_version', sa.Integer(), server_default='0', nullable=False),
         sa.ForeignKeyConstraint(['created_by_id'], ['users.id'],
                                 name=op.f('fk_partner_tokens_created_by_id_users')),
         sa.ForeignKeyConstraint(['revoked_by_id'], ['users.id'],

@@ -266,3 +266,25 @@ def test_tokens_table_holds_issuer_and_revoker(people, issue):
     row = db.session.get(ApiToken, token.id)
     assert row.revoked_by_id == people.admin.id and row.revoked_at is not None
     assert row.created_by_id is None  # issued by the host's operator
+
+
+@pytest.mark.parametrize("change", [
+    "expires_at = '2099-01-01 00:00:00.000000'", "revoked_at = NULL",
+    "scopes = 'intake:create case:status'", "unit_id = :other_unit"])
+def test_a_token_row_changed_in_the_database_opens_nothing(client, people, issue, change):
+    """Someone who can write the database but lacks the key file cannot stretch,
+    revive, widen or move a token: its row MAC no longer matches (401)."""
+    token, secret = issue("XA", scopes=("intake:create",))
+    reference = file(client, secret).json["reference"]
+    if change == "revoked_at = NULL":
+        from caseapp.partners import service
+        service.revoke_token("system", token)
+        db.session.commit()
+    db.session.execute(text(f"UPDATE partner_tokens SET {change} WHERE id = :id"),  # noqa: S608
+                       {"id": token.id, "other_unit": people.other_district.id})
+    db.session.commit()
+    db.session.expire_all()
+    before = case_count()
+    assert file(client, secret).status_code == 401
+    assert client.get(status_of(reference), headers=bearer(secret)).status_code == 401
+    assert case_count() == before
