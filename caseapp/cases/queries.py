@@ -338,7 +338,8 @@ def own_case_arms(user, *, include_closed: bool = False, reference_prefix: str |
 
     A counselor's or an officer's cases are the cases they lead (open, and
     closed when shown), those they are assigned to and do not lead, and the
-    intakes they recorded that they neither lead nor are assigned to. Each is
+    intakes they recorded that they neither lead nor are assigned to (and, for
+    a counselor, the public requests of their unit awaiting triage). Each is
     a range of an index keyed on the person (migration 0e5d7a1c4b2f), in the
     list's order where the index is on cases: the page is a merge of index
     ranges and the total a sum of counts over them, where one OR of the three
@@ -368,6 +369,12 @@ def own_case_arms(user, *, include_closed: bool = False, reference_prefix: str |
                                ~exists().where(CaseAssignee.case_id == Case.id,
                                                CaseAssignee.user_id == user.id)),
             "ix_cases_intake_recorder_order")]
+    if user.role in public_rules.TRIAGE_ROLES:
+        # Requests from the public form of their unit that nobody leads yet (a
+        # few open rows of the unit's range without a lead, sorted among
+        # themselves): no one is on them, so they would be in no arm above.
+        arms.append(Arm(select(Case).where(awaiting_triage_clause(user.unit_id)),
+                        "ix_cases_open_unit_lead", in_order=False))
     if reference_prefix is not None:
         arms = [Arm(arm.query.where(Case.reference.startswith(reference_prefix,
                                                               autoescape=True)),

@@ -37,27 +37,40 @@ def test_the_unit_s_counselors_and_supervisors_read_it_until_assigned(visitor, p
     elsewhere = staff(people, "counselor", people.other_district, "tvv.khac")
     district_counselor = staff(people, "counselor", people.district, "tvv.huyen")
     page = f"/cases/{case.reference}"
+    clients: dict = {}
+
+    def as_(user):  # one logged-in browser per person
+        if user.id not in clients:
+            clients[user.id] = login(user)
+        return clients[user.id]
+
     for user in (people.counselor, people.supervisor):
         views = len(audit_rows(action="case.view", object_id=case.reference))
-        response = login(user).get(page)
+        response = as_(user).get(page)
         assert response.status_code == 200
         assert "CANARY-STORY" in response.get_data(as_text=True)  # the words, to triage
         entries = audit_rows(action="case.view", object_id=case.reference)
         assert len(entries) == views + 1 and "public_triage" in entries[-1].details
     for user in (elsewhere, district_counselor, people.officer, people.other_supervisor):
-        assert login(user).get(page).status_code == 404
+        assert as_(user).get(page).status_code == 404
     # The scoped query agrees with the rule.
     assert db.session.scalar(queries.visible_cases(people.counselor)
                              .where(Case.id == case.id)) is not None
     assert db.session.scalar(queries.visible_cases(elsewhere).where(Case.id == case.id)) is None
 
+    # "My cases" of the unit's counselor lists it, marked as from the public.
+    mine = as_(people.counselor).get("/cases").get_data(as_text=True)
+    assert case.reference in mine and "Từ biểu mẫu công khai" in mine
+    assert case.reference not in as_(elsewhere).get("/cases").get_data(as_text=True)
+
     case_service.assign(people.supervisor, case, AssignmentData(people.officer.id))
     db.session.commit()
-    assert login(people.counselor).get(page).status_code == 404
+    assert as_(people.counselor).get(page).status_code == 404
+    assert case.reference not in as_(people.counselor).get("/cases").get_data(as_text=True)
     assert db.session.scalar(queries.visible_cases(people.counselor)
                              .where(Case.id == case.id)) is None
     assert not rules.can_view_child_data(people.supervisor, case)
-    assert login(people.officer).get(page).status_code == 200
+    assert as_(people.officer).get(page).status_code == 200
 
 
 def test_a_staff_intake_with_the_form_s_channel_is_not_opened_to_the_unit(people):
@@ -94,7 +107,8 @@ def test_the_queue_puts_danger_first_and_marks_public_requests(visitor, people, 
     queue = db.session.scalars(queries.assignment_queue(people.supervisor)).all()
     references = [c.reference for c in queue]
     assert references.index(danger.reference) < references.index(calm.reference)
-    html = login(people.supervisor).get("/supervision").get_data(as_text=True)
+    supervisor = login(people.supervisor)
+    html = supervisor.get("/supervision").get_data(as_text=True)
     assert "Từ biểu mẫu công khai" in html
-    notices = login(people.supervisor).get("/notifications").get_data(as_text=True)
+    notices = supervisor.get("/notifications").get_data(as_text=True)
     assert "biểu mẫu công khai" in notices
