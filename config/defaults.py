@@ -63,6 +63,24 @@ SERVE_TIMEOUT = 60
 INTAKE_LIMIT_PER_HOUR = 20
 INTAKE_LIMIT_PER_DAY = 60
 
+# --- The public help form (/help, /en/help; caseapp.public_help) ---------------
+# The unit a request goes to when the person does not choose one (a unit code;
+# empty: the person must choose). The form lists the active units.
+PUBLIC_HELP_DEFAULT_UNIT = ""
+# How long the form's anti-forgery token (a signed cookie, no session) lasts.
+PUBLIC_HELP_FORM_MINUTES = 120
+# Requests sent, per client address and for the whole site (Flask-Limiter's
+# strings; counted in RATELIMIT_STORAGE_URI): past them the page says to call
+# 111 or 113 and saves nothing.
+PUBLIC_HELP_LIMIT_PER_ADDRESS = "5 per hour"
+PUBLIC_HELP_LIMIT_GLOBAL = "200 per hour"
+# Look-ups of a tracking code (and messages left with one), per address and in
+# all: guessing an 80-bit code is hopeless, and these keep it so.
+PUBLIC_HELP_STATUS_LIMIT_PER_ADDRESS = "10 per hour"
+PUBLIC_HELP_STATUS_LIMIT_GLOBAL = "500 per hour"
+# Where "Leave quickly" goes (replacing the page in the browser's history).
+PUBLIC_HELP_LEAVE_URL = "https://www.google.com/"
+
 # --- Second factor: every role that can see a child's data (counselors see it
 # all at intake), and admins, who manage the accounts that can.
 REQUIRE_TOTP = True
