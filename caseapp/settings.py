@@ -153,6 +153,10 @@ def _partner_problems(values: dict[str, Any]) -> list[str]:
             parse_limit(str(values.get(name, "1 per minute")))
         except ValueError:
             problems.append(f"{name} must be a rate such as \"120 per minute\"")
+    try:
+        parse_many(str(values.get("PARTNER_INTAKE_LIMIT", "1 per hour")))
+    except ValueError:
+        problems.append("PARTNER_INTAKE_LIMIT must be rates such as \"30 per hour; 300 per day\"")
     return problems
 
 

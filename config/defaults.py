@@ -216,11 +216,17 @@ SCHOOL_YEAR_LAST_MONTH = 5
 PARTNER_TOKEN_MAX_DAYS = 365
 # Calls per token (Flask-Limiter, in the shared database like every limit).
 PARTNER_RATE_LIMIT = "120 per minute"
-# Failed tokens per client address: past it the address gets 429 before any
-# token is looked up (and its refusals are no longer audited).
+# Failed tokens per client address: past it the address's bad tokens get 429
+# (a valid token from the same address, a hotline behind a shared NAT, still
+# goes through: the token is looked up first, one digest and one index read).
 PARTNER_AUTH_FAILURES_PER_ADDRESS = "20 per minute"
-# Refused partner calls audited, all addresses together: a flood from many
-# addresses is still refused (401) but cannot grow the audit log without bound.
+# Refused calls WITHOUT a valid token audited, all addresses together: a flood
+# from many addresses is still refused (401) but cannot grow the audit log
+# without bound. A known token's refusals are always audited (its own rate
+# limit bounds them), so nobody can use up this allowance to hide them.
 PARTNER_REFUSALS_AUDITED = "600 per hour"
+# Intakes a partner (a token family: its tokens in one unit) may file: a stolen
+# or faulty token cannot bury a unit's real reports under fake emergencies.
+PARTNER_INTAKE_LIMIT = "30 per hour; 300 per day"
 # An Idempotency-Key holds this long: a repeat within it gets the first answer.
 PARTNER_IDEMPOTENCY_HOURS = 24
