@@ -165,6 +165,7 @@ def _public_help_problems(values: dict[str, Any]) -> list[str]:
     if not _whole(values.get("PUBLIC_HELP_FORM_MINUTES", 120), 5, 24 * 60):
         problems.append("PUBLIC_HELP_FORM_MINUTES must be a whole number from 5 to 1440")
     for name in ("PUBLIC_HELP_LIMIT_PER_ADDRESS", "PUBLIC_HELP_LIMIT_GLOBAL",
+                 "PUBLIC_HELP_POSTS_PER_ADDRESS", "PUBLIC_HELP_POSTS_GLOBAL",
                  "PUBLIC_HELP_STATUS_LIMIT_PER_ADDRESS", "PUBLIC_HELP_STATUS_LIMIT_GLOBAL"):
         try:
             parse_many(str(values.get(name, "1 per hour")))

@@ -71,9 +71,14 @@ PUBLIC_HELP_DEFAULT_UNIT = ""
 PUBLIC_HELP_FORM_MINUTES = 120
 # Requests sent, per client address and for the whole site (Flask-Limiter's
 # strings; counted in RATELIMIT_STORAGE_URI): past them the page says to call
-# 111 or 113 and saves nothing.
+# 111 or 113, saves nothing and shows back what the person wrote. Only requests
+# that were sent count (a form corrected five times is one request).
 PUBLIC_HELP_LIMIT_PER_ADDRESS = "5 per hour"
 PUBLIC_HELP_LIMIT_GLOBAL = "200 per hour"
+# Every post of the form, mistakes and refused tokens too: bounds the work and
+# the audit entries one address (or all together) can cause.
+PUBLIC_HELP_POSTS_PER_ADDRESS = "30 per hour"
+PUBLIC_HELP_POSTS_GLOBAL = "2000 per hour"
 # Look-ups of a tracking code (and messages left with one), per address and in
 # all: guessing an 80-bit code is hopeless, and these keep it so.
 PUBLIC_HELP_STATUS_LIMIT_PER_ADDRESS = "10 per hour"

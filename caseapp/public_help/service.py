@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from caseapp import clock
+from caseapp.accounts.models import User
 from caseapp.accounts.service_accounts import service_account
 from caseapp.auditing.writer import record
 from caseapp.cases import reference_data
@@ -201,13 +202,17 @@ def _intake(answers: HelpAnswers, unit: Unit, age: int | None) -> IntakeData:
     if answers.danger == "unsure":
         notes.append("Người gửi không biết mình có an toàn không.")
     child_phone = phone if answers.who == "child" else ""
-    reporter = ReporterData(relation="Cha mẹ hoặc người thân", phone=phone) \
-        if answers.who == "relative" else ReporterData()
+    # "What should we call you?" is the sender's name: the child's own, or a
+    # parent's (then the child's name is not known yet).
+    name = answers.name.strip()
+    relative = answers.who == "relative"
+    reporter = ReporterData(name=name, relation="Cha mẹ hoặc người thân", phone=phone) \
+        if relative else ReporterData()
     return IntakeData(
         unit=unit.code, received_at=clock.now(), channel=rules.PUBLIC_CHANNEL,
         requested_by=answers.who, help_requested=True,
-        child=ChildData(full_name=answers.name.strip() or NO_NAME, estimated_age=age,
-                        phone=child_phone),
+        child=ChildData(full_name=(name if not relative else "") or NO_NAME,
+                        estimated_age=age, phone=child_phone),
         consent=ConsentData(),
         harm_categories=tuple(HARMS[h][1] for h in dict.fromkeys(answers.harms)),
         platforms=tuple(dict.fromkeys(answers.platforms)),
@@ -236,12 +241,22 @@ def send(answers: HelpAnswers) -> str:
             # came from the public (a danger notice stays first in their list).
             relabel(case.reference, {"case_recorded": "public_request",
                                      "case_recorded_danger": "public_request_danger"})
+            tell_unit_counselors(unit, case.reference, case.immediate_danger)
     except CaseErrors as exc:
         raise HelpProblems({_FIELDS.get(e.field, "form"): e.message
                             for e in reversed(exc.errors)}) from None
     except CaseError as exc:
         raise HelpProblems({_FIELDS.get(exc.field, "form"): exc.message}) from None
     return code
+
+
+def tell_unit_counselors(unit: Unit, reference: str, danger: bool) -> None:
+    """The unit's counselors triage public requests with its supervisors: they
+    are told too (the workflow's hook tells the supervisors)."""
+    counselors = db.session.scalars(select(User.id).where(
+        User.unit_id == unit.id, User.role == "counselor", User.is_enabled.is_(True)))
+    notify(list(counselors), "public_request_danger" if danger else "public_request",
+           case_reference=reference)
 
 
 def drop(reason: str) -> None:

@@ -55,19 +55,31 @@ def _page(template: str, status: int = 200, **context):
     return response
 
 
-def _over_limit(kind: str) -> bool:
-    """Count this post against the per-address and the global limit of ``kind``
-    ("submit" or "status"); True when either is spent."""
+LIMITS = {
+    # Every post of the form (mistakes too): bounds the work and the log.
+    "post": ("PUBLIC_HELP_POSTS_PER_ADDRESS", "PUBLIC_HELP_POSTS_GLOBAL"),
+    # Requests actually sent: a child who corrects a mistake five times is not
+    # locked out of sending the sixth, right one.
+    "submit": ("PUBLIC_HELP_LIMIT_PER_ADDRESS", "PUBLIC_HELP_LIMIT_GLOBAL"),
+    # Every look-up of a code (each a guess).
+    "status": ("PUBLIC_HELP_STATUS_LIMIT_PER_ADDRESS", "PUBLIC_HELP_STATUS_LIMIT_GLOBAL"),
+}
+
+
+def _over_limit(kind: str, *, count: bool = True) -> bool:
+    """Whether ``kind``'s per-address or global limit is spent; if not, this
+    post counts against both (``count``). An address past its own limit adds
+    nothing to the global count: one machine cannot spend everyone's."""
     config = current_app.config
-    names = {"submit": ("PUBLIC_HELP_LIMIT_PER_ADDRESS", "PUBLIC_HELP_LIMIT_GLOBAL"),
-             "status": ("PUBLIC_HELP_STATUS_LIMIT_PER_ADDRESS",
-                        "PUBLIC_HELP_STATUS_LIMIT_GLOBAL")}[kind]
+    per_address, overall = (parse_many(config[name]) for name in LIMITS[kind])
     address = request.remote_addr or "unknown"
-    allowed = True
-    for setting, key in zip(names, (address, "all"), strict=True):
-        for item in parse_many(config[setting]):
-            allowed = limiter.limiter.hit(item, "public_help", kind, key) and allowed
-    return not allowed
+    ranges = [(item, address) for item in per_address] + [(item, "all") for item in overall]
+    if not all(limiter.limiter.test(item, "public_help", kind, key) for item, key in ranges):
+        return True
+    if count:
+        for item, key in ranges:
+            limiter.limiter.hit(item, "public_help", kind, key)
+    return False
 
 
 def _limited():
@@ -113,7 +125,7 @@ def help_form():
         request.form  # noqa: B018  (read now: a body over the limit is refused here)
     except RequestEntityTooLarge:
         return _page("public_help/form.html", 413, too_big=True, **_form_context())
-    if _over_limit("submit"):
+    if _over_limit("post"):
         return _limited()
     problem = _token_problem()
     if problem:
@@ -125,11 +137,16 @@ def help_form():
         service.drop("honeypot")
         return _page("public_help/sent.html", code=codes.new_code())
     answers = _answers()
+    if _over_limit("submit", count=False):
+        # The answers stay on the page (this visitor's own, under a valid
+        # token): nothing typed is lost while they call.
+        return _page("public_help/limited.html", 429, answers=answers)
     try:
         code = service.send(answers)
     except service.HelpProblems as exc:
         return _page("public_help/form.html", 400, **_form_context(answers, exc.problems))
-    return _page("public_help/sent.html", code=code)
+    _over_limit("submit")
+    return _page("public_help/sent.html", code=code, danger=answers.danger == "yes")
 
 
 @bp.route("/help/status", methods=["GET", "POST"], endpoint="status")

@@ -110,7 +110,7 @@ def test_a_post_without_the_page_s_token_is_refused(app, visitor, people, token,
         response = send(visitor, token=good)
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert "Không có gì được gửi" in html and "CANARY-STORY" not in html
+    assert "hãy điền lại" in html and "CANARY-STORY" not in html
     assert count(Case) == before
     assert len(audit("public_help.token_refused")) == cases_audit + 1
 

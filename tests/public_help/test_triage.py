@@ -88,7 +88,9 @@ def test_the_supervisors_are_told_at_once_marked_as_from_the_public(visitor, peo
     assert kinds.get(people.supervisor.id) == "public_request"
     assert kinds.get(people.province_supervisor.id) == "public_request"
     assert "case_recorded" not in kinds.values()
-    assert people.other_supervisor.id not in kinds and people.counselor.id not in kinds
+    # The unit's counselors triage too, and are told; nobody of another unit is.
+    assert kinds.get(people.counselor.id) == "public_request"
+    assert people.other_supervisor.id not in kinds and people.other_officer.id not in kinds
     danger = public_case(visitor, danger="yes")
     assert db.session.scalar(select(Notification.kind).where(
         Notification.case_reference == danger.reference,
