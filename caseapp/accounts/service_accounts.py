@@ -12,6 +12,7 @@ admin screens refuse to enable it, give it a password or change its role.
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from caseapp.auditing.writer import record
 from caseapp.extensions import db
@@ -37,8 +38,13 @@ def service_account(kind: str, name: str, unit: Unit, display_name: str) -> User
     user = User(username=username, role=RECORDER_ROLE, unit_id=unit.id, unit=unit,
                 password_hash=NO_PASSWORD, display_name=display_name[:200],
                 is_enabled=False, awaiting_confirmation=False, must_change_password=False)
-    db.session.add(user)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+            db.session.flush()
+    except IntegrityError:
+        # Two first requests at once: the other made it (the unique username).
+        return db.session.scalar(select(User).where(User.username == username))
     record("user.create", actor="system", object_type="user", object_id=user.id,
            unit_path=unit.path, details={"role": RECORDER_ROLE, "unit": unit.code,
                                          "service": kind})

@@ -120,7 +120,9 @@ def record(action: str, *, outcome: str = "ok", actor=None, object_type: str | N
             # The table stores a hash of the token already; hash again so the
             # log cannot be joined back to a live session row.
             session_hash = hashlib.sha256(("audit:" + digest).encode()).hexdigest()[:32]
-        client_addr = request.remote_addr
+        # A page for the public (a child asking for help) keeps no address in
+        # the log: it would tie a child's home connection to their case.
+        client_addr = None if g.get("audit_without_address") else request.remote_addr
         request_id = g.get("request_id")
     keys = current_app.extensions["caseapp_keys"]
     seq = audit.append(

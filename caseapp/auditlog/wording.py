@@ -125,6 +125,8 @@ ACTIONS: dict[str, Wording] = {
     "public_help.lookup": Wording(_l("Public help form: a tracking code that matches no "
                                      "request")),
     "public_help.message": Wording(_l("Public help form: the sender left a message")),
+    "public_help.status_viewed": Wording(_l("Public help form: the request's stage looked "
+                                            "up with its tracking code")),
     "case.data_request": Wording(_l("Request about the child's data recorded"), "%(kind)s",
                                  {"kind": "data_kind"}),
     "case.data_request_answer": Wording(_l("Request about the child's data answered"),

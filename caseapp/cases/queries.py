@@ -86,8 +86,8 @@ def awaiting_triage_clause(unit_id):
     public_recorders = select(User.id).where(User.username.startswith(
         public_rules.PUBLIC_SERVICE_KIND + User.SERVICE_MARK, autoescape=True))
     return and_(Case.unit_id == unit_id, Case.lead_officer_id.is_(None),
-                Case.stage != "closure", Case.purged_at.is_(None),
-                Case.recorded_by_id.in_(public_recorders))
+                Case.stage == "intake", Case.first_assigned_at.is_(None),
+                Case.purged_at.is_(None), Case.recorded_by_id.in_(public_recorders))
 
 
 def _in_own_units(user):

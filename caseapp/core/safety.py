@@ -1,6 +1,8 @@
-"""Small helpers that keep redirects on this site."""
+"""Small helpers that keep redirects on this site, and a client's network for
+per-address limits."""
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import urlsplit
 
 
@@ -18,3 +20,20 @@ def safe_next(target: str | None) -> str | None:
     if any(ord(c) < 0x21 or ord(c) > 0x7e for c in target):
         return None
     return target
+
+
+def client_network(address: str | None) -> str:
+    """The key a per-address limit counts by: an IPv4 address as it is, an IPv6
+    address as its /64 (one subscriber's network: each of its 2**64 addresses
+    must not get an allowance of its own)."""
+    if not address:
+        return "unknown"
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64]
+    if parsed.version == 6:
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)

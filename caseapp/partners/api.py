@@ -28,6 +28,7 @@ from caseapp.api.schemas import InvalidInput, parse
 from caseapp.auditing.writer import record
 from caseapp.cases.errors import CaseError
 from caseapp.cases.workflow import STAGE_LABELS
+from caseapp.core.safety import client_network
 from caseapp.extensions import limiter
 from caseapp.permissions import partners as rules
 
@@ -76,7 +77,7 @@ def too_many(retry_after: str):
 
 
 def _address() -> str:
-    return request.remote_addr or "unknown"
+    return client_network(request.remote_addr)
 
 
 def _audit(action: str, token: ApiToken | None, reason: str, **details) -> None:

@@ -40,8 +40,12 @@ def is_public_request(case) -> bool:
 
 
 def awaiting_triage(case) -> bool:
-    """A public request nobody leads yet, still open."""
-    return case.lead_officer_id is None and not case.is_closed and not case.is_purged \
+    """A public request at intake that nobody has ever led. Not one a transfer
+    left without a lead (the receiving unit's counselors would read its whole
+    history): the stage (under the row MAC) must still be intake and the case
+    never assigned."""
+    return case.lead_officer_id is None and case.stage == "intake" \
+        and case.first_assigned_at is None and not case.is_purged \
         and intact(case) and is_public_request(case)
 
 

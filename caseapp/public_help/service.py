@@ -10,7 +10,9 @@ writes nothing at all.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -44,7 +46,8 @@ MAX_OTHER_CONTACT = 200
 MAX_MESSAGE = 1000
 MAX_CHOICES = 12
 # A request's messages: enough to talk, not a mailbox for a script to fill.
-MAX_MESSAGES_PER_CASE = 50
+MAX_MESSAGES_PER_CASE = 200
+MAX_MESSAGES_PER_DAY = 10
 
 WHO = {"child": _l("I am the child"), "relative": _l("I am a parent or relative")}
 DANGER = {"yes": _l("Yes, I am not safe now"), "no": _l("No"),
@@ -154,6 +157,12 @@ def _choice_problems(answers: HelpAnswers, problems: dict) -> None:
 def _text_problems(answers: HelpAnswers, problems: dict) -> None:
     if not answers.story.strip():
         problems["story"] = _l("Tell us in a few words what happened.")
+    for name in ("story", "name", "phone", "other_contact"):
+        value = getattr(answers, name)
+        # A NUL or another control character: PostgreSQL refuses NUL in text,
+        # and no person types one (line breaks and tabs in the story are fine).
+        if any(ord(ch) < 32 and ch not in "\n\r\t" or ch == "\x7f" for ch in value):
+            problems[name] = _l("Some characters here cannot be read: please type it again.")
     for name, value, most in (("story", answers.story, MAX_STORY),
                               ("name", answers.name, MAX_NAME),
                               ("phone", answers.phone, MAX_PHONE),
@@ -167,6 +176,9 @@ def _text_problems(answers: HelpAnswers, problems: dict) -> None:
 
 
 def _unit(answers: HelpAnswers, problems: dict) -> Unit | None:
+    if answers.unit and not re.fullmatch(r"[A-Za-z0-9._-]{1,32}", answers.unit):
+        problems["unit"] = _l("Choose your school or commune from the list.")
+        return None
     if answers.unit:
         unit = db.session.scalar(select(Unit).where(Unit.code == answers.unit[:32],
                                                     Unit.is_active.is_(True)))
@@ -184,7 +196,8 @@ def check(answers: HelpAnswers) -> tuple[Unit, IntakeData]:
     _text_problems(answers, problems)
     age = None
     if answers.age:
-        if not answers.age.isdigit() or not 1 <= int(answers.age) <= 17:
+        # ASCII digits only: "²" or Arabic-Indic digits pass str.isdigit().
+        if not re.fullmatch(r"[0-9]{1,2}", answers.age) or not 1 <= int(answers.age) <= 17:
             problems["age"] = _l("Choose an age from the list.")
         else:
             age = int(answers.age)
@@ -285,6 +298,10 @@ def find(typed: str) -> PublicRequest | None:
         record("public_help.lookup", outcome="denied", actor="anonymous",
                object_type="public_help", details={"reason": "no_such_code"})
         return None
+    # Each look-up that finds the case is written on it: the officers can see
+    # that someone (the child, or whoever holds the code) is checking.
+    record("public_help.status_viewed", actor="anonymous", object_type="case",
+           object_id=found.case.reference, unit_path=found.case.unit.path)
     return found
 
 
@@ -293,7 +310,9 @@ def stage_of(found: PublicRequest) -> str:
     case = found.case
     if case.is_closed or case.is_purged:
         return "closed"
-    return "helping" if case.lead_officer_id else "received"
+    # Once someone was assigned it stays "helping" (a transfer clears the lead
+    # while the receiving unit chooses one; the case did not go back).
+    return "helping" if case.lead_officer_id or case.first_assigned_at else "received"
 
 
 def leave_message(found: PublicRequest, text: str) -> None:
@@ -304,13 +323,21 @@ def leave_message(found: PublicRequest, text: str) -> None:
         raise HelpProblems({"message": _l("Write your message first.")})
     if len(text) > MAX_MESSAGE:
         raise HelpProblems({"message": _too_long(MAX_MESSAGE)})
+    if any(ord(ch) < 32 and ch not in "\n\r\t" or ch == "\x7f" for ch in text):
+        raise HelpProblems({"message": _l("Some characters here cannot be read: please type "
+                                          "it again.")})
     case = found.case
     if case.is_closed or case.is_purged:
         raise HelpProblems({"message": _l("This request is closed: call 111 to talk to "
                                           "someone now.")})
     count = db.session.scalar(select(db.func.count()).select_from(PublicMessage)
                               .where(PublicMessage.case_id == case.id)) or 0
-    if count >= MAX_MESSAGES_PER_CASE:
+    today = db.session.scalar(select(db.func.count()).select_from(PublicMessage).where(
+        PublicMessage.case_id == case.id,
+        PublicMessage.created_at >= clock.now() - timedelta(days=1))) or 0
+    # Per day as well as in all: whoever else holds the code (it may be the
+    # abuser, with the child's phone) cannot use up the child's channel at once.
+    if count >= MAX_MESSAGES_PER_CASE or today >= MAX_MESSAGES_PER_DAY:
         raise HelpProblems({"message": _l("You have left many messages already: call 111 "
                                           "to talk to someone now.")})
     recorder = service_account(rules.PUBLIC_SERVICE_KIND, case.unit.code, case.unit,

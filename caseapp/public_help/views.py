@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from limits import parse_many
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from caseapp.core.safety import client_network
 from caseapp.extensions import limiter
 
 from . import codes, service
@@ -28,6 +29,7 @@ _SHOWN_ONCE = _l("Nothing was sent.")
 @bp.before_request
 def page_language():
     g.page_locale = "en" if request.path.startswith("/en/") else "vi"
+    g.audit_without_address = True  # (caseapp.auditing.writer)
     request.max_content_length = MAX_POST_BYTES
 
 
@@ -72,7 +74,7 @@ def _over_limit(kind: str, *, count: bool = True) -> bool:
     nothing to the global count: one machine cannot spend everyone's."""
     config = current_app.config
     per_address, overall = (parse_many(config[name]) for name in LIMITS[kind])
-    address = request.remote_addr or "unknown"
+    address = client_network(request.remote_addr)
     ranges = [(item, address) for item in per_address] + [(item, "all") for item in overall]
     if not all(limiter.limiter.test(item, "public_help", kind, key) for item, key in ranges):
         return True

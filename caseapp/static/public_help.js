@@ -14,7 +14,11 @@
     var button = document.getElementById("leave-quickly");
     if (button) { button.addEventListener("click", leave); }
     document.addEventListener("keydown", function (event) {
-      if (event.key === "Escape" && button) { button.click(); }
+      // Not while typing (an input method composing Vietnamese uses Escape,
+      // and a child must not lose what they wrote to a stray key).
+      var typing = event.isComposing || (event.target && /^(INPUT|TEXTAREA|SELECT)$/
+        .test(event.target.tagName));
+      if (event.key === "Escape" && button && !typing) { button.click(); }
     });
   });
 })();
