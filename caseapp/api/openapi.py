@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, current_app
 from pydantic import BaseModel
 
 from . import problems
@@ -25,12 +25,41 @@ PATH_PARAMETERS = {
                   "description": "The case's reference"},
 }
 DEFAULT_PARAMETER = {"type": "string", "maxLength": 64}
-STANDARD_ERRORS = {
-    "400": "Malformed JSON or missing CSRF token",
-    "401": "Not logged in",
-    "404": "Not found, or not visible to you (the same answer)",
-    "405": "Method not allowed (see the Allow header)",
+# How a caller proves who it is. "session": a staff member's session cookie (the
+# web client's), with the X-CSRFToken header on every call that changes
+# something; "token": a partner system's API token (Authorization: Bearer);
+# "none": anyone.
+SECURITY_SCHEMES = {
+    "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "__Host-caseapp",
+                      "description": "The session cookie of a logged-in staff member (after "
+                                     "the second factor)"},
+    "csrfToken": {"type": "apiKey", "in": "header", "name": "X-CSRFToken",
+                  "description": "With the session cookie, on every call that changes "
+                                 "something: the `csrf_token` of GET /me"},
+    "partnerToken": {"type": "http", "scheme": "bearer",
+                     "description": "A partner system's API token, issued by an admin for one "
+                                    "unit and named scopes (Authorization: Bearer <token>)"},
 }
+SECURITY_KINDS = ("session", "token", "none")
+# The errors every operation of a kind can answer, whatever the route does.
+ANY_ERRORS = {"503": "The database cannot be reached or written just now: nothing was saved; "
+                     "try again (Retry-After)"}
+SESSION_ERRORS = {
+    "401": "Not logged in (no session, or it expired or was ended)",
+    "403": "Not allowed: your role or scope does not permit this, or you must change your "
+           "password first",
+}
+TOKEN_ERRORS = {
+    "401": "No token, or an unknown, expired or revoked one",
+    "403": "The token lacks the scope this call needs",
+    "429": "Too many calls with this token lately (Retry-After)",
+}
+WRITE_ERRORS = {
+    "400": "Malformed JSON",
+    "413": "The request is too large",
+}
+SESSION_WRITE_ERRORS = {"400": "Malformed JSON, or the X-CSRFToken header is missing or stale"}
+NOT_FOUND = "Not found, or not visible to you (the same answer)"
 
 
 @dataclass
@@ -44,6 +73,35 @@ class Operation:
     errors: dict[str, str]
     query: list[dict] = field(default_factory=list)
     description: str = ""
+    security: str = "session"
+
+    def standard_errors(self) -> dict[str, str]:
+        """The statuses this operation can answer whatever its own code does."""
+        errors = dict(ANY_ERRORS)
+        if self.security == "session":
+            errors.update(SESSION_ERRORS)
+        elif self.security == "token":
+            errors.update(TOKEN_ERRORS)
+        if self.method != "get":
+            errors.update(WRITE_ERRORS)
+            if self.security == "session":
+                errors.update(SESSION_WRITE_ERRORS)
+        if "{" in self.path:
+            errors["404"] = NOT_FOUND
+        if self.body is not None:
+            errors["415"] = "The body is not JSON (send Content-Type: application/json)"
+            errors["422"] = "Invalid input: each field named, with what is wrong"
+        return errors
+
+    def requirements(self) -> list[dict[str, list]]:
+        """The operation's OpenAPI ``security``: the schemes that must all be met."""
+        if self.security == "none":
+            return []
+        if self.security == "token":
+            return [{"partnerToken": []}]
+        if self.method == "get":
+            return [{"sessionCookie": []}]
+        return [{"sessionCookie": [], "csrfToken": []}]
 
 
 _operations: list[Operation] = []
@@ -56,14 +114,22 @@ def openapi_path(prefix: str, rule: str) -> str:
 def route(bp: Blueprint, rule: str, method: str, *, summary: str,
           body: type[BaseModel] | None = None, answer: type[BaseModel] | None = None,
           status: int = 200, errors: dict[str, str] | None = None,
-          query: list[dict] | None = None, description: str = "") -> Callable:
-    """Register a Flask route on ``bp`` and its OpenAPI operation together."""
+          query: list[dict] | None = None, description: str = "",
+          security: str = "session") -> Callable:
+    """Register a Flask route on ``bp`` and its OpenAPI operation together.
+
+    ``errors``: the statuses this route answers beyond those of every route of its
+    ``security`` ("session": a staff member's cookie, plus X-CSRFToken on writes;
+    "token": a partner's bearer token; "none": public)."""
+    if security not in SECURITY_KINDS:
+        raise ValueError(f"security must be one of {SECURITY_KINDS}, not {security!r}")
+
     def decorate(view: Callable) -> Callable:
         bp.add_url_rule(rule, view_func=view, methods=[method])
         _operations.append(Operation(
             openapi_path(bp.url_prefix or "", rule).removeprefix(API_PREFIX) or "/",
             method.lower(), summary, body, answer, status, dict(errors or {}),
-            list(query or []), description))
+            list(query or []), description, security))
         return view
     return decorate
 
@@ -85,6 +151,14 @@ def _problem() -> dict:
         "$ref": REF.format(model="Problem")}}}}
 
 
+def security_schemes() -> dict[str, Any]:
+    """The schemes, with this instance's session cookie name (``__Host-caseapp`` in
+    production, another on a development instance)."""
+    schemes = {name: dict(scheme) for name, scheme in SECURITY_SCHEMES.items()}
+    schemes["sessionCookie"]["name"] = current_app.config["SESSION_COOKIE_NAME"]
+    return schemes
+
+
 def document() -> dict[str, Any]:
     schemas: dict[str, Any] = {"Problem": problems.SCHEMA}
     paths: dict[str, dict[str, Any]] = {}
@@ -97,13 +171,12 @@ def document() -> dict[str, Any]:
         if op.answer is not None:
             ok.update(_json(_schema_of(op.answer, "serialization", schemas)))
         responses[str(op.status)] = ok
-        for code, text in {**STANDARD_ERRORS, **op.errors}.items():
-            if code == "400" and op.body is None:
-                text = "Missing CSRF token"
+        for code, text in sorted({**op.standard_errors(), **op.errors}.items()):
             responses[code] = {"description": text, **_problem()}
         operation: dict[str, Any] = {"summary": op.summary, "operationId":
                                      f"{op.method}_{re.sub(r'[^a-z0-9]+', '_', op.path.lower())}"
                                      .rstrip("_"),
+                                     "security": op.requirements(),
                                      "responses": responses}
         if op.description:
             operation["description"] = op.description
@@ -112,11 +185,6 @@ def document() -> dict[str, Any]:
         if op.body is not None:
             operation["requestBody"] = {"required": True,
                                         **_json(_schema_of(op.body, "validation", schemas))}
-            responses.setdefault("415", {"description": "The body is not JSON", **_problem()})
-            responses.setdefault("422", {"description": "Invalid input: fields names each",
-                                         **_problem()})
-        if op.method == "get" and op.path in ("/openapi.json",):
-            operation["security"] = []
         paths.setdefault(op.path, {})[op.method] = operation
     return {
         "openapi": "3.1.0",
@@ -127,11 +195,7 @@ def document() -> dict[str, Any]:
         "servers": [{"url": API_PREFIX}],
         "components": {
             "schemas": dict(sorted(schemas.items())),
-            "securitySchemes": {
-                "session": {"type": "apiKey", "in": "cookie", "name": "__Host-caseapp"},
-                "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRFToken"},
-            },
+            "securitySchemes": security_schemes(),
         },
-        "security": [{"session": [], "csrf": []}],
         "paths": dict(sorted(paths.items())),
     }
