@@ -7,6 +7,7 @@ the dialect of OpenAPI 3.1), so a field added to a model is in the document.
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,8 +22,9 @@ API_PREFIX = "/api/v1"
 REF = "#/components/schemas/{model}"
 # Path parameters by name: what every route taking one accepts.
 PATH_PARAMETERS = {
-    "reference": {"type": "string", "pattern": "^HS-[2-9A-HJ-NP-Z]{8}$",
-                  "description": "The case's reference"},
+    # The alphabet of caseapp.cases.queries.REFERENCE_PATTERN (no I, L, O).
+    "reference": {"type": "string", "pattern": "^HS-[2-9A-HJKMNP-Z]{8}$",
+                  "description": "The case's reference, as written (capitals)"},
 }
 DEFAULT_PARAMETER = {"type": "string", "maxLength": 64}
 # How a caller proves who it is. "session": a staff member's session cookie (the
@@ -125,13 +127,29 @@ def route(bp: Blueprint, rule: str, method: str, *, summary: str,
         raise ValueError(f"security must be one of {SECURITY_KINDS}, not {security!r}")
 
     def decorate(view: Callable) -> Callable:
-        bp.add_url_rule(rule, view_func=view, methods=[method])
+        bp.add_url_rule(rule, view_func=_as_declared(view), methods=[method])
         _operations.append(Operation(
             openapi_path(bp.url_prefix or "", rule).removeprefix(API_PREFIX) or "/",
             method.lower(), summary, body, answer, status, dict(errors or {}),
             list(query or []), description, security))
         return view
     return decorate
+
+
+def _as_declared(view: Callable) -> Callable:
+    """``view`` taking only the path values its document allows: a value outside
+    its declared pattern (a reference in small letters, with spaces around) is
+    handed on as the empty string, which names nothing, so the view's scoped
+    lookup answers 404 and audits the denial as for any unknown reference
+    (the screens accept what a person types; the API what it declares)."""
+    @functools.wraps(view)
+    def declared(**values):
+        for name, value in values.items():
+            pattern = PATH_PARAMETERS.get(name, {}).get("pattern")
+            if pattern and not re.fullmatch(pattern, value):
+                values[name] = ""
+        return view(**values)
+    return declared
 
 
 def _schema_of(model: type[BaseModel], mode: str, schemas: dict[str, Any]) -> dict:

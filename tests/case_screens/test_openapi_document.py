@@ -10,6 +10,7 @@ from openapi_spec_validator import validate
 
 from caseapp.api import openapi
 from tests.case_screens.conftest import api_token
+from tests.cases.conftest import audit_count
 from tests.conftest import csrf_token
 
 # Flask answers these by itself for every rule (HEAD as GET without a body,
@@ -148,3 +149,16 @@ def test_what_the_document_says_of_security_is_what_the_app_does(app, document, 
             protected = member.open(url, method=method.upper(), json=body,
                                     headers={"X-CSRFToken": token})
             assert protected.status_code != 400, where  # the header was what it lacked
+
+
+def test_a_path_value_outside_its_declared_pattern_names_nothing(people, login, make_case):
+    """The screens take a reference as a person types it; the API only as its
+    document declares it: anything else is the 404 of an unknown case, audited."""
+    case = make_case("intake")
+    client = login(people.supervisor)
+    assert client.get(f"/api/v1/cases/{case.reference}").status_code == 200
+    for written in (case.reference.lower(), f" {case.reference}", f"{case.reference}%0A"):
+        before = audit_count(action="case.denied")
+        answer = client.get(f"/api/v1/cases/{written}")
+        assert answer.status_code == 404 and answer.mimetype == PROBLEM, written
+        assert audit_count(action="case.denied") == before + 1, written
