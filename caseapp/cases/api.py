@@ -236,7 +236,7 @@ def draft_plan(reference: str):
 
 
 @route(bp, "/cases/<reference>/plans/<plan_id>/approve", "POST", body=VersionIn,
-       answer=Changed, errors=CHANGE_ERRORS,
+       body_optional=True, answer=Changed, errors=CHANGE_ERRORS,
        summary="Approve the newest plan (form 05, supervisors)")
 def approve_plan(reference: str, plan_id: str):
     case = queries.load_case(current_user, reference, action="api:approve_plan",

@@ -107,7 +107,7 @@ def test_each_operation_declares_its_security_and_its_errors(document):
         assert len(successes) == 1, where
         if "requestBody" in operation:
             body = operation["requestBody"]
-            assert body["required"] is True and set(body["content"]) == {"application/json"}
+            assert set(body["content"]) == {"application/json"}
 
 
 def test_route_refuses_an_unknown_security():
@@ -162,3 +162,24 @@ def test_a_path_value_outside_its_declared_pattern_names_nothing(people, login, 
         answer = client.get(f"/api/v1/cases/{written}")
         assert answer.status_code == 404 and answer.mimetype == PROBLEM, written
         assert audit_count(action="case.denied") == before + 1, written
+
+
+def test_the_older_shapes_the_app_takes_are_in_the_document(document, people, login):
+    """Consent as booleans (older clients) and an offender account as its name
+    alone are accepted: the document says so (a request it forbids must be refused,
+    so one it describes as forbidden must not be taken either)."""
+    from jsonschema import Draft202012Validator
+
+    from tests.case_screens.test_api import intake_json
+
+    intake = Draft202012Validator({"$ref": "#/components/schemas/IntakeIn",
+                                   "components": document["components"]})
+    body = intake_json(consent={"child": True, "guardian": False, "legal_ground": None},
+                       offender_accounts=["ke.xau.123", {"handle": "x", "platform": "tiktok"}])
+    assert list(intake.iter_errors(body)) == []
+    client = login(people.counselor)
+    answer = client.post("/api/v1/cases", json=body,
+                         headers={"X-CSRFToken": api_token(client)})
+    assert answer.status_code == 201, answer.get_data(as_text=True)
+    approve = document["paths"]["/cases/{reference}/plans/{plan_id}/approve"]["post"]
+    assert approve["requestBody"]["required"] is False  # an empty body is the defaults
