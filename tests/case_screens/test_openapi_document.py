@@ -117,8 +117,10 @@ def test_route_refuses_an_unknown_security():
         openapi.route(Blueprint("x", __name__), "/x", "GET", summary="x", security="cookie")
 
 
-def concrete(path: str) -> str:
-    return re.sub(r"{([^}]+)}", lambda m: PLACEHOLDERS.get(m.group(1), "x"),
+def concrete(path: str, **values: str) -> str:
+    """The URL of ``path``: ``values`` for its parameters, else placeholders."""
+    values = {**PLACEHOLDERS, **values}
+    return re.sub(r"{([^}]+)}", lambda m: values.get(m.group(1), "x"),
                   openapi.API_PREFIX + path)
 
 
@@ -183,3 +185,25 @@ def test_the_older_shapes_the_app_takes_are_in_the_document(document, people, lo
     assert answer.status_code == 201, answer.get_data(as_text=True)
     approve = document["paths"]["/cases/{reference}/plans/{plan_id}/approve"]["post"]
     assert approve["requestBody"]["required"] is False  # an empty body is the defaults
+
+
+@pytest.mark.parametrize("wrong", ["[]", '"text"', "1", "null", "true", "{"])
+def test_a_body_of_the_wrong_type_is_a_problem_on_every_route(app, document, people, login,
+                                                               make_case, wrong):
+    """A JSON body that is not an object (or not JSON) is refused with a 4xx
+    problem document by every operation that takes a body, as the supervisor of
+    a case that exists (so the routes reach their parsing)."""
+    case = make_case("intake")
+    client = login(people.supervisor)
+    token = api_token(client)
+    for (path, method), operation in documented(document).items():
+        if "requestBody" not in operation or kind_of(operation) != "session":
+            continue
+        answer = client.open(concrete(path, reference=case.reference), method=method.upper(),
+                             data=wrong,
+                             headers={"X-CSRFToken": token,
+                                      "Content-Type": "application/json"})
+        where = f"{method.upper()} {path} with {wrong}"
+        assert 400 <= answer.status_code < 500, (where, answer.status_code)
+        assert answer.mimetype == PROBLEM, where
+        assert answer.status_code in {int(c) for c in operation["responses"]}, where
