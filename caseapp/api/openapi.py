@@ -46,6 +46,12 @@ SECURITY_KINDS = ("session", "token", "none")
 # The errors every operation of a kind can answer, whatever the route does.
 ANY_ERRORS = {"503": "The database cannot be reached or written just now: nothing was saved; "
                      "try again (Retry-After)"}
+# Answered by the HTTP server in front of the app (gunicorn under `caseapp serve`)
+# before any code of ours runs, as an HTML page: a request line (method, path and
+# query) longer than its limit of 4094 bytes.
+URL_TOO_LONG = {"description": "The URL is too long: the HTTP server refuses it before the "
+                               "app (an HTML page, not a problem document)",
+                "content": {"text/html": {"schema": {"type": "string"}}}}
 SESSION_ERRORS = {
     "401": "Not logged in (no session, or it expired or was ended)",
     "403": "Not allowed: your role or scope does not permit this, or you must change your "
@@ -193,6 +199,8 @@ def document() -> dict[str, Any]:
         responses[str(op.status)] = ok
         for code, text in sorted({**op.standard_errors(), **op.errors}.items()):
             responses[code] = {"description": text, **_problem()}
+        responses["414"] = URL_TOO_LONG
+        responses = dict(sorted(responses.items()))
         operation: dict[str, Any] = {"summary": op.summary, "operationId":
                                      f"{op.method}_{re.sub(r'[^a-z0-9]+', '_', op.path.lower())}"
                                      .rstrip("_"),
