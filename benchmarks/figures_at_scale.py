@@ -617,7 +617,7 @@ def runners(app, client, uid: str, unit_id: int, code: str, period, statement):
 
     def run_get(cold: bool = False):
         if cold:  # as the first view of these numbers: no chart drawn yet
-            from caseapp.reports import charts
+            from caseapp.core import charts
             charts._bars.cache_clear()
             charts._line.cache_clear()
         db.session.remove()

@@ -154,7 +154,7 @@ def configure_i18n(app: Flask) -> None:
 FEATURES = ("home", "accounts", "admin", "auditlog", "api", "cases", "supervision",
             "notifications", "break_glass", "matching", "data_rights", "consent",
             "evidence", "followups", "takedown", "printing", "awareness", "reports",
-            "family", "transfers")
+            "family", "transfers", "partners")
 
 
 def configure_features(app: Flask) -> None:

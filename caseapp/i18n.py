@@ -3,10 +3,10 @@ the product's name, and the one way a date or a moment is written
 (dd/MM/yyyy and dd/MM/yyyy HH:mm, in the instance's time zone)."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask import current_app
-from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import format_date, format_datetime, format_decimal, to_user_timezone
 from flask_babel import lazy_gettext as _l
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
@@ -56,6 +56,19 @@ def format_moment(value: datetime | None) -> str:
     return format_datetime(value, MOMENT_FORMAT)
 
 
+def format_deadline(value: datetime | None) -> str:
+    """A deadline: a time of day as a moment; a deadline at the end of a working
+    day (the local midnight after it) as that day, "by the end of dd/MM/yyyy",
+    not as 00:00 of the next day, which reads as a day earlier or later."""
+    if value is None:
+        return ""
+    local = to_user_timezone(value)
+    if (local.hour, local.minute, local.second) == (0, 0, 0):
+        day = format_date((local - timedelta(days=1)).date(), DAY_FORMAT)
+        return str(_l("by the end of %(day)s", day=day))
+    return format_moment(value)
+
+
 def format_day(value: date | datetime | None) -> str:
     """A day as dd/MM/yyyy; a moment is first brought to the instance's time zone."""
     if value is None:
@@ -72,5 +85,6 @@ def init_app(app) -> None:
     # Every template writes dates through these two: {{ x|moment }}, {{ x|day }}.
     app.jinja_env.filters["moment"] = format_moment
     app.jinja_env.filters["day"] = format_day
+    app.jinja_env.filters["deadline"] = format_deadline
     # Counts in the person's language: 1.234 in Vietnamese, 1,234 in English.
     app.jinja_env.filters["number"] = format_decimal

@@ -11,6 +11,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from limits import parse as parse_limit
+
 from config import defaults
 
 ENVIRONMENTS = ("development", "testing", "production")
@@ -109,6 +111,7 @@ def _general_problems(values: dict[str, Any]) -> list[str]:
     if not _whole(values.get("TAKEDOWN_ANSWER_DAYS", 7), 1, 365):
         problems.append("TAKEDOWN_ANSWER_DAYS must be a whole number of days from 1 to 365")
     problems += _notice_problems(values) + _session_end_problems(values)
+    problems += _partner_problems(values)
     bad_roles = set(values["TOTP_ROLES"]) - set(ROLES)
     if bad_roles:
         problems.append(f"TOTP_ROLES names unknown roles: {', '.join(sorted(bad_roles))}")
@@ -133,6 +136,22 @@ def _session_end_problems(values: dict[str, Any]) -> list[str]:
     if not _whole(values.get("KEPT_FORM_MINUTES", 30), 1, 120):
         problems.append("KEPT_FORM_MINUTES must be a whole number from 1 to 120: typed text "
                         "is kept only for its owner's next login")
+    return problems
+
+
+def _partner_problems(values: dict[str, Any]) -> list[str]:
+    problems = []
+    if not _whole(values.get("PARTNER_TOKEN_MAX_DAYS", 365), 1, 3650):
+        problems.append("PARTNER_TOKEN_MAX_DAYS must be a whole number of days from 1 to 3650: "
+                        "every partner token expires")
+    if not _whole(values.get("PARTNER_IDEMPOTENCY_HOURS", 24), 1, 720):
+        problems.append("PARTNER_IDEMPOTENCY_HOURS must be a whole number from 1 to 720")
+    for name in ("PARTNER_RATE_LIMIT", "PARTNER_AUTH_FAILURES_PER_ADDRESS",
+                 "PARTNER_REFUSALS_AUDITED"):
+        try:
+            parse_limit(str(values.get(name, "1 per minute")))
+        except ValueError:
+            problems.append(f"{name} must be a rate such as \"120 per minute\"")
     return problems
 
 

@@ -191,3 +191,18 @@ MAIL_FROM = None
 # (September to May).
 SCHOOL_YEAR_FIRST_MONTH = 9
 SCHOOL_YEAR_LAST_MONTH = 5
+
+# --- Partner API (caseapp.partners): tokens an admin issues to a partner's system
+# (a hotline's call software, a school platform) to file reports into one unit.
+# A token lasts at most this many days (its expiry is required when issued).
+PARTNER_TOKEN_MAX_DAYS = 365
+# Calls per token (Flask-Limiter, in the shared database like every limit).
+PARTNER_RATE_LIMIT = "120 per minute"
+# Failed tokens per client address: past it the address gets 429 before any
+# token is looked up (and its refusals are no longer audited).
+PARTNER_AUTH_FAILURES_PER_ADDRESS = "20 per minute"
+# Refused partner calls audited, all addresses together: a flood from many
+# addresses is still refused (401) but cannot grow the audit log without bound.
+PARTNER_REFUSALS_AUDITED = "600 per hour"
+# An Idempotency-Key holds this long: a repeat within it gets the first answer.
+PARTNER_IDEMPOTENCY_HOURS = 24

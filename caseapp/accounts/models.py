@@ -53,10 +53,22 @@ class User(db.Model, SealedOwner, AccessSealed):
 
     unit: Mapped[Unit] = relationship()
 
+    # A service account files the intakes that reach a unit from outside its
+    # staff's screens (a partner system's token, the public help form). Its
+    # username has a colon, which no person's may have (admin.service refuses
+    # it), and the username is under the MAC: a row cannot be turned into one or
+    # out of one by a database writer. It is disabled and has no usable
+    # password: nobody logs in as it, no list of people offers it.
+    SERVICE_MARK = ":"
+
+    @property
+    def is_service(self) -> bool:
+        return self.SERVICE_MARK in self.username
+
     # Flask-Login protocol
     @property
     def is_active(self) -> bool:
-        return self.is_enabled and not self.awaiting_confirmation
+        return self.is_enabled and not self.awaiting_confirmation and not self.is_service
 
     @property
     def is_authenticated(self) -> bool:

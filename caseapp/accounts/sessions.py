@@ -99,6 +99,9 @@ class DatabaseSessionInterface(SessionInterface):
     session_class = DatabaseSession
     # Paths whose requests are passive (set by caseapp.accounts.idle).
     passive_paths: frozenset[str] = frozenset()
+    # Path prefixes whose requests authenticate otherwise (a partner's bearer
+    # token): a session cookie sent there is neither read nor touched.
+    cookieless_prefixes: tuple[str, ...] = ()
 
     def _idle(self, app) -> timedelta:
         return timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
@@ -108,6 +111,8 @@ class DatabaseSessionInterface(SessionInterface):
 
     def open_session(self, app, request):
         token = request.cookies.get(self.get_cookie_name(app))
+        if request.path.startswith(self.cookieless_prefixes):
+            return DatabaseSession()
         if not token or len(token) > 128:
             return DatabaseSession()
         row = db.session.get(UserSession, token_digest(token))

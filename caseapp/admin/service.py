@@ -99,10 +99,20 @@ def _is_last_admin(user: User) -> bool:
     return not others
 
 
+def _refuse_service(user: User) -> None:
+    """A service account (accounts.service_accounts) stays disabled, passwordless
+    and in its role: enabling it or giving it a password would open, to whoever
+    holds it, every intake its channel ever filed."""
+    if user.is_service:
+        raise AccountError(_l("This account files reports from outside (a partner system "
+                              "or the public form); nobody can log in with it."))
+
+
 def update_user(actor, user: User, *, role: str, unit_code: str, display_name: str) -> bool:
     """Change the name at once; a new role or unit waits for a second person
     (returns True when a change now waits), except from the command line."""
     permissions.require(actor == SYSTEM or permissions.can_manage_users(actor))
+    _refuse_service(user)
     if role not in ROLES:
         raise AccountError(_l("Unknown role."), field="role")
     if role != "admin" and _is_last_admin(user):
@@ -155,6 +165,7 @@ def _tell_unit(user: User) -> None:
 
 def set_enabled(actor, user: User, enabled: bool) -> None:
     permissions.require(actor == SYSTEM or permissions.can_manage_users(actor))
+    _refuse_service(user)
     if not enabled and actor != SYSTEM and actor.id == user.id:
         raise AccountError(_l("You cannot disable your own account."))
     if not enabled and _is_last_admin(user):
@@ -187,6 +198,7 @@ def revoke_sessions(actor, user: User) -> int:
 def reset_second_factor(actor, user: User) -> bool:
     """Returns True when the reset waits for a second person."""
     permissions.require(actor == SYSTEM or permissions.can_manage_users(actor))
+    _refuse_service(user)
     if actor != SYSTEM and actor.id == user.id:
         raise AccountError(_l("Reset your own second factor on your account page."))
     if actor != SYSTEM and permissions.reset_needs_second_person(user):
@@ -203,6 +215,7 @@ def reset_second_factor(actor, user: User) -> bool:
 def set_password(actor, user: User, password: str) -> bool:
     """Returns True when the new password waits for a second person."""
     permissions.require(actor == SYSTEM or permissions.can_manage_users(actor))
+    _refuse_service(user)
     if actor != SYSTEM and actor.id == user.id:
         # Your own password is changed on your account page, with the old one.
         raise AccountError(_l("Change your own password on your account page."))

@@ -39,8 +39,9 @@ SECURITY_SCHEMES = {
                   "description": "With the session cookie, on every call that changes "
                                  "something: the `csrf_token` of GET /me"},
     "partnerToken": {"type": "http", "scheme": "bearer",
-                     "description": "A partner system's API token, issued by an admin for one "
-                                    "unit and named scopes (Authorization: Bearer <token>)"},
+                     "description": "A partner system's API token (cat_...), issued by an "
+                                    "admin for one unit and named scopes; the /partner routes "
+                                    "only (Authorization: Bearer <token>)"},
 }
 SECURITY_KINDS = ("session", "token", "none")
 # The errors every operation of a kind can answer, whatever the route does.

@@ -65,6 +65,10 @@ def _actor(actor) -> tuple[str, str | None, str | None, Any]:
         return "system", None, None, None
     if isinstance(actor, str):
         return actor, None, None, None
+    # Not a person (a partner's API token): its kind and id, no role, no unit.
+    kind = getattr(actor, "audit_actor_type", None)
+    if kind is not None:
+        return kind, actor.id, None, None
     return "user", actor.id, actor.role, actor
 
 
@@ -112,7 +116,7 @@ def record(action: str, *, outcome: str = "ok", actor=None, object_type: str | N
     # belongs to no one: it carries none of that person's session or address.
     if has_request_context() and actor_type != "system":
         digest = getattr(session, "digest", None)
-        if digest:
+        if digest and actor_type != "token":  # a token call ignores any cookie
             # The table stores a hash of the token already; hash again so the
             # log cannot be joined back to a live session row.
             session_hash = hashlib.sha256(("audit:" + digest).encode()).hexdigest()[:32]

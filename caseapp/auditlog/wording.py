@@ -187,6 +187,12 @@ ACTIONS: dict[str, Wording] = {
     "keys.rotate_start": Wording(_l("Key rotation started"), _l("new version %(new_version)s")),
     "keys.rotate_done": Wording(_l("Key rotation finished"), _l("version %(version)s")),
     "keys.seal_rows": Wording(_l("Earlier rows sealed"), _l("%(sealed)s rows")),
+    "partner_token.issue": Wording(_l("Partner API token issued"), "%(family)s"),
+    "partner_token.revoke": Wording(_l("Partner API token revoked"), "%(family)s"),
+    "partner.intake": Wording(_l("Report filed by a partner's token")),
+    "partner.status": Wording(_l("Case stage read by a partner's token"),
+                              kinds={"reason": "reason"}),
+    "partner.refused": Wording(_l("Partner API call refused"), kinds={"reason": "reason"}),
     "reference.create": Wording(_l("List entry added")),
     "reference.update": Wording(_l("List entry changed")),
     "reference.enable": Wording(_l("List entry restored")),
@@ -223,6 +229,7 @@ FAMILIES = {
     "unit.": _l("Units (all)"),
     "audit.": _l("The audit log itself (all)"),
     "keys.": _l("Encryption keys (all)"),
+    "partner": _l("Partner API (all)"),
 }
 
 # --- how each detail reads ----------------------------------------------------------------
@@ -276,6 +283,14 @@ REASON_LABELS = {
     "abuse_material_category": _l("the case is about sexual images of a child"),
     "retention": _l("the retention period ended"),
     "data_request": _l("a granted request to delete the child's data"),
+    "missing": _l("no token sent"),
+    "unknown": _l("unknown token"),
+    "revoked": _l("revoked token"),
+    "expired": _l("expired token"),
+    "scope": _l("the token was not issued for this call"),
+    "not_found": _l("no such case for this token"),
+    "idempotency_key_reused": _l("idempotency key sent before with another body"),
+    "invalid": _l("invalid input"),
 }
 
 VIA_LABELS = {

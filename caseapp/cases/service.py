@@ -500,13 +500,15 @@ class _Intake:
     offenders: list
 
 
-def _check_intake(actor, data: IntakeData, *, limit: bool) -> _Intake:
+def _check_intake(actor, data: IntakeData, *, limit: bool, unit: Unit | None = None
+                  ) -> _Intake:
     """Every check of an intake, all of them: one CaseError, or CaseErrors naming
     each field that is wrong (a person corrects them all at once). A refused unit
     (PermissionDenied) and the intake limit stop at once: they are not mistakes
     to correct on the form."""
     problems = Problems()
-    unit = problems.check(_intake_unit, actor, data)
+    if unit is None:
+        unit = problems.check(_intake_unit, actor, data)
     if limit:
         _check_intake_rate(actor)
     received_at = problems.check(_intake_received_at, data)
@@ -551,7 +553,24 @@ def record_intake(actor, data: IntakeData) -> Case:
     CaseErrors); then the case, its sealed fields and its audit entry are
     written in one savepoint. A child not safe tonight is in immediate danger.
     """
-    checked = _check_intake(actor, data, limit=True)
+    return _record_intake(actor, _check_intake(actor, data, limit=True), data, {})
+
+
+def record_outside_intake(recorder, unit: Unit, data: IntakeData, **details) -> Case:
+    """An intake that reached ``unit`` from outside its staff's screens: a partner
+    system's token or the public help form. ``recorder`` is that channel's service
+    account (accounts.service_accounts), which no rule lets act: the caller has
+    decided that the channel may file into ``unit`` (the token's unit, the unit
+    the form offers) and throttled it. ``details`` (codes only: the token's id,
+    the channel) go into the case's creation entry. Checked and written as
+    :func:`record_intake`."""
+    if not getattr(recorder, "is_service", False):
+        raise PermissionDenied(_l("You cannot record a report for this unit."))
+    return _record_intake(recorder, _check_intake(recorder, data, limit=False, unit=unit),
+                          data, details)
+
+
+def _record_intake(actor, checked: _Intake, data: IntakeData, details: dict) -> Case:
     unit, child = checked.unit, data.child
     child_consent, guardian_consent, ground = checked.consent
     # "Not safe tonight" is immediate danger: the 12-hour emergency deadline runs
@@ -594,7 +613,7 @@ def record_intake(actor, data: IntakeData) -> Case:
         db.session.flush()
         # The anonymity flag is a plain column (read before any key is opened):
         # its entry here is what a review compares it with.
-        _audit("case.create", actor, case, stage="intake",
+        _audit("case.create", actor, case, stage="intake", **details,
                **({"reporter_anonymous": True} if case.reporter_anonymous else {}))
         hooks.run(hooks.case_event, "recorded", actor, case, {})
         # Likely earlier cases of the same child, offenders named before (the

@@ -278,6 +278,13 @@ def action_page(reference: str, action: str, item: str | None):
     if spec is None or spec.item != (item is not None):
         abort(404)
     offered = actions.offered(current_user, case)
+    if action == "plan" and action not in offered and "needs" in offered \
+            and rules.can_draft_plan(current_user, case):
+        # The plan waits for the needs assessment's meeting (Decree 56): the
+        # person who would draft it is sent to that step, not refused.
+        flash(_("First record the needs assessment with its meeting; then the plan can be "
+                "drafted."), "info")
+        return redirect(url_for("cases.action_page", reference=case.reference, action="needs"))
     # Not this person's, or not at this stage: refused (403) and audited by the
     # permission layer, as the POST is.
     rules.require(action in offered, current_user, case, action=logged)

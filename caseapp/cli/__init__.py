@@ -46,12 +46,12 @@ def _create_app():
 
 
 def register(app) -> None:
-    from . import audit_cmd, cases, notifications, reports, units, users
+    from . import audit_cmd, cases, notifications, reports, tokens, units, users
 
     cases.register(app)
 
     for group in (units.units, users.users, audit_cmd.audit, reports.report,
-                  notifications.notifications):
+                  notifications.notifications, tokens.tokens):
         if group.name not in app.cli.commands:
             app.cli.add_command(group)
 
@@ -74,6 +74,7 @@ def _add_setup_commands() -> None:
         quickstart,
         reports,
         serve,
+        tokens,
         units,
         users,
     )
@@ -87,7 +88,8 @@ def _add_setup_commands() -> None:
     # ready yet (they build the app when they run, and say what is missing).
     for command in (units.units, users.users, audit_cmd.audit, reports.report,
                     notifications.notifications, cases.retention, cases.demo_data,
-                    cases.cases_group, backup.backup, backup.restore, migrate_db):
+                    cases.cases_group, backup.backup, backup.restore, tokens.tokens,
+                    migrate_db):
         main.add_command(command)
 
 

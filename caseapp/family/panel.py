@@ -50,6 +50,14 @@ def panel_context(user, case, child: bool) -> dict | None:
     members = members_of(case)
     household = household_of(case)
     editable = rules.can_edit_family(user, case)
+    form = add_form() if editable else None
+    from_intake = False
+    if form is not None and not members and (case.guardian_name or case.guardian_contact):
+        # The guardian typed at intake is the first person most cases record:
+        # offered in the add form (checked and completed, then added by hand).
+        form.full_name.data = case.guardian_name or ""
+        form.contact.data = case.guardian_contact or ""
+        from_intake = True
     return {
         "members": members,
         "relation_labels": RELATION_LABELS,
@@ -57,7 +65,8 @@ def panel_context(user, case, child: bool) -> dict | None:
         "names": user_names([m.recorded_by_id for m in members]
                             + ([household.recorded_by_id] if household else [])),
         "flagged": sum(1 for m in members if m.flagged),
-        "add_form": add_form() if editable else None,
+        "add_form": form,
+        "add_from_intake": from_intake,
         "edit_forms": {m.id: edit_form(m.id).fill(m) for m in members} if editable else {},
         "remove_form": RemoveMemberForm(prefix="remove", formdata=None) if editable else None,
         "household_form": household_form(household) if editable else None,

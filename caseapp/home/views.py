@@ -1,8 +1,11 @@
 """The home page, the public help page and the language switch."""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
+from werkzeug.exceptions import HTTPException
 
 from caseapp.accounts import service as accounts
 from caseapp.cases import queries as case_queries
@@ -34,4 +37,23 @@ def set_language():
         session["locale"] = form.locale.data
         if current_user.is_authenticated:
             accounts.set_locale(current_user, form.locale.data)
-    return redirect(safe_next(request.form.get("next")) or url_for("home.home"))
+    return redirect(_page_to_show(safe_next(request.form.get("next"))) or url_for("home.home"))
+
+
+def _page_to_show(target: str | None) -> str | None:
+    """``target`` if it is a page (answers GET), else the nearest page above it.
+    A refused form is shown at the address it was posted to, which only takes
+    POST (``/cases/<ref>/takedown/requests``): switching the language there
+    lands on the case page, not on a 405."""
+    if target is None:
+        return None
+    adapter = current_app.url_map.bind("localhost")
+    path, query = urlsplit(target).path, urlsplit(target).query
+    while path:
+        try:
+            adapter.match(path, method="GET")
+        except HTTPException:  # 404, 405, or a redirect (RequestRedirect)
+            path, query = path.rpartition("/")[0], ""
+            continue
+        return f"{path}?{query}" if query else path
+    return None

@@ -45,9 +45,13 @@ def can_request_transfer(user, case) -> bool:
 
 
 def can_see_transfer(user, transfer) -> bool:
-    """The transfer's metadata: the receiving side and the supervisors of the case."""
-    return intact(transfer) and (is_receiving_supervisor(user, transfer)
-                                 or rules.is_supervisor_of(user, transfer.case))
+    """The transfer's metadata: the supervisors of the case, and the receiving side
+    while it waits for them. A declined or cancelled transfer's row shows the
+    case's live stage: the unit that did not take the case has no reason to
+    follow it (after an acceptance they are the case's supervisors)."""
+    return intact(transfer) and (
+        rules.is_supervisor_of(user, transfer.case)
+        or (transfer.status == "pending" and is_receiving_supervisor(user, transfer)))
 
 
 def can_decide_transfer(user, transfer) -> bool:

@@ -20,12 +20,13 @@ from caseapp.break_glass.models import BreakGlassAccess
 from caseapp.cases import queries
 from caseapp.cases.models import Case
 from caseapp.cases.screens import user_names
+from caseapp.core import charts
 from caseapp.extensions import db
 from caseapp.permissions import cases as rules
 from caseapp.units.labels import SCHOOL_LABELS
 from caseapp.units.models import SCHOOL_TYPES, Unit
 
-from . import charts, figures
+from . import figures
 from .numbers import GROUPS, TIMED_STEPS, share
 from .period import Period
 

@@ -14,6 +14,7 @@ from caseapp import paging
 from caseapp.break_glass.service import OVERSIGHT_DAYS
 from caseapp.cases import workflow
 from caseapp.cases.screens import label
+from caseapp.core import charts
 from caseapp.core.errors import render_error
 from caseapp.data_rights.forms import DATA_REQUEST_KIND_LABELS
 from caseapp.permissions import cases as rules
@@ -93,10 +94,11 @@ def takedown():
     if not rules.can_open_supervision(current_user):
         return render_error(403, message=_l("The supervision queue is for supervisors."))
     rows, total = takedown_figures.by_platform(current_user)
-    chart = takedown_figures.share_chart(
+    chart = charts.bars(
         str(_l("Share of items removed, by platform")),
-        tuple(str(PLATFORM_LABELS[r.platform]) for r in rows),
-        tuple(r.share for r in rows)) if rows else None
+        [str(PLATFORM_LABELS[r.platform]) for r in rows],
+        {str(_l("Removed")): [None if r.share is None else 100 * r.share for r in rows]},
+        percent=True) if rows else None
     return render_template("supervision/takedown.html", rows=rows, total=total, chart=chart,
                            platform_labels=PLATFORM_LABELS, unit=current_user.unit)
 

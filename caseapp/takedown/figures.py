@@ -9,14 +9,8 @@ and numbers only: no reference, no child data.
 """
 from __future__ import annotations
 
-import base64
-import io
-import textwrap
 from dataclasses import dataclass
-from functools import lru_cache
 
-from matplotlib import rcParams
-from matplotlib.figure import Figure
 from sqlalchemy import Integer, case, cast, func, literal, select, union_all
 
 from caseapp.cases.models import Case
@@ -97,29 +91,3 @@ def by_platform(user) -> tuple[list[PlatformRow], PlatformRow]:
     rows = [PlatformRow(p, *found[p]) for p in PLATFORMS if p in found]
     return rows, PlatformRow("total", sum(r.items for r in rows),
                              sum(r.removed for r in rows), overall_median)
-
-
-# --- the chart: drawn as the dashboard's (caseapp.reports.charts, a layer above
-# this one): SVG by matplotlib's object API, text as text, shown as a data: URI
-# beside the table of its numbers.
-
-rcParams["svg.fonttype"] = "none"  # labels as <text>, as the dashboard's charts
-rcParams["font.family"] = "DejaVu Sans"
-
-
-@lru_cache(maxsize=128)
-def share_chart(title: str, labels: tuple[str, ...], shares: tuple[float | None, ...]) -> str:
-    figure = Figure(figsize=(4.2, 1.1 + 0.45 * max(len(labels), 1)))
-    axes = figure.subplots()
-    shown = [100 * (s or 0) for s in shares]
-    drawn = axes.barh(range(len(labels)), shown, height=0.6, color="#2e8540")
-    axes.bar_label(drawn, labels=["—" if s is None else f"{100 * s:.0f} %" for s in shares],
-                   padding=3, fontsize=10)
-    axes.set_yticks(range(len(labels)), labels=list(labels))
-    axes.invert_yaxis()
-    axes.set_xlim(0, 115)
-    axes.set_title("\n".join(textwrap.wrap(title, 40)), loc="left", fontsize=11)
-    axes.spines[["top", "right"]].set_visible(False)
-    out = io.BytesIO()
-    figure.savefig(out, format="svg", bbox_inches="tight", metadata={"Date": None})
-    return "data:image/svg+xml;base64," + base64.b64encode(out.getvalue()).decode("ascii")

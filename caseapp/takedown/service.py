@@ -173,8 +173,15 @@ def record_request(actor, case: Case, data: RequestData) -> TakedownRequest:
     if data.sent_on is None or not isinstance(data.sent_on, date):
         problems.append(CaseError(_l("Give the day the request was sent."), field="sent_on"))
     else:
+        # Not before the report reached the unit: a back-dated request would
+        # shorten its own answer time and skew the platforms' median.
+        received = case.received_at.astimezone(deadlines.local_timezone()).date()
         try:
             check_day(data.sent_on, "sent_on", latest=_today())
+            if data.sent_on < received:
+                raise CaseError(_l("A request cannot have been sent before the report was "
+                                   "received (%(day)s).", day=received.strftime("%d/%m/%Y")),
+                                field="sent_on")
         except CaseError as error:
             problems.append(error)
     try:

@@ -118,7 +118,13 @@ def test_only_the_forms_the_case_can_take_now_are_offered(people, login, make_ca
     case = make_case("assessment")
     page = officer.get(f"/cases/{case.reference}").get_data(as_text=True)
     assert 'data-action-link="needs"' in page and 'data-action-link="plan"' not in page
-    assert officer.get(f"/cases/{case.reference}/actions/plan").status_code == 403
+    # Opened before the meeting (a bookmark, the browser's history), the plan's
+    # page sends its drafter to the needs assessment, saying why: no refusal.
+    early = officer.get(f"/cases/{case.reference}/actions/plan")
+    assert early.status_code == 302
+    assert early.headers["Location"].endswith(f"/cases/{case.reference}/actions/needs")
+    needs_page = officer.get(early.headers["Location"]).get_data(as_text=True)
+    assert "Ghi nhận đánh giá nhu cầu cùng cuộc họp trước" in needs_page
     service.record_needs_assessment(people.officer, case, needs_data())
     db.session.commit()
     page = officer.get(f"/cases/{case.reference}").get_data(as_text=True)

@@ -129,3 +129,22 @@ def test_queue_shows_cases_of_a_disabled_officer(people, login, make_case):
     assert response.status_code == 302
     db.session.refresh(case)
     assert case.lead_officer_id == people.officer2.id
+
+
+def test_switching_language_on_a_refused_form_lands_on_a_page(people, login, make_case):
+    """A refused form is shown at its POST-only address: the language switch
+    there goes to the nearest page above it (the case), not to a 405."""
+    from tests.conftest import csrf_token
+
+    case = make_case("support")
+    client = login(people.officer)
+    for posted, expected in ((f"/cases/{case.reference}/takedown/requests",
+                              f"/cases/{case.reference}"),
+                             ("/cases?after=abc", "/cases?after=abc"),
+                             ("/no/such/page", None)):
+        response = client.post("/language", data={"csrf_token": csrf_token(client, "/"),
+                                                   "locale": "en", "next": posted})
+        assert response.status_code == 302
+        location = response.headers["Location"]
+        assert location == (expected or "/"), (posted, location)
+        assert client.get(location).status_code == 200

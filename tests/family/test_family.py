@@ -3,6 +3,7 @@ with the "may be the abuser" flag that keeps a person from being contacted
 through the case; who may read and change them; forged and bad input."""
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -196,6 +197,18 @@ def test_section_page_marks_the_flagged_person_and_hides_their_contact(people, m
     line = re.search(r'<li id="section-family">(.*?)</li>', page, re.S).group(1)
     assert "2" in line and 'badge overdue' in line
     assert ABUSER not in page  # the names stay on the section page
+    # He lives with the child: the section says to check the child's safety at home.
+    assert "data-abuser-at-home" in html and "an toàn ở nhà" in html
+
+
+def test_no_safety_prompt_when_the_flagged_person_lives_elsewhere(people, make_case, login):
+    case = make_case("support")
+    service.add_member(people.officer, case, dataclasses.replace(FATHER,
+                                                                 lives_with_child=False))
+    service.add_member(people.officer, case, MUM)
+    db.session.commit()
+    html = login(people.officer).get(section(case.reference)).get_data(as_text=True)
+    assert "data-do-not-contact" in html and "data-abuser-at-home" not in html
 
 
 def test_the_web_forms_add_correct_and_remove(people, make_case, login):
@@ -386,3 +399,18 @@ def test_the_openapi_document_declares_the_inputs(client):
     assert {"relation", "full_name"} <= set(schema["required"])
     assert "get" in document["paths"]["/cases/{reference}/family"]
     assert "post" in document["paths"]["/cases/{reference}/family/household"]
+
+
+def test_the_guardian_typed_at_intake_is_offered_in_the_add_form(people, make_case, login):
+    from tests.cases.conftest import GUARDIAN_CONTACT, GUARDIAN_NAME
+
+    case = make_case("support")
+    client = login(people.officer)
+    html = client.get(section(case.reference)).get_data(as_text=True)
+    assert "data-from-intake" in html
+    assert f'value="{GUARDIAN_NAME}"' in html and f'value="{GUARDIAN_CONTACT}"' in html
+    assert rows(case) == []  # offered, not added: the officer chooses the relation
+    service.add_member(people.officer, case, MUM)
+    db.session.commit()
+    html = client.get(section(case.reference)).get_data(as_text=True)
+    assert "data-from-intake" not in html and f'value="{GUARDIAN_NAME}"' not in html

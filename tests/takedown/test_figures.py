@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 
+from caseapp import clock
 from caseapp.takedown import service
 from tests.cases.conftest import CHILD_NAME, HANDLE, SECRETS
 
@@ -30,7 +31,10 @@ PLAN = [
 def record(people, make_case):
     """The plan's items and requests over two cases of the district, and one
     removed item in another district (outside the supervisor's scope)."""
-    cases = [make_case("support"), make_case("support")]
+    # Reported 120 days ago: no request is dated before its case's report.
+    received = clock.now().replace(second=0, microsecond=0) - timedelta(days=120)
+    cases = [make_case("support", received_at=received), make_case("support",
+                                                                   received_at=received)]
     for n, (platform, requests) in enumerate(PLAN):
         case = cases[n % 2]
         item = service.add_item(people.officer, case, service.ItemData(
@@ -42,7 +46,8 @@ def record(people, make_case):
                 service.record_outcome(people.officer, case, service.OutcomeData(
                     row.id, outcome, today() - timedelta(days=answered)))
     other = make_case("support", unit=people.other_district, recorder=people.other_officer,
-                      lead=people.other_officer, supervisor=people.other_supervisor)
+                      lead=people.other_officer, supervisor=people.other_supervisor,
+                      received_at=received)
     item = service.add_item(people.other_officer, other, service.ItemData(
         "facebook", "post", "https://facebook.example/elsewhere"))
     row = service.record_request(people.other_officer, other, service.RequestData(

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from caseapp import clock
 from caseapp.extensions import db
 from caseapp.notifications.models import Notification
 from caseapp.takedown import service
@@ -134,9 +135,11 @@ def test_the_my_cases_marks_are_one_statement_per_page(people, login, make_case,
     client = login(people.officer)
     client.get("/cases")
     _page, few = statements_run(lambda: client.get("/cases"))
+    days = service.answer_days() + 1
     for _ in range(4):
-        item_and_request(people.officer, make_case("support"),
-                         sent_on=today() - timedelta(days=service.answer_days() + 1))
+        received = clock.now().replace(second=0, microsecond=0) - timedelta(days=days)
+        item_and_request(people.officer, make_case("support", received_at=received),
+                         sent_on=today() - timedelta(days=days))
     page, many = statements_run(lambda: client.get("/cases"))
     assert page.get_data(as_text=True).count("data-mark") == 6
     assert many == few
@@ -267,6 +270,13 @@ def test_bad_request_and_outcome_dates_are_refused_in_vietnamese(people, login, 
         "takedown-request-channel": "police", "takedown-request-sent_on": future})
     assert response.status_code == 422
     assert "Ngày này quá xa trong tương lai." in response.get_data(as_text=True)
+    # Nor before the report reached the unit (it would shorten its own answer time).
+    before = (case.received_at - timedelta(days=1)).strftime("%d/%m/%Y")
+    response = client.post(f"/cases/{case.reference}/takedown/requests", data={
+        "takedown-request-csrf_token": token(client, page), "takedown-request-item": item.id,
+        "takedown-request-channel": "police", "takedown-request-sent_on": before})
+    assert response.status_code == 422
+    assert "trước khi tiếp nhận báo cáo" in response.get_data(as_text=True)
     earlier = (today() - timedelta(days=2)).strftime("%d/%m/%Y")
     response = client.post(f"/cases/{case.reference}/takedown/outcome", data={
         "takedown-outcome-csrf_token": token(client, page),

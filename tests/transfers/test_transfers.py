@@ -203,6 +203,10 @@ def test_declined_transfer_leaves_everything_as_it_was(people, make_case, login)
     assert login(people.officer).get(f"/cases/{case.reference}").status_code == 200
     assert login(people.counselor).get(f"/cases/{case.reference}").status_code == 200
     assert receiving.get(f"/cases/{case.reference}").status_code == 404
+    # Nor does the unit that declined keep following the case through the
+    # transfer's row (it showed the live stage).
+    assert receiving.get(f"/transfers/{transfer.id}").status_code == 404
+    assert receiving.get(f"/api/v1/transfers/{transfer.id}").status_code == 404
     # The sending side is told and reads why (each reading audited).
     assert db.session.scalar(select(Notification.id).where(
         Notification.user_id == people.supervisor.id,
@@ -430,8 +434,9 @@ def test_api_decline_needs_a_reason(people, make_case, login):
     done = receiving.post(f"/api/v1/transfers/{transfer.id}/decline", json={"reason": DECLINE},
                           headers=headers)
     assert done.status_code == 200 and done.json["transfer"]["status"] == "declined"
+    # Declined, the transfer is no longer the receiving side's to see or decide.
     assert receiving.post(f"/api/v1/transfers/{transfer.id}/accept",
-                          headers=headers).status_code in (403, 422)
+                          headers=headers).status_code == 404
     db.session.expire_all()
     assert db.session.get(Case, case.id).unit.code == "XA"
 

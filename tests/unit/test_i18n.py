@@ -286,3 +286,21 @@ def test_switching_language_keeps_the_page_and_its_query(client):
     back = re.search(r'name="next" value="([^"]+)"', html).group(1)
     # the page's position comes back; nothing else of the query is echoed
     assert back.replace("&amp;", "&") == "/login?after=WyJ4Il0&closed=1"
+
+
+def test_a_deadline_at_the_end_of_a_day_reads_as_that_day(app):
+    """Deadlines that end a working day are the local midnight after it: shown as
+    "hết ngày 05/12/2026", not "06/12/2026 00:00", which reads as the next day."""
+    from datetime import UTC, datetime
+
+    from flask_babel import force_locale
+
+    from caseapp.i18n import format_deadline
+
+    midnight_hanoi = datetime(2026, 12, 5, 17, 0, tzinfo=UTC)  # 06/12 00:00 in Vietnam
+    with app.test_request_context("/"), force_locale("vi"):
+        assert format_deadline(midnight_hanoi) == "hết ngày 05/12/2026"
+        assert format_deadline(datetime(2026, 12, 5, 5, 30, tzinfo=UTC)) == "05/12/2026 12:30"
+        assert format_deadline(None) == ""
+    with app.test_request_context("/"), force_locale("en"):
+        assert format_deadline(midnight_hanoi) == "by the end of 05/12/2026"
