@@ -2,8 +2,9 @@
 
 `caseapp serve` on a fresh instance (SQLite; on PostgreSQL when the suite runs
 there: a database of its own, made and dropped by the test), one case recorded
-through the API, and schemathesis run as each kind of caller against
-/api/v1/openapi.json with these checks:
+through the API, and schemathesis run as each kind of caller (a counselor, a
+supervisor: every operation; a partner's bearer token: the /partner routes, on a
+case it filed) against /api/v1/openapi.json with these checks:
 
 - not_a_server_error: no 5xx;
 - response_schema_conformance: every answer fits the schema of its status;
@@ -113,15 +114,17 @@ class Instance:
             engine.dispose()
 
 
-def record_case(person: HttpSession, csrf: str) -> str:
-    body = {"unit": UNIT, "received_at": datetime.now().isoformat(timespec="minutes"),
+def intake() -> dict:
+    return {"received_at": datetime.now().isoformat(timespec="minutes"),
             "channel": "online_report", "requested_by": "child", "help_requested": True,
             "harm_categories": ["cyberbullying"], "platforms": ["tiktok"],
             "narrative": "Bị bắt nạt trên mạng (dữ liệu thử, không phải trẻ thật)",
             "child": {"full_name": "Trẻ Thử Nghiệm", "estimated_age": 12}}
-    answer = person.request("POST", "/api/v1/cases", body=json.dumps(body),
-                            headers={"Content-Type": "application/json",
-                                     "X-CSRFToken": csrf})
+
+
+def record_case(person: HttpSession, path: str, body: dict, headers: dict[str, str]) -> str:
+    answer = person.request("POST", path, body=json.dumps(body),
+                            headers={"Content-Type": "application/json", **headers})
     assert answer.status == 201, answer.body
     return answer.json()["reference"]
 
@@ -183,7 +186,8 @@ def test_schemathesis_finds_no_violation_as_staff(instance, tmp_path, role):
         instance.add_user(f"{role}.fuzz", role)
     instance.serve()
     recorder, recorder_csrf = instance.log_in("tuvan.fuzz")
-    reference = record_case(recorder, recorder_csrf)
+    reference = record_case(recorder, "/api/v1/cases", {"unit": UNIT, **intake()},
+                            {"X-CSRFToken": recorder_csrf})
     person, csrf = (recorder, recorder_csrf) if role == "counselor" \
         else instance.log_in(f"{role}.fuzz")
     cookie = "; ".join(f"{k}={v}" for k, v in person.cookies.items())
@@ -213,5 +217,9 @@ def test_schemathesis_finds_no_violation_with_a_partner_token(instance, tmp_path
     assert issued.returncode == 0, issued.stderr
     token = issued.stdout.strip().splitlines()[-1]  # the secret, alone on the last line
     instance.serve()
-    schemathesis(instance.port, tmp_path, {"Authorization": f"Bearer {token}"}, None,
+    bearer = {"Authorization": f"Bearer {token}"}
+    # A case this partner filed: the one whose stage the token may read.
+    reference = record_case(HttpSession(instance.port), "/api/v1/partner/intakes", intake(),
+                            bearer)
+    schemathesis(instance.port, tmp_path, bearer, reference,
                  "--include-path-regex", PARTNER_PATHS)
