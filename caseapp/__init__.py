@@ -134,6 +134,8 @@ def configure_i18n(app: Flask) -> None:
     def select_locale():
         if not has_request_context():
             return app.config["BABEL_DEFAULT_LOCALE"]
+        if g.get("page_locale") in app.config["LANGUAGES"]:
+            return g.page_locale  # a page whose address names its language (/en/help)
         if current_user and current_user.is_authenticated and current_user.locale:
             return current_user.locale
         chosen = session.get("locale")
@@ -154,7 +156,7 @@ def configure_i18n(app: Flask) -> None:
 FEATURES = ("home", "accounts", "admin", "auditlog", "api", "cases", "supervision",
             "notifications", "break_glass", "matching", "data_rights", "consent",
             "evidence", "followups", "takedown", "printing", "awareness", "reports",
-            "family", "transfers", "partners")
+            "family", "transfers", "partners", "public_help")
 
 
 def configure_features(app: Flask) -> None:

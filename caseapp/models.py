@@ -19,6 +19,7 @@ from caseapp.followups.models import FollowUp  # noqa: F401
 from caseapp.matching.models import CaseMatch  # noqa: F401
 from caseapp.notifications.models import Notification  # noqa: F401
 from caseapp.partners.models import ApiToken, IdempotencyKey  # noqa: F401
+from caseapp.public_help.models import PublicMessage, PublicRequest  # noqa: F401
 from caseapp.takedown.models import TakedownItem  # noqa: F401  (and its requests)
 from caseapp.transfers.models import CaseTransfer  # noqa: F401
 from caseapp.units.models import Unit  # noqa: F401

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from limits import parse as parse_limit
+from limits import parse_many  # Flask-Limiter's own parser of limit strings
 
 from config import defaults
 
@@ -111,7 +112,7 @@ def _general_problems(values: dict[str, Any]) -> list[str]:
     if not _whole(values.get("TAKEDOWN_ANSWER_DAYS", 7), 1, 365):
         problems.append("TAKEDOWN_ANSWER_DAYS must be a whole number of days from 1 to 365")
     problems += _notice_problems(values) + _session_end_problems(values)
-    problems += _partner_problems(values)
+    problems += _partner_problems(values) + _public_help_problems(values)
     bad_roles = set(values["TOTP_ROLES"]) - set(ROLES)
     if bad_roles:
         problems.append(f"TOTP_ROLES names unknown roles: {', '.join(sorted(bad_roles))}")
@@ -152,6 +153,26 @@ def _partner_problems(values: dict[str, Any]) -> list[str]:
             parse_limit(str(values.get(name, "1 per minute")))
         except ValueError:
             problems.append(f"{name} must be a rate such as \"120 per minute\"")
+    try:
+        parse_many(str(values.get("PARTNER_INTAKE_LIMIT", "1 per hour")))
+    except ValueError:
+        problems.append("PARTNER_INTAKE_LIMIT must be rates such as \"30 per hour; 300 per day\"")
+    return problems
+
+
+def _public_help_problems(values: dict[str, Any]) -> list[str]:
+    problems = []
+    if not _whole(values.get("PUBLIC_HELP_FORM_MINUTES", 120), 5, 24 * 60):
+        problems.append("PUBLIC_HELP_FORM_MINUTES must be a whole number from 5 to 1440")
+    for name in ("PUBLIC_HELP_LIMIT_PER_ADDRESS", "PUBLIC_HELP_LIMIT_GLOBAL",
+                 "PUBLIC_HELP_STATUS_LIMIT_PER_ADDRESS", "PUBLIC_HELP_STATUS_LIMIT_GLOBAL"):
+        try:
+            parse_many(str(values.get(name, "1 per hour")))
+        except ValueError:
+            problems.append(f"{name} must be a rate limit such as '5 per hour'")
+    leave = str(values.get("PUBLIC_HELP_LEAVE_URL", "https://www.google.com/"))
+    if not (leave.startswith(("https://", "http://", "/")) and not leave.startswith("//")):
+        problems.append("PUBLIC_HELP_LEAVE_URL must be an http(s) address or a path")
     return problems
 
 

@@ -63,6 +63,24 @@ SERVE_TIMEOUT = 60
 INTAKE_LIMIT_PER_HOUR = 20
 INTAKE_LIMIT_PER_DAY = 60
 
+# --- The public help form (/help, /en/help; caseapp.public_help) ---------------
+# The unit a request goes to when the person does not choose one (a unit code;
+# empty: the person must choose). The form lists the active units.
+PUBLIC_HELP_DEFAULT_UNIT = ""
+# How long the form's anti-forgery token (a signed cookie, no session) lasts.
+PUBLIC_HELP_FORM_MINUTES = 120
+# Requests sent, per client address and for the whole site (Flask-Limiter's
+# strings; counted in RATELIMIT_STORAGE_URI): past them the page says to call
+# 111 or 113 and saves nothing.
+PUBLIC_HELP_LIMIT_PER_ADDRESS = "5 per hour"
+PUBLIC_HELP_LIMIT_GLOBAL = "200 per hour"
+# Look-ups of a tracking code (and messages left with one), per address and in
+# all: guessing an 80-bit code is hopeless, and these keep it so.
+PUBLIC_HELP_STATUS_LIMIT_PER_ADDRESS = "10 per hour"
+PUBLIC_HELP_STATUS_LIMIT_GLOBAL = "500 per hour"
+# Where "Leave quickly" goes (replacing the page in the browser's history).
+PUBLIC_HELP_LEAVE_URL = "https://www.google.com/"
+
 # --- Second factor: every role that can see a child's data (counselors see it
 # all at intake), and admins, who manage the accounts that can.
 REQUIRE_TOTP = True
@@ -198,11 +216,17 @@ SCHOOL_YEAR_LAST_MONTH = 5
 PARTNER_TOKEN_MAX_DAYS = 365
 # Calls per token (Flask-Limiter, in the shared database like every limit).
 PARTNER_RATE_LIMIT = "120 per minute"
-# Failed tokens per client address: past it the address gets 429 before any
-# token is looked up (and its refusals are no longer audited).
+# Failed tokens per client address: past it the address's bad tokens get 429
+# (a valid token from the same address, a hotline behind a shared NAT, still
+# goes through: the token is looked up first, one digest and one index read).
 PARTNER_AUTH_FAILURES_PER_ADDRESS = "20 per minute"
-# Refused partner calls audited, all addresses together: a flood from many
-# addresses is still refused (401) but cannot grow the audit log without bound.
+# Refused calls WITHOUT a valid token audited, all addresses together: a flood
+# from many addresses is still refused (401) but cannot grow the audit log
+# without bound. A known token's refusals are always audited (its own rate
+# limit bounds them), so nobody can use up this allowance to hide them.
 PARTNER_REFUSALS_AUDITED = "600 per hour"
+# Intakes a partner (a token family: its tokens in one unit) may file: a stolen
+# or faulty token cannot bury a unit's real reports under fake emergencies.
+PARTNER_INTAKE_LIMIT = "30 per hour; 300 per day"
 # An Idempotency-Key holds this long: a repeat within it gets the first answer.
 PARTNER_IDEMPOTENCY_HOURS = 24

@@ -67,7 +67,9 @@ class Hasher:
     def verify(self, stored_hash: str | None, password: str) -> bool:
         """Constant work whether or not the account exists: an unknown user is
         checked against a dummy hash with the same parameters."""
-        if stored_hash is None:
+        if stored_hash is None or not stored_hash.startswith("$argon2"):
+            # No account, or one with no password (a service account's marker):
+            # the same work as a real check against a hash nothing matches.
             stored_hash = self._dummy
         try:
             return bool(self._run(self._hasher.verify, stored_hash, self._peppered(password)))

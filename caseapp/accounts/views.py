@@ -41,7 +41,7 @@ bp = Blueprint("accounts", __name__, template_folder="templates")
 PENDING = "pending_login"
 # What someone who must choose a new password may still open.
 OPEN_BEFORE_NEW_PASSWORD = frozenset({"accounts.account", "accounts.logout", "static",
-                                      "home.set_language", "home.help_page",
+                                      "home.set_language", "public_help.form",
                                       "accounts.session_status", "accounts.extend_session"})
 
 

@@ -118,6 +118,13 @@ ACTIONS: dict[str, Wording] = {
     "case.closure_requested": Wording(_l("Closure asked for"), "%(reason)s",
                                       {"reason": "closure_reason"}),
     "case.create": Wording(_l("Report recorded (form 01)")),
+    "public_help.dropped": Wording(_l("Public help form: a robot's post dropped (nothing "
+                                      "saved)")),
+    "public_help.token_refused": Wording(_l("Public help form: a post without the page's "
+                                            "token refused")),
+    "public_help.lookup": Wording(_l("Public help form: a tracking code that matches no "
+                                     "request")),
+    "public_help.message": Wording(_l("Public help form: the sender left a message")),
     "case.data_request": Wording(_l("Request about the child's data recorded"), "%(kind)s",
                                  {"kind": "data_kind"}),
     "case.data_request_answer": Wording(_l("Request about the child's data answered"),

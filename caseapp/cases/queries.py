@@ -34,6 +34,7 @@ from caseapp.crypto.row_integrity import prefetch
 from caseapp.extensions import db
 from caseapp.paging import Window, is_row_id, window_of
 from caseapp.permissions import cases as rules
+from caseapp.permissions import public_help as public_rules
 from caseapp.units.models import Unit
 
 from .errors import CaseNotFound
@@ -71,9 +72,22 @@ def scope_clause(user, *, ordered: bool = False):
         return false()
     if user.role == "supervisor":
         return unindexed(Case.unit_id, ordered).in_(_subtree_unit_ids(user.unit.path))
-    return or_(assigned_clause(user.id),
+    clauses = [assigned_clause(user.id),
                and_(Case.recorded_by_id == user.id, Case.stage == "intake",
-                    _in_own_units(user)))
+                    _in_own_units(user))]
+    if user.role in public_rules.TRIAGE_ROLES:
+        clauses.append(awaiting_triage_clause(user.unit_id))
+    return or_(*clauses)
+
+
+def awaiting_triage_clause(unit_id):
+    """Requests from the public form of ``unit_id`` that nobody leads yet, still
+    open (:func:`caseapp.permissions.public_help.awaiting_triage` as SQL)."""
+    public_recorders = select(User.id).where(User.username.startswith(
+        public_rules.PUBLIC_SERVICE_KIND + User.SERVICE_MARK, autoescape=True))
+    return and_(Case.unit_id == unit_id, Case.lead_officer_id.is_(None),
+                Case.stage != "closure", Case.purged_at.is_(None),
+                Case.recorded_by_id.in_(public_recorders))
 
 
 def _in_own_units(user):
@@ -327,7 +341,8 @@ def own_case_arms(user, *, include_closed: bool = False, reference_prefix: str |
 
     A counselor's or an officer's cases are the cases they lead (open, and
     closed when shown), those they are assigned to and do not lead, and the
-    intakes they recorded that they neither lead nor are assigned to. Each is
+    intakes they recorded that they neither lead nor are assigned to (and, for
+    a counselor, the public requests of their unit awaiting triage). Each is
     a range of an index keyed on the person (migration 0e5d7a1c4b2f), in the
     list's order where the index is on cases: the page is a merge of index
     ranges and the total a sum of counts over them, where one OR of the three
@@ -357,6 +372,12 @@ def own_case_arms(user, *, include_closed: bool = False, reference_prefix: str |
                                ~exists().where(CaseAssignee.case_id == Case.id,
                                                CaseAssignee.user_id == user.id)),
             "ix_cases_intake_recorder_order")]
+    if user.role in public_rules.TRIAGE_ROLES:
+        # Requests from the public form of their unit that nobody leads yet (a
+        # few open rows of the unit's range without a lead, sorted among
+        # themselves): no one is on them, so they would be in no arm above.
+        arms.append(Arm(select(Case).where(awaiting_triage_clause(user.unit_id)),
+                        "ix_cases_open_unit_lead", in_order=False))
     if reference_prefix is not None:
         arms = [Arm(arm.query.where(Case.reference.startswith(reference_prefix,
                                                               autoescape=True)),

@@ -25,6 +25,8 @@ CHANNELS = [
     ("hotline_111", "Chuyển từ Tổng đài 111", "Forwarded by hotline 111"),
     ("hotline_app", "Ứng dụng Tổng đài 111 / Zalo", "Hotline 111 app / Zalo"),
     ("online_report", "Báo cáo trực tuyến", "Online report"),
+    # Added with the public help form (caseapp.public_help, issue 18).
+    ("online_form", "Biểu mẫu trực tuyến", "Online help form"),
     ("police", "Công an", "Police"),
     ("school", "Nhà trường", "School"),
     ("commune", "Ủy ban nhân dân xã, phường", "Commune people's committee"),

@@ -566,6 +566,10 @@ def record_outside_intake(recorder, unit: Unit, data: IntakeData, **details) -> 
     :func:`record_intake`."""
     if not getattr(recorder, "is_service", False):
         raise PermissionDenied(_l("You cannot record a report for this unit."))
+    if not unit.is_active:
+        # As for staff (rules.can_record_intake): a report must not land in a
+        # unit nobody works in any more.
+        raise PermissionDenied(_l("You cannot record a report for this unit."))
     return _record_intake(recorder, _check_intake(recorder, data, limit=False, unit=unit),
                           data, details)
 

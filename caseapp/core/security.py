@@ -31,7 +31,8 @@ def init_app(app) -> None:
         headers["X-Frame-Options"] = "DENY"
         # same-origin, not no-referrer: Flask-WTF's CSRF check over HTTPS
         # requires a same-site Referer; other sites still get nothing.
-        headers["Referrer-Policy"] = "same-origin"
+        # A page may ask for less (the public help form: no-referrer).
+        headers.setdefault("Referrer-Policy", "same-origin")
         headers["Cross-Origin-Opener-Policy"] = "same-origin"
         headers["Cross-Origin-Resource-Policy"] = "same-origin"
         headers["Permissions-Policy"] = ("camera=(), microphone=(), geolocation=(), "

@@ -1,4 +1,4 @@
-"""The home page, the public help page and the language switch."""
+"""The home page and the language switch (the public help page: caseapp.public_help)."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -23,11 +23,6 @@ def home():
     open_cases = (case_queries.count_my_cases(current_user)
                   if current_user.role in ("counselor", "officer") else None)
     return render_template("home/home.html", open_cases=open_cases)
-
-
-@bp.get("/help")
-def help_page():
-    return render_template("home/help.html")
 
 
 @bp.post("/language")

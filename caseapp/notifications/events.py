@@ -65,6 +65,13 @@ SETTLES = {
 }
 
 
+def register_settled(event: str, kinds: tuple[str, ...]) -> None:
+    """A feature's own kinds of notice that ``event`` settles too (a public
+    request's notice, settled when the case is assigned)."""
+    known = SETTLES.get(event) or ()
+    SETTLES[event] = tuple(dict.fromkeys((*known, *kinds)))
+
+
 def on_case_event(event: str, actor, case: Case, info: dict) -> None:
     """Listener of :data:`caseapp.cases.hooks.case_event`."""
     kind = CASE_EVENTS.get(event)

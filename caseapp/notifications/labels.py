@@ -30,9 +30,12 @@ KIND_LABELS = {
     "account_change_decided": _l("An account change you asked for was decided."),
     "account_changed": _l("An account in your unit was created or changed."),
 }
-URGENT = ("case_recorded_danger", "deadline_missed")
+URGENT = ["case_recorded_danger", "deadline_missed"]
 
 
-def register_kind(kind: str, label) -> None:
-    """A feature above this layer adds the words of a kind of its own."""
+def register_kind(kind: str, label, *, urgent: bool = False) -> None:
+    """A feature above this layer adds the words of a kind of its own (``urgent``:
+    listed first, as a child in danger)."""
     KIND_LABELS.setdefault(kind, label)
+    if urgent and kind not in URGENT:
+        URGENT.append(kind)

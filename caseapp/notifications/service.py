@@ -112,6 +112,20 @@ def settle(reference: str, kinds: Iterable[str] | None = None) -> int:
     return db.session.execute(query.values(read_at=clock.now())).rowcount or 0
 
 
+def relabel(reference: str, kinds: dict[str, str]) -> int:
+    """Give the notices just made about case ``reference`` a more precise kind
+    ({old kind: new kind}): a feature that knows more of where a case came from
+    (the public form) than the workflow's hook that made them."""
+    changed = 0
+    for old, new in kinds.items():
+        changed += db.session.execute(
+            update(Notification).where(Notification.case_reference == reference,
+                                       Notification.kind == old,
+                                       Notification.read_at.is_(None))
+            .values(kind=new)).rowcount or 0
+    return changed
+
+
 def notify_account_event(kind: str, user_ids: list[str]) -> None:
     """Listener of :mod:`caseapp.accounts.events`: one notification per person."""
     notify(user_ids, kind)

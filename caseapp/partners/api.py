@@ -13,7 +13,6 @@ is asked for either.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 
@@ -21,6 +20,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
 from limits import parse as parse_limit
+from limits import parse_many
 
 from caseapp.api.openapi import route
 from caseapp.api.problems import problem
@@ -80,9 +80,13 @@ def _address() -> str:
 
 
 def _audit(action: str, token: ApiToken | None, reason: str, **details) -> None:
-    """A refused call, while the global allowance of audited refusals lasts
-    (PARTNER_REFUSALS_AUDITED): what an attacker cannot stop is the 401."""
-    if not limiter.limiter.hit(_limit("PARTNER_REFUSALS_AUDITED"), "partner-refusal-audit"):
+    """A refused call. Without a valid token only while the global allowance of
+    audited refusals lasts (PARTNER_REFUSALS_AUDITED): what an attacker cannot
+    stop is the 401. A known token's refusals are always written (the token's
+    own rate limit bounds them): a flood of bad tokens cannot hide a partner's
+    probing."""
+    if token is None and not limiter.limiter.hit(_limit("PARTNER_REFUSALS_AUDITED"),
+                                                 "partner-refusal-audit"):
         return
     record(action, outcome="denied", actor=token if token is not None else "anonymous",
            object_type="partner_token" if token is not None else "endpoint",
@@ -99,12 +103,19 @@ def _bearer() -> str | None:
 
 @bp.before_request
 def authenticate():
-    """The token, or a 401 (a 429 first for an address with too many failures)."""
+    """The token, or a 401 (a 429 for an address past its failures). The token
+    is looked up first: bad tokens from an address (a shared NAT, a proxy)
+    must not lock out the valid one of a hotline behind it."""
     failures = _limit("PARTNER_AUTH_FAILURES_PER_ADDRESS")
-    if not limiter.limiter.test(failures, "partner-auth", _address()):
-        return too_many(_retry_after(failures, "partner-auth", _address()))
     token, reason = service.authenticate(_bearer())
+    if reason == "ok" and not token.unit.is_active:
+        _audit("partner.refused", token, "unit_inactive")
+        return problem(403, _l("Not allowed"),
+                       _l("This unit no longer takes reports: ask the service for a token "
+                          "of the unit that does."))
     if reason != "ok":
+        if not limiter.limiter.test(failures, "partner-auth", _address()):
+            return too_many(_retry_after(failures, "partner-auth", _address()))
         limiter.limiter.hit(failures, "partner-auth", _address())
         _audit("partner.refused", token, reason)
         return problem(401, _l("Not authorised"),
@@ -160,7 +171,7 @@ def _body_digest() -> str:
     """The body's digest as JSON (key order and spacing do not make it another body)."""
     payload = request.get_json(silent=True)
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return service.keyed_digest("body", text)
 
 
 @route(bp, "/intakes", "POST", body=PartnerIntakeIn, answer=PartnerRecorded, status=201,
@@ -173,11 +184,20 @@ def file_intake():
     token = current_token()
     if not rules.token_has_scope(token, "intake:create"):
         return _scope_refused("intake:create")
+    for limit in parse_many(current_app.config["PARTNER_INTAKE_LIMIT"]):
+        if not limiter.limiter.test(limit, "partner-intake", token.family):
+            _audit("partner.refused", token, "intake_limit")
+            return too_many(_retry_after(limit, "partner-intake", token.family))
     try:
         key = _idempotency_key()
         body = parse(PartnerIntakeIn)
         filed = service.file_intake(token, body.to_data(token.unit.code), key=key,
                                     body_hash=_body_digest())
+    except service.KeyMismatch:
+        _audit("partner.refused", token, "idempotency_key_not_ours")
+        return problem(409, _l("Key used before"),
+                       _l("This Idempotency-Key names no report of yours: use a new key."),
+                       fields={"Idempotency-Key": _l("Names no report of yours.")})
     except service.KeyReused:
         _audit("partner.refused", token, "idempotency_key_reused")
         return problem(422, _l("Key used before"),
@@ -188,6 +208,9 @@ def file_intake():
         record("partner.intake", outcome="failed", actor=token, object_type="partner_token",
                object_id=token.id, unit_path=token.unit.path, details={"reason": "invalid"})
         raise
+    if not filed.replayed:
+        for limit in parse_many(current_app.config["PARTNER_INTAKE_LIMIT"]):
+            limiter.limiter.hit(limit, "partner-intake", token.family)
     record("partner.intake", actor=token, object_type="case", object_id=filed.reference,
            unit_path=token.unit.path, details={"replayed": filed.replayed})
     response = jsonify(PartnerRecorded(reference=filed.reference, stage=filed.stage)

@@ -54,6 +54,10 @@ class KeyReused(Exception):
     """The idempotency key was used before with another body."""
 
 
+class KeyMismatch(Exception):
+    """The idempotency key's stored answer names no case this partner filed."""
+
+
 @dataclass(frozen=True)
 class NewToken:
     partner_name: str
@@ -74,6 +78,14 @@ class Filed:
 
 def digest(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def keyed_digest(purpose: str, value: str) -> str:
+    """An HMAC under the app's secret key: what a partner sends as an
+    Idempotency-Key (often a call id or a phone number) or a body (a child's
+    report) is not turned back from the database file by guessing."""
+    key = current_app.config["SECRET_KEY"].encode("utf-8")
+    return hmac.new(key, f"partner-{purpose}\0{value}".encode(), hashlib.sha256).hexdigest()
 
 
 def partner_slug(name: str) -> str:
@@ -110,10 +122,19 @@ def issue_token(actor, data: NewToken) -> tuple[ApiToken, str]:
     if isinstance(data.days, bool) or not isinstance(data.days, int) \
             or not 1 <= data.days <= most:
         raise TokenError(_l("A token lasts from 1 to %(most)d days.", most=most), field="days")
+    family = family_of(name, unit)
+    other = db.session.scalar(select(ApiToken.partner_name).where(
+        ApiToken.family == family, ApiToken.partner_name != name).limit(1))
+    if other is not None:
+        # Two partners whose names shorten alike would share one service
+        # account: each would read the stage of the other's reports.
+        raise TokenError(_l("This name is too close to the partner \"%(other)s\" of this unit: "
+                            "give the same name for the same partner, or a clearly different "
+                            "one.", other=other), field="partner_name")
     secret = PREFIX + secrets.token_urlsafe(SECRET_BYTES)
     now = clock.now()
     token = ApiToken(secret_hash=digest(secret), secret_hint=secret[:8], partner_name=name,
-                     family=family_of(name, unit), unit_id=unit.id, unit=unit,
+                     family=family, unit_id=unit.id, unit=unit,
                      scopes=" ".join(scopes),
                      created_by_id=actor.id if isinstance(actor, User) else None,
                      created_at=now, expires_at=now + timedelta(days=data.days))
@@ -217,10 +238,16 @@ def _known_key(family: str, key_hash: str, now: datetime) -> IdempotencyKey | No
     return row
 
 
-def _replay(row: IdempotencyKey, body_hash: str) -> Filed:
+def _replay(token: ApiToken, row: IdempotencyKey, body_hash: str) -> Filed:
     if not hmac.compare_digest(row.body_hash, body_hash):
         raise KeyReused()
-    return Filed(row.status, row.reference or "", row.stage or "", replayed=True)
+    # The key's row is not under a MAC: the answer is given again only for a
+    # case this partner filed (a row written into the database by hand, naming
+    # another case, must not swallow a report).
+    case = db.session.scalar(select(Case).where(Case.reference == (row.reference or "")))
+    if not rules.token_may_read_case(token, partner_account(token), case):
+        raise KeyMismatch()
+    return Filed(row.status, case.reference, row.stage or "", replayed=True)
 
 
 def file_intake(token: ApiToken, data: IntakeData, *, key: str | None = None,
@@ -238,10 +265,10 @@ def file_intake(token: ApiToken, data: IntakeData, *, key: str | None = None,
     if key is None:
         case = _file(token, data)
         return Filed(201, case.reference, case.stage)
-    key_hash, now = digest(key), clock.now()
+    key_hash, now = keyed_digest("idempotency-key", f"{token.family}\0{key}"), clock.now()
     known = _known_key(token.family, key_hash, now)
     if known is not None:
-        return _replay(known, body_hash)
+        return _replay(token, known, body_hash)
     _purge_keys(now)
     try:
         with db.session.begin_nested():
@@ -259,7 +286,7 @@ def file_intake(token: ApiToken, data: IntakeData, *, key: str | None = None,
             IdempotencyKey.family == token.family, IdempotencyKey.key_hash == key_hash))
         if winner is None:
             raise
-        return _replay(winner, body_hash)
+        return _replay(token, winner, body_hash)
     return Filed(201, case.reference, case.stage)
 
 

@@ -30,6 +30,7 @@ from caseapp.auditing.writer import record
 from caseapp.crypto.grants import Grant, issue_grant
 
 from . import PermissionDenied
+from . import public_help as public
 
 STAFF_ROLES = ("counselor", "officer", "supervisor")
 INTAKE_ROLES = ("counselor", "officer")
@@ -79,7 +80,7 @@ def is_supervisor_of(user, case) -> bool:
 def can_view_case(user, case) -> bool:
     """The case exists for this user (its metadata at least)."""
     return is_supervisor_of(user, case) or is_assignee(user, case) \
-        or is_intake_recorder(user, case)
+        or is_intake_recorder(user, case) or public.is_triage_reader(user, case)
 
 
 # The break-glass feature (above this layer) tells how to find a user's active
@@ -125,7 +126,8 @@ def can_view_child_data(user, case) -> bool:
         return False
     if case.is_restricted:
         return active_break_glass(user, case) is not None
-    return _works_on(user, case) or active_break_glass(user, case) is not None
+    return _works_on(user, case) or public.is_triage_reader(user, case) \
+        or active_break_glass(user, case) is not None
 
 
 def can_see_reporter(user, case) -> bool:
@@ -399,6 +401,9 @@ def view_basis(user, case) -> dict | None:
         return None
     if _works_on(user, case) and not case.is_restricted:
         return {"via": "assignment"}
+    if public.is_triage_reader(user, case) and not case.is_restricted:
+        # A request from the public form that nobody leads yet (public_help).
+        return {"via": "public_triage"}
     access = active_break_glass(user, case)
     if access is None:
         return None

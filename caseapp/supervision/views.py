@@ -12,7 +12,8 @@ from flask_login import current_user, login_required
 
 from caseapp import paging
 from caseapp.break_glass.service import OVERSIGHT_DAYS
-from caseapp.cases import workflow
+from caseapp.cases import hooks, workflow
+from caseapp.cases.models import Case
 from caseapp.cases.screens import label
 from caseapp.core import charts
 from caseapp.core.errors import render_error
@@ -47,6 +48,13 @@ def require_login():
     """Supervisors only (checked in the view, with a clear message)."""
 
 
+def _badges(found) -> dict:
+    """The features' badges (a request from the public form...) on the cases listed."""
+    ids = [row.id for page in found.lists.values() for row in page.rows
+           if isinstance(row, Case)]
+    return hooks.badges(list(dict.fromkeys(ids)), found.now)
+
+
 def _render(found, only: str | None = None):
     page = found.lists[only] if only else None
     return render_template(
@@ -66,7 +74,7 @@ def _render(found, only: str | None = None):
         glass_reasons=found.glass_reasons,
         glass_older=found.glass_older, oversight_days=OVERSIGHT_DAYS,
         glass_names=found.glass_names, transferring=found.transferring,
-        transfer_reasons=TRANSFER_REASON_LABELS)
+        transfer_reasons=TRANSFER_REASON_LABELS, badges=_badges(found))
 
 
 @bp.get("/supervision")

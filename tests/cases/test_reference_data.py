@@ -10,8 +10,9 @@ from caseapp.permissions import PermissionDenied
 from .conftest import audit_rows
 
 STABLE_CODES = {
-    "channel": ["hotline_111", "hotline_app", "online_report", "police", "school", "commune",
-                "walk_in", "phone", "email", "other"],
+    # online_form: the public help form's (issue 18), beside online_report.
+    "channel": ["hotline_111", "hotline_app", "online_form", "online_report", "police",
+                "school", "commune", "walk_in", "phone", "email", "other"],
     "requested_by": ["child", "relative", "community", "agency"],
     "harm_category": ["csam", "grooming", "sextortion", "live_abuse", "cyberbullying",
                       "privacy_exposure", "fraud", "harmful_content", "compulsive_use",

@@ -1,0 +1,164 @@
+"""The public help form (/help and its English twin /en/help), the page that
+shows where a request stands (/help/status),.
+
+Nobody logs in and nothing here opens a session: the forms carry the signed
+double-submit token of :mod:`.codes` (its cookie is the only one these pages
+set), the tracking code travels in a posted form only (never in an address),
+and every page is ``no-store`` with ``Referrer-Policy: no-referrer``.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, make_response, render_template, request
+from flask_babel import lazy_gettext as _l
+from limits import parse_many
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from caseapp.extensions import limiter
+
+from . import codes, service
+
+bp = Blueprint("public_help", __name__, template_folder="templates")
+
+# A posted form bigger than this is refused before it is read (every field's
+# limit together is far below it).
+MAX_POST_BYTES = 32 * 1024
+_SHOWN_ONCE = _l("Nothing was sent.")
+
+
+@bp.before_request
+def page_language():
+    g.page_locale = "en" if request.path.startswith("/en/") else "vi"
+    request.max_content_length = MAX_POST_BYTES
+
+
+@bp.after_request
+def private_page(response):
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _prefix() -> str:
+    return "/en" if g.get("page_locale") == "en" else ""
+
+
+def _page(template: str, status: int = 200, **context):
+    """A page with a fresh form token in its form and in the one cookie."""
+    token = codes.new_form_token()
+    response = make_response(render_template(
+        template, csrf_token=token, prefix=_prefix(),
+        leave_url=current_app.config["PUBLIC_HELP_LEAVE_URL"], **context), status)
+    response.set_cookie(codes.COOKIE_NAME, token, max_age=codes.max_age_seconds(),
+                        httponly=True, samesite="Strict",
+                        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+                        path="/")
+    return response
+
+
+def _over_limit(kind: str) -> bool:
+    """Count this post against the per-address and the global limit of ``kind``
+    ("submit" or "status"); True when either is spent."""
+    config = current_app.config
+    names = {"submit": ("PUBLIC_HELP_LIMIT_PER_ADDRESS", "PUBLIC_HELP_LIMIT_GLOBAL"),
+             "status": ("PUBLIC_HELP_STATUS_LIMIT_PER_ADDRESS",
+                        "PUBLIC_HELP_STATUS_LIMIT_GLOBAL")}[kind]
+    address = request.remote_addr or "unknown"
+    allowed = True
+    for setting, key in zip(names, (address, "all"), strict=True):
+        for item in parse_many(config[setting]):
+            allowed = limiter.limiter.hit(item, "public_help", kind, key) and allowed
+    return not allowed
+
+
+def _limited():
+    return _page("public_help/limited.html", 429)
+
+
+def _token_problem() -> str | None:
+    return codes.form_token_problem(request.cookies.get(codes.COOKIE_NAME),
+                                    request.form.get(codes.FIELD_NAME))
+
+
+def _form_context(answers: service.HelpAnswers | None = None, problems: dict | None = None):
+    default = service.default_unit()
+    return dict(answers=answers or service.HelpAnswers(), problems=problems or {},
+                harms=service.offered_harms(), platforms=service.offered_platforms(),
+                units=service.offered_units(), default_unit=default,
+                who=service.WHO, danger=service.DANGER, contact_ways=service.CONTACT_WAYS,
+                limits={"story": service.MAX_STORY, "name": service.MAX_NAME,
+                        "phone": service.MAX_PHONE,
+                        "other_contact": service.MAX_OTHER_CONTACT})
+
+
+def _answers() -> service.HelpAnswers:
+    form = request.form
+
+    def text(name: str) -> str:
+        return form.get(name, "")
+
+    return service.HelpAnswers(
+        who=text("who"), harms=tuple(form.getlist("harms"))[:50],
+        platforms=tuple(form.getlist("platforms"))[:50], story=text("story"),
+        name=text("name"), age=text("age")[:3], phone=text("phone"),
+        other_contact=text("other_contact"), contact_way=text("contact_way"),
+        unit=text("unit"), danger=text("danger"))
+
+
+@bp.route("/help", methods=["GET", "POST"], endpoint="form")
+@bp.route("/en/help", methods=["GET", "POST"], endpoint="form_en")
+def help_form():
+    if request.method == "GET":
+        return _page("public_help/form.html", **_form_context())
+    try:
+        request.form  # noqa: B018  (read now: a body over the limit is refused here)
+    except RequestEntityTooLarge:
+        return _page("public_help/form.html", 413, too_big=True, **_form_context())
+    if _over_limit("submit"):
+        return _limited()
+    problem = _token_problem()
+    if problem:
+        # Nothing of a refused post is shown again: another site could otherwise
+        # make this page say what it wants.
+        service.refused_token(problem)
+        return _page("public_help/form.html", 400, token_refused=True, **_form_context())
+    if request.form.get("website"):
+        service.drop("honeypot")
+        return _page("public_help/sent.html", code=codes.new_code())
+    answers = _answers()
+    try:
+        code = service.send(answers)
+    except service.HelpProblems as exc:
+        return _page("public_help/form.html", 400, **_form_context(answers, exc.problems))
+    return _page("public_help/sent.html", code=code)
+
+
+@bp.route("/help/status", methods=["GET", "POST"], endpoint="status")
+@bp.route("/en/help/status", methods=["GET", "POST"], endpoint="status_en")
+def status():
+    if request.method == "GET":
+        return _page("public_help/status.html")
+    try:
+        request.form  # noqa: B018
+    except RequestEntityTooLarge:
+        return _page("public_help/status.html", 413, problems={"message": _SHOWN_ONCE})
+    if _over_limit("status"):
+        return _limited()
+    problem = _token_problem()
+    if problem:
+        service.refused_token(problem)
+        return _page("public_help/status.html", 400, token_refused=True)
+    typed = request.form.get("code", "")
+    found = service.find(typed)
+    if found is None:
+        return _page("public_help/status.html", 404, not_found=True)
+    shown = dict(stage=service.stage_of(found), stages=service.STAGES, code=typed[:64],
+                 max_message=service.MAX_MESSAGE)
+    if "message" not in request.form:
+        return _page("public_help/status.html", **shown)
+    try:
+        service.leave_message(found, request.form.get("message", ""))
+    except service.HelpProblems as exc:
+        return _page("public_help/status.html", 400, problems=exc.problems,
+                     message=request.form.get("message", "")[:service.MAX_MESSAGE * 2],
+                     **shown)
+    return _page("public_help/status.html", message_sent=True, **shown)
