@@ -90,3 +90,21 @@ def parse(model: type[Body], *, optional: bool = False):
         return model.model_validate_json(raw)
     except ValidationError as exc:
         raise InvalidInput(errors_of(exc)) from None
+
+
+def query_option(name: str, *, allowed: tuple[str, ...] | None = None,
+                 max_length: int | None = None) -> str | None:
+    """The query parameter ``name``, given at most once, within what the route
+    declares (``allowed`` values, ``max_length``); None when absent. Anything
+    else is refused (422), never read as the default."""
+    given = request.args.getlist(name)
+    if not given:
+        return None
+    value = given[0]
+    if len(given) > 1:
+        raise InvalidInput({name: _l("Give this only once.")})
+    if allowed is not None and value not in allowed:
+        raise InvalidInput({name: MESSAGES["literal_error"]})
+    if max_length is not None and len(value) > max_length:
+        raise InvalidInput({name: MESSAGES["string_too_long"]})
+    return value

@@ -26,7 +26,8 @@ class Document(Answer):
     openapi: str
 
 
-@openapi.route(bp, "/openapi.json", "GET", summary="This document", answer=Document)
+@openapi.route(bp, "/openapi.json", "GET", summary="This document", answer=Document,
+               security="none")
 def openapi_document():
     return jsonify(openapi.document())
 

@@ -8,7 +8,7 @@ conflict a 409, a refusal a 403.
 """
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, jsonify, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from pydantic import BaseModel
@@ -17,7 +17,7 @@ from sqlalchemy import or_, select
 from caseapp import clock
 from caseapp.accounts.models import User
 from caseapp.api.openapi import route
-from caseapp.api.schemas import InvalidInput, parse
+from caseapp.api.schemas import InvalidInput, parse, query_option
 from caseapp.core.errors import render_error
 from caseapp.extensions import db
 from caseapp.permissions import cases as rules
@@ -102,22 +102,28 @@ def user_id_of(value: str, field: str) -> str:
     return user.id if user is not None else value
 
 
+CLOSED_VALUES = ("1", "true", "0", "false")
+
+
 # --- routes --------------------------------------------------------------------------------------
 
 @route(bp, "/cases", "GET", answer=CaseList,
        summary="Cases you may see, nearest deadline first (overdue first)",
+       errors={"422": "`closed` or `after` is not a value this list takes"},
        query=[{"name": "closed", "in": "query", "required": False,
-               "schema": {"type": "string", "enum": ["1", "true"]},
-               "description": "include closed cases"},
+               "schema": {"type": "string", "enum": list(CLOSED_VALUES)},
+               "description": "include closed cases (1 or true; 0 or false: open ones only, "
+                              "the default)"},
               {"name": "after", "in": "query", "required": False,
-               "schema": {"type": "string", "maxLength": 200},
+               "schema": {"type": "string", "maxLength": queries.PAGE_MARK_LENGTH},
                "description": "the `next` of the previous page (50 cases a page)"}])
 def list_cases():
-    include_closed = request.args.get("closed") in ("1", "true")
+    include_closed = query_option("closed", allowed=CLOSED_VALUES) in ("1", "true")
+    after = query_option("after", max_length=queries.PAGE_MARK_LENGTH)
     now = clock.now()
     cases, next_mark = queries.my_cases_page(
         current_user, include_closed=include_closed,
-        after=queries.PageMark.parse(request.args.get("after")), records=True)
+        after=queries.PageMark.parse(after), records=True)
     names = answers.usernames({c.lead_officer_id for c in cases}
                               | {i for c in cases for i in c.assignee_ids})
     # One "case.list" entry for the page, naming the references shown; each
@@ -230,7 +236,7 @@ def draft_plan(reference: str):
 
 
 @route(bp, "/cases/<reference>/plans/<plan_id>/approve", "POST", body=VersionIn,
-       answer=Changed, errors=CHANGE_ERRORS,
+       body_optional=True, answer=Changed, errors=CHANGE_ERRORS,
        summary="Approve the newest plan (form 05, supervisors)")
 def approve_plan(reference: str, plan_id: str):
     case = queries.load_case(current_user, reference, action="api:approve_plan",

@@ -193,6 +193,9 @@ def _load(query: Select, *, records: bool = False) -> list[Case]:
 PAGE_SIZE = 50
 
 
+PAGE_MARK_LENGTH = 200  # a page mark is far shorter: anything longer is not one
+
+
 @dataclass(frozen=True)
 class PageMark:
     """Where a page of "My cases" ends: carried in the next page's URL as an
@@ -210,7 +213,7 @@ class PageMark:
     @classmethod
     def parse(cls, token: str | None) -> PageMark | None:
         """The mark in ``token``, or None for anything else (the first page)."""
-        if not token or len(token) > 200:
+        if not token or len(token) > PAGE_MARK_LENGTH:
             return None
         try:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()

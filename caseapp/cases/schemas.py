@@ -59,6 +59,14 @@ class ReporterIn(Body):
 ConsentState = Literal["given", "refused", "not_asked"]
 
 
+def _also_booleans(schema: dict[str, Any]) -> None:
+    """The document says what the validator below accepts: the older booleans too."""
+    state = {key: schema.pop(key) for key in ("enum", "type")}
+    schema["anyOf"] = [state, {"type": "boolean", "description": "true: given; false: not "
+                                                                 "asked (older clients)"},
+                       {"type": "null", "description": "not asked (older clients)"}]
+
+
 def _consent_state(value: Any) -> Any:
     """Earlier clients sent booleans: true is "given", false or null "not asked"."""
     if value is True:
@@ -74,8 +82,9 @@ class ConsentIn(Body):
     else the duty to receive the report. Under 7 the child's is not asked."""
 
     child: ConsentState = Field(default="not_asked",
-                                description="the child's own consent, asked from age 7")
-    guardian: ConsentState = "not_asked"
+                                description="the child's own consent, asked from age 7",
+                                json_schema_extra=_also_booleans)
+    guardian: ConsentState = Field(default="not_asked", json_schema_extra=_also_booleans)
     legal_ground: Literal["emergency", "legal_duty"] | None = None
     note: Text = ""
 
@@ -104,6 +113,12 @@ class OffenderAccountIn(Body):
     platform: Code | None = None
 
 
+def _names_too(schema: dict[str, Any]) -> None:
+    """The document says what the validator of IntakeIn accepts: an account as its
+    name or link alone, as well as {handle, platform}."""
+    schema["items"] = {"anyOf": [{"type": "string", "maxLength": 500}, schema["items"]]}
+
+
 class IntakeIn(Body):
     """Form Mẫu 01 (Decree 56/2017). Codes are those of the admin-editable lists."""
 
@@ -117,7 +132,8 @@ class IntakeIn(Body):
     harm_categories: Annotated[list[Code], Field(max_length=20)]
     platforms: Annotated[list[Code], Field(max_length=20)] = []
     offender_accounts: Annotated[list[OffenderAccountIn], Field(max_length=50)] = Field(
-        default=[], description="an account name or link, or {handle, platform}")
+        default=[], description="an account name or link, or {handle, platform}",
+        json_schema_extra=_names_too)
     immediate_danger: bool = False
     narrative: Text
     evidence_location: Text = ""

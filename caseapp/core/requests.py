@@ -14,7 +14,7 @@ from typing import IO
 from flask import Flask, Request
 from werkzeug.exceptions import UnsupportedMediaType
 
-from caseapp.database import LOCK_FROM_START, READING_METHODS, STALE_READ_HEADER
+from caseapp.database import LOCK_FROM_START, READING_METHODS, STALE_READ_HEADER, StaleRead
 
 from .json_input import INVALID_JSON, JSONInputError, MalformedJSON, StrictJSONProvider
 
@@ -70,6 +70,16 @@ class CaseApp(Flask):
             return contextvars.Context().run(run, environ, start_response)
         start_response(*held)
         return body
+
+
+    def log_exception(self, exc_info) -> None:
+        """A stale read is the page's planned re-run (above), not a fault: it is
+        not logged as an exception. An after-request write (the audit entry of a
+        403) meets it outside the view, where Flask would log it with its
+        traceback before the error handler turns it into the re-run."""
+        if isinstance(exc_info[1], StaleRead):
+            return
+        super().log_exception(exc_info)
 
 
 def _no_write(_data: bytes) -> None:

@@ -47,8 +47,8 @@ TOKEN_ERRORS = {
     "429": "Too many calls with this token, or too many failed tokens from this address "
            "(Retry-After)",
 }
-INTAKE_ERRORS = {
-    **TOKEN_ERRORS,
+INTAKE_ERRORS = {  # names no case: never a 404
+    **{code: text for code, text in TOKEN_ERRORS.items() if code != "404"},
     "400": "Malformed JSON",
     "422": "Invalid input (fields names each), an Idempotency-Key that is not 1 to 200 "
            "visible characters, or one used before with another body",

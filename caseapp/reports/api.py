@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from pydantic import BaseModel
@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from caseapp import clock
 from caseapp.api.openapi import route
 from caseapp.api.problems import problem
+from caseapp.api.schemas import query_option
 from caseapp.permissions import cases as rules
 
 from . import dashboard, figures
@@ -40,20 +41,23 @@ class FiguresAnswer(BaseModel):
        summary="The 100% figures of a period: a supervisor's unit (default: their own), or an "
                "officer's own caseload; the keys of caseapp.reports.numbers, exact",
        errors={"403": "Not a supervisor or an officer", "422": "Unknown period or unit"},
-       query=[{"name": "period", "in": "query", "required": False, "schema": {"type": "string"},
+       query=[{"name": "period", "in": "query", "required": False,
+               "schema": {"type": "string", "maxLength": 64},
                "description": "2026-H1, 2026, 2026-01..2026-06 (default: this half-year)"},
-              {"name": "unit", "in": "query", "required": False, "schema": {"type": "string"},
+              {"name": "unit", "in": "query", "required": False,
+               "schema": {"type": "string", "maxLength": 64},
                "description": "a unit code in the supervisor's subtree"}])
 def figures_api():
     if not rules.can_open_figures(current_user):
         return problem(403, _l("The figures are for supervisors and officers."))
     try:
-        period = parse(request.args.get("period"))
+        period = parse(query_option("period", max_length=64))
     except PeriodError as error:
         return problem(422, error.message, fields={"period": error.message})
     unit = None
     if current_user.role == "supervisor":
-        unit = dashboard.chosen_unit(dashboard.units_for(current_user), request.args.get("unit"))
+        unit = dashboard.chosen_unit(dashboard.units_for(current_user),
+                                     query_option("unit", max_length=64))
         if unit is None:
             message = _l("Choose one of your units.")
             return problem(422, message, fields={"unit": message})

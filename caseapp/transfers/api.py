@@ -124,7 +124,8 @@ def request_transfer(reference: str):
 
 
 @route(bp, "/cases/<reference>/transfer/cancel", "POST", answer=TransferDone,
-       errors=CHANGE_ERRORS, summary="Cancel the case's transfer while it waits")
+       errors={**CHANGE_ERRORS, "422": "The case has no transfer waiting"},
+       summary="Cancel the case's transfer while it waits")
 def cancel_transfer(reference: str):
     case = queries.load_case(current_user, reference, action="api:transfer_cancel",
                              for_work=True)

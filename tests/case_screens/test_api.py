@@ -207,8 +207,9 @@ def test_openapi_describes_every_api_route_from_the_declarations(app, client):
         path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             operation = paths[path][method.lower()]
-            assert "404" in operation["responses"], (path, method)
-            assert "application/problem+json" in operation["responses"]["404"]["content"]
+            if "{" in path:  # only a route naming something answers "not found"
+                assert "404" in operation["responses"], (path, method)
+                assert "application/problem+json" in operation["responses"]["404"]["content"]
     intake = document["components"]["schemas"]["IntakeIn"]
     assert set(intake["properties"]) >= {
         "unit", "received_at", "channel", "help_requested", "requested_by", "harm_categories",
