@@ -147,16 +147,23 @@ def _partner_problems(values: dict[str, Any]) -> list[str]:
                         "every partner token expires")
     if not _whole(values.get("PARTNER_IDEMPOTENCY_HOURS", 24), 1, 720):
         problems.append("PARTNER_IDEMPOTENCY_HOURS must be a whole number from 1 to 720")
-    for name in ("PARTNER_RATE_LIMIT", "PARTNER_AUTH_FAILURES_PER_ADDRESS",
-                 "PARTNER_REFUSALS_AUDITED"):
+    problems += _rate_problems(values, ("PARTNER_RATE_LIMIT", "PARTNER_AUTH_FAILURES_PER_ADDRESS",
+                                        "PARTNER_REFUSALS_AUDITED"), several=False)
+    problems += _rate_problems(values, ("PARTNER_INTAKE_LIMIT",), several=True)
+    return problems
+
+
+def _rate_problems(values: dict[str, Any], names, *, several: bool) -> list[str]:
+    """Flask-Limiter's limit strings: one rate ("120 per minute"), or with
+    ``several`` rates joined by semicolons ("30 per hour; 300 per day")."""
+    parse = parse_many if several else parse_limit
+    problems = []
+    for name in names:
         try:
-            parse_limit(str(values.get(name, "1 per minute")))
+            parse(str(values.get(name, "1 per hour")))
         except ValueError:
-            problems.append(f"{name} must be a rate such as \"120 per minute\"")
-    try:
-        parse_many(str(values.get("PARTNER_INTAKE_LIMIT", "1 per hour")))
-    except ValueError:
-        problems.append("PARTNER_INTAKE_LIMIT must be rates such as \"30 per hour; 300 per day\"")
+            example = "30 per hour; 300 per day" if several else "120 per minute"
+            problems.append(f"{name} must be a rate limit such as \"{example}\"")
     return problems
 
 
@@ -164,13 +171,10 @@ def _public_help_problems(values: dict[str, Any]) -> list[str]:
     problems = []
     if not _whole(values.get("PUBLIC_HELP_FORM_MINUTES", 120), 5, 24 * 60):
         problems.append("PUBLIC_HELP_FORM_MINUTES must be a whole number from 5 to 1440")
-    for name in ("PUBLIC_HELP_LIMIT_PER_ADDRESS", "PUBLIC_HELP_LIMIT_GLOBAL",
-                 "PUBLIC_HELP_POSTS_PER_ADDRESS", "PUBLIC_HELP_POSTS_GLOBAL",
-                 "PUBLIC_HELP_STATUS_LIMIT_PER_ADDRESS", "PUBLIC_HELP_STATUS_LIMIT_GLOBAL"):
-        try:
-            parse_many(str(values.get(name, "1 per hour")))
-        except ValueError:
-            problems.append(f"{name} must be a rate limit such as '5 per hour'")
+    problems += _rate_problems(values, (
+        "PUBLIC_HELP_LIMIT_PER_ADDRESS", "PUBLIC_HELP_LIMIT_GLOBAL",
+        "PUBLIC_HELP_POSTS_PER_ADDRESS", "PUBLIC_HELP_POSTS_GLOBAL",
+        "PUBLIC_HELP_STATUS_LIMIT_PER_ADDRESS", "PUBLIC_HELP_STATUS_LIMIT_GLOBAL"), several=True)
     leave = str(values.get("PUBLIC_HELP_LEAVE_URL", "https://www.google.com/"))
     if not (leave.startswith(("https://", "http://", "/")) and not leave.startswith("//")):
         problems.append("PUBLIC_HELP_LEAVE_URL must be an http(s) address or a path")

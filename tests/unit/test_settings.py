@@ -90,3 +90,20 @@ def test_unknown_environment_is_refused():
 def test_mail_and_notice_settings_are_checked(overrides, named):
     with pytest.raises(settings.ConfigError, match=named):
         load("development", **overrides)
+
+
+@pytest.mark.parametrize("setting,value", [
+    ("PARTNER_RATE_LIMIT", "fast"),
+    ("PARTNER_INTAKE_LIMIT", "many per hour"),
+    ("PUBLIC_HELP_POSTS_PER_ADDRESS", "thirty"),
+    ("PUBLIC_HELP_STATUS_LIMIT_GLOBAL", ""),
+])
+def test_rate_limits_that_do_not_parse_are_named(setting, value):
+    with pytest.raises(settings.ConfigError, match=setting):
+        load("development", **{setting: value})
+
+
+def test_several_rates_are_taken_where_several_are_read():
+    values = load("development", PARTNER_INTAKE_LIMIT="5 per hour; 20 per day",
+                  PUBLIC_HELP_LIMIT_PER_ADDRESS="2 per minute; 5 per hour")
+    assert values["PARTNER_INTAKE_LIMIT"] == "5 per hour; 20 per day"
