@@ -52,6 +52,7 @@ def test_tokens_at_a_phones_width(live_server, browser):
     assert shown not in page.content() and "Đang hiệu lực" in page.content()
     fits(page, WIDTH)
     with page.expect_navigation():
+        page.click("tr[id^=token-] details.confirm summary")  # it asks first
         page.click("tr[id^=token-] button[type=submit]")
     assert "Mã truy cập đã bị thu hồi" in page.content() and "Đã thu hồi" in page.content()
     fits(page, WIDTH)
