@@ -24,6 +24,14 @@ from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSaf
 from caseapp import clock
 
 COOKIE_NAME = "help_csrf"
+# Over HTTPS the browser is told the cookie is this host's alone (the __Host-
+# prefix: Secure, path /, no Domain), so a sibling subdomain cannot plant a
+# token of its own for a cross-site post.
+SECURE_COOKIE_NAME = "__Host-help_csrf"
+
+
+def cookie_name(secure: bool) -> str:
+    return SECURE_COOKIE_NAME if secure else COOKIE_NAME
 FIELD_NAME = "csrf"
 _SALT = "caseapp.public_help.csrf"
 

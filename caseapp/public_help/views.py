@@ -44,13 +44,17 @@ def _prefix() -> str:
     return "/en" if g.get("page_locale") == "en" else ""
 
 
+def _secure() -> bool:
+    return bool(current_app.config.get("SESSION_COOKIE_SECURE"))
+
+
 def _page(template: str, status: int = 200, **context):
     """A page with a fresh form token in its form and in the one cookie."""
     token = codes.new_form_token()
     response = make_response(render_template(
         template, csrf_token=token, prefix=_prefix(),
         leave_url=current_app.config["PUBLIC_HELP_LEAVE_URL"], **context), status)
-    response.set_cookie(codes.COOKIE_NAME, token, max_age=codes.max_age_seconds(),
+    response.set_cookie(codes.cookie_name(_secure()), token, max_age=codes.max_age_seconds(),
                         httponly=True, samesite="Strict",
                         secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
                         path="/")
@@ -89,7 +93,7 @@ def _limited():
 
 
 def _token_problem() -> str | None:
-    return codes.form_token_problem(request.cookies.get(codes.COOKIE_NAME),
+    return codes.form_token_problem(request.cookies.get(codes.cookie_name(_secure())),
                                     request.form.get(codes.FIELD_NAME))
 
 

@@ -128,3 +128,11 @@ def test_an_ipv6_network_shares_one_allowance(monkeypatch, app, people):
     codes = [bot.post("/help", data={}, environ_base={"REMOTE_ADDR": f"2001:db8:1:2::{n}"})
              .status_code for n in range(1, 5)]
     assert codes[2:] == [429, 429]
+
+
+def test_over_https_the_forms_cookie_is_this_hosts_alone(monkeypatch, app, people):
+    monkeypatch.setitem(app.config, "SESSION_COOKIE_SECURE", True)
+    response = app.test_client().get("/help", base_url="https://localhost")
+    (cookie,) = response.headers.getlist("Set-Cookie")
+    assert cookie.startswith("__Host-help_csrf=")
+    assert "Secure" in cookie and "Path=/" in cookie and "Domain" not in cookie

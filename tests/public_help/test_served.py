@@ -38,7 +38,7 @@ def test_the_form_over_http_on_caseapp_serve(fresh_instance):
         visitor = HttpSession(port)
         connection_page = visitor.request("GET", "/help")
         cookies = [v for k, v in connection_page.headers.items() if k.lower() == "set-cookie"]
-        assert len(cookies) == 1 and cookies[0].startswith("help_csrf=")
+        assert len(cookies) == 1 and cookies[0].startswith("__Host-help_csrf=")
         assert "Secure" in cookies[0] and "HttpOnly" in cookies[0]
         assert connection_page.headers["Referrer-Policy"] == "no-referrer"
         assert connection_page.headers["Cache-Control"] == "no-store"
