@@ -84,6 +84,8 @@ def on_case_event(event: str, actor, case: Case, info: dict) -> None:
         kind = "case_recorded_danger" if case.immediate_danger else kind
         recipients = _supervisors(case)
     elif event == "assigned":
+        # An officer given a child in danger now is told so, first in their list.
+        kind = "assigned_danger" if case.immediate_danger and not case.is_closed else kind
         recipients = list(info.get("added", ()))
     elif event in ("plan_waiting", "closure_waiting"):
         recipients = _supervisors(case)

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 KIND_LABELS = {
     "case_recorded_danger": _l("A child in immediate danger was reported: assign the case now."),
     "case_recorded": _l("A new report was recorded in your units: case"),
+    "assigned_danger": _l("You were assigned a child in immediate danger: act now on case"),
     "assigned": _l("You were assigned to case"),
     "plan_waiting": _l("A support plan waits for your approval on case"),
     "plan_approved": _l("Your support plan was approved on case"),
@@ -30,7 +31,7 @@ KIND_LABELS = {
     "account_change_decided": _l("An account change you asked for was decided."),
     "account_changed": _l("An account in your unit was created or changed."),
 }
-URGENT = ["case_recorded_danger", "deadline_missed"]
+URGENT = ["case_recorded_danger", "assigned_danger", "deadline_missed"]
 
 
 def register_kind(kind: str, label, *, urgent: bool = False) -> None:

@@ -56,6 +56,14 @@ def test_assignment_tells_the_newly_assigned_not_the_one_who_assigned(people, ma
     assert people.supervisor.id not in told("assigned", case.reference)
 
 
+def test_an_officer_given_a_child_in_danger_is_told_so(people, make_case):
+    case = make_case("intake", assigned=True, immediate_danger=True)
+    assert told("assigned_danger", case.reference) == ids(people.officer)
+    assert told("assigned", case.reference) == []
+    from caseapp.notifications.labels import URGENT
+    assert "assigned_danger" in URGENT
+
+
 def test_the_plan_goes_to_the_supervisors_and_their_answer_to_the_lead(people, make_case):
     case = make_case("intake", assigned=True)
     service.transition(people.officer, case, "assessment", assessment_data())
