@@ -85,8 +85,11 @@ def awaiting_triage_clause(unit_id):
     open (:func:`caseapp.permissions.public_help.awaiting_triage` as SQL)."""
     public_recorders = select(User.id).where(User.username.startswith(
         public_rules.PUBLIC_SERVICE_KIND + User.SERVICE_MARK, autoescape=True))
+    # Never assigned: a case leaves intake only once someone leads it, so this
+    # is the rule's "at intake" too (the stage is tested on the row by the rule;
+    # here the range stays on its index, ix_cases_open_unit_lead).
     return and_(Case.unit_id == unit_id, Case.lead_officer_id.is_(None),
-                Case.stage == "intake", Case.first_assigned_at.is_(None),
+                Case.stage != "closure", Case.first_assigned_at.is_(None),
                 Case.purged_at.is_(None), Case.recorded_by_id.in_(public_recorders))
 
 

@@ -80,5 +80,5 @@ class IdempotencyKey(db.Model):
     token_id: Mapped[str] = mapped_column(ForeignKey("partner_tokens.id", ondelete="CASCADE"))
     status: Mapped[int] = mapped_column(Integer)
     reference: Mapped[str | None] = mapped_column(String(16))
-    stage: Mapped[str | None] = mapped_column(String(16))
+    answered_stage: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

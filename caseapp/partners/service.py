@@ -247,7 +247,7 @@ def _replay(token: ApiToken, row: IdempotencyKey, body_hash: str) -> Filed:
     case = db.session.scalar(select(Case).where(Case.reference == (row.reference or "")))
     if not rules.token_may_read_case(token, partner_account(token), case):
         raise KeyMismatch()
-    return Filed(row.status, case.reference, row.stage or "", replayed=True)
+    return Filed(row.status, case.reference, row.answered_stage or "", replayed=True)
 
 
 def file_intake(token: ApiToken, data: IntakeData, *, key: str | None = None,
@@ -279,7 +279,7 @@ def file_intake(token: ApiToken, data: IntakeData, *, key: str | None = None,
             # A refused intake (CaseErrors) undoes the claim with the savepoint:
             # the same key may then be sent again, corrected.
             case = _file(token, data)
-            row.reference, row.stage = case.reference, case.stage
+            row.reference, row.answered_stage = case.reference, case.stage
             db.session.flush()
     except IntegrityError:
         winner = db.session.scalar(select(IdempotencyKey).where(

@@ -55,7 +55,7 @@ def upgrade():
         sa.Column('token_id', sa.String(length=36), nullable=False),
         sa.Column('status', sa.Integer(), nullable=False),
         sa.Column('reference', sa.String(length=16), nullable=True),
-        sa.Column('stage', sa.String(length=16), nullable=True),
+        sa.Column('answered_stage', sa.String(length=16), nullable=True),
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(['token_id'], ['partner_tokens.id'],
                                 name=op.f('fk_partner_idempotency_keys_token_id_partner_tokens'),

@@ -113,7 +113,7 @@ def test_a_forged_idempotency_row_does_not_swallow_a_report(client, people, issu
     key_hash = service.keyed_digest("idempotency-key", f"{token.family}\0call-42")
     db.session.add(IdempotencyKey(family=token.family, key_hash=key_hash, body_hash=body_hash,
                                   token_id=token.id, status=201, reference=other.reference,
-                                  stage="intake"))
+                                  answered_stage="intake"))
     db.session.commit()
     answer = client.post(INTAKES, json=body,
                          headers={**bearer(secret), "Idempotency-Key": "call-42"})
