@@ -97,12 +97,14 @@ def test_the_supervisors_are_told_at_once_marked_as_from_the_public(visitor, peo
     danger = public_case(visitor, danger="yes")
     assert db.session.scalar(select(Notification.kind).where(
         Notification.case_reference == danger.reference,
+        Notification.kind != "match_found",
         Notification.user_id == people.supervisor.id)) == "public_request_danger"
     # Assigning settles the notice.
     case_service.assign(people.supervisor, case, AssignmentData(people.officer.id))
     db.session.commit()
     assert db.session.scalar(select(Notification.read_at).where(
         Notification.case_reference == case.reference,
+        Notification.kind == "public_request",
         Notification.user_id == people.supervisor.id)) is not None
 
 
