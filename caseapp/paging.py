@@ -26,7 +26,7 @@ import base64
 import json
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -147,6 +147,20 @@ class Keyset:
         token, backwards = self.direction(after, before)
         keyset = self.reversed() if backwards else self
         return keyset.ranges(query, token, size), backwards
+
+    def read(self, query: Select, after: str | None, before: str | None, size: int,
+             fetch: Callable[[Select], Iterable]) -> Window:
+        """One page of ``query`` from ``after``, or back from ``before``, its rows
+        read by ``fetch`` (``db.session.scalars``: this module reads no database
+        of its own). Going back past the start (a stale or forged mark) gives
+        the first page."""
+        ranges, backwards = self.window_ranges(query, after, before, size)
+        fetched = [row for part in ranges for row in fetch(part)][:size + 1]
+        window = self.window(fetched, size, first=not backwards and self.parse(after) is None,
+                             backwards=backwards)
+        if backwards and window.first:
+            return self.read(query, None, None, size, fetch)
+        return window
 
     def window(self, fetched: list, size: int, *, first: bool, backwards: bool) -> Window:
         """A page from the rows its statements fetched (at most ``size`` + 1, in

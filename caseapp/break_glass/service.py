@@ -189,14 +189,8 @@ def accesses_window(supervisor, *, after: str | None = None, before: str | None 
     with its case, in the same query), newest first, from ``after`` or back from
     ``before``, with the tokens of the pages on either side. A use whose row was
     changed outside the app is left out and reported."""
-    ranges, backwards = ACCESS_KEYSET.window_ranges(
-        _recent_in_scope(supervisor, days, ordered=True), after, before, size)
-    rows = list(db.session.scalars(ranges[0].options(contains_eager(BreakGlassAccess.case))))
-    window = ACCESS_KEYSET.window(rows, size,
-                                  first=not backwards and ACCESS_KEYSET.parse(after) is None,
-                                  backwards=backwards)
-    if backwards and window.first:  # back past the start (a stale or forged mark)
-        return accesses_window(supervisor, size=size, days=days)
+    window = ACCESS_KEYSET.read(_recent_in_scope(supervisor, days, ordered=True).options(
+        contains_eager(BreakGlassAccess.case)), after, before, size, db.session.scalars)
     prefetch(window.rows)  # the rows' anchors in one query, and their cases' in another
     prefetch([a.case for a in window.rows])
     window.rows = [a for a in window.rows if intact(a)]

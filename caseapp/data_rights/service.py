@@ -228,15 +228,8 @@ def open_requests_window(supervisor, *, after: str | None = None, before: str | 
     """One page of the requests waiting on the supervisor's cases (each with its
     case, loaded in the same query), from ``after`` or back from ``before``, with
     the tokens of the pages on either side."""
-    ranges, backwards = REQUEST_KEYSET.window_ranges(_open_in_scope(supervisor), after, before,
-                                                     size)
-    rows = list(db.session.scalars(ranges[0].options(contains_eager(DataRequest.case))))
-    window = REQUEST_KEYSET.window(
-        rows, size, first=not backwards and REQUEST_KEYSET.parse(after) is None,
-        backwards=backwards)
-    if backwards and window.first:  # back past the start (a stale or forged mark)
-        return open_requests_window(supervisor, size=size)
-    return window
+    in_scope = _open_in_scope(supervisor).options(contains_eager(DataRequest.case))
+    return REQUEST_KEYSET.read(in_scope, after, before, size, db.session.scalars)
 
 
 def count_open_requests(supervisor) -> int:

@@ -59,13 +59,7 @@ def notifications_window(user, *, after: str | None = None, before: str | None =
     the tokens say: they only say where to start)."""
     size = size or PAGE_SIZE
     own = select(Notification).where(Notification.user_id == user.id)
-    ranges, backwards = KEYSET.window_ranges(own, after, before, size)
-    fetched = [row for query in ranges for row in db.session.scalars(query)][:size + 1]
-    window = KEYSET.window(fetched, size, first=not backwards and KEYSET.parse(after) is None,
-                           backwards=backwards)
-    if backwards and window.first:  # back past the start (a stale or forged mark)
-        return notifications_window(user, size=size)
-    return window
+    return KEYSET.read(own, after, before, size, db.session.scalars)
 
 
 def count_for(user) -> int:

@@ -263,12 +263,11 @@ def other_list(supervisor, name: str, *, after: str | None = None, before: str |
                size: int | None = None) -> ListPage:
     size = size or SHOWN
     if name in TRANSFER_LISTS:
-        # Few at a time (a transfer waits days, not months): one page, oldest first.
         incoming = name == "transfers-in"
-        rows = (transfers.incoming if incoming else transfers.outgoing)(supervisor, limit=size)
+        window = (transfers.incoming_window if incoming else transfers.outgoing_window)(
+            supervisor, after=after, before=before, size=size)
         total = (transfers.count_incoming if incoming else transfers.count_outgoing)(supervisor)
-        return ListPage(name, rows, total, None)
-    if name == "data-requests":
+    elif name == "data-requests":
         window = data_rights.open_requests_window(supervisor, after=after, before=before,
                                                   size=size)
         total = data_rights.count_open_requests(supervisor)

@@ -17,11 +17,12 @@ from flask_login import current_user, login_required
 from pydantic import Field
 
 from caseapp.api.openapi import route
-from caseapp.api.schemas import Answer, Body, parse
+from caseapp.api.schemas import Answer, Body, parse, query_option
 from caseapp.cases import answers, queries
 from caseapp.cases.api import CHANGE_ERRORS, answer
 from caseapp.cases.schemas import Code, Stamp, Version
 from caseapp.core.errors import render_error
+from caseapp.paging import MAX_TOKEN
 from caseapp.permissions import cases as case_rules
 
 from . import service
@@ -80,6 +81,8 @@ class TransferStatus(Answer):
 
 class TransferList(Answer):
     transfers: list[TransferOut]
+    total: int
+    next: str | None = None
 
 
 class TransferDone(Answer):
@@ -138,12 +141,19 @@ def cancel_transfer(reference: str):
 
 @route(bp, "/transfers/incoming", "GET", answer=TransferList,
        summary="Transfers waiting for your decision (a supervisor of the receiving unit): "
-               "metadata only, no child data")
+               "metadata only, no child data; oldest first, 50 a page",
+       errors={"422": "`after` is not a value this list takes"},
+       query=[{"name": "after", "in": "query", "required": False,
+               "schema": {"type": "string", "maxLength": MAX_TOKEN},
+               "description": "the `next` of the previous page"}])
 def incoming():
     if not case_rules.can_open_supervision(current_user):
         case_rules.record_denial(current_user, None, action="api:transfers")
         return render_error(403, None, _l("Transfers are decided by supervisors."))
-    return answer(TransferList, transfers=[_out(t) for t in service.incoming(current_user)])
+    after = query_option("after", max_length=MAX_TOKEN)
+    window = service.incoming_window(current_user, after=after)
+    return answer(TransferList, transfers=[_out(t) for t in window.rows],
+                  total=service.count_incoming(current_user), next=window.next_token)
 
 
 @route(bp, "/transfers/<transfer_id>", "GET", answer=TransferDone, errors=TRANSFER_ERRORS,

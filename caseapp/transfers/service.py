@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import NotFound
 
 from caseapp import clock
@@ -32,8 +33,10 @@ from caseapp.cases.errors import CaseError
 from caseapp.cases.guards import atomic, clean_text, ensure_version, ensure_visible
 from caseapp.cases.models import Case
 from caseapp.crypto import unlock
+from caseapp.crypto.row_integrity import prefetch
 from caseapp.extensions import db
 from caseapp.notifications.service import notify, settle
+from caseapp.paging import Key, Keyset, Window
 from caseapp.permissions import cases as case_rules
 from caseapp.permissions import supervisors_over
 from caseapp.permissions import transfers as rules
@@ -46,7 +49,7 @@ REASON_MAX_LENGTH = 2000
 TRANSFER_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 # Notices: a kind and the case's reference, never child data.
 REQUESTED, ACCEPTED, DECLINED = "transfer_requested", "transfer_accepted", "transfer_declined"
-LIST_LIMIT = 200
+PAGE_SIZE = 50
 
 
 class TransferNotFound(NotFound):
@@ -89,42 +92,66 @@ def _subtree(supervisor):
     return select(Unit.id).where(Unit.path.startswith(prefix, autoescape=True))
 
 
-def incoming(supervisor, *, limit: int = LIST_LIMIT) -> list[CaseTransfer]:
-    """Pending transfers into ``supervisor``'s units, oldest first (metadata only)."""
+# The lists' order, oldest first: a transfer waits days, so the pending ones
+# are few; the keyset still pages them (issue 16: every list pages).
+KEYSET = Keyset(Key(CaseTransfer.requested_at, "time"), Key(CaseTransfer.id, "str"))
+# A listed transfer shows its case's reference and stage and both units: read
+# with the page, not one lazy load per row.
+_WITH_ROWS = (joinedload(CaseTransfer.case), joinedload(CaseTransfer.from_unit),
+              joinedload(CaseTransfer.to_unit))
+
+
+def _incoming(supervisor):
+    return select(CaseTransfer).where(CaseTransfer.status == "pending",
+                                      CaseTransfer.to_unit_id.in_(_subtree(supervisor)))
+
+
+def _outgoing(supervisor):
+    return (select(CaseTransfer).join(Case, CaseTransfer.case_id == Case.id)
+            .where(CaseTransfer.status == "pending", queries.scope_clause(supervisor)))
+
+
+def _window(supervisor, query, allowed, after, before, size) -> Window:
     if not case_rules.can_open_supervision(supervisor):
-        return []
-    rows = db.session.scalars(select(CaseTransfer).where(
-        CaseTransfer.status == "pending", CaseTransfer.to_unit_id.in_(_subtree(supervisor)))
-        .order_by(CaseTransfer.requested_at).limit(limit))
-    return [t for t in rows if rules.is_receiving_supervisor(supervisor, t)]
+        return Window([], None, None, first=True)
+    window = KEYSET.read(query.options(*_WITH_ROWS), after, before, size or PAGE_SIZE,
+                         db.session.scalars)
+    # The rows' anchors in one query per kind of row (each row opened checks its own).
+    prefetch(window.rows)
+    prefetch([t.case for t in window.rows])
+    prefetch({u for t in window.rows for u in (t.from_unit, t.to_unit)})
+    window.rows = [t for t in window.rows if allowed(supervisor, t)]
+    return window
+
+
+def incoming_window(supervisor, *, after: str | None = None, before: str | None = None,
+                    size: int | None = None) -> Window:
+    """A page of the pending transfers into ``supervisor``'s units, oldest first
+    (metadata only), from ``after`` or back from ``before``."""
+    return _window(supervisor, _incoming(supervisor), rules.is_receiving_supervisor,
+                   after, before, size)
+
+
+def outgoing_window(supervisor, *, after: str | None = None, before: str | None = None,
+                    size: int | None = None) -> Window:
+    """A page of the pending transfers of cases in ``supervisor``'s scope ("being
+    transferred"), oldest first."""
+    return _window(supervisor, _outgoing(supervisor), rules.can_cancel_transfer,
+                   after, before, size)
 
 
 def count_incoming(supervisor) -> int:
     if not case_rules.can_open_supervision(supervisor):
         return 0
-    return db.session.scalar(select(func.count()).select_from(CaseTransfer).where(
-        CaseTransfer.status == "pending",
-        CaseTransfer.to_unit_id.in_(_subtree(supervisor)))) or 0
-
-
-def outgoing(supervisor, *, limit: int = LIST_LIMIT) -> list[CaseTransfer]:
-    """Pending transfers of cases in ``supervisor``'s scope ("being transferred")."""
-    if not case_rules.can_open_supervision(supervisor):
-        return []
-    rows = db.session.scalars(select(CaseTransfer).join(Case, CaseTransfer.case_id == Case.id)
-                              .where(CaseTransfer.status == "pending",
-                                     queries.scope_clause(supervisor))
-                              .order_by(CaseTransfer.requested_at).limit(limit))
-    return [t for t in rows if rules.can_cancel_transfer(supervisor, t)]
+    return db.session.scalar(select(func.count()).select_from(
+        _incoming(supervisor).with_only_columns(CaseTransfer.id).subquery())) or 0
 
 
 def count_outgoing(supervisor) -> int:
     if not case_rules.can_open_supervision(supervisor):
         return 0
-    return db.session.scalar(select(func.count()).select_from(CaseTransfer)
-                             .join(Case, CaseTransfer.case_id == Case.id)
-                             .where(CaseTransfer.status == "pending",
-                                    queries.scope_clause(supervisor))) or 0
+    return db.session.scalar(select(func.count()).select_from(
+        _outgoing(supervisor).with_only_columns(CaseTransfer.id).subquery())) or 0
 
 
 def load_transfer(actor, transfer_id: str, *, action: str) -> CaseTransfer:

@@ -84,9 +84,13 @@ def _refuse_non_supervisor():
 def transfers_page():
     if not case_rules.can_open_supervision(current_user):
         return _refuse_non_supervisor()
-    incoming = service.incoming(current_user)
-    outgoing = service.outgoing(current_user)
-    return render_template("transfers/list.html", incoming=incoming, outgoing=outgoing,
+    # The first page of each list; "See all" pages on through the supervision
+    # page's own list (caseapp.supervision: /supervision/transfers-in).
+    return render_template("transfers/list.html",
+                           incoming=service.incoming_window(current_user).rows,
+                           outgoing=service.outgoing_window(current_user).rows,
+                           incoming_total=service.count_incoming(current_user),
+                           outgoing_total=service.count_outgoing(current_user),
                            stage_labels=STAGE_LABELS, reason_labels=REASON_LABELS)
 
 

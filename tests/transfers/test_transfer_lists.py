@@ -1,0 +1,99 @@
+"""The transfer lists page like every other list (issue 16): a page at a time with
+a visible next page, counts from SQL, the same statements whatever a page holds,
+and nothing of another unit's."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from caseapp.supervision import service as supervision
+from caseapp.transfers import service
+from tests.sql_statements import statements_run
+from tests.transfers.test_transfers import ask
+
+TRANSFER_ROW = re.compile(r'data-transfer="([0-9a-f-]{36})"')
+
+
+@pytest.fixture
+def five_waiting(people, make_case):
+    """Five cases of XA asked to move to HUYEN2, oldest first."""
+    return [ask(people.supervisor, make_case("support", lead=people.officer)).id
+            for _ in range(5)]
+
+
+def rows(html: str) -> list[str]:
+    return TRANSFER_ROW.findall(html)
+
+
+def next_link(html: str) -> str | None:
+    found = re.search(r'rel="next" href="([^"]+)"', html)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def test_the_receiving_supervisor_pages_through_every_waiting_transfer(
+        people, login, five_waiting, monkeypatch):
+    monkeypatch.setattr(supervision, "SHOWN", 2)
+    client = login(people.other_supervisor)
+    seen, url, pages = [], "/supervision/transfers-in", 0
+    while url:
+        html = client.get(url).get_data(as_text=True)
+        seen += rows(html)
+        url, pages = next_link(html), pages + 1
+    assert seen == five_waiting and pages == 3
+
+
+def test_the_transfers_page_counts_them_all_and_leads_on_to_the_rest(
+        people, login, five_waiting, monkeypatch):
+    monkeypatch.setattr(service, "PAGE_SIZE", 2)
+    html = login(people.other_supervisor).get("/transfers").get_data(as_text=True)
+    incoming = html.split('id="transfers-in"')[1].split('id="transfers-out"')[0]
+    assert rows(incoming) == five_waiting[:2]
+    assert "(5)" in incoming and "/supervision/transfers-in" in incoming
+    # The sending side sees the same five as its cases being transferred.
+    html = login(people.supervisor).get("/transfers").get_data(as_text=True)
+    outgoing = html.split('id="transfers-out"')[1]
+    assert rows(outgoing) == five_waiting[:2] and "/supervision/transfers-out" in outgoing
+
+
+def test_a_supervisor_of_another_unit_sees_none_of_them(people, login, five_waiting):
+    # gs.tuan (HUYEN) sent them: nothing waits for HUYEN's decision.
+    html = login(people.supervisor).get("/supervision/transfers-in").get_data(as_text=True)
+    assert rows(html) == []
+    api = login(people.supervisor).get("/api/v1/transfers/incoming").json
+    assert api["transfers"] == [] and api["total"] == 0
+
+
+def test_the_api_pages_with_next_and_refuses_an_oversize_mark(
+        people, login, five_waiting, monkeypatch):
+    monkeypatch.setattr(service, "PAGE_SIZE", 2)
+    client = login(people.other_supervisor)
+    seen, after = [], None
+    for _ in range(5):
+        answer = client.get("/api/v1/transfers/incoming",
+                            query_string={"after": after} if after else {}).json
+        assert answer["total"] == 5
+        seen += [t["id"] for t in answer["transfers"]]
+        after = answer["next"]
+        if after is None:
+            break
+    assert seen == five_waiting
+    assert client.get("/api/v1/transfers/incoming",
+                      query_string={"after": "x" * 5000}).status_code == 422
+    # A mark that does not parse is the first page, never an error.
+    first = client.get("/api/v1/transfers/incoming", query_string={"after": "%%%"}).json
+    assert [t["id"] for t in first["transfers"]] == five_waiting[:2]
+
+
+@pytest.mark.parametrize("url", ["/transfers", "/supervision/transfers-in"])
+def test_a_page_costs_the_same_statements_however_many_rows(
+        people, login, five_waiting, monkeypatch, url):
+    client = login(people.other_supervisor)
+    counts = {}
+    for size in (1, 4):
+        monkeypatch.setattr(service, "PAGE_SIZE", size)
+        monkeypatch.setattr(supervision, "SHOWN", size)
+        response, counts[size] = statements_run(lambda: client.get(url))
+        assert response.status_code == 200 and len(rows(response.get_data(as_text=True))) \
+            == size
+    assert counts[1] == counts[4]
