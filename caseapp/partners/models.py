@@ -27,6 +27,8 @@ SCOPES = ("intake:create", "case:status")
 
 class ApiToken(db.Model, AccessSealed):
     __tablename__ = "partner_tokens"
+    # The admin's list, newest first, a page at a time (caseapp.partners.service).
+    __table_args__ = (Index("ix_partner_tokens_list_order", "created_at", "id"),)
     # What the token may reach, MAC'd against a database writer: a digest of a
     # secret of their own inserted by hand, a revocation lifted, an expiry
     # stretched, another unit or scope: the row is not intact and counts as unknown.

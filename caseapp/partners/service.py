@@ -17,8 +17,9 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from caseapp import clock
 from caseapp.accounts.models import User
@@ -28,7 +29,9 @@ from caseapp.auditing.writer import record
 from caseapp.cases import service as cases
 from caseapp.cases.data import IntakeData
 from caseapp.cases.models import Case
+from caseapp.crypto.row_integrity import prefetch
 from caseapp.extensions import db
+from caseapp.paging import Key, Keyset, Window
 from caseapp.permissions import partners as rules
 from caseapp.permissions import require
 from caseapp.units.models import Unit
@@ -159,9 +162,30 @@ def revoke_token(actor, token: ApiToken) -> bool:
     return True
 
 
+PAGE_SIZE = 50
+# The admin's list, newest first (index ix_partner_tokens_list_order).
+KEYSET = Keyset(Key(ApiToken.created_at, "time", descending=True),
+                Key(ApiToken.id, "str", descending=True))
+
+
 def all_tokens() -> list[ApiToken]:
-    return list(db.session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc(),
-                                                             ApiToken.id)))
+    """Every token, newest first (the command line's list)."""
+    return list(db.session.scalars(KEYSET.order(select(ApiToken))))
+
+
+def tokens_window(*, after: str | None = None, before: str | None = None,
+                  size: int | None = None) -> Window:
+    """A page of the tokens, newest first, each with its unit read in the same
+    query and the rows' anchors in one more."""
+    window = KEYSET.read(select(ApiToken).options(joinedload(ApiToken.unit)), after, before,
+                         size or PAGE_SIZE, db.session.scalars)
+    prefetch(window.rows)
+    prefetch({t.unit for t in window.rows})
+    return window
+
+
+def count_tokens() -> int:
+    return db.session.scalar(select(func.count()).select_from(ApiToken)) or 0
 
 
 def find_token(token_id: str) -> ApiToken | None:

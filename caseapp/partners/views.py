@@ -2,11 +2,20 @@
 the answer to the issuing form, never again), revoke."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from caseapp import clock
+from caseapp import clock, paging
 from caseapp.core.forms import choice_list
 from caseapp.permissions import partners as rules
 from caseapp.units import service as units
@@ -32,8 +41,16 @@ def _form() -> TokenForm:
 
 
 def _page(form: TokenForm, secret: str | None = None, issued=None, status: int = 200):
+    paged = request.method == "GET"  # the answer to a form shows the newest first
+    window = service.tokens_window(after=request.args.get("after") if paged else None,
+                                   before=request.args.get("before") if paged else None)
+    total = service.count_tokens()
     response = make_response(render_template(
-        "partners/tokens.html", tokens=service.all_tokens(), form=form, revoke=RevokeForm(),
+        "partners/tokens.html", tokens=window.rows, window=window, size=service.PAGE_SIZE,
+        position=paging.position(request.args.get("start") if paged else None, window,
+                                 len(window.rows), total),
+        page_url=lambda **params: url_for("partners.tokens", **params),
+        form=form, revoke=RevokeForm(),
         secret=secret, issued=issued, scope_labels=SCOPE_LABELS,
         max_days=service.max_days(), now=clock.now()), status)
     # The secret is on this page once: no cache may keep a copy.

@@ -12,6 +12,7 @@ from caseapp.partners import service
 from caseapp.partners.models import ApiToken
 from tests.case_screens.conftest import api_token
 from tests.case_screens.conftest import token as csrf_of
+from tests.sql_statements import statements_run
 
 from .conftest import bearer, intake_json
 from .test_partner_api import INTAKES, entries
@@ -122,3 +123,32 @@ def test_other_roles_cannot_issue_or_revoke(people, login, role):
 
 def test_nobody_logged_in_is_sent_to_the_login(client):
     assert client.get("/admin/tokens").status_code == 302
+
+
+TOKEN_ROW = re.compile(r'<tr id="token-([0-9a-f-]{36})">')
+
+
+def test_the_tokens_screen_pages_through_every_token_newest_first(
+        people, login, issue, monkeypatch):
+    issued = [issue(name=f"Đối tác {n}")[0].id for n in range(5)]
+    newest_first = [t.id for t in service.all_tokens()]
+    assert sorted(newest_first) == sorted(issued)
+    monkeypatch.setattr(service, "PAGE_SIZE", 2)
+    admin = login(people.admin)
+    seen, url, pages = [], "/admin/tokens", 0
+    while url:
+        (response, statements) = statements_run(lambda u=url: admin.get(u))
+        html = response.get_data(as_text=True)
+        rows = TOKEN_ROW.findall(html)
+        seen += rows
+        if pages == 0:
+            first_statements = statements
+            assert "1–2 trong 5" in html
+        elif len(rows) == 2:  # a page of the same size costs the same statements
+            assert statements == first_statements
+        found = re.search(r'rel="next" href="([^"]+)"', html)
+        url = found.group(1).replace("&amp;", "&") if found else None
+        pages += 1
+    assert seen == newest_first and pages == 3
+    # Not an admin: no page of it.
+    assert login(people.supervisor).get("/admin/tokens?after=x").status_code == 403
