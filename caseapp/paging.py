@@ -43,7 +43,7 @@ INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 @dataclass(frozen=True)
 class Key:
     column: Any  # an ORM attribute or a Core column
-    kind: str  # "time", "bool", "int" or "str": how its value is written in a token
+    kind: str  # "time", "bool", "int", "str" (a row id) or "name": how a token writes it
     descending: bool = False
 
 
@@ -315,6 +315,11 @@ def _value(kind: str, raw):
         if not isinstance(raw, str):
             raise TypeError(kind)
         return clock.as_utc(datetime.fromisoformat(raw))
+    if kind == "name":  # a username: printable text of at most 64 characters
+        if not isinstance(raw, str) or not 0 < len(raw) <= 64 or not raw.isprintable():
+            raise ValueError(kind)
+        raw.encode("utf-8")  # a lone surrogate: UnicodeEncodeError, a ValueError
+        return raw
     expected = {"bool": bool, "int": int, "str": str}[kind]
     if not isinstance(raw, expected) or (kind == "int" and isinstance(raw, bool)):
         raise TypeError(kind)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from caseapp import clock, permissions
 from caseapp.accounts import events, password_policy, throttle
@@ -26,7 +27,9 @@ from caseapp.accounts.service import (
 from caseapp.accounts.sessions import revoke_user_sessions
 from caseapp.auditing.writer import record
 from caseapp.cases.models import Case
+from caseapp.crypto.row_integrity import prefetch
 from caseapp.extensions import db
+from caseapp.paging import Key, Keyset, Window
 from caseapp.settings import ROLES
 from caseapp.units.models import SCHOOL_TYPES, Unit
 from caseapp.units.service import UnitError, by_code, tree
@@ -371,8 +374,24 @@ def reactivate_unit(actor, unit: Unit) -> None:
            unit_path=unit.path)
 
 
-def all_users() -> list[User]:
-    return list(db.session.scalars(select(User).order_by(User.username)))
+USERS_PAGE_SIZE = 50
+# The admin's list of people by username (its unique index serves the order).
+USERS_KEYSET = Keyset(Key(User.username, "name"))
+
+
+def users_window(*, after: str | None = None, before: str | None = None,
+                 size: int | None = None) -> Window:
+    """A page of the accounts by username, each with its unit read in the same
+    query and the rows' anchors in one more."""
+    window = USERS_KEYSET.read(select(User).options(joinedload(User.unit)), after, before,
+                               size or USERS_PAGE_SIZE, db.session.scalars)
+    prefetch(window.rows)
+    prefetch({u.unit for u in window.rows})
+    return window
+
+
+def count_users() -> int:
+    return db.session.scalar(select(func.count()).select_from(User)) or 0
 
 
 def load_user(user_id: str) -> User | None:

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from caseapp import permissions
+from caseapp import paging, permissions
 from caseapp.accounts.forms import ConfirmForm
 from caseapp.accounts.models import User
 from caseapp.core.forms import choice_list
@@ -51,8 +51,14 @@ def _field_error(form, exc) -> None:
 
 @bp.get("/users")
 def users():
-    rows = service.all_users()
-    return render_template("admin/users.html", users=rows, roles=ROLE_LABELS)
+    window = service.users_window(after=request.args.get("after"),
+                                  before=request.args.get("before"))
+    return render_template(
+        "admin/users.html", users=window.rows, roles=ROLE_LABELS, window=window,
+        size=service.USERS_PAGE_SIZE,
+        position=paging.position(request.args.get("start"), window, len(window.rows),
+                                 service.count_users()),
+        page_url=lambda **params: url_for("admin.users", **params))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

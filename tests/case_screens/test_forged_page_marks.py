@@ -49,7 +49,8 @@ def test_supervision_lists_forged_ids_are_the_first_page(people, login, overdue,
     client = login(people.supervisor)
     marks = {"overdue": json_mark(LATE, LATE, bad), "unassigned": json_mark(False, LATE, bad),
              "closures": json_mark(LATE, bad), "data-requests": json_mark(WHEN, bad),
-             "break-glass-uses": json_mark(WHEN, bad)}
+             "break-glass-uses": json_mark(WHEN, bad), "transfers-in": json_mark(WHEN, bad),
+             "transfers-out": json_mark(WHEN, bad)}
     for name, mark in marks.items():
         response = client.get(f"/supervision/{name}", query_string={"after": mark})
         assert response.status_code == 200, name
@@ -83,3 +84,19 @@ def test_a_genuine_mark_still_pages(people, login, overdue, monkeypatch):  # noq
     second = ROW.findall(section(client.get("/supervision/overdue", query_string={
         "after": mark}).get_data(as_text=True), "overdue"))
     assert len(first) == 2 and len(second) == 2 and not set(first) & set(second)
+
+
+BAD_NAMES = ["\ud800", "a\x00b", "x" * 65, "", "line\nbreak", 7, None]
+
+
+@pytest.mark.parametrize("bad", BAD_NAMES)
+def test_admin_lists_forged_marks_are_the_first_page(people, login, bad):
+    admin = login(people.admin)
+    for path, mark in (("/admin/users", json_mark(bad)), ("/admin/tokens", json_mark(WHEN, bad))):
+        for direction in ("after", "before"):
+            response = admin.get(path, query_string={direction: mark})
+            assert response.status_code == 200, (path, direction)
+    # The first page of people: every one of the fixture's accounts fits on it.
+    html = admin.get("/admin/users", query_string={"after": json_mark(bad)}).get_data(
+        as_text=True)
+    assert people.officer.username in html and people.admin.username in html

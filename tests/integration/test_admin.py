@@ -1,10 +1,17 @@
 """Admins manage units and users in the web UI."""
 from __future__ import annotations
 
+import re
+
+from sqlalchemy import select
+
 from caseapp.accounts import service
+from caseapp.accounts.models import User
 from caseapp.admin import service as admin_service
+from caseapp.extensions import db
 from caseapp.units import service as units
 from tests.conftest import PASSWORD, Auth, csrf_token
+from tests.sql_statements import statements_run
 
 
 def test_admin_creates_a_unit_and_a_user(client, make_user):
@@ -109,3 +116,27 @@ def test_empty_forms_say_every_error_in_vietnamese(client, make_user):
         "csrf_token": csrf_token(client, "/admin/units/new"), "code": "", "name": ""})
     assert unit_page.get_data(as_text=True).count("Trường này là bắt buộc.") == 2
     assert units.by_code("") is None
+
+
+def test_the_users_screen_pages_through_every_account_by_name(client, make_user, monkeypatch):
+    admin = make_user("admin")
+    for _ in range(4):
+        make_user("officer")
+    expected = sorted(db.session.scalars(select(User.username)))
+    monkeypatch.setattr(admin_service, "USERS_PAGE_SIZE", 2)
+    Auth(client).login(admin)
+    seen, url, counts = [], "/admin/users", []
+    for _ in range(10):  # bounded: a pager that does not move on fails, not hangs
+        if not url:
+            break
+        response, statements = statements_run(lambda u=url: client.get(u))
+        html = response.get_data(as_text=True)
+        names = re.findall(r'<td data-label="[^"]+"><a href="/admin/users/[^"]+">([^<]+)</a>',
+                           html)
+        seen += names
+        if len(names) == 2:
+            counts.append(statements)
+        found = re.search(r'rel="next" href="([^"]+)"', html)
+        url = found.group(1).replace("&amp;", "&") if found else None
+    assert seen == expected and len(expected) >= 5
+    assert len(set(counts)) == 1  # every full page costs the same statements
