@@ -107,13 +107,22 @@ def count_incoming(supervisor) -> int:
         CaseTransfer.to_unit_id.in_(_subtree(supervisor)))) or 0
 
 
+def _scope_of_transfers(supervisor):
+    """The supervisor's cases, tested on the transfers' cases: without the cases'
+    unit index on SQLite (:func:`queries.unindexed`), so that it reads the
+    transfers (few) and each one's case by its key. With the index it walked
+    every case of the subtree to find the few being transferred: 10 s for the
+    root supervisor at 1,000,000 cases (no statistics on an empty table)."""
+    return queries.scope_clause(supervisor, ordered=True)
+
+
 def outgoing(supervisor, *, limit: int = LIST_LIMIT) -> list[CaseTransfer]:
     """Pending transfers of cases in ``supervisor``'s scope ("being transferred")."""
     if not case_rules.can_open_supervision(supervisor):
         return []
     rows = db.session.scalars(select(CaseTransfer).join(Case, CaseTransfer.case_id == Case.id)
                               .where(CaseTransfer.status == "pending",
-                                     queries.scope_clause(supervisor))
+                                     _scope_of_transfers(supervisor))
                               .order_by(CaseTransfer.requested_at).limit(limit))
     return [t for t in rows if rules.can_cancel_transfer(supervisor, t)]
 
@@ -124,7 +133,7 @@ def count_outgoing(supervisor) -> int:
     return db.session.scalar(select(func.count()).select_from(CaseTransfer)
                              .join(Case, CaseTransfer.case_id == Case.id)
                              .where(CaseTransfer.status == "pending",
-                                    queries.scope_clause(supervisor))) or 0
+                                    _scope_of_transfers(supervisor))) or 0
 
 
 def load_transfer(actor, transfer_id: str, *, action: str) -> CaseTransfer:
