@@ -12,7 +12,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from caseapp import clock
 from caseapp.accounts.models import User
@@ -111,6 +111,63 @@ def fill_assign_choices(form: AssignForm, case: Case) -> None:
                         + [(u.id, person_label(u)) for u in people if u.role == "officer"]),
             choice_list((u.id, person_label(u)) for u in people))
     form.lead_officer.choices, form.assignees.choices = list(choices[0]), list(choices[1])
+
+
+# The quick assign form of a waiting case offers at most this many officers,
+# the nearest first; the case's own assign page offers every one.
+NEAREST_SHOWN = 15
+
+
+def _paths_up_to(path: str, top: str) -> list[str]:
+    """The unit ``path`` ("/1/7/12/") and its ancestors' paths that lie inside
+    ``top``'s subtree (``top`` included), the unit itself first."""
+    ids = path.strip("/").split("/") if path.strip("/") else []
+    chain = ["/" + "/".join(ids[:n]) + "/" for n in range(len(ids), 0, -1)]
+    return [p for p in chain if p.startswith(top)]
+
+
+def nearest_officers(supervisor, cases) -> dict[str, list]:
+    """For each case, the enabled officers a supervisor would pick first: its
+    current lead (when an enabled officer of the subtree: the form keeps them),
+    then those of the case's own unit, then of each unit above it up to and
+    including the supervisor's (nearest unit first, then by name), at most
+    ``NEAREST_SHOWN``. One statement for all the cases, read as columns like
+    :func:`assignable_users`: who may be assigned is checked on the rows when
+    the form is posted (rules.can_be_assigned)."""
+    top = supervisor.unit.path
+    chains = {case.id: _paths_up_to(case.unit.path, top) for case in cases}
+    paths = {p for chain in chains.values() for p in chain}
+    leads = {case.lead_officer_id for case in cases if case.lead_officer_id}
+    if not paths and not leads:
+        return {case.id: [] for case in cases}
+    wanted = [Unit.path.in_(paths)] if paths else []
+    if leads:
+        wanted.append(and_(User.id.in_(leads), Unit.path.startswith(top, autoescape=True)))
+    found = db.session.execute(
+        select(User.id, User.display_name, User.username, User.role,
+               Unit.code.label("unit_code"), Unit.path.label("unit_path"))
+        .join(Unit, User.unit_id == Unit.id)
+        .where(User.is_enabled.is_(True), User.role == "officer", or_(*wanted))
+        .order_by(User.display_name, User.username)).all()
+    by_unit: dict[str, list] = {}
+    by_id = {}
+    for person in found:
+        by_unit.setdefault(person.unit_path, []).append(person)
+        by_id[person.id] = person
+    offered = {}
+    for case in cases:
+        people = [by_id[case.lead_officer_id]] if case.lead_officer_id in by_id else []
+        people += [p for path in chains[case.id] for p in by_unit.get(path, ())
+                   if p.id != case.lead_officer_id]
+        offered[case.id] = people[:NEAREST_SHOWN]
+    return offered
+
+
+def fill_nearest_choices(form: AssignForm, people) -> None:
+    """The quick form's choices: ``people`` (:func:`nearest_officers`) alone."""
+    pairs = [(p.id, person_label(p)) for p in people]
+    form.lead_officer.choices = choice_list([("", _("Choose the lead officer")), *pairs])
+    form.assignees.choices = choice_list(pairs)
 
 
 def intake_units() -> list[Unit]:

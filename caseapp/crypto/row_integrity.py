@@ -37,7 +37,7 @@ from typing import Any, ClassVar
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app, has_app_context
-from sqlalchemy import Integer, String, event, inspect, select
+from sqlalchemy import Integer, String, event, inspect, literal, select
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, object_session
 
 import audit
@@ -190,11 +190,17 @@ def _newest_anchor(connection: Any, anchor: str) -> tuple[int, bool] | None:
 def _newest_anchors(connection: Any, ids: list[str]) -> dict[str, tuple[int, int]]:
     """{anchor id: (version, seq)} of the newest "row.sealed" entry of each."""
     entries = audit.audit_entries
+    # Each id is looked up by the object index. On SQLite the action's test is
+    # kept off the action's index (``|| ''``): with a sampled ANALYZE that
+    # guessed a few hundred entries per action, SQLite read every "row.sealed"
+    # entry instead (a million at 1,000,000 cases: 1 s on each list page).
+    action = entries.c.action.op("||")(literal("")) \
+        if connection.dialect.name == "sqlite" else entries.c.action
     found: dict[str, tuple[int, int]] = {}
     for start in range(0, len(ids), 500):
         rows = connection.execute(
             select(entries.c.object_id, entries.c.seq, entries.c.details)
-            .where(entries.c.action == ANCHOR_ACTION,
+            .where(action == ANCHOR_ACTION,
                    entries.c.object_id.in_(ids[start:start + 500]))
             .order_by(entries.c.seq)).all()
         for row in rows:

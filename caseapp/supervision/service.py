@@ -27,7 +27,7 @@ from caseapp import clock
 from caseapp.accounts.models import User
 from caseapp.break_glass import service as break_glass
 from caseapp.cases import queries
-from caseapp.cases.actions import make_form
+from caseapp.cases.actions import quick_assign_forms
 from caseapp.cases.models import MINOR_BAND, Case, CaseAssignee, SupportPlan
 from caseapp.data_rights import service as data_rights
 from caseapp.extensions import db
@@ -325,7 +325,7 @@ def queue(supervisor, *, only: str | None = None, after: str | None = None,
     waiting = lists["unassigned"].rows if "unassigned" in lists else []
     return Queue(
         now=now, lists=lists,
-        assign_forms={c.id: make_form("assign", c) for c in waiting},
+        assign_forms=quick_assign_forms(supervisor, waiting),
         names={u.id: u.display_name or u.username for u in people},
         disabled={u.id for u in people if not u.is_enabled},
         glass_reasons=break_glass.readable_reasons(supervisor, glass_uses),

@@ -1,8 +1,11 @@
 """``/supervision``: what a supervisor must act on, each list's first page;
 ``/supervision/<list>``: one list, a page at a time.
 
-The assign form posts to the case's own action route (``cases.case_action``),
-which calls the one service function and comes back here.
+The assign form of a waiting case offers the officers nearest to it (its unit
+and those above it, up to the supervisor's) and links to the case's own assign
+page for anyone else; it posts to the case's own action route
+(``cases.case_action``), which checks and calls the one service function and
+comes back here.
 """
 from __future__ import annotations
 

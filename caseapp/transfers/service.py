@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import NotFound
@@ -107,8 +107,16 @@ def _incoming(supervisor):
 
 
 def _outgoing(supervisor):
-    return (select(CaseTransfer).join(Case, CaseTransfer.case_id == Case.id)
-            .where(CaseTransfer.status == "pending", queries.scope_clause(supervisor)))
+    """Pending transfers whose case ``supervisor`` may see, as conditions on the
+    transfers alone: the pending ones in the words of their partial index (a
+    literal, not a bound value), each one's case tested by its key (EXISTS).
+    A join let SQLite, which keeps no statistics of an empty table, walk every
+    case of the subtree instead: 10 s for the root supervisor at 1,000,000
+    cases, for a list that is usually empty."""
+    return select(CaseTransfer).where(
+        CaseTransfer.status == literal_column("'pending'"),
+        select(Case.id).where(Case.id == CaseTransfer.case_id,
+                              queries.scope_clause(supervisor)).exists())
 
 
 def _window(supervisor, query, allowed, after, before, size) -> Window:
