@@ -9,14 +9,24 @@ cases a second, then the time of `caseapp audit verify` over the result.
     python benchmarks/seed_rate.py                       # SQLite, 1,000 and 10,000
     python benchmarks/seed_rate.py --sizes 10000 100000
     python benchmarks/seed_rate.py --database-url postgresql+psycopg://postgres@127.0.0.1:55432/EMPTY_DB
+    python benchmarks/seed_rate.py --sizes 200000 --compare-indexes [--database-url ...]
 
 The PostgreSQL database must exist and be empty. Nothing is kept: the
 instance folder is removed at the end (--keep to look at it).
+
+``--compare-indexes`` seeds two fresh instances the same way, the baseline
+with ``--keep-indexes`` (every index kept up row by row) and then with
+``--defer-indexes`` (the loaded tables' non-unique indexes dropped and built
+at the end), and prints the second against the baseline: wall seconds and
+the CPU seconds of the command and its worker processes (on PostgreSQL the
+server's CPU is not in them). With a database URL the database is emptied
+(its public schema dropped) before each instance.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -27,12 +37,74 @@ CASEAPP = os.path.join(os.path.dirname(sys.executable), "caseapp")
 
 
 def run(args: list[str], env: dict[str, str]) -> tuple[float, subprocess.CompletedProcess]:
+    seconds, _cpu, done = run_timed(args, env)
+    return seconds, done
+
+
+def run_timed(args: list[str], env: dict[str, str]):
+    """(wall seconds, CPU seconds of the command and the processes it waited for, result)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run([CASEAPP, *args], env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         sys.exit(f"caseapp {' '.join(args)} failed ({done.returncode}):\n{done.stderr}")
-    return seconds, done
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return seconds, cpu, done
+
+
+def load() -> str:
+    return "load " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def empty_database(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def compare_indexes(args) -> None:
+    """The same run with the indexes kept (baseline) and deferred."""
+    size = max(args.sizes)
+    database = "PostgreSQL" if args.database_url else "SQLite"
+    print(f"{database}, {size} cases into a fresh instance, default batch and workers")
+    print(f"{'indexes':>8} {'seconds':>9} {'CPU s':>8} {'cases/s':>8}  load (start; end)")
+    seen = {}
+    for mode in ("keep", "defer"):
+        folder = tempfile.mkdtemp(prefix=f"seed-rate-{mode}-")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CASEAPP_")}
+        env["CASEAPP_INSTANCE"] = os.path.join(folder, "inst")
+        if args.database_url:
+            empty_database(args.database_url)
+            env["CASEAPP_DATABASE_URL"] = args.database_url
+        try:
+            run(["quickstart", "--no-serve"], env)
+            at_start = load()
+            seconds, cpu, done = run_timed(["demo-data", "--cases", str(size),
+                                            f"--{mode}-indexes"], env)
+            seen[mode] = (seconds, cpu)
+            print(f"{mode:>8} {seconds:>9.1f} {cpu:>8.1f} {size / seconds:>8.1f}  "
+                  f"{at_start}; {load()}", flush=True)
+            for line in done.stderr.splitlines():
+                if line.startswith("rebuilding indexes:") and "took" in line:
+                    print(f"{'':>8} {line}")
+            if args.verify:
+                seconds, verified = run(["audit", "verify"], env)
+                print(f"{'':>8} audit verify: {seconds:.1f} s; {verified.stdout.strip()[:60]}",
+                      flush=True)
+        finally:
+            if args.keep:
+                print(f"instance kept in {env['CASEAPP_INSTANCE']}")
+            else:
+                shutil.rmtree(folder, ignore_errors=True)
+    (wall, cpu), (base_wall, base_cpu) = seen["defer"], seen["keep"]
+    print(f"deferred indexes against kept: wall {wall / base_wall:.2f}x, "
+          f"CPU {cpu / base_cpu:.2f}x")
 
 
 def main() -> None:
@@ -41,7 +113,13 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--compare-indexes", action="store_true")
+    parser.add_argument("--no-verify", dest="verify", action="store_false",
+                        help="with --compare-indexes: no audit verify after each run")
     args = parser.parse_args()
+    if args.compare_indexes:
+        compare_indexes(args)
+        return
 
     folder = tempfile.mkdtemp(prefix="seed-rate-")
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASEAPP_")}
