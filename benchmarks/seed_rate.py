@@ -18,9 +18,10 @@ instance folder is removed at the end (--keep to look at it).
 with ``--keep-indexes`` (every index kept up row by row) and then with
 ``--defer-indexes`` (the loaded tables' non-unique indexes dropped and built
 at the end), and prints the second against the baseline: wall seconds and
-the CPU seconds of the command and its worker processes (on PostgreSQL the
-server's CPU is not in them). With a database URL the database is emptied
-(its public schema dropped) before each instance.
+the CPU seconds of the command and its worker processes, and on a local
+PostgreSQL server the CPU seconds of its processes for that database. With a
+database URL the database is emptied (its public schema dropped) before each
+instance.
 """
 from __future__ import annotations
 
@@ -54,6 +55,50 @@ def run_timed(args: list[str], env: dict[str, str]):
     return seconds, cpu, done
 
 
+class ServerCPU:
+    """CPU seconds of a local PostgreSQL server's processes for one database
+    (its backends, and the parallel workers of an index build), sampled from
+    /proc twice a second while a command runs: a backend's last sample before
+    it exits is counted (up to half a second of it may be missed)."""
+
+    def __init__(self, database: str):
+        import threading
+
+        self.needle = f" {database} "
+        self.seen: dict[int, float] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._poll, daemon=True)
+
+    def _poll(self) -> None:
+        ticks = os.sysconf("SC_CLK_TCK")
+        while not self.stop.wait(0.5):
+            for pid in filter(str.isdigit, os.listdir("/proc")):
+                try:
+                    with open(f"/proc/{pid}/cmdline", "rb") as f:
+                        command = f.read().decode(errors="replace")
+                    if not command.startswith("postgres: ") or not (
+                            self.needle in command or "parallel worker" in command):
+                        continue
+                    with open(f"/proc/{pid}/stat") as f:
+                        fields = f.read().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                self.seen[int(pid)] = (int(fields[11]) + int(fields[12])) / ticks
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc):
+        self.stop.set()
+        self.thread.join()
+        return False
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.seen.values())
+
+
 def load() -> str:
     return "load " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -73,7 +118,9 @@ def compare_indexes(args) -> None:
     size = max(args.sizes)
     database = "PostgreSQL" if args.database_url else "SQLite"
     print(f"{database}, {size} cases into a fresh instance, default batch and workers")
-    print(f"{'indexes':>8} {'seconds':>9} {'CPU s':>8} {'cases/s':>8}  load (start; end)")
+    server = args.database_url.rsplit("/", 1)[1] if args.database_url else None
+    print(f"{'indexes':>8} {'seconds':>9} {'CPU s':>8} {'server':>8} {'cases/s':>8}  "
+          "load (start; end)")
     seen = {}
     for mode in ("keep", "defer"):
         folder = tempfile.mkdtemp(prefix=f"seed-rate-{mode}-")
@@ -85,11 +132,12 @@ def compare_indexes(args) -> None:
         try:
             run(["quickstart", "--no-serve"], env)
             at_start = load()
-            seconds, cpu, done = run_timed(["demo-data", "--cases", str(size),
-                                            f"--{mode}-indexes"], env)
-            seen[mode] = (seconds, cpu)
-            print(f"{mode:>8} {seconds:>9.1f} {cpu:>8.1f} {size / seconds:>8.1f}  "
-                  f"{at_start}; {load()}", flush=True)
+            with ServerCPU(server or "-") as sampled:
+                seconds, cpu, done = run_timed(["demo-data", "--cases", str(size),
+                                                f"--{mode}-indexes"], env)
+            seen[mode] = (seconds, cpu, sampled.seconds)
+            print(f"{mode:>8} {seconds:>9.1f} {cpu:>8.1f} {sampled.seconds:>8.1f} "
+                  f"{size / seconds:>8.1f}  {at_start}; {load()}", flush=True)
             for line in done.stderr.splitlines():
                 if line.startswith("rebuilding indexes:") and "took" in line:
                     print(f"{'':>8} {line}")
@@ -102,9 +150,11 @@ def compare_indexes(args) -> None:
                 print(f"instance kept in {env['CASEAPP_INSTANCE']}")
             else:
                 shutil.rmtree(folder, ignore_errors=True)
-    (wall, cpu), (base_wall, base_cpu) = seen["defer"], seen["keep"]
+    (wall, cpu, in_server), (base_wall, base_cpu, base_server) = seen["defer"], seen["keep"]
     print(f"deferred indexes against kept: wall {wall / base_wall:.2f}x, "
-          f"CPU {cpu / base_cpu:.2f}x")
+          f"CPU {cpu / base_cpu:.2f}x" + (
+              f", server CPU {in_server / base_server:.2f}x, CPU with the server's "
+              f"{(cpu + in_server) / (base_cpu + base_server):.2f}x" if base_server else ""))
 
 
 def main() -> None:

@@ -441,8 +441,9 @@ count, the rate and the time left.
 From 50000 cases (or with --defer-indexes) a bulk run drops the non-unique
 indexes of the case tables it loads and builds them again at the end
 ("rebuilding indexes: k/n"), also after an error or an interruption; unique
-indexes and keys stay. Lists and searches are slow until then. A run that was
-killed outright leaves them dropped: the next demo-data run builds them first.
+indexes and keys stay. Lists and searches are slow until then. A run killed
+outright (or stopped by a second Ctrl-C while it builds them) leaves them
+dropped: the next demo-data run builds them first.
 
 Interrupting (Ctrl-C or SIGTERM) finishes the case (in bulk: the batch) being
 made, commits the whole cases made so far and stops with exit status 130 (143
