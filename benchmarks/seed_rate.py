@@ -18,8 +18,9 @@ instance folder is removed at the end (--keep to look at it).
 with ``--keep-indexes`` (every index kept up row by row) and then with
 ``--defer-indexes`` (the loaded tables' non-unique indexes dropped and built
 at the end), and prints the second against the baseline: wall seconds and
-the CPU seconds of the command and its worker processes, and on a local
-PostgreSQL server the CPU seconds of its processes for that database. With a
+the CPU seconds of the command and its worker processes, of the command's
+own process alone (the one writer), and on a local PostgreSQL server of its
+processes for that database (:class:`ProcessCPU`). With a
 database URL the database is emptied (its public schema dropped) before each
 instance.
 """
@@ -42,29 +43,39 @@ def run(args: list[str], env: dict[str, str]) -> tuple[float, subprocess.Complet
     return seconds, done
 
 
-def run_timed(args: list[str], env: dict[str, str]):
-    """(wall seconds, CPU seconds of the command and the processes it waited for, result)."""
+def run_timed(args: list[str], env: dict[str, str], sampled=None):
+    """(wall seconds, CPU seconds of the command and the processes it waited for, result);
+    ``sampled``: a :class:`ProcessCPU` told the command's process id."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run([CASEAPP, *args], env=env, capture_output=True, text=True)
+    command = subprocess.Popen([CASEAPP, *args], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    if sampled is not None:
+        sampled.pids.add(command.pid)
+    out, err = command.communicate()
     seconds = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = subprocess.CompletedProcess(command.args, command.returncode, out, err)
     if done.returncode != 0:
         sys.exit(f"caseapp {' '.join(args)} failed ({done.returncode}):\n{done.stderr}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return seconds, cpu, done
 
 
-class ServerCPU:
-    """CPU seconds of a local PostgreSQL server's processes for one database
-    (its backends, and the parallel workers of an index build), sampled from
-    /proc twice a second while a command runs: a backend's last sample before
-    it exits is counted (up to half a second of it may be missed)."""
+class ProcessCPU:
+    """CPU seconds of some processes, sampled from /proc twice a second while
+    a command runs: each process's last sample before it exits is counted
+    (up to half a second of it may be missed). The processes: those in
+    ``pids`` (the command itself, its own CPU: the one writer, not its
+    worker processes) and, with ``database``, a local PostgreSQL server's
+    processes for that database (its backends, and the parallel workers of
+    an index build)."""
 
-    def __init__(self, database: str):
+    def __init__(self, database: str | None = None):
         import threading
 
-        self.needle = f" {database} "
+        self.pids: set[int] = set()
+        self.needle = f" {database} " if database else None
         self.seen: dict[int, float] = {}
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._poll, daemon=True)
@@ -74,11 +85,14 @@ class ServerCPU:
         while not self.stop.wait(0.5):
             for pid in filter(str.isdigit, os.listdir("/proc")):
                 try:
-                    with open(f"/proc/{pid}/cmdline", "rb") as f:
-                        command = f.read().decode(errors="replace")
-                    if not command.startswith("postgres: ") or not (
-                            self.needle in command or "parallel worker" in command):
-                        continue
+                    if int(pid) not in self.pids:
+                        if self.needle is None:
+                            continue
+                        with open(f"/proc/{pid}/cmdline", "rb") as f:
+                            command = f.read().decode(errors="replace")
+                        if not command.startswith("postgres: ") or not (
+                                self.needle in command or "parallel worker" in command):
+                            continue
                     with open(f"/proc/{pid}/stat") as f:
                         fields = f.read().rsplit(")", 1)[1].split()
                 except OSError:
@@ -95,8 +109,12 @@ class ServerCPU:
         return False
 
     @property
-    def seconds(self) -> float:
-        return sum(self.seen.values())
+    def command_seconds(self) -> float:
+        return sum(cpu for pid, cpu in self.seen.items() if pid in self.pids)
+
+    @property
+    def server_seconds(self) -> float:
+        return sum(cpu for pid, cpu in self.seen.items() if pid not in self.pids)
 
 
 def load() -> str:
@@ -119,8 +137,8 @@ def compare_indexes(args) -> None:
     database = "PostgreSQL" if args.database_url else "SQLite"
     print(f"{database}, {size} cases into a fresh instance, default batch and workers")
     server = args.database_url.rsplit("/", 1)[1] if args.database_url else None
-    print(f"{'indexes':>8} {'seconds':>9} {'CPU s':>8} {'server':>8} {'cases/s':>8}  "
-          "load (start; end)")
+    print(f"{'indexes':>8} {'seconds':>9} {'CPU s':>8} {'writer':>8} {'server':>8} "
+          f"{'cases/s':>8}  load (start; end)")
     seen = {}
     for mode in ("keep", "defer"):
         folder = tempfile.mkdtemp(prefix=f"seed-rate-{mode}-")
@@ -132,11 +150,12 @@ def compare_indexes(args) -> None:
         try:
             run(["quickstart", "--no-serve"], env)
             at_start = load()
-            with ServerCPU(server or "-") as sampled:
+            with ProcessCPU(server) as sampled:
                 seconds, cpu, done = run_timed(["demo-data", "--cases", str(size),
-                                                f"--{mode}-indexes"], env)
-            seen[mode] = (seconds, cpu, sampled.seconds)
-            print(f"{mode:>8} {seconds:>9.1f} {cpu:>8.1f} {sampled.seconds:>8.1f} "
+                                                f"--{mode}-indexes"], env, sampled)
+            writer, in_server = sampled.command_seconds, sampled.server_seconds
+            seen[mode] = (seconds, cpu, writer, in_server)
+            print(f"{mode:>8} {seconds:>9.1f} {cpu:>8.1f} {writer:>8.1f} {in_server:>8.1f} "
                   f"{size / seconds:>8.1f}  {at_start}; {load()}", flush=True)
             for line in done.stderr.splitlines():
                 if line.startswith("rebuilding indexes:") and "took" in line:
@@ -150,9 +169,10 @@ def compare_indexes(args) -> None:
                 print(f"instance kept in {env['CASEAPP_INSTANCE']}")
             else:
                 shutil.rmtree(folder, ignore_errors=True)
-    (wall, cpu, in_server), (base_wall, base_cpu, base_server) = seen["defer"], seen["keep"]
+    (wall, cpu, writer, in_server), (base_wall, base_cpu, base_writer, base_server) = \
+        seen["defer"], seen["keep"]
     print(f"deferred indexes against kept: wall {wall / base_wall:.2f}x, "
-          f"CPU {cpu / base_cpu:.2f}x" + (
+          f"CPU {cpu / base_cpu:.2f}x, the writer's CPU {writer / base_writer:.2f}x" + (
               f", server CPU {in_server / base_server:.2f}x, CPU with the server's "
               f"{(cpu + in_server) / (base_cpu + base_server):.2f}x" if base_server else ""))
 
