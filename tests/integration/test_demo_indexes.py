@@ -1,19 +1,23 @@
 """`caseapp demo-data` at scale drops the non-unique indexes of the case tables
 it loads and builds them again at the end: afterwards the database has exactly
 the indexes it had, also after an error in the middle of the load; a run killed
-before it built them again is repaired by the next run; uniqueness (references,
+before it built them again is repaired by the next run, and Ctrl-C builds them
+before the command stops; uniqueness (references,
 keys) holds all along; the audit chain verifies.
 """
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
-from tests.http_client import run_caseapp
+from tests.http_client import CASEAPP, run_caseapp
 from tests.integration.test_demo_data import database_state, start_env
 
 pytestmark = pytest.mark.no_db_isolation
@@ -170,5 +174,36 @@ def test_the_next_run_builds_the_indexes_a_killed_run_left_dropped(
             "again): building them first") in seeded.stderr
     assert rebuilt(seeded.stderr)[-1] == (3, 3)
     assert indexes(env) == before
+    verified = run_caseapp(["audit", "verify"], env, timeout=300)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def test_ctrl_c_in_a_deferred_load_builds_the_indexes_before_it_stops(
+        tmp_path, instance_template, database_url):
+    env = start_env(tmp_path, instance_template, database_url)
+    before = indexes(env)
+    log_path = tmp_path / "seed.log"
+    with open(log_path, "w") as log:
+        seeding = subprocess.Popen([CASEAPP, "demo-data", "--cases", "3000", "--via", "bulk",
+                                    "--batch", "100", "--workers", "0", "--defer-indexes"],
+                                   env=env, stdout=subprocess.PIPE, stderr=log, text=True,
+                                   start_new_session=True)
+        deadline = time.monotonic() + 240
+        while "synthetic cases: 300/3000" not in log_path.read_text():
+            assert seeding.poll() is None, log_path.read_text()
+            assert time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.05)
+        os.killpg(seeding.pid, signal.SIGINT)
+        seeding.communicate(timeout=120)
+    shown = log_path.read_text()
+    assert seeding.returncode == 128 + signal.SIGINT, shown
+    assert "Traceback" not in shown
+    added = int(re.search(r"interrupted: added (\d+) of 3000", shown).group(1))
+    assert 300 <= added < 3000 and added % 100 == 0
+    n = len(non_unique(before))
+    assert rebuilt(shown)[-1] == (n, n), shown
+    assert indexes(env) == before
+    state = database_state(env)
+    assert state["cases"] == state["people"] == state["created"] == added
     verified = run_caseapp(["audit", "verify"], env, timeout=300)
     assert verified.returncode == 0, verified.stdout + verified.stderr
