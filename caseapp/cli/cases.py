@@ -7,7 +7,7 @@ import random
 import secrets
 import signal
 import sys
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from datetime import datetime, timedelta
 
 import click
@@ -171,6 +171,12 @@ def _clock_at(moment: datetime):
 BULK_FROM = 1000
 #: From this many cases bulk seeding makes and seals batches in worker processes.
 POOL_FROM = 20_000
+#: From this many cases a bulk run drops the non-unique indexes of the tables
+#: it loads and builds them once at the end (``--defer-indexes`` / ``--keep-indexes``
+#: decide for any count). Measured (benchmarks/RESULTS.md, "Scale curve"): the
+#: writer's per-row index upkeep grows with the tables, a build at the end is a
+#: sort; below this a run is short either way and leaves the indexes alone.
+DEFER_INDEXES_FROM = 50_000
 #: SQLite page cache of the bulk seeding connection, in KiB.
 BULK_CACHE_KIB = 256 * 1024
 #: Cases per demo commune (one officer each) when seeding in bulk: with most
@@ -432,6 +438,13 @@ closed), spread over one demo commune and officer per 2000 cases. Cases are
 committed in batches of --batch cases. A progress line on stderr shows the
 count, the rate and the time left.
 
+From 50000 cases (or with --defer-indexes) a bulk run drops the non-unique
+indexes of the case tables it loads and builds them again at the end
+("rebuilding indexes: k/n"), also after an error or an interruption; unique
+indexes and keys stay. Lists and searches are slow until then. A run killed
+outright (or stopped by a second Ctrl-C while it builds them) leaves them
+dropped: the next demo-data run builds them first.
+
 Interrupting (Ctrl-C or SIGTERM) finishes the case (in bulk: the batch) being
 made, commits the whole cases made so far and stops with exit status 130 (143
 for SIGTERM), saying how many were added; no half-made case, audit entry or
@@ -455,15 +468,29 @@ the rest (the same --seed makes the same synthetic people again)."""
               help="Processes making and sealing the next batches while one is written "
                    "(in bulk; 0: none)  [default: the number of CPUs from 20000 cases, "
                    "else 0]")
+@click.option("--defer-indexes/--keep-indexes", "defer_indexes", default=None,
+              help="Drop the case tables' non-unique indexes while loading and build "
+                   f"them at the end (in bulk)  [default: from {DEFER_INDEXES_FROM} cases]")
 @with_appcontext
-def demo_data(count, unit_code, seed, batch, via, workers):
+def demo_data(count, unit_code, seed, batch, via, workers, defer_indexes):
     from caseapp.units import service as units
+
+    from . import demo_bulk
 
     root = units.by_code(unit_code) if unit_code else next(
         (u for u in units.tree() if u.parent_id is None), None)
     if root is None:
         fail("no such unit; create one first (caseapp units create CODE NAME)")
+    missing = demo_bulk.missing_indexes(db.session.connection())
+    db.session.commit()
+    if missing:
+        click.echo(f"{len(missing)} index(es) of the case tables missing (a run stopped "
+                   "before building them again): building them first", err=True)
+        demo_bulk.build_indexes(db.session, missing, Progress("rebuilding indexes",
+                                                              len(missing)))
     bulk = via == "bulk" or (via == "auto" and count >= BULK_FROM)
+    if defer_indexes is None:
+        defer_indexes = count >= DEFER_INDEXES_FROM
     password = "-".join(secrets.token_hex(3) for _ in range(4))
     wanted = -(-count // CASES_PER_OFFICER) if bulk else 2
     communes, people, created, shared = commit_or_fail(
@@ -481,7 +508,7 @@ def demo_data(count, unit_code, seed, batch, via, workers):
             if workers is None:
                 workers = (os.cpu_count() or 1) if count >= POOL_FROM else 0
             done = _seed_in_bulk(rng, root, communes, people, count, batch or 2000, shown, stop,
-                                 workers)
+                                 workers, defer_indexes)
         else:
             done = _seed_through_services(rng, communes, people, count, batch or 500, shown,
                                           stop)
@@ -521,12 +548,15 @@ def _seed_through_services(rng, communes, people, count, batch, shown, stop) -> 
     return done
 
 
-def _seed_in_bulk(rng, root, communes, people, count, batch, shown, stop, workers=0) -> int:
+def _seed_in_bulk(rng, root, communes, people, count, batch, shown, stop, workers=0,
+                  defer_indexes=False) -> int:
     """Batches of ``batch`` cases through :class:`demo_bulk.BulkWriter`, each
     committed whole; a signal stops after the batch being written. Each batch
     is drawn from its own seed (taken in turn from ``rng``), so ``workers``
     processes can make and seal the next batches while this one writes, and
-    make the same cases as this process would alone."""
+    make the same cases as this process would alone. ``defer_indexes``: the
+    loaded tables' non-unique indexes are dropped for the load and built
+    again after it (:func:`demo_bulk.indexes_deferred`)."""
     from flask import current_app
 
     from caseapp.units.models import Unit
@@ -552,8 +582,16 @@ def _seed_in_bulk(rng, root, communes, people, count, batch, shown, stop, worker
         db.session.connection().exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
     db.session.commit()  # nothing open: the writer's transaction starts with its lock
     done = 0
-    with demo_bulk.BatchSource(writer, plan, demo_bulk.batch_seeds(rng, count, batch),
-                               workers) as source:
+
+    def rebuilding(total: int) -> Progress:
+        if shown.tty and not shown.finished:
+            click.echo("", err=True)  # below the cases' line
+        return Progress("rebuilding indexes", total)
+
+    deferred = demo_bulk.indexes_deferred(db.session, rebuilding) if defer_indexes \
+        else nullcontext()
+    with deferred, demo_bulk.BatchSource(writer, plan, demo_bulk.batch_seeds(rng, count, batch),
+                                         workers) as source:
         while done < count and stop.signal is None:
             seed, prepared = source.next()
             try:
@@ -565,4 +603,6 @@ def _seed_in_bulk(rng, root, communes, people, count, batch, shown, stop, worker
                 raise
             done += prepared.counts["cases"]
             shown.update(done)
+        if done >= count:
+            shown.finish()
     return done

@@ -71,6 +71,7 @@ class Progress:
         self._shown_step = -1
         self._shown_at = float("-inf")
         self._line_at = self._started
+        self.finished = False
 
     def rate(self) -> float | None:
         """Items a second since the start, or None before there is one."""
@@ -120,6 +121,10 @@ class Progress:
         self.update(self.done + count)
 
     def finish(self) -> None:
+        """The last line (once: a second call shows nothing)."""
+        if self.finished:
+            return
+        self.finished = True
         if self.tty:
             self.stream.write("\r" + self._line() + "\033[K\n")
             self.stream.flush()

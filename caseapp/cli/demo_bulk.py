@@ -37,6 +37,7 @@ from __future__ import annotations
 import random
 import uuid
 from collections import Counter, deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
@@ -326,6 +327,122 @@ class PreparedBatch:
     counts: Counter
 
 
+def loaded_tables() -> list:
+    """The tables a bulk run writes, parents before the rows that refer to them."""
+    import audit
+    from caseapp.cases.models import (
+        Case,
+        CasePerson,
+        Referral,
+        SupportAction,
+        case_harm_categories,
+        case_platforms,
+    )
+
+    return [Case.__table__, CasePerson.__table__, audit.audit_entries, case_harm_categories,
+            case_platforms, SupportAction.__table__, Referral.__table__]
+
+
+# --- the loaded tables' secondary indexes -----------------------------------------------------
+# A B-tree grown one row at a time costs a random page write per row and index
+# once it outgrows the cache; built once from the loaded rows it is a sort. A
+# large run drops the non-unique indexes of the tables it loads and builds
+# them again at the end; unique indexes, unique constraints and primary keys
+# stay (a reference or an id stays unique if the app serves meanwhile).
+
+#: PostgreSQL memory for each index build (SET LOCAL: that transaction only).
+REBUILD_WORK_MEM = "256MB"
+
+
+def deferrable_indexes() -> list:
+    """The non-unique indexes of :func:`loaded_tables`, as the models declare them."""
+    return [index for table in loaded_tables()
+            for index in sorted(table.indexes, key=lambda i: i.name) if not index.unique]
+
+
+def _present_index_names(connection) -> set[str]:
+    from sqlalchemy import inspect
+
+    inspector = inspect(connection)
+    return {found["name"] for table in loaded_tables()
+            for found in inspector.get_indexes(table.name)}
+
+
+def missing_indexes(connection) -> list:
+    """The :func:`deferrable_indexes` the database lacks (a run killed
+    before it built them again)."""
+    present = _present_index_names(connection)
+    return [index for index in deferrable_indexes() if index.name not in present]
+
+
+def _index_sql(connection, name: str) -> str:
+    """The database's own statement for index ``name`` (restored exactly as it was)."""
+    from sqlalchemy import text
+
+    if connection.dialect.name == "postgresql":
+        return connection.scalar(text(
+            "SELECT pg_get_indexdef(c.oid) FROM pg_class c WHERE c.relkind = 'i' "
+            "AND c.relname = :name AND pg_table_is_visible(c.oid)"), {"name": name})
+    return connection.scalar(text(
+        "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = :name"), {"name": name})
+
+
+def build_indexes(session, builds: list, progress) -> None:
+    """Build each of ``builds`` (a SQL statement, or an :class:`~sqlalchemy.Index`
+    of the models) in a transaction of its own, committed, counting them on
+    ``progress``; then, on PostgreSQL, refresh the loaded tables' statistics."""
+    from sqlalchemy import text
+
+    progress.update(0)
+    for done, build in enumerate(builds, 1):
+        connection = session.connection()
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{REBUILD_WORK_MEM}'")
+        if isinstance(build, str):
+            connection.execute(text(build))
+        else:
+            build.create(connection, checkfirst=True)
+        session.commit()
+        progress.update(done)
+    connection = session.connection()
+    if builds and connection.dialect.name == "postgresql":
+        # The planner's statistics of tables that grew at once (autovacuum
+        # would get there later). SQLite's are left as the app keeps them (none).
+        quote = connection.dialect.identifier_preparer.quote
+        connection.exec_driver_sql(
+            "ANALYZE " + ", ".join(quote(table.name) for table in loaded_tables()))
+    session.commit()
+    progress.finish()
+
+
+@contextmanager
+def indexes_deferred(session, progress_for):
+    """Drop the loaded tables' non-unique indexes (each as the database
+    holds it, remembered), run the block, and build them again whatever
+    happens in it (an exception, Ctrl-C), each committed on its own with
+    ``progress_for(n)`` counting them. A run killed outright leaves them
+    dropped: the next run builds them first (:func:`missing_indexes`)."""
+    from sqlalchemy import text
+
+    connection = session.connection()
+    present = _present_index_names(connection)
+    quote = connection.dialect.identifier_preparer.quote
+    dropped = []
+    try:
+        for index in deferrable_indexes():
+            if index.name not in present:
+                continue
+            statement = _index_sql(session.connection(), index.name)
+            session.connection().execute(text(f"DROP INDEX {quote(index.name)}"))
+            session.commit()
+            dropped.append(statement or index)
+        yield len(dropped)
+    finally:
+        session.rollback()
+        if dropped:
+            build_indexes(session, dropped, progress_for(len(dropped)))
+
+
 class BulkWriter:
     """Writes batches of :class:`MadeCase` with their keys, sealed fields, MACs
     and audit entries. Needs an app context (the instance's keys), no key
@@ -343,15 +460,7 @@ class BulkWriter:
         """``units_by_id``: unit id -> (name, path); ``users_by_id``: user id -> role."""
         from sqlalchemy import inspect
 
-        import audit
-        from caseapp.cases.models import (
-            Case,
-            CasePerson,
-            Referral,
-            SupportAction,
-            case_harm_categories,
-            case_platforms,
-        )
+        from caseapp.cases.models import Case, CasePerson
         from caseapp.crypto import current_keyring
         from caseapp.crypto.blind_index import DEFAULT_BITS
         from caseapp.extensions import db
@@ -370,10 +479,7 @@ class BulkWriter:
         self.person_fields = tuple(getattr(CasePerson, name)
                                    for name in ("full_name", "age", "occupation"))
         self.dialect = db.engine.dialect
-        # Insertion order: parents before the rows that refer to them.
-        self.tables = {t.name: t for t in (
-            Case.__table__, CasePerson.__table__, audit.audit_entries, case_harm_categories,
-            case_platforms, SupportAction.__table__, Referral.__table__)}
+        self.tables = {t.name: t for t in loaded_tables()}
         self._columns: dict[str, tuple] = {}
 
     # --- rows as the driver takes them ------------------------------------------------------
