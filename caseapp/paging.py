@@ -28,7 +28,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -43,7 +43,7 @@ INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 @dataclass(frozen=True)
 class Key:
     column: Any  # an ORM attribute or a Core column
-    kind: str  # "time", "bool", "int", "str" (a row id) or "name": how a token writes it
+    kind: str  # "time", "day", "bool", "int", "str" (a row id) or "name": how a token writes it
     descending: bool = False
 
 
@@ -70,7 +70,7 @@ class Keyset:
         return tuple(getattr(row, k.column.key) for k in self.keys)
 
     def token(self, row) -> str:
-        raw = [v.isoformat() if isinstance(v, datetime) else v for v in self.values_of(row)]
+        raw = [v.isoformat() if isinstance(v, date) else v for v in self.values_of(row)]
         return base64.urlsafe_b64encode(json.dumps(raw, separators=(",", ":")).encode()
                                         ).decode().rstrip("=")
 
@@ -315,6 +315,10 @@ def _value(kind: str, raw):
         if not isinstance(raw, str):
             raise TypeError(kind)
         return clock.as_utc(datetime.fromisoformat(raw))
+    if kind == "day":  # a calendar day, "2026-12-03"
+        if not isinstance(raw, str) or len(raw) != 10:
+            raise TypeError(kind)
+        return date.fromisoformat(raw)
     if kind == "name":  # a username: printable text of at most 64 characters
         if not isinstance(raw, str) or not 0 < len(raw) <= 64 or not raw.isprintable():
             raise ValueError(kind)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseapp import clock
@@ -25,6 +25,8 @@ class AwarenessSession(db.Model, SealedOwner):
     __tablename__ = "awareness_sessions"
     __table_args__ = (
         CheckConstraint(f"attendees BETWEEN 1 AND {MAX_ATTENDEES}", name="attendees_range"),
+        # The sessions list's order (newest first, a page at a time).
+        Index("ix_awareness_sessions_list_order", "held_on", "recorded_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

@@ -11,6 +11,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from caseapp import clock
 from caseapp.auditing.writer import record
@@ -19,6 +20,7 @@ from caseapp.cases.guards import BIDI_CONTROLS
 from caseapp.crypto import destroy_owner_key, new_data_key, unlock
 from caseapp.crypto.shredding import scrub_after_commit
 from caseapp.extensions import db
+from caseapp.paging import Key, Keyset, Window
 from caseapp.permissions import can_record_awareness, grant_awareness_notes
 from caseapp.units.models import Unit
 
@@ -183,14 +185,37 @@ def recordable_units(user) -> list[Unit]:
     return [u for u in visible_units(user) if can_record_awareness(user, u)]
 
 
-def sessions_in(units: list[Unit], start: date, end: date) -> list[AwarenessSession]:
-    """Sessions of ``units`` held from ``start`` to ``end`` (inclusive), newest first."""
+SESSIONS_PAGE_SIZE = 50
+# A year's sessions, newest day first (ties: the newest recorded), served by
+# the index on (held_on, recorded_at, id) read backwards.
+SESSIONS_KEYSET = Keyset(Key(AwarenessSession.held_on, "day", descending=True),
+                         Key(AwarenessSession.recorded_at, "time", descending=True),
+                         Key(AwarenessSession.id, "str", descending=True))
+
+
+def _held_in(units: list[Unit], start: date, end: date):
+    return (AwarenessSession.unit_id.in_([u.id for u in units]),
+            AwarenessSession.held_on >= start, AwarenessSession.held_on <= end)
+
+
+def sessions_window(units: list[Unit], start: date, end: date, *, after: str | None = None,
+                    before: str | None = None, size: int | None = None) -> Window:
+    """A page of the sessions of ``units`` held from ``start`` to ``end``
+    (inclusive), newest first, each with its unit read in the same query."""
     if not units:
-        return []
-    return list(db.session.scalars(select(AwarenessSession).where(
-        AwarenessSession.unit_id.in_([u.id for u in units]),
-        AwarenessSession.held_on >= start, AwarenessSession.held_on <= end)
-        .order_by(AwarenessSession.held_on.desc(), AwarenessSession.recorded_at.desc())))
+        return Window([], None, None, first=True)
+    return SESSIONS_KEYSET.read(
+        select(AwarenessSession).options(joinedload(AwarenessSession.unit))
+        .where(*_held_in(units, start, end)),
+        after, before, size or SESSIONS_PAGE_SIZE, db.session.scalars)
+
+
+def count_sessions(units: list[Unit], start: date, end: date) -> int:
+    """How many sessions :func:`sessions_window` pages through (one aggregate)."""
+    if not units:
+        return 0
+    return db.session.scalar(select(func.count()).select_from(AwarenessSession)
+                             .where(*_held_in(units, start, end))) or 0
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from caseapp import paging
 from caseapp.core.errors import render_error
 from caseapp.core.forms import choice_list
 from caseapp.extensions import db
@@ -55,9 +56,16 @@ def _page(form: SessionForm | None = None, status: int = 200):
     year = next((y for y in years if y.code == chosen), years[0])
     units = service.visible_units(current_user)
     root = units[0] if units else None
+    window = service.sessions_window(units, year.first, year.last,
+                                     after=request.args.get("after"),
+                                     before=request.args.get("before"))
+    total = service.count_sessions(units, year.first, year.last)
     return render_template(
         "awareness/sessions.html", form=_unit_choices(form or SessionForm(formdata=None)),
-        year=year, years=years, sessions=service.sessions_in(units, year.first, year.last),
+        year=year, years=years, sessions=window.rows, window=window, total=total,
+        size=service.SESSIONS_PAGE_SIZE,
+        position=paging.position(request.args.get("start"), window, len(window.rows), total),
+        page_url=lambda **params: url_for("awareness.sessions", year=year.code, **params),
         coverage=service.coverage(root, year.first, year.last) if root else None,
         audience_labels=AUDIENCE_LABELS, school_labels=SCHOOL_LABELS,
         may_edit=lambda s: can_record_awareness(current_user, s.unit)), status

@@ -21,6 +21,7 @@ from caseapp.extensions import db
 from tests.case_actions import form_page
 from tests.cases.conftest import closure_data, needs_data, plan_data
 
+
 def today() -> str:
     """Today in Viet Nam, read when a form is filled: a constant read at import
     was yesterday for a case made after midnight there (a CI run at 17:00 UTC)."""
