@@ -58,10 +58,15 @@ def test_the_api_keeps_the_pages_scope(people, login, make_case, client):
     assert own.status_code == 200 and own.json["numbers"].get("requests.total", 0) == 0
     for who in (people.counselor, people.admin):
         assert login(who).get("/api/v1/figures").status_code == 403
-    officer = login(people.officer).get("/api/v1/figures",
+    officer_client = login(people.officer)
+    officer = officer_client.get("/api/v1/figures",
                                         query_string={"period": str(clock.now().year),
                                                       "unit": "TINH"})
     assert officer.status_code == 200 and officer.json["unit"] is None  # own caseload
     assert officer.json["numbers"]["requests.total"] == 1
+    # A unit the schema forbids is refused for an officer too (it was ignored).
+    for forbidden in ({"unit": "X" * 65}, [("unit", "TINH"), ("unit", "HUYEN")]):
+        refused = officer_client.get("/api/v1/figures", query_string=forbidden)
+        assert refused.status_code == 422 and "unit" in refused.json["fields"]
     bad = login(people.supervisor).get("/api/v1/figures", query_string={"period": "٢٠٢٦"})
     assert bad.status_code == 422 and "period" in bad.json["fields"]
