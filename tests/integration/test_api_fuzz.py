@@ -3,8 +3,8 @@
 `caseapp serve` on a fresh instance (SQLite; on PostgreSQL when the suite runs
 there: a database of its own, made and dropped by the test), one case recorded
 through the API, and schemathesis run as each kind of caller (a counselor, the
-officer leading the case, a supervisor: every operation; a partner's bearer token: the /partner routes, on a
-case it filed) against /api/v1/openapi.json with these checks:
+officer leading the case, a supervisor: every operation; a partner's bearer
+token: the /partner routes, on a case it filed) against /api/v1/openapi.json with these checks:
 
 - not_a_server_error: no 5xx;
 - response_schema_conformance: every answer fits the schema of its status;
