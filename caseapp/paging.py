@@ -7,7 +7,10 @@ descending, the last one unique (a row id), all NOT NULL in the rows listed:
 NULLs would need their own range (see ``caseapp.cases.queries`` for "My
 cases", whose deadlines may be NULL). The mark of where a page ends travels
 in the next page's URL as an opaque token of those columns' values (times,
-flags, ids: never child data); a token that does not parse is the first page.
+days, flags, ids, and on the admin's list of accounts a username: staff data,
+never child data); a token that does not parse is the first page. Rows a list
+leaves out after reading (one changed outside the app) may still end a page
+and give its mark: a short page, never a skipped row.
 
 "Previous page" is the same keyset read backwards: a ``before`` token (the
 first row shown) reads the rows before it in the reversed order, so going
