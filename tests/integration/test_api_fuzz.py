@@ -23,10 +23,13 @@ in production, and the run takes about half as long.
 
 Every operation is tested; none is excluded. The case's reference is given to
 schemathesis for every `{reference}` (else each call is a 404 and nothing
-behind the scoped query is reached). The ids of a case's parts (plans,
-referrals, follow-ups, goals, take-down requests, transfers) are not supplied:
-those routes are fuzzed up to their answer for an unknown id, and their bodies
-are validated before that answer for the routes that parse first.
+behind the scoped query is reached). In the officer's run the case also has a
+drafted plan, a follow-up, a goal and a removal request, made through the API
+first, whose ids are given for `{plan_id}`, `{follow_up_id}`, `{goal_id}` and
+`{request_id}`. Not supplied: referrals (the case would have to reach the
+referral stage) and transfers (a second unit and its supervisor): those routes
+are fuzzed up to their answer for an unknown id, and their bodies are
+validated before that answer for the routes that parse first.
 """
 from __future__ import annotations
 
@@ -37,7 +40,7 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -129,13 +132,64 @@ def record_case(person: HttpSession, path: str, body: dict, headers: dict[str, s
     return answer.json()["reference"]
 
 
+def post_json(person: HttpSession, csrf: str, path: str, body: dict):
+    return person.request("POST", path, body=json.dumps(body),
+                          headers={"Content-Type": "application/json", "X-CSRFToken": csrf})
+
+
+def case_parts(person: HttpSession, csrf: str, reference: str) -> dict[str, str]:
+    """A follow-up, a goal, a harmful item and its removal request on the case,
+    made by the officer leading it: their ids, by the path parameter that
+    names them, so that those routes are fuzzed beyond "not found"."""
+    today = datetime.now().date()
+    base = f"/api/v1/cases/{reference}"
+
+    def version() -> int:
+        return person.get(base).json()["case"]["version"]
+
+    steps = [("transition", {"to": "assessment", "risk_level": "low", "harm": "low",
+                             "access": "low", "obstacles": "low", "notes": "Thử"}),
+             ("needs-assessments", {"notes": "Cần tư vấn", "condition": "Em lo lắng",
+                                    "family": "Mẹ quan tâm", "service_needs": "Tư vấn",
+                                    "meeting_date": today.isoformat(),
+                                    "meeting_participants": "Cán bộ, mẹ của em"}),
+             ("plans", {"goals": "Em đi học lại",
+                        "items": [{"action": "Tư vấn", "who": "officer.fuzz",
+                                   "provider": "Trung tâm CTXH"}]})]
+    made = {}
+    for path, body in steps:  # to a drafted plan: its goals are the plan's
+        if path != "needs-assessments":  # a form of its own, not a change of the case's
+            body = {**body, "version": version()}
+        answer = post_json(person, csrf, f"{base}/{path}", body)
+        assert answer.status in (200, 201), (path, answer.body)
+    made["plan_id"] = answer.json()["plan"]["id"]
+    answer = post_json(person, csrf, f"{base}/follow-ups", {
+        "due_on": (today + timedelta(days=2)).isoformat(), "kind": "call",
+        "assignee": "officer.fuzz"})
+    assert answer.status == 201, answer.body
+    made["follow_up_id"] = answer.json()["follow_up"]["id"]
+    answer = post_json(person, csrf, f"{base}/goals", {"text": "Em an tâm đi học lại"})
+    assert answer.status == 201, answer.body
+    made["goal_id"] = answer.json()["goal"]["id"]
+    answer = post_json(person, csrf, f"{base}/takedown/items", {
+        "platform": "tiktok", "kind": "post", "link": "https://example.invalid/p/1"})
+    assert answer.status == 201, answer.body
+    item = answer.json()["takedown"]["item_id"]
+    answer = post_json(person, csrf, f"{base}/takedown/requests", {
+        "item_id": item, "channel": "platform_report", "sent_on": today.isoformat()})
+    assert answer.status == 201, answer.body
+    made["request_id"] = answer.json()["takedown"]["request_id"]
+    return made
+
+
 def schemathesis(port: int, folder, headers: dict[str, str], reference: str | None,
-                 *extra: str) -> str:
+                 *extra: str, parts: dict[str, str] | None = None) -> str:
     """Run schemathesis; its output when every check passed, else a failed test."""
     assert shutil.which(SCHEMATHESIS), "schemathesis is a test dependency"
     config = folder / "schemathesis.toml"
-    config.write_text(CONFIG + (f'[parameters]\n"path.reference" = "{reference}"\n'
-                                if reference else ""))
+    given = {"reference": reference, **(parts or {})} if reference else {}
+    config.write_text(CONFIG + ("[parameters]\n" if given else "") + "".join(
+        f'"path.{name}" = "{value}"\n' for name, value in given.items()))
     seed = os.environ.get("CASEAPP_FUZZ_SEED") or str(random.getrandbits(64))
     command = [SCHEMATHESIS, "--config-file", str(config), "run",
                f"http://127.0.0.1:{port}/api/v1/openapi.json", "--checks", CHECKS,
@@ -196,16 +250,15 @@ def test_schemathesis_finds_no_violation_as_staff(instance, tmp_path, role):
     if role == "officer":  # the officer leads the case: every route of it is theirs
         supervisor, supervisor_csrf = instance.log_in("giamsat.fuzz")
         version = supervisor.get(f"/api/v1/cases/{reference}").json()["case"]["version"]
-        assigned = supervisor.request(
-            "POST", f"/api/v1/cases/{reference}/assign",
-            body=json.dumps({"lead_officer": "officer.fuzz", "version": version}),
-            headers={"Content-Type": "application/json", "X-CSRFToken": supervisor_csrf})
+        assigned = post_json(supervisor, supervisor_csrf, f"/api/v1/cases/{reference}/assign",
+                             {"lead_officer": "officer.fuzz", "version": version})
         assert assigned.status == 200, assigned.body
     person, csrf = (recorder, recorder_csrf) if role == "counselor" \
         else instance.log_in(f"{role}.fuzz")
+    parts = case_parts(person, csrf, reference) if role == "officer" else None
     cookie = "; ".join(f"{k}={v}" for k, v in person.cookies.items())
     output = schemathesis(instance.port, tmp_path, {"Cookie": cookie, "X-CSRFToken": csrf},
-                          reference)
+                          reference, parts=parts)
     assert "Tested: " in output
     # The session stayed valid throughout (a logout would make every answer a 401).
     assert person.get("/api/v1/me").status == 200
