@@ -254,6 +254,11 @@ def quick_assign_forms(supervisor, cases: list[Case]) -> dict[str, AssignForm]:
         form = AssignForm(prefix="assign", formdata=None)
         fill_nearest_choices(form, nearest[case.id])
         _fill_from_case(form, case)
+        # The names are the assign action's; the ids are each row's own (five
+        # forms on one page: a label must focus its own row's select).
+        for bound in form:
+            bound.id = f"{bound.id}-{case.reference}"
+            bound.label.field_id = bound.id
         forms[case.id] = form
     return forms
 

@@ -297,8 +297,6 @@ class Queue:
     glass_reasons: dict[str, str]
     glass_older: int
     glass_names: dict[str, str]
-    # Ids of the listed cases that are being transferred (their badge).
-    transferring: set[str]
 
 
 def queue(supervisor, *, only: str | None = None, after: str | None = None,
@@ -331,5 +329,4 @@ def queue(supervisor, *, only: str | None = None, after: str | None = None,
         glass_reasons=break_glass.readable_reasons(supervisor, glass_uses),
         glass_older=break_glass.older_uses_in_scope(supervisor)
         if "break-glass-uses" in lists else 0,
-        glass_names=glass_names,
-        transferring=transfers.pending_case_ids({c.id for c in cases}))
+        glass_names=glass_names)

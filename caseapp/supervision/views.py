@@ -17,7 +17,7 @@ from caseapp import paging
 from caseapp.break_glass.service import OVERSIGHT_DAYS
 from caseapp.cases import hooks, workflow
 from caseapp.cases.models import Case
-from caseapp.cases.screens import label
+from caseapp.cases.screens import NEAREST_SHOWN, label
 from caseapp.core import charts
 from caseapp.core.errors import render_error
 from caseapp.data_rights.forms import DATA_REQUEST_KIND_LABELS
@@ -76,8 +76,9 @@ def _render(found, only: str | None = None):
         now=found.now, label=label, stage_labels=workflow.STAGE_LABELS,
         glass_reasons=found.glass_reasons,
         glass_older=found.glass_older, oversight_days=OVERSIGHT_DAYS,
-        glass_names=found.glass_names, transferring=found.transferring,
-        transfer_reasons=TRANSFER_REASON_LABELS, badges=_badges(found))
+        glass_names=found.glass_names,
+        transfer_reasons=TRANSFER_REASON_LABELS, badges=_badges(found),
+        nearest_shown=NEAREST_SHOWN)
 
 
 @bp.get("/supervision")

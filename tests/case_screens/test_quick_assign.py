@@ -48,7 +48,7 @@ def test_the_quick_form_offers_the_nearest_officers_and_links_to_everyone(
     # An officer of a sibling district is not near: not in the quick form...
     assert people.other_officer.id not in offered(row)
     link = re.search(r'<a class="assign-other" href="([^"]+)">([^<]+)</a>', row)
-    assert link and link.group(2) == "Chọn cán bộ khác…"
+    assert link and link.group(2) == "Tất cả cán bộ, người cùng tham gia…"
     full_url = markup.unescape(link.group(1))
     assert full_url.startswith(f"/cases/{case.reference}/actions/assign?back=")
     # ...but the case's own assign page offers every officer of the supervisor's units.
@@ -73,6 +73,29 @@ def test_a_case_with_no_officer_near_says_so_and_gives_the_link(
     assert f'href="/cases/{case.reference}/actions/assign?back=' in row
     # the other rows keep their form
     assert offered(waiting_row(page, near.reference))
+
+
+def test_with_no_officer_in_the_units_the_full_page_says_what_to_do(
+        people, login, make_case, make_unit, make_user):
+    lonely = make_unit(parent=people.province)
+    counselor = make_user("counselor", unit=lonely, totp=False).user
+    supervisor = make_user("supervisor", unit=lonely, totp=False).user
+    case = make_case("intake", unit=lonely, recorder=counselor)
+    html = login(supervisor).get(f"/cases/{case.reference}/actions/assign").get_data(
+        as_text=True)
+    assert 'id="no-officer"' in html and "quản trị viên" in html
+    assert "<select" not in html  # no form that nobody could save
+
+
+def test_each_rows_form_has_ids_of_its_own(people, login, make_case):
+    made = [make_case("intake") for _ in range(3)]
+    page = login(people.supervisor).get("/supervision").get_data(as_text=True)
+    ids = re.findall(r' id="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    for case in made:
+        row = waiting_row(page, case.reference)
+        select_id = re.search(r'<select[^>]* id="([^"]+)"', row).group(1)
+        assert case.reference in select_id and f'<label for="{select_id}"' in row
 
 
 def test_a_disabled_officer_is_not_offered(people, login, make_case):

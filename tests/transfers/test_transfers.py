@@ -530,3 +530,16 @@ def test_after_a_transfer_the_sending_units_officer_is_not_reminded(people, make
     db.session.commit()
     due = followups.coming_follow_ups(clock.now(), None)
     assert not any(people.officer.id in who for who, _k, _ref, _ in due)
+
+
+def test_a_case_being_transferred_is_marked_once_on_the_supervision_page(
+        people, login, make_case):
+    case = make_case("intake")  # waiting for a lead officer: listed on the page
+    sending = login(people.supervisor)
+    assert post_request(sending, case).status_code == 302
+    page = sending.get("/supervision").get_data(as_text=True)
+    start = page.index('id="unassigned"')
+    section = page[start:page.index("</section>", start)]
+    at = section.index(f"/cases/{case.reference}?")
+    row = section[section.rindex("<tr", 0, at):section.index("</tr>", at)]
+    assert row.count("Đang chuyển đơn vị") == 1
