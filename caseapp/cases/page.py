@@ -263,10 +263,12 @@ def render_panel_failure(case: Case, name: str, entries: dict, *, status: int = 
 
 def panel_url(case: Case, name: str | None, anchor: str = "") -> str:
     """Where a feature's form lands after it worked: its panel's own page when
-    it has one (at ``anchor``), else the case page (at ``anchor``, else the top)."""
+    it has one, at the top, where the message saying so is (the panel follows
+    it; at the panel's anchor the message sat above the screen: UX walk), else
+    the case page (at ``anchor``, else the top)."""
     spec = panels.spec_of(name) if name else None
     if spec is not None and spec.section:
-        return panels.section_url(case, spec.section, anchor.lstrip("#") or "top")
+        return panels.section_url(case, spec.section, "top")
     return case_url(case, anchor.lstrip("#"))
 
 

@@ -536,7 +536,10 @@ def test_a_case_being_transferred_is_marked_once_on_the_supervision_page(
         people, login, make_case):
     case = make_case("intake")  # waiting for a lead officer: listed on the page
     sending = login(people.supervisor)
-    assert post_request(sending, case).status_code == 302
+    asked = post_request(sending, case)
+    # At the top of the transfer's page, where the message saying it worked is.
+    assert asked.status_code == 302
+    assert asked.headers["Location"].endswith(f"/cases/{case.reference}/sections/transfer#top")
     page = sending.get("/supervision").get_data(as_text=True)
     start = page.index('id="unassigned"')
     section = page[start:page.index("</section>", start)]
