@@ -28,6 +28,9 @@ from . import service
 from .forms import REASON_LABELS, STATUS_LABELS, ButtonForm, DeclineForm
 from .panel import PANEL, transfer_form
 
+# Rows of each list shown on /transfers (the supervision page shows as many).
+SUMMARY_SHOWN = 5
+
 bp = Blueprint("transfers", __name__, template_folder="templates")
 
 
@@ -84,11 +87,14 @@ def _refuse_non_supervisor():
 def transfers_page():
     if not case_rules.can_open_supervision(current_user):
         return _refuse_non_supervisor()
-    # The first page of each list; "See all" pages on through the supervision
-    # page's own list (caseapp.supervision: /supervision/transfers-in).
+    # The first few of each list, as on the supervision page (50 of each made
+    # the second list start some 10,000 px down a phone: UX walk); "See all"
+    # pages on through the supervision page's own list (/supervision/transfers-in).
     return render_template("transfers/list.html",
-                           incoming=service.incoming_window(current_user).rows,
-                           outgoing=service.outgoing_window(current_user).rows,
+                           incoming=service.incoming_window(current_user,
+                                                            size=SUMMARY_SHOWN).rows,
+                           outgoing=service.outgoing_window(current_user,
+                                                            size=SUMMARY_SHOWN).rows,
                            incoming_total=service.count_incoming(current_user),
                            outgoing_total=service.count_outgoing(current_user),
                            stage_labels=STAGE_LABELS, reason_labels=REASON_LABELS)

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from caseapp.supervision import service as supervision
-from caseapp.transfers import service
+from caseapp.transfers import service, views
 from tests.sql_statements import statements_run
 from tests.transfers.test_transfers import ask
 
@@ -47,7 +47,7 @@ def test_the_receiving_supervisor_pages_through_every_waiting_transfer(
 
 def test_the_transfers_page_counts_them_all_and_leads_on_to_the_rest(
         people, login, five_waiting, monkeypatch):
-    monkeypatch.setattr(service, "PAGE_SIZE", 2)
+    monkeypatch.setattr(views, "SUMMARY_SHOWN", 2)  # the first few of each list
     html = login(people.other_supervisor).get("/transfers").get_data(as_text=True)
     incoming = html.split('id="transfers-in"')[1].split('id="transfers-out"')[0]
     assert rows(incoming) == five_waiting[:2]
@@ -95,6 +95,7 @@ def test_a_page_costs_the_same_statements_however_many_rows(
     for size in (1, 4):
         monkeypatch.setattr(service, "PAGE_SIZE", size)
         monkeypatch.setattr(supervision, "SHOWN", size)
+        monkeypatch.setattr(views, "SUMMARY_SHOWN", size)
         response, counts[size] = statements_run(lambda: client.get(url))
         assert response.status_code == 200 and len(rows(response.get_data(as_text=True))) \
             == size
