@@ -23,6 +23,9 @@ from caseapp.units import service as units
 from . import service
 from .forms import SCOPE_LABELS, RevokeForm, TokenForm
 
+# The list's paging parameters, kept when a token is revoked from a later page.
+PAGE_ARGS = ("after", "before", "start")
+
 bp = Blueprint("partners", __name__, url_prefix="/admin/tokens", template_folder="templates")
 
 
@@ -33,8 +36,10 @@ def require_admin():
         abort(403)
 
 
-def _form() -> TokenForm:
-    form = TokenForm()
+def _form(*, fresh: bool = False) -> TokenForm:
+    """The issuing form; ``fresh``: empty, not the post just answered (a second
+    tap or a reload would issue the same token again)."""
+    form = TokenForm(formdata=None) if fresh else TokenForm()
     form.unit.choices = choice_list((u.code, f"{'· ' * u.depth}{u.name} ({u.code})")
                                     for u in units.tree() if u.is_active)
     return form
@@ -49,7 +54,10 @@ def _page(form: TokenForm, secret: str | None = None, issued=None, status: int =
         "partners/tokens.html", tokens=window.rows, window=window, size=service.PAGE_SIZE,
         position=paging.position(request.args.get("start") if paged else None, window,
                                  len(window.rows), total),
-        page_url=lambda **params: url_for("partners.tokens", **params),
+        # The list sits below the issuing form: a page opens at the list.
+        page_url=lambda **params: url_for("partners.tokens", _anchor="tokens", **params),
+        # Revoking comes back to the page it was done on.
+        page_args={k: request.args[k] for k in PAGE_ARGS if paged and request.args.get(k)},
         form=form, revoke=RevokeForm(),
         secret=secret, issued=issued, scope_labels=SCOPE_LABELS,
         max_days=service.max_days(), now=clock.now()), status)
@@ -78,7 +86,7 @@ def issue():
             else:
                 flash(str(exc.message), "error")
         else:
-            return _page(_form(), secret=secret, issued=token)
+            return _page(_form(fresh=True), secret=secret, issued=token)
     return _page(form)
 
 
@@ -91,4 +99,5 @@ def revoke(token_id: str):
         abort(400)
     if service.revoke_token(current_user, token):
         flash(_("The token is revoked: calls with it are refused from now on."), "info")
-    return redirect(url_for("partners.tokens"))
+    kept = {k: request.args[k][:paging.MAX_TOKEN] for k in PAGE_ARGS if request.args.get(k)}
+    return redirect(url_for("partners.tokens", **kept))

@@ -66,6 +66,9 @@ def test_an_admin_issues_on_the_screen_and_sees_the_secret_once(people, login):
         "unit": "XA", "scopes": ["case:status"], "days": "60"})
     assert issued.status_code == 200 and issued.headers["Cache-Control"] == "no-store"
     secret = SECRET_RE.search(issued.get_data(as_text=True)).group(1)
+    # The form under the secret is empty: a second tap must not issue another.
+    answer = issued.get_data(as_text=True)
+    assert 'value="Nền tảng trường học"' not in answer and " checked" not in answer
     token = db.session.scalar(select(ApiToken).where(ApiToken.secret_hash ==
                                                      service.digest(secret)))
     assert token.created_by_id == people.admin.id and token.scope_list == ("case:status",)
@@ -152,5 +155,15 @@ def test_the_tokens_screen_pages_through_every_token_newest_first(
         url = found.group(1).replace("&amp;", "&") if found else None
         pages += 1
     assert seen == newest_first and pages == 3
+    # The pager opens at the list (below the issuing form), and revoking a token
+    # on the second page comes back to the second page.
+    second = admin.get("/admin/tokens").get_data(as_text=True)
+    next_url = re.search(r'rel="next" href="([^"]+)"', second).group(1).replace("&amp;", "&")
+    assert next_url.endswith("#tokens")
+    html = admin.get(next_url.split("#")[0]).get_data(as_text=True)
+    action = re.search(r'action="(/admin/tokens/[^"]+/revoke\?[^"]+)"', html).group(1)
+    revoked = admin.post(action.replace("&amp;", "&"),
+                         data={"csrf_token": csrf_of(admin, "/admin/tokens")})
+    assert revoked.status_code == 302 and "after=" in revoked.headers["Location"]
     # Not an admin: no page of it.
     assert login(people.supervisor).get("/admin/tokens?after=x").status_code == 403
