@@ -54,6 +54,23 @@ def test_admin_cannot_disable_themselves(client, make_user):
     assert admin.user.is_enabled
 
 
+def test_disabling_an_account_is_asked_first_and_the_page_leads_back(client, make_user):
+    admin = make_user("admin")
+    victim = make_user("counselor")
+    Auth(client).login(admin)
+    html = client.get(f"/admin/users/{victim.user.id}").get_data(as_text=True)
+    # The disable button is inside a folded confirmation, not a one-tap form.
+    confirm = html[html.index('id="confirm-disable"'):]
+    confirm = confirm[:confirm.index("</details>")]
+    assert f"/admin/users/{victim.user.id}/disable" in confirm and "Khóa ngay" in confirm
+    assert html.count(f"/admin/users/{victim.user.id}/disable") == 1
+    assert 'href="/admin/users"' in html
+    token = csrf_token(client, f"/admin/users/{victim.user.id}")
+    client.post(f"/admin/users/{victim.user.id}/disable", data={"csrf_token": token})
+    db.session.refresh(victim.user)
+    assert not victim.user.is_enabled
+
+
 def test_supervisor_cannot_use_admin_actions(client, make_user):
     supervisor = make_user("supervisor")
     victim = make_user("counselor")
