@@ -319,6 +319,23 @@ ROUTE_LABELS = {
     "evidence.": _l("evidence download"),
     "break_glass.": _l("emergency access"),
     "supervision.": _l("supervision"),
+    "transfers.": _l("transfers between units"),
+    "transfers_api.": _l("API"),
+    "admin.": _l("administration"),
+    "account_changes.": _l("account changes"),
+    "partners.": _l("partner API tokens"),
+    "partners_api.": _l("partner API"),
+    "awareness.": _l("awareness sessions"),
+    "reports.": _l("figures"),
+    "reports_api.": _l("API"),
+    "auditlog.": _l("audit log"),
+    "notifications.": _l("notifications"),
+    "data_rights.": _l("requests about a child's data"),
+    "family.": _l("family and caregivers"),
+    "followups.": _l("follow-ups"),
+    "takedown.": _l("taking harmful content down"),
+    "matching.": _l("possible matches"),
+    "consent.": _l("consent to share"),
 }
 
 # What a refused case access was for (permissions' action names; "api:" and
@@ -536,6 +553,10 @@ def _subject(entry, names: Mapping[str, str]) -> str:
     label = str(OBJECT_TYPE_LABELS.get(entry.object_type, entry.object_type))
     if not entry.object_id:
         return label
+    if entry.object_type == "endpoint":  # a page in words, its route for whoever digs
+        words = _route(entry.object_id)
+        return f"{label} {words} ({entry.object_id})" if words != entry.object_id \
+            else f"{label} {entry.object_id}"
     shown = names.get(entry.object_id, entry.object_id) if entry.object_type == "user" \
         else entry.object_id
     return f"{label} {shown}"

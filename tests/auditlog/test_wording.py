@@ -109,6 +109,17 @@ def test_a_transition_reads_as_a_sentence(app):
                                  ("lý do", "sai tên đăng nhập hoặc mật khẩu")]
 
 
+def test_a_refused_page_is_named_in_words_with_its_route(app):
+    with app.test_request_context():
+        page = wording.describe(_entry("access.denied", {}, object_type="endpoint",
+                                       object_id="transfers.transfers_page"))
+        assert page.subject == ("Trang chuyển hồ sơ giữa các đơn vị "
+                                "(transfers.transfers_page)")
+        odd = wording.describe(_entry("access.denied", {}, object_type="endpoint",
+                                      object_id="plugin.page"))
+        assert odd.subject == "Trang plugin.page"
+
+
 def test_unknown_actions_and_keys_are_shown_as_they_are(app):
     with app.test_request_context():
         said = wording.describe(_entry("plugin.thing", {"odd_key": "<b>x</b>", "n": [1, 2]}))
