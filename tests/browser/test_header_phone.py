@@ -35,6 +35,8 @@ def test_the_header_folds_into_a_menu_on_a_phone(live_server, browser):
     fits(page, 390)
     header = page.locator("header.topbar").bounding_box()
     assert header["height"] < 80, header
+    # The product's whole name, on two lines if need be, never cut off.
+    assert page.locator("header .brand").evaluate("e => e.scrollWidth <= e.clientWidth")
     shot(page, "header-closed")
     toggle = page.locator("summary#menu-toggle")
     assert toggle.is_visible() and toggle.inner_text().startswith("Trình đơn")
