@@ -243,7 +243,12 @@ def account():
             flash(_("Your password has been changed. Other sessions were logged out."), "info")
             return redirect(url_for("accounts.account"))
     remaining = service.remaining_recovery_codes(current_user)
-    return render_template("accounts/account.html", form=form, codes_form=RecoveryCodesForm(),
+    codes_form = RecoveryCodesForm(formdata=None)
+    # Two forms with a password field on one page: ids of their own (a label
+    # found the first form's field).
+    for bound in codes_form:
+        bound.id = bound.label.field_id = f"codes-{bound.id}"
+    return render_template("accounts/account.html", form=form, codes_form=codes_form,
                            remaining_codes=remaining)
 
 

@@ -355,6 +355,9 @@ def test_each_password_login_gets_a_fresh_enrolment_secret(app, make_user):
 def test_regenerating_recovery_codes_needs_the_password(client, auth, make_user):
     officer = make_user("officer")
     auth.login(officer)
+    page = client.get("/account").get_data(as_text=True)
+    ids = re.findall(r' id="([^"]+)"', page)
+    assert len(ids) == len(set(ids)) and 'for="codes-current_password"' in page
     token = csrf_token(client, "/account")
     refused = client.post("/account/recovery-codes", data={"csrf_token": token,
                                                            "current_password": "wrong one!!"})
