@@ -9,11 +9,12 @@ anyone else). Each view calls one service function; the request commits once.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from caseapp import paging
 from caseapp.cases import queries
 from caseapp.cases.errors import CaseError
 from caseapp.cases.models import Case
@@ -27,6 +28,8 @@ from caseapp.permissions import transfers as rules
 from . import service
 from .forms import REASON_LABELS, STATUS_LABELS, ButtonForm, DeclineForm
 from .panel import PANEL, transfer_form
+
+paging.register_list_page("/transfers")
 
 # Rows of each list shown on /transfers (the supervision page shows as many).
 SUMMARY_SHOWN = 5
@@ -100,10 +103,17 @@ def transfers_page():
                            stage_labels=STAGE_LABELS, reason_labels=REASON_LABELS)
 
 
+def _way_back() -> str:
+    """The transfers list the person came from (a checked ``back``: a registered
+    list page and its paging), else /transfers."""
+    return paging.back_link(request.args.get("back")) or url_for("transfers.transfers_page")
+
+
 def _decision_page(transfer, *, decline_form=None, status: int = 200):
     case: Case = transfer.case
     return render_template(
         "transfers/decide.html", transfer=transfer, case=case, stage_labels=STAGE_LABELS,
+        back=_way_back(),
         reason_labels=REASON_LABELS, status_labels=STATUS_LABELS,
         names=user_names({transfer.requested_by_id, transfer.decided_by_id}),
         can_decide=rules.can_decide_transfer(current_user, transfer),
@@ -145,5 +155,5 @@ def decline(transfer_id: str):
             put_error(form, exc)
         else:
             flash(_("The transfer was declined: the case stays with the sending unit."), "info")
-            return redirect(url_for("transfers.transfers_page"))
+            return redirect(_way_back())
     return _decision_page(transfer, decline_form=form, status=422)

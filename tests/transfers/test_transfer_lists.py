@@ -4,6 +4,7 @@ and nothing of another unit's."""
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
 
@@ -100,3 +101,28 @@ def test_a_page_costs_the_same_statements_however_many_rows(
         assert response.status_code == 200 and len(rows(response.get_data(as_text=True))) \
             == size
     assert counts[1] == counts[4]
+
+
+def test_a_transfer_opened_from_a_later_page_leads_back_to_it(
+        people, login, five_waiting, monkeypatch):
+    monkeypatch.setattr(supervision, "SHOWN", 2)
+    client = login(people.other_supervisor)
+    first = client.get("/supervision/transfers-in").get_data(as_text=True)
+    second_url = next_link(first)
+    second = client.get(second_url).get_data(as_text=True)
+    opened = re.search(r'href="(/transfers/[0-9a-f-]{36}\?back=[^"]+)"', second).group(1)
+    page = client.get(unescape(opened)).get_data(as_text=True)
+    back = re.search(r'<p><a href="([^"]+)">Quay lại danh sách chuyển', page)
+    assert back and unescape(back.group(1)) == second_url
+    # A forged way back is not followed: the transfers page instead.
+    transfer_id = opened.split("/")[2].split("?")[0]
+    forged = client.get(f"/transfers/{transfer_id}", query_string={
+        "back": "https://evil.example/x"}).get_data(as_text=True)
+    assert 'href="https://evil.example' not in forged and '<p><a href="/transfers">' in forged
+    # Declining there comes back to that page too.
+    action = re.search(r'action="(/transfers/[^"]+/decline\?back=[^"#]+)', page).group(1)
+    csrf = re.search(r'name="decline-csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    declined = client.post(unescape(action), data={"decline-csrf_token": csrf,
+                                                   "decline-reason": "Không thuộc địa bàn"})
+    assert declined.status_code == 302
+    assert declined.headers["Location"].endswith(second_url)
