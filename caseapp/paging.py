@@ -9,8 +9,8 @@ cases", whose deadlines may be NULL). The mark of where a page ends travels
 in the next page's URL as an opaque token of those columns' values (times,
 days, flags, ids, and on the admin's list of accounts a username: staff data,
 never child data); a token that does not parse is the first page. Rows a list
-leaves out after reading (one changed outside the app) may still end a page
-and give its mark: a short page, never a skipped row.
+leaves out after reading (one changed outside the app: ``read(keep=...)``)
+are read past: the page is still whole and no mark names them.
 
 "Previous page" is the same keyset read backwards: a ``before`` token (the
 first row shown) reads the rows before it in the reversed order, so going
@@ -152,18 +152,37 @@ class Keyset:
         return keyset.ranges(query, token, size), backwards
 
     def read(self, query: Select, after: str | None, before: str | None, size: int,
-             fetch: Callable[[Select], Iterable]) -> Window:
+             fetch: Callable[[Select], Iterable],
+             keep: Callable[[Any], bool] | None = None) -> Window:
         """One page of ``query`` from ``after``, or back from ``before``, its rows
         read by ``fetch`` (``db.session.scalars``: this module reads no database
         of its own). Going back past the start (a stale or forged mark) gives
-        the first page."""
+        the first page. ``keep``: rows it refuses (a row changed outside the
+        app) are left out and the page is filled on past them, so a page is
+        whole and its marks are rows it shows."""
         ranges, backwards = self.window_ranges(query, after, before, size)
         fetched = [row for part in ranges for row in fetch(part)][:size + 1]
+        if keep is not None:
+            fetched = self._kept(query, fetched, size, fetch, keep, backwards)
         window = self.window(fetched, size, first=not backwards and self.parse(after) is None,
                              backwards=backwards)
         if backwards and window.first:
             return self.read(query, None, None, size, fetch)
         return window
+
+    def _kept(self, query: Select, fetched: list, size: int, fetch, keep,
+              backwards: bool) -> list:
+        """``fetched`` without the rows ``keep`` refuses, read on from the last
+        row read (in the direction read) until ``size`` + 1 are kept or the
+        list ends. A refused row is rare (each one is reported where it is
+        checked), so this reads on once in practice."""
+        kept = [row for row in fetched if keep(row)]
+        keyset = self.reversed() if backwards else self
+        while len(kept) <= size and len(fetched) > size:
+            fetched = [row for part in keyset.ranges(query, keyset.token(fetched[-1]), size)
+                       for row in fetch(part)][:size + 1]
+            kept += [row for row in fetched if keep(row)]
+        return kept[:size + 1]
 
     def window(self, fetched: list, size: int, *, first: bool, backwards: bool) -> Window:
         """A page from the rows its statements fetched (at most ``size`` + 1, in

@@ -189,12 +189,14 @@ def accesses_window(supervisor, *, after: str | None = None, before: str | None 
     with its case, in the same query), newest first, from ``after`` or back from
     ``before``, with the tokens of the pages on either side. A use whose row was
     changed outside the app is left out and reported."""
-    window = ACCESS_KEYSET.read(_recent_in_scope(supervisor, days, ordered=True).options(
-        contains_eager(BreakGlassAccess.case)), after, before, size, db.session.scalars)
-    prefetch(window.rows)  # the rows' anchors in one query, and their cases' in another
-    prefetch([a.case for a in window.rows])
-    window.rows = [a for a in window.rows if intact(a)]
-    return window
+    def fetch(statement) -> list:
+        rows = list(db.session.scalars(statement))
+        prefetch(rows)  # the rows' anchors in one query, and their cases' in another
+        prefetch([a.case for a in rows])
+        return rows
+
+    return ACCESS_KEYSET.read(_recent_in_scope(supervisor, days, ordered=True).options(
+        contains_eager(BreakGlassAccess.case)), after, before, size, fetch, keep=intact)
 
 
 def count_accesses_in_scope(supervisor, *, days: int = OVERSIGHT_DAYS) -> int:

@@ -3,11 +3,14 @@ a visible next page, counts from SQL, the same statements whatever a page holds,
 and nothing of another unit's."""
 from __future__ import annotations
 
+import base64
 import re
 from html import unescape
 
 import pytest
+from sqlalchemy import text
 
+from caseapp.extensions import db
 from caseapp.supervision import service as supervision
 from caseapp.transfers import service, views
 from tests.sql_statements import statements_run
@@ -126,3 +129,34 @@ def test_a_transfer_opened_from_a_later_page_leads_back_to_it(
                                                    "decline-reason": "Không thuộc địa bàn"})
     assert declined.status_code == 302
     assert declined.headers["Location"].endswith(second_url)
+
+
+def test_a_row_changed_outside_the_app_is_read_past_not_named(
+        people, login, five_waiting, monkeypatch):
+    """A transfer row changed in the database is left out of the list (its
+    check reports it), the pages are still whole, and no page mark carries its
+    id (hostile review: the mark ended on it and named it)."""
+    monkeypatch.setattr(service, "PAGE_SIZE", 2)
+    tampered = five_waiting[1]
+    db.session.execute(text("UPDATE case_transfers SET requested_by_id = :who WHERE id = :id"),
+                       {"who": people.province_supervisor.id, "id": tampered})
+    db.session.commit()
+    db.session.expire_all()
+    client = login(people.other_supervisor)
+    seen, sizes, marks, after = [], [], [], None
+    for _ in range(5):
+        answer = client.get("/api/v1/transfers/incoming",
+                            query_string={"after": after} if after else {}).json
+        page = [t["id"] for t in answer["transfers"]]
+        seen, sizes = seen + page, sizes + [len(page)]
+        after = answer["next"]
+        if after is None:
+            break
+        marks.append(after)
+    assert seen == [t for t in five_waiting if t != tampered]
+    assert sizes == [2, 2]  # whole pages: the first read on past the changed row
+    decoded = [base64.urlsafe_b64decode(m + "=" * (-len(m) % 4)).decode() for m in marks]
+    assert all(tampered not in d for d in decoded)
+    # The screens likewise: the changed row on no page.
+    html = client.get("/supervision/transfers-in").get_data(as_text=True)
+    assert tampered not in html
