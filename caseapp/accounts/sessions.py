@@ -14,7 +14,7 @@ import logging
 import secrets
 from datetime import timedelta
 
-from flask import current_app
+from flask import current_app, request
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SessionInterface, SessionMixin
 from sqlalchemy import delete
@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.datastructures import CallbackDict
 
 from caseapp import clock
-from caseapp.database import READING_METHODS, StaleRead, write_lock_for_session
+from caseapp.database import LOCK_FROM_START, READING_METHODS, StaleRead, write_lock_for_session
 from caseapp.extensions import db
 
 from . import keys
@@ -160,15 +160,22 @@ class DatabaseSessionInterface(SessionInterface):
                 # Another worker committed between this page's commit and the
                 # session's write: nothing was written; save it again holding
                 # the write lock from the start (the row is re-read under it).
+                # A page's transaction begins reading and takes the lock at
+                # its first write, and waiting for the lock means another
+                # writer commits first: begun that way the second try was
+                # stale again under load (the load run's "session not saved",
+                # and a login form answered 400 for want of its session).
                 db.session.rollback()
-                write_lock_for_session(db.session)
+                request.environ[LOCK_FROM_START] = True
                 self._save(app, session, response)
-        except DBAPIError:
+        except DBAPIError as exc:
             # The database cannot be written (read-only, full, restarting): the
             # answer is already decided (a 503 says so); the session row keeps
-            # its last state and the next request tries again.
+            # its last state and the next request tries again. The error's
+            # kind only (its text may quote the statement's values).
             db.session.rollback()
-            log.warning("session not saved: the database cannot be written")
+            log.warning("session not saved: the database cannot be written (%s)",
+                        type(getattr(exc, "orig", exc)).__name__)
 
     def _save(self, app, session: DatabaseSession, response):
         name = self.get_cookie_name(app)

@@ -38,13 +38,13 @@ def _two_workers(tmp_path):
         return page_app, admin_app, user.id
 
 
-def _disable(admin_app, uid):
+def _disable(admin_app, uid, enabled: bool = False):
     from caseapp.accounts import service as accounts
     from caseapp.accounts.models import User
     from caseapp.admin import service as admin_service
 
     with admin_app.app_context():
-        admin_service.set_enabled(accounts.SYSTEM, db.session.get(User, uid), False)
+        admin_service.set_enabled(accounts.SYSTEM, db.session.get(User, uid), enabled)
         db.session.commit()
 
 
@@ -179,4 +179,63 @@ def test_a_403_whose_audit_entry_meets_a_stale_read_is_run_again_quietly(tmp_pat
         assert logged == [], [r.getMessage() for r in logged]
     finally:
         page_app.logger.removeHandler(catcher)
+        _dispose(page_app, admin_app)
+
+
+@pytest.mark.no_db_isolation
+def test_a_session_write_met_by_a_stale_read_is_saved_again_holding_the_lock(tmp_path):
+    """Under load (the load run: 26 "session not saved" in 60 s, two logins
+    answered 400 for want of their form's session) a page's session write met
+    a stale read, and its second try began reading again: waiting for the
+    write lock means another writer commits first, so it was stale again. The
+    second try now begins holding the write lock (BEGIN IMMEDIATE): nothing
+    can come between, and the session is saved with its cookie."""
+    from sqlite3 import OperationalError as SQLiteError
+
+    from sqlalchemy import event, func
+
+    from caseapp.accounts import sessions
+    from caseapp.accounts.models import UserSession
+    from caseapp.database import StaleRead
+
+    page_app, admin_app, _uid = _two_workers(tmp_path)
+    page_app.config["PROPAGATE_EXCEPTIONS"] = False
+    seen: list[str] = []
+
+    @page_app.get("/_test/new-session")
+    def new_session():
+        from flask import session
+
+        db.session.execute(select(audit.audit_entries.c.seq).limit(1)).all()  # a read
+        session["form"] = "anonymous, as the login form's"
+        return "ok"
+
+    real_save = sessions.DatabaseSessionInterface._save
+    tries = []
+
+    def save(self, app, session, response):
+        tries.append(len(seen))
+        if len(tries) == 1:  # the first try met another worker's commit
+            raise StaleRead("BEGIN IMMEDIATE", None, SQLiteError("stale read"))
+        return real_save(self, app, session, response)
+
+    def statement(_conn, _cursor, sql, *_args):
+        seen.append(sql)
+
+    with page_app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", statement)
+    sessions.DatabaseSessionInterface._save = save
+    try:
+        answer = page_app.test_client().get("/_test/new-session")
+        assert answer.status_code == 200 and len(tries) == 2
+        begun = [sql for sql in seen[tries[0]:] if sql.startswith("BEGIN")]
+        assert begun and begun[0] == "BEGIN IMMEDIATE", seen[tries[0]:]
+        cookie = page_app.config["SESSION_COOKIE_NAME"]
+        assert any(h.startswith(f"{cookie}=") for h in answer.headers.getlist("Set-Cookie"))
+        with admin_app.app_context():
+            assert db.session.scalar(select(func.count()).select_from(UserSession)) == 1
+    finally:
+        sessions.DatabaseSessionInterface._save = real_save
+        event.remove(engine, "before_cursor_execute", statement)
         _dispose(page_app, admin_app)
