@@ -167,7 +167,7 @@ class Keyset:
         window = self.window(fetched, size, first=not backwards and self.parse(after) is None,
                              backwards=backwards)
         if backwards and window.first:
-            return self.read(query, None, None, size, fetch)
+            return self.read(query, None, None, size, fetch, keep)
         return window
 
     def _kept(self, query: Select, fetched: list, size: int, fetch, keep,

@@ -4,6 +4,7 @@ and nothing of another unit's."""
 from __future__ import annotations
 
 import base64
+import json
 import re
 from html import unescape
 
@@ -160,3 +161,10 @@ def test_a_row_changed_outside_the_app_is_read_past_not_named(
     # The screens likewise: the changed row on no page.
     html = client.get("/supervision/transfers-in").get_data(as_text=True)
     assert tampered not in html
+    # Nor on the first page reached by going back past the start (a stale mark).
+    monkeypatch.setattr(supervision, "SHOWN", 2)
+    before_first = base64.urlsafe_b64encode(json.dumps(
+        ["2000-01-01T00:00:00+00:00", five_waiting[0]]).encode()).decode().rstrip("=")
+    first = client.get("/supervision/transfers-in", query_string={"before": before_first})
+    assert first.status_code == 200
+    assert rows(first.get_data(as_text=True)) == [five_waiting[0], five_waiting[2]]
