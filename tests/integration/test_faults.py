@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import http.client
 import json
 import os
 import shutil
@@ -87,7 +88,9 @@ def test_a_worker_killed_mid_intake_leaves_nothing_half_written(tmp_path, instan
                 n += 2
                 try:
                     answer = intake(counselor, token, n)
-                except OSError as exc:  # the worker died under this request
+                # The worker died under this request (before or while answering:
+                # a body cut short is http.client's IncompleteRead).
+                except (OSError, http.client.HTTPException) as exc:
                     dropped.append(type(exc).__name__)
                     continue
                 answers.append(answer.status)
@@ -237,7 +240,8 @@ def test_postgresql_restarted_mid_run_fails_cleanly_and_the_app_recovers(
                 n += 2
                 try:
                     answer = intake(counselor, token, n)
-                except OSError as exc:  # a dropped connection: not a clean answer
+                # A dropped connection (or a body cut short): not a clean answer.
+                except (OSError, http.client.HTTPException) as exc:
                     unclean.append(f"intake: {type(exc).__name__}")
                     continue
                 answers.append(("intake", answer.status))
