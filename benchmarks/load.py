@@ -388,9 +388,26 @@ def warm_up(port: int, workers: int) -> None:
                 continue
 
 
-def settle_phones(accounts: list[Account]) -> None:
-    """Wait (at most one 30-second step) until every code used while preparing is
-    in the past, so no login of the run waits for its authenticator."""
+def settle_phones(accounts: list[Account], database: str) -> None:
+    """Wait (at most one 30-second step) until every code used before the run is
+    in the past, so no login of the run waits for its authenticator. The steps
+    used come from the server's own record (``users.totp_last_step``): on a
+    reused instance a run started right after another finds codes its phones
+    never made already spent (four logins of such a run were refused)."""
+    engine = create_engine(database)
+    try:
+        with engine.connect() as conn:
+            spent = dict(conn.execute(text(
+                "SELECT username, totp_last_step FROM users WHERE totp_last_step IS NOT NULL")
+            ).all())
+    finally:
+        engine.dispose()
+    for account in accounts:
+        if account.secret and account.username not in PHONES:
+            PHONES[account.username] = Phone(account.secret)
+        if account.username in PHONES and spent.get(account.username) is not None:
+            phone = PHONES[account.username]
+            phone.last_step = max(phone.last_step, spent[account.username])
     phones = [PHONES[a.username] for a in accounts if a.username in PHONES]
     if not phones:
         return
@@ -867,7 +884,7 @@ def load_run(instance: str, *, users: int, seconds: float, cases: int, workers: 
         assign_cases(port, supervisor, [a for a in accounts if a.role == "officer"], database,
                      browsers.get(supervisor.username))
         store_accounts(instance, accounts)
-        settle_phones(accounts)
+        settle_phones(accounts, database)
         officers_cases = [r for a in accounts for r in a.cases]
         before = snapshot(database, officers_cases)
         run = Run(port, accounts, sample_references(database), seed)

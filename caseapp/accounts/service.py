@@ -132,6 +132,13 @@ def authenticate(attempt: LoginAttempt) -> User:
     # still the one just checked.
     db.session.commit()
     valid = hasher.verify(stored_hash, password)
+    # A hash made with parameters no longer current is replaced at this login,
+    # and the new one is made here too, outside any transaction: made further
+    # down, it held the write lock for a second hash, and the first logins after
+    # a change of ARGON2_* queued every worker behind one another (issue 16's
+    # load run: a median login of 11 s).
+    new_hash = hasher.hash(password) \
+        if valid and stored_hash is not None and hasher.needs_rehash(stored_hash) else None
     # Read again by the name typed, known or not: both send the same statements.
     again = _find_for_login(attempt.username)
     if actor_id is not None:
@@ -161,8 +168,8 @@ def authenticate(attempt: LoginAttempt) -> User:
                    details={"failures": row.failures})
         raise LoginRefused("invalid")
 
-    if hasher.needs_rehash(user.password_hash):
-        user.password_hash = hasher.hash(password)
+    if new_hash is not None:  # the row's hash is still the one checked (above)
+        user.password_hash = new_hash
         record("auth.rehash", actor=user, object_type="user", object_id=user.id)
     return user
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from caseapp.accounts import passwords, service, throttle
-from caseapp.accounts.models import LoginThrottle
+from caseapp.accounts.models import LoginThrottle, User
 from caseapp.admin import service as admin_service
 from caseapp.extensions import db
 from tests.conftest import PASSWORD, csrf_token
@@ -266,6 +266,36 @@ def test_rehash_on_login_when_parameters_change(app, client, make_user):
     db.session.refresh(counselor.user)
     assert counselor.user.password_hash != old_hash
     assert "m=19456,t=3" in counselor.user.password_hash
+
+
+def test_a_rehash_at_login_is_made_with_no_transaction_open(app, client, make_user):
+    """The new hash (a second argon2 run) is made before the login's transaction
+    begins. Made inside it, it held SQLite's write lock (every POST's transaction
+    takes it at BEGIN) for the length of a hash: the first logins after ARGON2_*
+    changed queued every worker's writes behind one another (a median login of
+    11 s in issue 16's load run)."""
+    counselor = make_user("counselor")
+    original = app.extensions["caseapp_hasher"]
+    seen = []
+
+    class Watching(passwords.Hasher):
+        def verify(self, stored_hash, password):
+            seen.append(("verify", db.session().in_transaction()))
+            return super().verify(stored_hash, password)
+
+        def hash(self, password):
+            seen.append(("hash", db.session().in_transaction()))
+            return super().hash(password)
+
+    app.extensions["caseapp_hasher"] = Watching(3, 19456, 1, 2, 5, pepper=original._pepper)
+    username, user_id = counselor.username, counselor.user.id
+    try:
+        assert post_login(client, username, PASSWORD).status_code == 302
+    finally:
+        app.extensions["caseapp_hasher"] = original
+    assert seen == [("verify", False), ("hash", False)]
+    db.session.expire_all()
+    assert "m=19456,t=3" in db.session.get(User, user_id).password_hash
 
 
 def test_login_attempts_are_audited_without_passwords(client, auth, make_user):
