@@ -50,6 +50,8 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--who", default="officer,supervisor")
+    parser.add_argument("--statements", action="store_true",
+                        help="print the first line of each statement the page ran")
     args = parser.parse_args()
 
     env = sc.environment(args.instance, None)
@@ -92,6 +94,9 @@ def main() -> int:
                   f"({t_page / t_bare:.2f}x); CPU {cpu_page * 1000:.1f} ms; "
                   f"bare CPU {cpu_bare * 1000:.1f} ms ({cpu_page / cpu_bare:.2f}x); "
                   f"{len(statements)} statements")
+            if args.statements:
+                for statement, _parameters, _many in statements:
+                    print("  " + " ".join(statement.split())[:int(os.environ.get("WIDTH", "160"))])
             if not args.views:
                 continue
             profile = cProfile.Profile()

@@ -24,6 +24,10 @@ each beside its bare baseline, measured in the same run:
       back);
   supervision, a second time: only the page's count(...) statements replayed
       -- the SQL that computes the numbers the page shows;
+  the least request: GET /api/v1/me as the supervisor (who is logged in: the
+      session, the account, nothing else), beside its own SQL -- the floor
+      every page stands on (session, login, audit entry, the framework),
+      against which "supervision vs its counts" can be read;
   audit verify: the same entries read in the same pages plus one chained
       HMAC-SHA256 per entry;
   keys rotate: every wrapped data key read, unwrapped and wrapped again in
@@ -271,10 +275,11 @@ def page(client, path: str, expect: int = 200):
     return run
 
 
-# --- the six measurements -------------------------------------------------------------------
+# --- the measurements -------------------------------------------------------------------
 
 SCREENS = ("my cases", "case page", "supervision")
 EVERYTHING = ("my cases", "case page", "intake", "supervision", "supervision vs its counts",
+              "the least request",
               "audit verify", "keys rotate")
 
 
@@ -317,6 +322,7 @@ def measure(app, officer, supervisor, repeat: int, only: tuple[str, ...] = EVERY
             screen("intake", intake, extra=lambda: write_case_row(engine))
         screen("supervision", page(supervisor, "/supervision"))
         screen("supervision vs its counts", page(supervisor, "/supervision"), numbers_only=True)
+        screen("the least request", page(supervisor, "/api/v1/me"))
         if "audit verify" in only:
             results["audit verify"] = (best_of(lambda: verify(app), 1),
                                        best_of(lambda: bare_verify(app), 1), 0)

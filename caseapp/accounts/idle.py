@@ -63,10 +63,9 @@ def kept_form() -> dict | None:
     On another page: only where to find it (``{"elsewhere": page}``)."""
     if not current_user.is_authenticated or request.method != "GET":
         return None
-    restored = kept.take(current_user, _this_page())
+    restored, waiting = kept.take_or_locate(current_user, _this_page())
     if restored is not None:
         return restored
-    waiting = kept.waiting_page(current_user)
     return {"elsewhere": waiting} if waiting else None
 
 

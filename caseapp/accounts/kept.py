@@ -100,14 +100,25 @@ def waiting_page(user: User) -> str | None:
     return _open(user, kept).get("page") if kept is not None else None
 
 
-def take(user: User, page: str) -> dict | None:
-    """Hand back ``user``'s kept copy if it belongs to ``page``, and delete it."""
+def take_or_locate(user: User, page: str) -> tuple[dict | None, str | None]:
+    """``user``'s kept copy for ``page`` (handed back, and deleted), or else the
+    page a kept copy waits on (nothing taken): (content, None) or (None, page),
+    (None, None) when nothing is kept. One read for both (every page asks)."""
     kept = _live(user)
     if kept is None:
-        return None
+        return None, None
     content = _open(user, kept)
     if content.get("page") != page:
-        return None
+        return None, content.get("page")
+    return _take(user, kept, content), None
+
+
+def take(user: User, page: str) -> dict | None:
+    """Hand back ``user``'s kept copy if it belongs to ``page``, and delete it."""
+    return take_or_locate(user, page)[0]
+
+
+def _take(user: User, kept: KeptForm, content: dict) -> dict:
     _delete(kept)
     record("session.form_restored", actor=user, object_type="user", object_id=user.id,
            details={"fields": len(content.get("fields", {}))})

@@ -24,7 +24,8 @@ def test_the_scale_curve_runs_and_prints_every_row(tmp_path):
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
     table = done.stdout
     for row in ("| my cases |", "| case page |", "| intake |", "| supervision |",
-                "| supervision vs its counts |", "| audit verify |", "| keys rotate |",
+                "| supervision vs its counts |", "| the least request |", "| audit verify |",
+                "| keys rotate |",
                 "| bare baselines |", "| seeding (demo-data) |"):
         assert row in table, table
     assert "12 cases" in table and "24 cases" in table
