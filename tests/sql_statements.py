@@ -14,6 +14,12 @@ T = TypeVar("T")
 
 def statements_run(work: Callable[[], T]) -> tuple[T, int]:
     """``work()``'s result and the number of statements the app's engine ran for it."""
+    result, seen = statements_seen(work)
+    return result, len(seen)
+
+
+def statements_seen(work: Callable[[], T]) -> tuple[T, list[str]]:
+    """``work()``'s result and the statements the app's engine ran for it."""
     seen: list[str] = []
     engine = db.session.get_bind()
     listener = lambda *args: seen.append(args[2])  # noqa: E731
@@ -22,4 +28,4 @@ def statements_run(work: Callable[[], T]) -> tuple[T, int]:
         result = work()
     finally:
         event.remove(engine, "before_cursor_execute", listener)
-    return result, len(seen)
+    return result, seen

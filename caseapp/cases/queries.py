@@ -162,11 +162,27 @@ def load_ranges(ranges: list[Select], size: int) -> list[Case]:
     row fetched, shown or not). Every range is read (ids only, an index range
     each), then the rows in one query: a page costs the same statements
     wherever it falls."""
+    ids = range_ids(ranges, size)
+    return in_order(ids, load_ids(ids))
+
+
+def range_ids(ranges: list[Select], size: int) -> list[str]:
+    """The ids of a page's rows (at most ``size`` + 1), every range read."""
     ids: list[str] = []
     for query in ranges:
         ids += db.session.scalars(query.with_only_columns(Case.id)).all()
-    ids = ids[:size + 1]
-    loaded = {c.id: c for c in _load(select(Case).where(Case.id.in_(ids)))}
+    return ids[:size + 1]
+
+
+def load_ids(ids: list[str]) -> dict[str, Case]:
+    """The cases of ``ids`` by id, with what the rules and lists read of them:
+    the same statements for one page or for several pages' ids together."""
+    if not ids:
+        return {}
+    return {c.id: c for c in _load(select(Case).where(Case.id.in_(list(dict.fromkeys(ids)))))}
+
+
+def in_order(ids: list[str], loaded: dict[str, Case]) -> list[Case]:
     return [loaded[i] for i in ids if i in loaded]
 
 

@@ -250,13 +250,41 @@ def case_list(supervisor, name: str, *, now: datetime | None = None, after: str 
         return ListPage(name, [], 0, None, first=True)
     ranges, backwards = spec.keyset.window_ranges(spec.query(supervisor, now, True), after,
                                                   before, size)
-    window = spec.keyset.window(queries.load_ranges(ranges, size), size,
+    page = _case_page(supervisor, name, queries.load_ranges(ranges, size), size, total,
+                      after=after, backwards=backwards)
+    if backwards and page.first:
+        return case_list(supervisor, name, now=now, size=size, total=total)
+    return page
+
+
+def _case_page(supervisor, name: str, rows: list, size: int, total: int, *,
+               after: str | None = None, backwards: bool = False) -> ListPage:
+    spec = CASE_LISTS[name]
+    window = spec.keyset.window(rows, size,
                                 first=not backwards and spec.keyset.parse(after) is None,
                                 backwards=backwards)
-    if backwards and window.first:
-        return case_list(supervisor, name, now=now, size=size, total=total)
     return ListPage(name, queries.allowed(supervisor, window.rows), total, window.next_token,
                     first=window.first, prev_token=window.prev_token)
+
+
+def first_case_pages(supervisor, names, now: datetime, totals: dict[str, int],
+                     size: int) -> dict[str, ListPage]:
+    """The first page of each case list in ``names``, as :func:`case_list` gives
+    it, with the rows of all of them loaded together: the statements that load
+    a page's rows (the cases, their units, harms, assignees and anchors) are run
+    once for the supervision page, not once per list."""
+    ids: dict[str, list[str]] = {}
+    for name in names:
+        if totals[name]:
+            spec = CASE_LISTS[name]
+            ranges, _ = spec.keyset.window_ranges(spec.query(supervisor, now, True), None,
+                                                  None, size)
+            ids[name] = queries.range_ids(ranges, size)
+    loaded = queries.load_ids([i for name in ids for i in ids[name]])
+    return {name: _case_page(supervisor, name, queries.in_order(ids[name], loaded), size,
+                             totals[name])
+            if name in ids else ListPage(name, [], 0, None, first=True)
+            for name in names}
 
 
 def other_list(supervisor, name: str, *, after: str | None = None, before: str | None = None,
@@ -306,10 +334,15 @@ def queue(supervisor, *, only: str | None = None, after: str | None = None,
     now = clock.now()
     names = (only,) if only else LISTS
     size = None if only else SUMMARY_SHOWN
-    totals = counts(supervisor, now, [n for n in names if n in CASE_LISTS])
-    lists = {name: any_list(supervisor, name, now=now, after=after if only else None,
-                            before=before if only else None, size=size, totals=totals)
-             for name in names}
+    case_names = [n for n in names if n in CASE_LISTS]
+    totals = counts(supervisor, now, case_names)
+    if only:
+        lists = {only: any_list(supervisor, only, now=now, after=after, before=before,
+                                totals=totals)}
+    else:
+        first = first_case_pages(supervisor, case_names, now, totals, size)
+        lists = {name: first[name] if name in first else other_list(supervisor, name, size=size)
+                 for name in names}
     cases = [c for name in names if name in CASE_LISTS for c in lists[name].rows]
     people_ids = ({c.lead_officer_id for c in cases if c.lead_officer_id}
                   | {uid for c in cases for uid in c.assignee_ids})

@@ -19,7 +19,7 @@ from caseapp.cases.models import Case
 from caseapp.extensions import db
 from caseapp.supervision import service as supervision
 from tests.cases.conftest import needs_data, plan_data
-from tests.sql_statements import statements_run
+from tests.sql_statements import statements_run, statements_seen
 
 NEXT = re.compile(r'<a class="button" rel="next" href="([^"]+)"')
 ROW = re.compile(r'href="/cases/(HS-[A-Z0-9]{8})[?"]')
@@ -144,6 +144,23 @@ def test_a_page_costs_the_same_statements_however_many_rows(people, login, overd
         monkeypatch.setattr(supervision, "SHOWN", size)
         counts[size] = statements_of(client, url)
     assert counts[2] == counts[5], counts
+
+
+def test_the_lists_rows_are_loaded_together(people, login, overdue):
+    """The supervision page reads each list's ids, then the rows of every list
+    at once (the cases, then their units, harms, assignees and anchors): not
+    those five statements again for each list that holds a case."""
+    client = login(people.supervisor)
+    response, seen = statements_seen(lambda: client.get("/supervision"))
+    html = response.get_data(as_text=True)
+    with_rows = [name for name in supervision.CASE_LISTS
+                 if f'id="{name}"' in html and ROW.findall(section(html, name))]
+    assert len(with_rows) >= 2, with_rows
+    # the rows themselves: every column of the cases named by id, nothing else asked
+    loads = [s for s in seen if re.fullmatch(
+        r"SELECT cases\.id, cases\.reference, .*\s+FROM cases\s+WHERE cases\.id IN \(.*\)",
+        s.strip(), re.S)]
+    assert len(loads) == 1, loads
 
 
 def test_an_assignment_made_on_a_list_page_comes_back_to_that_page(
