@@ -123,6 +123,7 @@ def authenticate(attempt: LoginAttempt) -> User:
     password = passwords.normalise(attempt.password)
     hasher = passwords.hasher()
     stored_hash = user.password_hash if user else None
+    may_log_in = user is not None and user.is_active  # read before the commit expires it
     # argon2 takes a good part of a second on purpose: not with the database's
     # write lock held, or every other request of every worker waits behind it
     # (issue 16's load run). What this transaction wrote so far (the rate
@@ -136,9 +137,11 @@ def authenticate(attempt: LoginAttempt) -> User:
     # and the new one is made here too, outside any transaction: made further
     # down, it held the write lock for a second hash, and the first logins after
     # a change of ARGON2_* queued every worker behind one another (issue 16's
-    # load run: a median login of 11 s).
+    # load run: a median login of 11 s). Only for an account that may log in: the
+    # second hash's time would otherwise tell a disabled account's right password.
     new_hash = hasher.hash(password) \
-        if valid and stored_hash is not None and hasher.needs_rehash(stored_hash) else None
+        if valid and may_log_in and stored_hash is not None \
+        and hasher.needs_rehash(stored_hash) else None
     # Read again by the name typed, known or not: both send the same statements.
     again = _find_for_login(attempt.username)
     if actor_id is not None:

@@ -298,6 +298,28 @@ def test_a_rehash_at_login_is_made_with_no_transaction_open(app, client, make_us
     assert "m=19456,t=3" in db.session.get(User, user_id).password_hash
 
 
+def test_a_disabled_accounts_right_password_costs_no_second_hash(app, client, make_user):
+    """The new hash is made only for an account that may log in: its time would
+    tell an attacker they had guessed a disabled account's password."""
+    counselor = make_user("counselor")
+    admin_service.set_enabled(service.SYSTEM, counselor.user, False)
+    db.session.commit()
+    original = app.extensions["caseapp_hasher"]
+    hashed = []
+
+    class Watching(passwords.Hasher):
+        def hash(self, password):
+            hashed.append(password)
+            return super().hash(password)
+
+    app.extensions["caseapp_hasher"] = Watching(3, 19456, 1, 2, 5, pepper=original._pepper)
+    try:
+        assert post_login(client, counselor.username, PASSWORD).status_code == 401
+    finally:
+        app.extensions["caseapp_hasher"] = original
+    assert hashed == []
+
+
 def test_login_attempts_are_audited_without_passwords(client, auth, make_user):
     from audit.models import audit_entries
 
