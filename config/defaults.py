@@ -25,7 +25,10 @@ ARGON2_TIME_COST = 3
 ARGON2_MEMORY_COST_KIB = 65536
 ARGON2_PARALLELISM = 4
 # Hashes computed at once per process: a login flood waits (or gets 503)
-# instead of exhausting memory (64 MiB per hash).
+# instead of exhausting memory (64 MiB per hash). Under `caseapp serve` each
+# gunicorn worker serves one request at a time, so there it is the worker
+# count that bounds the hashes in flight (64 MiB each); this bounds a threaded
+# server (`caseapp quickstart`'s own, `caseapp run`).
 ARGON2_MAX_CONCURRENT = 2
 ARGON2_QUEUE_TIMEOUT_SECONDS = 10
 PASSWORD_MIN_LENGTH = 12
