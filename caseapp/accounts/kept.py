@@ -73,7 +73,9 @@ def keep(user_id: str, page: str, action: str, fields: dict[str, list[str]]) -> 
     now = clock.now()
     kept = KeptForm(user_id=user.id, created_at=now, expires_at=now + _lifetime())
     new_data_key(db.session, kept)
-    kept.content = {"page": page, "action": action, "fields": fields}
+    # The owner inside the sealed content: the row's user_id is not under a MAC,
+    # and a row moved to another person by hand opens for nobody (hostile review).
+    kept.content = {"user_id": user.id, "page": page, "action": action, "fields": fields}
     db.session.add(kept)
     db.session.flush()
     record("session.form_kept", actor=user, object_type="user", object_id=user.id,
@@ -91,7 +93,8 @@ def _open(user: User, kept: KeptForm) -> dict:
     if _grant_maker is None:
         raise RuntimeError("caseapp.permissions has not registered the kept-form grant")
     unlock(kept, grant=_grant_maker(user, kept))
-    return kept.content or {}
+    content = kept.content or {}
+    return content if content.get("user_id") == user.id else {}
 
 
 def waiting_page(user: User) -> str | None:

@@ -133,15 +133,8 @@ def authenticate(attempt: LoginAttempt) -> User:
     # still the one just checked.
     db.session.commit()
     valid = hasher.verify(stored_hash, password)
-    # A hash made with parameters no longer current is replaced at this login,
-    # and the new one is made here too, outside any transaction: made further
-    # down, it held the write lock for a second hash, and the first logins after
-    # a change of ARGON2_* queued every worker behind one another (issue 16's
-    # load run: a median login of 11 s). Only for an account that may log in: the
-    # second hash's time would otherwise tell a disabled account's right password.
-    new_hash = hasher.hash(password) \
-        if valid and may_log_in and stored_hash is not None \
-        and hasher.needs_rehash(stored_hash) else None
+    rehash = valid and may_log_in and stored_hash is not None \
+        and hasher.needs_rehash(stored_hash)
     # Read again by the name typed, known or not: both send the same statements.
     again = _find_for_login(attempt.username)
     if actor_id is not None:
@@ -171,10 +164,35 @@ def authenticate(attempt: LoginAttempt) -> User:
                    details={"failures": row.failures})
         raise LoginRefused("invalid")
 
-    if new_hash is not None:  # the row's hash is still the one checked (above)
-        user.password_hash = new_hash
-        record("auth.rehash", actor=user, object_type="user", object_id=user.id)
+    if rehash:
+        return _rehashed(user, stored_hash, password)
     return user
+
+
+def _rehashed(user: User, stored_hash: str, password: str) -> User:
+    """Replace a hash made with parameters no longer current, once the login is
+    accepted (a refused login never pays for it: the second hash's time would
+    tell a right password, e.g. one of a batch of guesses the throttle stops).
+
+    The new hash is made with no transaction open: made inside one, it held
+    SQLite's write lock (every POST's transaction takes it at BEGIN) for a
+    second argon2 run, and the first logins after a change of ARGON2_* queued
+    every worker behind one another (issue 16's load run: a median login of
+    11 s). It is then stored on the row read again under a row lock, and only
+    if the row still holds the hash that was checked: a password set meanwhile
+    (an admin's reset, the person's own change) is never overwritten by the
+    old password's new hash."""
+    user_id = user.id
+    db.session.commit()
+    new_hash = passwords.hasher().hash(password)
+    fresh = db.session.scalar(select(User).where(User.id == user_id).with_for_update()
+                              .execution_options(populate_existing=True))
+    if fresh is None:
+        return user
+    if fresh.password_hash == stored_hash:
+        fresh.password_hash = new_hash
+        record("auth.rehash", actor=fresh, object_type="user", object_id=fresh.id)
+    return fresh
 
 
 def verify_second_factor(user: User, code: str, username_typed: str) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from caseapp.accounts import passwords, service, throttle
 from caseapp.accounts.models import LoginThrottle, User
@@ -318,6 +318,88 @@ def test_a_disabled_accounts_right_password_costs_no_second_hash(app, client, ma
     finally:
         app.extensions["caseapp_hasher"] = original
     assert hashed == []
+
+
+def watching_hasher(app, on_verify=lambda: None, on_hash=lambda: None):
+    """The app's hasher in the test parameters' successor (t=3: every test
+    user's hash is old), calling ``on_verify`` after each verification and
+    ``on_hash`` before each new hash; returns (the original, the hashes made)."""
+    original = app.extensions["caseapp_hasher"]
+    hashed = []
+
+    class Watching(passwords.Hasher):
+        def verify(self, stored_hash, password):
+            ok = super().verify(stored_hash, password)
+            on_verify()
+            return ok
+
+        def hash(self, password):
+            on_hash()
+            hashed.append(password)
+            return super().hash(password)
+
+    app.extensions["caseapp_hasher"] = Watching(3, 19456, 1, 2, 5, pepper=original._pepper)
+    return original, hashed
+
+
+def test_a_right_password_refused_by_the_throttle_costs_no_second_hash(app, client, make_user):
+    """Guesses hashed side by side: the others' failures land while this one is
+    verified, so it is refused as throttled like any guess. Had it paid for a
+    second hash, its time would tell the right one (hostile review)."""
+    counselor = make_user("counselor")
+    key = throttle.account_key(counselor.username)
+    after = app.config["LOGIN_THROTTLE_AFTER"]
+
+    def others_fail_meanwhile():
+        for _ in range(after):
+            throttle.record_failure(key, after=after)
+        db.session.commit()
+
+    original, hashed = watching_hasher(app, on_verify=others_fail_meanwhile)
+    try:
+        response = post_login(client, counselor.username, PASSWORD)
+    finally:
+        app.extensions["caseapp_hasher"] = original
+    assert response.status_code == 429
+    assert hashed == []
+
+
+def test_a_right_password_refused_by_a_lock_costs_no_second_hash(app, client, make_user):
+    counselor = make_user("counselor")
+    key = throttle.account_key(counselor.username)
+
+    def locked_meanwhile():
+        assert throttle.record_failure(key, after=10_000, hard_lock_after=1).hard_locked
+        db.session.commit()
+
+    original, hashed = watching_hasher(app, on_verify=locked_meanwhile)
+    try:
+        response = post_login(client, counselor.username, PASSWORD)
+    finally:
+        app.extensions["caseapp_hasher"] = original
+    assert response.status_code == 401
+    assert hashed == []
+
+
+def test_a_password_set_during_the_rehash_is_not_overwritten(app, client, make_user):
+    """An admin's reset committed while the old password is hashed again: the
+    new hash of the old password is not stored over it."""
+    counselor = make_user("counselor")
+    user_id = counselor.user.id
+    reset = passwords.hasher().hash("the admin's new password 42")
+
+    def admin_resets_meanwhile():
+        db.session.execute(update(User).where(User.id == user_id).values(password_hash=reset))
+        db.session.commit()
+
+    original, hashed = watching_hasher(app, on_hash=admin_resets_meanwhile)
+    try:
+        post_login(client, counselor.username, PASSWORD)
+    finally:
+        app.extensions["caseapp_hasher"] = original
+    assert len(hashed) == 1
+    db.session.expire_all()
+    assert db.session.get(User, user_id).password_hash == reset
 
 
 def test_login_attempts_are_audited_without_passwords(client, auth, make_user):

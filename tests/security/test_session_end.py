@@ -162,3 +162,19 @@ def test_pages_store_nothing_in_the_browser(app):
     code = "\n".join(line for line in script.splitlines() if not line.strip().startswith("//"))
     for storage in ("localStorage", "sessionStorage", "indexedDB", "document.cookie"):
         assert storage not in code
+
+
+def test_a_kept_form_moved_to_another_person_by_hand_opens_for_nobody(
+        app, client, auth, make_user, travel):
+    """kept_forms.user_id rewritten in the database: the other person is not
+    handed the first one's words (the owner is sealed inside the content)."""
+    counselor = make_user("counselor")
+    other = make_user("counselor", unit=counselor.user.unit)
+    type_a_report_and_wait(client, auth, counselor, travel)
+    db.session.execute(text("UPDATE kept_forms SET user_id = :u"), {"u": other.user.id})
+    db.session.commit()
+    auth.login(other, follow=False)
+    for path in ("/", "/cases/new"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert CANARY not in response.get_data(as_text=True)
