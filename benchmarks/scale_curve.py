@@ -548,8 +548,9 @@ def main() -> int:
             rows[size] = measure(app, officer, supervisor, args.repeat, only)
             # Each size as soon as it is measured: a long run stopped later keeps it.
             print(f"{size:,} cases: " + "; ".join(
-                f"{name} {t * 1000:,.1f} ms ({t / bare:.2f}x its baseline)"
-                for name, (t, bare, _) in rows[size].items()), file=sys.stderr, flush=True)
+                f"{name} {t * 1000:,.1f} ms ({t / bare:.2f}x its baseline"
+                + (f"; {n} statements)" if n else ")")
+                for name, (t, bare, n) in rows[size].items()), file=sys.stderr, flush=True)
         with app.app_context():
             from caseapp.extensions import db
             dialect = db.engine.dialect.name

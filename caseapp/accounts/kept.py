@@ -113,19 +113,10 @@ def take_or_locate(user: User, page: str) -> tuple[dict | None, str | None]:
     content = _open(user, kept)
     if content.get("page") != page:
         return None, content.get("page")
-    return _take(user, kept, content), None
-
-
-def take(user: User, page: str) -> dict | None:
-    """Hand back ``user``'s kept copy if it belongs to ``page``, and delete it."""
-    return take_or_locate(user, page)[0]
-
-
-def _take(user: User, kept: KeptForm, content: dict) -> dict:
     _delete(kept)
     record("session.form_restored", actor=user, object_type="user", object_id=user.id,
            details={"fields": len(content.get("fields", {}))})
-    return content
+    return content, None
 
 
 def _delete(kept: KeptForm) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import select, update
@@ -268,62 +269,11 @@ def test_rehash_on_login_when_parameters_change(app, client, make_user):
     assert "m=19456,t=3" in counselor.user.password_hash
 
 
-def test_a_rehash_at_login_is_made_with_no_transaction_open(app, client, make_user):
-    """The new hash (a second argon2 run) is made before the login's transaction
-    begins. Made inside it, it held SQLite's write lock (every POST's transaction
-    takes it at BEGIN) for the length of a hash: the first logins after ARGON2_*
-    changed queued every worker's writes behind one another (a median login of
-    11 s in issue 16's load run)."""
-    counselor = make_user("counselor")
-    original = app.extensions["caseapp_hasher"]
-    seen = []
-
-    class Watching(passwords.Hasher):
-        def verify(self, stored_hash, password):
-            seen.append(("verify", db.session().in_transaction()))
-            return super().verify(stored_hash, password)
-
-        def hash(self, password):
-            seen.append(("hash", db.session().in_transaction()))
-            return super().hash(password)
-
-    app.extensions["caseapp_hasher"] = Watching(3, 19456, 1, 2, 5, pepper=original._pepper)
-    username, user_id = counselor.username, counselor.user.id
-    try:
-        assert post_login(client, username, PASSWORD).status_code == 302
-    finally:
-        app.extensions["caseapp_hasher"] = original
-    assert seen == [("verify", False), ("hash", False)]
-    db.session.expire_all()
-    assert "m=19456,t=3" in db.session.get(User, user_id).password_hash
-
-
-def test_a_disabled_accounts_right_password_costs_no_second_hash(app, client, make_user):
-    """The new hash is made only for an account that may log in: its time would
-    tell an attacker they had guessed a disabled account's password."""
-    counselor = make_user("counselor")
-    admin_service.set_enabled(service.SYSTEM, counselor.user, False)
-    db.session.commit()
-    original = app.extensions["caseapp_hasher"]
-    hashed = []
-
-    class Watching(passwords.Hasher):
-        def hash(self, password):
-            hashed.append(password)
-            return super().hash(password)
-
-    app.extensions["caseapp_hasher"] = Watching(3, 19456, 1, 2, 5, pepper=original._pepper)
-    try:
-        assert post_login(client, counselor.username, PASSWORD).status_code == 401
-    finally:
-        app.extensions["caseapp_hasher"] = original
-    assert hashed == []
-
-
+@contextmanager
 def watching_hasher(app, on_verify=lambda: None, on_hash=lambda: None):
     """The app's hasher in the test parameters' successor (t=3: every test
     user's hash is old), calling ``on_verify`` after each verification and
-    ``on_hash`` before each new hash; returns (the original, the hashes made)."""
+    ``on_hash`` before each new hash; yields the passwords hashed anew."""
     original = app.extensions["caseapp_hasher"]
     hashed = []
 
@@ -339,45 +289,69 @@ def watching_hasher(app, on_verify=lambda: None, on_hash=lambda: None):
             return super().hash(password)
 
     app.extensions["caseapp_hasher"] = Watching(3, 19456, 1, 2, 5, pepper=original._pepper)
-    return original, hashed
-
-
-def test_a_right_password_refused_by_the_throttle_costs_no_second_hash(app, client, make_user):
-    """Guesses hashed side by side: the others' failures land while this one is
-    verified, so it is refused as throttled like any guess. Had it paid for a
-    second hash, its time would tell the right one (hostile review)."""
-    counselor = make_user("counselor")
-    key = throttle.account_key(counselor.username)
-    after = app.config["LOGIN_THROTTLE_AFTER"]
-
-    def others_fail_meanwhile():
-        for _ in range(after):
-            throttle.record_failure(key, after=after)
-        db.session.commit()
-
-    original, hashed = watching_hasher(app, on_verify=others_fail_meanwhile)
     try:
-        response = post_login(client, counselor.username, PASSWORD)
+        yield hashed
     finally:
         app.extensions["caseapp_hasher"] = original
-    assert response.status_code == 429
+
+
+def test_a_rehash_at_login_is_made_with_no_transaction_open(app, client, make_user):
+    """The new hash (a second argon2 run) is made with no transaction open.
+    Made inside one, it held SQLite's write lock (every POST's transaction
+    takes it at BEGIN) for the length of a hash: the first logins after
+    ARGON2_* changed queued every worker's writes behind one another (a median
+    login of 11 s in issue 16's load run)."""
+    counselor = make_user("counselor")
+    seen = []
+
+    def watch(step):
+        return lambda: seen.append((step, db.session().in_transaction()))
+
+    username, user_id = counselor.username, counselor.user.id
+    with watching_hasher(app, on_verify=watch("verify"), on_hash=watch("hash")):
+        assert post_login(client, username, PASSWORD).status_code == 302
+    assert seen == [("verify", False), ("hash", False)]
+    db.session.expire_all()
+    assert "m=19456,t=3" in db.session.get(User, user_id).password_hash
+
+
+def test_a_disabled_accounts_right_password_costs_no_second_hash(app, client, make_user):
+    """The new hash is made only for an account that may log in: its time would
+    tell an attacker they had guessed a disabled account's password."""
+    counselor = make_user("counselor")
+    admin_service.set_enabled(service.SYSTEM, counselor.user, False)
+    db.session.commit()
+    with watching_hasher(app) as hashed:
+        assert post_login(client, counselor.username, PASSWORD).status_code == 401
     assert hashed == []
 
 
-def test_a_right_password_refused_by_a_lock_costs_no_second_hash(app, client, make_user):
+def others_fail_meanwhile(app, key):
+    after = app.config["LOGIN_THROTTLE_AFTER"]
+    for _ in range(after):
+        throttle.record_failure(key, after=after)
+
+
+def locked_meanwhile(_app, key):
+    assert throttle.record_failure(key, after=10_000, hard_lock_after=1).hard_locked
+
+
+@pytest.mark.parametrize(("meanwhile", "status"), [(others_fail_meanwhile, 429),
+                                                   (locked_meanwhile, 401)])
+def test_a_right_password_refused_after_its_check_costs_no_second_hash(
+        app, client, make_user, meanwhile, status):
+    """Guesses hashed side by side: the others' failures (or a lock) land while
+    this one is verified, so it is refused like any guess. Had it paid for a
+    second hash, its time would tell the right one (hostile review)."""
     counselor = make_user("counselor")
     key = throttle.account_key(counselor.username)
 
-    def locked_meanwhile():
-        assert throttle.record_failure(key, after=10_000, hard_lock_after=1).hard_locked
+    def land():
+        meanwhile(app, key)
         db.session.commit()
 
-    original, hashed = watching_hasher(app, on_verify=locked_meanwhile)
-    try:
-        response = post_login(client, counselor.username, PASSWORD)
-    finally:
-        app.extensions["caseapp_hasher"] = original
-    assert response.status_code == 401
+    with watching_hasher(app, on_verify=land) as hashed:
+        assert post_login(client, counselor.username, PASSWORD).status_code == status
     assert hashed == []
 
 
@@ -392,11 +366,8 @@ def test_a_password_set_during_the_rehash_is_not_overwritten(app, client, make_u
         db.session.execute(update(User).where(User.id == user_id).values(password_hash=reset))
         db.session.commit()
 
-    original, hashed = watching_hasher(app, on_hash=admin_resets_meanwhile)
-    try:
+    with watching_hasher(app, on_hash=admin_resets_meanwhile) as hashed:
         post_login(client, counselor.username, PASSWORD)
-    finally:
-        app.extensions["caseapp_hasher"] = original
     assert len(hashed) == 1
     db.session.expire_all()
     assert db.session.get(User, user_id).password_hash == reset
