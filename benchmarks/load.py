@@ -423,6 +423,7 @@ class Sample:
     seconds: float
     outcome: str  # "ok", "conflict", "error"
     detail: str = ""
+    arriving: bool = False  # a person's first login of the run (everyone arrives within 5 s)
 
 
 @dataclass
@@ -470,6 +471,7 @@ class Person:
     # -- actions --
     def log_in(self) -> None:
         self.browser = Browser(self.run.port, self.account.address)  # a fresh browser
+        arriving = self.last_login < 0
         self.last_login = time.monotonic()
         account = self.account
         started = time.monotonic()
@@ -477,12 +479,12 @@ class Person:
             answer = self.browser.login(account.username, account.password)
         except (OSError, AttributeError) as exc:  # no form on the page: an error page
             self.run.record(Sample("log in", started, time.monotonic() - started, "error",
-                                   type(exc).__name__))
+                                   type(exc).__name__, arriving))
             self.browser = None
             return
         ok = logged_in(answer)
         self.run.record(Sample("log in", started, time.monotonic() - started,
-                               "ok" if ok else "error", str(answer.status)))
+                               "ok" if ok else "error", str(answer.status), arriving))
         if not ok:
             self.browser = None
 
@@ -805,7 +807,22 @@ def table(outcome: Outcome) -> str:
     lines.append(f"{'all':<14}{len(every):>7}{sum(s.outcome == 'ok' for s in every):>7}"
                  f"{len(outcome.errors):>8}{len(outcome.conflicts):>10}"
                  f"{len(every) / outcome.seconds:>8.2f}")
+    lines.append(logins_by_arrival(outcome.samples))
     return "\n".join(lines)
+
+
+def logins_by_arrival(samples: list[Sample]) -> str:
+    """The logins of people arriving (everyone within the first 5 s: their
+    argon2 checks queue for the two cores) apart from the later ones, whose
+    share of the run decides on which side of the queue the median falls."""
+    parts = []
+    for arriving, name in ((True, "arriving"), (False, "later")):
+        timed = [s.seconds * 1000 for s in samples
+                 if s.action == "log in" and s.arriving is arriving and s.outcome != "error"]
+        if timed:
+            parts.append(f"{name} {len(timed)}, median {statistics.median(timed):.0f} ms, "
+                         f"p95 {percentile(timed, 0.95):.0f} ms")
+    return "log in: " + "; ".join(parts) if parts else ""
 
 
 def report(outcome: Outcome) -> str:

@@ -51,3 +51,6 @@ def test_ten_people_for_fifteen_seconds_lose_nothing(tmp_path, database_url):
     # Everyone logged in and did something else too.
     logins = [s for s in outcome.samples if s.action == "log in" and s.outcome == "ok"]
     assert len(logins) >= 10, report
+    # Each person's first login, and only that, counts among the arriving ones.
+    assert sum(s.arriving for s in logins) == 10, report
+    assert "log in: arriving 10, median" in report
