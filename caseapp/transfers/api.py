@@ -164,7 +164,8 @@ def one_transfer(transfer_id: str):
 
 
 @route(bp, "/transfers/<transfer_id>/accept", "POST", answer=TransferDone,
-       errors=TRANSFER_ERRORS,
+       errors={**TRANSFER_ERRORS, "422": "The transfer was already decided, the case was "
+                                         "closed, or the unit no longer takes cases"},
        summary="Accept: the case moves to the receiving unit, without a lead officer, its "
                "deadlines running on")
 def accept(transfer_id: str):

@@ -26,10 +26,11 @@ schemathesis for every `{reference}` (else each call is a 404 and nothing
 behind the scoped query is reached). In the officer's run the case also has a
 drafted plan, a follow-up, a goal and a removal request, made through the API
 first, whose ids are given for `{plan_id}`, `{follow_up_id}`, `{goal_id}` and
-`{request_id}`. Not supplied: referrals (the case would have to reach the
-referral stage) and transfers (a second unit and its supervisor): those routes
-are fuzzed up to their answer for an unknown id, and their bodies are
-validated before that answer for the routes that parse first.
+`{request_id}`; the plan is then approved, support started and the case
+referred, so `{referral_id}` names a referral of it. In the supervisor's run a
+second supervisor of the unit has asked for the case to move to a unit below
+it, so `{transfer_id}` names a transfer the fuzzed supervisor may accept or
+decline (a receiving supervisor who did not ask for it).
 """
 from __future__ import annotations
 
@@ -182,6 +183,37 @@ def case_parts(person: HttpSession, csrf: str, reference: str) -> dict[str, str]
     return made
 
 
+def refer(person: HttpSession, csrf: str, supervisor: HttpSession, supervisor_csrf: str,
+          reference: str, plan_id: str) -> str:
+    """The drafted plan approved and decided, support started, the case referred:
+    the id of a referral of the case."""
+    base = f"/api/v1/cases/{reference}"
+    today = datetime.now().date().isoformat()
+    steps = [(supervisor, supervisor_csrf, f"{base}/plans/{plan_id}/approve", {}),
+             (person, csrf, f"{base}/plans/decision", {
+                 "number": "21/QĐ-UBND", "signatory": "Chủ tịch UBND xã", "decided_on": today}),
+             (person, csrf, f"{base}/transition", {"to": "support"}),
+             (person, csrf, f"{base}/transition", {
+                 "to": "referral", "agency": "school", "reason": "Nhà trường theo dõi",
+                 "sharing_basis": "legal_duty"}),
+             (person, csrf, f"{base}/referrals", {
+                 "agency": "legal_aid", "reason": "Tư vấn pháp lý",
+                 "sharing_basis": "legal_duty"})]
+    for who, token, path, body in steps:
+        answer = post_json(who, token, path, body)
+        assert answer.status in (200, 201), (path, answer.body)
+    return answer.json()["referral"]["id"]
+
+
+def ask_transfer(supervisor: HttpSession, csrf: str, reference: str, to_unit: str) -> str:
+    version = supervisor.get(f"/api/v1/cases/{reference}").json()["case"]["version"]
+    answer = post_json(supervisor, csrf, f"/api/v1/cases/{reference}/transfer", {
+        "to_unit": to_unit, "reason_code": "handed_down", "reason": "Xã theo dõi gần hơn",
+        "version": version})
+    assert answer.status == 201, answer.body
+    return answer.json()["transfer"]["id"]
+
+
 def schemathesis(port: int, folder, headers: dict[str, str], reference: str | None,
                  *extra: str, parts: dict[str, str] | None = None) -> str:
     """Run schemathesis; its output when every check passed, else a failed test."""
@@ -241,8 +273,12 @@ def test_schemathesis_finds_no_violation_as_staff(instance, tmp_path, role):
     instance.add_user("tuvan.fuzz", "counselor")
     if role != "counselor":
         instance.add_user(f"{role}.fuzz", role)
-    if role == "officer":
+    if role in ("officer", "supervisor"):
         instance.add_user("giamsat.fuzz", "supervisor")
+    if role == "supervisor":  # a unit below, to move the case to
+        made = run_caseapp(["units", "create", "XAFUZZ", "Đoàn xã thử", "--parent", UNIT],
+                           instance.env)
+        assert made.returncode == 0, made.stderr
     instance.serve()
     recorder, recorder_csrf = instance.log_in("tuvan.fuzz")
     reference = record_case(recorder, "/api/v1/cases", {"unit": UNIT, **intake()},
@@ -255,7 +291,15 @@ def test_schemathesis_finds_no_violation_as_staff(instance, tmp_path, role):
         assert assigned.status == 200, assigned.body
     person, csrf = (recorder, recorder_csrf) if role == "counselor" \
         else instance.log_in(f"{role}.fuzz")
-    parts = case_parts(person, csrf, reference) if role == "officer" else None
+    parts = None
+    if role == "officer":
+        parts = case_parts(person, csrf, reference)
+        parts["referral_id"] = refer(person, csrf, supervisor, supervisor_csrf, reference,
+                                     parts["plan_id"])
+    elif role == "supervisor":  # asked by another supervisor: this one may decide it
+        asker, asker_csrf = instance.log_in("giamsat.fuzz")
+        parts = {"transfer_id": ask_transfer(asker, asker_csrf, reference, "XAFUZZ")}
+        assert person.get(f"/api/v1/transfers/{parts['transfer_id']}").status == 200
     cookie = "; ".join(f"{k}={v}" for k, v in person.cookies.items())
     output = schemathesis(instance.port, tmp_path, {"Cookie": cookie, "X-CSRFToken": csrf},
                           reference, parts=parts)

@@ -422,6 +422,13 @@ def test_api_request_status_accept(people, make_case, login):
     assert officer.get(f"/api/v1/cases/{case.reference}/transfer").status_code == 404
     status = receiving.get(f"/api/v1/cases/{case.reference}/transfer").json
     assert status["unit"] == "HUYEN2" and not status["being_transferred"]
+    # Accepted again (now the case's supervisor, they still see it): a 422 the
+    # document declares (schemathesis found it undeclared), nothing changed.
+    again = receiving.post(f"/api/v1/transfers/{transfer_id}/accept",
+                           headers={"X-CSRFToken": api_token(receiving)})
+    assert again.status_code == 422 and again.json["type"].endswith("/invalid-input")
+    document = receiving.get("/api/v1/openapi.json").json
+    assert "422" in document["paths"]["/transfers/{transfer_id}/accept"]["post"]["responses"]
 
 
 def test_api_decline_needs_a_reason(people, make_case, login):
