@@ -106,6 +106,17 @@ def settings_for_tests(instance: str, **extra) -> dict:
     return settings
 
 
+def closed_after(app):
+    """For a fixture's own app: yields it, then closes its connections (its
+    database, a file or a PostgreSQL database of its own, may then be dropped)."""
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
 KEYRING = KeyRing.generate()
 
 

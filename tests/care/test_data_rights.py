@@ -335,7 +335,12 @@ def own_postgres_app(tmp_path):
     from sqlalchemy.engine import make_url
 
     from caseapp import create_app
-    from tests.conftest import MIGRATIONS_DIR, TEST_DATABASE_URL, settings_for_tests
+    from tests.conftest import (
+        MIGRATIONS_DIR,
+        TEST_DATABASE_URL,
+        closed_after,
+        settings_for_tests,
+    )
 
     url = make_url(TEST_DATABASE_URL)
     name = f"caseapp_race_{uuid.uuid4().hex[:8]}"
@@ -347,11 +352,8 @@ def own_postgres_app(tmp_path):
     with app.app_context():
         upgrade(directory=MIGRATIONS_DIR)
     try:
-        yield app
+        yield from closed_after(app)
     finally:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE "{name}"'))
         admin.dispose()

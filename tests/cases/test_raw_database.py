@@ -18,7 +18,7 @@ from caseapp.admin import service as admin_service
 from caseapp.cases.models import Case
 from caseapp.crypto import key_scope, sqlite_scrub
 from caseapp.extensions import db
-from tests.conftest import KEYRING, PASSWORD, settings_for_tests
+from tests.conftest import KEYRING, PASSWORD, closed_after, settings_for_tests
 
 from .conftest import SECRETS
 from .test_audit_and_atomicity import run_lifecycle
@@ -35,12 +35,7 @@ def own_app(tmp_path):
     with app.app_context():
         upgrade(directory=MIGRATIONS_DIR)
     app.config["DB_PATH"] = path
-    try:
-        yield app
-    finally:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+    yield from closed_after(app)
 
 
 def database_bytes(path) -> bytes:

@@ -22,7 +22,13 @@ from caseapp.accounts import service as accounts
 from caseapp.accounts.models import User
 from caseapp.admin import service as admin_service
 from caseapp.extensions import db
-from tests.conftest import PASSWORD, csrf_token, reset_postgres_schema, settings_for_tests
+from tests.conftest import (
+    PASSWORD,
+    closed_after,
+    csrf_token,
+    reset_postgres_schema,
+    settings_for_tests,
+)
 from tests.integration.test_login import watching_hasher
 
 pytestmark = pytest.mark.no_db_isolation
@@ -44,12 +50,7 @@ def own_app(tmp_path, database_url):
         admin_service.create_user(accounts.SYSTEM, admin_service.NewUser(
             "racer", "counselor", "RACE", PASSWORD, temporary_password=False))
         db.session.commit()
-    try:
-        yield app
-    finally:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+    yield from closed_after(app)
 
 
 def test_a_reset_waits_for_the_login_that_read_the_row_and_stays(own_app):

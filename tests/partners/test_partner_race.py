@@ -20,7 +20,7 @@ from caseapp.extensions import db
 from caseapp.partners import service
 from caseapp.partners.models import IdempotencyKey
 from caseapp.permissions.partners import SYSTEM
-from tests.conftest import TEST_DATABASE_URL, settings_for_tests
+from tests.conftest import TEST_DATABASE_URL, closed_after, settings_for_tests
 
 from .conftest import bearer, intake_json
 
@@ -54,12 +54,7 @@ def race_app(tmp_path):
             "Tổng đài 111", "XA", ("intake:create", "case:status"), 30))
         db.session.commit()
     app.config["RACE_SECRET"] = secret
-    try:
-        yield app
-    finally:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+    yield from closed_after(app)
 
 
 @pytest.mark.parametrize("looked_up", ["looked_up", "all_past_the_look_up"])
