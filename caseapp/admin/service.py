@@ -27,6 +27,7 @@ from caseapp.accounts.service import (
 from caseapp.accounts.sessions import revoke_user_sessions
 from caseapp.auditing.writer import record
 from caseapp.cases.models import Case
+from caseapp.core.text import HIDDEN_CHARACTER, has_hidden_characters
 from caseapp.crypto.row_integrity import prefetch
 from caseapp.extensions import db
 from caseapp.paging import Key, Keyset, Window
@@ -69,6 +70,8 @@ def create_user(actor, data: NewUser) -> User:
         raise AccountError(INACTIVE_UNIT, field="unit")
     if find_user(username) is not None:
         raise AccountError(_l("This username is taken."), field="username")
+    if has_hidden_characters(data.display_name):
+        raise AccountError(HIDDEN_CHARACTER, field="display_name")
     try:
         password_hash = checked_hash(data.password, username, data.display_name, unit)
     except password_policy.PasswordPolicyError as exc:
@@ -118,6 +121,8 @@ def update_user(actor, user: User, *, role: str, unit_code: str, display_name: s
     _refuse_service(user)
     if role not in ROLES:
         raise AccountError(_l("Unknown role."), field="role")
+    if has_hidden_characters(display_name):
+        raise AccountError(HIDDEN_CHARACTER, field="display_name")
     if role != "admin" and _is_last_admin(user):
         raise AccountError(_l("This is the last administrator; make another one first."),
                            field="role")
@@ -253,6 +258,8 @@ def create_unit(actor, code: str, name: str, parent_code: str | None = None,
                            "underscores."), field="code")
     if not name or len(name) > 200:
         raise UnitError(_l("Give the unit a name (at most 200 characters)."), field="name")
+    if has_hidden_characters(name):
+        raise UnitError(HIDDEN_CHARACTER, field="name")
     if by_code(code) is not None:
         raise UnitError(_l("This unit code is taken."), field="code")
     if school_type and school_type not in SCHOOL_TYPES:
@@ -297,6 +304,8 @@ def rename_unit(actor, unit: Unit, name: str) -> None:
     name = name.strip()
     if not name or len(name) > 200:
         raise UnitError(_l("Give the unit a name (at most 200 characters)."), field="name")
+    if has_hidden_characters(name):
+        raise UnitError(HIDDEN_CHARACTER, field="name")
     if name == unit.name:
         return
     unit.name = name

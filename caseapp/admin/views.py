@@ -76,7 +76,9 @@ def new_user():
             flash(_("The account was created. It can be used once a second person confirms "
                     "it; its owner then chooses their own password at the first login."), "info")
             return redirect(url_for("admin.user", user_id=user.id))
-    return render_template("admin/user_new.html", form=form)
+    # Reached on a POST, the form was refused: shown again with its errors, 422
+    refused = request.method == "POST"
+    return render_template("admin/user_new.html", form=form), 422 if refused else 200
 
 
 def _load_user(user_id: str) -> User:
@@ -255,7 +257,8 @@ def new_unit():
         else:
             flash(_("The unit was created."), "info")
             return redirect(url_for("admin.unit_list"))
-    return render_template("admin/unit_new.html", form=form)
+    refused = request.method == "POST"  # a created unit was redirected above
+    return render_template("admin/unit_new.html", form=form), 422 if refused else 200
 
 
 # --- account changes that wait for a second person (supervisors and admins) -----------------

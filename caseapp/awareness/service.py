@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 from caseapp import clock
 from caseapp.auditing.writer import record
 from caseapp.cases import deadlines
-from caseapp.cases.guards import BIDI_CONTROLS
+from caseapp.core.text import has_hidden_characters
 from caseapp.crypto import destroy_owner_key, new_data_key, unlock
 from caseapp.crypto.shredding import scrub_after_commit
 from caseapp.extensions import db
@@ -78,7 +78,7 @@ def check(data: SessionData) -> SessionData:
     if len(notes) > 2000:
         errors["notes"] = _l("Notes are at most 2,000 characters.")
     for name, text in (("topic", topic), ("notes", notes)):
-        if name not in errors and ("\x00" in text or BIDI_CONTROLS.intersection(text)):
+        if name not in errors and has_hidden_characters(text):
             errors[name] = _l("This text contains a character that is not allowed.")
     if errors:
         raise InvalidSession(errors)

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
 from caseapp import clock
+from caseapp.core.text import has_hidden_characters
 from caseapp.extensions import db
 from caseapp.permissions import cases as rules
 
@@ -92,14 +93,11 @@ def clean_text(value, field: str, *, required: bool = False, max_length: int = S
     if len(value) > max_length:
         raise CaseError(_l("This text is too long (at most %(n)d characters).", n=max_length),
                         field=field)
-    if "\x00" in value or BIDI_CONTROLS.intersection(value):
+    if has_hidden_characters(value):
         raise CaseError(_l("This text contains a character that is not allowed."), field=field)
     return value
 
 
-# Characters that reorder how text is shown (a name that reads differently from
-# what it holds): refused in everything typed into a case.
-BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 # The programme started in 2021; nothing it records happened before 2000.
 EARLIEST_YEAR = 2000

@@ -16,6 +16,8 @@ from flask_wtf import FlaskForm
 from flask_wtf.csrf import _FlaskFormCSRF
 from wtforms.validators import ValidationError
 
+from caseapp.core.text import HIDDEN_CHARACTER, has_nul
+
 # Flask-WTF raises these untranslated (it passes them through no gettext).
 CSRF_MESSAGES = {
     "The CSRF token is missing.": _l("The form's security token is missing: reload the page "
@@ -66,3 +68,15 @@ class AppForm(FlaskForm):
 
         def get_translations(self, form):
             return TRANSLATIONS
+
+    def validate(self, extra_validators=None) -> bool:
+        """WTForms' validation, and no field holding a NUL: nobody types one,
+        and PostgreSQL refuses it in a text column, a crash wherever a value
+        was stored unchecked (fuzzing the forms found a unit's name)."""
+        valid = super().validate(extra_validators)
+        for field in self:
+            if has_nul((field.name, value) for value in field.raw_data or ()
+                       if isinstance(value, str)):
+                field.errors = [*field.errors, str(HIDDEN_CHARACTER)]
+                valid = False
+        return valid

@@ -153,3 +153,44 @@ def test_a_move_waiting_for_confirmation_cannot_land_in_a_unit_deactivated_meanw
         changes.confirm(supervisor.user, change)
     db.session.rollback()
     assert counselor.user.unit.code == "HUYENP" and change.status == "pending"
+
+
+@pytest.mark.parametrize("name", ["Xã\x00 Tân Phú", "\u202eúhP nâT ãX", "\x00"])
+def test_a_unit_name_with_a_hidden_character_is_refused(people, login, name):
+    """A NUL (PostgreSQL refuses it in text: a crash) or a character that
+    reorders how the name reads: refused with a message, the name unchanged
+    (found by fuzzing the forms)."""
+    client = login(people.admin)
+    answer = client.post(f"/admin/units/{people.commune.code}/name",
+                         data={"csrf_token": token(client, "/admin/units"), "name": name})
+    assert answer.status_code == 422
+    assert "ký tự không được phép" in answer.get_data(as_text=True)
+    made = client.post("/admin/units/new", data={
+        "csrf_token": token(client, "/admin/units/new"), "code": "XAMOI", "name": name,
+        "parent": people.commune.code})
+    assert made.status_code == 422
+    db.session.expire_all()
+    assert units.by_code(people.commune.code).name == people.commune.name
+    assert units.by_code("XAMOI") is None
+
+
+def test_a_nul_in_any_form_is_refused(people, login):
+    """Every form checks its fields for a NUL (here a new account's, whose
+    display name was stored unchecked): a 422 naming the character, nothing
+    written."""
+    client = login(people.admin)
+    answer = client.post("/admin/users/new", data={
+        "csrf_token": token(client, "/admin/users/new"), "username": "nguoimoi",
+        "display_name": "Người\x00mới", "role": "officer", "unit": people.commune.code,
+        "password": "một mật khẩu dài đủ mạnh 2026"})
+    assert answer.status_code == 422
+    assert "ký tự không được phép" in answer.get_data(as_text=True)
+    assert accounts.find_user("nguoimoi") is None
+
+
+def test_a_display_name_that_reorders_its_text_is_refused(people):
+    with pytest.raises(accounts.AccountError) as refused:
+        admin_service.update_user(people.admin, people.officer, role="officer",
+                                  unit_code=people.officer.unit.code,
+                                  display_name="\u202eníM nễyugN")
+    assert refused.value.field == "display_name"

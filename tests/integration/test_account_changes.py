@@ -261,7 +261,7 @@ def test_an_admin_cannot_make_a_top_level_unit_on_the_screen(client, org):
     Auth(client).login(org.admin)
     response = post_form(client, "/admin/units/new", "/admin/units/new", code="EVIL",
                          name="Đơn vị mới", parent="", school_type="")
-    assert response.status_code == 200 and units.by_code("EVIL") is None
+    assert response.status_code == 422 and units.by_code("EVIL") is None
 
 
 def test_an_officer_with_open_cases_cannot_be_moved(org, people, make_case):

@@ -41,7 +41,7 @@ def test_admin_form_errors_are_shown_and_change_nothing(client, make_user):
     response = client.post("/admin/users/new", data={
         "csrf_token": token, "username": "weak.one", "role": "officer",
         "unit": admin.user.unit.code, "password": "short"})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "ít nhất 12 ký tự" in response.get_data(as_text=True)
     assert service.find_user("weak.one") is None
 
