@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 from caseapp import clock
 from caseapp.auditing.writer import record
 from caseapp.cases import deadlines
-from caseapp.core.text import has_hidden_characters
+from caseapp.core.text import HIDDEN_CHARACTER, has_hidden_characters
 from caseapp.crypto import destroy_owner_key, new_data_key, unlock
 from caseapp.crypto.shredding import scrub_after_commit
 from caseapp.extensions import db
@@ -79,7 +79,7 @@ def check(data: SessionData) -> SessionData:
         errors["notes"] = _l("Notes are at most 2,000 characters.")
     for name, text in (("topic", topic), ("notes", notes)):
         if name not in errors and has_hidden_characters(text):
-            errors[name] = _l("This text contains a character that is not allowed.")
+            errors[name] = HIDDEN_CHARACTER
     if errors:
         raise InvalidSession(errors)
     return SessionData(data.held_on, audiences, data.attendees, topic, notes)

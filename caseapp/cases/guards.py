@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
 from caseapp import clock
-from caseapp.core.text import has_hidden_characters
+from caseapp.core.text import HIDDEN_CHARACTER, has_hidden_characters
 from caseapp.extensions import db
 from caseapp.permissions import cases as rules
 
@@ -94,9 +94,8 @@ def clean_text(value, field: str, *, required: bool = False, max_length: int = S
         raise CaseError(_l("This text is too long (at most %(n)d characters).", n=max_length),
                         field=field)
     if has_hidden_characters(value):
-        raise CaseError(_l("This text contains a character that is not allowed."), field=field)
+        raise CaseError(HIDDEN_CHARACTER, field=field)
     return value
-
 
 
 # The programme started in 2021; nothing it records happened before 2000.

@@ -75,8 +75,7 @@ class AppForm(FlaskForm):
         was stored unchecked (fuzzing the forms found a unit's name)."""
         valid = super().validate(extra_validators)
         for field in self:
-            if has_nul((field.name, value) for value in field.raw_data or ()
-                       if isinstance(value, str)):
+            if has_nul(field.raw_data or ()):
                 field.errors = [*field.errors, str(HIDDEN_CHARACTER)]
                 valid = False
         return valid

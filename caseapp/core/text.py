@@ -17,7 +17,6 @@ def has_hidden_characters(value: str) -> bool:
     return "\x00" in value or not BIDI_CONTROLS.isdisjoint(value)
 
 
-def has_nul(items) -> bool:
-    """A NUL in any name or value of ``items`` (a form's or a query string's
-    ``(name, value)`` pairs)."""
-    return any("\x00" in name or "\x00" in value for name, value in items)
+def has_nul(values) -> bool:
+    """A NUL in any of ``values`` (a form field's raw values: text, or a file)."""
+    return any(isinstance(value, str) and "\x00" in value for value in values)
