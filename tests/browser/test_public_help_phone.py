@@ -59,7 +59,8 @@ def test_the_public_form_on_a_phone(live_server, browser):
     shot(page, "public-help-empty")
 
     # The empty form: every question it needs, in Vietnamese, nothing sent.
-    page.click("form.public-form button.primary")
+    with page.expect_navigation():  # the answer is a new page: wait for it
+        page.click("form.public-form button.primary")
     fits(page, 390)
     summary = page.locator(".error-summary")
     assert summary.is_visible() and "Chưa có gì được gửi" in summary.inner_text()
@@ -73,7 +74,8 @@ def test_the_public_form_on_a_phone(live_server, browser):
     page.select_option("#age", "13")
     page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
     assert in_view(page, "#leave-quickly")  # always in sight, even at the bottom
-    page.click("form.public-form button.primary")
+    with page.expect_navigation():  # the answer is a new page: wait for it
+        page.click("form.public-form button.primary")
     fits(page, 390)
     code = page.locator("#tracking-code").inner_text()
     assert len(code) == 19 and code.count("-") == 3
@@ -81,15 +83,18 @@ def test_the_public_form_on_a_phone(live_server, browser):
     shot(page, "public-help-code")
     assert [c["name"] for c in page.context.cookies()] == ["help_csrf"]
 
-    page.click("a[href='/help/status']")
+    with page.expect_navigation():  # the answer is a new page: wait for it
+        page.click("a[href='/help/status']")
     fits(page, 390)
     page.fill("#code", code.lower().replace("-", " "))
-    page.click("main button.primary")
+    with page.expect_navigation():  # the answer is a new page: wait for it
+        page.click("main button.primary")
     fits(page, 390)
     assert page.locator("#stage").inner_text().startswith("Đã nhận")
     assert page.url.removeprefix(base) == "/help/status"  # no code in the address
     page.fill("#message", "Tối nay bạn ấy lại nhắn nữa")
-    page.click("main button.primary")
+    with page.expect_navigation():  # the answer is a new page: wait for it
+        page.click("main button.primary")
     assert page.locator("#message-sent").is_visible()
     fits(page, 390)
     shot(page, "public-help-status")
@@ -115,7 +120,8 @@ def test_the_form_sends_without_script(live_server, browser):
     assert page.locator("#leave-quickly").get_attribute("href") \
         == live_server.config["PUBLIC_HELP_LEAVE_URL"]
     fill(page, "Có người dọa em")
-    page.click("form.public-form button.primary")
+    with page.expect_navigation():  # the answer is a new page: wait for it
+        page.click("form.public-form button.primary")
     assert len(page.locator("#tracking-code").inner_text()) == 19
     fits(page, 390)
     context.close()
