@@ -224,17 +224,23 @@ class CaseForm(AppForm):
         return None
 
 
+NO_VERSION = 0  # case versions count from 1
+
+
 class VersionedForm(CaseForm):
     """Carries the version of the case the form was shown with (a later save conflicts)."""
 
     version = HiddenField()
 
     @property
-    def expected_version(self) -> int | None:
+    def expected_version(self) -> int:
+        """The version the page was shown with. A form without one (a forged or
+        hand-made request) names a version no case has, so it conflicts instead
+        of overwriting whatever changed since."""
         try:
             return int(self.version.data)
         except (TypeError, ValueError):
-            return None
+            return NO_VERSION
 
 
 # --- intake (Mẫu 01) -----------------------------------------------------------------------------

@@ -665,8 +665,8 @@ def assign(actor, case: Case, data: AssignmentData, *, expected_version: int | N
     """Set the lead officer and the other people on the case (supervisors of its unit)."""
     ensure_visible(actor, case, "assign")
     rules.require_open_for_work(actor, case, action="assign")
-    ensure_version(case, expected_version)
     rules.require(rules.can_assign(actor, case), actor, case, action="assign")
+    ensure_version(case, expected_version)
     lead = db.session.get(User, data.lead_officer_id) if data.lead_officer_id else None
     if lead is None or not rules.can_be_assigned(actor, lead, case, lead=True):
         raise CaseError(_l("Choose an active case officer of your units as lead officer."),
@@ -736,8 +736,8 @@ def request_closure(actor, case: Case, data: ClosureData, *,
     elsewhere can be closed, without the review."""
     ensure_visible(actor, case, "request_closure")
     rules.require_open_for_work(actor, case, action="request_closure")
-    ensure_version(case, expected_version)
     rules.require(rules.can_request_closure(actor, case), actor, case, action="request_closure")
+    ensure_version(case, expected_version)
     if case.closure_requested_at is not None:
         # What the supervisor reviews must not change under them.
         raise CaseError(_l("A closure request is already waiting for a supervisor's decision."),
@@ -778,8 +778,8 @@ def reject_closure(actor, case: Case, data: SendBackData | None = None, *,
                    expected_version: int | None = None) -> Case:
     """A supervisor sends a closure request back with a reason: the case stays open."""
     ensure_visible(actor, case, "decide_closure")
-    ensure_version(case, expected_version)
     rules.require(rules.can_decide_closure(actor, case), actor, case, action="decide_closure")
+    ensure_version(case, expected_version)
     reason = _send_back_reason(data or SendBackData(""))
     grant = rules.grant_send_back(actor, case, action="decide_closure")
     now = clock.now()
@@ -865,8 +865,8 @@ def update_consent(actor, case: Case, data: ConsentData, *,
     child's age is today's (asked from 7, Law on Children Art. 33)."""
     ensure_visible(actor, case, "update_consent")
     rules.require_open_for_work(actor, case, action="update_consent")
-    ensure_version(case, expected_version)
     rules.require(rules.can_work_on_case(actor, case), actor, case, action="update_consent")
+    ensure_version(case, expected_version)
     grant = rules.grant_case_change(actor, case, action="update_consent")
     now = clock.now()
     with atomic():
@@ -1012,8 +1012,8 @@ def draft_plan(actor, case: Case, data: PlanData, *, expected_version: int | Non
     """The support plan (Mẫu 04), or a revision of it (a new version, to approve again)."""
     ensure_visible(actor, case, "draft_plan")
     rules.require_open_for_work(actor, case, action="draft_plan")
-    ensure_version(case, expected_version)
     rules.require(rules.can_draft_plan(actor, case), actor, case, action="draft_plan")
+    ensure_version(case, expected_version)
     _check_plan_basis(case)
     goals = clean_text(data.goals, "goals", required=True, max_length=LONG_TEXT,
                        message=_l("Write the goals of the plan."))
@@ -1059,8 +1059,8 @@ def approve_plan(actor, case: Case, plan_id: str, *, expected_version: int | Non
     commune's decision (Mẫu 05) is then due."""
     ensure_visible(actor, case, "approve_plan")
     rules.require_open_for_work(actor, case, action="approve_plan")
-    ensure_version(case, expected_version)
     rules.require(rules.can_approve_plan(actor, case), actor, case, action="approve_plan")
+    ensure_version(case, expected_version)
     plan = _waiting_plan(case, plan_id)
     now = clock.now()
     with atomic():
@@ -1083,8 +1083,8 @@ def return_plan(actor, case: Case, plan_id: str, data: SendBackData, *,
     """A supervisor sends the newest plan back with a reason; the officer revises it."""
     ensure_visible(actor, case, "return_plan")
     rules.require_open_for_work(actor, case, action="return_plan")
-    ensure_version(case, expected_version)
     rules.require(rules.can_approve_plan(actor, case), actor, case, action="return_plan")
+    ensure_version(case, expected_version)
     plan = _waiting_plan(case, plan_id)
     reason = _send_back_reason(data)
     grant = rules.grant_send_back(actor, case, action="return_plan")

@@ -274,16 +274,18 @@ def move(actor, case: Case, target: str, data=None, *, expected_version: int | N
     ensure_visible(actor, case, "transition")
     if target != "assessment":  # reopening is the only way out of closure
         rules.require_open_for_work(actor, case, action="transition")
-    ensure_version(case, expected_version)
     if target not in STAGES:
         raise CaseError(_l("Unknown stage."), field="stage")
     transition = TRANSITIONS.get((case.stage, target))
+    # Who may move comes before which version they saw, so a refused move is
+    # audited whatever version the request names.
+    if transition is not None and (case.is_purged or not transition.guard(actor, case)):
+        raise rules.deny(actor, case, action=f"transition:{transition.action}")
+    ensure_version(case, expected_version)
     if transition is None:
         raise CaseError(_l("A case cannot move from %(source)s to %(target)s.",
                            source=STAGE_LABELS[case.stage], target=STAGE_LABELS[target]),
                         field="stage")
-    if case.is_purged or not transition.guard(actor, case):
-        raise rules.deny(actor, case, action=f"transition:{transition.action}")
     if data is None and transition.data_type is ClosureApproval:
         data = ClosureApproval()
     if not isinstance(data, transition.data_type):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from caseapp import clock
@@ -180,6 +181,57 @@ def test_version_conflict_keeps_the_input(people, login, make_case):
     assert int(fresh) > int(stale)
     db.session.refresh(case)
     assert case.stage == "assessment"
+
+
+@pytest.mark.parametrize("version", [None, "", "bốn", "-1", "0", "9" * 40])
+def test_a_form_without_the_version_it_was_shown_with_conflicts(people, login, make_case,
+                                                                 version):
+    """A hand-made or damaged form cannot skip the check that protects a newer
+    save: it is a conflict, nothing is written, and the form comes back with
+    the case's real version so that saving again is a deliberate choice."""
+    case = make_case("assessment", planned=True)
+    officer = login(people.officer)
+    before = case.version_id
+    moves = audit_count(action="case.transition", object_id=case.reference)
+    data = {"support-csrf_token": token(officer, f"/cases/{case.reference}/actions/support"),
+            "support-note": "Bắt đầu hỗ trợ"}
+    if version is not None:
+        data["support-version"] = version
+    response = officer.post(f"/cases/{case.reference}/support", data=data)
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert 'id="conflict"' in html
+    assert f'name="support-version" type="hidden" value="{before}"' in html
+    db.session.refresh(case)
+    assert case.stage == "assessment" and case.version_id == before
+    assert audit_count(action="case.transition", object_id=case.reference) == moves
+
+
+@pytest.mark.parametrize("action, fields", [
+    ("assign", {"lead_officer": "officer"}),  # only a supervisor assigns
+    ("assess", {"harm": "high", "access": "low", "obstacles": "low", "risk_level": "high",
+                "notes": "Nguy cơ cao"}),
+])
+def test_a_refusal_is_audited_whatever_version_the_form_names(people, login, make_case,
+                                                              action, fields):
+    """Who may act is checked before which version they saw: a stale or missing
+    version does not turn a refused attempt into an unrecorded conflict."""
+    case = make_case("intake", assigned=True)
+    actor = login(people.counselor if action == "assess" else people.officer)
+    assert actor.get(f"/cases/{case.reference}").status_code == 200  # sees it, may not do it
+    values = {name: getattr(people, value).id if value in ("officer",) else value
+              for name, value in fields.items()}
+    for version in (str(case.version_id - 1), None):
+        data = {f"{action}-csrf_token": token(actor, f"/cases/{case.reference}"),
+                **{f"{action}-{name}": value for name, value in values.items()}}
+        if version is not None:
+            data[f"{action}-version"] = version
+        denied = audit_count(action="case.denied", object_id=case.reference)
+        response = actor.post(f"/cases/{case.reference}/{action}", data=data)
+        assert response.status_code == 403
+        assert audit_count(action="case.denied", object_id=case.reference) == denied + 1
+    db.session.refresh(case)
+    assert case.stage == "intake"
 
 
 def test_my_cases_puts_overdue_first(people, login, make_case, travel):
