@@ -112,7 +112,8 @@ def user(user_id: str):
     return render_template("admin/user.html", target=target, form=form, confirm=ConfirmForm(),
                            reset_form=PasswordResetForm(), roles=ROLE_LABELS,
                            lock=service.login_lock_state(target), pending=pending,
-                           confirmers=confirmers, change_kinds=CHANGE_KIND_LABELS)
+                           confirmers=confirmers, change_kinds=CHANGE_KIND_LABELS
+                           ), 422 if form.is_submitted() else 200
 
 
 ACTIONS = {

@@ -194,3 +194,19 @@ def test_a_display_name_that_reorders_its_text_is_refused(people):
                                   unit_code=people.officer.unit.code,
                                   display_name="\u202eníM nễyugN")
     assert refused.value.field == "display_name"
+
+
+@pytest.mark.parametrize("name", ["Nguyễn\x00Mai", "\u202eníM nễyugN"])
+def test_the_account_page_refuses_a_hidden_character_with_422(people, login, name):
+    """The account page answers a refused form as every form does (it said 200),
+    with the reason on the page and the name unchanged."""
+    client = login(people.admin)
+    page = f"/admin/users/{people.officer.id}"
+    before = people.officer.display_name
+    answer = client.post(page, data={
+        "csrf_token": token(client, page), "role": "officer",
+        "unit": people.officer.unit.code, "display_name": name})
+    assert answer.status_code == 422
+    assert "ký tự không được phép" in answer.get_data(as_text=True)
+    db.session.expire_all()
+    assert accounts.find_user(people.officer.username).display_name == before
