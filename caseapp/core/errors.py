@@ -25,6 +25,7 @@ from caseapp.database import STALE_READ_HEADER, StaleRead
 from caseapp.extensions import db
 
 from .json_input import MalformedJSON
+from .text import HIDDEN_CHARACTER, has_nul
 
 log = logging.getLogger("caseapp")
 
@@ -136,6 +137,16 @@ def _as_nobody() -> None:
 
 
 def init_app(app) -> None:
+    @app.before_request
+    def refuse_a_nul_in_the_address():
+        # A page's query parameters reach SQL (PostgreSQL refuses a NUL in text)
+        # and are shown back in its filters: a hand-made address with one is
+        # refused before any page reads it. The API checks its own parameters.
+        if not wants_json() and any("\x00" in name or has_nul(request.args.getlist(name))
+                                    for name in request.args):
+            return render_error(400, None, HIDDEN_CHARACTER)
+        return None
+
     @app.errorhandler(CSRFError)
     def csrf_error(_exc):
         return render_error(400, _l("Form expired"),
