@@ -24,6 +24,9 @@ bp = Blueprint("public_help", __name__, template_folder="templates")
 # limit together is far below it).
 MAX_POST_BYTES = 32 * 1024
 _SHOWN_ONCE = _l("Nothing was sent.")
+# The field only a robot fills. Not "website", "url" or any other name a
+# browser's autofill or a password manager recognises and fills for a person.
+HONEYPOT = "extra_note"
 
 
 @bp.before_request
@@ -52,7 +55,7 @@ def _page(template: str, status: int = 200, **context):
     """A page with a fresh form token in its form and in the one cookie."""
     token = codes.new_form_token()
     response = make_response(render_template(
-        template, csrf_token=token, prefix=_prefix(),
+        template, csrf_token=token, prefix=_prefix(), honeypot=HONEYPOT,
         leave_url=current_app.config["PUBLIC_HELP_LEAVE_URL"], **context), status)
     response.set_cookie(codes.cookie_name(_secure()), token, max_age=codes.max_age_seconds(),
                         httponly=True, samesite="Strict",
@@ -139,7 +142,7 @@ def help_form():
         # make this page say what it wants.
         service.refused_token(problem)
         return _page("public_help/form.html", 400, token_refused=True, **_form_context())
-    if request.form.get("website"):
+    if request.form.get(HONEYPOT):
         service.drop("honeypot")
         return _page("public_help/sent.html", code=codes.new_code())
     answers = _answers()

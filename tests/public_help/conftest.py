@@ -29,7 +29,7 @@ def answers(**overrides) -> dict:
     values = {"who": "child", "danger": "no", "harms": ["stranger", "threat_images"],
               "platforms": ["zalo"], "story": STORY, "name": "Lan", "age": "12",
               "contact_way": "not_home", "phone": PHONE, "other_contact": "",
-              "unit": "XA", "website": ""}
+              "unit": "XA", "extra_note": ""}
     values.update(overrides)
     return values
 

@@ -3,6 +3,8 @@ the child's words sealed; safe to offer to anyone (token, honeypot, sizes,
 limits, one cookie and no session)."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select, text
 
@@ -130,12 +132,28 @@ def test_one_cookie_and_no_session_row(visitor, people):
 
 def test_a_filled_honeypot_looks_sent_and_creates_nothing(visitor, people):
     before, dropped = count(Case), len(audit("public_help.dropped"))
-    response = send(visitor, website="http://spam.example")
+    response = send(visitor, extra_note="http://spam.example")
     assert response.status_code == 200 and 'id="tracking-code"' in response.get_data(
         as_text=True)
     assert count(Case) == before and count(PublicRequest) == 0
     entries = audit("public_help.dropped")
     assert len(entries) == dropped + 1 and "spam" not in (entries[-1].details or "")
+
+
+def test_the_honeypot_is_no_field_autofill_fills(visitor):
+    """A person's browser must never fill it (the report would be dropped): no
+    name, id or label that autofill matches (Chrome's and Firefox's field
+    heuristics: web site, URL, name, e-mail, phone, address, company...), and
+    the password managers' own "skip this field" marks."""
+    html = visitor.get("/help").get_data(as_text=True)
+    field = re.search(r'<div class="hp" aria-hidden="true">(.*?)</div>', html, re.S).group(1)
+    name = re.search(r'<input[^>]* name="([^"]+)"', field).group(1)
+    assert re.search(r"web|url|site|home|page|name|mail|phone|tel|addr|company|org|city|zip"
+                     r"|postal|country|user|login|pass", name + field.split("<input")[0],
+                     re.I) is None, field
+    for mark in ('autocomplete="off"', 'tabindex="-1"', "data-lpignore", "data-1p-ignore"):
+        assert mark in field
+    assert name not in {n for n in re.findall(r'name="([^"]+)"', html.split(field)[0])}
 
 
 @pytest.mark.parametrize("field,size", [("story", 3001), ("name", 101), ("phone", 21),

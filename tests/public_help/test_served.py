@@ -44,7 +44,7 @@ def test_the_form_over_http_on_caseapp_serve(fresh_instance):
         assert connection_page.headers["Cache-Control"] == "no-store"
         answers = {"who": "relative", "danger": "no", "harms": "bullying",
                    "story": "Con tôi bị bắt nạt trên TikTok", "contact_way": "no_contact",
-                   "unit": "", "website": ""}
+                   "unit": "", "extra_note": ""}
         sent = visitor.post("/help", {"csrf": TOKEN.search(connection_page.body).group(1),
                                       **answers})
         assert sent.status == 200, sent.body[:500]
