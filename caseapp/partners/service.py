@@ -31,9 +31,10 @@ from caseapp.cases.data import IntakeData
 from caseapp.cases.models import Case
 from caseapp.crypto.row_integrity import prefetch
 from caseapp.extensions import db
+from caseapp.notifications.service import notify
 from caseapp.paging import Key, Keyset, Window
+from caseapp.permissions import active_admins, require, supervisors_over
 from caseapp.permissions import partners as rules
-from caseapp.permissions import require
 from caseapp.units.models import Unit
 
 from .models import SCOPES, ApiToken, IdempotencyKey
@@ -146,7 +147,15 @@ def issue_token(actor, data: NewToken) -> tuple[ApiToken, str]:
     record("partner_token.issue", actor=actor, object_type="partner_token", object_id=token.id,
            unit_path=unit.path, details={"unit": unit.code, "family": token.family,
                                          "scopes": list(scopes), "days": data.days})
+    _tell("partner_token_issued", actor, unit)
     return token, secret
+
+
+def _tell(kind: str, actor, unit: Unit) -> None:
+    """No intake channel opens or closes unseen: the supervisors over the unit
+    (the reports it files land in their queue) and the other admins are told."""
+    told = [u.id for u in supervisors_over(unit)] + [u.id for u in active_admins()]
+    notify([uid for uid in told if uid != getattr(actor, "id", None)], kind)
 
 
 def revoke_token(actor, token: ApiToken) -> bool:
@@ -159,6 +168,7 @@ def revoke_token(actor, token: ApiToken) -> bool:
     db.session.flush()
     record("partner_token.revoke", actor=actor, object_type="partner_token", object_id=token.id,
            unit_path=token.unit.path, details={"unit": token.unit.code, "family": token.family})
+    _tell("partner_token_revoked", actor, token.unit)
     return True
 
 

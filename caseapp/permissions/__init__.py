@@ -88,9 +88,14 @@ def account_change_confirmers(change) -> list:
         found = [u for u in supervisors_over(unit) if u.id not in excluded]
         if found:
             return found
+    return [u for u in active_admins() if u.id not in excluded]
+
+
+def active_admins() -> list:
+    """Enabled, confirmed admins whose rows are intact."""
     admins = db.session.scalars(select(User).where(User.role == "admin",
                                                   User.is_enabled.is_(True))).all()
-    return [u for u in admins if _usable(u) and u.id not in excluded]
+    return [u for u in admins if _usable(u)]
 
 
 def can_confirm_account_change(actor, change) -> bool:

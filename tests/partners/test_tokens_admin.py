@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from caseapp.extensions import db
+from caseapp.notifications.models import Notification
 from caseapp.partners import service
 from caseapp.partners.models import ApiToken
 from tests.case_screens.conftest import api_token
@@ -167,3 +168,28 @@ def test_the_tokens_screen_pages_through_every_token_newest_first(
     assert revoked.status_code == 302 and "after=" in revoked.headers["Location"]
     # Not an admin: no page of it.
     assert login(people.supervisor).get("/admin/tokens?after=x").status_code == 403
+
+
+def test_issuing_and_revoking_a_token_is_told_to_the_units_supervisors_and_other_admins(
+        people, login, make_user):
+    """No intake channel opens or closes unseen: the supervisors over the unit
+    (its reports land in their queue) and every other admin get a notice; the
+    admin who did it, officers and another branch's supervisor do not."""
+    other_admin = make_user("admin", people.province, "qtv.hai").user
+    admin = login(people.admin)
+    admin.post("/admin/tokens", data={
+        "csrf_token": csrf_of(admin, "/admin/tokens"), "partner_name": "Tổng đài 111",
+        "unit": "XA", "scopes": ["intake:create"], "days": "30"})
+    token = db.session.scalar(select(ApiToken))
+    told = {"partner_token_issued": {people.supervisor.id, people.province_supervisor.id,
+                                     other_admin.id}}
+    assert notices("partner_token_issued") == told["partner_token_issued"]
+    admin.post(f"/admin/tokens/{token.id}/revoke",
+               data={"csrf_token": csrf_of(admin, "/admin/tokens")})
+    assert notices("partner_token_revoked") == told["partner_token_issued"]
+    page = login(people.supervisor).get("/notifications").get_data(as_text=True)
+    assert "được cấp mã truy cập" in page and "đã bị thu hồi" in page
+
+
+def notices(kind: str) -> set[str]:
+    return set(db.session.scalars(select(Notification.user_id).where(Notification.kind == kind)))
