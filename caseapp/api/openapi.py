@@ -25,6 +25,10 @@ PATH_PARAMETERS = {
     # The alphabet of caseapp.cases.queries.REFERENCE_PATTERN (no I, L, O).
     "reference": {"type": "string", "pattern": "^HS-[2-9A-HJKMNP-Z]{8}$",
                   "description": "The case's reference, as written (capitals)"},
+    # Row ids are UUIDs (caseapp.database.new_id); "household" is a path of its own.
+    "member_id": {"type": "string", "format": "uuid",
+                  "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+                  "description": "A person's id, as the family list gives it"},
 }
 DEFAULT_PARAMETER = {"type": "string", "maxLength": 64}
 # How a caller proves who it is. "session": a staff member's session cookie (the

@@ -1,5 +1,5 @@
 """The family records on the JSON API: read a case's people and household,
-add a person, record the household.
+add, correct or remove a person, record the household.
 
 Like the screens: the case through the scoped query first (404, audited),
 then the body parsed into its declared model (so the OpenAPI document shows
@@ -141,3 +141,26 @@ def save_household(reference: str):
     return changed(case, model=FamilyChanged,
                    household={"id": household.id,
                               "updated_at": answers.iso(household.updated_at)})
+
+
+@route(bp, "/cases/<reference>/family/<member_id>", "POST", body=FamilyMemberIn,
+       answer=FamilyChanged, errors=CHANGE_ERRORS,
+       summary="Correct what is recorded of one person around the child: the whole record, "
+               "as when added (an id of another case's person is refused as an unknown one)")
+def correct_family_member(reference: str, member_id: str):
+    case = queries.load_case(current_user, reference, action="api:family_member_changed",
+                             for_work=True)
+    member = service.update_member(current_user, case, member_id,
+                                   parse(FamilyMemberIn).to_data())
+    return changed(case, model=FamilyChanged,
+                   family_member={"id": member.id, "updated_at": answers.iso(member.updated_at)})
+
+
+@route(bp, "/cases/<reference>/family/<member_id>/remove", "POST", answer=FamilyChanged,
+       errors={**CHANGE_ERRORS, "422": "This person is not recorded on this case"},
+       summary="Take a person off the case (recorded by mistake, or not around the child)")
+def remove_family_member(reference: str, member_id: str):
+    case = queries.load_case(current_user, reference, action="api:family_member_removed",
+                             for_work=True)
+    service.remove_member(current_user, case, member_id)
+    return changed(case, model=FamilyChanged)

@@ -365,6 +365,54 @@ def test_the_api_adds_and_lists_people(people, make_case, login):
     assert audit_count(action="case.view", object_id=case.reference) >= 1
 
 
+def test_the_api_corrects_and_removes_a_person(people, make_case, login):
+    case = make_case("support")
+    client = login(people.officer)
+    base = f"/api/v1/cases/{case.reference}/family"
+    added = api_post(client, base, {"relation": "caregiver", "full_name": ABUSER})
+    member_id = added.json["family_member"]["id"]
+    corrected = api_post(client, f"{base}/{member_id}",
+                         {"relation": "step_parent", "full_name": ABUSER, "birth_year": 1980,
+                          "contact": ABUSER_PHONE, "may_be_abuser": True})
+    assert corrected.status_code == 200, corrected.json
+    assert corrected.json["family_member"]["id"] == member_id
+    assert ABUSER not in corrected.get_data(as_text=True)  # the answer names the row only
+    (member,) = client.get(base).json["members"]
+    assert (member["relation"], member["contact"], member["may_be_abuser"]) \
+        == ("step_parent", ABUSER_PHONE, True)
+    assert audit_count(action="case.family_member_changed", object_id=case.reference) == 1
+    removed = api_post(client, f"{base}/{member_id}/remove", {})
+    assert removed.status_code == 200, removed.json
+    assert client.get(base).json["members"] == [] and rows(case) == []
+    assert audit_count(action="case.family_member_removed", object_id=case.reference) == 1
+    # Gone: removing or correcting it again is refused, nothing else changes.
+    assert api_post(client, f"{base}/{member_id}/remove", {}).status_code == 422
+
+
+def test_the_api_refuses_another_cases_person_and_the_wrong_people(people, make_case, login):
+    mine, theirs = make_case("support"), make_case("support")
+    other = service.add_member(people.officer, theirs, MUM)
+    db.session.commit()
+    officer = login(people.officer)
+    body = {"relation": "step_parent", "full_name": ABUSER, "may_be_abuser": True}
+    for url, sent in ((f"/api/v1/cases/{mine.reference}/family/{other.id}", body),
+                      (f"/api/v1/cases/{mine.reference}/family/{other.id}/remove", {})):
+        refused = api_post(officer, url, sent)
+        assert refused.status_code == 422 and "member" in refused.json["fields"]
+    # Another unit's officer: the case does not exist; a supervisor: metadata only.
+    for who, status in ((people.officer2, 404), (people.supervisor, 403)):
+        client = login(who)
+        before = audit_count(action="case.denied", object_id=theirs.reference)
+        base = f"/api/v1/cases/{theirs.reference}/family/{other.id}"
+        assert api_post(client, base, body).status_code == status
+        assert api_post(client, f"{base}/remove", {}).status_code == status
+        assert audit_count(action="case.denied", object_id=theirs.reference) == before + 2
+    db.session.expire_all()
+    case_service.open_child_data(people.officer, theirs)
+    (still,) = rows(theirs)
+    assert (still.id, still.full_name, still.flagged) == (other.id, MOTHER, False)
+
+
 @pytest.mark.parametrize("body,field", [
     ({"relation": "mother", "full_name": "x" * 201}, "full_name"),
     ({"relation": "mother", "full_name": MOTHER, "birth_year": 1800}, "birth_year"),

@@ -24,13 +24,14 @@ in production, and the run takes about half as long.
 Every operation is tested; none is excluded. The case's reference is given to
 schemathesis for every `{reference}` (else each call is a 404 and nothing
 behind the scoped query is reached). In the officer's run the case also has a
-drafted plan, a follow-up, a goal and a removal request, made through the API
-first, whose ids are given for `{plan_id}`, `{follow_up_id}`, `{goal_id}` and
-`{request_id}`; the plan is then approved, support started and the case
-referred, so `{referral_id}` names a referral of it. In the supervisor's run a
-second supervisor of the unit has asked for the case to move to a unit below
-it, so `{transfer_id}` names a transfer the fuzzed supervisor may accept or
-decline (a receiving supervisor who did not ask for it).
+drafted plan, a follow-up, a goal, a removal request and a person of the
+family, made through the API first, whose ids are given for `{plan_id}`,
+`{follow_up_id}`, `{goal_id}`, `{request_id}` and `{member_id}`; the plan is
+then approved, support started and the case referred, so `{referral_id}`
+names a referral of it. In the supervisor's run a second supervisor of the
+unit has asked for the case to move to a unit below it, so `{transfer_id}`
+names a transfer the fuzzed supervisor may accept or decline (a receiving
+supervisor who did not ask for it).
 """
 from __future__ import annotations
 
@@ -180,6 +181,10 @@ def case_parts(person: HttpSession, csrf: str, reference: str) -> dict[str, str]
         "item_id": item, "channel": "platform_report", "sent_on": today.isoformat()})
     assert answer.status == 201, answer.body
     made["request_id"] = answer.json()["takedown"]["request_id"]
+    answer = post_json(person, csrf, f"{base}/family", {"relation": "mother",
+                                                        "full_name": "Người mẹ thử"})
+    assert answer.status == 201, answer.body
+    made["member_id"] = answer.json()["family_member"]["id"]
     return made
 
 
