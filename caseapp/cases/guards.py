@@ -1,4 +1,5 @@
-"""What every case change does first (scope, version) and how it writes (atomically)."""
+"""What every case change does first (scope; then, after who may act, version) and how
+it writes (atomically)."""
 from __future__ import annotations
 
 from collections.abc import Iterator

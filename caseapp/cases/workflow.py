@@ -11,7 +11,8 @@ that changes ``case.stage``.
 Each transition names its guard (a rule of :mod:`caseapp.permissions.cases`),
 the data it needs (a dataclass of :mod:`caseapp.cases.data`), a check of that
 data against the case, and its effect. :func:`move` runs them in order: scope
-(404, audited), version, the table, guard (403, audited), data; then, in one
+(404, audited), guard (403, audited: before the version, so that a refusal is
+recorded whatever version it names), version (409), the table, data; then, in one
 savepoint, the effect, the stage, the deadlines, the timeline row and the
 "case.transition" audit entry.
 
