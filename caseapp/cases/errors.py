@@ -30,12 +30,15 @@ class IntakeLimitReached(CaseError):
 
 
 class CaseConflict(CaseError):
-    """Someone else saved the case first. Nothing of this change was written."""
+    """Someone else saved the case first. Nothing of this change was written.
+    ``current_version``: the version of the record that conflicted, when it is
+    not the case's own (a person of the family), for the form shown again."""
 
-    def __init__(self, message=None):
+    def __init__(self, message=None, *, current_version: int | None = None):
         super().__init__(message or _l("Someone else saved this case while you were working on "
                                        "it. Reload the case, then make your change again; "
                                        "nothing you typed was saved."), field=None)
+        self.current_version = current_version
 
 
 class CaseNotFound(NotFound):

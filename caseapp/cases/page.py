@@ -287,7 +287,8 @@ def submit_panel_form(case: Case, form, panel: str, key: str, call, done: str,
             # Someone saved the case first: the input stays; saving again applies it.
             status, message = 409, str(exc.message)
             if hasattr(form, "version"):
-                form.version.data = str(case.version_id)
+                form.version.data = str(case.version_id if exc.current_version is None
+                                        else exc.current_version)
         except CaseError as exc:
             put_error(form, exc)
         else:

@@ -52,16 +52,25 @@ class FamilyMemberIn(Body):
         "case, left out of the family copy of printed forms"))
 
     def to_data(self) -> service.MemberData:
-        return service.MemberData(**self.model_dump())
+        return service.MemberData(**self.model_dump(exclude={"version"}))
+
+
+class FamilyMemberCorrection(FamilyMemberIn):
+    version: int = Field(description=(
+        "The person's version you saw (the family list gives it): a correction replaces "
+        "the whole record, so a newer one answers 409"))
 
 
 class HouseholdIn(Body):
     lives_with: Annotated[str, Field(max_length=service.HOUSEHOLD_LENGTH)] = ""
     circumstances: Annotated[str, Field(max_length=service.CIRCUMSTANCES_LENGTH)] = ""
+    version: int | None = Field(default=None, description=(
+        "The household's version you saw (0: there was none): a newer one answers 409"))
 
 
 class FamilyMemberOut(Answer):
     id: str
+    version: int
     relation: str
     full_name: str
     birth_year: int | None = None
@@ -73,6 +82,7 @@ class FamilyMemberOut(Answer):
 
 
 class HouseholdOut(Answer):
+    version: int
     lives_with: str = ""
     circumstances: str = ""
     updated_at: str | None = None
@@ -90,7 +100,8 @@ class FamilyChanged(Changed):
 
 
 def _member(m) -> dict:
-    return {"id": m.id, "relation": m.relation or "other", "full_name": m.full_name or "",
+    return {"id": m.id, "version": m.version_id, "relation": m.relation or "other",
+            "full_name": m.full_name or "",
             "birth_year": m.birth_year, "age": m.age, "occupation": m.occupation or "",
             "contact": m.contact or "", "lives_with_child": m.lives_with,
             "may_be_abuser": m.flagged}
@@ -111,6 +122,7 @@ def list_family(reference: str):
     return answer(FamilyOut, reference=case.reference,
                   members=[_member(m) for m in service.members_of(case)],
                   household=None if household is None else {
+                      "version": household.version_id,
                       "lives_with": household.lives_with or "",
                       "circumstances": household.circumstances or "",
                       "updated_at": answers.iso(household.updated_at)})
@@ -125,7 +137,7 @@ def add_family_member(reference: str):
                              for_work=True)
     member = service.add_member(current_user, case, parse(FamilyMemberIn).to_data())
     return changed(case, 201, model=FamilyChanged,
-                   family_member={"id": member.id,
+                   family_member={"id": member.id, "version": member.version_id,
                                   "recorded_at": answers.iso(member.recorded_at)})
 
 
@@ -137,23 +149,26 @@ def save_household(reference: str):
                              for_work=True)
     body = parse(HouseholdIn)
     household = service.save_household(current_user, case, service.HouseholdData(
-        lives_with=body.lives_with, circumstances=body.circumstances))
+        lives_with=body.lives_with, circumstances=body.circumstances),
+        expected_version=body.version)
     return changed(case, model=FamilyChanged,
-                   household={"id": household.id,
+                   household={"id": household.id, "version": household.version_id,
                               "updated_at": answers.iso(household.updated_at)})
 
 
-@route(bp, "/cases/<reference>/family/<member_id>", "POST", body=FamilyMemberIn,
+@route(bp, "/cases/<reference>/family/<member_id>", "POST", body=FamilyMemberCorrection,
        answer=FamilyChanged, errors=CHANGE_ERRORS,
        summary="Correct what is recorded of one person around the child: the whole record, "
                "as when added (an id of another case's person is refused as an unknown one)")
 def correct_family_member(reference: str, member_id: str):
     case = queries.load_case(current_user, reference, action="api:family_member_changed",
                              for_work=True)
-    member = service.update_member(current_user, case, member_id,
-                                   parse(FamilyMemberIn).to_data())
+    body = parse(FamilyMemberCorrection)
+    member = service.update_member(current_user, case, member_id, body.to_data(),
+                                   expected_version=body.version)
     return changed(case, model=FamilyChanged,
-                   family_member={"id": member.id, "updated_at": answers.iso(member.updated_at)})
+                   family_member={"id": member.id, "version": member.version_id,
+                                  "updated_at": answers.iso(member.updated_at)})
 
 
 @route(bp, "/cases/<reference>/family/<member_id>/remove", "POST", answer=FamilyChanged,

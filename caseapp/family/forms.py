@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField, widgets
 
-from caseapp.cases.forms import AgeField, CaseForm, WholeNumberField, select_field
+from caseapp.cases.forms import NO_VERSION, AgeField, CaseForm, WholeNumberField, select_field
 from caseapp.core.base_form import AppForm
 
 from .service import HouseholdData, MemberData
@@ -28,7 +28,22 @@ class YearField(WholeNumberField):
     message = _l("Give the year of birth as a number, for example 1985.")
 
 
-class MemberForm(CaseForm):
+class RecordVersion:
+    """The version of the record (a person, the household) the form was shown
+    with: a save in between makes this one a conflict instead of undoing it.
+    A form without one (hand-made) names no version a record has."""
+
+    version = HiddenField()
+
+    @property
+    def expected_version(self) -> int:
+        try:
+            return int(self.version.data)
+        except (TypeError, ValueError):
+            return NO_VERSION
+
+
+class MemberForm(RecordVersion, CaseForm):
     REQUIRED: ClassVar[dict[str, Any]] = {"full_name": _l("Give the person's name.")}
 
     relation = select_field(_l("Relation to the child"), RELATION_LABELS.items())
@@ -60,6 +75,7 @@ class MemberForm(CaseForm):
         self.contact.data = member.contact or ""
         self.lives_with_child.data = member.lives_with
         self.may_be_abuser.data = member.flagged
+        self.version.data = str(member.version_id)
         return self
 
 
@@ -67,7 +83,7 @@ class RemoveMemberForm(AppForm):
     member_id = HiddenField()
 
 
-class HouseholdForm(CaseForm):
+class HouseholdForm(RecordVersion, CaseForm):
     lives_with = StringField(_l("Who the child lives with"))
     circumstances = TextAreaField(_l("Household circumstances"), render_kw={"rows": 3})
 

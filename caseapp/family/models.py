@@ -7,6 +7,7 @@ family is suspected. Only ids, the order on the page and times stay in clear.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -35,6 +36,10 @@ class FamilyMember(db.Model, SealedRecord):
     recorded_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # Optimistic concurrency: a correction made on what another save has since
+    # replaced conflicts (it would undo that save: a flag just set, a contact).
+    version_id: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
+    __mapper_args__: ClassVar[dict] = {"version_id_col": version_id}
     relation = Sealed(str)
     full_name = Sealed(str)
     birth_year = Sealed(int)
@@ -66,6 +71,8 @@ class FamilyHousehold(db.Model, SealedRecord):
                                          unique=True)
     recorded_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    version_id: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
+    __mapper_args__: ClassVar[dict] = {"version_id_col": version_id}
     lives_with = Sealed(str)
     circumstances = Sealed(str)
 

@@ -35,6 +35,8 @@ def household_form(household=None, *, submitted: bool = False) -> HouseholdForm:
     if submitted:
         return HouseholdForm(prefix=HOUSEHOLD_PREFIX)
     form = HouseholdForm(prefix=HOUSEHOLD_PREFIX, formdata=None)
+    # 0: there was none when the form was shown (one saved meanwhile conflicts)
+    form.version.data = str(household.version_id if household is not None else 0)
     if household is not None:
         form.lives_with.data = household.lives_with or ""
         form.circumstances.data = household.circumstances or ""

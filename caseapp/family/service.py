@@ -12,11 +12,12 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from caseapp import clock
 from caseapp.auditing.writer import record
 from caseapp.cases.deadlines import local_timezone
-from caseapp.cases.errors import CaseError
+from caseapp.cases.errors import CaseConflict, CaseError
 from caseapp.cases.guards import Problems, atomic, clean_text, ensure_visible
 from caseapp.cases.models import Case
 from caseapp.crypto import unlock
@@ -168,10 +169,20 @@ def add_member(actor, case: Case, data: MemberData) -> FamilyMember:
     return member
 
 
-def update_member(actor, case: Case, member_id: str, data: MemberData) -> FamilyMember:
-    """Correct what is recorded of one person (the flag included)."""
+def _ensure_record_version(current: int, expected: int | None) -> None:
+    """The form or call was made on this version of the record, or it conflicts
+    (``None``: an API call that names none, as for the case's own version)."""
+    if expected is not None and expected != current:
+        raise CaseConflict(current_version=current)
+
+
+def update_member(actor, case: Case, member_id: str, data: MemberData, *,
+                  expected_version: int | None = None) -> FamilyMember:
+    """Correct what is recorded of one person (the flag included): the whole
+    record, so it must be the version the correction was made on."""
     _require_edit(actor, case, "family_member_changed")
     member = _own_member(case, member_id)
+    _ensure_record_version(member.version_id, expected_version)
     values = _check_member(data)
     grant = case_rules.grant_case_change(actor, case, action="family_member_changed")
     with atomic():
@@ -192,9 +203,14 @@ def remove_member(actor, case: Case, member_id: str) -> None:
         _audit("case.family_member_removed", actor, case, member_id=member_id)
 
 
-def save_household(actor, case: Case, data: HouseholdData) -> FamilyHousehold:
-    """Who the child lives with and the household's circumstances (one record)."""
+def save_household(actor, case: Case, data: HouseholdData, *,
+                   expected_version: int | None = None) -> FamilyHousehold:
+    """Who the child lives with and the household's circumstances (one record;
+    ``expected_version`` 0: there was none when the form was shown)."""
     _require_edit(actor, case, "family_household")
+    household = household_of(case)
+    _ensure_record_version(household.version_id if household is not None else 0,
+                           expected_version)
     problems = Problems()
     lives_with = problems.check(clean_text, data.lives_with, "lives_with",
                                 max_length=HOUSEHOLD_LENGTH, default="")
@@ -205,16 +221,20 @@ def save_household(actor, case: Case, data: HouseholdData) -> FamilyHousehold:
         raise CaseError(_l("Say who the child lives with or describe the household."),
                         field="lives_with")
     grant = case_rules.grant_case_change(actor, case, action="family_household")
-    with atomic():
-        unlock(case, grant=grant)
-        household = household_of(case)
-        if household is None:
-            household = FamilyHousehold(case_id=case.id, case=case, recorded_by_id=actor.id)
-            db.session.add(household)
-        household.recorded_by_id = actor.id
-        household.updated_at = clock.now()
-        household.lives_with = lives_with or None
-        household.circumstances = circumstances or None
-        db.session.flush()
-        _audit("case.family_household", actor, case, household_id=household.id)
+    try:
+        with atomic():
+            unlock(case, grant=grant)
+            if household is None:
+                household = FamilyHousehold(case_id=case.id, case=case,
+                                            recorded_by_id=actor.id)
+                db.session.add(household)
+            household.recorded_by_id = actor.id
+            household.updated_at = clock.now()
+            household.lives_with = lives_with or None
+            household.circumstances = circumstances or None
+            db.session.flush()
+            _audit("case.family_household", actor, case, household_id=household.id)
+    except IntegrityError:
+        # Another save created the case's one household meanwhile: its first version.
+        raise CaseConflict(current_version=1) from None
     return household

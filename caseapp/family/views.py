@@ -46,7 +46,8 @@ def save_household(reference: str):
     form = household_form(submitted=True)
     return submit_panel_form(
         case, form, PANEL.name, "household_form",
-        lambda: service.save_household(current_user, case, form.to_data()),
+        lambda: service.save_household(current_user, case, form.to_data(),
+                                       expected_version=form.expected_version),
         _("The household was saved."), anchor="#family-household",
         failed_at=(_("Household"), "family-household-form"))
 
@@ -69,6 +70,7 @@ def edit_member(reference: str, member_id: str):
     form.member_id = member_id[:36]
     return submit_panel_form(
         case, form, PANEL.name, "failed_edit",
-        lambda: service.update_member(current_user, case, member_id, form.to_data()),
+        lambda: service.update_member(current_user, case, member_id, form.to_data(),
+                                      expected_version=form.expected_version),
         _("The person's record was saved."), anchor="#family-people",
         failed_at=(_("Correct"), f"family-edit-{member_id[:36]}"))

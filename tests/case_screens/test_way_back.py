@@ -97,6 +97,9 @@ def test_a_forged_way_back_is_ignored(people, login, make_case, forged):
     for url in (f"/cases/{case.reference}{query}",
                 f"/cases/{case.reference}/actions/support_action{query}"):
         answer = officer.get(url)
+        if "\x00" in forged:  # a NUL in the address: refused before the page (400)
+            assert answer.status_code == 400, url
+            continue
         assert answer.status_code == 200, url
         page = answer.get_data(as_text=True)
         assert "evil" not in page and "Nguyen" not in page and "javascript:" not in page

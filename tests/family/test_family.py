@@ -220,14 +220,14 @@ def test_the_web_forms_add_correct_and_remove(people, make_case, login):
     (member,) = rows(case)
     data = {f"m-{member.id}-csrf_token": token(client, section(case.reference)),
             **family_form(f"m-{member.id}", relation="mother", full_name=MOTHER,
-                          may_be_abuser="y")}
+                          may_be_abuser="y", version="1")}
     assert client.post(f"/cases/{case.reference}/family/{member.id}",
                        data=data).status_code == 302
     db.session.expire_all()
     case_service.open_child_data(people.officer, case)
     assert rows(case)[0].flagged and rows(case)[0].birth_year is None
     household = {"household-csrf_token": token(client, section(case.reference)),
-                 "household-lives_with": "Bà ngoại"}
+                 "household-lives_with": "Bà ngoại", "household-version": "0"}
     assert client.post(f"/cases/{case.reference}/family/household",
                        data=household).status_code == 302
     remove = {"csrf_token": token(client, section(case.reference)),
@@ -260,7 +260,7 @@ def test_a_refused_correction_shows_its_form_open_and_changes_nothing(people, ma
     client = login(people.officer)
     data = {f"m-{member.id}-csrf_token": token(client, section(case.reference)),
             **family_form(f"m-{member.id}", relation="mother", full_name=MOTHER,
-                          birth_year="3000", contact="x" * 300)}
+                          birth_year="3000", contact="x" * 300, version="1")}
     response = client.post(f"/cases/{case.reference}/family/{member.id}", data=data)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
@@ -357,7 +357,7 @@ def test_the_api_adds_and_lists_people(people, make_case, login):
     listed = client.get(f"/api/v1/cases/{case.reference}/family")
     assert listed.status_code == 200
     (member,) = listed.json["members"]
-    assert member == {"id": member_id, "relation": "step_parent", "full_name": ABUSER,
+    assert member == {"id": member_id, "version": 1, "relation": "step_parent", "full_name": ABUSER,
                       "birth_year": 1980, "age": None, "occupation": "",
                       "contact": ABUSER_PHONE, "lives_with_child": False,
                       "may_be_abuser": True}
@@ -371,9 +371,12 @@ def test_the_api_corrects_and_removes_a_person(people, make_case, login):
     base = f"/api/v1/cases/{case.reference}/family"
     added = api_post(client, base, {"relation": "caregiver", "full_name": ABUSER})
     member_id = added.json["family_member"]["id"]
+    correction = {"relation": "step_parent", "full_name": ABUSER, "birth_year": 1980,
+                  "contact": ABUSER_PHONE, "may_be_abuser": True}
+    # A correction replaces the whole record: it names the version it was made on.
+    assert api_post(client, f"{base}/{member_id}", correction).status_code == 422
     corrected = api_post(client, f"{base}/{member_id}",
-                         {"relation": "step_parent", "full_name": ABUSER, "birth_year": 1980,
-                          "contact": ABUSER_PHONE, "may_be_abuser": True})
+                         {**correction, "version": added.json["family_member"]["version"]})
     assert corrected.status_code == 200, corrected.json
     assert corrected.json["family_member"]["id"] == member_id
     assert ABUSER not in corrected.get_data(as_text=True)  # the answer names the row only
@@ -394,7 +397,7 @@ def test_the_api_refuses_another_cases_person_and_the_wrong_people(people, make_
     other = service.add_member(people.officer, theirs, MUM)
     db.session.commit()
     officer = login(people.officer)
-    body = {"relation": "step_parent", "full_name": ABUSER, "may_be_abuser": True}
+    body = {"relation": "step_parent", "full_name": ABUSER, "may_be_abuser": True, "version": 1}
     for url, sent in ((f"/api/v1/cases/{mine.reference}/family/{other.id}", body),
                       (f"/api/v1/cases/{mine.reference}/family/{other.id}/remove", {})):
         refused = api_post(officer, url, sent)
@@ -462,3 +465,98 @@ def test_the_guardian_typed_at_intake_is_offered_in_the_add_form(people, make_ca
     db.session.commit()
     html = client.get(section(case.reference)).get_data(as_text=True)
     assert "data-from-intake" not in html and f'value="{GUARDIAN_NAME}"' not in html
+
+
+# --- two people correcting the same record ---------------------------------------------------
+
+def test_a_correction_made_on_an_older_record_conflicts_and_undoes_nothing(
+        people, make_case, login):
+    """The supervisor flags a person; the officer then saves the correction form
+    opened before: it would have cleared the flag. A conflict instead (409), the
+    flag kept, and the form shown again with what was typed and the newer
+    version (saving again is then a choice made on what is there now)."""
+    case = make_case("support")
+    member = service.add_member(people.officer, case, MUM)
+    db.session.commit()
+    officer = login(people.officer)
+    page = officer.get(section(case.reference)).get_data(as_text=True)
+    prefix = f"m-{member.id}"
+    shown = re.search(rf'name="{prefix}-version" type="hidden" value="(\d+)"', page).group(1)
+    flagged = dataclasses.replace(MUM, may_be_abuser=True)
+    service.update_member(people.officer, case, member.id,
+                          flagged, expected_version=int(shown))
+    db.session.commit()
+    form = {f"{prefix}-csrf_token": token(officer, section(case.reference)),
+            f"{prefix}-version": shown,
+            **{f"{prefix}-{k}": v for k, v in {"relation": "mother", "full_name": MOTHER,
+                                                "contact": "0912 999 999"}.items()}}
+    answer = officer.post(f"/cases/{case.reference}/family/{member.id}", data=form)
+    assert answer.status_code == 409
+    html = answer.get_data(as_text=True)
+    assert "0912 999 999" in html  # what was typed is kept
+    assert f'name="{prefix}-version" type="hidden" value="{int(shown) + 1}"' in html
+    db.session.expire_all()
+    case_service.open_child_data(people.officer, case)
+    (still,) = rows(case)
+    assert still.flagged and still.contact == MOTHER_PHONE
+    assert audit_count(action="case.family_member_changed", object_id=case.reference) == 1
+
+
+@pytest.mark.parametrize("version", [None, "", "một"])
+def test_a_correction_without_the_version_it_was_made_on_conflicts(people, make_case, login,
+                                                                   version):
+    case = make_case("support")
+    member = service.add_member(people.officer, case, MUM)
+    db.session.commit()
+    officer = login(people.officer)
+    prefix = f"m-{member.id}"
+    form = {f"{prefix}-csrf_token": token(officer, section(case.reference)),
+            f"{prefix}-relation": "father", f"{prefix}-full_name": ABUSER}
+    if version is not None:
+        form[f"{prefix}-version"] = version
+    answer = officer.post(f"/cases/{case.reference}/family/{member.id}", data=form)
+    assert answer.status_code == 409
+    db.session.expire_all()
+    case_service.open_child_data(people.officer, case)
+    (still,) = rows(case)
+    assert (still.relation, still.full_name) == ("mother", MOTHER)
+
+
+def test_the_api_answers_a_stale_correction_409(people, make_case, login):
+    case = make_case("support")
+    client = login(people.officer)
+    base = f"/api/v1/cases/{case.reference}/family"
+    member_id = api_post(client, base, {"relation": "mother", "full_name": MOTHER}) \
+        .json["family_member"]["id"]
+    first = api_post(client, f"{base}/{member_id}", {"relation": "mother", "full_name": MOTHER,
+                                                     "may_be_abuser": True, "version": 1})
+    assert first.status_code == 200 and first.json["family_member"]["version"] == 2
+    stale = api_post(client, f"{base}/{member_id}", {"relation": "mother", "full_name": MOTHER,
+                                                     "version": 1})
+    assert stale.status_code == 409
+    (member,) = client.get(base).json["members"]
+    assert member["may_be_abuser"] is True and member["version"] == 2
+
+
+def test_the_household_saved_meanwhile_is_not_overwritten(people, make_case, login):
+    """Two people open the household form; the first saves; the second's save
+    (made on "there was none", or on the older version) conflicts."""
+    case = make_case("support")
+    officer = login(people.officer)
+    page = officer.get(section(case.reference)).get_data(as_text=True)
+    shown = re.search(r'name="household-version" type="hidden" value="(\d+)"',
+                      page).group(1)
+    assert shown == "0"
+    service.save_household(people.officer, case, HouseholdData(lives_with="Bà ngoại"),
+                           expected_version=0)
+    db.session.commit()
+    answer = officer.post(f"/cases/{case.reference}/family/household", data={
+        "household-csrf_token": token(officer, section(case.reference)),
+        "household-version": shown, "household-lives_with": "Mẹ"})
+    assert answer.status_code == 409
+    client_api = api_post(officer, f"/api/v1/cases/{case.reference}/family/household",
+                          {"lives_with": "Mẹ", "version": 0})
+    assert client_api.status_code == 409
+    db.session.expire_all()
+    case_service.open_child_data(people.officer, case)
+    assert service.household_of(case).lives_with == "Bà ngoại"
