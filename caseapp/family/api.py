@@ -64,7 +64,7 @@ class FamilyMemberCorrection(FamilyMemberIn):
 class HouseholdIn(Body):
     lives_with: Annotated[str, Field(max_length=service.HOUSEHOLD_LENGTH)] = ""
     circumstances: Annotated[str, Field(max_length=service.CIRCUMSTANCES_LENGTH)] = ""
-    version: int | None = Field(default=None, description=(
+    version: int = Field(description=(
         "The household's version you saw (0: there was none): a newer one answers 409"))
 
 
@@ -79,6 +79,11 @@ class FamilyMemberOut(Answer):
     contact: str = ""
     lives_with_child: bool
     may_be_abuser: bool
+
+
+class RemovalIn(Body):
+    version: int = Field(description=(
+        "The person's version you saw: one corrected meanwhile (a flag set) answers 409"))
 
 
 class HouseholdOut(Answer):
@@ -171,11 +176,14 @@ def correct_family_member(reference: str, member_id: str):
                                   "updated_at": answers.iso(member.updated_at)})
 
 
-@route(bp, "/cases/<reference>/family/<member_id>/remove", "POST", answer=FamilyChanged,
-       errors={**CHANGE_ERRORS, "422": "This person is not recorded on this case"},
+@route(bp, "/cases/<reference>/family/<member_id>/remove", "POST", body=RemovalIn,
+       answer=FamilyChanged,
+       errors={**CHANGE_ERRORS, "422": "This person is not recorded on this case, or the "
+                                       "body is not valid"},
        summary="Take a person off the case (recorded by mistake, or not around the child)")
 def remove_family_member(reference: str, member_id: str):
     case = queries.load_case(current_user, reference, action="api:family_member_removed",
                              for_work=True)
-    service.remove_member(current_user, case, member_id)
+    service.remove_member(current_user, case, member_id,
+                          expected_version=parse(RemovalIn).version)
     return changed(case, model=FamilyChanged)

@@ -79,7 +79,10 @@ class MemberForm(RecordVersion, CaseForm):
         return self
 
 
-class RemoveMemberForm(AppForm):
+class RemoveMemberForm(RecordVersion, AppForm):
+    """Removing is made on the version shown too: a person flagged meanwhile is
+    not removed unseen."""
+
     member_id = HiddenField()
 
 

@@ -8,6 +8,8 @@ family is suspected.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -176,6 +178,19 @@ def _ensure_record_version(current: int, expected: int | None) -> None:
         raise CaseConflict(current_version=current)
 
 
+@contextmanager
+def _saving(model, row_id: str | None) -> Iterator[None]:
+    """atomic(); a save that lost a race to another names the record's version
+    as it is now, which the form shown again carries (not the case's)."""
+    try:
+        with atomic():
+            yield
+    except CaseConflict:
+        current = db.session.scalar(select(model.version_id).where(model.id == row_id)) \
+            if row_id else None
+        raise CaseConflict(current_version=current or 0) from None
+
+
 def update_member(actor, case: Case, member_id: str, data: MemberData, *,
                   expected_version: int | None = None) -> FamilyMember:
     """Correct what is recorded of one person (the flag included): the whole
@@ -185,7 +200,7 @@ def update_member(actor, case: Case, member_id: str, data: MemberData, *,
     _ensure_record_version(member.version_id, expected_version)
     values = _check_member(data)
     grant = case_rules.grant_case_change(actor, case, action="family_member_changed")
-    with atomic():
+    with _saving(FamilyMember, member.id):
         unlock(case, grant=grant)
         _write(member, values)
         member.updated_at = clock.now()
@@ -193,12 +208,15 @@ def update_member(actor, case: Case, member_id: str, data: MemberData, *,
     return member
 
 
-def remove_member(actor, case: Case, member_id: str) -> None:
-    """Take a person off the case (recorded by mistake, or not around the child)."""
+def remove_member(actor, case: Case, member_id: str, *,
+                  expected_version: int | None = None) -> None:
+    """Take a person off the case (recorded by mistake, or not around the
+    child), as they were shown: one flagged meanwhile is not removed unseen."""
     _require_edit(actor, case, "family_member_removed")
     member = _own_member(case, member_id)
+    _ensure_record_version(member.version_id, expected_version)
     case_rules.grant_case_change(actor, case, action="family_member_removed")
-    with atomic():
+    with _saving(FamilyMember, member.id):
         db.session.delete(member)
         _audit("case.family_member_removed", actor, case, member_id=member_id)
 
@@ -222,7 +240,7 @@ def save_household(actor, case: Case, data: HouseholdData, *,
                         field="lives_with")
     grant = case_rules.grant_case_change(actor, case, action="family_household")
     try:
-        with atomic():
+        with _saving(FamilyHousehold, household.id if household is not None else None):
             unlock(case, grant=grant)
             if household is None:
                 household = FamilyHousehold(case_id=case.id, case=case,
@@ -235,6 +253,10 @@ def save_household(actor, case: Case, data: HouseholdData, *,
             db.session.flush()
             _audit("case.family_household", actor, case, household_id=household.id)
     except IntegrityError:
-        # Another save created the case's one household meanwhile: its first version.
-        raise CaseConflict(current_version=1) from None
+        # Another save created the case's one household meanwhile (anything
+        # else is not a conflict and goes on as the error it is).
+        made = household_of(case)
+        if made is None:
+            raise
+        raise CaseConflict(current_version=made.version_id) from None
     return household

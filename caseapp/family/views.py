@@ -58,7 +58,7 @@ def remove_member(reference: str):
                              for_work=True)
     form = RemoveMemberForm(prefix="remove")
     return press_button(case, form, lambda: service.remove_member(
-        current_user, case, form.member_id.data or ""),
+        current_user, case, form.member_id.data or "", expected_version=form.expected_version),
         _("The person was removed from the case."), panel=PANEL.name)
 
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, text
 
 from caseapp.cases import service as case_service
-from caseapp.cases.errors import CaseError, CaseErrors, CaseNotFound
+from caseapp.cases.errors import CaseConflict, CaseError, CaseErrors, CaseNotFound
 from caseapp.extensions import db
 from caseapp.family import service
 from caseapp.family.models import FamilyHousehold, FamilyMember
@@ -231,7 +231,7 @@ def test_the_web_forms_add_correct_and_remove(people, make_case, login):
     assert client.post(f"/cases/{case.reference}/family/household",
                        data=household).status_code == 302
     remove = {"csrf_token": token(client, section(case.reference)),
-              "remove-member_id": member.id}
+              "remove-member_id": member.id, "remove-version": "2"}
     assert client.post(f"/cases/{case.reference}/family/remove", data=remove).status_code == 302
     assert rows(case) == []
 
@@ -353,7 +353,7 @@ def test_the_api_adds_and_lists_people(people, make_case, login):
     member_id = response.json["family_member"]["id"]
     assert ABUSER not in response.get_data(as_text=True)
     assert api_post(client, f"/api/v1/cases/{case.reference}/family/household",
-                    {"lives_with": "Mẹ"}).status_code == 200
+                    {"lives_with": "Mẹ", "version": 0}).status_code == 200
     listed = client.get(f"/api/v1/cases/{case.reference}/family")
     assert listed.status_code == 200
     (member,) = listed.json["members"]
@@ -384,12 +384,13 @@ def test_the_api_corrects_and_removes_a_person(people, make_case, login):
     assert (member["relation"], member["contact"], member["may_be_abuser"]) \
         == ("step_parent", ABUSER_PHONE, True)
     assert audit_count(action="case.family_member_changed", object_id=case.reference) == 1
-    removed = api_post(client, f"{base}/{member_id}/remove", {})
+    assert api_post(client, f"{base}/{member_id}/remove", {}).status_code == 422  # no version
+    removed = api_post(client, f"{base}/{member_id}/remove", {"version": 2})
     assert removed.status_code == 200, removed.json
     assert client.get(base).json["members"] == [] and rows(case) == []
     assert audit_count(action="case.family_member_removed", object_id=case.reference) == 1
     # Gone: removing or correcting it again is refused, nothing else changes.
-    assert api_post(client, f"{base}/{member_id}/remove", {}).status_code == 422
+    assert api_post(client, f"{base}/{member_id}/remove", {"version": 2}).status_code == 422
 
 
 def test_the_api_refuses_another_cases_person_and_the_wrong_people(people, make_case, login):
@@ -399,7 +400,8 @@ def test_the_api_refuses_another_cases_person_and_the_wrong_people(people, make_
     officer = login(people.officer)
     body = {"relation": "step_parent", "full_name": ABUSER, "may_be_abuser": True, "version": 1}
     for url, sent in ((f"/api/v1/cases/{mine.reference}/family/{other.id}", body),
-                      (f"/api/v1/cases/{mine.reference}/family/{other.id}/remove", {})):
+                      (f"/api/v1/cases/{mine.reference}/family/{other.id}/remove",
+                       {"version": 1})):
         refused = api_post(officer, url, sent)
         assert refused.status_code == 422 and "member" in refused.json["fields"]
     # Another unit's officer: the case does not exist; a supervisor: metadata only.
@@ -408,7 +410,7 @@ def test_the_api_refuses_another_cases_person_and_the_wrong_people(people, make_
         before = audit_count(action="case.denied", object_id=theirs.reference)
         base = f"/api/v1/cases/{theirs.reference}/family/{other.id}"
         assert api_post(client, base, body).status_code == status
-        assert api_post(client, f"{base}/remove", {}).status_code == status
+        assert api_post(client, f"{base}/remove", {"version": 1}).status_code == status
         assert audit_count(action="case.denied", object_id=theirs.reference) == before + 2
     db.session.expire_all()
     case_service.open_child_data(people.officer, theirs)
@@ -560,3 +562,49 @@ def test_the_household_saved_meanwhile_is_not_overwritten(people, make_case, log
     db.session.expire_all()
     case_service.open_child_data(people.officer, case)
     assert service.household_of(case).lives_with == "Bà ngoại"
+
+
+def test_a_person_flagged_meanwhile_is_not_removed_unseen(people, make_case, login):
+    """Removing is made on the version shown: a person flagged since (the
+    officer's page is older) stays, on the screen (a message) and on the API (409)."""
+    case = make_case("support")
+    member = service.add_member(people.officer, case, MUM)
+    db.session.commit()
+    officer = login(people.officer)
+    page = officer.get(section(case.reference)).get_data(as_text=True)
+    assert f'name="remove-version" value="{member.version_id}"' in page
+    service.update_member(people.officer, case, member.id,
+                          dataclasses.replace(MUM, may_be_abuser=True),
+                          expected_version=member.version_id)
+    db.session.commit()
+    for version in ("1", "", None):
+        remove = {"csrf_token": token(officer, section(case.reference)),
+                  "remove-member_id": member.id}
+        if version is not None:
+            remove["remove-version"] = version
+        answer = officer.post(f"/cases/{case.reference}/family/remove", data=remove,
+                              follow_redirects=True)
+        assert "Một người khác đã lưu hồ sơ này" in answer.get_data(as_text=True)
+    stale = api_post(officer, f"/api/v1/cases/{case.reference}/family/{member.id}/remove",
+                     {"version": 1})
+    assert stale.status_code == 409
+    db.session.expire_all()
+    case_service.open_child_data(people.officer, case)
+    (still,) = rows(case)
+    assert still.flagged
+    assert audit_count(action="case.family_member_removed", object_id=case.reference) == 0
+
+
+def test_a_save_that_loses_the_race_names_the_persons_version_now(people, make_case):
+    """The version is checked, then another save lands before this one writes
+    (simulated by a raw update): a conflict naming the person's version as it is
+    now, which the form shown again carries, not the case's."""
+    case = make_case("support")
+    member = service.add_member(people.officer, case, MUM)
+    db.session.commit()
+    loaded = member.version_id
+    db.session.execute(text("UPDATE case_family_members SET version_id = version_id + 5 "
+                            "WHERE id = :id"), {"id": member.id})
+    with pytest.raises(CaseConflict) as conflict:
+        service.update_member(people.officer, case, member.id, FATHER, expected_version=loaded)
+    assert conflict.value.current_version == loaded + 5 != case.version_id
