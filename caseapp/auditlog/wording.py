@@ -362,6 +362,12 @@ DENIED_ACTION_LABELS = {
     "request_closure": _l("ask to close the case"),
     "decide_closure": _l("decide on closing the case"),
     "reject_closure": _l("send a closure request back"),
+    "family_member": _l("add a person around the child"),
+    "family_member_changed": _l("correct a person around the child"),
+    "family_member_removed": _l("remove a person around the child"),
+    "family_household": _l("record the household"),
+    "family_member_of_another_case": _l("correct or remove a person recorded on this case "
+                                        "from another case"),
     "harm_categories": _l("change the forms of harm"),
     "set_harm_categories": _l("change the forms of harm"),
     "sharing_consent": _l("record consent to share"),

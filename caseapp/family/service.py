@@ -137,11 +137,15 @@ def _write(member: FamilyMember, values: dict) -> None:
         setattr(member, name, None if value in (None, "") else value)
 
 
-def _own_member(case: Case, member_id: str) -> FamilyMember:
+def _own_member(actor, case: Case, member_id: str) -> FamilyMember:
     """The row ``member_id`` of this case, or CaseError: an id of another case's
-    row (or none at all) is refused the same way, and nothing is read of it."""
+    row (or none at all) is refused the same way, and nothing is read of it.
+    Another case's row is an attempt on that case: audited as a denial there."""
     row = db.session.get(FamilyMember, member_id) \
         if isinstance(member_id, str) and 0 < len(member_id) <= 36 else None
+    if row is not None and row.case_id != case.id:
+        case_rules.record_denial(actor, db.session.get(Case, row.case_id),
+                                 action="family_member_of_another_case")
     if row is None or row.case_id != case.id:
         raise CaseError(_l("This person is not recorded on this case."), field="member")
     return row
@@ -196,7 +200,7 @@ def update_member(actor, case: Case, member_id: str, data: MemberData, *,
     """Correct what is recorded of one person (the flag included): the whole
     record, so it must be the version the correction was made on."""
     _require_edit(actor, case, "family_member_changed")
-    member = _own_member(case, member_id)
+    member = _own_member(actor, case, member_id)
     _ensure_record_version(member.version_id, expected_version)
     values = _check_member(data)
     grant = case_rules.grant_case_change(actor, case, action="family_member_changed")
@@ -213,7 +217,7 @@ def remove_member(actor, case: Case, member_id: str, *,
     """Take a person off the case (recorded by mistake, or not around the
     child), as they were shown: one flagged meanwhile is not removed unseen."""
     _require_edit(actor, case, "family_member_removed")
-    member = _own_member(case, member_id)
+    member = _own_member(actor, case, member_id)
     _ensure_record_version(member.version_id, expected_version)
     case_rules.grant_case_change(actor, case, action="family_member_removed")
     with _saving(FamilyMember, member.id):

@@ -399,11 +399,14 @@ def test_the_api_refuses_another_cases_person_and_the_wrong_people(people, make_
     db.session.commit()
     officer = login(people.officer)
     body = {"relation": "step_parent", "full_name": ABUSER, "may_be_abuser": True, "version": 1}
+    probes = audit_count(action="case.denied", object_id=theirs.reference)
     for url, sent in ((f"/api/v1/cases/{mine.reference}/family/{other.id}", body),
                       (f"/api/v1/cases/{mine.reference}/family/{other.id}/remove",
                        {"version": 1})):
         refused = api_post(officer, url, sent)
         assert refused.status_code == 422 and "member" in refused.json["fields"]
+    # The same answer as an unknown id, but the attempt is on record on the other case.
+    assert audit_count(action="case.denied", object_id=theirs.reference) == probes + 2
     # Another unit's officer: the case does not exist; a supervisor: metadata only.
     for who, status in ((people.officer2, 404), (people.supervisor, 403)):
         client = login(who)
@@ -608,3 +611,16 @@ def test_a_save_that_loses_the_race_names_the_persons_version_now(people, make_c
     with pytest.raises(CaseConflict) as conflict:
         service.update_member(people.officer, case, member.id, FATHER, expected_version=loaded)
     assert conflict.value.current_version == loaded + 5 != case.version_id
+
+
+def test_the_audit_log_says_which_family_attempt_was_refused(people, make_case, login):
+    """The denial on the other case reads as what was tried, in Vietnamese."""
+    mine, theirs = make_case("support"), make_case("support")
+    other = service.add_member(people.officer, theirs, MUM)
+    db.session.commit()
+    officer = login(people.officer)
+    api_post(officer, f"/api/v1/cases/{mine.reference}/family/{other.id}/remove",
+             {"version": 1})
+    page = login(people.admin).get(f"/audit/?reference={theirs.reference}") \
+        .get_data(as_text=True)
+    assert "sửa hoặc xoá người thân thuộc hồ sơ này từ một hồ sơ khác" in page
