@@ -227,20 +227,26 @@ class CaseForm(AppForm):
 NO_VERSION = 0  # case versions count from 1
 
 
-class VersionedForm(CaseForm):
-    """Carries the version of the case the form was shown with (a later save conflicts)."""
+class ShownVersion:
+    """A form's ``version``: that of the record it was shown with (the case, a
+    person of the family), so that a save made in between makes this one a
+    conflict instead of being undone by it."""
 
     version = HiddenField()
 
     @property
     def expected_version(self) -> int:
         """The version the page was shown with. A form without one (a forged or
-        hand-made request) names a version no case has, so it conflicts instead
-        of overwriting whatever changed since."""
+        hand-made request) names a version no record has, so it conflicts
+        instead of overwriting whatever changed since."""
         try:
             return int(self.version.data)
         except (TypeError, ValueError):
             return NO_VERSION
+
+
+class VersionedForm(ShownVersion, CaseForm):
+    """Carries the version of the case the form was shown with."""
 
 
 # --- intake (Mẫu 01) -----------------------------------------------------------------------------

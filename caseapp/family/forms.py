@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField, widgets
 
-from caseapp.cases.forms import NO_VERSION, AgeField, CaseForm, WholeNumberField, select_field
+from caseapp.cases.forms import AgeField, CaseForm, ShownVersion, WholeNumberField, select_field
 from caseapp.core.base_form import AppForm
 
 from .service import HouseholdData, MemberData
@@ -28,22 +28,7 @@ class YearField(WholeNumberField):
     message = _l("Give the year of birth as a number, for example 1985.")
 
 
-class RecordVersion:
-    """The version of the record (a person, the household) the form was shown
-    with: a save in between makes this one a conflict instead of undoing it.
-    A form without one (hand-made) names no version a record has."""
-
-    version = HiddenField()
-
-    @property
-    def expected_version(self) -> int:
-        try:
-            return int(self.version.data)
-        except (TypeError, ValueError):
-            return NO_VERSION
-
-
-class MemberForm(RecordVersion, CaseForm):
+class MemberForm(ShownVersion, CaseForm):
     REQUIRED: ClassVar[dict[str, Any]] = {"full_name": _l("Give the person's name.")}
 
     relation = select_field(_l("Relation to the child"), RELATION_LABELS.items())
@@ -79,14 +64,14 @@ class MemberForm(RecordVersion, CaseForm):
         return self
 
 
-class RemoveMemberForm(RecordVersion, AppForm):
+class RemoveMemberForm(ShownVersion, AppForm):
     """Removing is made on the version shown too: a person flagged meanwhile is
     not removed unseen."""
 
     member_id = HiddenField()
 
 
-class HouseholdForm(RecordVersion, CaseForm):
+class HouseholdForm(ShownVersion, CaseForm):
     lives_with = StringField(_l("Who the child lives with"))
     circumstances = TextAreaField(_l("Household circumstances"), render_kw={"rows": 3})
 
