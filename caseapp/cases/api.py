@@ -236,12 +236,12 @@ def draft_plan(reference: str):
 
 
 @route(bp, "/cases/<reference>/plans/<plan_id>/approve", "POST", body=VersionIn,
-       body_optional=True, answer=Changed, errors=CHANGE_ERRORS,
+       answer=Changed, errors=CHANGE_ERRORS,
        summary="Approve the newest plan (form 05, supervisors)")
 def approve_plan(reference: str, plan_id: str):
     case = queries.load_case(current_user, reference, action="api:approve_plan",
                              for_work=True)
-    body = parse(VersionIn, optional=True)
+    body = parse(VersionIn)
     plan = service.approve_plan(current_user, case, plan_id, expected_version=body.version)
     return changed(case, plan={"id": plan.id, "version": plan.version,
                                "approved_at": answers.iso(plan.approved_at)})

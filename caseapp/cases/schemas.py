@@ -20,8 +20,10 @@ Text = Annotated[str, Field(max_length=20_000)]
 Short = Annotated[str, Field(max_length=500)]
 Code = Annotated[str, Field(max_length=64)]
 Level = Literal["high", "medium", "low"]
-Version = Annotated[int | None, Field(
-    default=None, description="The case's version you saw: a newer one answers 409")]
+# Required: a change made without saying which version it was made on could
+# undo a newer save unseen (the screens' forms refuse that too).
+Version = Annotated[int, Field(description="The case's version you saw (GET gives it): a "
+                                           "newer one answers 409")]
 Stamp = Annotated[str | None, Field(json_schema_extra={"format": "date-time"})]
 
 

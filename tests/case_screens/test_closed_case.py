@@ -66,7 +66,8 @@ def post(client, route: str, case):
         .replace("<referral_id>", "x")
     if url.startswith("/api/"):
         # A well-formed body for the move; other routes refuse before reading theirs.
-        body = {"to": "support"} if url.endswith("/transition") else {"text": "ghi chú"}
+        body = {"to": "support", "version": case.version_id} if url.endswith("/transition") \
+            else {"text": "ghi chú"}
         return client.post(url, json=body, headers={"X-CSRFToken": api_token(client)})
     return client.post(url, data={"note-text": "ghi chú sau khi đóng"},
                        headers={"X-CSRFToken": token(client, "/cases")})

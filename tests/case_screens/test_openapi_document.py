@@ -186,7 +186,7 @@ def test_the_older_shapes_the_app_takes_are_in_the_document(document, people, lo
                          headers={"X-CSRFToken": api_token(client)})
     assert answer.status_code == 201, answer.get_data(as_text=True)
     approve = document["paths"]["/cases/{reference}/plans/{plan_id}/approve"]["post"]
-    assert approve["requestBody"]["required"] is False  # an empty body is the defaults
+    assert approve["requestBody"]["required"] is True  # it names the version it approves
 
 
 @pytest.mark.parametrize("wrong", ["[]", '"text"', "1", "null", "true", "{"])

@@ -319,7 +319,8 @@ def test_not_to_itself_nor_to_a_unit_that_does_not_exist(people, make_case, logi
     assert post_request(sending, case, to="XA").status_code == 422
     assert post_request(sending, case, to="NOWHERE").status_code == 422
     api = sending.post(f"/api/v1/cases/{case.reference}/transfer",
-                       json={"to_unit": "XA", "reason_code": "child_moved", "reason": REASON},
+                       json={"to_unit": "XA", "reason_code": "child_moved", "reason": REASON,
+                             "version": case.version_id},
                        headers={"X-CSRFToken": api_token(sending)})
     assert api.status_code == 422 and "to_unit" in api.json["fields"]
     assert db.session.scalar(select(CaseTransfer.id)) is None
@@ -403,7 +404,7 @@ def test_api_request_status_accept(people, make_case, login):
     sending, officer = login(people.supervisor), login(people.officer)
     response = sending.post(f"/api/v1/cases/{case.reference}/transfer",
                             json={"to_unit": "HUYEN2", "reason_code": "other_commune",
-                                  "reason": REASON},
+                                  "reason": REASON, "version": case.version_id},
                             headers={"X-CSRFToken": api_token(sending)})
     assert response.status_code == 201, response.json
     transfer_id = response.json["transfer"]["id"]
