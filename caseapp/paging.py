@@ -40,13 +40,16 @@ from sqlalchemy import Select, and_, literal, or_, tuple_
 from . import clock
 
 MAX_TOKEN = 400
+_UNIT_PATH = re.compile(r"(?:/[0-9]{1,18})*/")
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
 @dataclass(frozen=True)
 class Key:
     column: Any  # an ORM attribute or a Core column
-    kind: str  # "time", "day", "bool", "int", "str" (a row id) or "name": how a token writes it
+    # "time", "day", "bool", "int", "str" (a row id), "name" (a username) or
+    # "path" (a unit's): how a token writes it
+    kind: str
     descending: bool = False
 
 
@@ -345,6 +348,10 @@ def _value(kind: str, raw):
         if not isinstance(raw, str) or not 0 < len(raw) <= 64 or not raw.isprintable():
             raise ValueError(kind)
         raw.encode("utf-8")  # a lone surrogate: UnicodeEncodeError, a ValueError
+        return raw
+    if kind == "path":  # a unit's materialised path, "/1/7/12/"
+        if not isinstance(raw, str) or len(raw) > 255 or not _UNIT_PATH.fullmatch(raw):
+            raise ValueError(kind)
         return raw
     expected = {"bool": bool, "int": int, "str": str}[kind]
     if not isinstance(raw, expected) or (kind == "int" and isinstance(raw, bool)):

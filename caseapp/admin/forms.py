@@ -45,5 +45,5 @@ class UnitRenameForm(AppForm):
 class SchoolForm(AppForm):
     """Mark an existing unit as a school of a kind, or as none."""
 
-    unit = SelectField(_l("Unit"), choices=[], validate_choice=False)
+    unit = StringField(_l("Unit"))  # a unit's code, looked up
     school_type = SelectField(_l("School type"), choices=choice_list(SCHOOL_LABELS.items()))

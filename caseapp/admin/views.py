@@ -12,6 +12,7 @@ from caseapp.core.forms import choice_list
 from caseapp.extensions import db
 from caseapp.i18n import CHANGE_KIND_LABELS, ROLE_LABELS
 from caseapp.units import service as units
+from caseapp.units.models import Unit
 
 from . import changes, service
 from .forms import (
@@ -157,23 +158,39 @@ def user_action(user_id: str, action: str):
     return redirect(url_for("admin.user", user_id=target.id))
 
 
-def _school_form(form: SchoolForm | None = None) -> SchoolForm:
-    form = form or SchoolForm(formdata=None)
-    form.unit.choices = choice_list((u.code, f"{'· ' * u.depth}{u.name}") for u in units.tree())
-    return form
-
-
 def _units_page(school_form=None, unit_errors=None, status: int = 200,
-                rename_form: UnitRenameForm | None = None):
-    return render_template("admin/units.html", units=units.tree(), school_labels=SCHOOL_LABELS,
-                           school_form=school_form or _school_form(),
-                           rename_form=rename_form, unit_errors=unit_errors or {},
-                           confirm=ConfirmForm()), status
+                rename_form: UnitRenameForm | None = None, at: Unit | None = None,
+                not_found: str | None = None):
+    """The tree a page at a time; ``at``: the page that starts at that unit (the
+    one just changed or refused, so its message is on the page shown)."""
+    window = units.tree_window(after=request.args.get("after"),
+                               before=request.args.get("before"), at=at)
+    total = units.count_units()
+    start = str(units.count_before(at) + 1) if at is not None else request.args.get("start")
+    return render_template(
+        "admin/units.html", units=window.rows, window=window, size=units.TREE_PAGE_SIZE,
+        position=paging.position(start, window, len(window.rows), total),
+        page_url=lambda **params: url_for("admin.unit_list", **params),
+        school_labels=SCHOOL_LABELS, school_form=school_form or SchoolForm(formdata=None),
+        rename_form=rename_form, unit_errors=unit_errors or {}, confirm=ConfirmForm(),
+        find=request.args.get("at", "") if not_found else "", not_found=not_found), status
 
 
 @bp.get("/units")
 def unit_list():
-    return _units_page()
+    """``at``: a unit's code, typed in the page's "go to" box or carried by the
+    redirect after a change: the page starting at that unit."""
+    code = request.args.get("at", "").strip()
+    if not code:
+        return _units_page()
+    unit = units.by_code(code) if len(code) <= 32 and code.isprintable() else None
+    if unit is None:
+        return _units_page(not_found=_("No unit has the code %(code)s.", code=code[:32]))
+    return _units_page(at=unit)
+
+
+def _unit_page_url(unit) -> str:
+    return url_for("admin.unit_list", at=unit.code, _anchor=f"unit-{unit.code}")
 
 
 def _load_unit(code: str):
@@ -199,9 +216,10 @@ def rename_unit(code: str):
         problem = form.name.errors[0]
     if problem:
         db.session.rollback()
-        return _units_page(unit_errors={unit.code: str(problem)}, status=422, rename_form=form)
+        return _units_page(unit_errors={unit.code: str(problem)}, status=422, rename_form=form,
+                           at=unit)
     flash(_("The unit is now called %(name)s.", name=unit.name), "info")
-    return redirect(url_for("admin.unit_list", _anchor=f"unit-{unit.code}"))
+    return redirect(_unit_page_url(unit))
 
 
 @bp.post("/units/<code>/<state>")
@@ -217,18 +235,19 @@ def set_unit_state(code: str, state: str):
     except service.UnitError as exc:
         # The refusal is audited; nothing else is written.
         db.session.commit()
-        return _units_page(unit_errors={unit.code: str(exc.message)}, status=409)
+        return _units_page(unit_errors={unit.code: str(exc.message)}, status=409, at=unit)
     flash(_("%(name)s no longer takes new cases or accounts.", name=unit.name)
           if state == "deactivate" else _("%(name)s is active again.", name=unit.name), "info")
-    return redirect(url_for("admin.unit_list", _anchor=f"unit-{unit.code}"))
+    return redirect(_unit_page_url(unit))
 
 
 @bp.post("/units/school")
 def set_school():
-    form = _school_form(SchoolForm())
+    form = SchoolForm()
     if not form.validate_on_submit():
         abort(400)
-    unit = units.by_code((form.unit.data or "").upper())
+    code = form.unit.data or ""
+    unit = units.by_code(code) if len(code) <= 32 else None
     problem = None if unit else _("Choose a unit.")
     if unit is not None:
         try:
@@ -238,11 +257,11 @@ def set_school():
     if problem:
         db.session.rollback()
         form.school_type.errors = [str(problem)]
-        return _units_page(school_form=form, status=422)
+        return _units_page(school_form=form, status=422, at=unit)
     db.session.commit()
     flash(_("%(unit)s: %(kind)s.", unit=unit.name, kind=SCHOOL_LABELS[unit.school_type or ""]),
           "info")
-    return redirect(url_for("admin.unit_list"))
+    return redirect(_unit_page_url(unit))
 
 
 @bp.route("/units/new", methods=["GET", "POST"])

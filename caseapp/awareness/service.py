@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import joinedload
 
 from caseapp import clock
@@ -193,51 +193,99 @@ SESSIONS_KEYSET = Keyset(Key(AwarenessSession.held_on, "day", descending=True),
                          Key(AwarenessSession.id, "str", descending=True))
 
 
-def _held_in(units: list[Unit], start: date, end: date):
-    return (AwarenessSession.unit_id.in_([u.id for u in units]),
+def _held_in(root: Unit, start: date, end: date):
+    """The sessions held from ``start`` to ``end`` in ``root``'s subtree: one
+    prefix match on the units' paths, not a list of every unit's id."""
+    return (AwarenessSession.unit_id.in_(select(Unit.id).where(_in_subtree(root))),
             AwarenessSession.held_on >= start, AwarenessSession.held_on <= end)
 
 
-def sessions_window(units: list[Unit], start: date, end: date, *, after: str | None = None,
+def _in_subtree(root: Unit):
+    return Unit.path.startswith(root.path, autoescape=True)
+
+
+def sessions_window(root: Unit | None, start: date, end: date, *, after: str | None = None,
                     before: str | None = None, size: int | None = None) -> Window:
-    """A page of the sessions of ``units`` held from ``start`` to ``end``
+    """A page of the sessions of ``root``'s subtree held from ``start`` to ``end``
     (inclusive), newest first, each with its unit read in the same query."""
-    if not units:
+    if root is None:
         return Window([], None, None, first=True)
     return SESSIONS_KEYSET.read(
         select(AwarenessSession).options(joinedload(AwarenessSession.unit))
-        .where(*_held_in(units, start, end)),
+        .where(*_held_in(root, start, end)),
         after, before, size or SESSIONS_PAGE_SIZE, db.session.scalars)
 
 
-def count_sessions(units: list[Unit], start: date, end: date) -> int:
+def count_sessions(root: Unit | None, start: date, end: date) -> int:
     """How many sessions :func:`sessions_window` pages through (one aggregate)."""
-    if not units:
+    if root is None:
         return 0
     return db.session.scalar(select(func.count()).select_from(AwarenessSession)
-                             .where(*_held_in(units, start, end))) or 0
+                             .where(*_held_in(root, start, end))) or 0
+
+
+def _held_session(start: date, end: date):
+    """SQL: the school (``units`` row) of the outer query held a session from
+    ``start`` to ``end`` (served by the sessions' unit index)."""
+    return exists().where(AwarenessSession.unit_id == Unit.id,
+                          AwarenessSession.held_on >= start, AwarenessSession.held_on <= end)
 
 
 @dataclass(frozen=True)
 class Coverage:
-    schools: list[Unit]
-    covered: set[int]  # unit ids of schools with at least one session
+    """How many schools of a subtree held a session in a period, counted in SQL:
+    ``by_type`` maps each school type present to (schools, schools with a
+    session). The schools without one are a paged list of their own
+    (:func:`schools_without_window`); ``first_without`` is its first few."""
+
+    by_type: dict[str, tuple[int, int]]
+    first_without: list[Unit]
 
     @property
-    def without(self) -> list[Unit]:
-        return [u for u in self.schools if u.id not in self.covered]
+    def schools(self) -> int:
+        return sum(total for total, _ in self.by_type.values())
+
+    @property
+    def covered(self) -> int:
+        return sum(covered for _, covered in self.by_type.values())
+
+    @property
+    def without(self) -> int:
+        return self.schools - self.covered
 
 
-def coverage(root: Unit, start: date, end: date) -> Coverage:
-    """The schools in ``root``'s subtree and which held a session from ``start`` to ``end``."""
-    schools = list(db.session.scalars(select(Unit).where(
-        Unit.path.startswith(root.path, autoescape=True), Unit.school_type.is_not(None))
-        .order_by(Unit.path)))
-    covered = set(db.session.scalars(select(AwarenessSession.unit_id).where(
-        AwarenessSession.unit_id.in_([u.id for u in schools]),
-        AwarenessSession.held_on >= start, AwarenessSession.held_on <= end)
-        .group_by(AwarenessSession.unit_id))) if schools else set()
-    return Coverage(schools, covered)
+COVERAGE_SHOWN = 20  # schools without a session named on the summaries; the rest are paged
+
+
+def coverage(root: Unit, start: date, end: date, *, named: int = COVERAGE_SHOWN) -> Coverage:
+    """The schools in ``root``'s subtree and how many held a session from
+    ``start`` to ``end``, by school type: one grouped count, whatever the
+    number of schools, and the first ``named`` of those without a session."""
+    held = _held_session(start, end)
+    rows = db.session.execute(
+        select(Unit.school_type, func.count(), func.sum(case((held, 1), else_=0)))
+        .where(_in_subtree(root), Unit.school_type.is_not(None))
+        .group_by(Unit.school_type)).all()
+    by_type = {kind: (int(total), int(covered or 0)) for kind, total, covered in rows}
+    first = schools_without_window(root, start, end, size=named).rows \
+        if named and any(total > covered for total, covered in by_type.values()) else []
+    return Coverage(by_type, first)
+
+
+SCHOOLS_PAGE_SIZE = 100
+# The schools without a session in the units' tree order (their paths; the id
+# makes the order total), served by the units' path index.
+SCHOOLS_KEYSET = Keyset(Key(Unit.path, "path"), Key(Unit.id, "int"))
+
+
+def schools_without_window(root: Unit, start: date, end: date, *, after: str | None = None,
+                           before: str | None = None, size: int | None = None) -> Window:
+    """A page of the schools in ``root``'s subtree that held no session from
+    ``start`` to ``end``, in the tree's order."""
+    return SCHOOLS_KEYSET.read(
+        select(Unit).where(_in_subtree(root), Unit.school_type.is_not(None),
+                           ~_held_session(start, end)),
+        after, before, size or SCHOOLS_PAGE_SIZE, db.session.scalars)
 
 
 def totals(root: Unit, start: date, end: date) -> dict[str, int]:

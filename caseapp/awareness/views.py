@@ -50,23 +50,27 @@ def _unit_choices(form: SessionForm) -> SessionForm:
     return form
 
 
-def _page(form: SessionForm | None = None, status: int = 200):
+def _chosen_year():
+    """The school year asked for (``year``), else the current one."""
     years = school_years()
     chosen = request.args.get("year") or years[0].code
-    year = next((y for y in years if y.code == chosen), years[0])
-    units = service.visible_units(current_user)
-    root = units[0] if units else None
-    window = service.sessions_window(units, year.first, year.last,
+    return next((y for y in years if y.code == chosen), years[0]), years
+
+
+def _page(form: SessionForm | None = None, status: int = 200):
+    year, years = _chosen_year()
+    root = current_user.unit
+    window = service.sessions_window(root, year.first, year.last,
                                      after=request.args.get("after"),
                                      before=request.args.get("before"))
-    total = service.count_sessions(units, year.first, year.last)
+    total = service.count_sessions(root, year.first, year.last)
     return render_template(
         "awareness/sessions.html", form=_unit_choices(form or SessionForm(formdata=None)),
         year=year, years=years, sessions=window.rows, window=window, total=total,
         size=service.SESSIONS_PAGE_SIZE,
         position=paging.position(request.args.get("start"), window, len(window.rows), total),
         page_url=lambda **params: url_for("awareness.sessions", year=year.code, **params),
-        coverage=service.coverage(root, year.first, year.last) if root else None,
+        coverage=service.coverage(root, year.first, year.last),
         audience_labels=AUDIENCE_LABELS, school_labels=SCHOOL_LABELS,
         may_edit=lambda s: can_record_awareness(current_user, s.unit)), status
 
@@ -74,6 +78,24 @@ def _page(form: SessionForm | None = None, status: int = 200):
 @bp.get("/awareness")
 def sessions():
     return _page()
+
+
+@bp.get("/awareness/schools")
+def schools_without():
+    """Every school of the user's subtree that held no session in the school
+    year, a page at a time (the summaries name only the first few)."""
+    year, years = _chosen_year()
+    root = current_user.unit
+    window = service.schools_without_window(root, year.first, year.last,
+                                            after=request.args.get("after"),
+                                            before=request.args.get("before"))
+    total = service.coverage(root, year.first, year.last, named=0).without
+    return render_template(
+        "awareness/schools_without.html", year=year, years=years, schools=window.rows,
+        window=window, total=total, size=service.SCHOOLS_PAGE_SIZE,
+        position=paging.position(request.args.get("start"), window, len(window.rows), total),
+        page_url=lambda **params: url_for("awareness.schools_without", year=year.code, **params),
+        school_labels=SCHOOL_LABELS)
 
 
 def _unit_chosen(form: SessionForm):

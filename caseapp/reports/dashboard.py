@@ -70,13 +70,8 @@ class Dashboard:
         """(school type, schools, schools with a session), in SCHOOL_TYPES order."""
         if self.coverage is None:
             return []
-        rows = []
-        for kind in SCHOOL_TYPES:
-            of_kind = [u for u in self.coverage.schools if u.school_type == kind]
-            if of_kind:
-                rows.append((kind, len(of_kind),
-                             sum(1 for u in of_kind if u.id in self.coverage.covered)))
-        return rows
+        return [(kind, *self.coverage.by_type[kind]) for kind in SCHOOL_TYPES
+                if kind in self.coverage.by_type]
 
     def share(self, numerator: str, *denominator: str) -> float | None:
         bottom = self.numbers[denominator[0]] - sum(self.numbers[k] for k in denominator[1:])

@@ -190,7 +190,7 @@ def _breakdowns(n: Counter, base, handled, as_of: datetime) -> None:
 def awareness(unit: Unit, period: Period) -> Counter:
     """The awareness keys of :mod:`caseapp.reports.numbers` for ``unit``'s subtree."""
     found = Counter(sessions.totals(unit, period.first, period.last))
-    cover = sessions.coverage(unit, period.first, period.last)
-    found["awareness.schools"] = len(cover.schools)
-    found["awareness.schools_covered"] = len(cover.covered)
+    cover = sessions.coverage(unit, period.first, period.last, named=0)
+    found["awareness.schools"] = cover.schools
+    found["awareness.schools_covered"] = cover.covered
     return +found

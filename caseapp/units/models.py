@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseapp import clock
@@ -22,6 +22,9 @@ class Unit(db.Model, AccessSealed):
     """
 
     __tablename__ = "units"
+    # The tree's order, a page at a time (path, then id), and by its first
+    # column every "this unit and those below it" prefix match.
+    __table_args__ = (Index("ix_units_tree_order", "path", "id"),)
     __access_identity__ = ("code",)  # the id is only known after the INSERT
     __access_fields__ = ("parent_id", "path")
 
@@ -29,7 +32,7 @@ class Unit(db.Model, AccessSealed):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
-    path: Mapped[str] = mapped_column(String(255), default="", index=True)
+    path: Mapped[str] = mapped_column(String(255), default="")
     school_type: Mapped[str | None] = mapped_column(String(32))
     # A unit that no longer exists (merged, renamed away in a reorganisation):
     # it takes no new case, account or sub-unit; its closed cases stay counted.

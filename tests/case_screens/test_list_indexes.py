@@ -35,6 +35,8 @@ from caseapp.partners import service as partners
 from caseapp.partners.models import ApiToken
 from caseapp.supervision import service as supervision
 from caseapp.transfers import service as transfers
+from caseapp.units import service as units
+from caseapp.units.models import Unit
 
 # name -> (table, why its rows stay few)
 BOUNDED_SORTS = {
@@ -140,7 +142,15 @@ def statements(user, supervisor, made):
     year = clock.now().date()
     found.append(("awareness sessions", awareness.SESSIONS_KEYSET.page(
         select(AwarenessSession).where(*awareness._held_in(
-            awareness.visible_units(supervisor), year - timedelta(days=365), year)), None, 50)))
+            supervisor.unit, year - timedelta(days=365), year)), None, 50)))
+    units_order = units.TREE_KEYSET
+    found.append(("units tree", units_order.page(select(Unit), None, 50)))
+    found.append(("units tree after a mark", units_order.page(
+        select(Unit), units_order.token(supervisor.unit), 50)))
+    found.append(("schools without a session", awareness.SCHOOLS_KEYSET.page(
+        select(Unit).where(awareness._in_subtree(supervisor.unit), Unit.school_type.is_not(None),
+                           ~awareness._held_session(year - timedelta(days=365), year)),
+        awareness.SCHOOLS_KEYSET.token(supervisor.unit), 50)))
     found.append(("audit log", auditlog.visible_entries(supervisor, ordered=True).order_by(
         auditlog.C.seq.desc()).limit(51)))
     return found

@@ -1,0 +1,31 @@
+"""The units' tree is read a page at a time by an index (issue 16)
+
+The admin's units page and the schools without an awareness session are
+keyset pages on (path, id); this index serves that order and, by its first
+column, every "this unit and those below it" prefix match the path index
+served, so it takes that index's place.
+
+Revision ID: f7d2b5c9a3e1
+Revises: e6c1a4f8b2d7
+Create Date: 2026-12-04 17:00:00.000000
+
+"""
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = 'f7d2b5c9a3e1'
+down_revision = 'e6c1a4f8b2d7'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('units', schema=None) as batch_op:
+        batch_op.create_index('ix_units_tree_order', ['path', 'id'], unique=False)
+        batch_op.drop_index('ix_units_path')
+
+
+def downgrade():
+    with op.batch_alter_table('units', schema=None) as batch_op:
+        batch_op.create_index('ix_units_path', ['path'], unique=False)
+        batch_op.drop_index('ix_units_tree_order')

@@ -1,0 +1,116 @@
+"""The schools without an awareness session (issue 16: every list paged): the
+summaries count the schools in SQL and name only the first few, with a link
+to a paged list of all of them; each school is on one page only, another
+district's schools on none, and the counting costs the same statements
+however many schools there are."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from caseapp import clock
+from caseapp.admin import service as admin_service
+from caseapp.awareness import service
+from caseapp.awareness.year import school_year_of
+from caseapp.cases.deadlines import VIETNAM
+from caseapp.extensions import db
+from tests.sql_statements import statements_run
+
+from .test_sessions import form
+
+SCHOOL = re.compile(r'<li data-unit="([A-Z0-9]+)">')
+LINK = re.compile(r'href="(/awareness/schools\?[^"]+)"[^>]*>([^<]*)')
+
+
+def make_schools(make_unit, parent, count: int, prefix: str) -> list[str]:
+    """``count`` schools under ``parent``, their codes in the tree's order (their
+    paths': sisters by their ids as text, so the 10th comes before the 2nd)."""
+    made = []
+    for i in range(count):
+        unit = make_unit(f"{prefix}{i:03d}", parent=parent, name=f"Trường {prefix} {i}")
+        admin_service.set_school_type("system", unit, "primary")
+        made.append(unit)
+    db.session.commit()
+    return [u.code for u in sorted(made, key=lambda u: u.path)]
+
+
+def schools_on(html: str) -> list[str]:
+    return SCHOOL.findall(html)
+
+
+def links(html: str) -> dict[str, str]:
+    return {text.strip(" ←→"): href.replace("&amp;", "&") for href, text in LINK.findall(html)}
+
+
+def test_the_summary_names_the_first_schools_and_links_to_all(people, login, make_unit):
+    mine = make_schools(make_unit, people.district, service.COVERAGE_SHOWN + 5, "T")
+    make_schools(make_unit, people.other_district, 3, "K")
+    supervisor = login(people.supervisor)
+    assert supervisor.post("/awareness", data=form(supervisor, unit=mine[0])).status_code == 302
+    without = mine[1:]
+    for path in ("/awareness", "/figures"):
+        page = supervisor.get(path).get_data(as_text=True)
+        shown = schools_on(page)
+        assert shown == without[:service.COVERAGE_SHOWN], path  # the tree's order, the first few
+        assert f"({len(without)})" in page
+        assert 'id="all-schools-without"' in page and "/awareness/schools?year=" in page
+    assert "1 / 25" in supervisor.get("/awareness").get_data(as_text=True)
+    assert "1 trên 25 trường" in supervisor.get("/figures").get_data(as_text=True)
+
+
+def test_walking_the_pages_shows_each_school_once(people, login, make_unit, monkeypatch):
+    monkeypatch.setattr(service, "SCHOOLS_PAGE_SIZE", 7)
+    mine = make_schools(make_unit, people.district, 17, "T")
+    make_schools(make_unit, people.other_district, 4, "K")
+    client = login(people.officer2)
+    url, seen = "/awareness/schools", []
+    for _ in range(5):  # bounded: 3 pages expected
+        answer = client.get(url)
+        assert answer.status_code == 200
+        html = answer.get_data(as_text=True)
+        seen.append(schools_on(html))
+        following = links(html).get("Trang sau")
+        if following is None:
+            break
+        url = following
+    assert [len(p) for p in seen] == [7, 7, 3]
+    assert [code for page in seen for code in page] == mine
+    assert "15–17 trong 17" in html
+    back = links(html)["Trang trước"]
+    assert schools_on(client.get(back).get_data(as_text=True)) == mine[7:14]
+
+
+def test_another_district_sees_none_of_them(people, login, make_unit):
+    make_schools(make_unit, people.district, 3, "T")
+    html = login(people.other_supervisor).get("/awareness/schools").get_data(as_text=True)
+    assert schools_on(html) == [] and 'id="no-school-without"' in html
+
+
+@pytest.mark.parametrize("mark", ["x", "W10=", "WyIvMS8yLyIsIDFd" * 40, "%00", "WyJhIiwxXQ"])
+def test_a_forged_mark_is_the_first_page(people, login, make_unit, mark):
+    mine = make_schools(make_unit, people.district, 3, "T")
+    client = login(people.officer2)
+    for key in ("after", "before"):
+        answer = client.get(f"/awareness/schools?{key}={mark}&start=999")
+        assert answer.status_code in (200, 400)
+        if answer.status_code == 200:
+            assert schools_on(answer.get_data(as_text=True)) == mine
+
+
+def test_counting_costs_the_same_statements_however_many_schools(people, make_unit):
+    year = school_year_of(clock.now().astimezone(VIETNAM).date())
+    make_schools(make_unit, people.district, 2, "T")
+
+    def counted():
+        found = service.coverage(people.district, year.first, year.last)
+        return found.schools, found.without, len(found.first_without)
+
+    people.district.path  # noqa: B018  (loaded before each count alike)
+    few, with_few = statements_run(counted)
+    make_schools(make_unit, people.district, 60, "M")
+    db.session.expire_all()
+    people.district.path  # noqa: B018
+    many, with_many = statements_run(counted)
+    assert few == (2, 2, 2) and many == (62, 62, service.COVERAGE_SHOWN)
+    assert with_many == with_few
