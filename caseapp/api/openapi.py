@@ -87,7 +87,6 @@ class Operation:
     query: list[dict] = field(default_factory=list)
     description: str = ""
     security: str = "session"
-    body_optional: bool = False
 
     def standard_errors(self) -> dict[str, str]:
         """The statuses this operation can answer whatever its own code does."""
@@ -129,13 +128,13 @@ def route(bp: Blueprint, rule: str, method: str, *, summary: str,
           body: type[BaseModel] | None = None, answer: type[BaseModel] | None = None,
           status: int = 200, errors: dict[str, str] | None = None,
           query: list[dict] | None = None, description: str = "",
-          security: str = "session", body_optional: bool = False) -> Callable:
+          security: str = "session") -> Callable:
     """Register a Flask route on ``bp`` and its OpenAPI operation together.
 
     ``errors``: the statuses this route answers beyond those of every route of its
     ``security`` ("session": a staff member's cookie, plus X-CSRFToken on writes;
-    "token": a partner's bearer token; "none": public). ``body_optional``: the
-    view reads an empty body as the model's defaults (``parse(optional=True)``)."""
+    "token": a partner's bearer token; "none": public). A declared ``body`` is
+    required."""
     if security not in SECURITY_KINDS:
         raise ValueError(f"security must be one of {SECURITY_KINDS}, not {security!r}")
 
@@ -144,7 +143,7 @@ def route(bp: Blueprint, rule: str, method: str, *, summary: str,
         _operations.append(Operation(
             openapi_path(bp.url_prefix or "", rule).removeprefix(API_PREFIX) or "/",
             method.lower(), summary, body, answer, status, dict(errors or {}),
-            list(query or []), description, security, body_optional))
+            list(query or []), description, security))
         return view
     return decorate
 
@@ -216,7 +215,7 @@ def document() -> dict[str, Any]:
         if parameters:
             operation["parameters"] = parameters
         if op.body is not None:
-            operation["requestBody"] = {"required": not op.body_optional,
+            operation["requestBody"] = {"required": True,
                                         **_json(_schema_of(op.body, "validation", schemas))}
         paths.setdefault(op.path, {})[op.method] = operation
     return {

@@ -76,11 +76,9 @@ def errors_of(error: ValidationError) -> dict[str, Any]:
     return fields
 
 
-def parse(model: type[Body], *, optional: bool = False):
-    """The request's body as ``model``. ``optional``: an empty body is ``model()``."""
+def parse(model: type[Body]):
+    """The request's body as ``model``."""
     raw = request.get_data(cache=True)
-    if optional and not raw.strip():
-        return model()
     payload = request.get_json(silent=request.content_type is None)
     if payload is None:
         raise InvalidInput({"_": _l("Send a JSON object (Content-Type: application/json).")})
