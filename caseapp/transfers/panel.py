@@ -3,6 +3,7 @@ transferred (everyone who sees the case), and the "Transfer" section (its
 supervisors ask for, follow and cancel a transfer there)."""
 from __future__ import annotations
 
+from flask import g
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -40,13 +41,27 @@ def transfer_form(case: Case, *, submitted: bool = False) -> TransferForm:
     return form
 
 
+def _transfers(case: Case) -> list:
+    """The case's genuine transfers, newest first, read once per request: the
+    banner, the section's summary line and the timeline all show them (three
+    reads of the same rows, each row's MAC checked three times, before)."""
+    read = g.setdefault("case_transfers", {})
+    if case.id not in read:
+        read[case.id] = service.transfers_of(case)
+    return read[case.id]
+
+
+def _pending(case: Case):
+    return next((t for t in _transfers(case) if t.status == "pending"), None)
+
+
 def _shown(user, case: Case, pending) -> bool:
     return pending is not None or case_rules.is_supervisor_of(user, case)
 
 
 def banner_context(user, case: Case, child: bool) -> dict | None:
     """On every case page while a transfer waits: who sees the case keeps working on it."""
-    pending = service.pending_of(case)
+    pending = _pending(case)
     if pending is None:
         return None
     return {"transfer": pending, "to_unit": pending.to_unit.name,
@@ -54,10 +69,10 @@ def banner_context(user, case: Case, child: bool) -> dict | None:
 
 
 def panel_context(user, case: Case, child: bool) -> dict | None:
-    pending = service.pending_of(case)
+    pending = _pending(case)
     if not _shown(user, case, pending):
         return None
-    history = service.transfers_of(case)
+    history = _transfers(case)
     reasons: dict[str, tuple[str | None, str | None]] = {}
     for transfer in history[:REASONS_SHOWN]:
         if rules.can_read_transfer_reasons(user, transfer):
@@ -77,7 +92,7 @@ def panel_context(user, case: Case, child: bool) -> dict | None:
 
 
 def summary(user, case: Case, child: bool) -> dict | None:
-    pending = service.pending_of(case)
+    pending = _pending(case)
     if not _shown(user, case, pending):
         return None
     if pending is not None:
@@ -99,7 +114,7 @@ def timeline_events(case: Case, child: bool) -> list[dict]:
     (units and codes only; the reasons stay on the section page, each reading
     audited)."""
     events = []
-    for t in service.transfers_of(case):
+    for t in _transfers(case):
         to_unit, from_unit = t.to_unit.name, t.from_unit.name
         events.append({"at": t.requested_at, "kind": "transfer", "actor": t.requested_by_id,
                        "title": _("Transfer from %(source)s to %(target)s requested",
