@@ -35,7 +35,7 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from sqlalchemy import Select, and_, literal, or_, tuple_
+from sqlalchemy import BigInteger, Integer, Select, SmallInteger, and_, literal, or_, tuple_
 
 from . import clock
 
@@ -88,9 +88,13 @@ class Keyset:
             raw = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
             if not isinstance(raw, list) or len(raw) != len(self.keys):
                 return None
-            return tuple(_value(k.kind, v) for k, v in zip(self.keys, raw, strict=True))
+            values = tuple(_value(k.kind, v) for k, v in zip(self.keys, raw, strict=True))
         except (ValueError, TypeError, OverflowError, UnicodeDecodeError):
             return None
+        for key, value in zip(self.keys, values, strict=True):
+            if key.kind == "int" and not _fits(key.column, value):
+                return None  # the driver would refuse it: "integer out of range", a 500
+        return values
 
     def after(self, values: Sequence) -> Any:
         """SQL: the rows after ``values`` in this order. One row-value comparison
@@ -361,6 +365,15 @@ def _value(kind: str, raw):
     if kind == "str" and not is_row_id(raw):
         raise ValueError(kind)
     return raw
+
+
+def _fits(column, value: int) -> bool:
+    """Whether ``value`` fits ``column``'s integer type (INTEGER holds 32 bits
+    on PostgreSQL, SMALLINT 16, BIGINT 64; SQLite takes any of them)."""
+    kind = column.type
+    bits = 64 if isinstance(kind, BigInteger) else 16 if isinstance(kind, SmallInteger) else \
+        32 if isinstance(kind, Integer) else 64
+    return -(2 ** (bits - 1)) <= value < 2 ** (bits - 1)
 
 
 def is_row_id(raw: object) -> bool:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, SelectField, StringField
-from wtforms.validators import Optional
+from wtforms.validators import DataRequired, Optional
 
 from caseapp.core.base_form import AppForm
 from caseapp.core.forms import choice_list, max_length, required
@@ -39,7 +39,10 @@ class UnitForm(AppForm):
 
 
 class UnitRenameForm(AppForm):
-    name = StringField(_l("New name"), validators=[required(), max_length(200)])
+    # Its own message: on a page of schools "Trường này là bắt buộc" reads as
+    # "this school is required" ("trường": a field and a school).
+    name = StringField(_l("New name"), validators=[
+        DataRequired(_l("Write the unit's new name.")), max_length(200)])
 
 
 class SchoolForm(AppForm):

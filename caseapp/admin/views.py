@@ -173,7 +173,9 @@ def _units_page(school_form=None, unit_errors=None, status: int = 200,
         page_url=lambda **params: url_for("admin.unit_list", **params),
         school_labels=SCHOOL_LABELS, school_form=school_form or SchoolForm(formdata=None),
         rename_form=rename_form, unit_errors=unit_errors or {}, confirm=ConfirmForm(),
-        find=request.args.get("at", "") if not_found else "", not_found=not_found), status
+        find=request.args.get("at", "")[:32] if not_found else "", not_found=not_found,
+        above=units.ancestors(window.rows[0]) if window.rows and not window.first else []), \
+        status
 
 
 @bp.get("/units")

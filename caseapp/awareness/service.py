@@ -283,7 +283,8 @@ def schools_without_window(root: Unit, start: date, end: date, *, after: str | N
     """A page of the schools in ``root``'s subtree that held no session from
     ``start`` to ``end``, in the tree's order."""
     return SCHOOLS_KEYSET.read(
-        select(Unit).where(_in_subtree(root), Unit.school_type.is_not(None),
+        select(Unit).options(joinedload(Unit.parent))
+        .where(_in_subtree(root), Unit.school_type.is_not(None),
                            ~_held_session(start, end)),
         after, before, size or SCHOOLS_PAGE_SIZE, db.session.scalars)
 

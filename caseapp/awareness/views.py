@@ -10,10 +10,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from caseapp import paging
+from caseapp.auditing.integrity import intact
 from caseapp.core.errors import render_error
 from caseapp.core.forms import choice_list
 from caseapp.extensions import db
-from caseapp.permissions import can_record_awareness
+from caseapp.permissions import can_record_awareness, unit_scope
+from caseapp.units import service as units
 from caseapp.units.labels import SCHOOL_LABELS
 
 from . import service
@@ -32,6 +34,8 @@ def require_login():
     if current_user.role == "admin" or current_user.unit is None:
         return render_error(403, message=_l("Awareness sessions are recorded by a unit's "
                                             "staff."))
+    if unit_scope(current_user) is None:  # the unit's row failed its check (reported)
+        return render_error(403)
     return None
 
 
@@ -59,7 +63,7 @@ def _chosen_year():
 
 def _page(form: SessionForm | None = None, status: int = 200):
     year, years = _chosen_year()
-    root = current_user.unit
+    root = unit_scope(current_user)
     window = service.sessions_window(root, year.first, year.last,
                                      after=request.args.get("after"),
                                      before=request.args.get("before"))
@@ -70,7 +74,7 @@ def _page(form: SessionForm | None = None, status: int = 200):
         size=service.SESSIONS_PAGE_SIZE,
         position=paging.position(request.args.get("start"), window, len(window.rows), total),
         page_url=lambda **params: url_for("awareness.sessions", year=year.code, **params),
-        coverage=service.coverage(root, year.first, year.last),
+        coverage=service.coverage(root, year.first, year.last), unit_code=None,
         audience_labels=AUDIENCE_LABELS, school_labels=SCHOOL_LABELS,
         may_edit=lambda s: can_record_awareness(current_user, s.unit)), status
 
@@ -85,7 +89,7 @@ def schools_without():
     """Every school of the user's subtree that held no session in the school
     year, a page at a time (the summaries name only the first few)."""
     year, years = _chosen_year()
-    root = current_user.unit
+    root = _chosen_unit()
     window = service.schools_without_window(root, year.first, year.last,
                                             after=request.args.get("after"),
                                             before=request.args.get("before"))
@@ -94,8 +98,23 @@ def schools_without():
         "awareness/schools_without.html", year=year, years=years, schools=window.rows,
         window=window, total=total, size=service.SCHOOLS_PAGE_SIZE,
         position=paging.position(request.args.get("start"), window, len(window.rows), total),
-        page_url=lambda **params: url_for("awareness.schools_without", year=year.code, **params),
-        school_labels=SCHOOL_LABELS)
+        page_url=lambda **params: url_for("awareness.schools_without", year=year.code,
+                                          unit=request.args.get("unit"), **params),
+        school_labels=SCHOOL_LABELS, unit=root)
+
+
+def _chosen_unit():
+    """``unit``: a unit of the user's subtree (the figures link for the unit they
+    chose); by default their own. Any other code is the same 404 as an unknown
+    one."""
+    scope = unit_scope(current_user)
+    code = request.args.get("unit")
+    if not code:
+        return scope
+    unit = units.by_code(code) if len(code) <= 32 and code.isprintable() else None
+    if unit is None or not intact(unit) or not scope.contains(unit):
+        abort(404)
+    return unit
 
 
 def _unit_chosen(form: SessionForm):

@@ -48,6 +48,16 @@ def can_record_awareness(user, unit) -> bool:
     return unit.path.startswith(user.unit.path)
 
 
+def unit_scope(user):
+    """The unit whose subtree ``user``'s lists and counts cover (awareness
+    sessions, schools, the figures' units): their own, while its row is
+    genuine; None otherwise (a path changed in the database would widen the
+    scope to another district's schools)."""
+    if not _usable(user) or user.unit is None or not intact(user.unit):
+        return None
+    return user.unit
+
+
 def grant_awareness_notes(user, session) -> Grant:
     """The notes of an awareness session, for the people who may edit it."""
     if not can_record_awareness(user, session.unit):

@@ -23,6 +23,7 @@ from caseapp.cases.screens import user_names
 from caseapp.core import charts
 from caseapp.extensions import db
 from caseapp.permissions import cases as rules
+from caseapp.permissions import unit_scope
 from caseapp.units.labels import SCHOOL_LABELS
 from caseapp.units.models import SCHOOL_TYPES, Unit
 
@@ -234,9 +235,13 @@ def _charts(b: Dashboard) -> dict[str, str]:
 
 
 def units_for(user) -> list[Unit]:
-    """The units a supervisor may choose: theirs and those below it."""
+    """The units a supervisor may choose: theirs and those below it (none when
+    their unit's row fails its check: they see their own caseload only)."""
+    root = unit_scope(user)
+    if root is None:
+        return []
     return db.session.scalars(select(Unit).where(
-        Unit.path.startswith(user.unit.path, autoescape=True)).order_by(Unit.path)).all()
+        Unit.path.startswith(root.path, autoescape=True)).order_by(Unit.path)).all()
 
 
 def chosen_unit(units: list[Unit], code: str | None) -> Unit | None:

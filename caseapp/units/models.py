@@ -32,7 +32,11 @@ class Unit(db.Model, AccessSealed):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
-    path: Mapped[str] = mapped_column(String(255), default="")
+    # Compared byte-wise on PostgreSQL (collation "C", as the audit log's copy):
+    # a locale's collation would order "/1/20/" between "/1/2/" and "/1/2/5/",
+    # breaking the tree's order, and could not serve a prefix match by index.
+    path: Mapped[str] = mapped_column(
+        String(255).with_variant(String(255, collation="C"), "postgresql"), default="")
     school_type: Mapped[str | None] = mapped_column(String(32))
     # A unit that no longer exists (merged, renamed away in a reorganisation):
     # it takes no new case, account or sub-unit; its closed cases stay counted.

@@ -40,6 +40,15 @@ def tree_window(*, after: str | None = None, before: str | None = None,
     return TREE_KEYSET.window(rows, size, first=count_before(at) == 0, backwards=False)
 
 
+def ancestors(unit: Unit) -> list[Unit]:
+    """The units above ``unit``, the top first (the ids its path names): shown
+    over a page of the tree that starts below them."""
+    ids = [int(part) for part in unit.path.strip("/").split("/")[:-1] if part.isdigit()]
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Unit).where(Unit.id.in_(ids)).order_by(Unit.path)))
+
+
 def count_before(unit: Unit) -> int:
     """How many units come before ``unit`` in the tree's order (one aggregate)."""
     return db.session.scalar(select(func.count()).select_from(Unit).where(

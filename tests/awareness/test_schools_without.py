@@ -114,3 +114,42 @@ def test_counting_costs_the_same_statements_however_many_schools(people, make_un
     many, with_many = statements_run(counted)
     assert few == (2, 2, 2) and many == (62, 62, service.COVERAGE_SHOWN)
     assert with_many == with_few
+
+
+def test_a_unit_widened_by_hand_opens_no_other_districts_schools(people, login, make_unit):
+    """A database writer sets the other district's path to the root's: its
+    supervisor would see every school. The unit's row fails its check, so the
+    awareness pages refuse and the figures offer no unit (found by review)."""
+    make_schools(make_unit, people.district, 3, "T")
+    db.session.execute(db.text("UPDATE units SET path = '/' WHERE code = 'HUYEN2'"))
+    db.session.commit()
+    db.session.expire_all()
+    client = login(people.other_supervisor)
+    for path in ("/awareness", "/awareness/schools", "/awareness/schools?unit=HUYEN"):
+        answer = client.get(path)
+        assert answer.status_code == 403, path
+        assert "T000" not in answer.get_data(as_text=True)
+    figures = client.get("/figures").get_data(as_text=True)
+    assert "T000" not in figures and 'value="HUYEN"' not in figures
+
+
+def test_the_figures_link_lists_the_unit_they_count(people, login, make_unit):
+    commune_schools = make_schools(make_unit, people.commune, 25, "C")
+    make_schools(make_unit, people.district, 2, "T")  # the district's own: not the commune's
+    client = login(people.supervisor)
+    page = client.get("/figures?unit=XA").get_data(as_text=True)
+    link = re.search(r'id="all-schools-without" href="([^"]+)"', page).group(1)
+    assert "unit=XA" in link and "(25)" in page
+    listed = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert schools_on(listed) == commune_schools
+    # A unit outside the user's subtree, or unknown, is the same 404.
+    other = login(people.other_supervisor)
+    assert other.get("/awareness/schools?unit=XA").status_code == 404
+    assert other.get("/awareness/schools?unit=NOPE").status_code == 404
+    assert other.get("/awareness/schools", query_string={"unit": "X" * 500}).status_code == 404
+
+
+def test_the_go_to_box_echoes_at_most_a_code(people, login):
+    client = login(people.admin)
+    html = client.get("/admin/units", query_string={"at": "Z" * 5000}).get_data(as_text=True)
+    assert "Z" * 33 not in html and 'value="' + "Z" * 32 + '"' in html

@@ -99,7 +99,9 @@ def test_the_unit_forms_say_what_is_wrong_in_vietnamese(people, login):
                          data={"csrf_token": token(client, "/admin/units"), "name": "  "})
     assert answer.status_code == 422
     page = answer.get_data(as_text=True)
-    assert "Trường này là bắt buộc" in page or "Hãy đặt tên" in page
+    # Its own words: "Trường này là bắt buộc" would read "this school is required".
+    assert "Hãy nhập tên mới của đơn vị." in page and "Trường này là bắt buộc" not in page
+    assert f'value="{people.commune.name}"' in page  # the name as it is, not the blank
     db.session.expire_all()
     assert units.by_code(people.commune.code).name == people.commune.name
 

@@ -59,6 +59,10 @@ def test_a_code_finds_its_page_and_an_unknown_one_says_so(people, login, tree):
     html = client.get(f"/admin/units?at={target.lower()}").get_data(as_text=True)
     assert UNIT.findall(html) == tree[13:21]
     assert f"14–21 trong {len(tree)}" in html and "Trang trước" in html
+    # A page that starts below the top names the units above its first.
+    above = re.search(r'<p class="hint" id="tree-above">(.*?)</p>', html, re.S).group(1)
+    assert re.findall(r"<code>([A-Z0-9]+)</code>", above) == ["TINH", "HUYEN"]
+    assert 'id="tree-above"' not in client.get("/admin/units").get_data(as_text=True)
     answer = client.get("/admin/units?at=KHONGCO")
     html = answer.get_data(as_text=True)
     assert answer.status_code == 200
