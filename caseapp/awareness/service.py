@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from caseapp import clock
@@ -262,9 +262,12 @@ def coverage(root: Unit, start: date, end: date, *, named: int = COVERAGE_SHOWN)
     ``start`` to ``end``, by school type: one grouped count, whatever the
     number of schools, and the first ``named`` of those without a session."""
     held = _held_session(start, end)
+    # A school no longer active (closed, merged) counts only where it held a
+    # session in the period: it is not one still to reach.
     rows = db.session.execute(
         select(Unit.school_type, func.count(), func.sum(case((held, 1), else_=0)))
-        .where(_in_subtree(root), Unit.school_type.is_not(None))
+        .where(_in_subtree(root), Unit.school_type.is_not(None),
+               or_(Unit.is_active.is_(True), held))
         .group_by(Unit.school_type)).all()
     by_type = {kind: (int(total), int(covered or 0)) for kind, total, covered in rows}
     first = schools_without_window(root, start, end, size=named).rows \
@@ -280,12 +283,12 @@ SCHOOLS_KEYSET = Keyset(Key(Unit.path, "path"), Key(Unit.id, "int"))
 
 def schools_without_window(root: Unit, start: date, end: date, *, after: str | None = None,
                            before: str | None = None, size: int | None = None) -> Window:
-    """A page of the schools in ``root``'s subtree that held no session from
-    ``start`` to ``end``, in the tree's order."""
+    """A page of the active schools in ``root``'s subtree that held no session
+    from ``start`` to ``end``, in the tree's order."""
     return SCHOOLS_KEYSET.read(
         select(Unit).options(joinedload(Unit.parent))
-        .where(_in_subtree(root), Unit.school_type.is_not(None),
-                           ~_held_session(start, end)),
+        .where(_in_subtree(root), Unit.school_type.is_not(None), Unit.is_active.is_(True),
+               ~_held_session(start, end)),
         after, before, size or SCHOOLS_PAGE_SIZE, db.session.scalars)
 
 

@@ -153,3 +153,18 @@ def test_the_go_to_box_echoes_at_most_a_code(people, login):
     client = login(people.admin)
     html = client.get("/admin/units", query_string={"at": "Z" * 5000}).get_data(as_text=True)
     assert "Z" * 33 not in html and 'value="' + "Z" * 32 + '"' in html
+
+
+def test_a_school_no_longer_active_counts_only_where_it_held_a_session(people, login, make_unit):
+    mine = make_schools(make_unit, people.district, 4, "T")
+    supervisor = login(people.supervisor)
+    assert supervisor.post("/awareness", data=form(supervisor, unit=mine[0])).status_code == 302
+    for code in mine[:2]:  # one with a session, one without, then closed
+        db.session.execute(db.text("UPDATE units SET is_active = :f WHERE code = :c"),
+                           {"f": False, "c": code})
+    db.session.commit()
+    page = supervisor.get("/awareness").get_data(as_text=True)
+    assert "1 / 3" in page  # the closed one with a session counts; the other is gone
+    assert schools_on(page) == mine[2:]
+    listed = supervisor.get("/awareness/schools").get_data(as_text=True)
+    assert schools_on(listed) == mine[2:]
