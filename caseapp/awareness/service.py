@@ -18,10 +18,11 @@ from caseapp.auditing.writer import record
 from caseapp.cases import deadlines
 from caseapp.core.text import HIDDEN_CHARACTER, has_hidden_characters
 from caseapp.crypto import destroy_owner_key, new_data_key, unlock
+from caseapp.crypto.row_integrity import prefetch
 from caseapp.crypto.shredding import scrub_after_commit
 from caseapp.extensions import db
 from caseapp.paging import Key, Keyset, Window
-from caseapp.permissions import can_record_awareness, grant_awareness_notes
+from caseapp.permissions import can_record_awareness, grant_awareness_notes, unit_scope
 from caseapp.units.models import Unit
 
 from .models import AUDIENCES, MAX_ATTENDEES, AwarenessSession
@@ -173,16 +174,39 @@ def open_notes(actor, session: AwarenessSession) -> None:
         unlock(session, grant=grant_awareness_notes(actor, session))
 
 
-def visible_units(user) -> list[Unit]:
-    """The units whose sessions ``user`` sees: theirs and those below it."""
-    if user.unit is None:
+# A unit's choice in the session form is a select of the units the user may
+# record for while they are at most this many; past it (a province's thousands
+# of communes and schools) the form takes a unit's code.
+UNIT_CHOICES_MAX = 300
+
+
+def recordable_units(user, *, most: int | None = None) -> list[Unit] | None:
+    """The units ``user`` may record for (theirs and those below it), in the
+    tree's order, their row anchors read in one statement; None when their
+    subtree holds more than ``most`` units."""
+    root = unit_scope(user)
+    if root is None or user.role == "admin":
         return []
-    return list(db.session.scalars(select(Unit).where(
-        Unit.path.startswith(user.unit.path, autoescape=True)).order_by(Unit.path)))
+    most = most or UNIT_CHOICES_MAX
+    rows = list(db.session.scalars(select(Unit).where(_in_subtree(root))
+                                   .order_by(Unit.path, Unit.id).limit(most + 1)))
+    if len(rows) > most:
+        return None
+    prefetch(rows)
+    return [u for u in rows if can_record_awareness(user, u)]
 
 
-def recordable_units(user) -> list[Unit]:
-    return [u for u in visible_units(user) if can_record_awareness(user, u)]
+def recordable_unit(user, code: str) -> Unit | None:
+    """The unit of ``code`` when ``user`` may record a session for it; None for
+    anything else (an unknown code, another district's unit: the latter recorded)."""
+    code = code.strip().upper()
+    unit = db.session.scalar(select(Unit).where(Unit.code == code)) \
+        if code and len(code) <= 32 and code.isprintable() else None
+    if unit is not None and can_record_awareness(user, unit):
+        return unit
+    if unit is not None:
+        refuse_unit(user, code)
+    return None
 
 
 SESSIONS_PAGE_SIZE = 50
@@ -207,13 +231,18 @@ def _in_subtree(root: Unit):
 def sessions_window(root: Unit | None, start: date, end: date, *, after: str | None = None,
                     before: str | None = None, size: int | None = None) -> Window:
     """A page of the sessions of ``root``'s subtree held from ``start`` to ``end``
-    (inclusive), newest first, each with its unit read in the same query."""
+    (inclusive), newest first, each with its unit read in the same query and
+    the units' anchors in one more."""
     if root is None:
         return Window([], None, None, first=True)
-    return SESSIONS_KEYSET.read(
+    window = SESSIONS_KEYSET.read(
         select(AwarenessSession).options(joinedload(AwarenessSession.unit))
         .where(*_held_in(root, start, end)),
         after, before, size or SESSIONS_PAGE_SIZE, db.session.scalars)
+    # Each row asks whether its unit may be edited (the unit's row checked):
+    # their anchors in one statement, not one per row.
+    prefetch({s.unit for s in window.rows})
+    return window
 
 
 def count_sessions(root: Unit | None, start: date, end: date) -> int:

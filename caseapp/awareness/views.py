@@ -42,8 +42,11 @@ def require_login():
 def _unit_choices(form: SessionForm) -> SessionForm:
     """The units the user may record for, as a tree, schools marked; no unit
     chosen in advance when there are several (a session under the wrong one
-    would count for no school)."""
+    would count for no school). Past ``service.UNIT_CHOICES_MAX`` of them the
+    form takes a unit's code instead (``unit_by_code``)."""
     units = service.recordable_units(current_user)
+    form.unit_by_code = units is None
+    units = units or []
     top = min((u.depth for u in units), default=0)
     pairs = [(u.code, f"{'· ' * (u.depth - top)}{u.name}"
                       + (f" ({SCHOOL_LABELS[u.school_type]})" if u.school_type else ""))
@@ -67,6 +70,10 @@ def _page(form: SessionForm | None = None, status: int = 200):
     window = service.sessions_window(root, year.first, year.last,
                                      after=request.args.get("after"),
                                      before=request.args.get("before"))
+    # Asked now, while the page's units carry the anchors read with them (the
+    # request's own audit entry expires the rows: asked in the template, each
+    # unit's anchor was read again, one statement per row).
+    editable = {s.id for s in window.rows if can_record_awareness(current_user, s.unit)}
     total = service.count_sessions(root, year.first, year.last)
     return render_template(
         "awareness/sessions.html", form=_unit_choices(form or SessionForm(formdata=None)),
@@ -76,7 +83,7 @@ def _page(form: SessionForm | None = None, status: int = 200):
         page_url=lambda **params: url_for("awareness.sessions", year=year.code, **params),
         coverage=service.coverage(root, year.first, year.last), unit_code=None,
         audience_labels=AUDIENCE_LABELS, school_labels=SCHOOL_LABELS,
-        may_edit=lambda s: can_record_awareness(current_user, s.unit)), status
+        may_edit=lambda s: s.id in editable), status
 
 
 @bp.get("/awareness")
@@ -118,11 +125,12 @@ def _chosen_unit():
 
 
 def _unit_chosen(form: SessionForm):
-    code = (form.unit.data or "").strip().upper()
-    found = next((u for u in service.recordable_units(current_user) if u.code == code), None)
-    if found is None and code:
-        service.refuse_unit(current_user, code)  # another unit's code: recorded
-    return found
+    return service.recordable_unit(current_user, form.unit.data or "")
+
+
+def _unit_refused(form: SessionForm) -> str:
+    return _("None of your units has this code.") if form.unit_by_code \
+        else _("Choose one of your units.")
 
 
 def _all_errors(form: SessionForm, error: service.AwarenessError | None = None) -> None:
@@ -157,7 +165,7 @@ def record():
         abort(400)
     unit = _unit_chosen(form)
     if unit is None:
-        form.unit.errors = [_("Choose one of your units.")]
+        form.unit.errors = [_unit_refused(form)]
     if not valid or unit is None:
         _all_errors(form)
         return _page(form, 422)
@@ -208,7 +216,7 @@ def save(session_id: str):
         abort(400)
     unit = _unit_chosen(form) if form.unit.data else session.unit
     if unit is None:
-        form.unit.errors = [_("Choose one of your units.")]
+        form.unit.errors = [_unit_refused(form)]
     if not valid or unit is None:
         _all_errors(form)
         return _edit_page(session, form, 422)

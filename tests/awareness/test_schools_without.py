@@ -15,6 +15,7 @@ from caseapp.awareness import service
 from caseapp.awareness.year import school_year_of
 from caseapp.cases.deadlines import VIETNAM
 from caseapp.extensions import db
+from tests.cases.conftest import audit_rows
 from tests.sql_statements import statements_run
 
 from .test_sessions import form
@@ -168,3 +169,39 @@ def test_a_school_no_longer_active_counts_only_where_it_held_a_session(people, l
     assert schools_on(page) == mine[2:]
     listed = supervisor.get("/awareness/schools").get_data(as_text=True)
     assert schools_on(listed) == mine[2:]
+
+
+def test_past_the_choices_cap_the_form_takes_a_units_code(people, login, make_unit,
+                                                          monkeypatch):
+    """A province's supervisor has thousands of units below: no select of them
+    all, a code typed instead, checked as the choice was."""
+    monkeypatch.setattr(service, "UNIT_CHOICES_MAX", 2)
+    school = make_schools(make_unit, people.district, 3, "T")[0]
+    supervisor = login(people.supervisor)
+    page = supervisor.get("/awareness").get_data(as_text=True)
+    assert '<input id="unit" name="unit"' in page and '<select id="unit"' not in page
+    assert supervisor.post("/awareness", data=form(supervisor, unit=school.lower())
+                           ).status_code == 302
+    for code, status in (("HUYEN2", 422), ("KHONGCO", 422), ("X" * 500, 422), ("", 422)):
+        answer = supervisor.post("/awareness", data=form(supervisor, unit=code))
+        assert answer.status_code == status, code
+        assert "Không đơn vị nào của bạn mang mã này." in answer.get_data(as_text=True)
+    assert len(audit_rows(action="awareness.denied", object_id="HUYEN2")) == 1
+    # Below the cap, the choice as before (one unit: named, no choice to make).
+    below = login(people.counselor).get("/awareness").get_data(as_text=True)
+    assert '<input type="hidden" name="unit" value="XA">' in below
+
+
+@pytest.mark.parametrize("cap", [2, 300])  # the unit typed as a code; chosen in a select
+def test_the_awareness_page_costs_the_same_statements_however_many_units(people, login,
+                                                                         make_unit, monkeypatch,
+                                                                         cap):
+    monkeypatch.setattr(service, "UNIT_CHOICES_MAX", cap)
+    supervisor = login(people.supervisor)
+    for code in make_schools(make_unit, people.district, 4, "T")[:3]:  # one without
+        supervisor.post("/awareness", data=form(supervisor, unit=code))
+    _, with_few = statements_run(lambda: supervisor.get("/awareness"))
+    for code in make_schools(make_unit, people.district, 40, "M")[:20]:
+        supervisor.post("/awareness", data=form(supervisor, unit=code))
+    _, with_many = statements_run(lambda: supervisor.get("/awareness"))
+    assert with_many == with_few
