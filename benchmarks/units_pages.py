@@ -2,7 +2,7 @@
 list paged, its page within 1.5x however big the database).
 
 A throw-away instance as an operator makes it (``caseapp quickstart
---no-serve``, then ``caseapp demo-data --cases 200`` for the demo staff), then
+--no-serve``, then ``caseapp demo-data --cases 20`` for the demo staff), then
 the tree grown under the root unit to each size of ``--sizes`` (default 200
 and 10,000 units: districts of 100 units each, two in five marked as schools,
 a session recorded at one school in ten) through the services ``caseapp
@@ -147,7 +147,7 @@ def main() -> int:
 
         app = create_app()
         app.test_client_class = isolated_client_class()
-        password, _ = grow(env, app, 200, None)
+        password, _ = grow(env, app, 20, None)
         make_admin(app)
         secrets: dict = {}
         rows = {}
