@@ -159,11 +159,15 @@ def _saved(session: AwarenessSession, message: str):
 
 @bp.post("/awareness")
 def record():
-    form = _unit_choices(SessionForm())
+    form = SessionForm()
     valid = form.validate_on_submit()
     if "csrf_token" in form.errors:
         abort(400)
+    # The unit decided before the choices are read, its row checked in full
+    # (its own anchor entry, MAC included): the choices carry anchors read in
+    # bulk, good enough for a list, not for a write (review).
     unit = _unit_chosen(form)
+    _unit_choices(form)
     if unit is None:
         form.unit.errors = [_unit_refused(form)]
     if not valid or unit is None:
@@ -210,11 +214,12 @@ def edit(session_id: str):
 @bp.post("/awareness/<session_id>")
 def save(session_id: str):
     session = _load(session_id)
-    form = _unit_choices(SessionForm())
+    form = SessionForm()
     valid = form.validate_on_submit()
     if "csrf_token" in form.errors:
         abort(400)
-    unit = _unit_chosen(form) if form.unit.data else session.unit
+    unit = _unit_chosen(form) if form.unit.data else session.unit  # before the choices: as above
+    _unit_choices(form)
     if unit is None:
         form.unit.errors = [_unit_refused(form)]
     if not valid or unit is None:

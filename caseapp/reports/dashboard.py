@@ -245,7 +245,10 @@ def units_for(user) -> list[Unit]:
 
 
 def chosen_unit(units: list[Unit], code: str | None) -> Unit | None:
-    """The unit ``code`` names among ``units`` (the first when none is named)."""
+    """The unit ``code`` names among ``units`` (the first when none is named);
+    None when there is none (a supervisor whose unit's row failed its check)."""
+    if not units:
+        return None
     code = (code or units[0].code).strip().upper()
     return next((u for u in units if u.code == code), None)
 

@@ -132,6 +132,9 @@ def test_a_unit_widened_by_hand_opens_no_other_districts_schools(people, login, 
         assert "T000" not in answer.get_data(as_text=True)
     figures = client.get("/figures").get_data(as_text=True)
     assert "T000" not in figures and 'value="HUYEN"' not in figures
+    # The API's figures: no unit to count, said so (a 500 before: review).
+    answer = client.get("/api/v1/figures")
+    assert answer.status_code == 422 and "unit" in answer.get_json()["fields"]
 
 
 def test_the_figures_link_lists_the_unit_they_count(people, login, make_unit):

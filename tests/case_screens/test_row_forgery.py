@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from caseapp import clock
 from caseapp.admin import service as admin_service
@@ -282,3 +282,29 @@ def test_a_case_key_copied_onto_a_kept_form_opens_nothing_of_the_case(people, ma
             _ = case.child_full_name
         with pytest.raises(AccessNotGranted):
             _ = case.narrative
+
+
+def test_a_unit_put_back_with_a_forged_anchor_takes_no_session(app, people, make_unit, login):
+    """A school moved out of the supervisor's district by the app, then put back
+    by a database writer (its earlier row, genuine MAC) with a "row.sealed"
+    entry naming that version: the session form's choices read anchors in
+    bulk (not MAC-checked, fine for a list); the unit a session is filed under
+    is checked in full before them, so the forged entry is not believed (review)."""
+    from caseapp.awareness.models import AwarenessSession
+    from caseapp.units.models import Unit
+    from tests.awareness.test_sessions import form
+
+    school = make_unit("TRUONG", parent=people.district)
+    old = db.session.execute(text("SELECT parent_id, path, access_mac, access_version FROM "
+                                  "units WHERE id = :i"), {"i": school.id}).one()
+    school.parent_id = people.other_district.id  # a move the app makes: sealed anew
+    school.path = people.other_district.path + f"{school.id}/"
+    db.session.commit()
+    forge("UPDATE units SET parent_id = :p, path = :path, access_mac = :m, access_version = :v "
+          "WHERE id = :i", p=old.parent_id, path=old.path, m=old.access_mac,
+          v=old.access_version, i=school.id)
+    _forge_anchor(db.session.get(Unit, school.id), old.access_version)
+    client = login(people.supervisor)
+    answer = client.post("/awareness", data=form(client, unit="TRUONG"))
+    assert answer.status_code == 422
+    assert db.session.scalar(select(func.count()).select_from(AwarenessSession)) == 0
