@@ -25,17 +25,28 @@ from .forms import REASON_LABELS, STATUS_LABELS, ButtonForm, TransferForm
 REASONS_SHOWN = 5
 
 
-def unit_choices(case: Case) -> list[tuple[str, str]]:
+# The receiving unit is a select of every active unit while there are at most
+# this many; past it (a province's thousands of communes and schools) the form
+# takes the unit's code, which the service checks as it checks a choice.
+UNIT_CHOICES_MAX = 300
+
+
+def unit_choices(case: Case) -> list[tuple[str, str]] | None:
+    """The units the case may be sent to, by name; None past ``UNIT_CHOICES_MAX``."""
     units = db.session.scalars(select(Unit).where(Unit.is_active.is_(True),
                                                   Unit.id != case.unit_id)
-                               .order_by(Unit.name)).all()
+                               .order_by(Unit.name).limit(UNIT_CHOICES_MAX + 1)).all()
+    if len(units) > UNIT_CHOICES_MAX:
+        return None
     return [("", _("Choose a unit"))] + [(u.code, f"{u.name} ({u.code})") for u in units]
 
 
 def transfer_form(case: Case, *, submitted: bool = False) -> TransferForm:
     form = TransferForm(prefix="transfer") if submitted else \
         TransferForm(prefix="transfer", formdata=None)
-    form.to_unit.choices = choice_list(unit_choices(case))
+    choices = unit_choices(case)
+    form.to_unit_by_code = choices is None
+    form.to_unit.choices = choice_list(choices or [])
     if not submitted:
         form.version.data = str(case.version_id)
     return form

@@ -554,3 +554,22 @@ def test_a_case_being_transferred_is_marked_once_on_the_supervision_page(
     at = section.index(f"/cases/{case.reference}?")
     row = section[section.rindex("<tr", 0, at):section.index("</tr>", at)]
     assert row.count("Đang chuyển đơn vị") == 1
+
+
+def test_past_the_choices_cap_the_receiving_unit_is_typed(people, make_case, login, monkeypatch):
+    """A province has thousands of units: no select of them all on the transfer
+    form, the receiving unit's code typed instead and checked as a choice is."""
+    from caseapp.transfers import panel
+
+    monkeypatch.setattr(panel, "UNIT_CHOICES_MAX", 2)
+    case = make_case("support", lead=people.officer)
+    sending = login(people.supervisor)
+    page = sending.get(f"/cases/{case.reference}/sections/transfer").get_data(as_text=True)
+    assert '<input id="transfer-to_unit" name="transfer-to_unit"' in page
+    assert '<select id="transfer-to_unit"' not in page
+    refused = post_request(sending, case, to="NOWHERE")
+    assert refused.status_code == 422
+    assert "Không có đơn vị nào mang mã này." in refused.get_data(as_text=True)
+    assert db.session.scalar(select(CaseTransfer.id)) is None
+    assert post_request(sending, case, to=" huyen2 ").status_code == 302
+    assert db.session.scalar(select(CaseTransfer.to_unit_id)) == people.other_district.id
