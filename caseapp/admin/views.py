@@ -8,10 +8,10 @@ from flask_login import current_user, login_required
 from caseapp import paging, permissions
 from caseapp.accounts.forms import ConfirmForm
 from caseapp.accounts.models import User
-from caseapp.core.forms import choice_list
 from caseapp.extensions import db
 from caseapp.i18n import CHANGE_KIND_LABELS, ROLE_LABELS
 from caseapp.units import service as units
+from caseapp.units.forms import offer_units
 from caseapp.units.models import Unit
 
 from . import changes, service
@@ -33,13 +33,6 @@ bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="template
 def require_admin():
     if not permissions.is_admin(current_user):
         abort(403)
-
-
-def _unit_choices(blank: bool = False, keep: str | None = None):
-    """Active units (and ``keep``, a user's present unit even if no longer active)."""
-    choices = [(u.code, f"{'· ' * u.depth}{u.name} ({u.code})") for u in units.tree()
-               if u.is_active or u.code == keep]
-    return choice_list(([("", _("(top level)"))] if blank else []) + choices)
 
 
 def _field_error(form, exc) -> None:
@@ -65,7 +58,7 @@ def users():
 @bp.route("/users/new", methods=["GET", "POST"])
 def new_user():
     form = UserForm()
-    form.unit.choices = _unit_choices()
+    offer_units(form.unit)
     if form.validate_on_submit():
         data = service.NewUser(form.username.data, form.role.data, form.unit.data,
                                 form.password.data, form.display_name.data or "")
@@ -93,9 +86,9 @@ def _load_user(user_id: str) -> User:
 def user(user_id: str):
     target = _load_user(user_id)
     form = UserEditForm(obj=target)
-    form.unit.choices = _unit_choices(keep=target.unit.code)
     if not form.is_submitted():
         form.unit.data = target.unit.code
+    offer_units(form.unit, keep=target.unit.code)
     if form.validate_on_submit():
         try:
             waiting = service.update_user(current_user, target, role=form.role.data,
@@ -269,7 +262,7 @@ def set_school():
 @bp.route("/units/new", methods=["GET", "POST"])
 def new_unit():
     form = UnitForm()
-    form.parent.choices = _unit_choices(blank=True)
+    offer_units(form.parent, blank=True)
     if form.validate_on_submit():
         try:
             service.create_unit(current_user, form.code.data, form.name.data,

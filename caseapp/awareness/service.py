@@ -23,6 +23,7 @@ from caseapp.crypto.shredding import scrub_after_commit
 from caseapp.extensions import db
 from caseapp.paging import Key, Keyset, Window
 from caseapp.permissions import can_record_awareness, grant_awareness_notes, unit_scope
+from caseapp.units import forms as unit_forms
 from caseapp.units.models import Unit
 
 from .models import AUDIENCES, MAX_ATTENDEES, AwarenessSession
@@ -176,8 +177,8 @@ def open_notes(actor, session: AwarenessSession) -> None:
 
 # A unit's choice in the session form is a select of the units the user may
 # record for while they are at most this many; past it (a province's thousands
-# of communes and schools) the form takes a unit's code.
-UNIT_CHOICES_MAX = 300
+# of communes and schools) the form takes a unit's code (caseapp.units.forms).
+UNIT_CHOICES_MAX = unit_forms.UNIT_CHOICES_MAX
 
 
 def recordable_units(user, *, most: int | None = None) -> list[Unit] | None:

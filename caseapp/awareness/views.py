@@ -43,9 +43,9 @@ def _unit_choices(form: SessionForm) -> SessionForm:
     """The units the user may record for, as a tree, schools marked; no unit
     chosen in advance when there are several (a session under the wrong one
     would count for no school). Past ``service.UNIT_CHOICES_MAX`` of them the
-    form takes a unit's code instead (``unit_by_code``)."""
+    form takes a unit's code instead (``form.unit.by_code``)."""
     units = service.recordable_units(current_user)
-    form.unit_by_code = units is None
+    form.unit.by_code = units is None
     units = units or []
     top = min((u.depth for u in units), default=0)
     pairs = [(u.code, f"{'· ' * (u.depth - top)}{u.name}"
@@ -129,7 +129,7 @@ def _unit_chosen(form: SessionForm):
 
 
 def _unit_refused(form: SessionForm) -> str:
-    return _("None of your units has this code.") if form.unit_by_code \
+    return _("None of your units has this code.") if form.unit.by_code \
         else _("Choose one of your units.")
 
 

@@ -16,9 +16,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from caseapp import clock, paging
-from caseapp.core.forms import choice_list
 from caseapp.permissions import partners as rules
-from caseapp.units import service as units
+from caseapp.units.forms import offer_units
 
 from . import service
 from .forms import SCOPE_LABELS, RevokeForm, TokenForm
@@ -40,8 +39,7 @@ def _form(*, fresh: bool = False) -> TokenForm:
     """The issuing form; ``fresh``: empty, not the post just answered (a second
     tap or a reload would issue the same token again)."""
     form = TokenForm(formdata=None) if fresh else TokenForm()
-    form.unit.choices = choice_list((u.code, f"{'· ' * u.depth}{u.name} ({u.code})")
-                                    for u in units.tree() if u.is_active)
+    offer_units(form.unit)
     return form
 
 

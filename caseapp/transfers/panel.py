@@ -16,6 +16,7 @@ from caseapp.extensions import db
 from caseapp.i18n import format_moment
 from caseapp.permissions import cases as case_rules
 from caseapp.permissions import transfers as rules
+from caseapp.units import forms as unit_forms
 from caseapp.units.models import Unit
 
 from . import service
@@ -27,8 +28,9 @@ REASONS_SHOWN = 5
 
 # The receiving unit is a select of every active unit while there are at most
 # this many; past it (a province's thousands of communes and schools) the form
-# takes the unit's code, which the service checks as it checks a choice.
-UNIT_CHOICES_MAX = 300
+# takes the unit's code, which the service checks as it checks a choice
+# (caseapp.units.forms).
+UNIT_CHOICES_MAX = unit_forms.UNIT_CHOICES_MAX
 
 
 def unit_choices(case: Case) -> list[tuple[str, str]] | None:
@@ -45,7 +47,7 @@ def transfer_form(case: Case, *, submitted: bool = False) -> TransferForm:
     form = TransferForm(prefix="transfer") if submitted else \
         TransferForm(prefix="transfer", formdata=None)
     choices = unit_choices(case)
-    form.to_unit_by_code = choices is None
+    form.to_unit.by_code = choices is None
     form.to_unit.choices = choice_list(choices or [])
     if not submitted:
         form.version.data = str(case.version_id)

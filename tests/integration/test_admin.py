@@ -157,3 +157,40 @@ def test_the_users_screen_pages_through_every_account_by_name(client, make_user,
         url = found.group(1).replace("&amp;", "&") if found else None
     assert seen == expected and len(expected) >= 5
     assert len(set(counts)) == 1  # every full page costs the same statements
+
+
+def test_past_the_choices_cap_units_are_typed_by_code(client, make_user, monkeypatch):
+    """A province has thousands of units: the admin's forms (a new account, an
+    account's unit, a new unit's parent) take a unit's code instead of a select
+    of them all; the code is checked as a choice was."""
+    from caseapp.units import forms as unit_forms
+
+    monkeypatch.setattr(unit_forms, "UNIT_CHOICES_MAX", 0)
+    admin = make_user("admin")
+    Auth(client).login(admin)
+    page = client.get("/admin/units/new").get_data(as_text=True)
+    assert '<input id="parent" name="parent"' in page and '<select id="parent"' not in page
+    home = admin.user.unit.code
+    response = client.post("/admin/units/new", data={
+        "csrf_token": csrf_token(client, "/admin/units/new"), "code": "xa3",
+        "name": "Đoàn xã Tân Hội", "parent": f" {home.lower()} ", "school_type": ""})
+    assert response.status_code == 302 and units.by_code("XA3").parent_id == admin.user.unit_id
+    page = client.get("/admin/users/new").get_data(as_text=True)
+    assert '<input id="unit" name="unit"' in page
+    for code in ("KHONGCO", "X" * 300):
+        response = client.post("/admin/users/new", data={
+            "csrf_token": csrf_token(client, "/admin/users/new"), "username": "thu.tran",
+            "role": "counselor", "unit": code, "password": PASSWORD})
+        assert response.status_code == 422 and service.find_user("thu.tran") is None
+    response = client.post("/admin/users/new", data={
+        "csrf_token": csrf_token(client, "/admin/users/new"), "username": "thu.tran",
+        "role": "counselor", "unit": "xa3", "password": PASSWORD})
+    assert response.status_code == 302
+    created = service.find_user("thu.tran")
+    assert created.unit.code == "XA3"
+    # The account's page: its unit typed, its present code shown.
+    page = client.get(f"/admin/users/{created.id}").get_data(as_text=True)
+    assert '<input id="unit" name="unit"' in page and 'value="XA3"' in page
+    # The partner tokens' form too.
+    page = client.get("/admin/tokens").get_data(as_text=True)
+    assert '<select id="unit"' not in page and 'name="unit"' in page
