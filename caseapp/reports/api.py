@@ -59,7 +59,7 @@ def figures_api():
     # whatever unit is named (the answer's "unit" is null).
     asked = query_option("unit", max_length=64)
     if current_user.role == "supervisor":
-        unit = dashboard.chosen_unit(dashboard.units_for(current_user), asked)
+        unit = dashboard.unit_in_scope(current_user, asked)
         if unit is None:
             message = _l("Choose one of your units.")
             return problem(422, message, fields={"unit": message})

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, not_, or_, select
 
 from caseapp import clock
+from caseapp.auditing.integrity import intact
 from caseapp.awareness import service as sessions
 from caseapp.awareness import year as school_year
 from caseapp.awareness.service import Coverage
@@ -234,23 +235,32 @@ def _charts(b: Dashboard) -> dict[str, str]:
     return made
 
 
-def units_for(user) -> list[Unit]:
+def unit_in_scope(user, code: str | None) -> Unit | None:
+    """The unit ``code`` names in ``user``'s subtree (their own when none is
+    named), its row checked; None for anything else (another district's, an
+    unknown one, a unit whose row fails its check)."""
+    root = unit_scope(user)
+    if root is None:
+        return None
+    code = (code or "").strip().upper()
+    if not code or code == root.code:
+        return root
+    unit = db.session.scalar(select(Unit).where(Unit.code == code)) \
+        if len(code) <= 32 and code.isprintable() else None
+    return unit if unit is not None and intact(unit) and root.contains(unit) else None
+
+
+def units_for(user, *, most: int) -> list[Unit] | None:
     """The units a supervisor may choose: theirs and those below it (none when
-    their unit's row fails its check: they see their own caseload only)."""
+    their unit's row fails its check: they see their own caseload only); None
+    when there are more than ``most``."""
     root = unit_scope(user)
     if root is None:
         return []
-    return db.session.scalars(select(Unit).where(
-        Unit.path.startswith(root.path, autoescape=True)).order_by(Unit.path)).all()
-
-
-def chosen_unit(units: list[Unit], code: str | None) -> Unit | None:
-    """The unit ``code`` names among ``units`` (the first when none is named);
-    None when there is none (a supervisor whose unit's row failed its check)."""
-    if not units:
-        return None
-    code = (code or units[0].code).strip().upper()
-    return next((u for u in units if u.code == code), None)
+    rows = db.session.scalars(select(Unit).where(
+        Unit.path.startswith(root.path, autoescape=True)).order_by(Unit.path)
+        .limit(most + 1)).all()
+    return None if len(rows) > most else rows
 
 
 def unit_names() -> dict[str, str]:

@@ -13,6 +13,8 @@ from caseapp.cases.screens import label
 from caseapp.core.errors import render_error
 from caseapp.core.forms import choice_list
 from caseapp.permissions import cases as rules
+from caseapp.permissions import unit_scope
+from caseapp.units.forms import UNIT_CHOICES_MAX
 from caseapp.units.labels import SCHOOL_LABELS
 from caseapp.units.models import Unit
 
@@ -35,12 +37,16 @@ def require_login():
 def _choose(args) -> tuple[ChoiceForm, Unit | None, str | None]:
     """The period and unit asked for; an error message when they cannot be used."""
     form = ChoiceForm(args)
-    units = dashboard.units_for(current_user) if current_user.role == "supervisor" else []
-    form.unit.choices = choice_list((u.code, f"{'· ' * (u.depth - units[0].depth)}{u.name}")
-                                    for u in units)
+    supervisor = current_user.role == "supervisor" and unit_scope(current_user) is not None
     unit = None
-    if units:
-        unit = dashboard.chosen_unit(units, form.unit.data)
+    if supervisor:
+        # A select of the supervisor's units while they are few; past that the
+        # unit's code typed (a province's supervisor has thousands below).
+        units = dashboard.units_for(current_user, most=UNIT_CHOICES_MAX)
+        form.unit.by_code = units is None
+        form.unit.choices = choice_list(
+            (u.code, f"{'· ' * (u.depth - units[0].depth)}{u.name}") for u in units or [])
+        unit = dashboard.unit_in_scope(current_user, form.unit.data)
         if unit is None:
             return form, None, str(_l("Choose one of your units."))
         form.unit.data = unit.code

@@ -113,3 +113,25 @@ def test_long_lists_show_the_most_overdue_first_and_say_how_many(people, login, 
     assert listed == [made[9].reference, made[6].reference]
     assert "(3)" in late and "Liệt kê 2 trên 3" in late
     assert "Đánh giá ban đầu: 6 ngày 0 giờ" in late
+
+
+def test_past_the_choices_cap_a_unit_is_typed_by_code(people, login, make_case, monkeypatch):
+    """A province's supervisor has thousands of units below: the unit is typed
+    as its code, checked as a choice was (another district's: refused)."""
+    from caseapp.reports import views
+
+    monkeypatch.setattr(views, "UNIT_CHOICES_MAX", 1)
+    make_case("support")
+    db.session.commit()
+    client = login(people.supervisor)  # the district: HUYEN and XA below it
+    status, html = figures(client, period=str(clock.now().year))
+    assert status == 200 and '<input id="unit" name="unit"' in html
+    assert '<select id="unit"' not in html and cell(html, "total", 0) == "1"
+    status, html = figures(client, period=str(clock.now().year), unit=" xa ")
+    assert status == 200 and cell(html, "total", 0) == "1" and 'value="XA"' in html
+    for code in ("HUYEN2", "KHONGCO", "X" * 300):
+        status, html = figures(client, period=str(clock.now().year), unit=code)
+        assert status == 422 and 'id="handled"' not in html
+    api = client.get("/api/v1/figures", query_string={"unit": "xa",
+                                                      "period": str(clock.now().year)})
+    assert api.status_code == 200 and api.get_json()["unit"] == "XA"
