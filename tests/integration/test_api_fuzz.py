@@ -47,6 +47,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import create_engine, text
 
+from caseapp.cases.deadlines import VIETNAM
 from tests.http_client import (
     HttpSession,
     ServerProcess,
@@ -119,6 +120,13 @@ class Instance:
             engine.dispose()
 
 
+def vietnam_today():
+    """Today where the app's users are: its dates (a decision's, a meeting's) are
+    days in Vietnam. The machine's own date is a day behind from 17:00 UTC, and a
+    decision dated then was refused as made before the plan's approval."""
+    return datetime.now(VIETNAM).date()
+
+
 def intake() -> dict:
     return {"received_at": datetime.now().isoformat(timespec="minutes"),
             "channel": "online_report", "requested_by": "child", "help_requested": True,
@@ -143,7 +151,7 @@ def case_parts(person: HttpSession, csrf: str, reference: str) -> dict[str, str]
     """A follow-up, a goal, a harmful item and its removal request on the case,
     made by the officer leading it: their ids, by the path parameter that
     names them, so that those routes are fuzzed beyond "not found"."""
-    today = datetime.now().date()
+    today = vietnam_today()
     base = f"/api/v1/cases/{reference}"
 
     def version() -> int:
@@ -193,7 +201,7 @@ def refer(person: HttpSession, csrf: str, supervisor: HttpSession, supervisor_cs
     """The drafted plan approved and decided, support started, the case referred:
     the id of a referral of the case."""
     base = f"/api/v1/cases/{reference}"
-    today = datetime.now().date().isoformat()
+    today = vietnam_today().isoformat()
     steps = [(supervisor, supervisor_csrf, f"{base}/plans/{plan_id}/approve", {}),
              (person, csrf, f"{base}/plans/decision", {
                  "number": "21/QĐ-UBND", "signatory": "Chủ tịch UBND xã", "decided_on": today}),
