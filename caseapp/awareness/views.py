@@ -10,12 +10,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from caseapp import paging
-from caseapp.auditing.integrity import intact
 from caseapp.core.errors import render_error
 from caseapp.core.forms import choice_list
 from caseapp.extensions import db
-from caseapp.permissions import can_record_awareness, unit_scope
-from caseapp.units import service as units
+from caseapp.permissions import can_record_awareness, unit_in_scope, unit_scope
 from caseapp.units.labels import SCHOOL_LABELS
 
 from . import service
@@ -114,12 +112,8 @@ def _chosen_unit():
     """``unit``: a unit of the user's subtree (the figures link for the unit they
     chose); by default their own. Any other code is the same 404 as an unknown
     one."""
-    scope = unit_scope(current_user)
-    code = request.args.get("unit")
-    if not code:
-        return scope
-    unit = units.by_code(code) if len(code) <= 32 and code.isprintable() else None
-    if unit is None or not intact(unit) or not scope.contains(unit):
+    unit = unit_in_scope(current_user, request.args.get("unit"))
+    if unit is None:
         abort(404)
     return unit
 

@@ -58,6 +58,21 @@ def unit_scope(user):
     return user.unit
 
 
+def unit_in_scope(user, code: str | None) -> Unit | None:
+    """The unit ``code`` names in ``user``'s subtree (their own when none is
+    named), its row checked; None for anything else (another district's, an
+    unknown one, a unit whose row fails its check)."""
+    root = unit_scope(user)
+    if root is None:
+        return None
+    code = (code or "").strip().upper()
+    if not code or code == root.code:
+        return root
+    unit = db.session.scalar(select(Unit).where(Unit.code == code)) \
+        if len(code) <= 32 and code.isprintable() else None
+    return unit if unit is not None and intact(unit) and root.contains(unit) else None
+
+
 def grant_awareness_notes(user, session) -> Grant:
     """The notes of an awareness session, for the people who may edit it."""
     if not can_record_awareness(user, session.unit):

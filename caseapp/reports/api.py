@@ -15,8 +15,9 @@ from caseapp.api.openapi import route
 from caseapp.api.problems import problem
 from caseapp.api.schemas import query_option
 from caseapp.permissions import cases as rules
+from caseapp.permissions import unit_in_scope
 
-from . import dashboard, figures
+from . import figures
 from .period import PeriodError, parse
 
 bp = Blueprint("reports_api", __name__, url_prefix="/api/v1")
@@ -59,7 +60,7 @@ def figures_api():
     # whatever unit is named (the answer's "unit" is null).
     asked = query_option("unit", max_length=64)
     if current_user.role == "supervisor":
-        unit = dashboard.unit_in_scope(current_user, asked)
+        unit = unit_in_scope(current_user, asked)
         if unit is None:
             message = _l("Choose one of your units.")
             return problem(422, message, fields={"unit": message})

@@ -12,7 +12,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, not_, or_, select
 
 from caseapp import clock
-from caseapp.auditing.integrity import intact
 from caseapp.awareness import service as sessions
 from caseapp.awareness import year as school_year
 from caseapp.awareness.service import Coverage
@@ -233,21 +232,6 @@ def _charts(b: Dashboard) -> dict[str, str]:
                                      {str(_l("Requests")): [r for _, r, _ in months],
                                       str(_l("Supported")): [h for _, _, h in months]})
     return made
-
-
-def unit_in_scope(user, code: str | None) -> Unit | None:
-    """The unit ``code`` names in ``user``'s subtree (their own when none is
-    named), its row checked; None for anything else (another district's, an
-    unknown one, a unit whose row fails its check)."""
-    root = unit_scope(user)
-    if root is None:
-        return None
-    code = (code or "").strip().upper()
-    if not code or code == root.code:
-        return root
-    unit = db.session.scalar(select(Unit).where(Unit.code == code)) \
-        if len(code) <= 32 and code.isprintable() else None
-    return unit if unit is not None and intact(unit) and root.contains(unit) else None
 
 
 def units_for(user, *, most: int) -> list[Unit] | None:

@@ -13,7 +13,7 @@ from caseapp.cases.screens import label
 from caseapp.core.errors import render_error
 from caseapp.core.forms import choice_list
 from caseapp.permissions import cases as rules
-from caseapp.permissions import unit_scope
+from caseapp.permissions import unit_in_scope, unit_scope
 from caseapp.units.forms import UNIT_CHOICES_MAX
 from caseapp.units.labels import SCHOOL_LABELS
 from caseapp.units.models import Unit
@@ -46,7 +46,7 @@ def _choose(args) -> tuple[ChoiceForm, Unit | None, str | None]:
         form.unit.by_code = units is None
         form.unit.choices = choice_list(
             (u.code, f"{'· ' * (u.depth - units[0].depth)}{u.name}") for u in units or [])
-        unit = dashboard.unit_in_scope(current_user, form.unit.data)
+        unit = unit_in_scope(current_user, form.unit.data)
         if unit is None:
             return form, None, str(_l("Choose one of your units."))
         form.unit.data = unit.code

@@ -4,29 +4,19 @@ screen and long command beside its baseline, and prints the table RESULTS.md
 quotes. (No figure is checked: tests do not time things; the run must work.)"""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.benchmark_runs import run_benchmark
+
 pytestmark = pytest.mark.no_db_isolation
 
 
 def test_the_scale_curve_runs_and_prints_every_row(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CASEAPP_")}
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "scale_curve.py"), "--sizes", "12,24",
-         "--repeat", "1", "--instance", str(tmp_path / "inst")],
-        env=env, capture_output=True, text=True, timeout=900, cwd=str(tmp_path))
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
-    table = done.stdout
+    table = run_benchmark("scale_curve.py", "--sizes", "12,24", "--repeat", "1",
+                          "--instance", str(tmp_path / "inst"), cwd=tmp_path)
     for row in ("| my cases |", "| case page |", "| intake |", "| supervision |",
                 "| supervision vs its counts |", "| the least request |", "| audit verify |",
                 "| keys rotate |",
                 "| bare baselines |", "| seeding (demo-data) |"):
         assert row in table, table
     assert "12 cases" in table and "24 cases" in table
-    assert "Traceback" not in done.stderr
