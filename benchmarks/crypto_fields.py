@@ -1,6 +1,7 @@
 """Field encryption overhead: sealed vs plaintext models of the same shape, on SQLite.
 
     python benchmarks/crypto_fields.py [--cases 2000] [--repeat 3] [--clock wall|cpu]
+                                       [--shape bare|case|both]
 
 Each case has 12 personal fields (names, date of birth, phones, address,
 school, class, account handle, a ~1 KB narrative) plus clear metadata. Two
@@ -15,6 +16,19 @@ workloads, each timed for writing and reading, sealed and plain:
 The sealed side includes everything the app pays: data-key generation and
 wrapping (the wrapped key is stored on the case's own row), grant issuance,
 unwrapping once per scope.
+
+Two shapes of row, each sealed against plain (``--shape both``, the default):
+
+* bare: the 12 fields, a unit code and a stage, and no index but the primary
+  key on the plain side -- the sealed side's two key indexes (``data_key_id``
+  unique, ``data_key_version``) are then the only indexes written;
+* case: the row the app writes for a case: both sides also carry the cases
+  table's clear columns that its indexes cover (unit, stage, people, dates),
+  with every index of ``caseapp.cases.models.Case`` over them (copied from the
+  model, partial conditions included), and the duplicate search's two
+  lookups -- the sealed side's blind indexes (an HMAC each, computed at
+  write), the plain side's index on the phone and on date of birth and name.
+  "The same work with the fields in clear" as the app would do it.
 SQLite runs in WAL with synchronous=NORMAL, as the app configures it.
 """
 from __future__ import annotations
@@ -26,11 +40,11 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from sqlalchemy import Date, MetaData, String, Text, create_engine, select
+from sqlalchemy import Date, Index, MetaData, String, Text, create_engine, select
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -38,6 +52,7 @@ from sqlalchemy.orm import (
     mapped_column,
 )
 
+from caseapp.cases.models import Case
 from caseapp.crypto import (
     KeyRing,
     Sealed,
@@ -48,6 +63,7 @@ from caseapp.crypto import (
     new_data_key,
     unlock,
 )
+from caseapp.crypto.blind_index import blind_index
 from caseapp.database import new_id
 
 grants.allow_issuer(__name__)  # stands in for caseapp.permissions
@@ -103,6 +119,92 @@ class PlainCase(BenchBase):
 
 FIELDS = TEXT_FIELDS + ("child_dob",)
 
+# --- the case table's shape ------------------------------------------------------------------
+
+# The cases table's clear columns that its indexes cover (the key owner's two
+# and the blind indexes apart: those are what sealing adds).
+CASE_COLUMNS = ("unit_id", "stage", "recorded_by_id", "lead_officer_id", "received_at",
+                "next_deadline_at", "closure_requested_at", "plan_drafted_at",
+                "immediate_danger", "closed_at")
+
+
+class CaseRowColumns:
+    """The clear columns of a case row, typed as the app's table types them."""
+    unit_id: Mapped[int] = mapped_column(Case.__table__.c.unit_id.type)
+    recorded_by_id: Mapped[str] = mapped_column(String(36))
+    lead_officer_id: Mapped[str | None] = mapped_column(String(36))
+    received_at: Mapped[datetime] = mapped_column(Case.__table__.c.received_at.type)
+    next_deadline_at: Mapped[datetime | None] = mapped_column(
+        Case.__table__.c.next_deadline_at.type)
+    closure_requested_at: Mapped[datetime | None] = mapped_column(
+        Case.__table__.c.closure_requested_at.type)
+    plan_drafted_at: Mapped[datetime | None] = mapped_column(
+        Case.__table__.c.plan_drafted_at.type)
+    immediate_danger: Mapped[bool] = mapped_column(Case.__table__.c.immediate_danger.type)
+    closed_at: Mapped[datetime | None] = mapped_column(Case.__table__.c.closed_at.type)
+
+
+class SealedCaseRow(BenchBase, SealedOwner, CaseRowColumns):
+    __tablename__ = "bench_sealed_case_rows"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    unit_code: Mapped[str] = mapped_column(String(16))
+    stage: Mapped[str] = mapped_column(String(16))
+    child_phone_index: Mapped[int | None] = mapped_column(
+        Case.__table__.c.child_phone_index.type, index=True)
+    child_dob_family_index: Mapped[int | None] = mapped_column(
+        Case.__table__.c.child_dob_family_index.type, index=True)
+    child_name = Sealed(str)
+    child_dob = Sealed(date)
+    child_phone = Sealed(str)
+    child_address = Sealed(str)
+    school = Sealed(str)
+    class_name = Sealed(str)
+    parent_name = Sealed(str)
+    parent_phone = Sealed(str)
+    reporter_name = Sealed(str)
+    reporter_phone = Sealed(str)
+    offender_handle = Sealed(str)
+    narrative = Sealed(str)
+
+
+class PlainCaseRow(BenchBase, CaseRowColumns):
+    __tablename__ = "bench_plain_case_rows"
+    __table_args__ = (Index("ix_bench_plain_phone", "child_phone"),
+                      Index("ix_bench_plain_dob_name", "child_dob", "child_name"))
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    unit_code: Mapped[str] = mapped_column(String(16))
+    stage: Mapped[str] = mapped_column(String(16))
+    child_name: Mapped[str | None] = mapped_column(Text)
+    child_dob: Mapped[date | None] = mapped_column(Date)
+    child_phone: Mapped[str | None] = mapped_column(Text)
+    child_address: Mapped[str | None] = mapped_column(Text)
+    school: Mapped[str | None] = mapped_column(Text)
+    class_name: Mapped[str | None] = mapped_column(Text)
+    parent_name: Mapped[str | None] = mapped_column(Text)
+    parent_phone: Mapped[str | None] = mapped_column(Text)
+    reporter_name: Mapped[str | None] = mapped_column(Text)
+    reporter_phone: Mapped[str | None] = mapped_column(Text)
+    offender_handle: Mapped[str | None] = mapped_column(Text)
+    narrative: Mapped[str | None] = mapped_column(Text)
+
+
+def _copy_case_indexes(table) -> int:
+    """Every index of the app's cases table over the clear columns, on ``table``."""
+    copied = 0
+    for index in Case.__table__.indexes:
+        names = [column.name for column in index.columns]
+        if set(names) <= set(CASE_COLUMNS) | {"id"}:
+            Index(f"{table.name}_{index.name}", *(table.c[n] for n in names),
+                  unique=index.unique, **index.dialect_kwargs)
+            copied += 1
+    return copied
+
+
+CASE_INDEXES_COPIED = {model.__table__.name: _copy_case_indexes(model.__table__)
+                       for model in (SealedCaseRow, PlainCaseRow)}
+SHAPES = {"bare": (PlainCase, SealedCase), "case": (PlainCaseRow, SealedCaseRow)}
+
+
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi",
           "Đỗ", "Hồ", "Ngô", "Dương", "Lý"]
 MIDDLE = ["Văn", "Thị", "Minh", "Ngọc", "Thanh", "Đức", "Hữu", "Gia", "Bảo", "Khánh"]
@@ -147,20 +249,50 @@ def fresh_engine(folder: str, name: str):
 
 # --- workloads ------------------------------------------------------------------------------
 
+def make_row_columns(rng: random.Random) -> dict:
+    """A case row's clear columns, as intake leaves them (the case shape only)."""
+    received = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=rng.randrange(500_000))
+    return {"unit_id": 1 + rng.randrange(60), "stage": "intake",
+            "recorded_by_id": f"00000000-0000-4000-8000-{rng.randrange(40):012d}",
+            "lead_officer_id": None, "received_at": received,
+            "next_deadline_at": received + timedelta(hours=24),
+            "closure_requested_at": None, "plan_drafted_at": None,
+            "immediate_danger": rng.random() < 0.1, "closed_at": None}
+
+
+def fill(case, values, ring):
+    """``values`` set on the new row ``case``; the caller has opened the key scope
+    and made the row's data key when it is sealed."""
+    fields, columns = values
+    for k, v in fields.items():
+        setattr(case, k, v)
+    if hasattr(case, "received_at"):
+        for k, v in columns.items():
+            setattr(case, k, v)
+    if hasattr(case, "child_phone_index"):  # what intake adds for the duplicate search
+        key = ring.blind_index_key
+        case.child_phone_index = blind_index("child_phone", fields["child_phone"], key)
+        case.child_dob_family_index = blind_index(
+            "child_dob_family", (fields["child_dob"], fields["child_name"].split()[0]), key)
+    return case
+
+
+def is_sealed(model) -> bool:
+    return issubclass(model, SealedOwner)
+
+
 def write_per_request(engine, model, rows, ring):
     ids = []
-    sealed = model is SealedCase
+    sealed = is_sealed(model)
     for values in rows:
         with Session(engine) as session:
             case = model(id=new_id(), unit_code="D01", stage="intake")
             if sealed:
                 with key_scope(ring):
                     new_data_key(session, case)
-                    for k, v in values.items():
-                        setattr(case, k, v)
+                    fill(case, values, ring)
             else:
-                for k, v in values.items():
-                    setattr(case, k, v)
+                fill(case, values, ring)
             session.add(case)
             ids.append(case.id)
             session.commit()
@@ -168,7 +300,7 @@ def write_per_request(engine, model, rows, ring):
 
 
 def read_per_request(engine, model, ids, ring):
-    sealed = model is SealedCase
+    sealed = is_sealed(model)
     total = 0
     for case_id in ids:
         with Session(engine) as session:
@@ -184,7 +316,7 @@ def read_per_request(engine, model, ids, ring):
 
 
 def write_bulk(engine, model, rows, ring, chunk=500):
-    sealed = model is SealedCase
+    sealed = is_sealed(model)
     with Session(engine) as session:
         for start in range(0, len(rows), chunk):
             with key_scope(ring):
@@ -192,14 +324,12 @@ def write_bulk(engine, model, rows, ring, chunk=500):
                     case = model(id=new_id(), unit_code="D01", stage="intake")
                     if sealed:
                         new_data_key(session, case)
-                    for k, v in values.items():
-                        setattr(case, k, v)
-                    session.add(case)
+                    session.add(fill(case, values, ring))
                 session.commit()
 
 
 def read_bulk(engine, model, ring):
-    sealed = model is SealedCase
+    sealed = is_sealed(model)
     with Session(engine) as session:
         cases = session.scalars(select(model)).all()
         if sealed:
@@ -219,12 +349,14 @@ def timed(fn, *args):
     return clock() - start, result
 
 
-def run(n: int, repeat: int) -> tuple[list[tuple[str, float, float]], dict[str, float]]:
+def run(n: int, repeat: int, shape: str = "bare",
+        ) -> tuple[list[tuple[str, float, float]], dict[str, float]]:
     """Best-of times per workload, and the median of the rounds' own ratios:
     each round times plain and sealed back to back, so a neighbour's load that
     comes and goes between rounds cancels out of the paired ratio."""
     rng = random.Random(20260101)
-    rows = [make_values(rng) for _ in range(n)]
+    rows = [(make_values(rng), make_row_columns(rng)) for _ in range(n)]
+    plain_model, sealed_model = SHAPES[shape]
     ring = KeyRing.generate()
     best: dict[tuple[str, str], float] = {}
     rounds: list[dict[tuple[str, str], float]] = []
@@ -232,7 +364,7 @@ def run(n: int, repeat: int) -> tuple[list[tuple[str, float, float]], dict[str, 
         this: dict[tuple[str, str], float] = {}
         rounds.append(this)
         with tempfile.TemporaryDirectory() as folder:
-            for label, model in (("plain", PlainCase), ("sealed", SealedCase)):
+            for label, model in (("plain", plain_model), ("sealed", sealed_model)):
                 engine = fresh_engine(folder, f"{label}.db")
                 t_w, ids = timed(write_per_request, engine, model, rows, ring)
                 t_r, size = timed(read_per_request, engine, model, ids, ring)
@@ -271,19 +403,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="best of N runs")
     parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall",
                         help="cpu: this process's CPU time, steadier on a busy shared machine")
+    parser.add_argument("--shape", choices=["bare", "case", "both"], default="both",
+                        help="bare: the 12 fields alone; case: in the cases table's row "
+                             "shape, its indexes on both sides (see the top of this file)")
     args = parser.parse_args(argv)
     global clock
     clock = CLOCKS[args.clock]
-    results, paired = run(args.cases, args.repeat)
-    print(f"{args.cases} cases x 12 fields, SQLite WAL, best of {args.repeat}, "
-          f"{args.clock} clock "
-          f"({datetime.now(UTC):%Y-%m-%d %H:%M} UTC, Python {sys.version.split()[0]})")
-    print(f"{'workload':<20}{'plain s':>10}{'sealed s':>10}{'ratio':>8}"
-          f"{'plain/case ms':>15}{'sealed/case ms':>16}{'paired':>9}")
-    for op, plain, sealed in results:
-        print(f"{op:<20}{plain:>10.3f}{sealed:>10.3f}{sealed / plain:>7.2f}x"
-              f"{plain / args.cases * 1000:>15.3f}{sealed / args.cases * 1000:>16.3f}"
-              f"{paired[op]:>8.2f}x")
+    for shape in (("bare", "case") if args.shape == "both" else (args.shape,)):
+        results, paired = run(args.cases, args.repeat, shape)
+        indexes = (f"{CASE_INDEXES_COPIED[PlainCaseRow.__tablename__]} indexes of the cases "
+                   "table on both sides" if shape == "case" else "no index on the plain side")
+        print(f"{shape} shape ({indexes}): {args.cases} cases x 12 fields, SQLite WAL, "
+              f"best of {args.repeat}, {args.clock} clock "
+              f"({datetime.now(UTC):%Y-%m-%d %H:%M} UTC, Python {sys.version.split()[0]})")
+        print(f"{'workload':<20}{'plain s':>10}{'sealed s':>10}{'ratio':>8}"
+              f"{'plain/case ms':>15}{'sealed/case ms':>16}{'paired':>9}")
+        for op, plain, sealed in results:
+            print(f"{op:<20}{plain:>10.3f}{sealed:>10.3f}{sealed / plain:>7.2f}x"
+                  f"{plain / args.cases * 1000:>15.3f}{sealed / args.cases * 1000:>16.3f}"
+                  f"{paired[op]:>8.2f}x")
+        print()
     print("ratio: of the best times; paired: the median of each round's sealed/plain")
     return 0
 
