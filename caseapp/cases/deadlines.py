@@ -37,16 +37,17 @@ pending one is stored as ``next_deadline_at`` so that lists sort by it and
 """
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 from flask import current_app
 
+from caseapp import clock
+
 from .models import Case
 
-VIETNAM = timezone(timedelta(hours=7), "ICT")  # no daylight saving since 1975
+VIETNAM = clock.VIETNAM
 _MAX_WORKING_DAYS = 366
 
 
@@ -86,13 +87,7 @@ def decision_days() -> int:
 
 
 def local_timezone():
-    name = _config("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh")
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        if name == "Asia/Ho_Chi_Minh":
-            return VIETNAM
-        raise ValueError(f"BABEL_DEFAULT_TIMEZONE names an unknown time zone: {name}") from None
+    return clock.local_timezone()
 
 
 @lru_cache(maxsize=32)

@@ -123,7 +123,7 @@ def parse_day(text: str, *, today: date | None = None,
     except ValueError:
         raise ValueError(_l("This day does not exist in the calendar: check the day and the "
                             "month.")) from None
-    today = today or date.today()
+    today = today or clock.local_today()
     if value.year < EARLIEST_DAY_YEAR:
         raise ValueError(_l("This date is too far in the past."))
     if value.year > today.year + latest_years_ahead:
@@ -174,7 +174,7 @@ class DayField(StringField):
 
 
 def _local_today() -> date:
-    return clock.now().date()
+    return clock.local_today()
 
 
 # "15/09/2011 14:30"; the time also as 14.30, 14h30 or 14h, as people write it.

@@ -75,7 +75,7 @@ def _audit(action: str, actor, case: Case, **details) -> None:
 
 
 def local_today() -> date:
-    return clock.now().astimezone(deadlines.local_timezone()).date()
+    return clock.local_today()
 
 
 def due_time(day: date) -> datetime:

@@ -131,7 +131,7 @@ def presets(today: date | None = None) -> list[tuple[str, str]]:
 def local_today() -> date:
     from caseapp import clock
 
-    return clock.now().astimezone(deadlines.local_timezone()).date()
+    return clock.local_today()
 
 
 def school_year(today: date | None = None, first_month: int = 9,

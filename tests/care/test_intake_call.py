@@ -443,3 +443,28 @@ def test_shredding_the_case_shreds_the_call(people):
         with pytest.raises(KeyDestroyed):
             getattr(case, name)
     assert case.reporter_anonymous  # the rule stays; nobody can read what it guarded
+
+
+def test_a_day_field_counts_years_from_the_date_in_vietnam(app, travel):
+    """At 01:00 on New Year's Day in Vietnam it is still 31 December in UTC:
+    a day of the new year is this year's, not "too far in the future"."""
+    from datetime import UTC
+
+    from werkzeug.datastructures import MultiDict
+    from wtforms import Form
+
+    from caseapp import clock
+
+    class Meeting(Form):
+        day = DayField("Day", latest_years_ahead=0)
+
+    new_year_eve_utc = datetime(2026, 12, 31, 18, 0, tzinfo=UTC)  # 01:00, 1/1/2027 in Vietnam
+    travel(seconds=(new_year_eve_utc - clock.now()).total_seconds())
+    assert clock.now().date() == date(2026, 12, 31)
+    with app.test_request_context():
+        form = Meeting(MultiDict({"day": "01/01/2027"}))
+        assert form.validate(), form.errors
+        assert form.day.data == date(2027, 1, 1)
+        refused = Meeting(MultiDict({"day": "01/01/2028"}))
+        assert not refused.validate()
+        assert "quá xa trong tương lai" in str(refused.errors["day"])

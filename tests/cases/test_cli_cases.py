@@ -74,7 +74,8 @@ def test_sigterm_while_seeding_keeps_the_whole_cases_made_and_says_how_many(
     assert audit_count(action="case.create") == 7
     from caseapp.auditlog import verification
 
-    assert verification.verify_log().ok
+    report = verification.verify_log()
+    assert report.ok, (report.first_bad_seq, report.problem)
 
 
 def test_demo_data_needs_a_unit(runner):
