@@ -120,6 +120,9 @@ ACTIONS: dict[str, Wording] = {
     "case.create": Wording(_l("Report recorded (form 01)")),
     "public_help.dropped": Wording(_l("Public help form: a robot's post dropped (nothing "
                                       "saved)")),
+    "public_help.asked_again": Wording(_l("Public help form: a post with the robots' field "
+                                          "filled given back to be sent again (nothing "
+                                          "saved yet)")),
     "public_help.token_refused": Wording(_l("Public help form: a post without the page's "
                                             "token refused")),
     "public_help.lookup": Wording(_l("Public help form: a tracking code that matches no "

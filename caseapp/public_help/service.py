@@ -279,6 +279,12 @@ def drop(reason: str) -> None:
            details={"reason": reason})
 
 
+def asked_again() -> None:
+    """A post with the robots' field filled, given back once to be sent again
+    (a person may have filled it): recorded without any of its content."""
+    record("public_help.asked_again", actor="anonymous", object_type="public_help")
+
+
 def refused_token(reason: str) -> None:
     record("public_help.token_refused", actor="anonymous", object_type="public_help",
            details={"reason": reason})

@@ -27,6 +27,9 @@ _SHOWN_ONCE = _l("Nothing was sent.")
 # The field only a robot fills. Not "website", "url" or any other name a
 # browser's autofill or a password manager recognises and fills for a person.
 HONEYPOT = "extra_note"
+# Set on the form given back once after the field above was filled: a second
+# filled post is a robot's, and is dropped.
+HONEYPOT_ASKED = "asked_again"
 
 
 @bp.before_request
@@ -56,6 +59,7 @@ def _page(template: str, status: int = 200, **context):
     token = codes.new_form_token()
     response = make_response(render_template(
         template, csrf_token=token, prefix=_prefix(), honeypot=HONEYPOT,
+        honeypot_asked=HONEYPOT_ASKED,
         leave_url=current_app.config["PUBLIC_HELP_LEAVE_URL"], **context), status)
     response.set_cookie(codes.cookie_name(_secure()), token, max_age=codes.max_age_seconds(),
                         httponly=True, samesite="Strict",
@@ -142,10 +146,18 @@ def help_form():
         # make this page say what it wants.
         service.refused_token(problem)
         return _page("public_help/form.html", 400, token_refused=True, **_form_context())
-    if request.form.get(HONEYPOT):
-        service.drop("honeypot")
-        return _page("public_help/sent.html", code=codes.new_code())
     answers = _answers()
+    if request.form.get(HONEYPOT):
+        if request.form.get(HONEYPOT_ASKED):
+            service.drop("honeypot")
+            return _page("public_help/sent.html", code=codes.new_code())
+        # The first time, the answers come back to be sent again: a person can
+        # fill the hidden field (a page shown without its style, an assistive
+        # tool, an autofill), and a child's request must not vanish for it.
+        service.asked_again()
+        return _page("public_help/form.html", 400, asked_again=True, **_form_context(
+            answers, {"form": _l("Your request was not sent yet. Check your answers and "
+                                 "press Send again.")}))
     if _over_limit("submit", count=False):
         # The answers stay on the page (this visitor's own, under a valid
         # token): nothing typed is lost while they call.

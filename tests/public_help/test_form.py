@@ -15,7 +15,7 @@ from caseapp.public_help import codes
 from caseapp.public_help.models import PublicRequest
 from tests.cases.conftest import audit_rows
 
-from .conftest import PHONE, answers, page_token, send, tracking_code
+from .conftest import PHONE, TOKEN_RE, answers, page_token, send, tracking_code
 
 
 def count(model) -> int:
@@ -130,9 +130,33 @@ def test_one_cookie_and_no_session_row(visitor, people):
     assert count(UserSession) == sessions
 
 
-def test_a_filled_honeypot_looks_sent_and_creates_nothing(visitor, people):
+def test_a_filled_honeypot_comes_back_once_with_the_answers_to_send_again(visitor, people):
+    """A person may fill the hidden field (a page without its style, an assistive
+    tool): their request is not lost, it comes back with the field shown."""
+    before, asked = count(Case), len(audit("public_help.asked_again"))
+    response = send(visitor, extra_note="an autofilled word")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and 'id="tracking-code"' not in html
+    assert "Yêu cầu của bạn chưa được gửi" in html and "CANARY-STORY" in html
+    field = re.search(r'<div class="field has-error" id="form">(.*?)</div>', html, re.S)
+    assert field and 'name="extra_note" value=""' in field.group(1)
+    assert "Để trống ô này" in field.group(1)
+    assert count(Case) == before and count(PublicRequest) == 0
+    entries = audit("public_help.asked_again")
+    assert len(entries) == asked + 1 and "autofilled" not in (entries[-1].details or "")
+    # Sent again with the box empty, it arrives.
+    token = TOKEN_RE.search(html).group(1)
+    sent = visitor.post("/help", data={"csrf": token, **answers(asked_again="1")})
+    assert sent.status_code == 200 and tracking_code(sent)
+    assert count(Case) == before + 1 and count(PublicRequest) == 1
+
+
+def test_a_honeypot_filled_again_looks_sent_and_creates_nothing(visitor, people):
     before, dropped = count(Case), len(audit("public_help.dropped"))
-    response = send(visitor, extra_note="http://spam.example")
+    first = send(visitor, extra_note="http://spam.example")
+    token = TOKEN_RE.search(first.get_data(as_text=True)).group(1)
+    response = visitor.post("/help", data={"csrf": token, **answers(
+        extra_note="http://spam.example", asked_again="1")})
     assert response.status_code == 200 and 'id="tracking-code"' in response.get_data(
         as_text=True)
     assert count(Case) == before and count(PublicRequest) == 0
