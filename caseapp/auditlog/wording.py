@@ -67,6 +67,11 @@ SEARCH_NAMES = {"action": _l("action"), "actor": _l("user")}
 
 # --- every action the code records -------------------------------------------------------
 
+# Actions the code no longer records, whose entries stay in existing logs and
+# are still put in words: a filled honeypot was answered as sent and dropped
+# until 2026-12-04 (now the form comes back: public_help.asked_again).
+FORMERLY_RECORDED = frozenset({"public_help.dropped"})
+
 ACTIONS: dict[str, Wording] = {
     "access.denied": Wording(_l("Access refused"), kinds={"reason": "reason"}),
     "account_change.requested": Wording(_l("Account change asked for"), "%(kind)s",

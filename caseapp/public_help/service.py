@@ -272,16 +272,9 @@ def tell_unit_counselors(unit: Unit, reference: str, danger: bool) -> None:
            case_reference=reference)
 
 
-def drop(reason: str) -> None:
-    """A post that is answered as if sent and creates nothing (the honeypot was
-    filled): recorded without any of its content."""
-    record("public_help.dropped", actor="anonymous", object_type="public_help",
-           details={"reason": reason})
-
-
 def asked_again() -> None:
-    """A post with the robots' field filled, given back once to be sent again
-    (a person may have filled it): recorded without any of its content."""
+    """A post with the robots' field filled, given back to be sent again (a
+    person may have filled it): recorded without any of its content."""
     record("public_help.asked_again", actor="anonymous", object_type="public_help")
 
 

@@ -27,9 +27,6 @@ _SHOWN_ONCE = _l("Nothing was sent.")
 # The field only a robot fills. Not "website", "url" or any other name a
 # browser's autofill or a password manager recognises and fills for a person.
 HONEYPOT = "extra_note"
-# Set on the form given back once after the field above was filled: a second
-# filled post is a robot's, and is dropped.
-HONEYPOT_ASKED = "asked_again"
 
 
 @bp.before_request
@@ -59,7 +56,7 @@ def _page(template: str, status: int = 200, **context):
     token = codes.new_form_token()
     response = make_response(render_template(
         template, csrf_token=token, prefix=_prefix(), honeypot=HONEYPOT,
-        honeypot_asked=HONEYPOT_ASKED,
+
         leave_url=current_app.config["PUBLIC_HELP_LEAVE_URL"], **context), status)
     response.set_cookie(codes.cookie_name(_secure()), token, max_age=codes.max_age_seconds(),
                         httponly=True, samesite="Strict",
@@ -139,7 +136,11 @@ def help_form():
     except RequestEntityTooLarge:
         return _page("public_help/form.html", 413, too_big=True, **_form_context())
     if _over_limit("post"):
-        return _limited()
+        # A post of our own form (its token) keeps its answers on the page, as
+        # past the "submit" limit below: what a child wrote is not lost to a
+        # school's shared address.
+        return _page("public_help/limited.html", 429,
+                     answers=None if _token_problem() else _answers())
     problem = _token_problem()
     if problem:
         # Nothing of a refused post is shown again: another site could otherwise
@@ -148,16 +149,15 @@ def help_form():
         return _page("public_help/form.html", 400, token_refused=True, **_form_context())
     answers = _answers()
     if request.form.get(HONEYPOT):
-        if request.form.get(HONEYPOT_ASKED):
-            service.drop("honeypot")
-            return _page("public_help/sent.html", code=codes.new_code())
-        # The first time, the answers come back to be sent again: a person can
-        # fill the hidden field (a page shown without its style, an assistive
-        # tool, an autofill), and a child's request must not vanish for it.
+        # Never answered as sent: a person can fill the hidden field (a page
+        # shown without its style, an assistive tool, an autofill), and a
+        # child told "sent" whose request was dropped would wait for nobody.
+        # The answers come back with the field shown, to be emptied; a robot
+        # gets the same form back every time, and creates nothing.
         service.asked_again()
         return _page("public_help/form.html", 400, asked_again=True, **_form_context(
-            answers, {"form": _l("Your request was not sent yet. Check your answers and "
-                                 "press Send again.")}))
+            answers, {"form": _l("Your request was not sent yet. Empty the last box, check "
+                                 "your answers and press Send again.")}))
     if _over_limit("submit", count=False):
         # The answers stay on the page (this visitor's own, under a valid
         # token): nothing typed is lost while they call.

@@ -130,7 +130,7 @@ def test_one_cookie_and_no_session_row(visitor, people):
     assert count(UserSession) == sessions
 
 
-def test_a_filled_honeypot_comes_back_once_with_the_answers_to_send_again(visitor, people):
+def test_a_filled_honeypot_comes_back_with_the_answers_to_send_again(visitor, people):
     """A person may fill the hidden field (a page without its style, an assistive
     tool): their request is not lost, it comes back with the field shown."""
     before, asked = count(Case), len(audit("public_help.asked_again"))
@@ -146,22 +146,24 @@ def test_a_filled_honeypot_comes_back_once_with_the_answers_to_send_again(visito
     assert len(entries) == asked + 1 and "autofilled" not in (entries[-1].details or "")
     # Sent again with the box empty, it arrives.
     token = TOKEN_RE.search(html).group(1)
-    sent = visitor.post("/help", data={"csrf": token, **answers(asked_again="1")})
+    sent = visitor.post("/help", data={"csrf": token, **answers()})
     assert sent.status_code == 200 and tracking_code(sent)
     assert count(Case) == before + 1 and count(PublicRequest) == 1
 
 
-def test_a_honeypot_filled_again_looks_sent_and_creates_nothing(visitor, people):
-    before, dropped = count(Case), len(audit("public_help.dropped"))
-    first = send(visitor, extra_note="http://spam.example")
-    token = TOKEN_RE.search(first.get_data(as_text=True)).group(1)
-    response = visitor.post("/help", data={"csrf": token, **answers(
-        extra_note="http://spam.example", asked_again="1")})
-    assert response.status_code == 200 and 'id="tracking-code"' in response.get_data(
-        as_text=True)
+def test_a_honeypot_filled_again_is_never_answered_as_sent(visitor, people):
+    """Filled on every post (a robot, or a tool that fills it each time): the
+    form comes back each time, nothing is created and no code is given."""
+    before = count(Case)
+    response = send(visitor, extra_note="http://spam.example")
+    for _ in range(2):
+        token = TOKEN_RE.search(response.get_data(as_text=True)).group(1)
+        response = visitor.post("/help", data={"csrf": token, **answers(
+            extra_note="http://spam.example")})
+        html = response.get_data(as_text=True)
+        assert response.status_code == 400 and 'id="tracking-code"' not in html
+        assert "Yêu cầu của bạn chưa được gửi" in html and "spam.example" not in html
     assert count(Case) == before and count(PublicRequest) == 0
-    entries = audit("public_help.dropped")
-    assert len(entries) == dropped + 1 and "spam" not in (entries[-1].details or "")
 
 
 def test_the_honeypot_is_no_field_autofill_fills(visitor):
@@ -226,3 +228,18 @@ def test_past_the_limit_the_page_says_to_call_and_saves_nothing(app, people, mon
         token = page_token(third)
         assert third.post("/help", data={"csrf": token, **answers()},
                           environ_base={"REMOTE_ADDR": "10.1.1.1"}).status_code == 200
+
+
+def test_past_the_posts_limit_a_post_of_our_form_keeps_its_story_on_the_page(
+        app, people, monkeypatch):
+    """A school's shared address can spend the limit of posts: the child's
+    story comes back to copy (their own, under the page's token), a forged
+    post's does not."""
+    monkeypatch.setitem(app.config, "PUBLIC_HELP_POSTS_PER_ADDRESS", "1 per hour")
+    visitor = app.test_client()
+    assert send(visitor, story="").status_code == 400  # a mistake spends the one post
+    response = send(visitor)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 429 and "CANARY-STORY" in html and "tel:111" in html
+    forged = visitor.post("/help", data={"csrf": "forged", **answers()})
+    assert forged.status_code == 429 and "CANARY-STORY" not in forged.get_data(as_text=True)
