@@ -10,6 +10,7 @@ import importlib
 import os
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from limits import parse as parse_limit
 from limits import parse_many  # Flask-Limiter's own parser of limit strings
@@ -85,6 +86,30 @@ def load(env: str | None, instance: str, test_config: dict | None) -> dict[str, 
     return values
 
 
+def _time_zone_known(name) -> bool:
+    """``name`` loads as a time zone (Asia/Ho_Chi_Minh always does: the clock
+    falls back to UTC+7 where the system has no time zone database)."""
+    if not isinstance(name, str) or not name:
+        return False
+    if name == "Asia/Ho_Chi_Minh":
+        return True
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _locale_problems(values: dict[str, Any]) -> list[str]:
+    problems = []
+    if values["BABEL_DEFAULT_LOCALE"] not in values["LANGUAGES"]:
+        problems.append("BABEL_DEFAULT_LOCALE must be one of LANGUAGES")
+    if not _time_zone_known(values.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh")):
+        problems.append("BABEL_DEFAULT_TIMEZONE must name a time zone of the IANA database, "
+                        "such as Asia/Ho_Chi_Minh: every deadline and day is counted in it")
+    return problems
+
+
 def _general_problems(values: dict[str, Any]) -> list[str]:
     problems: list[str] = []
     if values["ARGON2_MEMORY_COST_KIB"] < 19456:
@@ -97,8 +122,7 @@ def _general_problems(values: dict[str, Any]) -> list[str]:
         problems.append("PASSWORD_MIN_LENGTH must be at least 12")
     if values["SESSION_IDLE_MINUTES"] < 1 or values["SESSION_ABSOLUTE_HOURS"] < 1:
         problems.append("SESSION_IDLE_MINUTES and SESSION_ABSOLUTE_HOURS must be positive")
-    if values["BABEL_DEFAULT_LOCALE"] not in values["LANGUAGES"]:
-        problems.append("BABEL_DEFAULT_LOCALE must be one of LANGUAGES")
+    problems += _locale_problems(values)
     minutes = values.get("BREAK_GLASS_MINUTES", 60)
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not 5 <= minutes <= 240:
         problems.append("BREAK_GLASS_MINUTES must be a whole number from 5 to 240: an "

@@ -192,7 +192,11 @@ def sign_head_in_transaction(app: Flask | None = None) -> dict:
     file and the mirrors, without committing: for a report computed in the
     same transaction, so the checkpoint covers exactly what the report read.
     The caller holds the log against writers (see :mod:`caseapp.reports.service`)
-    and commits."""
+    and commits.
+
+    The transaction must hold no entry of its own yet: the file cannot be
+    rolled back, and a checkpoint naming an entry that a failed commit took
+    away would read as a log rewritten ever after."""
     app = app or current_app._get_current_object()
     with _exclusive(app):
         keys = app.extensions["caseapp_keys"]

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -125,8 +124,8 @@ class Page:
     newer: int | None  # pass as ``after`` for the previous (newer) page
 
 
-def local_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+def local_zone():
+    return clock.local_timezone()
 
 
 def _day_start_utc(day: date) -> datetime:

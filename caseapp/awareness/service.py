@@ -15,7 +15,6 @@ from sqlalchemy.orm import joinedload
 
 from caseapp import clock
 from caseapp.auditing.writer import record
-from caseapp.cases import deadlines
 from caseapp.core.text import HIDDEN_CHARACTER, has_hidden_characters
 from caseapp.crypto import destroy_owner_key, new_data_key, unlock
 from caseapp.crypto.row_integrity import prefetch
@@ -61,7 +60,7 @@ class SessionData:
 
 
 def _today() -> date:
-    return clock.now().astimezone(deadlines.local_timezone()).date()
+    return clock.local_today()
 
 
 def check(data: SessionData) -> SessionData:

@@ -107,7 +107,7 @@ LATEST_YEARS_AHEAD = 10
 
 def check_day(value, field: str, *, earliest=None, latest=None) -> None:
     """A date within the years the programme plans for (and ``earliest``/``latest``)."""
-    today = clock.now().astimezone(deadlines.local_timezone()).date()
+    today = clock.local_today()
     if value.year < EARLIEST_YEAR or (earliest is not None and value < earliest):
         raise CaseError(_l("This date is too far in the past."), field=field)
     if value.year > today.year + LATEST_YEARS_AHEAD or (latest is not None and value > latest):
@@ -122,7 +122,7 @@ def aware_datetime(value: datetime | None, field: str) -> datetime | None:
         raise CaseError(_l("Give a date and time."), field=field)
     if value.year < EARLIEST_YEAR:
         raise CaseError(_l("This date is too far in the past."), field=field)
-    if value.year > clock.now().year + LATEST_YEARS_AHEAD:
+    if value.year > clock.local_today().year + LATEST_YEARS_AHEAD:
         raise CaseError(_l("This date is too far in the future."), field=field)
     if value.tzinfo is None:
         value = value.replace(tzinfo=deadlines.local_timezone())

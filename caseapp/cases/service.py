@@ -133,7 +133,7 @@ def age_on(born: date, day: date) -> int:
 def child_age_now(case: Case, today: date | None = None) -> int | None:
     """The child's age today from the (unlocked) case: date of birth, or the
     estimated age at intake plus the years since. None when unknown."""
-    today = today or clock.now().astimezone(deadlines.local_timezone()).date()
+    today = today or clock.local_today()
     born = case.child_date_of_birth
     if born is not None:
         return age_on(born, today)
@@ -912,7 +912,7 @@ def _needs_details(data: NeedsAssessmentData) -> tuple[dict, date | None]:
     if meeting is not None:
         if not isinstance(meeting, date) or isinstance(meeting, datetime):
             raise CaseError(_l("Give the date as a date."), field="meeting_date")
-        if meeting > clock.now().astimezone(deadlines.local_timezone()).date():
+        if meeting > clock.local_today():
             raise CaseError(_l("The meeting cannot be in the future."), field="meeting_date")
         check_day(meeting, "meeting_date")
     if (meeting is None) != (not details.get("meeting_participants")):
@@ -1115,7 +1115,7 @@ def record_decision(actor, case: Case, data: DecisionData) -> SupportPlan:
     if decided_on is None or not isinstance(decided_on, date) or isinstance(decided_on, datetime):
         raise CaseError(_l("Give the decision's date."), field="decided_on")
     local = deadlines.local_timezone()
-    if decided_on > clock.now().astimezone(local).date():
+    if decided_on > clock.local_today():
         raise CaseError(_l("The decision's date cannot be in the future."), field="decided_on")
     check_day(decided_on, "decided_on")
     if decided_on < plan.drafted_at.astimezone(local).date():

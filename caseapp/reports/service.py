@@ -161,12 +161,17 @@ def _hold_the_log() -> None:
 
 def make(actor, unit: Unit, period: Period, *, fmt: str, suppress: bool = True) -> Report:
     """Compute the report for ``unit``'s subtree and ``period`` at a signed
-    checkpoint, and record the export ("report.export"). Commits.
+    checkpoint, and record the export ("report.export"). Commits (what the
+    caller wrote, first).
 
     A report with small counts hidden covers whole months: two reports a day
     apart would give a single case away by difference."""
     if suppress and period.by_day:
         raise DayRangeRefused()
+    # What the caller wrote is committed first: the checkpoint goes on file
+    # before this transaction commits, so it must sign committed entries only
+    # (:func:`sign_head_in_transaction`).
+    db.session.commit()
     _hold_the_log()
     as_of = clock.now()
     exact = figures.compute(figures.Scope(unit=unit), period, as_of)

@@ -468,3 +468,20 @@ def test_a_day_field_counts_years_from_the_date_in_vietnam(app, travel):
         refused = Meeting(MultiDict({"day": "01/01/2028"}))
         assert not refused.validate()
         assert "quá xa trong tương lai" in str(refused.errors["day"])
+
+
+def test_the_services_count_years_from_the_date_in_vietnam_too(app, travel):
+    """The check behind every form and the API: at 01:00 on 1/1/2027 in Vietnam
+    (still 2026 in UTC), a moment ten years on is within the years allowed."""
+    from datetime import UTC
+
+    from caseapp import clock
+    from caseapp.cases import guards
+
+    new_year_eve_utc = datetime(2026, 12, 31, 18, 0, tzinfo=UTC)
+    travel(seconds=(new_year_eve_utc - clock.now()).total_seconds())
+    with app.test_request_context():
+        assert guards.aware_datetime(datetime(2037, 1, 1, 9, 0), "when").year == 2037
+        guards.check_day(date(2037, 1, 1), "day")
+        with pytest.raises(guards.CaseError):
+            guards.aware_datetime(datetime(2038, 1, 1, 9, 0), "when")

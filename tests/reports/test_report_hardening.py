@@ -200,3 +200,50 @@ def test_a_share_next_to_a_small_count_is_a_range_that_hides_it():
     assert exact.share("handled.total", ("requests.total", "unfounded.total")) == "50,0 %"
     hidden = report({"handled.total": HIDDEN, "requests.total": 100})
     assert hidden.share("handled.total", "requests.total") == "—"
+
+
+def test_a_report_whose_commit_fails_leaves_no_checkpoint_naming_a_lost_entry(
+        people, monkeypatch):
+    """The report's checkpoint goes on file before its transaction commits. If
+    that commit fails (the database gone), the file must not name an entry the
+    rollback took away: the log would read as rewritten ever after."""
+    from flask import current_app
+    from sqlalchemy.exc import OperationalError
+
+    import audit
+    from caseapp.auditing.writer import record
+    from caseapp.auditlog import verification
+    from caseapp.reports.period import parse
+
+    real_sign, real_commit = service.sign_head_in_transaction, db.session.commit
+    signed = []
+
+    def sign():
+        signed.append(real_sign())
+        return signed[-1]
+
+    def commit():
+        if signed:
+            raise OperationalError("COMMIT", {}, Exception("the database went away"))
+        real_commit()
+
+    monkeypatch.setattr(service, "sign_head_in_transaction", sign)
+    monkeypatch.setattr(db.session, "commit", commit)
+    # The caller's own entry, written in the same request before the report.
+    record("account.password_changed", actor=people.supervisor, object_type="user",
+           object_id=people.supervisor.id)
+    with pytest.raises(OperationalError):
+        service.make(people.supervisor, people.district, parse(year()), fmt="csv")
+    db.session.rollback()
+    monkeypatch.undo()
+    assert signed, "the report signed no checkpoint"
+    record("auth.logout", actor=people.supervisor)
+    db.session.commit()
+    # The chain against every checkpoint on file (the fixture's accounts were
+    # made without their entries, so the whole-log check is not the point here).
+    checkpoints, _, _, problem = verification.read_copies()
+    keys = current_app.extensions["caseapp_keys"]
+    walked = audit.verify_chain(db.session.connection(), keys.audit_mac_key,
+                                checkpoints=checkpoints, public_key=keys.audit_verify_key)
+    assert problem is None and walked.ok, walked.problem
+    assert len(checkpoints) >= 1

@@ -107,3 +107,16 @@ def test_several_rates_are_taken_where_several_are_read():
     values = load("development", PARTNER_INTAKE_LIMIT="5 per hour; 20 per day",
                   PUBLIC_HELP_LIMIT_PER_ADDRESS="2 per minute; 5 per hour")
     assert values["PARTNER_INTAKE_LIMIT"] == "5 per hour; 20 per day"
+
+
+@pytest.mark.parametrize("zone", ["Mars/Base", "", None, "../../etc/passwd"])
+def test_an_unknown_time_zone_stops_start_up(zone):
+    """Every deadline and "today" is counted in it: a wrong one is named at
+    start-up, not found by a person whose valid date is refused."""
+    with pytest.raises(settings.ConfigError, match="BABEL_DEFAULT_TIMEZONE"):
+        load("development", BABEL_DEFAULT_TIMEZONE=zone)
+
+
+@pytest.mark.parametrize("zone", ["Asia/Ho_Chi_Minh", "Asia/Bangkok", "UTC"])
+def test_a_known_time_zone_is_accepted(zone):
+    assert load("development", BABEL_DEFAULT_TIMEZONE=zone)["BABEL_DEFAULT_TIMEZONE"] == zone
