@@ -78,43 +78,28 @@ TEXT_FIELDS = ("child_name", "child_phone", "child_address", "school", "class_na
                "offender_handle", "narrative")
 
 
-class SealedCase(BenchBase, SealedOwner):
-    __tablename__ = "bench_sealed_cases"
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    unit_code: Mapped[str] = mapped_column(String(16))
-    stage: Mapped[str] = mapped_column(String(16))
-    child_name = Sealed(str)
-    child_dob = Sealed(date)
-    child_phone = Sealed(str)
-    child_address = Sealed(str)
-    school = Sealed(str)
-    class_name = Sealed(str)
-    parent_name = Sealed(str)
-    parent_phone = Sealed(str)
-    reporter_name = Sealed(str)
-    reporter_phone = Sealed(str)
-    offender_handle = Sealed(str)
-    narrative = Sealed(str)
+def sealed_fields() -> dict:
+    """The 12 personal fields, sealed (a class's attributes)."""
+    return {"child_dob": Sealed(date), **{name: Sealed(str) for name in TEXT_FIELDS}}
 
 
-class PlainCase(BenchBase):
-    __tablename__ = "bench_plain_cases"
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    unit_code: Mapped[str] = mapped_column(String(16))
-    stage: Mapped[str] = mapped_column(String(16))
-    data_key_id: Mapped[str | None] = mapped_column(String(36))
-    child_name: Mapped[str | None] = mapped_column(Text)
-    child_dob: Mapped[date | None] = mapped_column(Date)
-    child_phone: Mapped[str | None] = mapped_column(Text)
-    child_address: Mapped[str | None] = mapped_column(Text)
-    school: Mapped[str | None] = mapped_column(Text)
-    class_name: Mapped[str | None] = mapped_column(Text)
-    parent_name: Mapped[str | None] = mapped_column(Text)
-    parent_phone: Mapped[str | None] = mapped_column(Text)
-    reporter_name: Mapped[str | None] = mapped_column(Text)
-    reporter_phone: Mapped[str | None] = mapped_column(Text)
-    offender_handle: Mapped[str | None] = mapped_column(Text)
-    narrative: Mapped[str | None] = mapped_column(Text)
+def plain_fields() -> dict:
+    """The same 12 fields in clear."""
+    return {"child_dob": mapped_column(Date, nullable=True),
+            **{name: mapped_column(Text, nullable=True) for name in TEXT_FIELDS}}
+
+
+def row_identity() -> dict:
+    """What every benchmark row has besides its fields."""
+    return {"id": mapped_column(String(36), primary_key=True, default=new_id),
+            "unit_code": mapped_column(String(16)), "stage": mapped_column(String(16))}
+
+
+SealedCase = type("SealedCase", (BenchBase, SealedOwner), {
+    "__tablename__": "bench_sealed_cases", **row_identity(), **sealed_fields()})
+PlainCase = type("PlainCase", (BenchBase,), {
+    "__tablename__": "bench_plain_cases", **row_identity(), **plain_fields(),
+    "data_key_id": mapped_column(String(36), nullable=True)})
 
 
 FIELDS = TEXT_FIELDS + ("child_dob",)
@@ -144,48 +129,16 @@ class CaseRowColumns:
     closed_at: Mapped[datetime | None] = mapped_column(Case.__table__.c.closed_at.type)
 
 
-class SealedCaseRow(BenchBase, SealedOwner, CaseRowColumns):
-    __tablename__ = "bench_sealed_case_rows"
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    unit_code: Mapped[str] = mapped_column(String(16))
-    stage: Mapped[str] = mapped_column(String(16))
-    child_phone_index: Mapped[int | None] = mapped_column(
-        Case.__table__.c.child_phone_index.type, index=True)
-    child_dob_family_index: Mapped[int | None] = mapped_column(
-        Case.__table__.c.child_dob_family_index.type, index=True)
-    child_name = Sealed(str)
-    child_dob = Sealed(date)
-    child_phone = Sealed(str)
-    child_address = Sealed(str)
-    school = Sealed(str)
-    class_name = Sealed(str)
-    parent_name = Sealed(str)
-    parent_phone = Sealed(str)
-    reporter_name = Sealed(str)
-    reporter_phone = Sealed(str)
-    offender_handle = Sealed(str)
-    narrative = Sealed(str)
-
-
-class PlainCaseRow(BenchBase, CaseRowColumns):
-    __tablename__ = "bench_plain_case_rows"
-    __table_args__ = (Index("ix_bench_plain_phone", "child_phone"),
-                      Index("ix_bench_plain_dob_name", "child_dob", "child_name"))
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    unit_code: Mapped[str] = mapped_column(String(16))
-    stage: Mapped[str] = mapped_column(String(16))
-    child_name: Mapped[str | None] = mapped_column(Text)
-    child_dob: Mapped[date | None] = mapped_column(Date)
-    child_phone: Mapped[str | None] = mapped_column(Text)
-    child_address: Mapped[str | None] = mapped_column(Text)
-    school: Mapped[str | None] = mapped_column(Text)
-    class_name: Mapped[str | None] = mapped_column(Text)
-    parent_name: Mapped[str | None] = mapped_column(Text)
-    parent_phone: Mapped[str | None] = mapped_column(Text)
-    reporter_name: Mapped[str | None] = mapped_column(Text)
-    reporter_phone: Mapped[str | None] = mapped_column(Text)
-    offender_handle: Mapped[str | None] = mapped_column(Text)
-    narrative: Mapped[str | None] = mapped_column(Text)
+SealedCaseRow = type("SealedCaseRow", (BenchBase, SealedOwner, CaseRowColumns), {
+    "__tablename__": "bench_sealed_case_rows", **row_identity(), **sealed_fields(),
+    "child_phone_index": mapped_column(Case.__table__.c.child_phone_index.type, index=True,
+                                       nullable=True),
+    "child_dob_family_index": mapped_column(Case.__table__.c.child_dob_family_index.type,
+                                            index=True, nullable=True)})
+PlainCaseRow = type("PlainCaseRow", (BenchBase, CaseRowColumns), {
+    "__tablename__": "bench_plain_case_rows", **row_identity(), **plain_fields(),
+    "__table_args__": (Index("ix_bench_plain_phone", "child_phone"),
+                       Index("ix_bench_plain_dob_name", "child_dob", "child_name"))})
 
 
 def _copy_case_indexes(table) -> int:
