@@ -58,6 +58,18 @@ def new_form_token() -> str:
     return _serializer().dumps(secrets.token_urlsafe(16))
 
 
+def reusable_token(cookie: str | None) -> str | None:
+    """``cookie`` if it is a token of ours in its first half-life (a page made
+    with it leaves its form at least that long), else None."""
+    if not cookie or len(cookie) > 200:
+        return None
+    try:
+        _serializer().loads(cookie, max_age=max_age_seconds() // 2)
+    except BadSignature:  # forged, or past its half-life (SignatureExpired)
+        return None
+    return cookie
+
+
 def max_age_seconds() -> int:
     return int(current_app.config["PUBLIC_HELP_FORM_MINUTES"]) * 60
 

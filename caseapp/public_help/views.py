@@ -51,9 +51,14 @@ def _secure() -> bool:
     return bool(current_app.config.get("SESSION_COOKIE_SECURE"))
 
 
-def _page(template: str, status: int = 200, **context):
-    """A page with a fresh form token in its form and in the one cookie."""
-    token = codes.new_form_token()
+def _page(template: str, status: int = 200, *, rotate: bool = False, **context):
+    """A page with a form token in its form and in the one cookie: the
+    cookie's own while it is young (another tab's form stays good: opening
+    "I have a code" beside a half-written form must not void it), a new one
+    after something was saved (``rotate``: the page sent cannot be sent again)."""
+    token = None if rotate else codes.reusable_token(request.cookies.get(
+        codes.cookie_name(_secure())))
+    token = token or codes.new_form_token()
     response = make_response(render_template(
         template, csrf_token=token, prefix=_prefix(), honeypot=HONEYPOT,
 
@@ -156,8 +161,9 @@ def help_form():
         # gets the same form back every time, and creates nothing.
         service.asked_again()
         return _page("public_help/form.html", 400, asked_again=True, **_form_context(
-            answers, {"form": _l("Your request was not sent yet. Empty the last box, check "
-                                 "your answers and press Send again.")}))
+            answers, {"form": _l("Your request was not sent yet. Check your answers, keep the "
+                                 "box just above the Send button empty, and press Send "
+                                 "again.")}))
     if _over_limit("submit", count=False):
         # The answers stay on the page (this visitor's own, under a valid
         # token): nothing typed is lost while they call.
@@ -167,7 +173,8 @@ def help_form():
     except service.HelpProblems as exc:
         return _page("public_help/form.html", 400, **_form_context(answers, exc.problems))
     _over_limit("submit")
-    return _page("public_help/sent.html", code=code, danger=answers.danger == "yes")
+    return _page("public_help/sent.html", rotate=True, code=code,
+                 danger=answers.danger == "yes")
 
 
 @bp.route("/help/status", methods=["GET", "POST"], endpoint="status")
@@ -199,4 +206,4 @@ def status():
         return _page("public_help/status.html", 400, problems=exc.problems,
                      message=request.form.get("message", "")[:service.MAX_MESSAGE * 2],
                      **shown)
-    return _page("public_help/status.html", message_sent=True, **shown)
+    return _page("public_help/status.html", rotate=True, message_sent=True, **shown)

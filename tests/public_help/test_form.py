@@ -138,7 +138,7 @@ def test_a_filled_honeypot_comes_back_with_the_answers_to_send_again(visitor, pe
     html = response.get_data(as_text=True)
     assert response.status_code == 400 and 'id="tracking-code"' not in html
     assert "Yêu cầu của bạn chưa được gửi" in html and "CANARY-STORY" in html
-    field = re.search(r'<div class="field has-error" id="form">(.*?)</div>', html, re.S)
+    field = re.search(r'<div class="field" id="form">(.*?)</div>', html, re.S)
     assert field and 'name="extra_note" value=""' in field.group(1)
     assert "Để trống ô này" in field.group(1)
     assert count(Case) == before and count(PublicRequest) == 0
@@ -243,3 +243,37 @@ def test_past_the_posts_limit_a_post_of_our_form_keeps_its_story_on_the_page(
     assert response.status_code == 429 and "CANARY-STORY" in html and "tel:111" in html
     forged = visitor.post("/help", data={"csrf": "forged", **answers()})
     assert forged.status_code == 429 and "CANARY-STORY" not in forged.get_data(as_text=True)
+
+
+def test_a_form_stays_good_while_another_help_page_is_opened_beside_it(visitor, people):
+    """A child opens "I have a code" or the English page in another tab while
+    writing: the first tab's form is still sent (they share the page token)."""
+    token = page_token(visitor)
+    for other in ("/help/status", "/en/help", "/help"):
+        assert visitor.get(other).status_code == 200
+    response = visitor.post("/help", data={"csrf": token, **answers()})
+    assert response.status_code == 200 and tracking_code(response)
+
+
+def test_a_sent_form_cannot_be_sent_again(visitor, people):
+    token = page_token(visitor)
+    assert visitor.post("/help", data={"csrf": token, **answers()}).status_code == 200
+    before = count(Case)
+    again = visitor.post("/help", data={"csrf": token, **answers()})
+    assert again.status_code == 400 and count(Case) == before
+    assert 'id="tracking-code"' not in again.get_data(as_text=True)
+
+
+def test_a_token_past_its_half_life_is_not_reused_for_a_new_page(app, visitor, travel):
+    first = page_token(visitor)
+    assert page_token(visitor) == first
+    travel(seconds=app.config["PUBLIC_HELP_FORM_MINUTES"] * 60 // 2 + 1)
+    assert page_token(visitor) != first
+
+
+def test_the_browser_keeps_no_copy_of_the_answers(visitor):
+    """Back after sending or leaving must not put the story back on screen."""
+    for path in ("/help", "/en/help", "/help/status"):
+        html = visitor.get(path).get_data(as_text=True)
+        forms = re.findall(r"<form [^>]*>", html)
+        assert forms and all('autocomplete="off"' in form for form in forms), (path, forms)
