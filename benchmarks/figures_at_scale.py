@@ -650,9 +650,10 @@ def main() -> int:
     from sqlalchemy.engine import make_url
 
     from caseapp import create_app
+    from caseapp.clock import local_today
     from caseapp.crypto import KeyRing
     from caseapp.extensions import db
-    from caseapp.reports.period import local_today, parse
+    from caseapp.reports.period import parse
 
     if args.database_url and not (make_url(args.database_url).database or "").startswith("bench"):
         parser.error("the PostgreSQL database's name must start with 'bench' (its schema is "

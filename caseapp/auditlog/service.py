@@ -124,12 +124,8 @@ class Page:
     newer: int | None  # pass as ``after`` for the previous (newer) page
 
 
-def local_zone():
-    return clock.local_timezone()
-
-
 def _day_start_utc(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=local_zone()).astimezone(UTC)
+    return datetime.combine(day, time.min, tzinfo=clock.local_timezone()).astimezone(UTC)
 
 
 def _actor_ids(username: str) -> list[str] | None:

@@ -113,7 +113,7 @@ def export_csv():
     form = _form()
     if not form.validate():
         abort(400)
-    zone = service.local_zone()
+    zone = clock.local_timezone()
     entries = service.export(current_user, _filters(form))
     stamp = clock.now().astimezone(zone).strftime("%Y%m%d-%H%M%S")
     return Response(_csv_lines(entries, zone),

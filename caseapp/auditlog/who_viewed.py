@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from caseapp.accounts.models import User
 from caseapp.auditing import reads as audit_reads
-from caseapp.cases.deadlines import local_timezone
 from caseapp.cases.models import Case
+from caseapp.clock import local_timezone
 from caseapp.extensions import db
 
 # Audit actions that opened a case's child data (or handed it out) for the

@@ -59,14 +59,10 @@ class SessionData:
     notes: str = ""
 
 
-def _today() -> date:
-    return clock.local_today()
-
-
 def check(data: SessionData) -> SessionData:
     """The data as it would be saved; InvalidSession naming every wrong field."""
     errors = {}
-    if data.held_on is None or not FIRST_DAY <= data.held_on <= _today():
+    if data.held_on is None or not FIRST_DAY <= data.held_on <= clock.local_today():
         errors["held_on"] = _l("Give the day the session was held (not in the future).")
     audiences = tuple(sorted(set(data.audiences)))
     if not audiences or set(audiences) - set(AUDIENCES):

@@ -9,7 +9,6 @@ from datetime import date
 from flask import current_app
 
 from caseapp import clock
-from caseapp.cases import deadlines
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,7 @@ def school_year_of(day: date) -> SchoolYear:
 
 
 def current() -> SchoolYear:
-    return school_year_of(clock.now().astimezone(deadlines.local_timezone()).date())
+    return school_year_of(clock.now().astimezone(clock.local_timezone()).date())
 
 
 def school_years(count: int = 5) -> list[SchoolYear]:

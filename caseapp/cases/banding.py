@@ -15,12 +15,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from caseapp import clock
 from caseapp.auditing.writer import record
 from caseapp.crypto import unlock
 from caseapp.extensions import db
 from caseapp.permissions import cases as rules
 
-from . import deadlines, facts
+from . import facts
 from .models import LEGACY_AGE_BANDS, Case
 from .service import age_band, age_on
 
@@ -37,7 +38,7 @@ class RebandReport:
 def _age(case: Case) -> int | None:
     """The age on the report's day, as the intake computed it."""
     if case.child_date_of_birth is not None:
-        day = case.received_at.astimezone(deadlines.local_timezone()).date()
+        day = case.received_at.astimezone(clock.local_timezone()).date()
         return age_on(case.child_date_of_birth, day)
     return case.child_estimated_age
 

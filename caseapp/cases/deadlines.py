@@ -86,10 +86,6 @@ def decision_days() -> int:
     return _non_negative("DEADLINE_DECISION_WORKING_DAYS", 2)
 
 
-def local_timezone():
-    return clock.local_timezone()
-
-
 @lru_cache(maxsize=32)
 def _calendar(country: str, year: int) -> holidays.HolidayBase:
     return holidays.country_holidays(country, years=range(year - 1, year + 2))
@@ -117,7 +113,7 @@ def add_working_days(start: datetime, days: int) -> datetime:
     """The end of the ``days``-th working day after ``start``'s local day, as UTC."""
     if start.tzinfo is None:
         raise ValueError("naive datetime")
-    zone = local_timezone()
+    zone = clock.local_timezone()
     day = start.astimezone(zone).date()
     counted = 0
     for _ in range(days + _MAX_WORKING_DAYS):

@@ -14,7 +14,6 @@ from caseapp.core.text import HIDDEN_CHARACTER, has_hidden_characters
 from caseapp.extensions import db
 from caseapp.permissions import cases as rules
 
-from . import deadlines
 from .errors import CaseConflict, CaseError, CaseErrors, CaseNotFound
 from .models import Case
 
@@ -125,7 +124,7 @@ def aware_datetime(value: datetime | None, field: str) -> datetime | None:
     if value.year > clock.local_today().year + LATEST_YEARS_AHEAD:
         raise CaseError(_l("This date is too far in the future."), field=field)
     if value.tzinfo is None:
-        value = value.replace(tzinfo=deadlines.local_timezone())
+        value = value.replace(tzinfo=clock.local_timezone())
     try:
         return value.astimezone(clock.now().tzinfo)
     except (OverflowError, ValueError):

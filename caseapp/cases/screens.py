@@ -21,7 +21,7 @@ from caseapp.extensions import db
 from caseapp.permissions import cases as rules
 from caseapp.units.models import Unit
 
-from . import deadlines, reference_data
+from . import reference_data
 from .errors import CaseError
 from .forms import (
     AssignForm,
@@ -56,7 +56,7 @@ def label(kind: str, code: str | None) -> str:
 
 def local_now() -> datetime:
     """Now, in the app's time zone, without seconds (what a datetime-local input shows)."""
-    return clock.now().astimezone(deadlines.local_timezone()).replace(
+    return clock.now().astimezone(clock.local_timezone()).replace(
         second=0, microsecond=0, tzinfo=None)
 
 

@@ -138,7 +138,7 @@ def child_age_now(case: Case, today: date | None = None) -> int | None:
     if born is not None:
         return age_on(born, today)
     if case.child_estimated_age is not None:
-        received = clock.as_utc(case.received_at).astimezone(deadlines.local_timezone()).date()
+        received = clock.as_utc(case.received_at).astimezone(clock.local_timezone()).date()
         return case.child_estimated_age + max(age_on(received, today), 0)
     return None
 
@@ -512,7 +512,7 @@ def _check_intake(actor, data: IntakeData, *, limit: bool, unit: Unit | None = N
     if limit:
         _check_intake_rate(actor)
     received_at = problems.check(_intake_received_at, data)
-    local_day = (received_at or clock.now()).astimezone(deadlines.local_timezone()).date()
+    local_day = (received_at or clock.now()).astimezone(clock.local_timezone()).date()
     harms, platforms = _intake_codes(data, problems)
     child = data.child
     full_name = problems.check(
@@ -1114,7 +1114,7 @@ def record_decision(actor, case: Case, data: DecisionData) -> SupportPlan:
     decided_on = data.decided_on
     if decided_on is None or not isinstance(decided_on, date) or isinstance(decided_on, datetime):
         raise CaseError(_l("Give the decision's date."), field="decided_on")
-    local = deadlines.local_timezone()
+    local = clock.local_timezone()
     if decided_on > clock.local_today():
         raise CaseError(_l("The decision's date cannot be in the future."), field="decided_on")
     check_day(decided_on, "decided_on")

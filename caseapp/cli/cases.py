@@ -369,10 +369,10 @@ def _add_family(case, lead, moment: datetime) -> None:
 def _plan_case(rng: random.Random, case, lead, supervisor, later) -> None:
     """Needs assessment with its meeting, plan, sign-off and (mostly) the commune's decision."""
     from caseapp.cases import data as d
-    from caseapp.cases import deadlines, service
+    from caseapp.cases import service
 
     with later():
-        today = clock.now().astimezone(deadlines.local_timezone()).date()
+        today = clock.now().astimezone(clock.local_timezone()).date()
         service.record_needs_assessment(lead, case, d.NeedsAssessmentData(
             "Cần hỗ trợ tâm lý và hướng dẫn an toàn trên mạng.",
             condition="Em lo lắng, ngủ kém.", family="Mẹ quan tâm, có khả năng bảo vệ em.",
@@ -392,7 +392,7 @@ def _plan_case(rng: random.Random, case, lead, supervisor, later) -> None:
             with later():
                 service.record_decision(lead, case, d.DecisionData(
                     f"{rng.randint(1, 300)}/QĐ-UBND",
-                    clock.now().astimezone(deadlines.local_timezone()).date(),
+                    clock.now().astimezone(clock.local_timezone()).date(),
                     "Chủ tịch UBND xã"))
 
 

@@ -164,17 +164,13 @@ class DayField(StringField):
         self.raw = (valuelist[0] if valuelist else "").strip()
         self.data = None
         if self.raw:
-            self.data = self.parse(self.raw, today=_local_today(),
+            self.data = self.parse(self.raw, today=clock.local_today(),
                                    latest_years_ahead=self.latest_years_ahead)
 
     def _value(self):
         if self.raw:
             return self.raw
         return self.show(self.data)
-
-
-def _local_today() -> date:
-    return clock.local_today()
 
 
 # "15/09/2011 14:30"; the time also as 14.30, 14h30 or 14h, as people write it.

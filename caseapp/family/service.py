@@ -18,10 +18,10 @@ from sqlalchemy.exc import IntegrityError
 
 from caseapp import clock
 from caseapp.auditing.writer import record
-from caseapp.cases.deadlines import local_timezone
 from caseapp.cases.errors import CaseConflict, CaseError
 from caseapp.cases.guards import Problems, atomic, clean_text, ensure_visible
 from caseapp.cases.models import Case
+from caseapp.clock import local_timezone
 from caseapp.crypto import unlock
 from caseapp.extensions import db
 from caseapp.permissions import cases as case_rules

@@ -74,20 +74,16 @@ def _audit(action: str, actor, case: Case, **details) -> None:
            unit_path=case.unit.path, details=details)
 
 
-def local_today() -> date:
-    return clock.local_today()
-
-
 def due_time(day: date) -> datetime:
     """The end of ``day`` in the app's time zone (as UTC): a follow-up planned for
     a day is overdue from the next local midnight, as a deadline of N working
     days falls at the end of its day (:mod:`caseapp.cases.deadlines`)."""
-    zone = deadlines.local_timezone()
+    zone = clock.local_timezone()
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
 
 
 def received_day(case: Case) -> date:
-    return clock.as_utc(case.received_at).astimezone(deadlines.local_timezone()).date()
+    return clock.as_utc(case.received_at).astimezone(clock.local_timezone()).date()
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -236,12 +232,12 @@ def record_progress(actor, case: Case, data: ProgressData) -> GoalProgress:
                         n=MAX_PROGRESS_PER_GOAL), "note")
     note = problems.check(clean_text, data.note, "note", required=True, max_length=LONG_TEXT,
                           message=_l("Write what happened towards the goal."), default="")
-    noted_on = data.noted_on or local_today()
+    noted_on = data.noted_on or clock.local_today()
     if not isinstance(noted_on, date) or isinstance(noted_on, datetime):
         problems.add(_l("Give the date as a date."), "noted_on")
     else:
         problems.check(check_day, noted_on, "noted_on", earliest=received_day(case),
-                       latest=local_today())
+                       latest=clock.local_today())
     problems.raise_any()
     _open(actor, case, action)
     now = clock.now()
@@ -269,7 +265,7 @@ def schedule(actor, case: Case, data: FollowUpData) -> FollowUp:
         problems.add(_l("Give the day of the follow-up."), "due_on")
     else:
         problems.check(check_day, data.due_on, "due_on", earliest=received_day(case),
-                       latest=local_today() + timedelta(days=LATEST_DAYS_AHEAD))
+                       latest=clock.local_today() + timedelta(days=LATEST_DAYS_AHEAD))
     if data.kind not in FOLLOW_UP_KINDS:
         problems.add(_l("Choose the kind of follow-up."), "kind")
     if db.session.scalar(select(func.count()).select_from(FollowUp)
@@ -339,7 +335,7 @@ def coming_follow_ups(now: datetime, _window) -> list[tuple[list[str], str, str,
     working day before it (a Friday for a Monday visit, the last day before a
     holiday), to the person who goes, once. One after its day is the deadline
     scan's (step "follow_up", to the people on the case and the supervisors)."""
-    today = now.astimezone(deadlines.local_timezone()).date()
+    today = now.astimezone(clock.local_timezone()).date()
     # Only to someone whose units hold the case: after a transfer the person
     # of the sending unit is not reminded of a case they no longer see
     # (hostile review); an enabled account only.

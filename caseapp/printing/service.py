@@ -40,7 +40,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from caseapp import clock
-from caseapp.cases import deadlines, reference_data
+from caseapp.cases import reference_data
 from caseapp.cases.screens import user_names
 from caseapp.crypto import unlock
 from caseapp.family import service as family
@@ -218,7 +218,7 @@ def available_forms(case) -> list[FormSpec]:
 # --- formatting ------------------------------------------------------------------------------
 
 def local(value: datetime | None) -> datetime | None:
-    return value.astimezone(deadlines.local_timezone()) if value is not None else None
+    return value.astimezone(clock.local_timezone()) if value is not None else None
 
 
 def fmt_datetime(value: datetime | None) -> str:

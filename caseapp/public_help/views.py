@@ -61,7 +61,6 @@ def _page(template: str, status: int = 200, *, rotate: bool = False, **context):
     token = token or codes.new_form_token()
     response = make_response(render_template(
         template, csrf_token=token, prefix=_prefix(), honeypot=HONEYPOT,
-
         leave_url=current_app.config["PUBLIC_HELP_LEAVE_URL"], **context), status)
     response.set_cookie(codes.cookie_name(_secure()), token, max_age=codes.max_age_seconds(),
                         httponly=True, samesite="Strict",

@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, case, exists, func, literal, literal_column, not_, or_, select
 from sqlalchemy.sql import ColumnElement
 
+from caseapp import clock
 from caseapp.awareness import service as sessions
-from caseapp.cases import deadlines
 from caseapp.cases.models import (
     Case,
     Referral,
@@ -51,7 +51,7 @@ class Scope:
 
 def utc_offset() -> timedelta:
     """The local zone's offset (Vietnam keeps one all year): month boundaries."""
-    return deadlines.local_timezone().utcoffset(None) or timedelta(0)
+    return clock.local_timezone().utcoffset(None) or timedelta(0)
 
 
 def _group() -> ColumnElement:

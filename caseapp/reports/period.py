@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 
-from caseapp.cases import deadlines
+from caseapp import clock
 
 # ASCII digits only, matched whole (``fullmatch``): the code goes into a file name.
 _HALF = re.compile(r"([0-9]{4})-H([12])")
@@ -58,7 +58,7 @@ class Period:
 
 
 def _utc(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=deadlines.local_timezone()).astimezone(UTC)
+    return datetime.combine(day, time(0), tzinfo=clock.local_timezone()).astimezone(UTC)
 
 
 def _month_end(year: int, month: int) -> date:
@@ -79,7 +79,7 @@ def parse(text: str | None, today: date | None = None) -> Period:
     """The period ``text`` names; none: the current half-year."""
     text = (text or "").strip()
     if not text:
-        today = today or local_today()
+        today = today or clock.local_today()
         text = f"{today.year}-H{1 if today.month <= 6 else 2}"
     try:
         if (m := _HALF.fullmatch(text)) is not None:
@@ -114,7 +114,7 @@ def parse(text: str | None, today: date | None = None) -> Period:
 
 def presets(today: date | None = None) -> list[tuple[str, str]]:
     """Periods offered as one click: this and last half-year, this and last year."""
-    today = today or local_today()
+    today = today or clock.local_today()
     year, half = today.year, 1 if today.month <= 6 else 2
     previous = (year, 1) if half == 2 else (year - 1, 2)
     return [
@@ -128,16 +128,10 @@ def presets(today: date | None = None) -> list[tuple[str, str]]:
     ]
 
 
-def local_today() -> date:
-    from caseapp import clock
-
-    return clock.local_today()
-
-
 def school_year(today: date | None = None, first_month: int = 9,
                 last_month: int = 5) -> Period:
     """The school year containing ``today`` (September to May by default)."""
-    today = today or local_today()
+    today = today or clock.local_today()
     start_year = today.year if today.month >= first_month else today.year - 1
     end_year = start_year + 1 if last_month < first_month else start_year
     first, last = date(start_year, first_month, 1), _month_end(end_year, last_month)

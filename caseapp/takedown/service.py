@@ -29,7 +29,6 @@ from sqlalchemy.orm import selectinload
 
 from caseapp import clock
 from caseapp.auditing.writer import record
-from caseapp.cases import deadlines
 from caseapp.cases.errors import CaseError, CaseErrors
 from caseapp.cases.guards import LONG_TEXT, atomic, check_day, clean_text, ensure_visible
 from caseapp.cases.models import Case
@@ -79,11 +78,7 @@ def answer_days() -> int:
 def answer_due(sent_on: date) -> datetime:
     """The end (local midnight) of the TAKEDOWN_ANSWER_DAYS-th day after ``sent_on``."""
     day = sent_on + timedelta(days=answer_days() + 1)
-    return datetime.combine(day, time(0), deadlines.local_timezone()).astimezone(UTC)
-
-
-def _today() -> date:
-    return clock.now().astimezone(deadlines.local_timezone()).date()
+    return datetime.combine(day, time(0), clock.local_timezone()).astimezone(UTC)
 
 
 def _audit(action: str, actor, case: Case, **details) -> None:
@@ -175,9 +170,9 @@ def record_request(actor, case: Case, data: RequestData) -> TakedownRequest:
     else:
         # Not before the report reached the unit: a back-dated request would
         # shorten its own answer time and skew the platforms' median.
-        received = case.received_at.astimezone(deadlines.local_timezone()).date()
+        received = case.received_at.astimezone(clock.local_timezone()).date()
         try:
-            check_day(data.sent_on, "sent_on", latest=_today())
+            check_day(data.sent_on, "sent_on", latest=clock.local_today())
             if data.sent_on < received:
                 raise CaseError(_l("A request cannot have been sent before the report was "
                                    "received (%(day)s).", day=received.strftime("%d/%m/%Y")),
@@ -227,7 +222,7 @@ def record_outcome(actor, case: Case, data: OutcomeData) -> TakedownRequest:
                                   field="on"))
     else:
         try:
-            check_day(data.on, "on", latest=_today())
+            check_day(data.on, "on", latest=clock.local_today())
         except CaseError as error:
             problems.append(error)
     if problems:

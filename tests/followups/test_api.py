@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from caseapp import clock
 from caseapp.extensions import db
-from caseapp.followups import service
 from caseapp.followups.models import FollowUp
 from tests.case_screens.conftest import api_token
 
@@ -27,7 +27,7 @@ def test_plan_settle_and_list_through_the_api(people, login, make_case):
     officer = login(people.officer)
     headers = {"X-CSRFToken": api_token(officer)}
     base = f"/api/v1/cases/{case.reference}"
-    day = (service.local_today() + timedelta(days=2)).isoformat()
+    day = (clock.local_today() + timedelta(days=2)).isoformat()
     made = officer.post(f"{base}/follow-ups", headers=headers, json={
         "due_on": day, "kind": "call", "assignee": people.officer.username})
     assert made.status_code == 201, made.json

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from caseapp import clock
 from caseapp.cases.models import Case
 from caseapp.crypto import key_scope
 from caseapp.extensions import db
@@ -41,7 +42,7 @@ def test_the_database_file_holds_no_goal_note_or_outcome(own_app):  # noqa: F811
             service.record_progress(people.officer, case, service.ProgressData(
                 goal.id, "in_progress", NOTE))
             row = service.schedule(people.officer, case, service.FollowUpData(
-                service.local_today() + timedelta(days=1), "home_visit", people.officer.id))
+                clock.local_today() + timedelta(days=1), "home_visit", people.officer.id))
             service.settle(people.officer, case, service.SettleData(row.id, "done", OUTCOME))
             db.session.commit()
             reference = case.reference

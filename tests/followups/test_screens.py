@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from caseapp import clock
 from caseapp.cases import service as cases
 from caseapp.extensions import db
 from caseapp.followups import service
@@ -27,7 +28,7 @@ def section(ref: str) -> str:
 
 
 def day(days: int) -> str:
-    return (service.local_today() + timedelta(days=days)).strftime("%d/%m/%Y")
+    return (clock.local_today() + timedelta(days=days)).strftime("%d/%m/%Y")
 
 
 def count(model) -> int:
@@ -101,7 +102,7 @@ def test_forged_posts_change_nothing(people, login, make_case):
     case = make_case("support")
     other = make_case("support")
     row = service.schedule(people.officer, other, service.FollowUpData(
-        service.local_today(), "call", people.officer.id))
+        clock.local_today(), "call", people.officer.id))
     goal = service.add_goal(people.officer, other, GOAL)
     db.session.commit()
     officer = login(people.officer)
@@ -144,7 +145,7 @@ def test_the_supervisor_sees_the_dates_not_the_words_and_may_not_record(people, 
                                                                         make_case):
     case = make_case("support")
     row = service.schedule(people.officer, case, service.FollowUpData(
-        service.local_today(), "call", people.officer.id))
+        clock.local_today(), "call", people.officer.id))
     service.add_goal(people.officer, case, GOAL)
     service.settle(people.officer, case, service.SettleData(row.id, "done", OUTCOME))
     db.session.commit()
@@ -171,9 +172,9 @@ def test_a_missed_follow_up_on_my_cases_the_queue_and_the_scan(people, login, ma
     case = make_case("support")
     quiet = make_case("support")
     row = service.schedule(people.officer, case, service.FollowUpData(
-        service.local_today() + timedelta(days=1), "home_visit", people.officer.id))
+        clock.local_today() + timedelta(days=1), "home_visit", people.officer.id))
     service.schedule(people.officer, quiet, service.FollowUpData(
-        service.local_today() + timedelta(days=30), "call", people.officer.id))
+        clock.local_today() + timedelta(days=30), "call", people.officer.id))
     db.session.commit()
     officer = login(people.officer)
     assert not late_marker(officer.get("/cases").get_data(as_text=True), case.reference)
@@ -198,7 +199,7 @@ def test_a_missed_follow_up_on_my_cases_the_queue_and_the_scan(people, login, ma
         Notification.dedupe_key.contains(":follow_up:")))
     # Planned again: the missed one is answered and the marker goes.
     service.schedule(people.officer, case, service.FollowUpData(
-        service.local_today() + timedelta(days=3), "home_visit", people.officer.id))
+        clock.local_today() + timedelta(days=3), "home_visit", people.officer.id))
     db.session.commit()
     assert not late_marker(officer.get("/cases").get_data(as_text=True), case.reference)
 
@@ -206,7 +207,7 @@ def test_a_missed_follow_up_on_my_cases_the_queue_and_the_scan(people, login, ma
 def test_a_planned_follow_up_past_its_day_is_overdue(people, login, make_case, travel):
     case = make_case("support")
     service.schedule(people.officer, case, service.FollowUpData(
-        service.local_today(), "call", people.officer.id))
+        clock.local_today(), "call", people.officer.id))
     db.session.commit()
     officer = login(people.officer)
     assert not late_marker(officer.get("/cases").get_data(as_text=True), case.reference)
@@ -224,7 +225,7 @@ def test_the_closure_decision_shows_how_the_plan_went(people, login, make_case):
     service.record_progress(people.officer, case, service.ProgressData(
         reached.id, "reached", "Em đi học đủ buổi"))
     row = service.schedule(people.officer, case, service.FollowUpData(
-        service.local_today(), "school_visit", people.officer.id))
+        clock.local_today(), "school_visit", people.officer.id))
     service.settle(people.officer, case, service.SettleData(row.id, "done", OUTCOME))
     cases.request_closure(people.officer, case, closure_data())
     db.session.commit()
@@ -243,10 +244,10 @@ def test_form_06_prints_each_goals_status_and_the_follow_ups_done(people, login,
     service.record_progress(people.officer, case, service.ProgressData(
         reached.id, "reached", "Em đi học đủ buổi"))
     done = service.schedule(people.officer, case, service.FollowUpData(
-        service.local_today(), "family_meeting", people.officer.id))
+        clock.local_today(), "family_meeting", people.officer.id))
     service.settle(people.officer, case, service.SettleData(done.id, "done", OUTCOME))
     missed = service.schedule(people.officer, case, service.FollowUpData(
-        service.local_today(), "call", people.officer.id))
+        clock.local_today(), "call", people.officer.id))
     service.settle(people.officer, case, service.SettleData(missed.id, "missed", "Máy bận"))
     cases.request_closure(people.officer, case, closure_data())
     db.session.commit()

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, text
 
+from caseapp import clock
 from caseapp.cases import deadlines
 from caseapp.cases.errors import CaseError, CaseErrors
 from caseapp.extensions import db
@@ -21,7 +22,7 @@ OUTCOME = "Gặp mẹ em Lan tại nhà, em đã ngủ ngon hơn"
 
 def plan(case, people, day=3, kind="home_visit", who=None):
     return service.schedule(people.officer, case, service.FollowUpData(
-        due_on=service.local_today() + timedelta(days=day), kind=kind,
+        due_on=clock.local_today() + timedelta(days=day), kind=kind,
         assignee_id=(who or people.officer).id))
 
 
@@ -123,7 +124,7 @@ def test_a_supervisor_may_not_record_and_is_audited(people, make_case):
     case = make_case("support")
     with pytest.raises(PermissionDenied):
         service.schedule(people.supervisor, case, service.FollowUpData(
-            service.local_today(), "call", people.officer.id))
+            clock.local_today(), "call", people.officer.id))
     assert audit_rows(action="case.denied", object_id=case.reference)
     assert count(FollowUp) == 0 and count(PlanGoal) == 0
 

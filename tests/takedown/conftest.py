@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from caseapp import clock
-from caseapp.cases.deadlines import local_timezone
+from caseapp.clock import local_timezone
 from caseapp.extensions import db
 from caseapp.takedown import service
 from caseapp.takedown.models import TakedownItem, TakedownRequest

@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pytest
 
 from caseapp import settings
-from caseapp.cases.deadlines import local_timezone
+from caseapp.clock import local_timezone
 from caseapp.takedown import service
 
 

@@ -11,6 +11,7 @@ import re
 import pytest
 from sqlalchemy import select, text
 
+from caseapp import clock
 from caseapp.cases import service as cases
 from caseapp.cases.data import AssignmentData
 from caseapp.cases.errors import CaseError
@@ -524,11 +525,10 @@ def test_an_acceptance_and_a_decline_at_once_make_one_decision(app, people, make
 def test_after_a_transfer_the_sending_units_officer_is_not_reminded(people, make_case):
     """A follow-up planned for the sending unit's officer before the move: its
     reminder would name a case they no longer see (hostile review)."""
-    from caseapp import clock
     from caseapp.followups import service as followups
 
     case = make_case("support", lead=people.officer)
-    day = followups.next_working_day(followups.local_today())
+    day = followups.next_working_day(clock.local_today())
     followups.schedule(people.officer, case,
                        followups.FollowUpData(day, "home_visit", people.officer.id))
     db.session.commit()
